@@ -1,0 +1,88 @@
+import { z } from 'zod';
+
+/**
+ * The contract between the kiosk UI and the terminal. The renderer imports only the types;
+ * the schemas validate every intent where it enters the main side (IPC or WebSocket).
+ */
+
+const level = z.number().int().min(1).max(5);
+const sessionId = z.uuid();
+
+export const intentSchema = z.discriminatedUnion('type', [
+  /** The citizen chose a level for the session (and item) on screen. */
+  z.strictObject({ type: z.literal('choose'), sessionId, item: z.number().int().min(0).max(19), level }),
+  z.strictObject({
+    type: z.literal('submitFollowUp'),
+    sessionId,
+    tags: z.array(z.string().max(32)).max(20),
+    answers: z.record(z.string().max(32), z.enum(['y', 'n', 'u'])),
+    comment: z.string().max(500),
+    phone: z.string().regex(/^1\d{10}$/, 'a mainland mobile number of 11 digits').optional(),
+    dimensions: z
+      .strictObject({ serviceEfficiency: level, serviceLevel: level, serviceAttitude: level })
+      .optional(),
+  }),
+  z.strictObject({ type: z.literal('skipFollowUp'), sessionId }),
+  /** A badge read by a keyboard-emulating reader in the renderer. */
+  z.strictObject({ type: z.literal('badge'), badgeId: z.string().regex(/^[0-9A-Fa-f]{4,32}$/) }),
+]);
+
+export type Intent = z.infer<typeof intentSchema>;
+
+export const intentEnvelopeSchema = z.strictObject({ id: z.number().int().min(0), intent: intentSchema });
+export type IntentEnvelope = z.infer<typeof intentEnvelopeSchema>;
+
+export type TerminalState = 'unprovisioned' | 'closed' | 'serving' | 'inviting' | 'follow-up' | 'thanks' | 'paused' | 'maintenance';
+
+export interface ViewItem {
+  taskName: string;
+  deptName?: string | undefined;
+}
+
+export interface ViewTag {
+  code: string;
+  text: string;
+}
+
+export interface TerminalView {
+  state: TerminalState;
+  /** Terminal time when this view was made; the UI derives its clock offset from it. */
+  serverNow: number;
+  locale: 'zh-CN' | 'en';
+  hall: { hallName: string; windowName: string };
+  staff: { staffId: string; name: string; title?: string | undefined; photo?: string | undefined } | null;
+  staticQrUrl: string | null;
+  session: {
+    sessionId: string;
+    qrUrl: string;
+    expiresAt: number;
+    mode: 'combined' | 'per-item';
+    items: ViewItem[];
+    /** Index of the item being rated (per-item sessions); 0 otherwise. */
+    currentItem: number;
+    chosen: number | null;
+    followUp: {
+      expiresAt: number;
+      tags: ViewTag[];
+      questions: { id: string; text: string }[];
+      dimensions: boolean;
+      reasonRequired: boolean;
+      phoneAllowed: boolean;
+    } | null;
+  } | null;
+  scale: 'manyi' | 'haocha';
+  stats: { todayCount: number; satisfiedRate: number | null } | null;
+  sync: { online: boolean; pending: number };
+  notice: { kind: 'unknown-badge'; until: number } | null;
+}
+
+export type IntentResult = { ok: true } | { ok: false; code: string; message: string };
+
+/** Messages from the terminal to a UI over the WebSocket transport. */
+export type ServerMessage = { kind: 'view'; view: TerminalView } | { kind: 'result'; id: number; result: IntentResult };
+
+/** The narrow API the Electron preload exposes on `window.hcp`. */
+export interface PreloadBridge {
+  send(intent: Intent): Promise<IntentResult>;
+  onView(listener: (view: TerminalView) => void): () => void;
+}

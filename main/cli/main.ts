@@ -1,0 +1,57 @@
+import { ProvisioningError } from '../provisioning/apply.js';
+import { DataDirError } from '../store/errors.js';
+import { UsageError } from './args.js';
+import { provision } from './provision.js';
+import { serve } from './serve.js';
+import { status } from './status.js';
+
+const USAGE = `usage:
+  hcp-terminal serve --data-dir DIR [--config FILE] [--port N] [--demo]
+  hcp-terminal provision --data-dir DIR --file FILE
+  hcp-terminal status --data-dir DIR
+  hcp-terminal export --data-dir DIR --out FILE
+  hcp-terminal province-sim [--port N] [--faults SPEC]`;
+
+/** Exit codes of terminal-cli.md: 0 done, 2 invalid arguments or provisioning file, 3 unusable data directory. */
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'serve':
+        return await serve(rest);
+      case 'provision':
+        return provision(rest);
+      case 'status':
+        return status(rest);
+      case 'export':
+      case 'province-sim':
+        throw new UsageError(`"${command}" arrives with the province upload work; this build does not have it yet`);
+      case undefined:
+      case '--help':
+      case 'help':
+        process.stdout.write(USAGE + '\n');
+        return command === undefined ? 2 : 0;
+      default:
+        throw new UsageError(`unknown command "${command}"`);
+    }
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`hcp-terminal: ${err.message}\n${USAGE}\n`);
+      return 2;
+    }
+    if (err instanceof ProvisioningError) {
+      process.stderr.write(`hcp-terminal: ${err.message}\n`);
+      return 2;
+    }
+    if (err instanceof DataDirError) {
+      process.stderr.write(`hcp-terminal: ${err.message}\n`);
+      return 3;
+    }
+    process.stderr.write(`hcp-terminal: unexpected failure: ${(err as Error).stack ?? String(err)}\n`);
+    return 1;
+  }
+}
+
+const code = await main(process.argv.slice(2));
+process.exitCode = code;
+if (code !== 0) process.exit(code);

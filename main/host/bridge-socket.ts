@@ -1,0 +1,60 @@
+import type { FastifyInstance } from 'fastify';
+import type { WebSocket } from 'ws';
+import { intentEnvelopeSchema, type ServerMessage } from '../bridge/contract.js';
+import type { Terminal } from '../core/terminal.js';
+import type { Log } from '../log/logger.js';
+import { handleIntent } from '../runtime/intents.js';
+import { describeIssues } from '../util/zod-issues.js';
+
+const MAX_MESSAGE = 16 * 1024;
+
+/**
+ * The bridge over a WebSocket, for the UI served to Chromium. Only loopback clients of the same origin may
+ * connect: the local API may listen on the LAN for the business system, but nobody there may press a rating.
+ */
+export async function bridgeSocket(app: FastifyInstance, terminal: Terminal, log: Log): Promise<void> {
+  app.get('/bridge', { websocket: true }, (socket: WebSocket, req) => {
+    const remote = req.socket.remoteAddress ?? '';
+    const origin = req.headers.origin;
+    if (!isLoopback(remote) || (origin !== undefined && !sameHostOrigin(origin, req.headers.host))) {
+      log.warn({ remote, origin }, 'bridge connection refused');
+      socket.close(1008, 'loopback only');
+      return;
+    }
+    const send = (m: ServerMessage) => {
+      if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(m));
+    };
+    send({ kind: 'view', view: terminal.view() });
+    const off = terminal.onView((view) => send({ kind: 'view', view }));
+    socket.on('message', (data: Buffer, isBinary: boolean) => {
+      if (isBinary || data.length > MAX_MESSAGE) return;
+      let json: unknown;
+      try {
+        json = JSON.parse(data.toString('utf8'));
+      } catch {
+        log.warn({}, 'bridge message is not JSON');
+        return;
+      }
+      const env = intentEnvelopeSchema.safeParse(json);
+      if (!env.success) {
+        const id = typeof json === 'object' && json !== null && 'id' in json && typeof json.id === 'number' ? json.id : -1;
+        send({ kind: 'result', id, result: { ok: false, code: 'INVALID', message: describeIssues(env.error) } });
+        return;
+      }
+      send({ kind: 'result', id: env.data.id, result: handleIntent(terminal, env.data.intent) });
+    });
+    socket.on('close', off);
+  });
+}
+
+function isLoopback(addr: string): boolean {
+  return addr === '::1' || addr.startsWith('127.') || addr.startsWith('::ffff:127.');
+}
+
+function sameHostOrigin(origin: string, host: string | undefined): boolean {
+  try {
+    return new URL(origin).host === host;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,33 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import pino from 'pino';
+
+export type Log = pino.Logger;
+
+/** Paths that must never reach a log line (secrets and evaluator identity). */
+const REDACT = [
+  'token',
+  'appSecret',
+  'pin',
+  'authorization',
+  'req.headers.authorization',
+  'applicant',
+  '*.applicant',
+  '*.pin',
+  '*.token',
+  '*.appSecret',
+  'phone',
+  'mobile',
+  'certKey',
+];
+
+/** JSON lines to standard error and to `logs/terminal.log` in the data directory (terminal-cli.md). */
+export function createLogger(dataDir: string | null, level = process.env['HCP_LOG_LEVEL'] ?? 'info'): Log {
+  const streams: pino.StreamEntry[] = [{ stream: pino.destination({ dest: 2, sync: true }) }];
+  if (dataDir) {
+    const dir = join(dataDir, 'logs');
+    mkdirSync(dir, { recursive: true });
+    streams.push({ stream: pino.destination({ dest: join(dir, 'terminal.log'), sync: false, mkdir: true }) });
+  }
+  return pino({ level, base: { app: 'hcp-terminal' }, redact: { paths: REDACT, censor: '[redacted]' } }, pino.multistream(streams));
+}

@@ -1,0 +1,80 @@
+import { readFileSync } from 'node:fs';
+
+import { terminalConfigSchema, type TerminalConfig } from '../core/config.js';
+import type { MetaStore } from '../store/meta.js';
+import { describeProvisioningIssues, provisioningFileSchema, storedProvisioningSchema, type ProvisioningFile, type StoredProvisioning } from './schema.js';
+import { hashPin, verifyPin, type SecretSealer } from './secrets.js';
+
+export const META_PROVISIONING = 'provisioning';
+export const META_OFFLINE_CONFIG = 'config.offline';
+
+/** A provisioning file that cannot be used (exit code 2); the message names each bad field. */
+export class ProvisioningError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ProvisioningError';
+  }
+}
+
+export function readProvisioningFile(path: string): ProvisioningFile {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ProvisioningError(`cannot read provisioning file ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text.replace(/^\uFEFF/, ''));
+  } catch (err) {
+    throw new ProvisioningError(`provisioning file ${path} is not valid JSON: ${(err as Error).message}`);
+  }
+  return parseProvisioning(json);
+}
+
+export function parseProvisioning(json: unknown): ProvisioningFile {
+  const parsed = provisioningFileSchema.safeParse(json);
+  if (!parsed.success) throw new ProvisioningError(`invalid provisioning file:\n${describeProvisioningIssues(parsed.error)}`);
+  return parsed.data;
+}
+
+/**
+ * Stores a validated file: secrets sealed, PINs hashed. Applying the same file twice leaves the same terminal
+ * (existing PIN hashes that still match are kept rather than re-salted).
+ */
+export function applyProvisioning(meta: MetaStore, sealer: SecretSealer, file: ProvisioningFile, opts: { demo?: boolean } = {}): StoredProvisioning {
+  const previous = loadProvisioning(meta);
+  const keepOrHash = (pin: string, old: string | undefined) => (old && verifyPin(pin, old) ? old : hashPin(pin));
+  const staffPinHashes: Record<string, string> = {};
+  for (const s of file.offlineConfig?.staff ?? []) {
+    if (s.pin) staffPinHashes[s.staffId] = keepOrHash(s.pin, previous?.staffPinHashes[s.staffId]);
+  }
+  const { appSecret, ...province } = file.province;
+  const stored: StoredProvisioning = storedProvisioningSchema.parse({
+    terminal: file.terminal,
+    province: { ...province, appSecretSealed: sealer.seal(appSecret) },
+    devices: file.devices,
+    localApi: { host: file.localApi.host, port: file.localApi.port, tokenSealed: sealer.seal(file.localApi.token) },
+    technicianPinHash: keepOrHash(file.technician.pin, previous?.technicianPinHash),
+    staffPinHashes,
+    demo: opts.demo ?? false,
+  });
+  meta.set(META_PROVISIONING, stored);
+  if (file.offlineConfig) {
+    const { staff, ...rest } = file.offlineConfig;
+    meta.set(META_OFFLINE_CONFIG, { ...rest, staff: staff.map(({ pin: _pin, ...s }) => s) });
+  } else {
+    meta.delete(META_OFFLINE_CONFIG);
+  }
+  return stored;
+}
+
+export function loadProvisioning(meta: MetaStore): StoredProvisioning | undefined {
+  return meta.get(META_PROVISIONING, storedProvisioningSchema);
+}
+
+/** The province's config when it has been fetched, else the provisioned offline config, else an empty one. */
+export function loadConfig(meta: MetaStore, provinceKey: string): TerminalConfig {
+  return meta.get(provinceKey, terminalConfigSchema) ?? meta.get(META_OFFLINE_CONFIG, terminalConfigSchema) ?? terminalConfigSchema.parse({});
+}
+

@@ -1,0 +1,54 @@
+import type { ProvisioningFile } from './schema.js';
+
+/** The well-known local API token of demo terminals (documented in the README; demo mode binds to loopback). */
+export const DEMO_TOKEN = 'demo-local-api-token-0001';
+export const DEMO_BADGE = '0A1B2C3D4E';
+
+/** A demo hall for `serve --demo`: two staff members, tags and questions, so every screen can be tried. */
+export function demoProvisioning(provinceBaseUrl: string): ProvisioningFile {
+  return {
+    terminal: { terminalId: 'T-350402-DEMO', areaCode: '350402', hallCode: 'H01', windowCode: 'A12' },
+    province: {
+      baseUrl: provinceBaseUrl,
+      appKey: 'demo-app-key',
+      appSecret: 'demo-app-secret-not-for-production',
+      signAlg: 'HMAC-SM3',
+      offlineLinkTemplate: `${provinceBaseUrl}/m/e?t={terminalId}&s={sessionId}&sig={sig}`,
+    },
+    devices: { keypad: { type: 'simulated' }, badge: { type: 'keyboard' } },
+    localApi: { host: '127.0.0.1', port: 8720, token: DEMO_TOKEN },
+    technician: { pin: '135790' },
+    offlineConfig: {
+      configVersion: 'demo-1',
+      terminal: { areaCode: '350402', hallCode: 'H01', hallName: '三明市行政服务中心', windowCode: 'A12', windowName: '12号窗口' },
+      staff: [
+        { staffId: 'SM0012', name: '张三', title: '综合窗口', badgeIds: [DEMO_BADGE], pin: '1234' },
+        { staffId: 'SM0013', name: '李四', title: '综合窗口', badgeIds: ['0A1B2C3D4F'], pin: '5678' },
+      ],
+      tasks: [{ taskCode: '11350400MB0000001X', taskName: '营业执照变更登记', deptCode: 'SC', deptName: '市场监督管理局' }],
+      tags: {
+        version: '3',
+        byLevel: {
+          '5': [{ code: '501', text: '服务态度好' }, { code: '502', text: '办事效率高' }],
+          '4': [{ code: '401', text: '服务态度好' }],
+          '2': [{ code: '201', text: '等候时间长' }, { code: '202', text: '解释不清楚' }],
+          '1': [{ code: '101', text: '办事效率低' }, { code: '102', text: '服务态度差' }, { code: '103', text: '材料要求多' }],
+        },
+      },
+      questions: [
+        { id: 'guide', text: '服务指引是否清晰' },
+        { id: 'process', text: '办事程序是否便利' },
+      ],
+      rating: {
+        scale: 'manyi',
+        timeoutSeconds: 30,
+        followUpTimeoutSeconds: 60,
+        dimensions: false,
+        followUp: 'bad',
+        requireReasonForBad: false,
+        requireInvitation: true,
+        defaultAfterDays: null,
+      },
+    },
+  };
+}

@@ -1,0 +1,78 @@
+import { createCipheriv, createDecipheriv, createHash, randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+/** Seals secrets at rest. Electron uses `safeStorage`; headless terminals a key file only their user can read. */
+export interface SecretSealer {
+  seal(plain: string): string;
+  open(sealed: string): string;
+}
+
+/** AES-256-GCM under a 32-byte key; output `v1:` + base64(iv ‖ tag ‖ ciphertext). */
+export class KeySealer implements SecretSealer {
+  constructor(private readonly key: Buffer) {
+    if (key.length !== 32) throw new Error('sealing key must be 32 bytes');
+  }
+
+  seal(plain: string): string {
+    const iv = randomBytes(12);
+    const c = createCipheriv('aes-256-gcm', this.key, iv);
+    const ct = Buffer.concat([c.update(plain, 'utf8'), c.final()]);
+    return 'v1:' + Buffer.concat([iv, c.getAuthTag(), ct]).toString('base64');
+  }
+
+  open(sealed: string): string {
+    if (!sealed.startsWith('v1:')) throw new Error('not a sealed value');
+    const raw = Buffer.from(sealed.slice(3), 'base64');
+    const d = createDecipheriv('aes-256-gcm', this.key, raw.subarray(0, 12));
+    d.setAuthTag(raw.subarray(12, 28));
+    return Buffer.concat([d.update(raw.subarray(28)), d.final()]).toString('utf8');
+  }
+}
+
+/**
+ * The key file lives outside the data directory (a copied data directory does not carry its key):
+ * `$HCP_KEY_DIR` or `~/.config/hcp-terminal/keys`, one file per data directory, mode 0600.
+ */
+export function keyFilePath(dataDir: string): string {
+  const dir = process.env['HCP_KEY_DIR'] ?? join(homedir(), '.config', 'hcp-terminal', 'keys');
+  const id = createHash('sha256').update(resolve(dataDir)).digest('hex').slice(0, 16);
+  return join(dir, `${id}.key`);
+}
+
+export function loadKeyFile(dataDir: string, create: boolean): Buffer | null {
+  const path = keyFilePath(dataDir);
+  if (existsSync(path)) return Buffer.from(readFileSync(path, 'utf8').trim(), 'base64');
+  if (!create) return null;
+  mkdirSync(join(path, '..'), { recursive: true, mode: 0o700 });
+  const key = randomBytes(32);
+  writeFileSync(path, key.toString('base64') + '\n', { mode: 0o600, flag: 'wx' });
+  chmodSync(path, 0o600);
+  return key;
+}
+
+// scrypt at N=2^15 takes ~100 ms here: slow enough against guessing, fast enough for a PIN pad.
+const N = 1 << 15;
+const R = 8;
+const P = 1;
+
+export function hashPin(pin: string): string {
+  const salt = randomBytes(16);
+  const hash = scryptSync(pin, salt, 32, { N, r: R, p: P, maxmem: 64 * 1024 * 1024 });
+  return `scrypt$${N}$${R}$${P}$${salt.toString('base64')}$${hash.toString('base64')}`;
+}
+
+export function verifyPin(pin: string, stored: string): boolean {
+  const [alg, n, r, p, salt, hash] = stored.split('$');
+  if (alg !== 'scrypt' || !n || !r || !p || !salt || !hash) return false;
+  const expected = Buffer.from(hash, 'base64');
+  const actual = scryptSync(pin, Buffer.from(salt, 'base64'), expected.length, { N: Number(n), r: Number(r), p: Number(p), maxmem: 64 * 1024 * 1024 });
+  return timingSafeEqual(actual, expected);
+}
+
+export function safeEqual(a: string, b: string): boolean {
+  const ha = createHash('sha256').update(a).digest();
+  const hb = createHash('sha256').update(b).digest();
+  return timingSafeEqual(ha, hb);
+}

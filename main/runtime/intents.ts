@@ -1,0 +1,29 @@
+import type { Intent, IntentResult } from '../bridge/contract.js';
+import { CommandError } from '../core/errors.js';
+import { isLevel } from '../core/levels.js';
+import type { Terminal } from '../core/terminal.js';
+
+/** Carries one validated UI intent into the core; both transports (IPC and WebSocket) come through here. */
+export function handleIntent(terminal: Terminal, intent: Intent): IntentResult {
+  try {
+    switch (intent.type) {
+      case 'choose':
+        if (!isLevel(intent.level)) return { ok: false, code: 'INVALID', message: 'level must be 1..5' };
+        terminal.choose(intent.sessionId, intent.item, intent.level, '4');
+        break;
+      case 'submitFollowUp':
+        terminal.submitFollowUp(intent.sessionId, intent);
+        break;
+      case 'skipFollowUp':
+        terminal.skipFollowUp(intent.sessionId);
+        break;
+      case 'badge':
+        terminal.loginByBadge(intent.badgeId);
+        break;
+    }
+    return { ok: true };
+  } catch (err) {
+    if (err instanceof CommandError) return { ok: false, code: err.code, message: err.message };
+    throw err;
+  }
+}

@@ -1,0 +1,129 @@
+import { randomBytes } from 'node:crypto';
+import type { Database } from 'better-sqlite3';
+import { z } from 'zod';
+import { offlineLink } from '../../sync/links.js';
+import { systemClock, type Clock } from '../core/clock.js';
+import { Terminal, type KeypadPort } from '../core/terminal.js';
+import { applyProvisioning, loadConfig, loadProvisioning, readProvisioningFile } from '../provisioning/apply.js';
+import { demoProvisioning } from '../provisioning/demo.js';
+import type { StoredProvisioning } from '../provisioning/schema.js';
+import { KeySealer, loadKeyFile, verifyPin, type SecretSealer } from '../provisioning/secrets.js';
+import { openDatabase, ensureWritableDir } from '../store/database.js';
+import { DataDirError } from '../store/errors.js';
+import { DataDirLock } from '../store/lock.js';
+import { MetaStore } from '../store/meta.js';
+import { identityProtector } from './identity.js';
+import type { Log } from '../log/logger.js';
+
+export const META_PROVINCE_CONFIG = 'config.province';
+const META_DATA_KEY = 'dataKey';
+
+export interface RuntimeOptions {
+  dataDir: string;
+  configFile?: string | undefined;
+  demo?: boolean | undefined;
+  log: Log;
+  /** Electron passes a `safeStorage` sealer; headless terminals use a key file. */
+  sealer?: SecretSealer | undefined;
+  clock?: Clock | undefined;
+  keypad?: KeypadPort | undefined;
+  /** Where the demo's province lives (the embedded simulator's address once it runs). */
+  demoProvinceUrl?: string | undefined;
+}
+
+export interface Runtime {
+  terminal: Terminal;
+  db: Database;
+  provisioning: StoredProvisioning | null;
+  /** The local API bearer token, or null while unprovisioned (then every protected route answers 401). */
+  apiToken: string | null;
+  close(): void;
+}
+
+/**
+ * Builds a running terminal from a data directory: lock, database, provisioning, secrets, core.
+ * Throws DataDirError (exit 3) or ProvisioningError (exit 2); nothing is half-applied on either.
+ */
+export function startRuntime(opts: RuntimeOptions): Runtime {
+  // Read the provisioning file before touching the directory, so a bad file changes nothing.
+  const file = opts.configFile ? readProvisioningFile(opts.configFile) : null;
+  ensureWritableDir(opts.dataDir);
+  const lock = DataDirLock.acquire(opts.dataDir);
+  let db: Database | null = null;
+  try {
+    const opened = openDatabase(opts.dataDir);
+    db = opened.db;
+    if (opened.recoveredFrom) opts.log.error({ movedTo: opened.recoveredFrom }, 'database failed its integrity check; damaged file kept, readable rows salvaged');
+    const meta = new MetaStore(db);
+    const sealer = opts.sealer ?? fileSealer(opts.dataDir, meta, Boolean(file || opts.demo));
+    const database = db;
+    if (file) {
+      database.transaction(() => applyProvisioning(meta, sealer, file))();
+      opts.log.info({ terminalId: file.terminal.terminalId }, 'provisioning applied');
+    } else if (opts.demo && !loadProvisioning(meta)) {
+      const demo = demoProvisioning(opts.demoProvinceUrl ?? 'http://127.0.0.1:8721');
+      database.transaction(() => applyProvisioning(meta, sealer, demo, { demo: true }))();
+      opts.log.info({ terminalId: demo.terminal.terminalId }, 'demo terminal provisioned');
+    }
+    const provisioning = loadProvisioning(meta) ?? null;
+    const open = (sealed: string) => {
+      try {
+        return sealer.open(sealed);
+      } catch {
+        throw new DataDirError('sealed secrets cannot be opened with this machine’s key; provision the terminal again', 'sealing-key');
+      }
+    };
+    const apiToken = provisioning ? open(provisioning.localApi.tokenSealed) : null;
+    const appSecret = provisioning ? open(provisioning.province.appSecretSealed) : '';
+    const nameSealer = new KeySealer(dataKey(meta, sealer, open));
+    const terminal = new Terminal({
+      db,
+      clock: opts.clock ?? systemClock,
+      identity: identityProtector(nameSealer, provisioning?.province.sm2PublicKey),
+      links: {
+        sessionLink: ({ sessionId }) => {
+          if (!provisioning) return '';
+          const template = provisioning.province.offlineLinkTemplate ?? `${provisioning.province.baseUrl.replace(/\/$/, '')}/m/e?t={terminalId}&s={sessionId}&sig={sig}`;
+          return offlineLink(template, provisioning.province.signAlg, appSecret, provisioning.terminal.terminalId, sessionId);
+        },
+      },
+      where: provisioning?.terminal ?? null,
+      config: loadConfig(meta, META_PROVINCE_CONFIG),
+      staffPinHashes: provisioning?.staffPinHashes ?? {},
+      verifyPin,
+      ...(opts.keypad ? { keypad: opts.keypad } : {}),
+      log: opts.log,
+    });
+    return {
+      terminal,
+      db,
+      provisioning,
+      apiToken,
+      close() {
+        terminal.close();
+        if (database.open) database.close();
+        lock.release();
+      },
+    };
+  } catch (err) {
+    if (db?.open) db.close();
+    lock.release();
+    throw err;
+  }
+}
+
+function fileSealer(dataDir: string, meta: MetaStore, mayCreate: boolean): SecretSealer {
+  const hasSecrets = loadProvisioning(meta) !== undefined;
+  const key = loadKeyFile(dataDir, mayCreate || !hasSecrets);
+  if (!key) throw new DataDirError('the sealing key of this data directory is missing; provision the terminal again', 'sealing-key');
+  return new KeySealer(key);
+}
+
+/** The key that seals evaluator names: random, itself sealed, never stored in the clear. */
+function dataKey(meta: MetaStore, sealer: SecretSealer, open: (s: string) => string): Buffer {
+  const sealed = meta.get(META_DATA_KEY, z.string());
+  if (sealed !== undefined) return Buffer.from(open(sealed), 'base64');
+  const key = randomBytes(32);
+  meta.set(META_DATA_KEY, sealer.seal(key.toString('base64')));
+  return key;
+}

@@ -1,0 +1,137 @@
+import Database from 'better-sqlite3';
+import { accessSync, constants, existsSync, mkdirSync, renameSync } from 'node:fs';
+import { join } from 'node:path';
+import { DataDirError } from './errors.js';
+import { checkMigrationList, migrations, type Migration } from './migrations/index.js';
+
+export const DB_FILE = 'hcp-terminal.db';
+
+export interface OpenedDatabase {
+  db: Database.Database;
+  /** Set when the integrity check failed and the old file was moved aside. */
+  recoveredFrom: string | null;
+}
+
+export function ensureWritableDir(dataDir: string): void {
+  try {
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    accessSync(dataDir, constants.W_OK | constants.R_OK);
+  } catch (err) {
+    throw new DataDirError(`data directory ${dataDir} is not writable: ${(err as Error).message}`, 'not-writable');
+  }
+}
+
+/** Opens (creating or migrating) the terminal's database with the durability settings the product promises. */
+export function openDatabase(dataDir: string, list: readonly Migration[] = migrations): OpenedDatabase {
+  checkMigrationList(list);
+  const path = join(dataDir, DB_FILE);
+  let recoveredFrom: string | null = null;
+  let db = connect(path);
+  if (!passesQuickCheck(db)) {
+    db.close();
+    recoveredFrom = moveAside(path);
+    db = connect(path);
+    migrate(db, list);
+    salvage(db, recoveredFrom);
+    return { db, recoveredFrom };
+  }
+  migrate(db, list);
+  return { db, recoveredFrom };
+}
+
+/** Read-only access for `hcp-terminal status` while a terminal may be running. */
+export function openReadOnly(dataDir: string): Database.Database | null {
+  const path = join(dataDir, DB_FILE);
+  if (!existsSync(path)) return null;
+  const db = new Database(path, { readonly: true, fileMustExist: true });
+  db.pragma('busy_timeout = 2000');
+  return db;
+}
+
+function connect(path: string): Database.Database {
+  let db: Database.Database;
+  try {
+    db = new Database(path);
+  } catch (err) {
+    throw new DataDirError(`cannot open ${path}: ${(err as Error).message}`, 'not-writable');
+  }
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL');
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 5000');
+  } catch (err) {
+    // A file that is not a database at all fails here; treat it as failing the integrity check.
+    if (/not a database|malformed/i.test((err as Error).message)) return db;
+    throw err;
+  }
+  return db;
+}
+
+function passesQuickCheck(db: Database.Database): boolean {
+  try {
+    const rows = db.pragma('quick_check') as { quick_check: string }[];
+    return rows.length === 1 && rows[0]?.quick_check === 'ok';
+  } catch {
+    return false;
+  }
+}
+
+function migrate(db: Database.Database, list: readonly Migration[]): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > list.length) {
+    throw new DataDirError(`database schema version ${current} is newer than this software (${list.length}); refusing to open it`, 'too-new');
+  }
+  for (const m of list.slice(current)) {
+    db.transaction(() => {
+      m.up(db);
+      db.pragma(`user_version = ${m.version}`);
+    })();
+  }
+}
+
+function moveAside(path: string): string {
+  const aside = `${path}.corrupt-${Date.now()}`;
+  try {
+    renameSync(path, aside);
+    for (const ext of ['-wal', '-shm']) if (existsSync(path + ext)) renameSync(path + ext, aside + ext);
+  } catch (err) {
+    throw new DataDirError(`database failed its integrity check and could not be moved aside: ${(err as Error).message}`, 'corrupt');
+  }
+  return aside;
+}
+
+/**
+ * Copies whatever rows of the damaged file can still be read into the new one, table by table and row by
+ * row, so that unsent ratings survive a damaged page elsewhere. The damaged file is kept for experts.
+ */
+function salvage(db: Database.Database, damaged: string): void {
+  let old: Database.Database;
+  try {
+    old = new Database(damaged, { readonly: true });
+  } catch {
+    return;
+  }
+  try {
+    for (const table of ['meta', 'sessions', 'outbox', 'outbox_head']) {
+      let rows: Record<string, unknown>[];
+      try {
+        rows = old.prepare(`SELECT * FROM ${table}`).all() as Record<string, unknown>[];
+      } catch {
+        continue;
+      }
+      db.transaction(() => {
+        for (const row of rows) {
+          const cols = Object.keys(row);
+          try {
+            db.prepare(`INSERT OR IGNORE INTO ${table} (${cols.join(',')}) VALUES (${cols.map(() => '?').join(',')})`).run(...cols.map((c) => row[c]));
+          } catch {
+            // A row that does not fit the current schema is left in the damaged file.
+          }
+        }
+      })();
+    }
+  } finally {
+    old.close();
+  }
+}

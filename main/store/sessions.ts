@@ -1,0 +1,132 @@
+import type { Database } from 'better-sqlite3';
+import { z } from 'zod';
+
+export type SessionStatus = 'inviting' | 'rated' | 'unrated' | 'cancelled';
+
+export const sessionItemSchema = z.strictObject({
+  taskCode: z.string().min(1).max(64),
+  taskName: z.string().min(1).max(128),
+  deptCode: z.string().min(1).max(64),
+  deptName: z.string().min(1).max(128),
+});
+export type SessionItem = z.infer<typeof sessionItemSchema>;
+
+/** Applicant identity as stored: the name sealed with the terminal's key, the rest SM2 ciphertext or absent. */
+export const storedApplicantSchema = z.strictObject({
+  nameSealed: z.string().optional(),
+  userProp: z.union([z.literal(1), z.literal(2)]).optional(),
+  certKey: z.string().optional(),
+  mobile: z.string().optional(),
+});
+export type StoredApplicant = z.infer<typeof storedApplicantSchema>;
+
+export interface SessionRow {
+  sessionId: string;
+  status: SessionStatus;
+  staffId: string;
+  staffName: string;
+  openedAt: number;
+  expiresAt: number;
+  mode: 'combined' | 'per-item';
+  projectNo: string | null;
+  items: SessionItem[];
+  applicant: StoredApplicant | null;
+  qrUrl: string;
+  satisfaction: number | null;
+  evalDetail: string | null;
+  pf: string | null;
+  ratedAt: number | null;
+  closedAt: number | null;
+}
+
+interface Raw {
+  session_id: string;
+  status: SessionStatus;
+  staff_id: string;
+  staff_name: string;
+  opened_at: number;
+  expires_at: number;
+  mode: 'combined' | 'per-item';
+  project_no: string | null;
+  items: string;
+  applicant: string | null;
+  qr_url: string;
+  satisfaction: number | null;
+  eval_detail: string | null;
+  pf: string | null;
+  rated_at: number | null;
+  closed_at: number | null;
+}
+
+export class SessionStore {
+  constructor(private readonly db: Database) {}
+
+  insert(s: Omit<SessionRow, 'status' | 'satisfaction' | 'evalDetail' | 'pf' | 'ratedAt' | 'closedAt'>): void {
+    this.db
+      .prepare(
+        `INSERT INTO sessions (session_id, status, staff_id, staff_name, opened_at, expires_at, mode, project_no, items, applicant, qr_url)
+         VALUES (?, 'inviting', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(s.sessionId, s.staffId, s.staffName, s.openedAt, s.expiresAt, s.mode, s.projectNo, JSON.stringify(s.items), s.applicant && JSON.stringify(s.applicant), s.qrUrl);
+  }
+
+  get(sessionId: string): SessionRow | undefined {
+    const raw = this.db.prepare('SELECT * FROM sessions WHERE session_id = ?').get(sessionId) as Raw | undefined;
+    return raw && fromRaw(raw);
+  }
+
+  markRated(sessionId: string, satisfaction: number, pf: string, at: number): void {
+    this.db
+      .prepare(`UPDATE sessions SET status = 'rated', satisfaction = MIN(COALESCE(satisfaction, 5), ?), pf = ?, rated_at = COALESCE(rated_at, ?) WHERE session_id = ?`)
+      .run(satisfaction, pf, at, sessionId);
+  }
+
+  setEvalDetail(sessionId: string, evalDetail: string | null): void {
+    this.db.prepare('UPDATE sessions SET eval_detail = ? WHERE session_id = ?').run(evalDetail, sessionId);
+  }
+
+  close(sessionId: string, status: 'unrated' | 'cancelled' | null, at: number): void {
+    if (status) {
+      this.db.prepare(`UPDATE sessions SET status = ?, closed_at = ? WHERE session_id = ? AND status = 'inviting'`).run(status, at, sessionId);
+    }
+    this.db.prepare('UPDATE sessions SET closed_at = COALESCE(closed_at, ?) WHERE session_id = ?').run(at, sessionId);
+  }
+
+  /** Invitations left open by a stop or crash: the citizen's screen is gone, so they end unrated. */
+  closeAbandoned(at: number): number {
+    return this.db.prepare(`UPDATE sessions SET status = 'unrated', closed_at = ? WHERE status = 'inviting'`).run(at).changes;
+  }
+
+  /** Ratings and the share not 差评 (levels 3..5) for one staff member since `since`. */
+  staffFigures(staffId: string, since: number): { count: number; satisfied: number } {
+    const r = this.db
+      .prepare(`SELECT COUNT(*) AS count, COALESCE(SUM(satisfaction >= 3), 0) AS satisfied FROM sessions WHERE staff_id = ? AND status = 'rated' AND rated_at >= ?`)
+      .get(staffId, since) as { count: number; satisfied: number };
+    return r;
+  }
+
+  recentRatedCount(staffId: string, since: number): number {
+    return (this.db.prepare(`SELECT COUNT(*) AS n FROM sessions WHERE staff_id = ? AND rated_at >= ?`).get(staffId, since) as { n: number }).n;
+  }
+}
+
+function fromRaw(r: Raw): SessionRow {
+  return {
+    sessionId: r.session_id,
+    status: r.status,
+    staffId: r.staff_id,
+    staffName: r.staff_name,
+    openedAt: r.opened_at,
+    expiresAt: r.expires_at,
+    mode: r.mode,
+    projectNo: r.project_no,
+    items: z.array(sessionItemSchema).parse(JSON.parse(r.items)),
+    applicant: r.applicant === null ? null : storedApplicantSchema.parse(JSON.parse(r.applicant)),
+    qrUrl: r.qr_url,
+    satisfaction: r.satisfaction,
+    evalDetail: r.eval_detail,
+    pf: r.pf,
+    ratedAt: r.rated_at,
+    closedAt: r.closed_at,
+  };
+}

@@ -1,0 +1,130 @@
+import type { Database } from 'better-sqlite3';
+import { chainHash, GENESIS_CHAIN_HASH } from '../chain.js';
+import { evaluationRecordSchema, type EvaluationRecord, type NewRecord, type RecordPatch } from '../record.js';
+
+export type OutboxState = 'held' | 'pending' | 'in-flight' | 'accepted' | 'duplicate' | 'rejected';
+
+export interface OutboxEntry {
+  seq: number;
+  evalId: string;
+  state: OutboxState;
+  record: EvaluationRecord;
+  attempts: number;
+  lastCode: string | null;
+  lastError: string | null;
+}
+
+export interface OutboxCounts {
+  pending: number;
+  deadLetter: number;
+  held: number;
+  oldestPendingAt: number | null;
+}
+
+interface Row {
+  seq: number;
+  eval_id: string;
+  state: OutboxState;
+  payload: string;
+  attempts: number;
+  last_code: string | null;
+  last_error: string | null;
+}
+
+/**
+ * The upload queue. Every write method must run inside the caller's transaction, so that a rating and
+ * its outbox entry commit together; the outbox never opens a transaction of its own for appends.
+ */
+export class Outbox {
+  constructor(private readonly db: Database, private readonly now: () => number = Date.now) {}
+
+  /** Numbers the record (next seq, chain hash) and queues it; `held` keeps it back while a follow-up is open. */
+  append(record: NewRecord, opts: { held: boolean }): EvaluationRecord {
+    this.assertInTransaction();
+    const head = this.db.prepare('SELECT seq, chain_hash FROM outbox_head WHERE id = 1').get() as
+      | { seq: number; chain_hash: string }
+      | undefined;
+    const seq = (head?.seq ?? 0) + 1;
+    const full = { ...record, seq, chainHash: '' } as EvaluationRecord;
+    full.chainHash = chainHash(head?.chain_hash ?? GENESIS_CHAIN_HASH, full);
+    const checked = evaluationRecordSchema.parse(full);
+    const t = this.now();
+    this.db
+      .prepare(
+        `INSERT INTO outbox (seq, eval_id, group_id, chain_hash, payload, state, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(seq, checked.evalId, checked.groupId ?? null, checked.chainHash, JSON.stringify(checked), opts.held ? 'held' : 'pending', t, t);
+    this.db
+      .prepare('INSERT INTO outbox_head (id, seq, chain_hash) VALUES (1, ?, ?) ON CONFLICT(id) DO UPDATE SET seq = excluded.seq, chain_hash = excluded.chain_hash')
+      .run(seq, checked.chainHash);
+    return checked;
+  }
+
+  /** Amends a held record (tags, comment, dimensions arrive after the level). Fields outside the chain only. */
+  amendHeld(evalId: string, patch: RecordPatch): void {
+    this.assertInTransaction();
+    const row = this.db.prepare('SELECT payload, state FROM outbox WHERE eval_id = ?').get(evalId) as Pick<Row, 'payload' | 'state'> | undefined;
+    if (!row) throw new Error(`outbox has no record ${evalId}`);
+    if (row.state !== 'held') throw new Error(`record ${evalId} is ${row.state}, not held`);
+    const merged = evaluationRecordSchema.parse({ ...(JSON.parse(row.payload) as object), ...withoutUndefined(patch) });
+    this.db.prepare('UPDATE outbox SET payload = ?, updated_at = ? WHERE eval_id = ?').run(JSON.stringify(merged), this.now(), evalId);
+  }
+
+  release(evalIds: readonly string[]): void {
+    const stmt = this.db.prepare(`UPDATE outbox SET state = 'pending', updated_at = ? WHERE eval_id = ? AND state = 'held'`);
+    for (const id of evalIds) stmt.run(this.now(), id);
+  }
+
+  /** After a restart no follow-up is open any more: whatever was held is ready to go. */
+  releaseAllHeld(): number {
+    return this.db.prepare(`UPDATE outbox SET state = 'pending', updated_at = ? WHERE state = 'held'`).run(this.now()).changes;
+  }
+
+  get(evalId: string): OutboxEntry | undefined {
+    const row = this.db.prepare('SELECT * FROM outbox WHERE eval_id = ?').get(evalId) as Row | undefined;
+    return row && toEntry(row);
+  }
+
+  list(opts: { states?: readonly OutboxState[]; limit?: number } = {}): OutboxEntry[] {
+    const states = opts.states ?? ['held', 'pending', 'in-flight', 'accepted', 'duplicate', 'rejected'];
+    const rows = this.db
+      .prepare(`SELECT * FROM outbox WHERE state IN (${states.map(() => '?').join(',')}) ORDER BY seq LIMIT ?`)
+      .all(...states, opts.limit ?? -1) as Row[];
+    return rows.map(toEntry);
+  }
+
+  counts(): OutboxCounts {
+    const r = this.db
+      .prepare(
+        `SELECT
+           SUM(state IN ('pending','in-flight')) AS pending,
+           SUM(state = 'rejected') AS dead,
+           SUM(state = 'held') AS held,
+           MIN(CASE WHEN state IN ('pending','in-flight','held') THEN created_at END) AS oldest
+         FROM outbox`,
+      )
+      .get() as { pending: number | null; dead: number | null; held: number | null; oldest: number | null };
+    return { pending: r.pending ?? 0, deadLetter: r.dead ?? 0, held: r.held ?? 0, oldestPendingAt: r.oldest };
+  }
+
+  private assertInTransaction(): void {
+    if (!this.db.inTransaction) throw new Error('outbox writes must run inside the caller’s transaction');
+  }
+}
+
+function toEntry(row: Row): OutboxEntry {
+  return {
+    seq: row.seq,
+    evalId: row.eval_id,
+    state: row.state,
+    record: evaluationRecordSchema.parse(JSON.parse(row.payload)),
+    attempts: row.attempts,
+    lastCode: row.last_code,
+    lastError: row.last_error,
+  };
+}
+
+function withoutUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
