@@ -55,6 +55,7 @@ export interface TerminalView {
   session: {
     sessionId: string;
     qrUrl: string;
+    openedAt: number;
     expiresAt: number;
     mode: 'combined' | 'per-item';
     items: ViewItem[];

@@ -212,6 +212,7 @@ export class Terminal {
       session: s && {
         sessionId: s.row.sessionId,
         qrUrl: s.row.qrUrl,
+        openedAt: s.row.openedAt,
         expiresAt: s.row.expiresAt,
         mode: s.row.mode,
         items: s.row.items.map((i) => ({ taskName: i.taskName, deptName: i.deptName })),

@@ -20,7 +20,14 @@ export function demoProvisioning(provinceBaseUrl: string): ProvisioningFile {
     technician: { pin: '135790' },
     offlineConfig: {
       configVersion: 'demo-1',
-      terminal: { areaCode: '350402', hallCode: 'H01', hallName: '三明市行政服务中心', windowCode: 'A12', windowName: '12号窗口' },
+      terminal: {
+        areaCode: '350402',
+        hallCode: 'H01',
+        hallName: '三明市行政服务中心',
+        windowCode: 'A12',
+        windowName: '12号窗口',
+        staticQrUrl: `${provinceBaseUrl}/m/w?t=T-350402-DEMO`,
+      },
       staff: [
         { staffId: 'SM0012', name: '张三', title: '综合窗口', badgeIds: [DEMO_BADGE], pin: '1234' },
         { staffId: 'SM0013', name: '李四', title: '综合窗口', badgeIds: ['0A1B2C3D4F'], pin: '5678' },

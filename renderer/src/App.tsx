@@ -1,0 +1,54 @@
+import { useTranslation } from 'react-i18next';
+import type { TerminalView } from '../../main/bridge/contract.js';
+import { Header } from './components/Header.js';
+import { StatusStrip } from './components/StatusStrip.js';
+import { useUi } from './context.js';
+import { FollowUp } from './screens/FollowUp.js';
+import { Inviting } from './screens/Inviting.js';
+import { Closed, Message, Paused, Serving, Thanks } from './screens/Simple.js';
+
+function Screen({ view }: { view: TerminalView }) {
+  switch (view.state) {
+    case 'inviting':
+      return view.session ? <Inviting key={`${view.session.sessionId}:${view.session.currentItem}`} view={view} session={view.session} /> : null;
+    case 'follow-up':
+      return view.session ? <FollowUp key={view.session.sessionId} view={view} session={view.session} /> : null;
+    case 'thanks':
+      return <Thanks />;
+    case 'serving':
+      return <Serving view={view} />;
+    case 'paused':
+      return <Paused view={view} />;
+    case 'closed':
+      return <Closed view={view} />;
+    case 'maintenance':
+    case 'unprovisioned':
+      return <Message kind={view.state} />;
+  }
+}
+
+export function App() {
+  const { t } = useTranslation();
+  const view = useUi((s) => s.view);
+  const connected = useUi((s) => s.connected);
+  const elderly = useUi((s) => s.elderly);
+  if (!view) {
+    return (
+      <div className={`app ${elderly ? 'elderly' : ''}`} data-state="connecting">
+        <Message kind="connecting" />
+      </div>
+    );
+  }
+  return (
+    <div className={`app ${elderly ? 'elderly' : ''}`} data-state={view.state} data-connected={connected}>
+      <Header view={view} />
+      <Screen view={view} />
+      {view.staff && <StatusStrip view={view} />}
+      {view.notice && (
+        <div className="toast" role="alert">
+          {t('notice.unknownBadge')}
+        </div>
+      )}
+    </div>
+  );
+}

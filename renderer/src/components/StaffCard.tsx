@@ -1,0 +1,16 @@
+import { useTranslation } from 'react-i18next';
+import type { TerminalView } from '../../../main/bridge/contract.js';
+
+export function StaffCard({ staff, compact = false }: { staff: NonNullable<TerminalView['staff']>; compact?: boolean }) {
+  const { t } = useTranslation();
+  return (
+    <div className={compact ? 'staff-card compact' : 'staff-card'}>
+      {staff.photo ? <img className="staff-photo" src={staff.photo} alt="" /> : <div className="staff-photo placeholder" aria-hidden="true">{staff.name.slice(0, 1)}</div>}
+      <div className="staff-text">
+        <div className="staff-name">{staff.name}</div>
+        <div className="staff-id">{t('serving.staffId', { id: staff.staffId })}</div>
+        {staff.title && <div className="staff-title">{staff.title}</div>}
+      </div>
+    </div>
+  );
+}

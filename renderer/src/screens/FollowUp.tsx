@@ -1,0 +1,126 @@
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { TerminalView } from '../../../main/bridge/contract.js';
+import { useUi } from '../context.js';
+import { secondsLeft, useTerminalNow } from '../hooks.js';
+
+type Answer = 'y' | 'n' | 'u';
+type Dims = { serviceEfficiency: number; serviceLevel: number; serviceAttitude: number };
+const DIMS = ['serviceEfficiency', 'serviceLevel', 'serviceAttitude'] as const;
+
+export function FollowUp({ view, session }: { view: TerminalView; session: NonNullable<TerminalView['session']> }) {
+  const { t } = useTranslation();
+  const send = useUi((s) => s.send);
+  const busy = useUi((s) => s.busy);
+  const f = session.followUp;
+  const now = useTerminalNow(1000);
+  const [tags, setTags] = useState<string[]>([]);
+  const [answers, setAnswers] = useState<Record<string, Answer>>({});
+  const [comment, setComment] = useState('');
+  const [phone, setPhone] = useState('');
+  const [dims, setDims] = useState<Partial<Dims>>({});
+  const [missing, setMissing] = useState(false);
+  if (!f) return null;
+  const bad = session.chosen !== null && session.chosen <= 2;
+  const hasReason = tags.length > 0 || comment.trim() !== '';
+  const dimsComplete = DIMS.every((d) => dims[d] !== undefined);
+
+  const submit = () => {
+    if (f.reasonRequired && !hasReason) {
+      setMissing(true);
+      return;
+    }
+    void send({
+      type: 'submitFollowUp',
+      sessionId: session.sessionId,
+      tags,
+      answers,
+      comment,
+      ...(f.phoneAllowed && /^1\d{10}$/.test(phone) ? { phone } : {}),
+      ...(f.dimensions && dimsComplete ? { dimensions: dims as Dims } : {}),
+    });
+  };
+
+  return (
+    <main className="screen follow-up">
+      <h1 className="fu-title">{bad ? t('followUp.titleBad') : t('followUp.titleAll')}</h1>
+      <div className="fu-body">
+        {f.dimensions && (
+          <section className="fu-section" aria-label={t('followUp.dimensions')}>
+            {DIMS.map((d) => (
+              <div className="fu-row" key={d}>
+                <span className="fu-row-label">{t(`followUp.${d}`)}</span>
+                <div className="segmented" role="radiogroup" aria-label={t(`followUp.${d}`)}>
+                  {[5, 4, 3, 2, 1].map((l) => (
+                    <button key={l} type="button" role="radio" aria-checked={dims[d] === l} className={`seg level-${l}`} onClick={() => setDims({ ...dims, [d]: l })}>
+                      {t(`levels.${view.scale}.${l}`)}
+                    </button>
+                  ))}
+                </div>
+              </div>
+            ))}
+          </section>
+        )}
+        {f.tags.length > 0 && (
+          <section className="fu-section" aria-label={t('followUp.tagsHint')}>
+            <div className="chips">
+              {f.tags.map((tag) => {
+                const on = tags.includes(tag.code);
+                return (
+                  <button key={tag.code} type="button" className="chip" aria-pressed={on} onClick={() => setTags(on ? tags.filter((x) => x !== tag.code) : [...tags, tag.code])}>
+                    {tag.text}
+                  </button>
+                );
+              })}
+            </div>
+          </section>
+        )}
+        {f.questions.length > 0 && (
+          <section className="fu-section" aria-label={t('followUp.questions')}>
+            {f.questions.map((q) => (
+              <div className="fu-row" key={q.id}>
+                <span className="fu-row-label">{q.text}</span>
+                <div className="segmented" role="radiogroup" aria-label={q.text}>
+                  {(['y', 'n', 'u'] as const).map((a) => (
+                    <button key={a} type="button" role="radio" aria-checked={answers[q.id] === a} className="seg" onClick={() => setAnswers({ ...answers, [q.id]: a })}>
+                      {t(a === 'y' ? 'followUp.yes' : a === 'n' ? 'followUp.no' : 'followUp.unsure')}
+                    </button>
+                  ))}
+                </div>
+              </div>
+            ))}
+          </section>
+        )}
+        {(f.tags.length > 0 || f.questions.length > 0 || bad) && (
+          <label className="fu-field">
+            <span>{t('followUp.comment')}</span>
+            <textarea value={comment} maxLength={500} rows={2} onChange={(e) => setComment(e.target.value)} />
+          </label>
+        )}
+        {f.phoneAllowed && (
+          <label className="fu-field">
+            <span>{t('followUp.phone')}</span>
+            <input inputMode="numeric" autoComplete="off" value={phone} maxLength={11} onChange={(e) => setPhone(e.target.value.replace(/\D/g, ''))} />
+            <small>{t('followUp.phonePrivacy')}</small>
+          </label>
+        )}
+      </div>
+      {missing && !hasReason && (
+        <p className="invite-error" role="alert">
+          {t('followUp.reasonRequired')}
+        </p>
+      )}
+      <div className="fu-actions">
+        {!f.reasonRequired && (
+          <button type="button" className="btn secondary" disabled={busy} onClick={() => void send({ type: 'skipFollowUp', sessionId: session.sessionId })}>
+            {t('followUp.skip')}
+          </button>
+        )}
+        <button type="button" className="btn primary" disabled={busy} onClick={submit}>
+          {t('followUp.submit')}
+        </button>
+      </div>
+      <p className="fu-remaining">{t('followUp.remaining', { s: secondsLeft(f.expiresAt, now) })}</p>
+    </main>
+  );
+}

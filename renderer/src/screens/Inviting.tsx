@@ -1,0 +1,89 @@
+import { useEffect, useRef } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { TerminalView } from '../../../main/bridge/contract.js';
+import { Face } from '../components/Face.js';
+import { QrCode } from '../components/QrCode.js';
+import { StaffCard } from '../components/StaffCard.js';
+import { useUi } from '../context.js';
+import { secondsLeft, useTerminalNow } from '../hooks.js';
+
+const LEVELS = [5, 4, 3, 2, 1] as const;
+
+export function Inviting({ view, session }: { view: TerminalView; session: NonNullable<TerminalView['session']> }) {
+  const { t } = useTranslation();
+  const send = useUi((s) => s.send);
+  const busy = useUi((s) => s.busy);
+  const error = useUi((s) => s.error);
+  const elderly = useUi((s) => s.elderly);
+  const now = useTerminalNow();
+  const left = secondsLeft(session.expiresAt, now);
+  const total = Math.max(1, Math.round((session.expiresAt - session.openedAt) / 1000));
+  const item = session.items[session.currentItem];
+  useSpokenPrompt(elderly, t('inviting.title'), `${session.sessionId}:${session.currentItem}`);
+
+  return (
+    <main className="screen inviting">
+      <div className="invite-head">
+        <h1 className="invite-title">{t('inviting.title')}</h1>
+        {item && (
+          <p className="invite-item">
+            {session.mode === 'per-item'
+              ? t('inviting.itemOf', { n: session.currentItem + 1, total: session.items.length, name: item.deptName ? `${item.taskName}（${item.deptName}）` : item.taskName })
+              : t('inviting.item', { name: session.items.map((i) => i.taskName).join('、') })}
+          </p>
+        )}
+      </div>
+      <div className="levels" role="group" aria-label={t('inviting.title')}>
+        {LEVELS.map((level) => (
+          <button
+            key={level}
+            type="button"
+            className={`level level-${level}`}
+            disabled={busy}
+            onClick={() => void send({ type: 'choose', sessionId: session.sessionId, item: session.currentItem, level })}
+          >
+            <Face level={level} />
+            <span className="level-label">{t(`levels.${view.scale}.${level}`)}</span>
+          </button>
+        ))}
+      </div>
+      {error && error !== 'BUSY' && (
+        <p className="invite-error" role="alert">
+          {t('inviting.failed')}
+        </p>
+      )}
+      <div className="invite-foot">
+        {view.staff && <StaffCard staff={view.staff} compact />}
+        <div className="countdown" role="timer" aria-label={`${t('inviting.countdownLabel')} ${t('inviting.countdown', { s: left })}`}>
+          <svg viewBox="0 0 44 44" aria-hidden="true">
+            <circle cx="22" cy="22" r="19" className="countdown-track" />
+            <circle cx="22" cy="22" r="19" className="countdown-bar" strokeDasharray={`${(left / total) * 119.4} 119.4`} />
+          </svg>
+          <span className="countdown-text">{t('inviting.countdown', { s: left })}</span>
+        </div>
+        {session.qrUrl && (
+          <div className="qr-box">
+            <QrCode value={session.qrUrl} label={t('inviting.scan')} size={elderly ? 150 : 132} />
+            <div>
+              <div className="qr-title">{t('inviting.scan')}</div>
+              <div className="qr-hint">{t('inviting.scanHint')}</div>
+            </div>
+          </div>
+        )}
+      </div>
+    </main>
+  );
+}
+
+/** In elderly mode the invitation is also spoken by the browser's voice, once per page shown. */
+function useSpokenPrompt(on: boolean, text: string, key: string): void {
+  const spoken = useRef<string | null>(null);
+  useEffect(() => {
+    if (!on || spoken.current === key || typeof speechSynthesis === 'undefined') return;
+    spoken.current = key;
+    const u = new SpeechSynthesisUtterance(text);
+    u.lang = 'zh-CN';
+    u.rate = 0.85;
+    speechSynthesis.speak(u);
+  }, [on, text, key]);
+}

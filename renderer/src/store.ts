@@ -1,0 +1,60 @@
+import { create } from 'zustand';
+import type { Intent, IntentResult, TerminalView } from '../../main/bridge/contract.js';
+import type { Transport } from './transport.js';
+
+export interface UiState {
+  view: TerminalView | null;
+  connected: boolean;
+  /** Terminal clock minus this page's clock, so countdowns match the terminal. */
+  offsetMs: number;
+  /** An intent is on its way: the screen ignores further presses until it is answered. */
+  busy: boolean;
+  error: string | null;
+  elderly: boolean;
+  send(intent: Intent): Promise<IntentResult>;
+  toggleElderly(): void;
+}
+
+const ELDERLY_KEY = 'hcp.elderly';
+
+export function createUiStore(transport: Transport) {
+  const store = create<UiState>((set, get) => ({
+    view: null,
+    connected: false,
+    offsetMs: 0,
+    busy: false,
+    error: null,
+    elderly: readElderly(),
+    async send(intent) {
+      if (get().busy) return { ok: false, code: 'BUSY', message: 'busy' };
+      set({ busy: true, error: null });
+      const result = await transport.send(intent);
+      set({ busy: false, error: result.ok ? null : result.code });
+      return result;
+    },
+    toggleElderly() {
+      const elderly = !get().elderly;
+      try {
+        localStorage.setItem(ELDERLY_KEY, elderly ? '1' : '0');
+      } catch {
+        // Storage may be unavailable in a locked-down kiosk profile; the toggle still works for this page.
+      }
+      set({ elderly });
+    },
+  }));
+  transport.start(
+    (view) => store.setState({ view, offsetMs: view.serverNow - Date.now() }),
+    (connected) => store.setState({ connected }),
+  );
+  return store;
+}
+
+function readElderly(): boolean {
+  try {
+    return localStorage.getItem(ELDERLY_KEY) === '1';
+  } catch {
+    return false;
+  }
+}
+
+export type UiStore = ReturnType<typeof createUiStore>;
