@@ -1,0 +1,31 @@
+import { net, protocol } from 'electron';
+import { relative, resolve, sep } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { APP_SCHEME } from './channels.js';
+
+/** Must run before `app` is ready: app:// is a secure, standard scheme instead of file://. */
+export function registerAppScheme(): void {
+  protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
+}
+
+/** Serves the built renderer under app://hcp/, refusing any path that escapes its folder. */
+export function serveAppScheme(rendererDir: string): void {
+  const root = resolve(rendererDir);
+  protocol.handle(APP_SCHEME, (request) => {
+    const file = resolveInside(root, new URL(request.url).pathname);
+    if (!file) return new Response('not found', { status: 404 });
+    return net.fetch(pathToFileURL(file).toString());
+  });
+}
+
+export function resolveInside(root: string, pathname: string): string | null {
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(pathname);
+  } catch {
+    return null;
+  }
+  const file = resolve(root, '.' + (decoded === '/' ? '/index.html' : decoded));
+  const rel = relative(root, file);
+  return rel === '' || rel.startsWith('..') || rel.startsWith(sep) ? null : file;
+}

@@ -1,0 +1,3 @@
+import { boot } from './main.js';
+
+void boot();

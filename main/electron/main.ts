@@ -1,0 +1,60 @@
+import { app, ipcMain, powerSaveBlocker, type BrowserWindow } from 'electron';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startHost, type RunningHost } from '../host/host.js';
+import { createLogger } from '../log/logger.js';
+import { startRuntime, type Runtime } from '../runtime/runtime.js';
+import { registerAppScheme, serveAppScheme } from './app-protocol.js';
+import { wireBridgeIpc } from './bridge-ipc.js';
+import { createKioskWindow } from './kiosk-window.js';
+import { safeStorageSealer } from './safe-storage-sealer.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const rendererDir = join(here, '..', '..', 'renderer');
+
+/** Command-line switches after `--`: `--data-dir DIR`, `--config FILE`, `--demo`, `--windowed`. */
+function option(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+export async function boot(): Promise<void> {
+  if (!app.requestSingleInstanceLock()) {
+    app.quit();
+    return;
+  }
+  registerAppScheme();
+  await app.whenReady();
+  const dataDir = option('data-dir') ?? join(app.getPath('userData'), 'data');
+  const log = createLogger(dataDir);
+  serveAppScheme(rendererDir);
+  let runtime: Runtime;
+  let host: RunningHost;
+  try {
+    runtime = startRuntime({ dataDir, configFile: option('config'), demo: process.argv.includes('--demo'), log, sealer: safeStorageSealer() ?? undefined });
+    const prov = runtime.provisioning;
+    host = await startHost({ runtime, host: prov?.localApi.host ?? '127.0.0.1', port: prov?.localApi.port ?? 8720, uiDir: rendererDir, log });
+  } catch (err) {
+    log.fatal({ err: String(err) }, 'terminal could not start');
+    app.exit(3);
+    return;
+  }
+  let win: BrowserWindow | null = createKioskWindow({
+    preload: join(here, 'preload.cjs'),
+    kiosk: !process.argv.includes('--windowed'),
+    log: (msg, detail) => log.warn(detail ?? {}, msg),
+  });
+  const unwire = wireBridgeIpc(ipcMain, runtime.terminal, () => (win && !win.isDestroyed() ? win.webContents : null));
+  const blocker = powerSaveBlocker.start('prevent-display-sleep');
+  app.on('second-instance', () => win?.focus());
+  win.on('closed', () => {
+    win = null;
+  });
+  app.on('window-all-closed', () => app.quit());
+  app.on('before-quit', () => {
+    unwire();
+    powerSaveBlocker.stop(blocker);
+    void host.close().finally(() => runtime.close());
+  });
+  log.info({ ui: 'app://hcp/', api: host.apiUrl }, 'terminal ready (electron)');
+}

@@ -1,0 +1,87 @@
+import type { Database } from 'better-sqlite3';
+import { join } from 'node:path';
+import pino from 'pino';
+import { Terminal } from '../../main/core/terminal.js';
+import { terminalConfigSchema, type TerminalConfig } from '../../main/core/config.js';
+import type { Clock } from '../../main/core/clock.js';
+import { identityProtector } from '../../main/runtime/identity.js';
+import { KeySealer, verifyPin, hashPin } from '../../main/provisioning/secrets.js';
+import { openDatabase } from '../../main/store/database.js';
+import { offlineLink } from '../../sync/links.js';
+import { BADGE, BADGE_2, SM2_KEYS, tempDir } from './fixtures.js';
+
+export const silentLog = pino({ level: 'silent' });
+
+export class FakeClock implements Clock {
+  constructor(public t = Date.UTC(2026, 10, 24, 2, 0, 0)) {}
+  now(): number {
+    return this.t;
+  }
+  trusted(): boolean {
+    return false;
+  }
+}
+
+export function testConfig(rating: Record<string, unknown> = {}): TerminalConfig {
+  return terminalConfigSchema.parse({
+    terminal: { hallName: '测试大厅', windowName: '12号窗口' },
+    staff: [
+      { staffId: 'SM0012', name: '张三', badgeIds: [BADGE] },
+      { staffId: 'SM0013', name: '李四', badgeIds: [BADGE_2] },
+    ],
+    tags: { version: '3', byLevel: { '1': [{ code: '101', text: '办事效率低' }], '2': [{ code: '201', text: '等候时间长' }], '5': [{ code: '501', text: '好' }] } },
+    questions: [{ id: 'guide', text: '服务指引是否清晰' }],
+    rating,
+  });
+}
+
+const PIN_HASH = hashPin('1234');
+
+export interface CoreFixture {
+  terminal: Terminal;
+  db: Database;
+  dir: string;
+  clock: FakeClock;
+  reopen(config?: TerminalConfig): CoreFixture;
+  cleanup(): void;
+}
+
+/** A real terminal on a real SQLite file in a temp directory, with a controllable clock. */
+export function coreFixture(config: TerminalConfig = testConfig(), opts: { dir?: string; sm2?: boolean } = {}): CoreFixture {
+  const tmp = opts.dir ? { path: opts.dir, cleanup: () => undefined } : tempDir();
+  const { db } = openDatabase(tmp.path);
+  const clock = new FakeClock();
+  const sealer = new KeySealer(Buffer.alloc(32, 7));
+  const terminal = new Terminal({
+    db,
+    clock,
+    identity: identityProtector(sealer, opts.sm2 === false ? undefined : SM2_KEYS.publicKey),
+    links: { sessionLink: ({ sessionId }) => offlineLink('https://p.example/m?t={terminalId}&s={sessionId}&sig={sig}', 'HMAC-SM3', 'secret', 'T-1', sessionId) },
+    where: { terminalId: 'T-350402-0001', areaCode: '350402', hallCode: 'H01', windowCode: 'A12' },
+    config,
+    staffPinHashes: { SM0012: PIN_HASH },
+    verifyPin,
+    log: silentLog,
+  });
+  const fixture: CoreFixture = {
+    terminal,
+    db,
+    dir: tmp.path,
+    clock,
+    reopen(next = config) {
+      terminal.close();
+      db.close();
+      return coreFixture(next, { dir: tmp.path, ...opts });
+    },
+    cleanup() {
+      terminal.close();
+      if (db.open) db.close();
+      tmp.cleanup();
+    },
+  };
+  return fixture;
+}
+
+export function dbFile(dir: string): string {
+  return join(dir, 'hcp-terminal.db');
+}
