@@ -2,7 +2,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startHost } from '../host/host.js';
 import { createLogger } from '../log/logger.js';
+import { readProvisioningFile } from '../provisioning/apply.js';
 import { startRuntime } from '../runtime/runtime.js';
+import { ensureWritableDir } from '../store/database.js';
 import { parseCommandArgs, portArg } from './args.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -12,8 +14,12 @@ export async function serve(argv: string[]): Promise<number> {
   const a = parseCommandArgs(argv, { 'data-dir': { type: 'string' }, config: { type: 'string' }, port: { type: 'string' }, demo: { type: 'boolean' } }, ['data-dir']);
   const dataDir = a.required('data-dir');
   const port = portArg(a.string('port'));
+  const config = a.string('config');
+  // Validate everything before touching the directory: a bad file or argument changes nothing.
+  const provisioningFile = config ? readProvisioningFile(config) : null;
+  ensureWritableDir(dataDir);
   const log = createLogger(dataDir);
-  const runtime = startRuntime({ dataDir, configFile: a.string('config'), demo: a.flag('demo'), log });
+  const runtime = startRuntime({ dataDir, provisioningFile, demo: a.flag('demo'), log });
   const prov = runtime.provisioning;
   let host;
   try {

@@ -3,7 +3,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startHost, type RunningHost } from '../host/host.js';
 import { createLogger } from '../log/logger.js';
+import { ProvisioningError, readProvisioningFile } from '../provisioning/apply.js';
 import { startRuntime, type Runtime } from '../runtime/runtime.js';
+import { ensureWritableDir } from '../store/database.js';
 import { registerAppScheme, serveAppScheme } from './app-protocol.js';
 import { wireBridgeIpc } from './bridge-ipc.js';
 import { createKioskWindow } from './kiosk-window.js';
@@ -26,17 +28,21 @@ export async function boot(): Promise<void> {
   registerAppScheme();
   await app.whenReady();
   const dataDir = option('data-dir') ?? join(app.getPath('userData'), 'data');
-  const log = createLogger(dataDir);
+  const config = option('config');
+  let log = createLogger(null);
   serveAppScheme(rendererDir);
   let runtime: Runtime;
   let host: RunningHost;
   try {
-    runtime = startRuntime({ dataDir, configFile: option('config'), demo: process.argv.includes('--demo'), log, sealer: safeStorageSealer() ?? undefined });
+    const provisioningFile = config ? readProvisioningFile(config) : null;
+    ensureWritableDir(dataDir);
+    log = createLogger(dataDir);
+    runtime = startRuntime({ dataDir, provisioningFile, demo: process.argv.includes('--demo'), log, sealer: safeStorageSealer() ?? undefined });
     const prov = runtime.provisioning;
     host = await startHost({ runtime, host: prov?.localApi.host ?? '127.0.0.1', port: prov?.localApi.port ?? 8720, uiDir: rendererDir, log });
   } catch (err) {
     log.fatal({ err: String(err) }, 'terminal could not start');
-    app.exit(3);
+    app.exit(err instanceof ProvisioningError ? 2 : 3);
     return;
   }
   let win: BrowserWindow | null = createKioskWindow({

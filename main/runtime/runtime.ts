@@ -4,9 +4,9 @@ import { z } from 'zod';
 import { offlineLink } from '../../sync/links.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import { Terminal, type KeypadPort } from '../core/terminal.js';
-import { applyProvisioning, loadConfig, loadProvisioning, readProvisioningFile } from '../provisioning/apply.js';
+import { applyProvisioning, loadConfig, loadProvisioning } from '../provisioning/apply.js';
 import { demoProvisioning } from '../provisioning/demo.js';
-import type { StoredProvisioning } from '../provisioning/schema.js';
+import type { ProvisioningFile, StoredProvisioning } from '../provisioning/schema.js';
 import { KeySealer, loadKeyFile, verifyPin, type SecretSealer } from '../provisioning/secrets.js';
 import { openDatabase, ensureWritableDir } from '../store/database.js';
 import { DataDirError } from '../store/errors.js';
@@ -20,7 +20,8 @@ const META_DATA_KEY = 'dataKey';
 
 export interface RuntimeOptions {
   dataDir: string;
-  configFile?: string | undefined;
+  /** A provisioning file already read and validated (readProvisioningFile), applied before anything starts. */
+  provisioningFile?: ProvisioningFile | null | undefined;
   demo?: boolean | undefined;
   log: Log;
   /** Electron passes a `safeStorage` sealer; headless terminals use a key file. */
@@ -42,11 +43,10 @@ export interface Runtime {
 
 /**
  * Builds a running terminal from a data directory: lock, database, provisioning, secrets, core.
- * Throws DataDirError (exit 3) or ProvisioningError (exit 2); nothing is half-applied on either.
+ * Throws DataDirError (exit 3); callers validate the provisioning file first, so a bad one changes nothing.
  */
 export function startRuntime(opts: RuntimeOptions): Runtime {
-  // Read the provisioning file before touching the directory, so a bad file changes nothing.
-  const file = opts.configFile ? readProvisioningFile(opts.configFile) : null;
+  const file = opts.provisioningFile ?? null;
   ensureWritableDir(opts.dataDir);
   const lock = DataDirLock.acquire(opts.dataDir);
   let db: Database | null = null;

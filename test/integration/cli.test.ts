@@ -1,0 +1,166 @@
+import Database from 'better-sqlite3';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { verifyChain } from '../../sync/chain.js';
+import { evaluationRecordSchema } from '../../sync/record.js';
+import { apiClient, BridgeClient } from '../helpers/clients.js';
+import { BADGE, provisioningFile, tempDir, writeProvisioning } from '../helpers/fixtures.js';
+import { runCommand, startTerminal, type RunningTerminal } from '../helpers/process.js';
+
+const keys = tempDir('hcp-keys-');
+const env = { HCP_KEY_DIR: keys.path };
+const running: RunningTerminal[] = [];
+const dirs: (() => void)[] = [];
+
+afterEach(async () => {
+  for (const t of running.splice(0)) if (t.proc.exitCode === null) await t.stop('SIGKILL');
+  dirs.splice(0).forEach((c) => c());
+});
+afterAll(() => keys.cleanup());
+
+function dataDir(): string {
+  const t = tempDir();
+  dirs.push(t.cleanup);
+  return t.path;
+}
+
+async function serve(dir: string, extra: string[] = []): Promise<RunningTerminal> {
+  const t = await startTerminal(['--data-dir', dir, '--port', '0', ...extra], env);
+  running.push(t);
+  return t;
+}
+
+async function until<T>(f: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 8000): Promise<T> {
+  const start = Date.now();
+  for (;;) {
+    const v = await f();
+    if (ok(v) || Date.now() - start > timeoutMs) return v;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('hcp-terminal serve', () => {
+  it('prints the ready line, guards the API with the token, and follows login → invite → rate → thanks → serving', async () => {
+    const dir = dataDir();
+    const t = await serve(dir, ['--config', writeProvisioning(dir)]);
+    expect(t.readyLine).toMatch(/^\{"event":"ready","ui":"http:\/\/127\.0\.0\.1:\d+\/","api":"http:\/\/127\.0\.0\.1:\d+\/api\/v1"\}$/);
+    expect(new URL(t.ready.ui).port).toBe(new URL(t.ready.api).port);
+    expect((await apiClient(t.ready.api, null).get('/status')).status).toBe(401);
+    const api = apiClient(t.ready.api);
+    const state = async () => (await api.get('/status')).body['state'];
+    expect(await state()).toBe('closed');
+    await api.post('/staff/login', { badgeId: BADGE });
+    expect(await state()).toBe('serving');
+    const ui = await BridgeClient.connect(t.ready.ui);
+    const { sessionId } = (await api.post('/sessions', { projectNo: 'BJ-1' })).body as { sessionId: string };
+    expect(await state()).toBe('inviting');
+    expect(await ui.send({ type: 'choose', sessionId, item: 0, level: 4 })).toEqual({ ok: true });
+    expect(await state()).toBe('thanks');
+    expect((await api.get(`/sessions/${sessionId}`)).body).toMatchObject({ status: 'rated', satisfaction: 4 });
+    expect(await until(state, (s) => s === 'serving')).toBe('serving');
+    ui.close();
+
+    expect(await t.stop('SIGTERM')).toBe(0);
+    const log = readFileSync(join(dir, 'logs', 'terminal.log'), 'utf8').trim().split('\n');
+    expect(log.length).toBeGreaterThan(2);
+    for (const line of log) expect(() => JSON.parse(line)).not.toThrow();
+    expect(log.join('\n')).not.toContain('test-token-0123456789abcdef');
+    expect(t.stderr()).toMatch(/"msg":"stopping"/);
+  });
+
+  it('loses no acknowledged rating to SIGKILL: after a restart the rating and its outbox entry are intact', async () => {
+    const dir = dataDir();
+    const first = await serve(dir, ['--config', writeProvisioning(dir)]);
+    const api = apiClient(first.ready.api);
+    await api.post('/staff/login', { badgeId: BADGE });
+    const ui = await BridgeClient.connect(first.ready.ui);
+    const { sessionId } = (await api.post('/sessions', {})).body as { sessionId: string };
+    await ui.send({ type: 'choose', sessionId, item: 0, level: 2 });
+    const rated = await api.get(`/sessions/${sessionId}`);
+    expect(rated.body).toMatchObject({ status: 'rated', satisfaction: 2 });
+    first.proc.kill('SIGKILL');
+    await first.exited;
+    ui.close();
+
+    const second = await serve(dir);
+    const api2 = apiClient(second.ready.api);
+    expect((await api2.get(`/sessions/${sessionId}`)).body).toMatchObject({ status: 'rated', satisfaction: 2 });
+    // The follow-up the citizen never finished was released at start: the record is ready to upload.
+    expect((await api2.get('/status')).body['sync']).toMatchObject({ pending: 1 });
+    expect((await api2.get('/status')).body['state']).toBe('serving');
+    await second.stop();
+
+    const db = new Database(join(dir, 'hcp-terminal.db'), { readonly: true });
+    const rows = db.prepare('SELECT seq, state, payload FROM outbox ORDER BY seq').all() as { seq: number; state: string; payload: string }[];
+    db.close();
+    expect(rows.map((r) => [r.seq, r.state])).toEqual([[1, 'pending']]);
+    const record = evaluationRecordSchema.parse(JSON.parse(rows[0]?.payload ?? '{}'));
+    expect(record).toMatchObject({ seq: 1, satisfaction: 2, groupId: sessionId, proManager: 'SM0012' });
+    expect(verifyChain([record])).toBeNull();
+
+    const status = runCommand(['status', '--data-dir', dir], env);
+    expect(status.code).toBe(0);
+    expect(JSON.parse(status.stdout)).toMatchObject({ terminalId: 'T-350402-0001', queue: { pending: 1, deadLetter: 0, lastSeq: 1 } });
+  });
+
+  it('refuses a second terminal on a data directory in use with exit code 3', async () => {
+    const dir = dataDir();
+    const first = await serve(dir, ['--config', writeProvisioning(dir)]);
+    const second = runCommand(['serve', '--data-dir', dir, '--port', '0'], env);
+    expect(second.code).toBe(3);
+    expect(second.stderr).toMatch(/in use by another running terminal/);
+    expect((await apiClient(first.ready.api).get('/health')).status).toBe(200);
+  });
+
+  it('exits 3 when the data directory cannot be created or written', () => {
+    const dir = dataDir();
+    writeFileSync(join(dir, 'a-file'), 'x');
+    const r = runCommand(['serve', '--data-dir', join(dir, 'a-file', 'data'), '--port', '0'], env);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/not writable/);
+  });
+
+  it('exits 2 on a bad provisioning file, naming the field, and changes nothing', () => {
+    const dir = dataDir();
+    const bad = provisioningFile();
+    (bad['localApi'] as Record<string, unknown>)['token'] = 'short';
+    const file = join(dir, 'bad.json');
+    writeFileSync(file, JSON.stringify(bad));
+    const r = runCommand(['serve', '--data-dir', join(dir, 'data'), '--config', file, '--port', '0'], env);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/localApi\.token: at least 16 characters/);
+    expect(existsSync(join(dir, 'data'))).toBe(false);
+  });
+
+  it('exits 2 on invalid arguments', () => {
+    const dir = dataDir();
+    expect(runCommand(['serve'], env)).toMatchObject({ code: 2, stderr: expect.stringMatching(/--data-dir is required/) });
+    expect(runCommand(['serve', '--data-dir', dir, '--port', 'eighty'], env)).toMatchObject({ code: 2, stderr: expect.stringMatching(/--port must be a whole number/) });
+    expect(runCommand(['serve', '--data-dir', dir, '--colour'], env).code).toBe(2);
+    expect(runCommand(['launch'], env)).toMatchObject({ code: 2, stderr: expect.stringMatching(/unknown command "launch"/) });
+  });
+
+  it('starts unprovisioned without a file, answering 401 to everything but health', async () => {
+    const t = await serve(dataDir());
+    const anon = apiClient(t.ready.api, null);
+    expect((await anon.get('/health')).status).toBe(200);
+    expect((await apiClient(t.ready.api).get('/status')).status).toBe(401);
+    const ui = await BridgeClient.connect(t.ready.ui);
+    expect(ui.latest?.state).toBe('unprovisioned');
+    ui.close();
+  });
+});
+
+describe('hcp-terminal provision and status', () => {
+  it('applies a file and reports the terminal without starting it', () => {
+    const dir = dataDir();
+    const p = runCommand(['provision', '--data-dir', dir, '--file', writeProvisioning(dir)], env);
+    expect(p.code).toBe(0);
+    expect(JSON.parse(p.stdout)).toEqual({ event: 'provisioned', terminalId: 'T-350402-0001' });
+    const s = runCommand(['status', '--data-dir', dir], env);
+    expect(s.code).toBe(0);
+    expect(JSON.parse(s.stdout)).toMatchObject({ state: 'closed', terminalId: 'T-350402-0001', queue: { pending: 0, lastSeq: 0 }, devices: { keypad: { type: 'none' } } });
+    expect(s.stdout).not.toContain('test-token');
+  });
+});

@@ -1,0 +1,209 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startHost, type RunningHost } from '../../main/host/host.js';
+import { readProvisioningFile } from '../../main/provisioning/apply.js';
+import { startRuntime, type Runtime } from '../../main/runtime/runtime.js';
+import { apiClient, BridgeClient, sseClient } from '../helpers/clients.js';
+import { silentLog } from '../helpers/core.js';
+import { BADGE, tempDir, writeProvisioning } from '../helpers/fixtures.js';
+
+const keys = tempDir('hcp-keys-');
+process.env['HCP_KEY_DIR'] = keys.path;
+const data = tempDir();
+let runtime: Runtime;
+let host: RunningHost;
+let api: ReturnType<typeof apiClient>;
+
+beforeAll(async () => {
+  const file = readProvisioningFile(writeProvisioning(data.path));
+  runtime = startRuntime({ dataDir: data.path, provisioningFile: file, log: silentLog });
+  host = await startHost({ runtime, host: '127.0.0.1', port: 0, uiDir: '/nonexistent', log: silentLog });
+  api = apiClient(host.apiUrl);
+});
+
+afterAll(async () => {
+  await host.close();
+  runtime.close();
+  data.cleanup();
+  keys.cleanup();
+});
+
+beforeEach(async () => {
+  // Each test starts with nobody logged in and no open invitation.
+  const status = await api.get('/status');
+  const session = status.body['session'] as { sessionId: string } | null;
+  if (session) await api.post(`/sessions/${session.sessionId}/cancel`);
+  await api.post('/staff/logout');
+});
+
+const state = async () => (await api.get('/status')).body['state'];
+
+describe('authentication', () => {
+  it('answers health without a token and everything else only with the right bearer token', async () => {
+    expect(await apiClient(host.apiUrl, null).get('/health')).toEqual({ status: 200, body: { status: 'ok' } });
+    for (const token of [null, 'wrong-token-wrong-token']) {
+      const anon = apiClient(host.apiUrl, token);
+      for (const [method, path] of [
+        ['GET', '/status'],
+        ['POST', '/staff/login'],
+        ['POST', '/staff/logout'],
+        ['POST', '/staff/pause'],
+        ['POST', '/staff/resume'],
+        ['POST', '/sessions'],
+        ['GET', '/sessions/00000000-0000-4000-8000-000000000000'],
+        ['POST', '/sessions/00000000-0000-4000-8000-000000000000/cancel'],
+        ['GET', '/events'],
+      ] as const) {
+        const r = await anon.call(method, path, method === 'POST' ? { badgeId: BADGE } : undefined);
+        expect(r.status, `${method} ${path}`).toBe(401);
+        expect(r.body).toMatchObject({ code: 'UNAUTHORIZED' });
+        expect(String(r.body['message'])).toMatch(/bearer token/);
+      }
+    }
+    expect(await state()).toBe('closed');
+  });
+});
+
+describe('staff routes', () => {
+  it('logs in by badge or by staff id and PIN, with the spec’s error codes', async () => {
+    expect(await api.post('/staff/login', { badgeId: 'FFFF0000' })).toMatchObject({ status: 404, body: { code: 'UNKNOWN_BADGE' } });
+    expect(await api.post('/staff/login', { staffId: 'NOBODY', pin: '1234' })).toMatchObject({ status: 404, body: { code: 'UNKNOWN_STAFF' } });
+    expect(await api.post('/staff/login', { staffId: 'SM0012', pin: '0000' })).toMatchObject({ status: 401, body: { code: 'BAD_PIN' } });
+    expect(await state()).toBe('closed');
+    expect(await api.post('/staff/login', { staffId: 'SM0012', pin: '1234' })).toMatchObject({ status: 200, body: { staffId: 'SM0012', name: '张三' } });
+    expect(await api.post('/staff/login', { badgeId: BADGE })).toMatchObject({ status: 200, body: { staffId: 'SM0012' } });
+    expect(await state()).toBe('serving');
+    expect((await api.post('/staff/pause')).status).toBe(200);
+    expect(await state()).toBe('paused');
+    expect(await api.post('/sessions', {})).toMatchObject({ status: 409, body: { code: 'PAUSED' } });
+    expect((await api.post('/staff/resume', {})).status).toBe(200);
+    expect((await api.post('/staff/logout')).status).toBe(200);
+    expect(await state()).toBe('closed');
+  });
+});
+
+describe('sessions', () => {
+  it('opens an invitation, reports it, and refuses a second while it is open', async () => {
+    expect(await api.post('/sessions', {})).toMatchObject({ status: 409, body: { code: 'NO_STAFF' } });
+    await api.post('/staff/login', { badgeId: BADGE });
+    const opened = await api.post('/sessions', {
+      projectNo: 'BJ20261124001',
+      items: [{ taskCode: 'T1', taskName: '营业执照变更登记', deptCode: 'SC', deptName: '市场监督管理局' }],
+      mode: 'combined',
+      applicant: { name: '王小明', userProp: 1, certKey: '350402199001011234', mobile: '13800138000' },
+    });
+    expect(opened.status).toBe(201);
+    const { sessionId, qrUrl, expiresAt } = opened.body as { sessionId: string; qrUrl: string; expiresAt: string };
+    expect(qrUrl).toMatch(new RegExp(`^https://hcp\\.example\\.gov\\.cn/m/e\\?t=T-350402-0001&s=${sessionId}&sig=[0-9a-f]{64}$`));
+    expect(Date.parse(expiresAt) - Date.now()).toBeGreaterThan(25_000);
+    expect(await state()).toBe('inviting');
+    expect(await api.get(`/sessions/${sessionId}`)).toEqual({ status: 200, body: { sessionId, status: 'inviting' } });
+    expect(await api.post('/sessions', {})).toMatchObject({ status: 409, body: { code: 'SESSION_OPEN' } });
+    expect(await api.post(`/sessions/${sessionId}/cancel`)).toMatchObject({ status: 200, body: { status: 'cancelled' } });
+    expect(await api.get(`/sessions/${sessionId}`)).toMatchObject({ body: { status: 'cancelled' } });
+    expect(await state()).toBe('serving');
+  });
+
+  it('answers 404 for unknown and malformed session ids', async () => {
+    expect(await api.get('/sessions/00000000-0000-4000-8000-000000000000')).toMatchObject({ status: 404, body: { code: 'SESSION_NOT_FOUND' } });
+    expect(await api.get('/sessions/not-a-uuid')).toMatchObject({ status: 404, body: { code: 'SESSION_NOT_FOUND' } });
+    expect(await api.post('/sessions/not-a-uuid/cancel')).toMatchObject({ status: 404 });
+    expect(await api.get('/nope')).toMatchObject({ status: 404, body: { code: 'NOT_FOUND' } });
+  });
+
+  it('is rated only by the citizen on the screen, and then reports the level', async () => {
+    await api.post('/staff/login', { badgeId: BADGE });
+    const ui = await BridgeClient.connect(host.uiUrl);
+    const { sessionId } = (await api.post('/sessions', {})).body as { sessionId: string };
+    await ui.view((v) => v.state === 'inviting');
+    expect(await ui.send({ type: 'choose', sessionId, item: 0, level: 4 })).toEqual({ ok: true });
+    expect(await api.get(`/sessions/${sessionId}`)).toMatchObject({ status: 200, body: { sessionId, status: 'rated', satisfaction: 4 } });
+    expect(await state()).toBe('thanks');
+    const status = (await api.get('/status')).body;
+    expect(status['sync']).toMatchObject({ pending: 1, deadLetter: 0, online: false, lastUploadAt: null, lastError: null });
+    ui.close();
+  });
+});
+
+describe('bad input', () => {
+  const routes = ['/staff/login', '/staff/logout', '/staff/pause', '/staff/resume', '/sessions', '/sessions/00000000-0000-4000-8000-000000000000/cancel'];
+
+  it('answers malformed JSON, unknown fields, wrong types and oversized bodies with 4xx and a message, changing nothing', async () => {
+    await api.post('/staff/login', { badgeId: BADGE });
+    const before = (await api.get('/status')).body;
+    const big = JSON.stringify({ projectNo: 'x'.repeat(70 * 1024) });
+    for (const path of routes) {
+      const cases: [string, { raw?: string; body?: unknown }, number, RegExp][] = [
+        ['malformed', { raw: '{"badgeId": "0A1B' }, 400, /not valid JSON/],
+        ['unknown field', { body: { surprise: 1 } }, 400, /surprise: unknown field|give either/],
+        ['wrong type', { body: path === '/sessions' ? { items: 'T1' } : path === '/staff/login' ? { badgeId: 42 } : [1, 2] }, 400, /expected|give either|Invalid input/],
+        ['oversized', { raw: big }, 413, /larger than 64 KiB/],
+        ['not JSON at all', { raw: 'badgeId=1', body: undefined }, 415, /application\/json/],
+      ];
+      for (const [name, c, status, message] of cases) {
+        const headers: Record<string, string> = name === 'not JSON at all' ? { 'content-type': 'application/x-www-form-urlencoded' } : {};
+        const r = await api.call('POST', path, c.body, { ...(c.raw !== undefined ? { raw: c.raw } : {}), headers });
+        expect(r.status, `${name} on ${path}`).toBe(status);
+        expect(typeof r.body['code'], `${name} on ${path}`).toBe('string');
+        expect(String(r.body['message']), `${name} on ${path}`).toMatch(message);
+      }
+    }
+    const after = (await api.get('/status')).body;
+    expect(after).toEqual(before);
+  });
+
+  it('names the offending field in session bodies', async () => {
+    await api.post('/staff/login', { badgeId: BADGE });
+    const r = await api.post('/sessions', { projectNo: 'x'.repeat(51), items: [{ taskCode: 'T1' }], mode: 'all' });
+    expect(r.status).toBe(400);
+    expect(String(r.body['message'])).toMatch(/projectNo: at most 50/);
+    expect(String(r.body['message'])).toMatch(/items\.0\.taskName/);
+    expect(String(r.body['message'])).toMatch(/mode/);
+    const many = await api.post('/sessions', { items: Array.from({ length: 21 }, (_, i) => ({ taskCode: `T${i}`, taskName: 'n', deptCode: 'd', deptName: 'd' })) });
+    expect(String(many.body['message'])).toMatch(/items: at most 20/);
+    expect(await state()).toBe('serving');
+  });
+});
+
+describe('events', () => {
+  it('streams staff and session events as SSE with JSON data', async () => {
+    const sse = await sseClient(host.apiUrl);
+    expect(sse.status).toBe(200);
+    expect(sse.contentType).toMatch(/text\/event-stream/);
+    await api.post('/staff/login', { badgeId: BADGE });
+    const ui = await BridgeClient.connect(host.uiUrl);
+    const { sessionId } = (await api.post('/sessions', {})).body as { sessionId: string };
+    await ui.send({ type: 'choose', sessionId, item: 0, level: 5 });
+    await api.post('/staff/pause');
+    await api.post('/staff/resume');
+    const s2 = (await api.post('/sessions', {})).body as { sessionId: string };
+    await api.post(`/sessions/${s2.sessionId}/cancel`);
+    await api.post('/staff/logout');
+    expect((await sse.waitFor('staff.login')).data).toMatchObject({ staff: { staffId: 'SM0012' } });
+    expect((await sse.waitFor('session.opened')).data).toMatchObject({ sessionId });
+    expect((await sse.waitFor('session.rated')).data).toMatchObject({ sessionId, satisfaction: 5 });
+    for (const name of ['staff.pause', 'staff.resume', 'session.cancelled', 'staff.logout']) await sse.waitFor(name);
+    sse.close();
+    ui.close();
+  });
+});
+
+describe('bridge socket', () => {
+  it('refuses a page of another origin', async () => {
+    const foreign = await BridgeClient.connect(host.uiUrl, { origin: 'http://evil.example' }).then(
+      (c) => c.closed(),
+      () => -1,
+    );
+    expect([1008, -1]).toContain(foreign);
+  });
+
+  it('answers an invalid intent with a clear error and changes nothing', async () => {
+    await api.post('/staff/login', { badgeId: BADGE });
+    const ui = await BridgeClient.connect(host.uiUrl);
+    const { sessionId } = (await api.post('/sessions', {})).body as { sessionId: string };
+    const pending = ui.nextResult();
+    ui.sendRaw(JSON.stringify({ id: 'x', intent: { type: 'choose', sessionId, item: 0, level: 9 } }));
+    expect(await pending).toMatchObject({ ok: false, code: 'INVALID' });
+    expect(await api.get(`/sessions/${sessionId}`)).toMatchObject({ body: { status: 'inviting' } });
+    ui.close();
+  });
+});

@@ -1,0 +1,129 @@
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { applyProvisioning, loadProvisioning, parseProvisioning, ProvisioningError, readProvisioningFile } from '../../main/provisioning/apply.js';
+import { hashPin, KeySealer, keyFilePath, loadKeyFile, verifyPin } from '../../main/provisioning/secrets.js';
+import { openDatabase } from '../../main/store/database.js';
+import { MetaStore } from '../../main/store/meta.js';
+import { provisioningFile, tempDir, TOKEN } from '../helpers/fixtures.js';
+
+const cleanups: (() => void)[] = [];
+afterEach(() => cleanups.splice(0).forEach((c) => c()));
+
+function errorOf(json: unknown): string {
+  try {
+    parseProvisioning(json);
+  } catch (err) {
+    if (err instanceof ProvisioningError) return err.message;
+    throw err;
+  }
+  return 'accepted';
+}
+
+function without(obj: Record<string, unknown>, section: string, field: string): Record<string, unknown> {
+  const copy = structuredClone(obj);
+  const part = Object.entries(copy[section] as Record<string, unknown>).filter(([k]) => k !== field);
+  return { ...copy, [section]: Object.fromEntries(part) };
+}
+
+describe('provisioning file', () => {
+  it('accepts the shape of terminal-cli.md and fills the defaults', () => {
+    const p = parseProvisioning(provisioningFile());
+    expect(p.terminal.terminalId).toBe('T-350402-0001');
+    expect(p.province.signAlg).toBe('HMAC-SM3');
+    expect(p.offlineConfig?.rating).toMatchObject({ scale: 'manyi', timeoutSeconds: 30, requireInvitation: true });
+  });
+
+  it('names the field and what was expected for every kind of mistake', () => {
+    const base = provisioningFile();
+    expect(errorOf(without(base, 'province', 'appSecret'))).toMatch(/province\.appSecret: .*expected string/);
+    expect(errorOf({ ...base, terminal: { ...(base.terminal as object), areaCode: '35040' } })).toMatch(/terminal\.areaCode: 行政区划代码 of 6 or 12 digits/);
+    expect(errorOf({ ...base, localApi: { token: 'short' } })).toMatch(/localApi\.token: at least 16 characters/);
+    expect(errorOf({ ...base, localApi: { token: TOKEN, prot: 1 } })).toMatch(/localApi\.prot: unknown field/);
+    expect(errorOf({ ...base, devices: { keypad: { type: 'serial' } } })).toMatch(/devices\.keypad\.path/);
+    expect(errorOf({ ...base, devices: { keypad: { type: 'serial', path: '/dev/ttyUSB0', baudRate: 4800 } } })).toMatch(/devices\.keypad\.baudRate/);
+    expect(errorOf({ ...base, province: { ...(base.province as object), sm2PublicKey: '04abc' } })).toMatch(/province\.sm2PublicKey: an uncompressed SM2 public key/);
+    expect(errorOf({ ...base, technician: { pin: '12' } })).toMatch(/technician\.pin: a PIN is 4 to 12 digits/);
+    expect(errorOf({ ...base, extra: true })).toMatch(/extra: unknown field/);
+  });
+
+  it('reports unreadable files and bad JSON in words', () => {
+    const t = tempDir();
+    cleanups.push(t.cleanup);
+    expect(() => readProvisioningFile(join(t.path, 'missing.json'))).toThrow(/cannot read provisioning file .*ENOENT/);
+    writeFileSync(join(t.path, 'bad.json'), '{ "terminal": ');
+    expect(() => readProvisioningFile(join(t.path, 'bad.json'))).toThrow(/is not valid JSON/);
+  });
+});
+
+describe('applying a provisioning file', () => {
+  it('stores secrets sealed and PINs as slow hashes, never in plaintext', () => {
+    const t = tempDir();
+    cleanups.push(t.cleanup);
+    const { db } = openDatabase(t.path);
+    const meta = new MetaStore(db);
+    const sealer = new KeySealer(Buffer.alloc(32, 1));
+    const stored = applyProvisioning(meta, sealer, parseProvisioning(provisioningFile()));
+    expect(sealer.open(stored.localApi.tokenSealed)).toBe(TOKEN);
+    expect(sealer.open(stored.province.appSecretSealed)).toBe('app-secret-123456');
+    expect(verifyPin('135790', stored.technicianPinHash)).toBe(true);
+    expect(verifyPin('1234', stored.staffPinHashes['SM0012'] ?? '')).toBe(true);
+    db.pragma('wal_checkpoint(TRUNCATE)');
+    db.close();
+    const raw = readFileSync(join(t.path, 'hcp-terminal.db'));
+    for (const secret of [TOKEN, 'app-secret-123456', '"135790"', '"pin"']) expect(raw.includes(Buffer.from(secret))).toBe(false);
+  });
+
+  it('is idempotent: applying the same file again leaves the same terminal', () => {
+    const t = tempDir();
+    cleanups.push(t.cleanup);
+    const { db } = openDatabase(t.path);
+    const meta = new MetaStore(db);
+    const sealer = new KeySealer(Buffer.alloc(32, 1));
+    const file = parseProvisioning(provisioningFile());
+    const a = applyProvisioning(meta, sealer, file);
+    const b = applyProvisioning(meta, sealer, file);
+    expect(b.technicianPinHash).toBe(a.technicianPinHash);
+    expect(b.staffPinHashes).toEqual(a.staffPinHashes);
+    expect(loadProvisioning(meta)?.terminal).toEqual(a.terminal);
+    db.close();
+  });
+});
+
+describe('secrets', () => {
+  it('hashes PINs slowly and verifies them', () => {
+    const h = hashPin('4321');
+    expect(h).toMatch(/^scrypt\$32768\$8\$1\$/);
+    expect(verifyPin('4321', h)).toBe(true);
+    expect(verifyPin('4320', h)).toBe(false);
+    expect(verifyPin('4321', 'garbage')).toBe(false);
+  });
+
+  it('keeps the key file outside the data directory, readable by its owner only', () => {
+    const keys = tempDir();
+    const data = tempDir();
+    cleanups.push(keys.cleanup, data.cleanup);
+    const before = process.env['HCP_KEY_DIR'];
+    process.env['HCP_KEY_DIR'] = keys.path;
+    try {
+      expect(loadKeyFile(data.path, false)).toBeNull();
+      const key = loadKeyFile(data.path, true);
+      expect(key?.length).toBe(32);
+      const path = keyFilePath(data.path);
+      expect(path.startsWith(keys.path)).toBe(true);
+      expect(statSync(path).mode & 0o777).toBe(0o600);
+      expect(loadKeyFile(data.path, false)?.equals(key as Buffer)).toBe(true);
+    } finally {
+      if (before === undefined) delete process.env['HCP_KEY_DIR'];
+      else process.env['HCP_KEY_DIR'] = before;
+    }
+  });
+
+  it('detects a sealed value that was tampered with', () => {
+    const s = new KeySealer(Buffer.alloc(32, 2));
+    const sealed = s.seal('secret');
+    const flipped = sealed.slice(0, -4) + (sealed.endsWith('AAAA') ? 'BBBB' : 'AAAA');
+    expect(() => s.open(flipped)).toThrow();
+    expect(() => new KeySealer(Buffer.alloc(32, 3)).open(sealed)).toThrow();
+  });
+});
