@@ -45,6 +45,7 @@ export function FollowUp({ view, session }: { view: TerminalView; session: NonNu
     <main className="screen follow-up">
       <h1 className="fu-title">{bad ? t('followUp.titleBad') : t('followUp.titleAll')}</h1>
       <div className="fu-body">
+        <div className="fu-choices">
         {f.dimensions && (
           <section className="fu-section" aria-label={t('followUp.dimensions')}>
             {DIMS.map((d) => (
@@ -91,6 +92,8 @@ export function FollowUp({ view, session }: { view: TerminalView; session: NonNu
             ))}
           </section>
         )}
+        </div>
+        <div className="fu-fields">
         {(f.tags.length > 0 || f.questions.length > 0 || bad) && (
           <label className="fu-field">
             <span>{t('followUp.comment')}</span>
@@ -104,6 +107,7 @@ export function FollowUp({ view, session }: { view: TerminalView; session: NonNu
             <small>{t('followUp.phonePrivacy')}</small>
           </label>
         )}
+        </div>
       </div>
       {missing && !hasReason && (
         <p className="invite-error" role="alert">

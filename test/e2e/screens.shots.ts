@@ -1,0 +1,38 @@
+import { fileURLToPath } from 'node:url';
+import { BADGE } from '../helpers/fixtures.js';
+import { expect, test } from './terminal-fixture.js';
+
+/** `npm run screenshots`: the citizen screens as committed under docs/screens/ and linked from the README. */
+const out = (name: string) => fileURLToPath(new URL(`../../docs/screens/${name}.png`, import.meta.url));
+const ITEM = { taskCode: '11350400MB0000001X', taskName: '营业执照变更登记', deptCode: 'SC', deptName: '市场监督管理局' };
+
+for (const [w, h, suffix] of [
+  [1280, 800, ''],
+  [800, 1280, '-portrait'],
+] as const) {
+  test(`citizen screens at ${w}×${h}`, async ({ page, hcp }) => {
+    const { api } = hcp;
+    await page.setViewportSize({ width: w, height: h });
+    await page.goto(hcp.terminal.ready.ui);
+    await expect(page.getByText('窗口暂停服务')).toBeVisible();
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: out(`closed${suffix}`) });
+    await api.post('/staff/login', { badgeId: BADGE });
+    await expect(page.getByText('欢迎光临')).toBeVisible();
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: out(`serving${suffix}`) });
+    await api.post('/sessions', { projectNo: 'BJ20261124001', items: [ITEM] });
+    await expect(page.getByRole('button', { name: '满意', exact: true })).toBeVisible();
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: out(`inviting${suffix}`) });
+    await page.getByRole('button', { name: '不满意', exact: true }).click();
+    await expect(page.getByRole('heading', { name: /请告诉我们原因/ })).toBeVisible();
+    await page.getByRole('button', { name: '等候时间长' }).click();
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: out(`follow-up${suffix}`) });
+    await page.getByRole('button', { name: '提交' }).click();
+    await expect(page.getByText('感谢您的评价')).toBeVisible();
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: out(`thanks${suffix}`) });
+  });
+}
