@@ -1,4 +1,3 @@
-import type { IpcMain, IpcMainInvokeEvent, WebContents } from 'electron';
 import { intentSchema, type IntentResult } from '../bridge/contract.js';
 import type { Terminal } from '../core/terminal.js';
 import { handleIntent } from '../runtime/intents.js';
@@ -10,8 +9,25 @@ import { isAppUrl } from './hardening.js';
  * The bridge over IPC, after VS Code's validatedIpcMain: only the kiosk window's top frame, loaded from
  * app://, may send intents, and every payload is validated before it reaches the core.
  */
-export function wireBridgeIpc(ipcMain: IpcMain, terminal: Terminal, kiosk: () => WebContents | null): () => void {
-  const trusted = (e: IpcMainInvokeEvent) => {
+/** What the wiring needs of an invoke event. main.ts passes Electron's real objects, so the compiler checks they fit. */
+export interface InvokeEvent {
+  sender: unknown;
+  senderFrame: { url: string; parent: unknown } | null;
+}
+
+/** What the wiring needs of ipcMain and of the kiosk's webContents (narrow, so tests can stand in for them). */
+export interface IpcRegistry {
+  handle(channel: string, listener: (event: InvokeEvent, payload?: unknown) => unknown): void;
+  removeHandler(channel: string): void;
+}
+
+export interface KioskContents {
+  send(channel: string, ...args: unknown[]): void;
+  isDestroyed(): boolean;
+}
+
+export function wireBridgeIpc(ipcMain: IpcRegistry, terminal: Terminal, kiosk: () => KioskContents | null): () => void {
+  const trusted = (e: InvokeEvent) => {
     const wc = kiosk();
     const frame = e.senderFrame;
     return wc !== null && e.sender === wc && frame !== null && frame.parent === null && isAppUrl(frame.url);

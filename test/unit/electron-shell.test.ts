@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { InvokeEvent } from '../../main/electron/bridge-ipc.js';
 import { BADGE } from '../helpers/fixtures.js';
 import { coreFixture, type CoreFixture } from '../helpers/core.js';
 
@@ -51,10 +52,11 @@ const electron = await vi.hoisted(async () => {
     }
     show() {}
   }
-  const handlers = new Map<string, (e: unknown, arg?: unknown) => unknown>();
+  type Listener = (e: InvokeEvent, arg?: unknown) => unknown;
+  const handlers = new Map<string, Listener>();
   const ipcMain = {
-    handle: (ch: string, h: (e: unknown, arg?: unknown) => unknown) => handlers.set(ch, h),
-    removeHandler: (ch: string) => handlers.delete(ch),
+    handle: (ch: string, h: Listener) => void handlers.set(ch, h),
+    removeHandler: (ch: string) => void handlers.delete(ch),
   };
   return { FakeBrowserWindow, FakeWebContents, handlers, ipcMain };
 });
@@ -180,7 +182,7 @@ describe('bridge over IPC', () => {
   it('accepts validated intents from the kiosk’s top frame only', async () => {
     const kiosk = new electron.FakeWebContents();
     const other = new electron.FakeWebContents();
-    const off = wireBridgeIpc(electron.ipcMain as never, f.terminal, () => kiosk as never);
+    const off = wireBridgeIpc(electron.ipcMain, f.terminal, () => kiosk);
     const intent = electron.handlers.get(CHANNELS.intent);
     if (!intent) throw new Error('intent handler missing');
     f.terminal.loginByBadge(BADGE);
