@@ -5,7 +5,7 @@ import { offlineLink } from '../../sync/links.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import { Terminal, type KeypadPort } from '../core/terminal.js';
 import { applyProvisioning, loadConfig, loadProvisioning } from '../provisioning/apply.js';
-import { demoProvisioning } from '../provisioning/demo.js';
+import { DEMO_BADGE, demoProvisioning } from '../provisioning/demo.js';
 import type { ProvisioningFile, StoredProvisioning } from '../provisioning/schema.js';
 import { KeySealer, loadKeyFile, verifyPin, type SecretSealer } from '../provisioning/secrets.js';
 import { openDatabase, ensureWritableDir } from '../store/database.js';
@@ -60,7 +60,9 @@ export function startRuntime(opts: RuntimeOptions): Runtime {
     if (file) {
       database.transaction(() => applyProvisioning(meta, sealer, file))();
       opts.log.info({ terminalId: file.terminal.terminalId }, 'provisioning applied');
-    } else if (opts.demo && !loadProvisioning(meta)) {
+    }
+    const freshDemo = !file && opts.demo === true && !loadProvisioning(meta);
+    if (freshDemo) {
       const demo = demoProvisioning(opts.demoProvinceUrl ?? 'http://127.0.0.1:8721');
       database.transaction(() => applyProvisioning(meta, sealer, demo, { demo: true }))();
       opts.log.info({ terminalId: demo.terminal.terminalId }, 'demo terminal provisioned');
@@ -94,6 +96,8 @@ export function startRuntime(opts: RuntimeOptions): Runtime {
       ...(opts.keypad ? { keypad: opts.keypad } : {}),
       log: opts.log,
     });
+    // A new demo opens on the Serving screen: someone trying it out has no badge to tap.
+    if (freshDemo) terminal.loginByBadge(DEMO_BADGE);
     return {
       terminal,
       db,

@@ -152,6 +152,21 @@ describe('hcp-terminal serve', () => {
   });
 });
 
+describe('hcp-terminal serve --demo', () => {
+  it('provisions a demo hall with nothing to configure and opens on the Serving screen', async () => {
+    const dir = dataDir();
+    const t = await serve(dir, ['--demo']);
+    const api = apiClient(t.ready.api, 'demo-local-api-token-0001');
+    expect((await api.get('/status')).body).toMatchObject({ state: 'serving', staff: { staffId: 'SM0012', name: '张三' } });
+    const { qrUrl } = (await api.post('/sessions', {})).body as { qrUrl: string };
+    expect(qrUrl).toMatch(/\/m\/e\?t=T-350402-DEMO&s=[0-9a-f-]{36}&sig=[0-9a-f]{64}$/);
+    await t.stop();
+    // A restart keeps the demo as it was left rather than provisioning it again.
+    const again = await serve(dir, ['--demo']);
+    expect((await apiClient(again.ready.api, 'demo-local-api-token-0001').get('/status')).body['state']).toBe('serving');
+  });
+});
+
 describe('hcp-terminal provision and status', () => {
   it('applies a file and reports the terminal without starting it', () => {
     const dir = dataDir();
