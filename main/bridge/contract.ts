@@ -25,6 +25,8 @@ export const intentSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('skipFollowUp'), sessionId }),
   /** A badge read by a keyboard-emulating reader in the renderer. */
   z.strictObject({ type: z.literal('badge'), badgeId: z.string().regex(/^[0-9A-Fa-f]{4,32}$/) }),
+  /** Demo only: press a key of the simulated keypad (1..5, 16 INVITE, 17 PAUSE/RESUME). */
+  z.strictObject({ type: z.literal('simulateKey'), key: z.union([z.number().int().min(1).max(5), z.literal(16), z.literal(17)]) }),
 ]);
 
 export type Intent = z.infer<typeof intentSchema>;
@@ -75,6 +77,8 @@ export interface TerminalView {
   stats: { todayCount: number; satisfiedRate: number | null } | null;
   sync: { online: boolean; pending: number };
   notice: { kind: 'unknown-badge'; until: number } | null;
+  /** The physical keypad, and its last key so the screen can show what was pressed. */
+  keypad: { kind: string; connected: boolean; lastKey: number | null; lastKeyAt: number | null } | null;
 }
 
 export type IntentResult = { ok: true } | { ok: false; code: string; message: string };

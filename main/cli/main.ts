@@ -20,7 +20,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'serve':
         return await serve(rest);
       case 'provision':
-        return provision(rest);
+        return await provision(rest);
       case 'status':
         return status(rest);
       case 'export':

@@ -5,14 +5,14 @@ import { ensureWritableDir } from '../store/database.js';
 import { parseCommandArgs } from './args.js';
 
 /** Validates and applies a provisioning file, then exits (the lock keeps it off a running terminal's directory). */
-export function provision(argv: string[]): number {
+export async function provision(argv: string[]): Promise<number> {
   const a = parseCommandArgs(argv, { 'data-dir': { type: 'string' }, file: { type: 'string' } }, ['data-dir', 'file']);
   const provisioningFile = readProvisioningFile(a.required('file'));
   const dataDir = a.required('data-dir');
   ensureWritableDir(dataDir);
   const runtime = startRuntime({ dataDir, provisioningFile, log: createLogger(dataDir) });
   const p = runtime.provisioning;
-  runtime.close();
+  await runtime.close();
   process.stdout.write(JSON.stringify({ event: 'provisioned', terminalId: p?.terminal.terminalId ?? null }) + '\n');
   return 0;
 }

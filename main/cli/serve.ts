@@ -25,7 +25,7 @@ export async function serve(argv: string[]): Promise<number> {
   try {
     host = await startHost({ runtime, host: prov?.localApi.host ?? '127.0.0.1', port: port ?? prov?.localApi.port ?? 8720, uiDir: process.env['HCP_UI_DIR'] ?? UI_DIR, log });
   } catch (err) {
-    runtime.close();
+    await runtime.close();
     throw err;
   }
   process.stdout.write(JSON.stringify({ event: 'ready', ui: host.uiUrl, api: host.apiUrl }) + '\n');
@@ -40,8 +40,8 @@ export async function serve(argv: string[]): Promise<number> {
       host
         .close()
         .catch((err: unknown) => log.error({ err: String(err) }, 'server close failed'))
+        .then(() => runtime.close())
         .finally(() => {
-          runtime.close();
           log.flush();
           resolve(0);
         });

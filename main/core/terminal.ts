@@ -46,6 +46,8 @@ export interface SyncPort {
 
 export interface DevicesPort {
   status(): Record<string, unknown>;
+  /** The keypad, if one is configured: what kind, and whether it answers. */
+  keypadSummary(): { kind: string; connected: boolean } | null;
 }
 
 export interface KeypadPort {
@@ -134,6 +136,7 @@ export class Terminal {
   private lastState: TerminalState | null = null;
   /** Sessions opened implicitly by a keypad press where policy allows uninvited ratings. */
   private readonly uninvited = new Set<string>();
+  private lastKey: { key: number; at: number } | null = null;
 
   constructor(private readonly ports: TerminalPorts) {
     this.sessions = new SessionStore(ports.db);
@@ -234,6 +237,7 @@ export class Terminal {
       stats,
       sync: { online: sync.online, pending: sync.pending },
       notice: this.notice && this.notice.until > now ? { kind: this.notice.kind, until: this.notice.until } : null,
+      keypad: this.keypadView(),
     };
   }
 
@@ -449,6 +453,7 @@ export class Terminal {
 
   /** A keypad key, already de-duplicated by the driver. */
   keypadKey(key: number): void {
+    this.lastKey = { key, at: this.ports.clock.now() };
     if (key === 0x10) {
       if (this.staff && !this.session) this.openSession({});
       return;
@@ -498,6 +503,11 @@ export class Terminal {
   }
 
   // ── internals ────────────────────────────────────────────────────────────
+
+  private keypadView(): TerminalView['keypad'] {
+    const k = this.ports.devices?.keypadSummary() ?? null;
+    return k && { ...k, lastKey: this.lastKey?.key ?? null, lastKeyAt: this.lastKey?.at ?? null };
+  }
 
   private recover(): void {
     const now = this.ports.clock.now();

@@ -1,6 +1,6 @@
 import { intentSchema, type IntentResult } from '../bridge/contract.js';
 import type { Terminal } from '../core/terminal.js';
-import { handleIntent } from '../runtime/intents.js';
+import { handleIntent, type IntentExtras } from '../runtime/intents.js';
 import { describeIssues } from '../util/zod-issues.js';
 import { CHANNELS } from './channels.js';
 import { isAppUrl } from './hardening.js';
@@ -26,7 +26,7 @@ export interface KioskContents {
   isDestroyed(): boolean;
 }
 
-export function wireBridgeIpc(ipcMain: IpcRegistry, terminal: Terminal, kiosk: () => KioskContents | null): () => void {
+export function wireBridgeIpc(ipcMain: IpcRegistry, terminal: Terminal, kiosk: () => KioskContents | null, extras: IntentExtras = {}): () => void {
   const trusted = (e: InvokeEvent) => {
     const wc = kiosk();
     const frame = e.senderFrame;
@@ -36,7 +36,7 @@ export function wireBridgeIpc(ipcMain: IpcRegistry, terminal: Terminal, kiosk: (
     if (!trusted(e)) return { ok: false, code: 'FORBIDDEN', message: 'intents are accepted from the kiosk window only' };
     const parsed = intentSchema.safeParse(raw);
     if (!parsed.success) return { ok: false, code: 'INVALID', message: describeIssues(parsed.error) };
-    return handleIntent(terminal, parsed.data);
+    return handleIntent(terminal, parsed.data, extras);
   });
   ipcMain.handle(CHANNELS.viewGet, (e) => (trusted(e) ? terminal.view() : null));
   const off = terminal.onView((view) => {

@@ -50,7 +50,7 @@ export async function boot(): Promise<void> {
     kiosk: !process.argv.includes('--windowed'),
     log: (msg, detail) => log.warn(detail ?? {}, msg),
   });
-  const unwire = wireBridgeIpc(ipcMain, runtime.terminal, () => (win && !win.isDestroyed() ? win.webContents : null));
+  const unwire = wireBridgeIpc(ipcMain, runtime.terminal, () => (win && !win.isDestroyed() ? win.webContents : null), runtime.intentExtras);
   const blocker = powerSaveBlocker.start('prevent-display-sleep');
   app.on('second-instance', () => win?.focus());
   win.on('closed', () => {
@@ -60,7 +60,7 @@ export async function boot(): Promise<void> {
   app.on('before-quit', () => {
     unwire();
     powerSaveBlocker.stop(blocker);
-    void host.close().finally(() => runtime.close());
+    void host.close().finally(() => void runtime.close());
   });
   log.info({ ui: 'app://hcp/', api: host.apiUrl }, 'terminal ready (electron)');
 }

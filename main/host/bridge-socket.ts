@@ -3,7 +3,7 @@ import type { WebSocket } from 'ws';
 import { intentEnvelopeSchema, type ServerMessage } from '../bridge/contract.js';
 import type { Terminal } from '../core/terminal.js';
 import type { Log } from '../log/logger.js';
-import { handleIntent } from '../runtime/intents.js';
+import { handleIntent, type IntentExtras } from '../runtime/intents.js';
 import { describeIssues } from '../util/zod-issues.js';
 
 const MAX_MESSAGE = 16 * 1024;
@@ -12,7 +12,7 @@ const MAX_MESSAGE = 16 * 1024;
  * The bridge over a WebSocket, for the UI served to Chromium. Only loopback clients of the same origin may
  * connect: the local API may listen on the LAN for the business system, but nobody there may press a rating.
  */
-export async function bridgeSocket(app: FastifyInstance, terminal: Terminal, log: Log): Promise<void> {
+export async function bridgeSocket(app: FastifyInstance, terminal: Terminal, log: Log, extras: IntentExtras = {}): Promise<void> {
   app.get('/bridge', { websocket: true }, (socket: WebSocket, req) => {
     const remote = req.socket.remoteAddress ?? '';
     const origin = req.headers.origin;
@@ -41,7 +41,7 @@ export async function bridgeSocket(app: FastifyInstance, terminal: Terminal, log
         send({ kind: 'result', id, result: { ok: false, code: 'INVALID', message: describeIssues(env.error) } });
         return;
       }
-      send({ kind: 'result', id: env.data.id, result: handleIntent(terminal, env.data.intent) });
+      send({ kind: 'result', id: env.data.id, result: handleIntent(terminal, env.data.intent, extras) });
     });
     socket.on('close', off);
   });

@@ -34,7 +34,7 @@ export async function startHost(o: HostOptions): Promise<RunningHost> {
   installErrorHandling(app, o.log);
   await app.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024 } });
   await app.register(async (scope) => localApi(scope, { terminal: o.runtime.terminal, token: o.runtime.apiToken }), { prefix: API_PREFIX });
-  await app.register(async (scope) => bridgeSocket(scope, o.runtime.terminal, o.log));
+  await app.register(async (scope) => bridgeSocket(scope, o.runtime.terminal, o.log, o.runtime.intentExtras));
   app.addHook('onSend', async (req, reply) => {
     if (!req.url.startsWith(API_PREFIX)) {
       reply.header('content-security-policy', CSP);

@@ -4,7 +4,12 @@ import { isLevel } from '../core/levels.js';
 import type { Terminal } from '../core/terminal.js';
 
 /** Carries one validated UI intent into the core; both transports (IPC and WebSocket) come through here. */
-export function handleIntent(terminal: Terminal, intent: Intent): IntentResult {
+export interface IntentExtras {
+  /** The demo's simulated keypad; absent on real terminals, where `simulateKey` is refused. */
+  simulateKey?: ((key: number) => void) | undefined;
+}
+
+export function handleIntent(terminal: Terminal, intent: Intent, extras: IntentExtras = {}): IntentResult {
   try {
     switch (intent.type) {
       case 'choose':
@@ -19,6 +24,10 @@ export function handleIntent(terminal: Terminal, intent: Intent): IntentResult {
         break;
       case 'badge':
         terminal.loginByBadge(intent.badgeId);
+        break;
+      case 'simulateKey':
+        if (!extras.simulateKey) return { ok: false, code: 'NO_SIMULATOR', message: 'this terminal has no simulated keypad' };
+        extras.simulateKey(intent.key);
         break;
     }
     return { ok: true };

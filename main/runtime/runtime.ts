@@ -3,7 +3,9 @@ import type { Database } from 'better-sqlite3';
 import { z } from 'zod';
 import { offlineLink } from '../../sync/links.js';
 import { systemClock, type Clock } from '../core/clock.js';
-import { Terminal, type KeypadPort } from '../core/terminal.js';
+import { Terminal } from '../core/terminal.js';
+import { createDevices, type DeviceOptions, type Devices } from '../devices/devices.js';
+import type { IntentExtras } from './intents.js';
 import { applyProvisioning, loadConfig, loadProvisioning } from '../provisioning/apply.js';
 import { DEMO_BADGE, demoProvisioning } from '../provisioning/demo.js';
 import type { ProvisioningFile, StoredProvisioning } from '../provisioning/schema.js';
@@ -27,18 +29,20 @@ export interface RuntimeOptions {
   /** Electron passes a `safeStorage` sealer; headless terminals use a key file. */
   sealer?: SecretSealer | undefined;
   clock?: Clock | undefined;
-  keypad?: KeypadPort | undefined;
+  devices?: DeviceOptions | undefined;
   /** Where the demo's province lives (the embedded simulator's address once it runs). */
   demoProvinceUrl?: string | undefined;
 }
 
 export interface Runtime {
   terminal: Terminal;
+  devices: Devices | null;
+  intentExtras: IntentExtras;
   db: Database;
   provisioning: StoredProvisioning | null;
   /** The local API bearer token, or null while unprovisioned (then every protected route answers 401). */
   apiToken: string | null;
-  close(): void;
+  close(): Promise<void>;
 }
 
 /**
@@ -78,6 +82,7 @@ export function startRuntime(opts: RuntimeOptions): Runtime {
     const apiToken = provisioning ? open(provisioning.localApi.tokenSealed) : null;
     const appSecret = provisioning ? open(provisioning.province.appSecretSealed) : '';
     const nameSealer = new KeySealer(dataKey(meta, sealer, open));
+    const devices = provisioning ? createDevices(provisioning.devices, opts.log, opts.devices) : null;
     const terminal = new Terminal({
       db,
       clock: opts.clock ?? systemClock,
@@ -93,18 +98,24 @@ export function startRuntime(opts: RuntimeOptions): Runtime {
       config: loadConfig(meta, META_PROVINCE_CONFIG),
       staffPinHashes: provisioning?.staffPinHashes ?? {},
       verifyPin,
-      ...(opts.keypad ? { keypad: opts.keypad } : {}),
+      ...(devices?.keypadPort ? { keypad: devices.keypadPort } : {}),
+      ...(devices ? { devices } : {}),
       log: opts.log,
     });
+    devices?.attach(terminal);
+    const simulator = devices?.simulator;
     // A new demo opens on the Serving screen: someone trying it out has no badge to tap.
     if (freshDemo) terminal.loginByBadge(DEMO_BADGE);
     return {
       terminal,
+      devices,
+      intentExtras: simulator ? { simulateKey: (key) => void simulator.pressKey(key) } : {},
       db,
       provisioning,
       apiToken,
-      close() {
+      async close() {
         terminal.close();
+        await devices?.stop().catch((err: unknown) => opts.log.warn({ err: String(err) }, 'devices did not stop cleanly'));
         if (database.open) database.close();
         lock.release();
       },

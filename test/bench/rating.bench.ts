@@ -70,7 +70,7 @@ describe('local API: one call vs a bare loopback POST', () => {
   afterAll(async () => {
     rawServer.close();
     await host.close();
-    runtime.close();
+    await runtime.close();
     data.cleanup();
     keys.cleanup();
   });

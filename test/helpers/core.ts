@@ -1,7 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import { join } from 'node:path';
 import pino from 'pino';
-import { Terminal } from '../../main/core/terminal.js';
+import { Terminal, type KeypadPort } from '../../main/core/terminal.js';
 import { terminalConfigSchema, type TerminalConfig } from '../../main/core/config.js';
 import type { Clock } from '../../main/core/clock.js';
 import { identityProtector } from '../../main/runtime/identity.js';
@@ -47,7 +47,7 @@ export interface CoreFixture {
 }
 
 /** A real terminal on a real SQLite file in a temp directory, with a controllable clock. */
-export function coreFixture(config: TerminalConfig = testConfig(), opts: { dir?: string; sm2?: boolean } = {}): CoreFixture {
+export function coreFixture(config: TerminalConfig = testConfig(), opts: { dir?: string; sm2?: boolean; keypad?: KeypadPort } = {}): CoreFixture {
   const tmp = opts.dir ? { path: opts.dir, cleanup: () => undefined } : tempDir();
   const { db } = openDatabase(tmp.path);
   const clock = new FakeClock();
@@ -61,6 +61,7 @@ export function coreFixture(config: TerminalConfig = testConfig(), opts: { dir?:
     config,
     staffPinHashes: { SM0012: PIN_HASH },
     verifyPin,
+    ...(opts.keypad ? { keypad: opts.keypad } : {}),
     log: silentLog,
   });
   const fixture: CoreFixture = {
