@@ -1,8 +1,11 @@
+import { useCallback } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { TerminalView } from '../../main/bridge/contract.js';
+import { DemoKeypad } from './components/DemoKeypad.js';
 import { Header } from './components/Header.js';
 import { StatusStrip } from './components/StatusStrip.js';
 import { useUi } from './context.js';
+import { useBadgeWedge } from './use-badge-wedge.js';
 import { FollowUp } from './screens/FollowUp.js';
 import { Inviting } from './screens/Inviting.js';
 import { Closed, Message, Paused, Serving, Thanks } from './screens/Simple.js';
@@ -29,6 +32,9 @@ function Screen({ view }: { view: TerminalView }) {
 
 export function App() {
   const { t } = useTranslation();
+  const send = useUi((s) => s.send);
+  const onBadge = useCallback((badgeId: string) => void send({ type: 'badge', badgeId }), [send]);
+  useBadgeWedge(onBadge);
   const view = useUi((s) => s.view);
   const connected = useUi((s) => s.connected);
   const elderly = useUi((s) => s.elderly);
@@ -44,6 +50,7 @@ export function App() {
       <Header view={view} />
       <Screen view={view} />
       {view.staff && <StatusStrip view={view} />}
+      {view.keypad?.kind === 'simulated' && <DemoKeypad keypad={view.keypad} />}
       {view.notice && (
         <div className="toast" role="alert">
           {t('notice.unknownBadge')}

@@ -57,3 +57,51 @@ test('the screen follows the terminal: closed, unknown badge notice, paused, and
   await api.post('/staff/resume');
   await expect(page.getByText('欢迎光临')).toBeVisible();
 });
+
+test('a keyboard-emulating badge reader logs staff in; a person typing the same digits into a field does not', async ({ page, hcp }) => {
+  const { api } = hcp;
+  await page.goto(hcp.terminal.ready.ui);
+  await expect(page.getByText('窗口暂停服务')).toBeVisible();
+  await page.keyboard.type('0A1B2C3D4E');
+  await page.keyboard.press('Enter');
+  await expect(page.getByText('欢迎光临')).toBeVisible();
+  expect((await api.get('/status')).body['staff']).toMatchObject({ staffId: 'SM0012' });
+
+  const { sessionId } = (await api.post('/sessions', {})).body as { sessionId: string };
+  await page.getByRole('button', { name: '非常不满意', exact: true }).click();
+  const comment = page.getByRole('textbox', { name: '意见和建议（选填）' });
+  await comment.click();
+  await comment.pressSequentially('0A1B2C3D4F', { delay: 120 });
+  await page.keyboard.press('Enter');
+  await expect(comment).toHaveValue('0A1B2C3D4F\n');
+  expect((await api.get('/status')).body['staff']).toMatchObject({ staffId: 'SM0012' });
+  // A scan while the field has focus: detected, and nothing of it is left in the field.
+  await page.keyboard.type('0A1B2C3D4E');
+  await page.keyboard.press('Enter');
+  await page.waitForTimeout(200);
+  await expect(comment).toHaveValue('0A1B2C3D4F\n');
+  // Then another staff member's badge: it is a login, which ends the follow-up keeping the rating.
+  await page.keyboard.type('0A1B2C3D4F');
+  await page.keyboard.press('Enter');
+  await expect.poll(async () => ((await api.get('/status')).body['staff'] as { staffId: string }).staffId).toBe('SM0013');
+  expect((await api.get(`/sessions/${sessionId}`)).body).toMatchObject({ status: 'rated', satisfaction: 1 });
+});
+
+test.describe('with the simulated keypad', () => {
+  test.use({ provisioning: { devices: { keypad: { type: 'simulated' }, badge: { type: 'keypad' } } } });
+
+  test('its keys drive the terminal through the real driver stack, and the pressed key lights up', async ({ page, hcp }) => {
+    const { api } = hcp;
+    await api.post('/staff/login', { badgeId: BADGE });
+    await page.goto(hcp.terminal.ready.ui);
+    await expect.poll(async () => ((await api.get('/status')).body['devices'] as { keypad: { connected: boolean } }).keypad.connected).toBe(true);
+    await page.getByRole('button', { name: '评价器按键 邀评' }).click();
+    await expect(page.getByRole('heading', { name: '请您对本次服务作出评价' })).toBeVisible();
+    await page.getByRole('button', { name: '评价器按键 2' }).click();
+    await expect(page.getByText('感谢您的评价')).toBeVisible();
+    await expect(page.getByRole('button', { name: '评价器按键 2' })).toHaveClass(/lit/);
+    const status = (await api.get('/status')).body;
+    expect(status['sync']).toMatchObject({ pending: 1 });
+    expect((status['devices'] as { keypad: Record<string, unknown> }).keypad).toMatchObject({ type: 'simulated', connected: true, model: 'HCP-SIM-K5/1.0.0' });
+  });
+});

@@ -17,6 +17,7 @@ export interface ProvisioningOverrides {
   rating?: Record<string, unknown>;
   sm2PublicKey?: string | null;
   port?: number;
+  devices?: Record<string, unknown>;
 }
 
 /** A complete provisioning file in the shape of terminal-cli.md. */
@@ -31,7 +32,7 @@ export function provisioningFile(o: ProvisioningOverrides = {}): Record<string, 
       ...(o.sm2PublicKey === null ? {} : { sm2PublicKey: o.sm2PublicKey ?? SM2_KEYS.publicKey }),
       offlineLinkTemplate: 'https://hcp.example.gov.cn/m/e?t={terminalId}&s={sessionId}&sig={sig}',
     },
-    devices: { keypad: { type: 'none' }, badge: { type: 'keyboard' } },
+    devices: o.devices ?? { keypad: { type: 'none' }, badge: { type: 'keyboard' } },
     localApi: { host: '127.0.0.1', port: o.port ?? 0, token: TOKEN },
     technician: { pin: '135790' },
     offlineConfig: {
