@@ -23,7 +23,7 @@ async function until(cond: () => boolean, timeoutMs = 3000): Promise<void> {
 
 function rig(opts: { ack?: boolean; address?: number; silenceMs?: number } = {}) {
   const [host, device] = memoryTransportPair();
-  const keypad = new SerialKeypad(host, 'simulated', 'memory', { retransmitMs: 30, pingIdleMs: 200, silenceMs: opts.silenceMs ?? 15_000, reopenMs: 50 });
+  const keypad = new SerialKeypad(host, 'simulated', 'memory', { retransmitMs: 80, pingIdleMs: 200, silenceMs: opts.silenceMs ?? 15_000, reopenMs: 50 });
   const emulator = new KeypadEmulator(device, { ack: opts.ack ?? true, address: opts.address ?? 1, repeatMs: 40 });
   const keys: number[] = [];
   const cards: string[] = [];
@@ -111,7 +111,8 @@ describe('keypad link', () => {
     r.keypad.showText(0, '张三 12号窗口');
     await until(() => r.emulator.lines[0] === '张三 12号窗口');
     const sets = r.emulator.sent.filter((f) => f.cmd === Cmd.SET_KEYS).slice(before);
-    expect(sets.length).toBeLessThanOrEqual(2);
+    // Distinct commands (a retransmission under load repeats a SEQ): the one in flight and the latest.
+    expect(new Set(sets.map((f) => f.seq)).size).toBeLessThanOrEqual(2);
     expect(r.emulator.enabledMask).toBe(0x1f);
     expect(r.emulator.ledMode).toBe(LedMode.BLINK);
   });
