@@ -63,7 +63,7 @@ export async function localApi(app: FastifyInstance, deps: LocalApiDeps): Promis
 
   app.post('/sessions', async (req, reply) => {
     const body = parse(openSessionBody, req.body);
-    const opened = run(() => terminal.openSession(body));
+    const opened = await runAsync(() => terminal.openSession(body));
     return reply.code(201).send(opened);
   });
 
@@ -106,6 +106,15 @@ function parse<T>(schema: z.ZodType<T>, body: unknown): T {
 function sessionIdOf(raw: string): string {
   if (!UUID.test(raw)) throw new HttpError(404, 'SESSION_NOT_FOUND', `no session ${raw} on this terminal (a session id is a UUID)`);
   return raw.toLowerCase();
+}
+
+async function runAsync<T>(f: () => Promise<T>): Promise<T> {
+  try {
+    return await f();
+  } catch (err) {
+    if (err instanceof CommandError) throw new HttpError(STATUS_OF[err.code], err.code, err.message);
+    throw err;
+  }
 }
 
 function run<T>(f: () => T): T {

@@ -1,6 +1,8 @@
 import { ProvisioningError } from '../provisioning/apply.js';
 import { DataDirError } from '../store/errors.js';
 import { UsageError } from './args.js';
+import { exportRecords } from './export.js';
+import { provinceSim } from './province-sim.js';
 import { provision } from './provision.js';
 import { serve } from './serve.js';
 import { status } from './status.js';
@@ -24,8 +26,9 @@ export async function main(argv: string[]): Promise<number> {
       case 'status':
         return status(rest);
       case 'export':
+        return exportRecords(rest);
       case 'province-sim':
-        throw new UsageError(`"${command}" arrives with the province upload work; this build does not have it yet`);
+        return await provinceSim(rest);
       case undefined:
       case '--help':
       case 'help':

@@ -10,7 +10,7 @@ export async function provision(argv: string[]): Promise<number> {
   const provisioningFile = readProvisioningFile(a.required('file'));
   const dataDir = a.required('data-dir');
   ensureWritableDir(dataDir);
-  const runtime = startRuntime({ dataDir, provisioningFile, log: createLogger(dataDir) });
+  const runtime = await startRuntime({ dataDir, provisioningFile, log: createLogger(dataDir), passive: true });
   const p = runtime.provisioning;
   await runtime.close();
   process.stdout.write(JSON.stringify({ event: 'provisioned', terminalId: p?.terminal.terminalId ?? null }) + '\n');

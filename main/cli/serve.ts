@@ -19,7 +19,7 @@ export async function serve(argv: string[]): Promise<number> {
   const provisioningFile = config ? readProvisioningFile(config) : null;
   ensureWritableDir(dataDir);
   const log = createLogger(dataDir);
-  const runtime = startRuntime({ dataDir, provisioningFile, demo: a.flag('demo'), log });
+  const runtime = await startRuntime({ dataDir, provisioningFile, demo: a.flag('demo'), log });
   const prov = runtime.provisioning;
   let host;
   try {

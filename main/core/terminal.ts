@@ -34,8 +34,8 @@ export interface IdentityProtector {
 }
 
 export interface LinkProvider {
-  /** The URL a citizen's phone opens to rate this session. */
-  sessionLink(req: { sessionId: string; staffId: string; projectNo?: string | undefined; taskCode?: string | undefined }): string;
+  /** The URL a citizen's phone opens to rate this session (the province's dynamic link, or the offline one). */
+  sessionLink(req: { sessionId: string; staffId: string; projectNo?: string | undefined; taskCode?: string | undefined }): Promise<string>;
 }
 
 export interface SyncPort {
@@ -137,6 +137,8 @@ export class Terminal {
   /** Sessions opened implicitly by a keypad press where policy allows uninvited ratings. */
   private readonly uninvited = new Set<string>();
   private lastKey: { key: number; at: number } | null = null;
+  /** An invitation is being opened (its link is being fetched): a second one must wait. */
+  private opening = false;
 
   constructor(private readonly ports: TerminalPorts) {
     this.sessions = new SessionStore(ports.db);
@@ -303,19 +305,40 @@ export class Terminal {
 
   // ── invitations ──────────────────────────────────────────────────────────
 
-  openSession(req: OpenSessionRequest): { sessionId: string; qrUrl: string; expiresAt: string } {
-    this.requireOperational();
-    const staff = this.staff;
-    if (!staff) throw new CommandError('NO_STAFF', 'no staff member is logged in at this window; log in first');
-    if (this.paused) throw new CommandError('PAUSED', 'service at this window is paused; resume it first');
-    if (this.session) {
-      throw new CommandError('SESSION_OPEN', `session ${this.session.row.sessionId} is still open at this window; wait for it or cancel it`);
+  async openSession(req: OpenSessionRequest): Promise<{ sessionId: string; qrUrl: string; expiresAt: string }> {
+    this.checkCanOpen(false);
+    const staff = this.staff as StaffMember;
+    this.opening = true;
+    try {
+      const sessionId = randomUUID();
+      const items = req.items ?? [];
+      let qrUrl = '';
+      try {
+        qrUrl = await this.ports.links.sessionLink({ sessionId, staffId: staff.staffId, projectNo: req.projectNo, taskCode: items[0]?.taskCode });
+      } catch (err) {
+        this.ports.log.warn({ err: String(err) }, 'no evaluation link for the QR code');
+      }
+      // The world may have moved while the link was fetched: staff logged out, paused, or changed.
+      this.checkCanOpen(true);
+      if (this.staff?.staffId !== staff.staffId) throw new CommandError('NO_STAFF', 'the staff member changed while the invitation was opening');
+      return this.insertSession(sessionId, staff, items, qrUrl, req);
+    } finally {
+      this.opening = false;
     }
+  }
+
+  private checkCanOpen(opening: boolean): void {
+    this.requireOperational();
+    if (!this.staff) throw new CommandError('NO_STAFF', 'no staff member is logged in at this window; log in first');
+    if (this.paused) throw new CommandError('PAUSED', 'service at this window is paused; resume it first');
+    if (this.session || (this.opening && !opening)) {
+      throw new CommandError('SESSION_OPEN', `a session is still open at this window; wait for it or cancel it`);
+    }
+  }
+
+  private insertSession(sessionId: string, staff: StaffMember, items: SessionItem[], qrUrl: string, req: OpenSessionRequest): { sessionId: string; qrUrl: string; expiresAt: string } {
     this.clearThanks();
     const now = this.ports.clock.now();
-    const sessionId = randomUUID();
-    const items = req.items ?? [];
-    const qrUrl = this.ports.links.sessionLink({ sessionId, staffId: staff.staffId, projectNo: req.projectNo, taskCode: items[0]?.taskCode });
     const row: Omit<SessionRow, 'status' | 'satisfaction' | 'evalDetail' | 'pf' | 'ratedAt' | 'closedAt'> = {
       sessionId,
       staffId: staff.staffId,
@@ -452,10 +475,10 @@ export class Terminal {
   }
 
   /** A keypad key, already de-duplicated by the driver. */
-  keypadKey(key: number): void {
+  async keypadKey(key: number): Promise<void> {
     this.lastKey = { key, at: this.ports.clock.now() };
     if (key === 0x10) {
-      if (this.staff && !this.session) this.openSession({});
+      if (this.staff && !this.session && !this.opening) await this.openSession({});
       return;
     }
     if (key === 0x11) {
@@ -471,8 +494,8 @@ export class Terminal {
       this.choose(s.row.sessionId, s.currentItem, level, '5');
       return;
     }
-    if (!s && this.staff && !this.paused && !this.config.rating.requireInvitation && this.state() === 'serving') {
-      const opened = this.openSession({});
+    if (!s && !this.opening && this.staff && !this.paused && !this.config.rating.requireInvitation && this.state() === 'serving') {
+      const opened = await this.openSession({});
       this.uninvited.add(opened.sessionId);
       this.choose(opened.sessionId, 0, level, '5');
     }

@@ -71,15 +71,15 @@ export class KeypadController implements KeypadPort {
   }
 
   private run(what: string, f: () => unknown): void {
-    try {
-      f();
-    } catch (err) {
-      if (err instanceof CommandError) {
-        this.log.warn({ code: err.code }, `${what} refused: ${err.message}`);
-        if (err.code === 'STORAGE_FAILED') this.device.playPrompt(Prompt.PLEASE_WAIT);
-        return;
-      }
-      this.log.error({ err: String(err) }, `${what} failed`);
-    }
+    Promise.resolve()
+      .then(f)
+      .catch((err: unknown) => {
+        if (err instanceof CommandError) {
+          this.log.warn({ code: err.code }, `${what} refused: ${err.message}`);
+          if (err.code === 'STORAGE_FAILED') this.device.playPrompt(Prompt.PLEASE_WAIT);
+          return;
+        }
+        this.log.error({ err: String(err) }, `${what} failed`);
+      });
   }
 }

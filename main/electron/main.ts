@@ -37,7 +37,7 @@ export async function boot(): Promise<void> {
     const provisioningFile = config ? readProvisioningFile(config) : null;
     ensureWritableDir(dataDir);
     log = createLogger(dataDir);
-    runtime = startRuntime({ dataDir, provisioningFile, demo: process.argv.includes('--demo'), log, sealer: safeStorageSealer() ?? undefined });
+    runtime = await startRuntime({ dataDir, provisioningFile, demo: process.argv.includes('--demo'), log, sealer: safeStorageSealer() ?? undefined });
     const prov = runtime.provisioning;
     host = await startHost({ runtime, host: prov?.localApi.host ?? '127.0.0.1', port: prov?.localApi.port ?? 8720, uiDir: rendererDir, log });
   } catch (err) {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Database } from 'better-sqlite3';
 import { z } from 'zod';
-import { offlineLink } from '../../sync/links.js';
+import { startProvinceSim, type ProvinceSim } from '../../sync/province-sim/simulator.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import { Terminal } from '../core/terminal.js';
 import { createDevices, type DeviceOptions, type Devices } from '../devices/devices.js';
@@ -15,10 +15,10 @@ import { DataDirError } from '../store/errors.js';
 import { DataDirLock } from '../store/lock.js';
 import { MetaStore } from '../store/meta.js';
 import { identityProtector } from './identity.js';
+import { createSyncEngine, META_PROVINCE_CONFIG, syncTuningFromEnv } from './sync-engine.js';
 import type { Log } from '../log/logger.js';
 
-export const META_PROVINCE_CONFIG = 'config.province';
-const META_DATA_KEY = 'dataKey';
+export const META_DATA_KEY = 'dataKey';
 
 export interface RuntimeOptions {
   dataDir: string;
@@ -30,6 +30,8 @@ export interface RuntimeOptions {
   sealer?: SecretSealer | undefined;
   clock?: Clock | undefined;
   devices?: DeviceOptions | undefined;
+  /** Build the terminal without starting devices, uploads or the demo province (`provision`). */
+  passive?: boolean | undefined;
   /** Where the demo's province lives (the embedded simulator's address once it runs). */
   demoProvinceUrl?: string | undefined;
 }
@@ -42,6 +44,8 @@ export interface Runtime {
   provisioning: StoredProvisioning | null;
   /** The local API bearer token, or null while unprovisioned (then every protected route answers 401). */
   apiToken: string | null;
+  /** The demo's embedded province simulator, when running in demo mode. */
+  provinceSim: ProvinceSim | null;
   close(): Promise<void>;
 }
 
@@ -49,11 +53,12 @@ export interface Runtime {
  * Builds a running terminal from a data directory: lock, database, provisioning, secrets, core.
  * Throws DataDirError (exit 3); callers validate the provisioning file first, so a bad one changes nothing.
  */
-export function startRuntime(opts: RuntimeOptions): Runtime {
+export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const file = opts.provisioningFile ?? null;
   ensureWritableDir(opts.dataDir);
   const lock = DataDirLock.acquire(opts.dataDir);
   let db: Database | null = null;
+  let sim: ProvinceSim | null = null;
   try {
     const opened = openDatabase(opts.dataDir);
     db = opened.db;
@@ -83,17 +88,26 @@ export function startRuntime(opts: RuntimeOptions): Runtime {
     const appSecret = provisioning ? open(provisioning.province.appSecretSealed) : '';
     const nameSealer = new KeySealer(dataKey(meta, sealer, open));
     const devices = provisioning ? createDevices(provisioning.devices, opts.log, opts.devices) : null;
+    // The demo's province is a simulator started here, on a port of its own, serving the demo hall's config.
+    sim = provisioning?.demo && opts.demo && !opts.passive ? await startDemoProvince(appSecret, provisioning) : null;
+    const sync = provisioning
+      ? createSyncEngine({
+          db,
+          meta,
+          provisioning: sim ? withProvince(provisioning, sim.url) : provisioning,
+          appSecret,
+          nameSealer,
+          log: opts.log,
+          tuning: syncTuningFromEnv(),
+          devices: () => devices?.status() ?? {},
+        })
+      : null;
     const terminal = new Terminal({
       db,
-      clock: opts.clock ?? systemClock,
+      clock: opts.clock ?? sync?.clock ?? systemClock,
       identity: identityProtector(nameSealer, provisioning?.province.sm2PublicKey),
-      links: {
-        sessionLink: ({ sessionId }) => {
-          if (!provisioning) return '';
-          const template = provisioning.province.offlineLinkTemplate ?? `${provisioning.province.baseUrl.replace(/\/$/, '')}/m/e?t={terminalId}&s={sessionId}&sig={sig}`;
-          return offlineLink(template, provisioning.province.signAlg, appSecret, provisioning.terminal.terminalId, sessionId);
-        },
-      },
+      links: sync?.links ?? { sessionLink: () => Promise.resolve('') },
+      ...(sync ? { sync: sync.port } : {}),
       where: provisioning?.terminal ?? null,
       config: loadConfig(meta, META_PROVINCE_CONFIG),
       staffPinHashes: provisioning?.staffPinHashes ?? {},
@@ -102,8 +116,12 @@ export function startRuntime(opts: RuntimeOptions): Runtime {
       ...(devices ? { devices } : {}),
       log: opts.log,
     });
-    devices?.attach(terminal);
+    if (!opts.passive) {
+      devices?.attach(terminal);
+      sync?.start(terminal);
+    }
     const simulator = devices?.simulator;
+    const province = sim;
     // A new demo opens on the Serving screen: someone trying it out has no badge to tap.
     if (freshDemo) terminal.loginByBadge(DEMO_BADGE);
     return {
@@ -113,18 +131,31 @@ export function startRuntime(opts: RuntimeOptions): Runtime {
       db,
       provisioning,
       apiToken,
+      provinceSim: province,
       async close() {
         terminal.close();
+        await sync?.stop();
         await devices?.stop().catch((err: unknown) => opts.log.warn({ err: String(err) }, 'devices did not stop cleanly'));
+        await province?.close();
         if (database.open) database.close();
         lock.release();
       },
     };
   } catch (err) {
+    await sim?.close();
     if (db?.open) db.close();
     lock.release();
     throw err;
   }
+}
+
+async function startDemoProvince(appSecret: string, prov: StoredProvisioning): Promise<ProvinceSim> {
+  const { staff, ...config } = demoProvisioning('http://127.0.0.1').offlineConfig ?? { staff: [] };
+  return startProvinceSim({ apps: [{ appKey: prov.province.appKey, appSecret }], config: { ...config, staff: staff.map(({ pin: _pin, ...s }) => s) } });
+}
+
+function withProvince(p: StoredProvisioning, url: string): StoredProvisioning {
+  return { ...p, province: { ...p.province, baseUrl: url, offlineLinkTemplate: `${url}/m/e?t={terminalId}&s={sessionId}&sig={sig}` } };
 }
 
 function fileSealer(dataDir: string, meta: MetaStore, mayCreate: boolean): SecretSealer {
@@ -135,7 +166,7 @@ function fileSealer(dataDir: string, meta: MetaStore, mayCreate: boolean): Secre
 }
 
 /** The key that seals evaluator names: random, itself sealed, never stored in the clear. */
-function dataKey(meta: MetaStore, sealer: SecretSealer, open: (s: string) => string): Buffer {
+export function dataKey(meta: MetaStore, sealer: SecretSealer, open: (s: string) => string): Buffer {
   const sealed = meta.get(META_DATA_KEY, z.string());
   if (sealed !== undefined) return Buffer.from(open(sealed), 'base64');
   const key = randomBytes(32);

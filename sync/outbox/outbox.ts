@@ -108,6 +108,66 @@ export class Outbox {
     return { pending: r.pending ?? 0, deadLetter: r.dead ?? 0, held: r.held ?? 0, oldestPendingAt: r.oldest };
   }
 
+  /**
+   * Takes the oldest pending records, in seq order, up to `maxRecords` and `maxBytes` of JSON, and marks them
+   * in-flight. Never claims past a held record, so the province receives records in seq order.
+   */
+  claim(maxRecords: number, maxBytes: number): OutboxEntry[] {
+    return this.db.transaction(() => {
+      const held = this.db.prepare(`SELECT MIN(seq) AS s FROM outbox WHERE state = 'held'`).get() as { s: number | null };
+      const rows = this.db
+        .prepare(`SELECT * FROM outbox WHERE state = 'pending' AND seq < ? ORDER BY seq LIMIT ?`)
+        .all(held.s ?? Number.MAX_SAFE_INTEGER, maxRecords) as Row[];
+      const picked: Row[] = [];
+      let bytes = 0;
+      for (const r of rows) {
+        bytes += Buffer.byteLength(r.payload) + 1;
+        if (picked.length > 0 && bytes > maxBytes) break;
+        picked.push(r);
+      }
+      const mark = this.db.prepare(`UPDATE outbox SET state = 'in-flight', attempts = attempts + 1, updated_at = ? WHERE seq = ?`);
+      for (const r of picked) mark.run(this.now(), r.seq);
+      return picked.map((r) => toEntry({ ...r, state: 'in-flight', attempts: r.attempts + 1 }));
+    }).immediate();
+  }
+
+  /** Applies the province's per-record answers in one transaction: accepted/duplicate are done, rejected is dead-letter. */
+  applyResults(results: readonly { evalId: string; status: 'accepted' | 'duplicate' | 'rejected'; code?: string | undefined; message?: string | undefined }[]): void {
+    const done = this.db.prepare(`UPDATE outbox SET state = ?, last_code = NULL, last_error = NULL, updated_at = ? WHERE eval_id = ? AND state = 'in-flight'`);
+    const dead = this.db.prepare(`UPDATE outbox SET state = 'rejected', last_code = ?, last_error = ?, updated_at = ? WHERE eval_id = ? AND state = 'in-flight'`);
+    this.db.transaction(() => {
+      for (const r of results) {
+        if (r.status === 'rejected') dead.run(r.code ?? 'REJECTED', r.message ?? r.code ?? 'rejected by the province', this.now(), r.evalId);
+        else done.run(r.status, this.now(), r.evalId);
+      }
+    }).immediate();
+  }
+
+  /** A batch that did not get through goes back to pending, with the reason, for the next try. */
+  unclaim(evalIds: readonly string[], error: string | null): void {
+    const stmt = this.db.prepare(`UPDATE outbox SET state = 'pending', last_error = COALESCE(?, last_error), updated_at = ? WHERE eval_id = ? AND state = 'in-flight'`);
+    this.db.transaction(() => {
+      for (const id of evalIds) stmt.run(error, this.now(), id);
+    }).immediate();
+  }
+
+  /** After a crash, whatever was in flight is simply sent again: the province keys records by evalId. */
+  requeueInFlight(): number {
+    return this.db.prepare(`UPDATE outbox SET state = 'pending', updated_at = ? WHERE state = 'in-flight'`).run(this.now()).changes;
+  }
+
+  /** A technician's "resend" of dead-letter records (all of them when no ids are given). */
+  resend(evalIds?: readonly string[]): number {
+    if (!evalIds) return this.db.prepare(`UPDATE outbox SET state = 'pending', updated_at = ? WHERE state = 'rejected'`).run(this.now()).changes;
+    const stmt = this.db.prepare(`UPDATE outbox SET state = 'pending', updated_at = ? WHERE eval_id = ? AND state = 'rejected'`);
+    return this.db.transaction(() => evalIds.reduce((n, id) => n + stmt.run(this.now(), id).changes, 0))();
+  }
+
+  /** Retention: accepted records older than the period go; nothing not yet accepted is ever purged. */
+  purgeDone(olderThan: number): number {
+    return this.db.prepare(`DELETE FROM outbox WHERE state IN ('accepted','duplicate') AND updated_at < ?`).run(olderThan).changes;
+  }
+
   private assertInTransaction(): void {
     if (!this.db.inTransaction) throw new Error('outbox writes must run inside the caller’s transaction');
   }

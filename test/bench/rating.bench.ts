@@ -31,12 +31,12 @@ describe('durable write: one rating vs one raw insert (WAL, synchronous=FULL)', 
     f.cleanup();
   });
 
-  bench('baseline: raw SQLite insert, one transaction', () => {
+  bench('baseline: raw SQLite insert, one transaction', async () => {
     db.transaction(() => insert.run(payload))();
   });
 
-  bench('terminal: open invitation + choose (session row, outbox entry, seq, SM3 chain)', () => {
-    const { sessionId } = f.terminal.openSession({});
+  bench('terminal: open invitation + choose (session row, outbox entry, seq, SM3 chain)', async () => {
+    const { sessionId } = await f.terminal.openSession({});
     f.terminal.choose(sessionId, 0, 4, '4');
   });
 });
@@ -51,7 +51,7 @@ const rawPort = (rawServer.address() as AddressInfo).port;
 const keys = tempDir('hcp-keys-');
 const data = tempDir();
 process.env['HCP_KEY_DIR'] = keys.path;
-const runtime: Runtime = startRuntime({ dataDir: data.path, provisioningFile: readProvisioningFile(writeProvisioning(data.path)), log: silentLog });
+const runtime: Runtime = await startRuntime({ dataDir: data.path, provisioningFile: readProvisioningFile(writeProvisioning(data.path)), log: silentLog });
 const host: RunningHost = await startHost({ runtime, host: '127.0.0.1', port: 0, uiDir: '/nonexistent', log: silentLog });
 runtime.terminal.loginByBadge(BADGE);
 

@@ -56,7 +56,7 @@ export function coreFixture(config: TerminalConfig = testConfig(), opts: { dir?:
     db,
     clock,
     identity: identityProtector(sealer, opts.sm2 === false ? undefined : SM2_KEYS.publicKey),
-    links: { sessionLink: ({ sessionId }) => offlineLink('https://p.example/m?t={terminalId}&s={sessionId}&sig={sig}', 'HMAC-SM3', 'secret', 'T-1', sessionId) },
+    links: { sessionLink: ({ sessionId }) => Promise.resolve(offlineLink('https://p.example/m?t={terminalId}&s={sessionId}&sig={sig}', 'HMAC-SM3', 'secret', 'T-1', sessionId)) },
     where: { terminalId: 'T-350402-0001', areaCode: '350402', hallCode: 'H01', windowCode: 'A12' },
     config,
     staffPinHashes: { SM0012: PIN_HASH },

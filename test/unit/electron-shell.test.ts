@@ -89,7 +89,7 @@ function newWindow() {
 }
 
 describe('kiosk window', () => {
-  it('is sandboxed and isolated, with no Node in the page, and loads the app:// UI', () => {
+  it('is sandboxed and isolated, with no Node in the page, and loads the app:// UI', async () => {
     const win = newWindow();
     expect(win.options).toMatchObject({ kiosk: true, fullscreen: true });
     expect(win.options['webPreferences']).toMatchObject({
@@ -105,7 +105,7 @@ describe('kiosk window', () => {
     expect(win.loaded).toEqual([APP_INDEX]);
   });
 
-  it('blocks navigation away from app://, new windows, webviews and every permission', () => {
+  it('blocks navigation away from app://, new windows, webviews and every permission', async () => {
     const win = newWindow();
     const wc = win.webContents;
     const navigate = (url: string) => {
@@ -126,7 +126,7 @@ describe('kiosk window', () => {
     expect(wc.session.permissionCheck?.()).toBe(false);
   });
 
-  it('reloads at once after a renderer crash, and after three in a minute shows the error screen and retries slowly', () => {
+  it('reloads at once after a renderer crash, and after three in a minute shows the error screen and retries slowly', async () => {
     vi.useFakeTimers();
     try {
       const win = newWindow();
@@ -147,7 +147,7 @@ describe('kiosk window', () => {
     }
   });
 
-  it('shows the error screen instead of a browser error page when the UI fails to load', () => {
+  it('shows the error screen instead of a browser error page when the UI fails to load', async () => {
     const win = newWindow();
     win.webContents.emit('did-fail-load', {}, -6, 'ERR_FILE_NOT_FOUND', APP_INDEX);
     expect(win.loaded.at(-1)).toBe(APP_ERROR_PAGE);
@@ -155,7 +155,7 @@ describe('kiosk window', () => {
 });
 
 describe('crash breaker', () => {
-  it('forgives crashes older than its window', () => {
+  it('forgives crashes older than its window', async () => {
     const b = new CrashBreaker(3, 60_000);
     expect(b.onCrash(0)).toBe('reload');
     expect(b.onCrash(30_000)).toBe('reload');
@@ -186,7 +186,7 @@ describe('bridge over IPC', () => {
     const intent = electron.handlers.get(CHANNELS.intent);
     if (!intent) throw new Error('intent handler missing');
     f.terminal.loginByBadge(BADGE);
-    const { sessionId } = f.terminal.openSession({});
+    const { sessionId } = await f.terminal.openSession({});
     const choose = { type: 'choose', sessionId, item: 0, level: 4 };
     expect(intent(event(other, APP_INDEX), choose)).toMatchObject({ ok: false, code: 'FORBIDDEN' });
     expect(intent(event(kiosk, 'https://evil.example/'), choose)).toMatchObject({ ok: false, code: 'FORBIDDEN' });
@@ -204,7 +204,7 @@ describe('bridge over IPC', () => {
 });
 
 describe('preload', () => {
-  it('uses the same channel names as the main process, and exposes send and onView only', () => {
+  it('uses the same channel names as the main process, and exposes send and onView only', async () => {
     const source = readFileSync(new URL('../../main/electron/preload.cts', import.meta.url), 'utf8');
     for (const ch of Object.values(CHANNELS)) expect(source).toContain(`'${ch}'`);
     expect(source).toMatch(/exposeInMainWorld\('hcp', bridge\)/);
@@ -213,7 +213,7 @@ describe('preload', () => {
 });
 
 describe('app:// protocol', () => {
-  it('serves files inside the renderer folder and nothing outside it', () => {
+  it('serves files inside the renderer folder and nothing outside it', async () => {
     expect(resolveInside('/app/renderer', '/index.html')).toBe('/app/renderer/index.html');
     expect(resolveInside('/app/renderer', '/')).toBe('/app/renderer/index.html');
     expect(resolveInside('/app/renderer', '/assets/a.js')).toBe('/app/renderer/assets/a.js');
@@ -226,7 +226,7 @@ describe('app:// protocol', () => {
 });
 
 describe('safeStorage sealer', () => {
-  it('round-trips secrets and refuses values it did not seal', () => {
+  it('round-trips secrets and refuses values it did not seal', async () => {
     const s = safeStorageSealer();
     if (!s) throw new Error('expected a sealer');
     const sealed = s.seal('token-123');

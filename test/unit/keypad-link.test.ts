@@ -165,7 +165,7 @@ describe('the terminal drives the keypad', () => {
   it('sends the current keys and text again after the device says HELLO (power cycle)', async () => {
     const { terminal, emulator } = await terminalWithKeypad();
     terminal.loginByBadge(BADGE);
-    terminal.openSession({});
+    await terminal.openSession({});
     await until(() => emulator.enabledMask === 0x1f);
     emulator.enabledMask = 0;
     emulator.lines[0] = '';

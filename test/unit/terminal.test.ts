@@ -22,6 +22,16 @@ function code(fn: () => unknown): string {
   return 'no error';
 }
 
+async function codeAsync(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+  } catch (err) {
+    if (err instanceof CommandError) return err.code;
+    throw err;
+  }
+  return 'no error';
+}
+
 function setup(fixture: CoreFixture): void {
   f = fixture;
   events = [];
@@ -41,7 +51,7 @@ afterEach(() => {
 const item = (n: number) => ({ taskCode: `T${n}`, taskName: `事项${n}`, deptCode: `D${n}`, deptName: `部门${n}` });
 
 describe('staff', () => {
-  it('is closed until a known badge logs in, and an unknown badge changes nothing but a notice', () => {
+  it('is closed until a known badge logs in, and an unknown badge changes nothing but a notice', async () => {
     expect(f.terminal.state()).toBe('closed');
     expect(code(() => f.terminal.loginByBadge('FFFFFFFF'))).toBe('UNKNOWN_BADGE');
     expect(f.terminal.state()).toBe('closed');
@@ -53,18 +63,18 @@ describe('staff', () => {
     expect(events.map((e) => e.type)).toContain('staff.login');
   });
 
-  it('logs in by staff id and PIN, with distinct errors for an unknown id and a wrong PIN', () => {
+  it('logs in by staff id and PIN, with distinct errors for an unknown id and a wrong PIN', async () => {
     expect(code(() => f.terminal.loginByPin('NOPE', '1234'))).toBe('UNKNOWN_STAFF');
     expect(code(() => f.terminal.loginByPin('SM0012', '9999'))).toBe('BAD_PIN');
     expect(code(() => f.terminal.loginByPin('SM0013', '1234'))).toBe('BAD_PIN');
     expect(f.terminal.loginByPin('SM0012', '1234').staffId).toBe('SM0012');
   });
 
-  it('pauses and resumes; no invitation opens while paused', () => {
+  it('pauses and resumes; no invitation opens while paused', async () => {
     f.terminal.loginByBadge(BADGE);
     f.terminal.pause();
     expect(f.terminal.state()).toBe('paused');
-    expect(code(() => f.terminal.openSession({}))).toBe('PAUSED');
+    expect(await codeAsync(f.terminal.openSession({}))).toBe('PAUSED');
     f.terminal.resume();
     expect(f.terminal.state()).toBe('serving');
     f.terminal.logout();
@@ -72,9 +82,9 @@ describe('staff', () => {
     expect(code(() => f.terminal.pause())).toBe('NO_STAFF');
   });
 
-  it('a second badge replaces the first staff member and cancels an unrated invitation of theirs', () => {
+  it('a second badge replaces the first staff member and cancels an unrated invitation of theirs', async () => {
     f.terminal.loginByBadge(BADGE);
-    const { sessionId } = f.terminal.openSession({});
+    const { sessionId } = await f.terminal.openSession({});
     f.terminal.loginByBadge(BADGE_2);
     expect(f.terminal.currentStaff()?.staffId).toBe('SM0013');
     expect(f.terminal.getSession(sessionId).status).toBe('cancelled');
@@ -83,14 +93,14 @@ describe('staff', () => {
 });
 
 describe('invitation and rating', () => {
-  beforeEach(() => f.terminal.loginByBadge(BADGE));
+  beforeEach(() => void f.terminal.loginByBadge(BADGE));
 
-  it('goes serving → inviting → thanks → serving, storing the rating with its outbox entry', () => {
+  it('goes serving → inviting → thanks → serving, storing the rating with its outbox entry', async () => {
     expect(code(() => f.terminal.choose('00000000-0000-4000-8000-000000000000', 0, 4, '4'))).toBe('NOT_INVITING');
-    const opened = f.terminal.openSession({ projectNo: 'BJ-001', items: [item(1)] });
+    const opened = await f.terminal.openSession({ projectNo: 'BJ-001', items: [item(1)] });
     expect(opened.qrUrl).toContain(opened.sessionId);
     expect(f.terminal.state()).toBe('inviting');
-    expect(code(() => f.terminal.openSession({}))).toBe('SESSION_OPEN');
+    expect(await codeAsync(f.terminal.openSession({}))).toBe('SESSION_OPEN');
     vi.advanceTimersByTime(2000);
     f.clock.t += 2000;
     f.terminal.choose(opened.sessionId, 0, 4, '4');
@@ -116,8 +126,8 @@ describe('invitation and rating', () => {
     expect(f.terminal.state()).toBe('serving');
   });
 
-  it('records nothing and says unrated when the countdown runs out', () => {
-    const { sessionId } = f.terminal.openSession({});
+  it('records nothing and says unrated when the countdown runs out', async () => {
+    const { sessionId } = await f.terminal.openSession({});
     vi.advanceTimersByTime(29_999);
     expect(f.terminal.state()).toBe('inviting');
     vi.advanceTimersByTime(1);
@@ -127,27 +137,27 @@ describe('invitation and rating', () => {
     expect(code(() => f.terminal.choose(sessionId, 0, 5, '4'))).toBe('NOT_INVITING');
   });
 
-  it('cancels an open invitation; a rated one cannot be withdrawn', () => {
-    const a = f.terminal.openSession({});
+  it('cancels an open invitation; a rated one cannot be withdrawn', async () => {
+    const a = await f.terminal.openSession({});
     f.terminal.cancelSession(a.sessionId);
     expect(f.terminal.getSession(a.sessionId).status).toBe('cancelled');
     expect(f.terminal.state()).toBe('serving');
-    const b = f.terminal.openSession({});
+    const b = await f.terminal.openSession({});
     f.terminal.choose(b.sessionId, 0, 5, '4');
     expect(code(() => f.terminal.cancelSession(b.sessionId))).toBe('ALREADY_RATED');
     expect(code(() => f.terminal.cancelSession('00000000-0000-4000-8000-000000000000'))).toBe('SESSION_NOT_FOUND');
   });
 
-  it('ignores a choice made on a page that is no longer shown', () => {
-    const a = f.terminal.openSession({});
+  it('ignores a choice made on a page that is no longer shown', async () => {
+    const a = await f.terminal.openSession({});
     f.terminal.cancelSession(a.sessionId);
-    const b = f.terminal.openSession({});
+    const b = await f.terminal.openSession({});
     expect(code(() => f.terminal.choose(a.sessionId, 0, 1, '4'))).toBe('STALE_SESSION');
     expect(f.terminal.getSession(b.sessionId).status).toBe('inviting');
   });
 
-  it('a combined rating of several items stores one record per item, all in one group, numbered in order', () => {
-    const { sessionId } = f.terminal.openSession({ items: [item(1), item(2), item(3)] });
+  it('a combined rating of several items stores one record per item, all in one group, numbered in order', async () => {
+    const { sessionId } = await f.terminal.openSession({ items: [item(1), item(2), item(3)] });
     f.terminal.choose(sessionId, 0, 5, '4');
     const records = new Outbox(f.db).list().map((e) => e.record);
     expect(records.map((r) => [r.seq, r.taskCode, r.satisfaction, r.groupId])).toEqual([
@@ -158,8 +168,8 @@ describe('invitation and rating', () => {
     expect(verifyChain(records)).toBeNull();
   });
 
-  it('a per-item session asks for each item in turn', () => {
-    const { sessionId } = f.terminal.openSession({ items: [item(1), item(2)], mode: 'per-item' });
+  it('a per-item session asks for each item in turn', async () => {
+    const { sessionId } = await f.terminal.openSession({ items: [item(1), item(2)], mode: 'per-item' });
     expect(f.terminal.view().session).toMatchObject({ mode: 'per-item', currentItem: 0 });
     f.terminal.choose(sessionId, 0, 5, '4');
     expect(f.terminal.state()).toBe('inviting');
@@ -175,14 +185,14 @@ describe('invitation and rating', () => {
     expect(f.terminal.getSession(sessionId).satisfaction).toBe(3);
   });
 
-  it('flags a rating made within a second of the invitation as fast, and a run of ratings as burst', () => {
-    const first = f.terminal.openSession({});
+  it('flags a rating made within a second of the invitation as fast, and a run of ratings as burst', async () => {
+    const first = await f.terminal.openSession({});
     f.terminal.choose(first.sessionId, 0, 5, '4');
     expect(new Outbox(f.db).list()[0]?.record.flags).toEqual(['fast']);
     for (let i = 0; i < 3; i++) {
       vi.advanceTimersByTime(THANKS_MS);
       f.clock.t += 5000;
-      const s = f.terminal.openSession({});
+      const s = await f.terminal.openSession({});
       f.clock.t += 2000;
       f.terminal.choose(s.sessionId, 0, 5, '4');
     }
@@ -191,8 +201,8 @@ describe('invitation and rating', () => {
     expect(flags[3]).toEqual(['burst']);
   });
 
-  it('stores nothing, acknowledges nothing and stays inviting when the write fails', () => {
-    const { sessionId } = f.terminal.openSession({});
+  it('stores nothing, acknowledges nothing and stays inviting when the write fails', async () => {
+    const { sessionId } = await f.terminal.openSession({});
     f.db.exec(`CREATE TRIGGER fail_outbox BEFORE INSERT ON outbox BEGIN SELECT RAISE(ABORT, 'disk full'); END;`);
     expect(code(() => f.terminal.choose(sessionId, 0, 4, '4'))).toBe('STORAGE_FAILED');
     expect(f.terminal.state()).toBe('inviting');
@@ -203,8 +213,8 @@ describe('invitation and rating', () => {
     expect(f.terminal.getSession(sessionId).status).toBe('rated');
   });
 
-  it('keeps the applicant’s identity out of the database file in plaintext', () => {
-    const { sessionId } = f.terminal.openSession({ applicant: { name: '王小明', userProp: 1, certKey: '350402199001011234', mobile: '13800138000' } });
+  it('keeps the applicant’s identity out of the database file in plaintext', async () => {
+    const { sessionId } = await f.terminal.openSession({ applicant: { name: '王小明', userProp: 1, certKey: '350402199001011234', mobile: '13800138000' } });
     f.terminal.choose(sessionId, 0, 4, '4');
     f.db.pragma('wal_checkpoint(TRUNCATE)');
     const raw = readFileSync(dbFile(f.dir));
@@ -217,9 +227,9 @@ describe('invitation and rating', () => {
 });
 
 describe('follow-up', () => {
-  it('holds a 差评 for reasons, then sends it with the tags, answers and comment', () => {
+  it('holds a 差评 for reasons, then sends it with the tags, answers and comment', async () => {
     f.terminal.loginByBadge(BADGE);
-    const { sessionId } = f.terminal.openSession({});
+    const { sessionId } = await f.terminal.openSession({});
     f.terminal.choose(sessionId, 0, 1, '4');
     expect(f.terminal.state()).toBe('follow-up');
     expect(f.terminal.getSession(sessionId).status).toBe('rated');
@@ -239,18 +249,18 @@ describe('follow-up', () => {
     expect(f.terminal.getSession(sessionId).evalDetail).toBe('101,Q:guide=n');
   });
 
-  it('a good rating goes straight to thanks under followUp "bad"', () => {
+  it('a good rating goes straight to thanks under followUp "bad"', async () => {
     f.terminal.loginByBadge(BADGE);
-    const { sessionId } = f.terminal.openSession({});
+    const { sessionId } = await f.terminal.openSession({});
     f.terminal.choose(sessionId, 0, 5, '4');
     expect(f.terminal.state()).toBe('thanks');
   });
 
-  it('requires a reason for a 差评 when the province says so, and keeps what was entered on timeout', () => {
+  it('requires a reason for a 差评 when the province says so, and keeps what was entered on timeout', async () => {
     f.cleanup();
     setup(coreFixture(testConfig({ requireReasonForBad: true, followUpTimeoutSeconds: 20 })));
     f.terminal.loginByBadge(BADGE);
-    const { sessionId } = f.terminal.openSession({});
+    const { sessionId } = await f.terminal.openSession({});
     f.terminal.choose(sessionId, 0, 2, '4');
     expect(f.terminal.view().session?.followUp?.reasonRequired).toBe(true);
     expect(code(() => f.terminal.skipFollowUp(sessionId))).toBe('REASON_REQUIRED');
@@ -260,11 +270,11 @@ describe('follow-up', () => {
     expect(new Outbox(f.db).list()[0]).toMatchObject({ state: 'pending', record: { satisfaction: 2 } });
   });
 
-  it('asks the three dimensions when configured and stores them on the record', () => {
+  it('asks the three dimensions when configured and stores them on the record', async () => {
     f.cleanup();
     setup(coreFixture(testConfig({ dimensions: true })));
     f.terminal.loginByBadge(BADGE);
-    const { sessionId } = f.terminal.openSession({});
+    const { sessionId } = await f.terminal.openSession({});
     f.terminal.choose(sessionId, 0, 5, '4');
     expect(f.terminal.view().session?.followUp).toMatchObject({ dimensions: true, tags: [] });
     f.terminal.submitFollowUp(sessionId, { tags: [], answers: {}, comment: '', dimensions: { serviceEfficiency: 5, serviceLevel: 4, serviceAttitude: 5 } });
@@ -273,36 +283,36 @@ describe('follow-up', () => {
 });
 
 describe('keypad keys', () => {
-  it('maps keys 1..5 to 非常满意..非常不满意 only while inviting; staff keys invite and pause', () => {
-    f.terminal.keypadKey(1);
+  it('maps keys 1..5 to 非常满意..非常不满意 only while inviting; staff keys invite and pause', async () => {
+    await f.terminal.keypadKey(1);
     expect(new Outbox(f.db).list()).toHaveLength(0);
     f.terminal.loginByBadge(BADGE);
-    f.terminal.keypadKey(2);
+    await f.terminal.keypadKey(2);
     expect(new Outbox(f.db).list()).toHaveLength(0);
-    f.terminal.keypadKey(0x10);
+    await f.terminal.keypadKey(0x10);
     expect(f.terminal.state()).toBe('inviting');
-    f.terminal.keypadKey(2);
+    await f.terminal.keypadKey(2);
     expect(new Outbox(f.db).list()[0]?.record).toMatchObject({ satisfaction: 4, pf: '5' });
     vi.advanceTimersByTime(THANKS_MS);
-    f.terminal.keypadKey(0x11);
+    await f.terminal.keypadKey(0x11);
     expect(f.terminal.state()).toBe('paused');
-    f.terminal.keypadKey(0x11);
+    await f.terminal.keypadKey(0x11);
     expect(f.terminal.state()).toBe('serving');
   });
 
-  it('records an uninvited key press, flagged, only where policy allows it', () => {
+  it('records an uninvited key press, flagged, only where policy allows it', async () => {
     f.cleanup();
     setup(coreFixture(testConfig({ requireInvitation: false })));
     f.terminal.loginByBadge(BADGE);
-    f.terminal.keypadKey(1);
+    await f.terminal.keypadKey(1);
     expect(new Outbox(f.db).list()[0]?.record).toMatchObject({ satisfaction: 5, pf: '5', flags: ['uninvited'] });
   });
 });
 
 describe('restart', () => {
-  it('remembers who was serving, ends abandoned invitations unrated and releases held records', () => {
+  it('remembers who was serving, ends abandoned invitations unrated and releases held records', async () => {
     f.terminal.loginByBadge(BADGE);
-    const bad = f.terminal.openSession({});
+    const bad = await f.terminal.openSession({});
     f.terminal.choose(bad.sessionId, 0, 1, '4');
     expect(new Outbox(f.db).list()[0]?.state).toBe('held');
     const next = f.reopen();
@@ -310,7 +320,7 @@ describe('restart', () => {
     expect(f.terminal.state()).toBe('serving');
     expect(f.terminal.currentStaff()?.staffId).toBe('SM0012');
     expect(new Outbox(f.db).list()[0]?.state).toBe('pending');
-    const open = f.terminal.openSession({});
+    const open = await f.terminal.openSession({});
     setup(f.reopen());
     expect(f.terminal.getSession(open.sessionId).status).toBe('unrated');
     expect(f.terminal.state()).toBe('serving');

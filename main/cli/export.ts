@@ -1,0 +1,39 @@
+import { writeFileSync } from 'node:fs';
+import { makeBundle } from '../../sync/export-bundle.js';
+import { Outbox } from '../../sync/outbox/outbox.js';
+import { loadProvisioning } from '../provisioning/apply.js';
+import { KeySealer, loadKeyFile } from '../provisioning/secrets.js';
+import { dataKey } from '../runtime/runtime.js';
+import { openName } from '../runtime/sync-engine.js';
+import { openReadOnly } from '../store/database.js';
+import { DataDirError } from '../store/errors.js';
+import { MetaStore } from '../store/meta.js';
+import { parseCommandArgs } from './args.js';
+
+/**
+ * `hcp-terminal export`: every record the province has not accepted, in a signed bundle for a USB stick.
+ * Reads the database without the lock, so a running terminal need not stop; exporting changes nothing.
+ */
+export function exportRecords(argv: string[]): number {
+  const a = parseCommandArgs(argv, { 'data-dir': { type: 'string' }, out: { type: 'string' } }, ['data-dir', 'out']);
+  const dataDir = a.required('data-dir');
+  const db = openReadOnly(dataDir);
+  if (!db) throw new DataDirError(`${dataDir} holds no terminal database`, 'not-writable');
+  try {
+    const meta = new MetaStore(db);
+    const prov = loadProvisioning(meta);
+    if (!prov) throw new DataDirError(`${dataDir} is not provisioned: there is nothing to export`, 'not-writable');
+    const key = loadKeyFile(dataDir, false);
+    if (!key) throw new DataDirError('the sealing key of this data directory is missing; the bundle cannot be signed', 'sealing-key');
+    const sealer = new KeySealer(key);
+    const names = new KeySealer(dataKey(meta, sealer, (s) => sealer.open(s)));
+    const records = new Outbox(db).list({ states: ['held', 'pending', 'in-flight', 'rejected'] }).map((e) => openName(e.record, names));
+    const bundle = makeBundle({ terminalId: prov.terminal.terminalId, appKey: prov.province.appKey, appSecret: sealer.open(prov.province.appSecretSealed), signAlg: prov.province.signAlg, records });
+    // Evaluator data: readable by the exporting user only.
+    writeFileSync(a.required('out'), JSON.stringify(bundle), { mode: 0o600 });
+    process.stdout.write(JSON.stringify({ event: 'exported', records: records.length, out: a.required('out') }) + '\n');
+    return 0;
+  } finally {
+    db.close();
+  }
+}

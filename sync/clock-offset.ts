@@ -1,0 +1,54 @@
+/**
+ * The offset between the province's clock and ours (province-api.md, Clock): learned from every response's
+ * `Date` header and `serverTime` field, used to sign and to stamp records. `serverTime` (ms) wins over `Date`
+ * (whole seconds); a `Date` reading only moves a known offset when it disagrees by more than 1 s (2 s after a
+ * `serverTime`).
+ */
+export class ClockOffset {
+  private offsetMs: number | null;
+  private precise = false;
+
+  constructor(
+    private readonly localNow: () => number = Date.now,
+    initial: number | null = null,
+    private readonly onChange: (offsetMs: number) => void = () => undefined,
+  ) {
+    this.offsetMs = initial;
+  }
+
+  now(): number {
+    return this.localNow() + (this.offsetMs ?? 0);
+  }
+
+  known(): boolean {
+    return this.offsetMs !== null;
+  }
+
+  get value(): number | null {
+    return this.offsetMs;
+  }
+
+  /** `serverTime` in ms, read when the response arrived. */
+  learnServerTime(serverTimeMs: number, receivedAt = this.localNow()): void {
+    if (!Number.isFinite(serverTimeMs) || serverTimeMs <= 0) return;
+    this.precise = true;
+    this.set(serverTimeMs - receivedAt);
+  }
+
+  /** An HTTP `Date` header (second resolution). */
+  learnDateHeader(date: string | null | undefined, receivedAt = this.localNow()): void {
+    if (!date) return;
+    const t = Date.parse(date);
+    if (!Number.isFinite(t)) return;
+    const offset = t + 500 - receivedAt;
+    // A Date header is only good to a second: it corrects a wrong clock, it does not refine a known offset.
+    if (this.offsetMs !== null && Math.abs(offset - this.offsetMs) <= (this.precise ? 2000 : 1000)) return;
+    this.set(offset);
+  }
+
+  private set(offset: number): void {
+    const changed = this.offsetMs === null || Math.abs(offset - this.offsetMs) > 50;
+    this.offsetMs = offset;
+    if (changed) this.onChange(offset);
+  }
+}

@@ -1,0 +1,85 @@
+import type { ProvinceAdapter } from './province/adapter.js';
+import type { UploaderLog } from './uploader.js';
+
+export type Validation<T> = { ok: true; value: T } | { ok: false; error: string };
+
+export interface ConfigPollerOptions<T> {
+  adapter: ProvinceAdapter;
+  /** Checks the province's answer; a bad config is rejected and reported, the old one stays. */
+  validate: (body: unknown) => Validation<T>;
+  /** Applies a validated config atomically (the caller stores it and hands it to the terminal). */
+  apply: (config: T, etag: string | null) => void;
+  /** The province answered: uploads paused by a 403 may resume, the network is there. */
+  onReachable: () => void;
+  log: UploaderLog;
+  /** Poll at least this often, ms. Default one hour. */
+  intervalMs?: number;
+  etag?: string | null;
+  configVersion?: string | null;
+}
+
+export interface ConfigStatus {
+  configVersion: string | null;
+  lastFetchAt: string | null;
+  lastError: string | null;
+}
+
+/** Fetches the terminal's config at start, when a heartbeat names a new version, and hourly, with ETag. */
+export class ConfigPoller<T extends { configVersion: string }> {
+  private timer: NodeJS.Timeout | null = null;
+  private etag: string | null;
+  private inFlight: Promise<void> | null = null;
+  private st: ConfigStatus;
+
+  constructor(private readonly o: ConfigPollerOptions<T>) {
+    this.etag = o.etag ?? null;
+    this.st = { configVersion: o.configVersion ?? null, lastFetchAt: null, lastError: null };
+  }
+
+  status(): ConfigStatus {
+    return { ...this.st };
+  }
+
+  start(): void {
+    void this.poll();
+    this.timer = setInterval(() => void this.poll(), this.o.intervalMs ?? 3_600_000);
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  /** A heartbeat reported the province's current config version. */
+  onVersion(version: string): void {
+    if (version !== this.st.configVersion) void this.poll();
+  }
+
+  poll(): Promise<void> {
+    this.inFlight ??= this.fetchOnce().finally(() => (this.inFlight = null));
+    return this.inFlight;
+  }
+
+  private async fetchOnce(): Promise<void> {
+    const outcome = await this.o.adapter.fetchConfig(this.etag);
+    if (outcome.kind === 'not-modified') {
+      this.st = { ...this.st, lastFetchAt: new Date().toISOString(), lastError: null };
+      this.o.onReachable();
+      return;
+    }
+    if (outcome.kind !== 'config') {
+      this.st = { ...this.st, lastError: `config fetch failed: ${outcome.kind}` };
+      return;
+    }
+    this.o.onReachable();
+    const checked = this.o.validate(outcome.body);
+    if (!checked.ok) {
+      this.st = { ...this.st, lastError: `config rejected: ${checked.error}` };
+      this.o.log.warn({ error: checked.error }, 'the province sent a config that does not validate; keeping the current one');
+      return;
+    }
+    this.o.apply(checked.value, outcome.etag);
+    this.etag = outcome.etag;
+    this.st = { configVersion: checked.value.configVersion, lastFetchAt: new Date().toISOString(), lastError: null };
+    this.o.log.info({ configVersion: checked.value.configVersion }, 'config applied');
+  }
+}

@@ -1,0 +1,37 @@
+import { z } from 'zod';
+import { hmacHex, type SignAlg } from './crypto/gm.js';
+import type { EvaluationRecord } from './record.js';
+
+export const BUNDLE_FORMAT = 'hcp-export/1';
+
+const bundleSchema = z.strictObject({
+  format: z.literal(BUNDLE_FORMAT),
+  terminalId: z.string().min(1),
+  appKey: z.string().min(1),
+  createdAt: z.string(),
+  signAlg: z.enum(['HMAC-SM3', 'HMAC-SHA256']),
+  records: z.array(z.unknown()),
+  signature: z.string().regex(/^[0-9a-f]{64}$/),
+});
+
+export type ExportBundle = z.infer<typeof bundleSchema>;
+
+function canonical(b: Omit<ExportBundle, 'signature'>): string {
+  return JSON.stringify({ format: b.format, terminalId: b.terminalId, appKey: b.appKey, createdAt: b.createdAt, signAlg: b.signAlg, records: b.records });
+}
+
+/** A signed bundle of records for halls with no network: the HMAC under the app secret proves who made it. */
+export function makeBundle(p: { terminalId: string; appKey: string; appSecret: string; signAlg: SignAlg; records: readonly EvaluationRecord[]; createdAt?: string }): ExportBundle {
+  const body: Omit<ExportBundle, 'signature'> = { format: BUNDLE_FORMAT, terminalId: p.terminalId, appKey: p.appKey, createdAt: p.createdAt ?? new Date().toISOString(), signAlg: p.signAlg, records: [...p.records] };
+  return { ...body, signature: hmacHex(p.signAlg, p.appSecret, canonical(body)) };
+}
+
+export function verifyBundle(json: unknown, secretOf: (appKey: string) => string | null): { ok: true; terminalId: string; records: unknown[] } | { ok: false; error: string } {
+  const b = bundleSchema.safeParse(json);
+  if (!b.success) return { ok: false, error: 'not an export bundle of format hcp-export/1' };
+  const secret = secretOf(b.data.appKey);
+  if (!secret) return { ok: false, error: `unknown app key ${b.data.appKey}` };
+  const { signature, ...body } = b.data;
+  if (hmacHex(b.data.signAlg, secret, canonical(body)) !== signature) return { ok: false, error: 'the bundle signature does not verify' };
+  return { ok: true, terminalId: b.data.terminalId, records: b.data.records };
+}

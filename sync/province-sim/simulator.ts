@@ -1,0 +1,325 @@
+import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { z } from 'zod';
+import { chainHash, GENESIS_CHAIN_HASH } from '../chain.js';
+import { hmacHex, type SignAlg } from '../crypto/gm.js';
+import { verifyBundle } from '../export-bundle.js';
+import { offlineLinkSignature } from '../links.js';
+import { signature } from '../province/signing.js';
+import { evaluationRecordSchema, type EvaluationRecord } from '../record.js';
+import { drawFault, NO_FAULTS, type Faults } from './faults.js';
+
+export interface SimApp {
+  appKey: string;
+  appSecret: string;
+}
+
+export interface SimOptions {
+  port?: number;
+  host?: string;
+  apps: SimApp[];
+  faults?: Faults;
+  /** The config served to every terminal (`configVersion` is bumped by setConfig). */
+  config?: Record<string, unknown>;
+  random?: () => number;
+}
+
+export interface StoredRecord {
+  record: EvaluationRecord;
+  status: 'accepted' | 'rejected';
+  receivedAt: number;
+}
+
+export interface SimStats {
+  requests: number;
+  batches: number;
+  invalidSignatures: number;
+  invalidRecords: number;
+  invalidRequests: number;
+  duplicates: number;
+  rejectedInjected: number;
+  replayedNonces: number;
+  clockSkews: number;
+  faults: Record<string, number>;
+  heartbeats: number;
+  configFetches: number;
+  links: number;
+}
+
+const MAX_BODY = 1024 * 1024;
+const batchSchema = z.object({ batchId: z.uuid(), terminalId: z.string().min(1), records: z.array(z.unknown()).min(1).max(200) });
+const linkSchema = z.strictObject({ terminalId: z.string(), sessionId: z.string(), proManager: z.string(), projectNo: z.string().optional(), taskCode: z.string().optional() });
+
+/**
+ * A development stand-in for the provincial system, strict as the spec: signatures, timestamps, nonces, record
+ * schema and the SM3 chain are all checked; faults are injected before or after processing, so lost
+ * acknowledgements happen too. Control endpoints under /sim/ (no auth, loopback use only).
+ */
+export async function startProvinceSim(o: SimOptions) {
+  const random = o.random ?? Math.random;
+  let faults: Faults = o.faults ?? NO_FAULTS;
+  let config: Record<string, unknown> = { configVersion: '1', ...(o.config ?? {}) };
+  const apps = new Map(o.apps.map((a) => [a.appKey, a.appSecret]));
+  const nonces = new Map<string, number>();
+  const disabled = new Set<string>();
+  const records = new Map<string, StoredRecord>();
+  const bySeq = new Map<string, Map<number, string>>(); // terminalId → seq → chainHash
+  const links = new Map<string, { terminalId: string; sessionId: string }>();
+  const heartbeats: { terminalId: string; body: unknown; at: number }[] = [];
+  const hanging = new Set<FastifyReply>();
+  const stats: SimStats = { requests: 0, batches: 0, invalidSignatures: 0, invalidRecords: 0, invalidRequests: 0, duplicates: 0, rejectedInjected: 0, replayedNonces: 0, clockSkews: 0, faults: {}, heartbeats: 0, configFetches: 0, links: 0 };
+  const now = () => Date.now() + faults.skewMs;
+
+  const app = Fastify({ bodyLimit: MAX_BODY * 2, logger: false, forceCloseConnections: true });
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+
+  const err = (reply: FastifyReply, status: number, code: string, message: string, extra: object = {}) =>
+    reply.code(status).header('date', new Date(now()).toUTCString()).send({ code, message, ...extra });
+
+  /** Checks the X-HCP headers; answers the request itself when they fail. */
+  const authenticate = (req: FastifyRequest, reply: FastifyReply): { terminalId: string; secret: string; alg: SignAlg } | null => {
+    const h = (name: string) => {
+      const v = req.headers[name.toLowerCase()];
+      return typeof v === 'string' ? v : '';
+    };
+    const appKey = h('X-HCP-AppKey');
+    const secret = apps.get(appKey);
+    if (!secret) return void err(reply, 401, 'UNKNOWN_APP_KEY', `unknown app key "${appKey}"`), null;
+    const alg = h('X-HCP-SignAlg') || 'HMAC-SM3';
+    if (alg !== 'HMAC-SM3' && alg !== 'HMAC-SHA256') return void err(reply, 400, 'INVALID_REQUEST', `X-HCP-SignAlg ${alg} is not supported`), null;
+    const ts = h('X-HCP-Timestamp');
+    const nonce = h('X-HCP-Nonce');
+    const body = typeof req.body === 'string' ? req.body : '';
+    if (!/^\d+$/.test(ts) || !/^[0-9a-f]{16,}$/i.test(nonce) || signature({ appSecret: secret, signAlg: alg }, req.method, req.url, ts, nonce, body) !== h('X-HCP-Signature')) {
+      stats.invalidSignatures++;
+      return void err(reply, 401, 'BAD_SIGNATURE', 'the signature does not match the canonical string'), null;
+    }
+    if (Math.abs(now() - Number(ts)) > 300_000) {
+      stats.clockSkews++;
+      return void err(reply, 401, 'CLOCK_SKEW', 'X-HCP-Timestamp is more than 300 s off', { serverTime: now() }), null;
+    }
+    if (nonces.has(nonce)) {
+      stats.replayedNonces++;
+      return void err(reply, 401, 'REPLAYED_NONCE', 'this nonce was used before'), null;
+    }
+    nonces.set(nonce, now());
+    if (nonces.size > 50_000) for (const [n, t] of nonces) if (now() - t > 600_000) nonces.delete(n);
+    return { terminalId: h('X-HCP-Terminal'), secret, alg };
+  };
+
+  /** Runs a request-level fault; returns true when the request is dealt with. `after`: the work was done already. */
+  const fault = (req: FastifyRequest, reply: FastifyReply, after: boolean): boolean => {
+    if (faults.rates.down) {
+      req.raw.socket.destroy();
+      return true;
+    }
+    const kind = drawFault(faults, random);
+    if (!kind) return false;
+    // Half the faults strike before the work, half after it: then the records are stored but the answer is lost.
+    const strikesAfter = random() < 0.5;
+    if (strikesAfter !== after) return false;
+    stats.faults[kind] = (stats.faults[kind] ?? 0) + 1;
+    switch (kind) {
+      case '500':
+      case '503':
+        err(reply, Number(kind), 'INTERNAL', 'injected server error');
+        return true;
+      case 'reset':
+      case 'down':
+        req.raw.socket.destroy();
+        return true;
+      case 'hang':
+        hanging.add(reply);
+        return true;
+      case '429':
+        reply.header('retry-after', '1');
+        err(reply, 429, 'RATE_LIMITED', 'slow down');
+        return true;
+      case 'garbage':
+        reply.code(200).header('content-type', 'application/json').send(randomBytes(40).toString('latin1'));
+        return true;
+      case 'html':
+        reply.code(502).header('content-type', 'text/html').send('<html><body><h1>502 Bad Gateway</h1></body></html>');
+        return true;
+    }
+  };
+
+  const ingest = (terminalId: string, raw: unknown[]) =>
+    raw.map((candidate) => {
+      const parsed = evaluationRecordSchema.safeParse(candidate);
+      const evalId = (candidate as { evalId?: unknown } | null)?.evalId;
+      const id = typeof evalId === 'string' ? evalId : '';
+      if (!parsed.success) {
+        stats.invalidRecords++;
+        return { evalId: id, status: 'rejected' as const, code: 'INVALID_FIELD', message: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') };
+      }
+      const r = parsed.data;
+      const problem =
+        r.terminalId !== terminalId
+          ? 'terminalId does not match X-HCP-Terminal'
+          : r.userName?.startsWith('sealed:')
+            ? 'userName is sealed: the terminal sent its own ciphertext'
+            : chainProblem(terminalId, r);
+      if (records.has(r.evalId)) {
+        stats.duplicates++;
+        return { evalId: r.evalId, status: 'duplicate' as const };
+      }
+      if (problem) {
+        stats.invalidRecords++;
+        return { evalId: r.evalId, status: 'rejected' as const, code: 'INVALID_FIELD', message: problem };
+      }
+      bySeq.get(terminalId)?.set(r.seq, r.chainHash) ?? bySeq.set(terminalId, new Map([[r.seq, r.chainHash]]));
+      if ((faults.rates.reject ?? 0) > 0 && random() < (faults.rates.reject ?? 0)) {
+        stats.rejectedInjected++;
+        records.set(r.evalId, { record: r, status: 'rejected', receivedAt: now() });
+        return { evalId: r.evalId, status: 'rejected' as const, code: 'UNKNOWN_STAFF', message: `proManager ${r.proManager} is not registered (injected)` };
+      }
+      records.set(r.evalId, { record: r, status: 'accepted', receivedAt: now() });
+      return { evalId: r.evalId, status: 'accepted' as const };
+    });
+
+  const chainProblem = (terminalId: string, r: EvaluationRecord): string | null => {
+    const chain = bySeq.get(terminalId);
+    const existing = chain?.get(r.seq);
+    if (existing !== undefined && existing !== r.chainHash) return `seq ${r.seq} was already used by another record`;
+    const prev = r.seq === 1 ? GENESIS_CHAIN_HASH : chain?.get(r.seq - 1);
+    if (prev !== undefined && chainHash(prev, r) !== r.chainHash) return `chainHash of seq ${r.seq} does not follow seq ${r.seq - 1}`;
+    return null;
+  };
+
+  app.addHook('onRequest', async () => {
+    stats.requests++;
+  });
+
+  app.post('/hcp/v1/evaluations/batch', async (req, reply) => {
+    if (fault(req, reply, false)) return reply;
+    const auth = authenticate(req, reply);
+    if (!auth) return reply;
+    const body = typeof req.body === 'string' ? req.body : '';
+    if (Buffer.byteLength(body) > MAX_BODY) return err(reply, 413, 'BATCH_TOO_LARGE', 'more than 1 MiB');
+    let json: unknown;
+    try {
+      json = JSON.parse(body);
+    } catch {
+      stats.invalidRequests++;
+      return err(reply, 400, 'INVALID_REQUEST', 'the body is not JSON');
+    }
+    if (Array.isArray((json as { records?: unknown }).records) && ((json as { records: unknown[] }).records.length > 200)) return err(reply, 413, 'BATCH_TOO_LARGE', 'more than 200 records');
+    const batch = batchSchema.safeParse(json);
+    if (!batch.success || batch.data.terminalId !== auth.terminalId) {
+      stats.invalidRequests++;
+      return err(reply, 400, 'INVALID_REQUEST', batch.success ? 'terminalId does not match X-HCP-Terminal' : 'the batch envelope is malformed');
+    }
+    if (disabled.has(auth.terminalId)) return err(reply, 403, 'TERMINAL_DISABLED', 'this terminal is disabled');
+    stats.batches++;
+    const results = ingest(auth.terminalId, batch.data.records);
+    if (fault(req, reply, true)) return reply;
+    return reply.header('date', new Date(now()).toUTCString()).send({ results });
+  });
+
+  app.get<{ Params: { terminalId: string } }>('/hcp/v1/terminals/:terminalId/config', async (req, reply) => {
+    if (fault(req, reply, false)) return reply;
+    const auth = authenticate(req, reply);
+    if (!auth) return reply;
+    if (disabled.has(auth.terminalId)) return err(reply, 403, 'TERMINAL_DISABLED', 'this terminal is disabled');
+    stats.configFetches++;
+    const etag = `"${String(config['configVersion'])}"`;
+    if (req.headers['if-none-match'] === etag) return reply.code(304).header('etag', etag).send();
+    return reply.header('etag', etag).header('date', new Date(now()).toUTCString()).send(config);
+  });
+
+  app.post('/hcp/v1/evaluation-links', async (req, reply) => {
+    if (fault(req, reply, false)) return reply;
+    const auth = authenticate(req, reply);
+    if (!auth) return reply;
+    const parsed = linkSchema.safeParse(safeJson(req.body));
+    if (!parsed.success) return err(reply, 400, 'INVALID_REQUEST', 'the link request is malformed');
+    const token = randomUUID();
+    links.set(token, { terminalId: parsed.data.terminalId, sessionId: parsed.data.sessionId });
+    stats.links++;
+    return reply.send({ url: `${base()}/m/d/${token}`, expiresAt: new Date(now() + 30 * 60_000).toISOString() });
+  });
+
+  app.post<{ Params: { terminalId: string } }>('/hcp/v1/terminals/:terminalId/heartbeat', async (req, reply) => {
+    if (fault(req, reply, false)) return reply;
+    const auth = authenticate(req, reply);
+    if (!auth) return reply;
+    stats.heartbeats++;
+    heartbeats.push({ terminalId: auth.terminalId, body: safeJson(req.body), at: now() });
+    return reply.send({ serverTime: now(), configVersion: String(config['configVersion']) });
+  });
+
+  /** Import of a terminal's offline export bundle (the USB-stick path for halls with no network). */
+  app.post('/hcp/v1/evaluations/import', async (req, reply) => {
+    const bundle = verifyBundle(safeJson(req.body), (appKey) => apps.get(appKey) ?? null);
+    if (!bundle.ok) return err(reply, 400, 'INVALID_REQUEST', bundle.error);
+    return reply.send({ results: ingest(bundle.terminalId, bundle.records) });
+  });
+
+  // ── control ──
+  app.get('/sim/state', async () => ({ stats, faults, configVersion: config['configVersion'], records: [...records.values()], heartbeats: heartbeats.slice(-20) }));
+  app.post('/sim/faults', async (req) => {
+    faults = (safeJson(req.body) as Faults | undefined) ?? NO_FAULTS;
+    return { ok: true };
+  });
+  app.post('/sim/config', async (req) => {
+    const next = safeJson(req.body) as Record<string, unknown>;
+    config = { ...next, configVersion: String(Number(config['configVersion']) + 1) };
+    return { configVersion: config['configVersion'] };
+  });
+  app.get<{ Params: { token: string } }>('/m/d/:token', async (req, reply) => (links.has(req.params.token) ? reply.type('text/html').send('<h1>评价页面</h1>') : reply.code(404).send()));
+  app.get('/m/e', async (req, reply) => {
+    const q = req.query as Record<string, string>;
+    const secret = [...apps.values()][0] ?? '';
+    const ok = ['HMAC-SM3', 'HMAC-SHA256'].some((alg) => offlineLinkSignature(alg as SignAlg, secret, q['t'] ?? '', q['s'] ?? '') === q['sig']);
+    return ok ? reply.type('text/html').send('<h1>评价页面</h1>') : reply.code(403).send({ code: 'BAD_SIGNATURE', message: 'offline link signature does not verify' });
+  });
+
+  app.addHook('onClose', async () => {
+    for (const r of hanging) r.raw.destroy();
+  });
+  await app.listen({ port: o.port ?? 0, host: o.host ?? '127.0.0.1' });
+  const port = (app.server.address() as AddressInfo).port;
+  const base = () => `http://127.0.0.1:${port}`;
+
+  return {
+    url: base(),
+    port,
+    stats,
+    records,
+    setFaults(f: Faults) {
+      faults = f;
+    },
+    setConfig(next: Record<string, unknown>) {
+      config = { ...next, configVersion: String(Number(config['configVersion']) + 1) };
+    },
+    setDisabled(terminalId: string, on: boolean) {
+      if (on) disabled.add(terminalId);
+      else disabled.delete(terminalId);
+    },
+    /** Whether a link URL is one this simulator issued (dynamic) or a valid offline link. */
+    knowsLink(url: string): 'dynamic' | 'offline' | null {
+      const u = new URL(url);
+      const token = /^\/m\/d\/(.+)$/.exec(u.pathname)?.[1];
+      if (token && links.has(token)) return 'dynamic';
+      const secret = [...apps.values()][0] ?? '';
+      const t = u.searchParams.get('t') ?? '';
+      const s = u.searchParams.get('s') ?? '';
+      return ['HMAC-SM3', 'HMAC-SHA256'].some((alg) => hmacHex(alg as SignAlg, secret, `${t}\n${s}`) === u.searchParams.get('sig')) ? 'offline' : null;
+    },
+    close: () => app.close(),
+  };
+}
+
+export type ProvinceSim = Awaited<ReturnType<typeof startProvinceSim>>;
+
+function safeJson(body: unknown): unknown {
+  if (typeof body !== 'string') return undefined;
+  try {
+    return JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+}

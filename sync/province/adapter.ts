@@ -1,0 +1,43 @@
+import type { EvaluationRecord } from '../record.js';
+
+export interface RecordResult {
+  evalId: string;
+  status: 'accepted' | 'duplicate' | 'rejected';
+  code?: string | undefined;
+  message?: string | undefined;
+}
+
+/** Everything a province reply can mean for the caller; a record is never dropped because of any of these. */
+export type Failure =
+  | { kind: 'clock-skew'; serverTime: number }
+  | { kind: 'disabled'; message: string }
+  | { kind: 'too-large' }
+  | { kind: 'rate-limited'; retryAfterMs: number }
+  /** 400 / 401 other than CLOCK_SKEW: our request or credentials are wrong. */
+  | { kind: 'refused'; status: number; code: string; message: string }
+  /** 5xx, timeouts, resets, garbage, HTML error pages. */
+  | { kind: 'transient'; reason: string };
+
+export type UploadOutcome = { kind: 'results'; results: RecordResult[] } | Failure;
+export type ConfigOutcome = { kind: 'config'; body: unknown; etag: string | null } | { kind: 'not-modified' } | Failure;
+export type LinkOutcome = { kind: 'link'; url: string; expiresAt: string } | Failure;
+export type HeartbeatOutcome = { kind: 'ok'; serverTime: number; configVersion: string } | Failure;
+
+export interface LinkRequest {
+  terminalId: string;
+  sessionId: string;
+  proManager: string;
+  projectNo?: string | undefined;
+  taskCode?: string | undefined;
+}
+
+/**
+ * One province's wire format. The outbox and uploader speak only this interface, so a province with another
+ * format (field names, GB/T 39046 numbering, XML …) gets another adapter and nothing else changes.
+ */
+export interface ProvinceAdapter {
+  uploadBatch(batchId: string, records: readonly EvaluationRecord[]): Promise<UploadOutcome>;
+  fetchConfig(etag: string | null): Promise<ConfigOutcome>;
+  createLink(req: LinkRequest, timeoutMs: number): Promise<LinkOutcome>;
+  heartbeat(body: object): Promise<HeartbeatOutcome>;
+}

@@ -1,0 +1,146 @@
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import type { ClockOffset } from '../clock-offset.js';
+import type { EvaluationRecord } from '../record.js';
+import type { ConfigOutcome, Failure, HeartbeatOutcome, LinkOutcome, LinkRequest, ProvinceAdapter, UploadOutcome } from './adapter.js';
+import { signedHeaders, type Credentials } from './signing.js';
+
+const errorBody = z.object({ code: z.string(), message: z.string().optional(), serverTime: z.number().optional() });
+const batchReply = z.object({
+  results: z.array(z.object({ evalId: z.string(), status: z.enum(['accepted', 'duplicate', 'rejected']), code: z.string().optional(), message: z.string().optional() })),
+});
+const linkReply = z.object({ url: z.url(), expiresAt: z.string() });
+const heartbeatReply = z.object({ serverTime: z.number(), configVersion: z.string() });
+
+export interface JsonAdapterOptions {
+  baseUrl: string;
+  credentials: Credentials;
+  clock: ClockOffset;
+  /** Per-request timeout for uploads, config and heartbeat, ms. Default 15000. */
+  timeoutMs?: number;
+  fetch?: typeof fetch;
+}
+
+interface Reply {
+  status: number;
+  headers: Headers;
+  text: string;
+  json: unknown;
+}
+
+/** The default adapter: province-api.md's JSON over HTTPS, signed, every reply validated before it is believed. */
+export class JsonProvinceAdapter implements ProvinceAdapter {
+  private readonly base: URL;
+  private readonly fetch: typeof fetch;
+
+  constructor(private readonly o: JsonAdapterOptions) {
+    this.base = new URL(o.baseUrl.endsWith('/') ? o.baseUrl : o.baseUrl + '/');
+    this.fetch = o.fetch ?? globalThis.fetch;
+  }
+
+  async uploadBatch(batchId: string, records: readonly EvaluationRecord[]): Promise<UploadOutcome> {
+    const r = await this.call('POST', 'hcp/v1/evaluations/batch', { batchId, terminalId: this.o.credentials.terminalId, records });
+    if ('kind' in r) return r;
+    if (r.status !== 200) return this.failure(r);
+    const parsed = batchReply.safeParse(r.json);
+    if (!parsed.success) return { kind: 'transient', reason: 'the batch reply is not the expected JSON' };
+    const results = parsed.data.results;
+    // One result per record, in request order, or the reply cannot be trusted.
+    if (results.length !== records.length || results.some((x, i) => x.evalId !== records[i]?.evalId)) {
+      return { kind: 'transient', reason: 'the batch reply does not match the records sent' };
+    }
+    return { kind: 'results', results };
+  }
+
+  async fetchConfig(etag: string | null): Promise<ConfigOutcome> {
+    const r = await this.call('GET', `hcp/v1/terminals/${encodeURIComponent(this.o.credentials.terminalId)}/config`, undefined, etag ? { 'If-None-Match': etag } : {});
+    if ('kind' in r) return r;
+    if (r.status === 304) return { kind: 'not-modified' };
+    if (r.status !== 200) return this.failure(r);
+    if (r.json === undefined) return { kind: 'transient', reason: 'the config reply is not JSON' };
+    return { kind: 'config', body: r.json, etag: r.headers.get('etag') };
+  }
+
+  async createLink(req: LinkRequest, timeoutMs: number): Promise<LinkOutcome> {
+    const r = await this.call('POST', 'hcp/v1/evaluation-links', req, {}, timeoutMs);
+    if ('kind' in r) return r;
+    if (r.status !== 200) return this.failure(r);
+    const parsed = linkReply.safeParse(r.json);
+    return parsed.success ? { kind: 'link', ...parsed.data } : { kind: 'transient', reason: 'the link reply is not the expected JSON' };
+  }
+
+  async heartbeat(body: object): Promise<HeartbeatOutcome> {
+    const r = await this.call('POST', `hcp/v1/terminals/${encodeURIComponent(this.o.credentials.terminalId)}/heartbeat`, body);
+    if ('kind' in r) return r;
+    if (r.status !== 200) return this.failure(r);
+    const parsed = heartbeatReply.safeParse(r.json);
+    if (!parsed.success) return { kind: 'transient', reason: 'the heartbeat reply is not the expected JSON' };
+    return { kind: 'ok', ...parsed.data };
+  }
+
+  private async call(method: 'GET' | 'POST', relPath: string, body?: object, extra: Record<string, string> = {}, timeoutMs = this.o.timeoutMs ?? 15_000): Promise<Reply | Failure> {
+    const url = new URL(relPath, this.base);
+    const text = body === undefined ? '' : JSON.stringify(body);
+    const headers = {
+      ...signedHeaders(this.o.credentials, method, url.pathname + url.search, text, this.o.clock.now()),
+      ...(body === undefined ? {} : { 'content-type': 'application/json; charset=utf-8' }),
+      accept: 'application/json',
+      'x-request-id': randomUUID(),
+      ...extra,
+    };
+    let res: Response;
+    let replyText: string;
+    try {
+      res = await this.fetch(url, { method, headers, ...(body === undefined ? {} : { body: text }), signal: AbortSignal.timeout(timeoutMs) });
+      replyText = await res.text();
+    } catch (err) {
+      const e = err as Error;
+      return { kind: 'transient', reason: e.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : `connection failed: ${socketCode(e)}` };
+    }
+    const receivedAt = Date.now();
+    this.o.clock.learnDateHeader(res.headers.get('date'), receivedAt);
+    let json: unknown;
+    try {
+      json = replyText ? JSON.parse(replyText) : undefined;
+    } catch {
+      json = undefined;
+    }
+    const serverTime = (json as { serverTime?: unknown } | undefined)?.serverTime;
+    if (typeof serverTime === 'number') this.o.clock.learnServerTime(serverTime, receivedAt);
+    return { status: res.status, headers: res.headers, text: replyText, json };
+  }
+
+  private failure(r: Reply): Failure {
+    const err = errorBody.safeParse(r.json);
+    const code = err.success ? err.data.code : '';
+    const message = err.success ? (err.data.message ?? code) : '';
+    if (r.status >= 500 || !err.success) {
+      const what = r.headers.get('content-type')?.includes('html') ? 'an HTML error page' : err.success ? code : 'an unreadable reply';
+      return { kind: 'transient', reason: `HTTP ${r.status}: ${what}` };
+    }
+    if (r.status === 401 && code === 'CLOCK_SKEW' && err.data.serverTime !== undefined) return { kind: 'clock-skew', serverTime: err.data.serverTime };
+    if (r.status === 403) return { kind: 'disabled', message };
+    if (r.status === 413) return { kind: 'too-large' };
+    if (r.status === 429) return { kind: 'rate-limited', retryAfterMs: retryAfter(r.headers.get('retry-after')) };
+    return { kind: 'refused', status: r.status, code, message };
+  }
+}
+
+/** The socket's error code (ECONNREFUSED, ECONNRESET …) from undici's wrapped errors, else the message. */
+function socketCode(e: Error): string {
+  let c: unknown = e;
+  for (let depth = 0; depth < 4 && c; depth++) {
+    const x = c as { code?: unknown; errors?: unknown[]; cause?: unknown };
+    if (typeof x.code === 'string' && !x.code.startsWith('UND_ERR_')) return x.code;
+    c = x.errors?.[0] ?? x.cause;
+  }
+  return e.message;
+}
+
+/** `Retry-After` in seconds or as an HTTP date; 30 s when absent or unreadable. */
+function retryAfter(h: string | null): number {
+  if (!h) return 30_000;
+  if (/^\d+$/.test(h.trim())) return Number(h.trim()) * 1000;
+  const t = Date.parse(h);
+  return Number.isFinite(t) ? Math.max(0, t - Date.now()) : 30_000;
+}

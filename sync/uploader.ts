@@ -1,0 +1,185 @@
+import { randomUUID } from 'node:crypto';
+import type { Outbox } from './outbox/outbox.js';
+import type { ProvinceAdapter } from './province/adapter.js';
+import type { EvaluationRecord } from './record.js';
+
+export interface UploaderLog {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+}
+
+export interface UploaderOptions {
+  adapter: ProvinceAdapter;
+  outbox: Outbox;
+  log: UploaderLog;
+  /** Records per batch (the province accepts ≤ 200). Default 200. */
+  maxRecords?: number;
+  /** JSON bytes per batch (the province accepts ≤ 1 MiB). Default 1 MiB less room for the envelope. */
+  maxBytes?: number;
+  /** Full-jitter exponential backoff: base and cap, ms. Defaults 1000 and 300000. */
+  backoffBaseMs?: number;
+  backoffCapMs?: number;
+  /** Idle wake-up even without a new rating (a safety net), ms. Default 30000. */
+  idleMs?: number;
+  /** Turns a stored record into what is sent (opens the sealed evaluator name). */
+  prepare?: (r: EvaluationRecord) => EvaluationRecord;
+  random?: () => number;
+  onStatus?: (s: UploaderStatus) => void;
+}
+
+export interface UploaderStatus {
+  online: boolean;
+  lastUploadAt: string | null;
+  lastError: string | null;
+  /** 403 TERMINAL_DISABLED: uploads wait for the next config poll. */
+  disabled: boolean;
+}
+
+/**
+ * Sends the outbox to the province: one batch in flight, in seq order, waking at once after a new rating.
+ * Every failure leaves the records pending; only the province's per-record answer changes their state.
+ */
+export class Uploader {
+  private running = false;
+  private wake: (() => void) | null = null;
+  private attempt = 0;
+  private skewRetries = 0;
+  private limit: number;
+  private loop: Promise<void> | null = null;
+  private st: UploaderStatus = { online: false, lastUploadAt: null, lastError: null, disabled: false };
+
+  constructor(private readonly o: UploaderOptions) {
+    this.limit = o.maxRecords ?? 200;
+  }
+
+  status(): UploaderStatus {
+    return { ...this.st };
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.o.outbox.requeueInFlight();
+    this.loop = this.run();
+  }
+
+  /** Stops without waiting long for a request in flight: its records stay in-flight and go again at the next start. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake?.();
+    await Promise.race([this.loop, new Promise((r) => setTimeout(r, 1000).unref())]);
+  }
+
+  /** A rating was committed: send now rather than at the next idle wake-up. */
+  notify(): void {
+    if (!this.st.disabled) this.wake?.();
+  }
+
+  /** The config poll succeeded: a 403 pause is over. */
+  enable(): void {
+    if (!this.st.disabled) return;
+    this.update({ disabled: false });
+    this.wake?.();
+  }
+
+  /** Any good answer from the province (config, heartbeat) means the network is there. */
+  markOnline(): void {
+    if (!this.st.online) this.update({ online: true });
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      if (this.st.disabled) {
+        await this.sleep(Number.POSITIVE_INFINITY, true);
+        continue;
+      }
+      const batch = this.o.outbox.claim(this.limit, this.o.maxBytes ?? 1024 * 1024 - 4096);
+      if (batch.length === 0) {
+        await this.sleep(this.o.idleMs ?? 30_000, true);
+        continue;
+      }
+      const delay = await this.send(batch.map((e) => e.record));
+      if (delay > 0) await this.sleep(delay, false);
+    }
+  }
+
+  /** Sends one batch; returns how long to wait before the next. */
+  private async send(records: EvaluationRecord[]): Promise<number> {
+    const ids = records.map((r) => r.evalId);
+    const prepare = this.o.prepare ?? ((r: EvaluationRecord) => r);
+    let outcome;
+    try {
+      outcome = await this.o.adapter.uploadBatch(randomUUID(), records.map(prepare));
+    } catch (err) {
+      outcome = { kind: 'transient' as const, reason: `adapter failed: ${String(err)}` };
+    }
+    if (!this.running) return 0;
+    if (outcome.kind === 'results') {
+      this.o.outbox.applyResults(outcome.results);
+      const rejected = outcome.results.filter((r) => r.status === 'rejected');
+      this.attempt = 0;
+      this.skewRetries = 0;
+      this.limit = Math.min(this.o.maxRecords ?? 200, this.limit * 2);
+      this.update({
+        online: true,
+        lastUploadAt: new Date().toISOString(),
+        lastError: rejected.length ? `${rejected.length} record(s) rejected: ${rejected[0]?.code ?? ''} ${rejected[0]?.message ?? ''}`.trim() : null,
+      });
+      if (rejected.length) this.o.log.warn({ rejected: rejected.map((r) => ({ evalId: r.evalId, code: r.code })) }, 'records rejected by the province (dead-letter)');
+      return 0;
+    }
+    this.o.outbox.unclaim(ids, describe(outcome));
+    switch (outcome.kind) {
+      case 'clock-skew':
+        // The adapter has learned the offset from serverTime: sign again at once, but do not loop on a bad clock.
+        this.update({ online: true, lastError: 'clock skew corrected' });
+        return ++this.skewRetries <= 3 ? 0 : this.backoff();
+      case 'too-large':
+        this.limit = Math.max(1, Math.floor(records.length / 2));
+        this.update({ online: true, lastError: `batch too large; sending ${this.limit} at a time` });
+        return records.length > 1 ? 0 : this.backoff();
+      case 'disabled':
+        this.update({ online: true, disabled: true, lastError: `terminal disabled by the province: ${outcome.message}` });
+        this.o.log.warn({}, 'uploads paused: the province disabled this terminal');
+        return 0;
+      case 'rate-limited':
+        this.update({ online: true, lastError: `rate limited; retrying in ${Math.round(outcome.retryAfterMs / 1000)} s` });
+        return outcome.retryAfterMs;
+      case 'refused':
+        this.update({ online: true, lastError: `HTTP ${outcome.status} ${outcome.code}: ${outcome.message}` });
+        return this.backoff();
+      case 'transient':
+        this.update({ online: false, lastError: outcome.reason });
+        return this.backoff();
+    }
+  }
+
+  /** Full jitter: uniform in [0, min(cap, base · 2^attempt)]. */
+  private backoff(): number {
+    const ceiling = Math.min(this.o.backoffCapMs ?? 300_000, (this.o.backoffBaseMs ?? 1000) * 2 ** this.attempt);
+    this.attempt = Math.min(this.attempt + 1, 30);
+    return Math.round((this.o.random ?? Math.random)() * ceiling);
+  }
+
+  private sleep(ms: number, wakeable: boolean): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        if (this.wake === done) this.wake = null;
+        resolve();
+      };
+      const timer = Number.isFinite(ms) ? setTimeout(done, ms) : undefined;
+      // A backoff is not cut short by a new rating (that would hammer a failing province); stop() always wakes.
+      this.wake = wakeable ? done : () => (this.running ? undefined : done());
+    });
+  }
+
+  private update(patch: Partial<UploaderStatus>): void {
+    this.st = { ...this.st, ...patch };
+    this.o.onStatus?.(this.status());
+  }
+}
+
+function describe(o: { kind: string; reason?: string; message?: string; code?: string }): string {
+  return o.reason ?? o.message ?? o.code ?? o.kind;
+}

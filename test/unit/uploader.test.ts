@@ -1,0 +1,182 @@
+import { randomUUID } from 'node:crypto';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ClockOffset } from '../../sync/clock-offset.js';
+import { Outbox } from '../../sync/outbox/outbox.js';
+import type { Failure, ProvinceAdapter, UploadOutcome } from '../../sync/province/adapter.js';
+import type { EvaluationRecord, NewRecord } from '../../sync/record.js';
+import { Uploader } from '../../sync/uploader.js';
+import { openDatabase } from '../../main/store/database.js';
+import { silentLog } from '../helpers/core.js';
+import { tempDir } from '../helpers/fixtures.js';
+
+const stops: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const s of stops.splice(0)) await s();
+});
+
+function record(): NewRecord {
+  return { evalId: randomUUID(), terminalId: 'T-1', areaCode: '350402', hallCode: 'H01', windowCode: 'A12', pf: '4', satisfaction: 5, assessTime: '2026-11-24 10:00:00', clockTrusted: true, assessNumber: 1, evaluateType: 1, proManager: 'SM0012', proManagerName: '张三', userName: 'sealed:x', flags: [] };
+}
+
+/** An adapter that answers from a script, then accepts everything; it records every batch it was sent. */
+class ScriptedAdapter implements ProvinceAdapter {
+  batches: EvaluationRecord[][] = [];
+  constructor(private script: (Failure | 'accept' | ((records: readonly EvaluationRecord[]) => UploadOutcome))[]) {}
+  uploadBatch(_id: string, records: readonly EvaluationRecord[]): Promise<UploadOutcome> {
+    this.batches.push([...records]);
+    const step = this.script.shift() ?? 'accept';
+    if (step === 'accept') return Promise.resolve({ kind: 'results', results: records.map((r) => ({ evalId: r.evalId, status: 'accepted' })) });
+    return Promise.resolve(typeof step === 'function' ? step(records) : step);
+  }
+  fetchConfig(): never {
+    throw new Error('unused');
+  }
+  createLink(): never {
+    throw new Error('unused');
+  }
+  heartbeat(): never {
+    throw new Error('unused');
+  }
+}
+
+function rig(adapter: ProvinceAdapter, n: number, opts: { maxRecords?: number } = {}) {
+  const dir = tempDir();
+  const { db } = openDatabase(dir.path);
+  const outbox = new Outbox(db);
+  db.transaction(() => {
+    for (let i = 0; i < n; i++) outbox.append(record(), { held: false });
+  })();
+  const uploader = new Uploader({ adapter, outbox, log: silentLog, backoffBaseMs: 5, backoffCapMs: 20, idleMs: 20, random: () => 1, prepare: (r) => ({ ...r, userName: 'opened' }), ...opts });
+  stops.push(async () => {
+    await uploader.stop();
+    db.close();
+    dir.cleanup();
+  });
+  return { outbox, uploader, db };
+}
+
+async function until(cond: () => boolean, ms = 3000): Promise<void> {
+  const start = Date.now();
+  while (!cond()) {
+    if (Date.now() - start > ms) throw new Error('timeout');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+const states = (o: Outbox) => o.list().map((e) => e.state);
+
+describe('uploader', () => {
+  it('sends in seq order, at most 200 a batch, opens sealed names, and marks accepted and duplicate done', async () => {
+    const adapter = new ScriptedAdapter([(rs) => ({ kind: 'results', results: rs.map((r, i) => ({ evalId: r.evalId, status: i === 0 ? 'duplicate' : 'accepted' })) })]);
+    const { outbox, uploader } = rig(adapter, 450);
+    uploader.start();
+    await until(() => outbox.counts().pending === 0);
+    expect(adapter.batches.map((b) => b.length)).toEqual([200, 200, 50]);
+    expect(adapter.batches.flat().map((r) => r.seq)).toEqual(Array.from({ length: 450 }, (_, i) => i + 1));
+    expect(adapter.batches[0]?.[0]?.userName).toBe('opened');
+    expect(new Set(states(outbox))).toEqual(new Set(['duplicate', 'accepted']));
+    expect(uploader.status()).toMatchObject({ online: true, lastError: null });
+  });
+
+  it('keeps every record through transient failures and refusals, backing off, then sends them', async () => {
+    const adapter = new ScriptedAdapter([
+      { kind: 'transient', reason: 'HTTP 503: INTERNAL' },
+      { kind: 'transient', reason: 'connection failed: ECONNRESET' },
+      { kind: 'refused', status: 401, code: 'BAD_SIGNATURE', message: 'no' },
+    ]);
+    const { outbox, uploader } = rig(adapter, 3);
+    const seen: (string | null)[] = [];
+    uploader.start();
+    await until(() => {
+      seen.push(uploader.status().lastError);
+      return outbox.counts().pending === 0;
+    });
+    expect(seen).toContain('HTTP 503: INTERNAL');
+    expect(seen.some((e) => e?.includes('BAD_SIGNATURE'))).toBe(true);
+    expect(adapter.batches).toHaveLength(4);
+    expect(states(outbox)).toEqual(['accepted', 'accepted', 'accepted']);
+  });
+
+  it('splits a batch the province finds too large and retries at once', async () => {
+    const adapter = new ScriptedAdapter([{ kind: 'too-large' }, { kind: 'too-large' }]);
+    const { outbox, uploader } = rig(adapter, 10);
+    uploader.start();
+    await until(() => outbox.counts().pending === 0);
+    // Halved on each 413, then grown back after each success.
+    expect(adapter.batches.map((b) => b.length).slice(0, 4)).toEqual([10, 5, 2, 4]);
+    expect(adapter.batches.flat().filter((r, i, all) => all.findIndex((x) => x.evalId === r.evalId) === i)).toHaveLength(10);
+  });
+
+  it('puts rejected records in dead-letter with the reason, without blocking those behind, and resends on request', async () => {
+    const adapter = new ScriptedAdapter([(rs) => ({ kind: 'results', results: rs.map((r, i) => (i === 1 ? { evalId: r.evalId, status: 'rejected', code: 'UNKNOWN_STAFF', message: 'proManager SM0012 is unknown' } : { evalId: r.evalId, status: 'accepted' })) })]);
+    const { outbox, uploader } = rig(adapter, 3);
+    uploader.start();
+    await until(() => outbox.counts().pending === 0);
+    expect(states(outbox)).toEqual(['accepted', 'rejected', 'accepted']);
+    const dead = outbox.list({ states: ['rejected'] })[0];
+    expect(dead).toMatchObject({ seq: 2, lastCode: 'UNKNOWN_STAFF', lastError: 'proManager SM0012 is unknown' });
+    expect(outbox.counts().deadLetter).toBe(1);
+    expect(uploader.status().lastError).toMatch(/1 record\(s\) rejected: UNKNOWN_STAFF/);
+    // Never resent on its own …
+    await new Promise((r) => setTimeout(r, 100));
+    expect(adapter.batches).toHaveLength(1);
+    // … but a technician's resend sends it again.
+    expect(outbox.resend()).toBe(1);
+    uploader.notify();
+    await until(() => outbox.counts().deadLetter === 0 && outbox.counts().pending === 0);
+    expect(adapter.batches.at(-1)?.map((r) => r.seq)).toEqual([2]);
+  });
+
+  it('waits for Retry-After, retries at once after CLOCK_SKEW, and pauses on 403 until enabled', async () => {
+    const adapter = new ScriptedAdapter([{ kind: 'rate-limited', retryAfterMs: 150 }, { kind: 'clock-skew', serverTime: Date.now() + 400_000 }, { kind: 'disabled', message: 'terminal disabled' }]);
+    const { outbox, uploader } = rig(adapter, 1);
+    const t0 = Date.now();
+    uploader.start();
+    await until(() => uploader.status().disabled);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(140);
+    expect(adapter.batches).toHaveLength(3);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(adapter.batches).toHaveLength(3);
+    expect(outbox.counts().pending).toBe(1);
+    uploader.enable();
+    await until(() => outbox.counts().pending === 0);
+    expect(uploader.status().disabled).toBe(false);
+  });
+
+  it('sends records left in flight by a crash again at start', async () => {
+    const adapter = new ScriptedAdapter([]);
+    const { outbox, uploader } = rig(adapter, 2);
+    outbox.claim(200, 1 << 20);
+    expect(states(outbox)).toEqual(['in-flight', 'in-flight']);
+    uploader.start();
+    await until(() => outbox.counts().pending === 0);
+    expect(states(outbox)).toEqual(['accepted', 'accepted']);
+  });
+
+  it('never claims past a held record, so the province sees seq order', () => {
+    const { outbox, db } = rig(new ScriptedAdapter([]), 0);
+    db.transaction(() => {
+      outbox.append(record(), { held: false });
+      outbox.append(record(), { held: true });
+      outbox.append(record(), { held: false });
+    })();
+    expect(outbox.claim(200, 1 << 20).map((e) => e.seq)).toEqual([1]);
+  });
+});
+
+describe('clock offset', () => {
+  it('learns serverTime precisely and lets a Date header correct only a real error', () => {
+    let local = 1_000_000;
+    const c = new ClockOffset(() => local);
+    expect(c.known()).toBe(false);
+    c.learnDateHeader(new Date(local + 400_000).toUTCString(), local);
+    expect(Math.abs((c.value ?? 0) - 400_000)).toBeLessThanOrEqual(1500);
+    c.learnServerTime(local + 400_123, local);
+    expect(c.value).toBe(400_123);
+    c.learnDateHeader(new Date(local + 400_000).toUTCString(), local);
+    expect(c.value).toBe(400_123);
+    local += 10_000;
+    expect(c.now()).toBe(local + 400_123);
+    expect(c.known()).toBe(true);
+  });
+});
