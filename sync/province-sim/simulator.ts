@@ -162,7 +162,8 @@ export async function startProvinceSim(o: SimOptions) {
           : r.userName?.startsWith('sealed:')
             ? 'userName is sealed: the terminal sent its own ciphertext'
             : chainProblem(terminalId, r);
-      if (records.has(r.evalId)) {
+      // Resending an accepted record is a duplicate; a rejected one (fixed, resent by a technician) is judged again.
+      if (records.get(r.evalId)?.status === 'accepted') {
         stats.duplicates++;
         return { evalId: r.evalId, status: 'duplicate' as const };
       }
@@ -170,7 +171,9 @@ export async function startProvinceSim(o: SimOptions) {
         stats.invalidRecords++;
         return { evalId: r.evalId, status: 'rejected' as const, code: 'INVALID_FIELD', message: problem };
       }
-      bySeq.get(terminalId)?.set(r.seq, r.chainHash) ?? bySeq.set(terminalId, new Map([[r.seq, r.chainHash]]));
+      const chain = bySeq.get(terminalId) ?? new Map<number, string>();
+      chain.set(r.seq, r.chainHash);
+      bySeq.set(terminalId, chain);
       if ((faults.rates.reject ?? 0) > 0 && random() < (faults.rates.reject ?? 0)) {
         stats.rejectedInjected++;
         records.set(r.evalId, { record: r, status: 'rejected', receivedAt: now() });

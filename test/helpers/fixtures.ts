@@ -18,6 +18,7 @@ export interface ProvisioningOverrides {
   sm2PublicKey?: string | null;
   port?: number;
   devices?: Record<string, unknown>;
+  baseUrl?: string;
 }
 
 /** A complete provisioning file in the shape of terminal-cli.md. */
@@ -25,7 +26,7 @@ export function provisioningFile(o: ProvisioningOverrides = {}): Record<string, 
   return {
     terminal: { terminalId: 'T-350402-0001', areaCode: '350402', hallCode: 'H01', windowCode: 'A12' },
     province: {
-      baseUrl: 'http://127.0.0.1:9',
+      baseUrl: o.baseUrl ?? 'http://127.0.0.1:9',
       appKey: 'app-key-1',
       appSecret: 'app-secret-123456',
       signAlg: 'HMAC-SM3',

@@ -180,3 +180,23 @@ describe('clock offset', () => {
     expect(c.known()).toBe(true);
   });
 });
+
+describe('uploader against the province simulator', () => {
+  it('signs with HMAC-SHA256 too, and a technician’s resend of a rejected record is accepted', async () => {
+    const { startProvinceSim } = await import('../../sync/province-sim/simulator.js');
+    const { JsonProvinceAdapter } = await import('../../sync/province/json-adapter.js');
+    const sim = await startProvinceSim({ apps: [{ appKey: 'k', appSecret: 'secret-123456' }], faults: { rates: { reject: 1 }, skewMs: 0 } });
+    stops.push(() => sim.close());
+    const adapter = new JsonProvinceAdapter({ baseUrl: sim.url, credentials: { appKey: 'k', appSecret: 'secret-123456', terminalId: 'T-1', signAlg: 'HMAC-SHA256' }, clock: new ClockOffset() });
+    const { outbox, uploader } = rig(adapter, 2);
+    uploader.start();
+    await until(() => outbox.counts().deadLetter === 2);
+    sim.setFaults({ rates: {}, skewMs: 0 });
+    expect(outbox.resend()).toBe(2);
+    uploader.notify();
+    await until(() => outbox.counts().deadLetter === 0 && outbox.counts().pending === 0);
+    expect(states(outbox)).toEqual(['accepted', 'accepted']);
+    expect([...sim.records.values()].map((r) => r.status)).toEqual(['accepted', 'accepted']);
+    expect(sim.stats).toMatchObject({ invalidSignatures: 0, invalidRecords: 0, duplicates: 0 });
+  });
+});

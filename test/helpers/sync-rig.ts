@@ -1,0 +1,54 @@
+import { startProvinceSim, type ProvinceSim } from '../../sync/province-sim/simulator.js';
+import type { Faults } from '../../sync/province-sim/faults.js';
+import type { EvaluationRecord } from '../../sync/record.js';
+import { apiClient, BridgeClient } from './clients.js';
+import { BADGE, BADGE_2, provisioningFile } from './fixtures.js';
+
+export const APP = { appKey: 'app-key-1', appSecret: 'app-secret-123456' };
+
+/** The province's config for the test terminal: the same roster as the test provisioning file. */
+export function simConfig(extraStaff: Record<string, unknown>[] = []): Record<string, unknown> {
+  const offline = (provisioningFile()['offlineConfig'] ?? {}) as { staff: Record<string, unknown>[] } & Record<string, unknown>;
+  return {
+    ...offline,
+    staff: [{ staffId: 'SM0012', name: '张三', title: '综合窗口', badgeIds: [BADGE] }, { staffId: 'SM0013', name: '李四', badgeIds: [BADGE_2] }, ...extraStaff],
+    // Good ratings only need no follow-up; keep invitations long so a slow machine never times one out.
+    rating: { timeoutSeconds: 120, followUpTimeoutSeconds: 60, followUp: 'bad' },
+  };
+}
+
+export function startSim(o: { port?: number; faults?: Faults } = {}): Promise<ProvinceSim> {
+  return startProvinceSim({ apps: [APP], config: simConfig(), ...o });
+}
+
+/** Sync timings for tests: fast heartbeats, short timeouts, a low backoff cap. */
+export const FAST_SYNC = {
+  HCP_SYNC_HEARTBEAT_MS: '1000',
+  HCP_SYNC_TIMEOUT_MS: '1500',
+  HCP_SYNC_LINK_TIMEOUT_MS: '400',
+  HCP_SYNC_BACKOFF_CAP_MS: '800',
+};
+
+/** Opens an invitation through the API and rates it on the screen; returns the session id once the API says rated. */
+export async function rateOnce(api: ReturnType<typeof apiClient>, ui: BridgeClient, level: 3 | 4 | 5): Promise<string> {
+  const opened = await api.post('/sessions', {});
+  if (opened.status !== 201) throw new Error(`open failed: ${opened.status} ${JSON.stringify(opened.body)}`);
+  const { sessionId } = opened.body as { sessionId: string };
+  const r = await ui.send({ type: 'choose', sessionId, item: 0, level });
+  if (!r.ok) throw new Error(`choose failed: ${r.code}`);
+  return sessionId;
+}
+
+export function accepted(sim: ProvinceSim): EvaluationRecord[] {
+  return [...sim.records.values()].filter((r) => r.status === 'accepted').map((r) => r.record).sort((a, b) => a.seq - b.seq);
+}
+
+export async function until<T>(f: () => Promise<T> | T, ok: (v: T) => boolean, timeoutMs: number, what: string): Promise<T> {
+  const start = Date.now();
+  for (;;) {
+    const v = await f();
+    if (ok(v)) return v;
+    if (Date.now() - start > timeoutMs) throw new Error(`${what} not met within ${timeoutMs} ms; last ${JSON.stringify(v).slice(0, 300)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

@@ -1,0 +1,177 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { verifyChain } from '../../sync/chain.js';
+import { NO_FAULTS } from '../../sync/province-sim/faults.js';
+import type { ProvinceSim } from '../../sync/province-sim/simulator.js';
+import { apiClient, BridgeClient } from '../helpers/clients.js';
+import { BADGE, tempDir, writeProvisioning } from '../helpers/fixtures.js';
+import { runCommand, startTerminal, type RunningTerminal } from '../helpers/process.js';
+import { accepted, FAST_SYNC, rateOnce, simConfig, startSim, until } from '../helpers/sync-rig.js';
+
+const keys = tempDir('hcp-keys-');
+const env = { HCP_KEY_DIR: keys.path, HCP_LOG_LEVEL: 'warn', ...FAST_SYNC };
+const cleanups: (() => Promise<unknown> | unknown)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+afterAll(() => keys.cleanup());
+
+async function sim(o: Parameters<typeof startSim>[0] = {}): Promise<ProvinceSim> {
+  const s = await startSim(o);
+  cleanups.push(() => s.close());
+  return s;
+}
+
+async function terminal(dataDir: string, baseUrl: string): Promise<{ t: RunningTerminal; api: ReturnType<typeof apiClient>; ui: BridgeClient }> {
+  const file = writeProvisioning(dataDir, { baseUrl }, 'provision.json');
+  const t = await startTerminal(['--data-dir', join(dataDir, 'data'), '--port', '0', '--config', file], env);
+  cleanups.push(() => (t.proc.exitCode === null ? t.stop('SIGKILL') : undefined));
+  const api = apiClient(t.ready.api);
+  const ui = await BridgeClient.connect(t.ready.ui);
+  cleanups.push(() => ui.close());
+  await until(() => api.post('/staff/login', { badgeId: BADGE }), (r) => r.status === 200, 5000, 'login');
+  return { t, api, ui };
+}
+
+const syncOf = async (api: ReturnType<typeof apiClient>) => (await api.get('/status')).body['sync'] as { pending: number; deadLetter: number; online: boolean; lastError: string | null; lastUploadAt: string | null };
+
+function expectExactlyOnce(s: ProvinceSim, sessionIds: string[]): void {
+  const groups = new Map<string, number>();
+  for (const r of accepted(s)) groups.set(r.groupId ?? '', (groups.get(r.groupId ?? '') ?? 0) + 1);
+  for (const id of sessionIds) expect(groups.get(id), `session ${id}`).toBe(1);
+  const records = accepted(s);
+  expect(records.map((r) => r.seq)).toEqual(Array.from({ length: records.length }, (_, i) => i + 1));
+  expect(new Set(records.map((r) => r.evalId)).size).toBe(records.length);
+  expect(verifyChain(records)).toBeNull();
+  expect(s.stats).toMatchObject({ invalidSignatures: 0, invalidRecords: 0, invalidRequests: 0 });
+}
+
+describe('upload to the province', { timeout: 120_000 }, () => {
+  it('keeps 500 ratings made while the province is down and delivers them all, in order, once it is up', async () => {
+    const dir = tempDir();
+    cleanups.push(dir.cleanup);
+    const first = await startSim();
+    const port = first.port;
+    await first.close();
+    const { api, ui } = await terminal(dir.path, `http://127.0.0.1:${port}`);
+    const levels = [5, 4, 3] as const;
+    const ids: string[] = [];
+    for (let i = 0; i < 500; i++) ids.push(await rateOnce(api, ui, levels[i % 3] ?? 5));
+    const down = await syncOf(api);
+    expect(down).toMatchObject({ pending: 500, online: false, lastUploadAt: null });
+    expect(down.lastError).toMatch(/ECONNREFUSED|connection failed/);
+
+    const s = await sim({ port });
+    await until(() => accepted(s).length, (n) => n === 500, 60_000, '500 accepted');
+    expectExactlyOnce(s, ids);
+    await until(() => syncOf(api), (x) => x.pending === 0 && x.online, 10_000, 'queue drained');
+    expect((await syncOf(api)).lastUploadAt).not.toBeNull();
+  });
+
+  it('delivers 300 ratings exactly once through every fault, including 400 s of clock skew', async () => {
+    const dir = tempDir();
+    cleanups.push(dir.cleanup);
+    const s = await sim({ faults: { rates: { '500': 0.1, '503': 0.1, reset: 0.06, hang: 0.03, '429': 0.05, garbage: 0.06, html: 0.06 }, skewMs: 400_000 } });
+    const { api, ui } = await terminal(dir.path, s.url);
+    const ids: string[] = [];
+    for (let i = 0; i < 300; i++) ids.push(await rateOnce(api, ui, 5));
+    s.setFaults({ ...NO_FAULTS, skewMs: 400_000 });
+    await until(() => accepted(s).length, (n) => n === 300, 90_000, '300 accepted');
+    expectExactlyOnce(s, ids);
+    // Every kind of fault actually happened, and the skew was met and corrected.
+    for (const kind of ['500', '503', 'reset', 'hang', '429', 'garbage', 'html']) expect(s.stats.faults[kind], kind).toBeGreaterThan(0);
+    expect(s.stats.clockSkews).toBeGreaterThan(0);
+    // Records stamped after the offset was learned say so.
+    expect(accepted(s).at(-1)?.clockTrusted).toBe(true);
+  });
+
+  it('loses and duplicates nothing across 20 kill -9 at random moments while ratings flow and uploads run', async () => {
+    const dir = tempDir();
+    cleanups.push(dir.cleanup);
+    // Lost acknowledgements and slow answers make kills land mid-upload.
+    const s = await sim({ faults: { rates: { reset: 0.15, '503': 0.1 }, skewMs: 0 } });
+    const reported: string[] = [];
+    for (let round = 0; round < 20; round++) {
+      const { t, api, ui } = await terminal(dir.path, s.url);
+      const killAt = Date.now() + 150 + Math.random() * 900;
+      while (Date.now() < killAt) {
+        try {
+          const id = await rateOnce(api, ui, 4);
+          const answer = await api.get(`/sessions/${id}`);
+          if (answer.body['status'] === 'rated') reported.push(id);
+        } catch {
+          break;
+        }
+      }
+      t.proc.kill('SIGKILL');
+      await t.exited;
+      ui.close();
+    }
+    s.setFaults(NO_FAULTS);
+    const { api } = await terminal(dir.path, s.url);
+    await until(() => syncOf(api), (x) => x.pending === 0, 60_000, 'queue drained after the last restart');
+    expect(reported.length).toBeGreaterThan(20);
+    expectExactlyOnce(s, reported);
+  });
+
+  it('puts a rejected record in dead-letter with its reason, and the records behind it still go', async () => {
+    const dir = tempDir();
+    cleanups.push(dir.cleanup);
+    const s = await sim({ faults: { rates: { reject: 1 }, skewMs: 0 } });
+    const { api, ui } = await terminal(dir.path, s.url);
+    await rateOnce(api, ui, 5);
+    const dead = await until(() => syncOf(api), (x) => x.deadLetter === 1, 10_000, 'dead-letter');
+    expect(dead.lastError).toMatch(/rejected: UNKNOWN_STAFF/);
+    s.setFaults(NO_FAULTS);
+    await rateOnce(api, ui, 4);
+    await until(() => accepted(s).length, (n) => n === 1, 10_000, 'the next record accepted');
+    expect(accepted(s)[0]?.seq).toBe(2);
+    expect(await syncOf(api)).toMatchObject({ pending: 0, deadLetter: 1 });
+  });
+
+  it('brings a config change at the province to the terminal within one heartbeat, and the new badge logs in', async () => {
+    const dir = tempDir();
+    cleanups.push(dir.cleanup);
+    const s = await sim();
+    const { api } = await terminal(dir.path, s.url);
+    await until(() => s.stats.configFetches, (n) => n >= 1, 5000, 'first config fetch');
+    expect((await api.post('/staff/login', { badgeId: 'ABCDEF0123' })).status).toBe(404);
+    // A config that does not validate is refused; the terminal keeps the one it has.
+    s.setConfig({ ...simConfig(), rating: { timeoutSeconds: 'soon' } });
+    await until(() => s.stats.configFetches, (n) => n >= 2, 5000, 'bad config fetched');
+    expect((await api.post('/staff/login', { badgeId: BADGE })).status).toBe(200);
+
+    s.setConfig({ ...simConfig([{ staffId: 'SM0099', name: '王五', badgeIds: ['ABCDEF0123'] }]), tags: { version: '4', byLevel: { '1': [{ code: '105', text: '态度冷淡' }] } } });
+    const changedAt = Date.now();
+    await until(() => api.post('/staff/login', { badgeId: 'ABCDEF0123' }), (r) => r.status === 200, 5000, 'new badge logs in');
+    expect(Date.now() - changedAt).toBeLessThanOrEqual(Number(FAST_SYNC.HCP_SYNC_HEARTBEAT_MS) + 1000);
+    expect((await api.get('/status')).body['staff']).toMatchObject({ staffId: 'SM0099', name: '王五' });
+  });
+
+  it('exports unsent records to a signed bundle that the province imports, and later uploads count as duplicates', async () => {
+    const dir = tempDir();
+    cleanups.push(dir.cleanup);
+    const first = await startSim();
+    const port = first.port;
+    await first.close();
+    const { t, api, ui } = await terminal(dir.path, `http://127.0.0.1:${port}`);
+    const ids = [await rateOnce(api, ui, 5), await rateOnce(api, ui, 4)];
+    const out = join(dir.path, 'bundle.json');
+    const exported = runCommand(['export', '--data-dir', join(dir.path, 'data'), '--out', out], env);
+    expect(exported.code).toBe(0);
+    expect(JSON.parse(exported.stdout)).toMatchObject({ event: 'exported', records: 2 });
+    const bundle = JSON.parse(readFileSync(out, 'utf8')) as { format: string; records: unknown[]; signature: string };
+    expect(bundle).toMatchObject({ format: 'hcp-export/1' });
+
+    const s = await sim({ port });
+    const tampered = await fetch(`${s.url}/hcp/v1/evaluations/import`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...bundle, signature: '0'.repeat(64) }) });
+    expect(tampered.status).toBe(400);
+    const imported = await fetch(`${s.url}/hcp/v1/evaluations/import`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(bundle) });
+    expect(((await imported.json()) as { results: { status: string }[] }).results.map((r) => r.status)).toEqual(['accepted', 'accepted']);
+    await until(() => syncOf(api), (x) => x.pending === 0, 15_000, 'terminal queue drained');
+    expect(s.stats.duplicates).toBe(2);
+    expectExactlyOnce(s, ids);
+    await t.stop();
+  });
+});
