@@ -24,6 +24,8 @@ export interface RecordInput {
   item: SessionItem | null;
   applicant: { userName?: string | undefined; userProp?: 1 | 2 | undefined; certKey?: string | undefined; mobile?: string | undefined } | null;
   flags: Flag[];
+  /** 1 主动评价 (default), 3 默认评价 generated after the province's no-rating period. */
+  evaluateType?: 1 | 3;
 }
 
 export function buildRecord(i: RecordInput, evalId: string): NewRecord {
@@ -35,7 +37,7 @@ export function buildRecord(i: RecordInput, evalId: string): NewRecord {
     assessTime: i.at,
     clockTrusted: i.clockTrusted,
     assessNumber: 1,
-    evaluateType: 1,
+    evaluateType: i.evaluateType ?? 1,
     proManager: i.staff.staffId,
     proManagerName: i.staff.name,
     ...(i.projectNo ? { projectNo: i.projectNo } : {}),

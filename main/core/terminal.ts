@@ -139,6 +139,7 @@ export class Terminal {
   private lastKey: { key: number; at: number } | null = null;
   /** An invitation is being opened (its link is being fetched): a second one must wait. */
   private opening = false;
+  private readonly defaultsTimer: NodeJS.Timeout;
 
   constructor(private readonly ports: TerminalPorts) {
     this.sessions = new SessionStore(ports.db);
@@ -146,6 +147,17 @@ export class Terminal {
     this.outbox = new Outbox(ports.db, () => ports.clock.now());
     this.config = ports.config;
     this.recover();
+    this.defaultsTimer = setInterval(() => this.runDefaults(), 3_600_000);
+    this.defaultsTimer.unref();
+    this.runDefaults();
+  }
+
+  private runDefaults(): void {
+    try {
+      this.generateDefaults();
+    } catch (err) {
+      this.ports.log.error({ err: String(err) }, 'default ratings could not be generated; trying again in an hour');
+    }
   }
 
   // ── queries ──────────────────────────────────────────────────────────────
@@ -501,8 +513,54 @@ export class Terminal {
     }
   }
 
+  /**
+   * 默认评价: where the province asks for it (`rating.defaultAfterDays`), an invitation left unrated for that many
+   * days is reported as satisfaction 3, evaluateType 3. Idempotent; run at start and hourly.
+   */
+  generateDefaults(): number {
+    const days = this.config.rating.defaultAfterDays;
+    const where = this.ports.where;
+    if (days === null || !where) return 0;
+    const now = this.ports.clock.now();
+    const due = this.sessions.dueForDefault(now - days * 86_400_000);
+    for (const row of due) {
+      const items: (SessionItem | null)[] = row.items.length ? row.items : [null];
+      this.commit(() => {
+        for (const item of items) {
+          this.outbox.append(
+            buildRecord(
+              {
+                where,
+                sessionId: row.sessionId,
+                staff: { staffId: row.staffId, name: row.staffName },
+                level: 3,
+                pf: '4',
+                at: formatCst(now),
+                clockTrusted: this.ports.clock.trusted(),
+                projectNo: row.projectNo,
+                item,
+                applicant: row.applicant && { userName: row.applicant.nameSealed, userProp: row.applicant.userProp, certKey: row.applicant.certKey, mobile: row.applicant.mobile },
+                flags: [],
+                evaluateType: 3,
+              },
+              randomUUID(),
+            ),
+            { held: false },
+          );
+        }
+        this.sessions.markDefaulted(row.sessionId, now);
+      });
+    }
+    if (due.length) {
+      this.ports.log.info({ sessions: due.length }, 'default ratings generated for unrated sessions');
+      this.ports.sync?.notify();
+    }
+    return due.length;
+  }
+
   applyConfig(config: TerminalConfig): void {
     this.config = config;
+    this.runDefaults();
     if (this.staff) this.staff = config.staff.find((m) => m.staffId === this.staff?.staffId) ?? this.staff;
     this.changed();
   }
@@ -515,6 +573,7 @@ export class Terminal {
 
   /** Stops timers; the database stays the caller's to close. */
   close(): void {
+    clearInterval(this.defaultsTimer);
     if (this.session) clearTimeout(this.session.timer);
     this.clearThanks();
     if (this.notice) clearTimeout(this.notice.timer);

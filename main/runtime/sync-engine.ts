@@ -21,6 +21,8 @@ import { SEALED_NAME_PREFIX } from './identity.js';
 export const META_PROVINCE_CONFIG = 'config.province';
 const META_CONFIG_ETAG = 'config.province.etag';
 const VERSION = '0.1.0';
+/** Accepted records are kept this long on the terminal for diagnostics, then purged; unsent ones never are. */
+export const RETENTION_DAYS = 90;
 
 /** Timings, overridable by environment for tests and field diagnosis (defaults are the spec's). */
 export interface SyncTuning {
@@ -78,6 +80,7 @@ export function createSyncEngine(d: SyncDeps): SyncEngine {
   const adapter = new JsonProvinceAdapter({ baseUrl, credentials, clock: offset, timeoutMs: d.tuning.timeoutMs });
   const outbox = new Outbox(d.db, () => offset.now());
   let terminal: Terminal | null = null;
+  let retention: NodeJS.Timeout | null = null;
   const publish = () => terminal?.publish({ type: 'sync.status', sync: terminal.syncStatus() });
 
   const uploader = new Uploader({
@@ -156,8 +159,16 @@ export function createSyncEngine(d: SyncDeps): SyncEngine {
       uploader.start();
       poller.start();
       heartbeat.start();
+      const purge = () => {
+        const n = outbox.purgeDone(offset.now() - RETENTION_DAYS * 86_400_000);
+        if (n) d.log.info({ purged: n }, 'accepted records past retention purged');
+      };
+      purge();
+      retention = setInterval(purge, 86_400_000);
+      retention.unref();
     },
     async stop() {
+      if (retention) clearInterval(retention);
       heartbeat.stop();
       poller.stop();
       await uploader.stop();

@@ -97,6 +97,18 @@ export class SessionStore {
     return this.db.prepare(`UPDATE sessions SET status = 'unrated', closed_at = ? WHERE status = 'inviting'`).run(at).changes;
   }
 
+  /** Unrated sessions closed before `before` that have not had their default rating yet. */
+  dueForDefault(before: number, limit = 200): SessionRow[] {
+    const rows = this.db
+      .prepare(`SELECT * FROM sessions WHERE status = 'unrated' AND defaulted_at IS NULL AND closed_at IS NOT NULL AND closed_at <= ? ORDER BY closed_at LIMIT ?`)
+      .all(before, limit) as Raw[];
+    return rows.map(fromRaw);
+  }
+
+  markDefaulted(sessionId: string, at: number): void {
+    this.db.prepare('UPDATE sessions SET defaulted_at = ? WHERE session_id = ?').run(at, sessionId);
+  }
+
   /** Ratings and the share not 差评 (levels 3..5) for one staff member since `since`. */
   staffFigures(staffId: string, since: number): { count: number; satisfied: number } {
     const r = this.db

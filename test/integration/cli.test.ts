@@ -159,7 +159,9 @@ describe('hcp-terminal serve --demo', () => {
     const api = apiClient(t.ready.api, 'demo-local-api-token-0001');
     expect((await api.get('/status')).body).toMatchObject({ state: 'serving', staff: { staffId: 'SM0012', name: '张三' } });
     const { qrUrl } = (await api.post('/sessions', {})).body as { qrUrl: string };
-    expect(qrUrl).toMatch(/\/m\/e\?t=T-350402-DEMO&s=[0-9a-f-]{36}&sig=[0-9a-f]{64}$/);
+    // The demo's province is a simulator embedded in the terminal: the QR is its dynamic link, and it resolves.
+    expect(qrUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/m\/d\/[0-9a-f-]{36}$/);
+    expect((await fetch(qrUrl)).status).toBe(200);
     await t.stop();
     // A restart keeps the demo as it was left rather than provisioning it again.
     const again = await serve(dir, ['--demo']);

@@ -146,6 +146,27 @@ describe('outbox', () => {
     db.close();
   });
 
+  it('purges only records the province has accepted, and only past the retention period', () => {
+    let now = 1_000_000;
+    const { db } = openDatabase(dir());
+    const outbox = new Outbox(db, () => now);
+    db.transaction(() => [1, 2, 3, 4].forEach(() => outbox.append(record(), { held: false })))();
+    const [a, b, c] = outbox.claim(3, 1 << 20);
+    outbox.applyResults([
+      { evalId: a?.evalId ?? '', status: 'accepted' },
+      { evalId: b?.evalId ?? '', status: 'duplicate' },
+      { evalId: c?.evalId ?? '', status: 'rejected', code: 'UNKNOWN_STAFF' },
+    ]);
+    now += 10_000;
+    expect(outbox.purgeDone(now - 20_000)).toBe(0);
+    expect(outbox.purgeDone(now)).toBe(2);
+    expect(outbox.list().map((e) => [e.seq, e.state])).toEqual([
+      [3, 'rejected'],
+      [4, 'pending'],
+    ]);
+    db.close();
+  });
+
   it('keeps numbering after old rows are gone', () => {
     const { db } = openDatabase(dir());
     const outbox = new Outbox(db);

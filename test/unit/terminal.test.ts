@@ -309,6 +309,39 @@ describe('keypad keys', () => {
   });
 });
 
+describe('默认评价 (defaultAfterDays)', () => {
+  it('reports a session left unrated for the province’s period as satisfaction 3, evaluateType 3, once', async () => {
+    f.cleanup();
+    setup(coreFixture(testConfig({ defaultAfterDays: 5 })));
+    f.terminal.loginByBadge(BADGE);
+    const { sessionId } = await f.terminal.openSession({ projectNo: 'BJ-9', items: [item(1), item(2)] });
+    vi.advanceTimersByTime(30_000);
+    expect(f.terminal.getSession(sessionId).status).toBe('unrated');
+    f.clock.t += 5 * 86_400_000 - 60_000;
+    expect(f.terminal.generateDefaults()).toBe(0);
+    f.clock.t += 120_000;
+    expect(f.terminal.generateDefaults()).toBe(1);
+    const records = new Outbox(f.db).list().map((e) => e.record);
+    expect(records.map((r) => [r.evaluateType, r.satisfaction, r.taskCode, r.groupId, r.projectNo])).toEqual([
+      [3, 3, 'T1', sessionId, 'BJ-9'],
+      [3, 3, 'T2', sessionId, 'BJ-9'],
+    ]);
+    expect(new Outbox(f.db).counts().pending).toBe(2);
+    expect(f.terminal.generateDefaults()).toBe(0);
+    // The business system still sees what happened at the window: nobody rated.
+    expect(f.terminal.getSession(sessionId).status).toBe('unrated');
+  });
+
+  it('generates nothing unless the province asks for it', async () => {
+    f.terminal.loginByBadge(BADGE);
+    await f.terminal.openSession({});
+    vi.advanceTimersByTime(30_000);
+    f.clock.t += 100 * 86_400_000;
+    expect(f.terminal.generateDefaults()).toBe(0);
+    expect(new Outbox(f.db).list()).toHaveLength(0);
+  });
+});
+
 describe('restart', () => {
   it('remembers who was serving, ends abandoned invitations unrated and releases held records', async () => {
     f.terminal.loginByBadge(BADGE);

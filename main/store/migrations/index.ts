@@ -45,6 +45,13 @@ export const migrations: readonly Migration[] = [
     },
   },
   ...outboxMigrations.map((m, i) => ({ version: 3 + i, name: m.name, up: m.up })),
+  {
+    version: 3 + outboxMigrations.length,
+    name: 'sessions.defaulted_at',
+    up(db) {
+      db.exec(`ALTER TABLE sessions ADD COLUMN defaulted_at INTEGER; CREATE INDEX sessions_unrated_closed ON sessions (status, closed_at);`);
+    },
+  },
 ];
 
 export function checkMigrationList(list: readonly Migration[]): void {
