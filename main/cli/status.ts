@@ -4,6 +4,7 @@ import { staffStateSchema } from '../core/staff-state.js';
 import { loadProvisioning } from '../provisioning/apply.js';
 import { openReadOnly } from '../store/database.js';
 import { MetaStore } from '../store/meta.js';
+import { META_SYNC_STATUS } from '../runtime/sync-engine.js';
 import { parseCommandArgs } from './args.js';
 
 /** The terminal's state, queue and devices as read from its database, without starting it (it may be running). */
@@ -27,7 +28,7 @@ export function status(argv: string[]): number {
       staff: staff ? { staffId: staff.staffId } : null,
       queue: { pending: counts.pending, deadLetter: counts.deadLetter, held: counts.held, lastSeq: head?.seq ?? 0, oldestPendingAt: counts.oldestPendingAt && new Date(counts.oldestPendingAt).toISOString() },
       devices: prov?.devices ?? {},
-      sync: meta.get('sync.status', z.record(z.string(), z.unknown())) ?? null,
+      sync: meta.get(META_SYNC_STATUS, z.object({ lastUploadAt: z.string().nullable(), lastError: z.string().nullable(), online: z.boolean() })) ?? null,
     };
     process.stdout.write(JSON.stringify(out, null, 2) + '\n');
     return 0;

@@ -5,11 +5,11 @@ import type { TerminalState, TerminalView } from '../bridge/contract.js';
 import { MetaStore } from '../store/meta.js';
 import { SessionStore, type SessionItem, type SessionRow, type StoredApplicant } from '../store/sessions.js';
 import { formatCst, startOfCstDay, type Clock } from './clock.js';
-import type { StaffMember, TerminalConfig } from './config.js';
+import type { StaffMember, Tag, TerminalConfig } from './config.js';
 import { CommandError } from './errors.js';
 import { Emitter, type StaffSummary, type SyncStatus, type TerminalEvent } from './events.js';
 import { isBad, levelForKey, type Level } from './levels.js';
-import { buildRecord, evalDetail, type Flag, type Pf, type Where } from './records.js';
+import { buildRecord, evalDetail, type Flag, type Pf, type RecordInput, type Where } from './records.js';
 import { staffStateSchema } from './staff-state.js';
 
 export const THANKS_MS = 3000;
@@ -29,6 +29,8 @@ export interface Logger {
 /** Protects evaluator identity: names sealed with the terminal's key, ID number and phone under the province's SM2 key. */
 export interface IdentityProtector {
   sealName(name: string): string;
+  /** Whether a province key is provisioned (the phone field is offered only then). */
+  readonly canEncryptForProvince: boolean;
   /** `"sm2:…"` ciphertext, or null when no province key is provisioned (the value is then dropped). */
   encryptForProvince(plain: string): string | null;
 }
@@ -234,18 +236,8 @@ export class Terminal {
         mode: s.row.mode,
         items: s.row.items.map((i) => ({ taskName: i.taskName, deptName: i.deptName })),
         currentItem: s.currentItem,
-        chosen: s.chosen.length ? Math.min(...s.chosen) : null,
-        followUp:
-          s.phase === 'follow-up' && s.followUpExpiresAt !== null
-            ? {
-                expiresAt: s.followUpExpiresAt,
-                tags: this.wantsReasons(s) ? (this.config.tags.byLevel[String(Math.min(...s.chosen)) as '1'] ?? []) : [],
-                questions: this.wantsReasons(s) ? this.config.questions : [],
-                dimensions: rating.dimensions,
-                reasonRequired: rating.requireReasonForBad && isBad(minLevel(s.chosen)),
-                phoneAllowed: this.wantsReasons(s) && isBad(minLevel(s.chosen)) && this.ports.identity.encryptForProvince('') !== null,
-              }
-            : null,
+        chosen: s.chosen.length ? minLevel(s.chosen) : null,
+        followUp: s.phase === 'follow-up' && s.followUpExpiresAt !== null ? this.followUpView(s, s.followUpExpiresAt) : null,
       },
       scale: rating.scale,
       stats,
@@ -401,29 +393,10 @@ export class Terminal {
       s.row.mode === 'per-item' ? [s.row.items[s.currentItem] ?? null] : s.row.items.length ? s.row.items : [null];
     const held = !last || this.needsFollowUp([...s.chosen, level]);
     const flags = this.flagsFor(s.row, now);
-    const applicant = s.row.applicant;
     const evalIds = this.commit(() => {
       const ids = itemsForChoice.map((it) => {
         const evalId = randomUUID();
-        this.outbox.append(
-          buildRecord(
-            {
-              where: this.requireWhere(),
-              sessionId: s.row.sessionId,
-              staff: { staffId: s.row.staffId, name: s.row.staffName },
-              level,
-              pf,
-              at: formatCst(now),
-              clockTrusted: this.ports.clock.trusted(),
-              projectNo: s.row.projectNo,
-              item: it,
-              applicant: applicant && { userName: applicant.nameSealed, userProp: applicant.userProp, certKey: applicant.certKey, mobile: applicant.mobile },
-              flags,
-            },
-            evalId,
-          ),
-          { held },
-        );
+        this.outbox.append(buildRecord(this.recordInput(s.row, { level, pf, now, item: it, flags, evaluateType: 1 }), evalId), { held });
         return evalId;
       });
       this.sessions.markRated(s.row.sessionId, level, pf, now);
@@ -450,7 +423,7 @@ export class Terminal {
     const s = this.requireFollowUp(sessionId);
     const level = minLevel(s.chosen);
     const wantsReasons = this.wantsReasons(s);
-    const catalog = wantsReasons ? (this.config.tags.byLevel[String(level) as '1'] ?? []) : [];
+    const catalog = wantsReasons ? this.tagsFor(level) : [];
     const unknownTag = a.tags.find((t) => !catalog.some((c) => c.code === t));
     if (unknownTag !== undefined) throw new CommandError('UNKNOWN_TAG', `tag ${unknownTag} is not offered for this level`);
     const unknownQ = Object.keys(a.answers).find((q) => !this.config.questions.some((c) => c.id === q));
@@ -519,34 +492,14 @@ export class Terminal {
    */
   generateDefaults(): number {
     const days = this.config.rating.defaultAfterDays;
-    const where = this.ports.where;
-    if (days === null || !where) return 0;
+    if (days === null || !this.ports.where) return 0;
     const now = this.ports.clock.now();
     const due = this.sessions.dueForDefault(now - days * 86_400_000);
     for (const row of due) {
       const items: (SessionItem | null)[] = row.items.length ? row.items : [null];
       this.commit(() => {
         for (const item of items) {
-          this.outbox.append(
-            buildRecord(
-              {
-                where,
-                sessionId: row.sessionId,
-                staff: { staffId: row.staffId, name: row.staffName },
-                level: 3,
-                pf: '4',
-                at: formatCst(now),
-                clockTrusted: this.ports.clock.trusted(),
-                projectNo: row.projectNo,
-                item,
-                applicant: row.applicant && { userName: row.applicant.nameSealed, userProp: row.applicant.userProp, certKey: row.applicant.certKey, mobile: row.applicant.mobile },
-                flags: [],
-                evaluateType: 3,
-              },
-              randomUUID(),
-            ),
-            { held: false },
-          );
+          this.outbox.append(buildRecord(this.recordInput(row, { level: 3, pf: '4', now, item, flags: [], evaluateType: 3 }), randomUUID()), { held: false });
         }
         this.sessions.markDefaulted(row.sessionId, now);
       });
@@ -585,6 +538,42 @@ export class Terminal {
   }
 
   // ── internals ────────────────────────────────────────────────────────────
+
+  private followUpView(s: OpenSession, expiresAt: number): NonNullable<NonNullable<TerminalView['session']>['followUp']> {
+    const level = minLevel(s.chosen);
+    const reasons = this.wantsReasons(s);
+    return {
+      expiresAt,
+      tags: reasons ? this.tagsFor(level) : [],
+      questions: reasons ? this.config.questions : [],
+      dimensions: this.config.rating.dimensions,
+      reasonRequired: this.config.rating.requireReasonForBad && isBad(level),
+      phoneAllowed: reasons && isBad(level) && this.ports.identity.canEncryptForProvince,
+    };
+  }
+
+  /** What a record of this session says, whatever made it (a choice, or the default after the no-rating period). */
+  private recordInput(row: SessionRow, r: { level: Level; pf: Pf; now: number; item: SessionItem | null; flags: Flag[]; evaluateType: 1 | 3 }): RecordInput {
+    const a = row.applicant;
+    return {
+      where: this.requireWhere(),
+      sessionId: row.sessionId,
+      staff: { staffId: row.staffId, name: row.staffName },
+      level: r.level,
+      pf: r.pf,
+      at: formatCst(r.now),
+      clockTrusted: this.ports.clock.trusted(),
+      projectNo: row.projectNo,
+      item: r.item,
+      applicant: a && { userName: a.nameSealed, userProp: a.userProp, certKey: a.certKey, mobile: a.mobile },
+      flags: r.flags,
+      evaluateType: r.evaluateType,
+    };
+  }
+
+  private tagsFor(level: Level): Tag[] {
+    return this.config.tags.byLevel[String(level) as '1' | '2' | '3' | '4' | '5'] ?? [];
+  }
 
   private keypadView(): TerminalView['keypad'] {
     const k = this.ports.devices?.keypadSummary() ?? null;

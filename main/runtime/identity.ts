@@ -8,6 +8,7 @@ export const SEALED_NAME_PREFIX = 'sealed:';
 export function identityProtector(nameSealer: SecretSealer, sm2PublicKey: string | undefined): IdentityProtector {
   return {
     sealName: (name) => SEALED_NAME_PREFIX + nameSealer.seal(name),
+    canEncryptForProvince: sm2PublicKey !== undefined,
     encryptForProvince: (plain) => (sm2PublicKey ? sm2EncryptField(plain, sm2PublicKey) : null),
   };
 }

@@ -20,6 +20,7 @@ import { SEALED_NAME_PREFIX } from './identity.js';
 
 export const META_PROVINCE_CONFIG = 'config.province';
 const META_CONFIG_ETAG = 'config.province.etag';
+export const META_SYNC_STATUS = 'sync.status';
 const VERSION = '0.1.0';
 /** Accepted records are kept this long on the terminal for diagnostics, then purged; unsent ones never are. */
 export const RETENTION_DAYS = 90;
@@ -81,7 +82,13 @@ export function createSyncEngine(d: SyncDeps): SyncEngine {
   const outbox = new Outbox(d.db, () => offset.now());
   let terminal: Terminal | null = null;
   let retention: NodeJS.Timeout | null = null;
-  const publish = () => terminal?.publish({ type: 'sync.status', sync: terminal.syncStatus() });
+  const publish = () => {
+    if (!terminal || !d.db.open) return;
+    const sync = terminal.syncStatus();
+    // Kept in the database too, so `hcp-terminal status` can report it without starting the terminal.
+    d.meta.set(META_SYNC_STATUS, sync);
+    terminal.publish({ type: 'sync.status', sync });
+  };
 
   const uploader = new Uploader({
     adapter,

@@ -84,3 +84,36 @@ describe('local API: one call vs a bare loopback POST', () => {
     await post(host.port, '/api/v1/staff/resume', '{}', TOKEN);
   });
 });
+
+// ── upload: one signed 200-record batch through the adapter to the strict simulator vs the same bytes posted bare ──
+const { startProvinceSim } = await import('../../sync/province-sim/simulator.js');
+const { JsonProvinceAdapter } = await import('../../sync/province/json-adapter.js');
+const { ClockOffset } = await import('../../sync/clock-offset.js');
+const { chainHash, GENESIS_CHAIN_HASH } = await import('../../sync/chain.js');
+const { randomUUID } = await import('node:crypto');
+
+const sim = await startProvinceSim({ apps: [{ appKey: 'k', appSecret: 'secret-123456' }] });
+const adapter = new JsonProvinceAdapter({ baseUrl: sim.url, credentials: { appKey: 'k', appSecret: 'secret-123456', terminalId: 'T-1', signAlg: 'HMAC-SM3' }, clock: new ClockOffset() });
+let seq = 0;
+let prev = GENESIS_CHAIN_HASH;
+function batch() {
+  return Array.from({ length: 200 }, () => {
+    const base = { evalId: randomUUID(), seq: ++seq, terminalId: 'T-1', areaCode: '350402', hallCode: 'H01', windowCode: 'A12', pf: '4' as const, satisfaction: 5, assessTime: '2026-11-24 10:00:00', clockTrusted: true, assessNumber: 1 as const, evaluateType: 1 as const, proManager: 'SM0012', proManagerName: '张三', flags: [] };
+    prev = chainHash(prev, base);
+    return { ...base, chainHash: prev };
+  });
+}
+const sampleBody = JSON.stringify({ batchId: randomUUID(), terminalId: 'T-1', records: batch() });
+
+describe('upload: one 200-record batch vs the same bytes posted bare', () => {
+  afterAll(() => sim.close());
+
+  bench('baseline: bare loopback POST of a 200-record body', async () => {
+    await post(rawPort, '/x', sampleBody);
+  });
+
+  bench('adapter → simulator: SM3-signed, every record schema- and chain-checked', async () => {
+    const r = await adapter.uploadBatch(randomUUID(), batch());
+    if (r.kind !== 'results') throw new Error(r.kind);
+  });
+});

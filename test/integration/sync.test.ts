@@ -67,6 +67,11 @@ describe('upload to the province', { timeout: 120_000 }, () => {
     expectExactlyOnce(s, ids);
     await until(() => syncOf(api), (x) => x.pending === 0 && x.online, 10_000, 'queue drained');
     expect((await syncOf(api)).lastUploadAt).not.toBeNull();
+    // `status` reads the same from the database, beside the running terminal.
+    const offline = JSON.parse(runCommand(['status', '--data-dir', join(dir.path, 'data')], env).stdout) as { queue: { pending: number; lastSeq: number }; sync: { online: boolean; lastUploadAt: string | null } };
+    expect(offline.queue).toMatchObject({ pending: 0, lastSeq: 500 });
+    expect(offline.sync).toMatchObject({ online: true });
+    expect(offline.sync.lastUploadAt).not.toBeNull();
   });
 
   it('delivers 300 ratings exactly once through every fault, including 400 s of clock skew', async () => {
