@@ -46,6 +46,8 @@ export interface Runtime {
   apiToken: string | null;
   /** The demo's embedded province simulator, when running in demo mode. */
   provinceSim: ProvinceSim | null;
+  /** Diagnostics' "resend": dead-letter records go to the province again. */
+  resendDeadLetters(): number;
   close(): Promise<void>;
 }
 
@@ -132,6 +134,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       provisioning,
       apiToken,
       provinceSim: province,
+      resendDeadLetters: () => sync?.resendDeadLetters() ?? 0,
       async close() {
         terminal.close();
         await sync?.stop();

@@ -55,6 +55,8 @@ export interface SyncEngine {
   port: SyncPort;
   /** Starts uploads, config polling and heartbeats once the terminal exists. */
   start(terminal: Terminal): void;
+  /** A technician's "resend" of dead-letter records (diagnostics); returns how many go again. */
+  resendDeadLetters(): number;
   stop(): Promise<void>;
 }
 
@@ -173,6 +175,15 @@ export function createSyncEngine(d: SyncDeps): SyncEngine {
       purge();
       retention = setInterval(purge, 86_400_000);
       retention.unref();
+    },
+    resendDeadLetters() {
+      const n = outbox.resend();
+      if (n) {
+        d.log.info({ records: n }, 'dead-letter records queued again by a technician');
+        uploader.notify();
+        publish();
+      }
+      return n;
     },
     async stop() {
       if (retention) clearInterval(retention);
