@@ -400,7 +400,11 @@ export class Terminal {
         return evalId;
       });
       this.sessions.markRated(s.row.sessionId, level, pf, now);
-      if (!held) this.outbox.release([...s.evalIds, ...ids]);
+      if (!held) {
+        this.outbox.release([...s.evalIds, ...ids]);
+        // Finishing right here: close the session in the same commit (one fsync before Thanks, not two).
+        if (last) this.sessions.close(s.row.sessionId, null, now);
+      }
       return ids;
     });
     // Committed: only now does anyone hear of it.
@@ -416,7 +420,7 @@ export class Terminal {
     }
     clearTimeout(s.timer);
     if (held) this.startFollowUp(s);
-    else this.finish(s);
+    else this.finish(s, true);
   }
 
   submitFollowUp(sessionId: string, a: FollowUpAnswer): void {
@@ -653,9 +657,9 @@ export class Terminal {
     this.ports.sync?.notify();
   }
 
-  private finish(s: OpenSession): void {
+  private finish(s: OpenSession, closed = false): void {
     clearTimeout(s.timer);
-    this.sessions.close(s.row.sessionId, null, this.ports.clock.now());
+    if (!closed) this.sessions.close(s.row.sessionId, null, this.ports.clock.now());
     this.session = null;
     this.uninvited.delete(s.row.sessionId);
     this.startThanks();
