@@ -1,4 +1,5 @@
 import type { ByteTransport } from '../transport.js';
+import { ReopenTimer } from '../reopen-timer.js';
 import { TypedEmitter } from '../typed-emitter.js';
 
 const STX = 0x02;
@@ -63,13 +64,14 @@ export class Rdm6300Reader extends TypedEmitter<ReaderEvents> {
   private lastError: string | null = null;
   private reads = 0;
   private running = false;
-  private timer: NodeJS.Timeout | null = null;
+  private readonly reopen: ReopenTimer;
 
   constructor(
     private readonly transport: ByteTransport,
     private readonly o: { debounceMs?: number; reopenMs?: number; now?: () => number } = {},
   ) {
     super();
+    this.reopen = new ReopenTimer(o.reopenMs ?? 1000, () => this.open());
   }
 
   start(): void {
@@ -79,7 +81,7 @@ export class Rdm6300Reader extends TypedEmitter<ReaderEvents> {
 
   async stop(): Promise<void> {
     this.running = false;
-    if (this.timer) clearTimeout(this.timer);
+    this.reopen.cancel();
     await this.transport.close();
   }
 
@@ -122,11 +124,7 @@ export class Rdm6300Reader extends TypedEmitter<ReaderEvents> {
   }
 
   private retry(): void {
-    if (!this.running || this.timer) return;
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      void this.open();
-    }, this.o.reopenMs ?? 1000);
+    if (this.running) this.reopen.schedule();
   }
 }
 

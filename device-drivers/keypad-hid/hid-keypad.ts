@@ -1,5 +1,6 @@
 import type { KeypadDevice, KeypadEvents, KeypadStatus } from '../keypad.js';
 import type { LedMode } from '../keypad-serial/protocol.js';
+import { ReopenTimer } from '../reopen-timer.js';
 import { TypedEmitter } from '../typed-emitter.js';
 import type { HidOpener, HidPort } from './hid-port.js';
 
@@ -20,7 +21,7 @@ export interface HidKeypadOptions {
 export class HidKeypad extends TypedEmitter<KeypadEvents> implements KeypadDevice {
   private port: HidPort | null = null;
   private running = false;
-  private timer: NodeJS.Timeout | null = null;
+  private readonly reopen: ReopenTimer;
   private lastError: string | null = null;
   private framesIn = 0;
   private badFrames = 0;
@@ -31,6 +32,7 @@ export class HidKeypad extends TypedEmitter<KeypadEvents> implements KeypadDevic
     private readonly o: HidKeypadOptions,
   ) {
     super();
+    this.reopen = new ReopenTimer(o.reopenMs ?? 1000, () => this.open());
   }
 
   start(): void {
@@ -41,7 +43,7 @@ export class HidKeypad extends TypedEmitter<KeypadEvents> implements KeypadDevic
 
   async stop(): Promise<void> {
     this.running = false;
-    if (this.timer) clearTimeout(this.timer);
+    this.reopen.cancel();
     const port = this.port;
     this.port = null;
     await port?.close();
@@ -116,11 +118,7 @@ export class HidKeypad extends TypedEmitter<KeypadEvents> implements KeypadDevic
   }
 
   private retry(): void {
-    if (!this.running || this.timer) return;
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      void this.open();
-    }, this.o.reopenMs ?? 1000);
+    if (this.running) this.reopen.schedule();
   }
 }
 

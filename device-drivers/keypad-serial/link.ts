@@ -1,4 +1,5 @@
 import type { ByteTransport } from '../transport.js';
+import { ReopenTimer } from '../reopen-timer.js';
 import { TypedEmitter } from '../typed-emitter.js';
 import { decodeHello, encodeFrame } from './codec.js';
 import { AckStatus, Cmd, type Frame, type Hello } from './protocol.js';
@@ -72,7 +73,7 @@ export class KeypadLink extends TypedEmitter<LinkEvents> {
   private seq = 0;
   private lastTxAt = 0;
   private running = false;
-  private reopenTimer: NodeJS.Timeout | null = null;
+  private readonly reopen: ReopenTimer;
   private ticker: NodeJS.Timeout | null = null;
   private st: LinkStatus = { portOpen: false, connected: false, unresponsive: false, hello: null, lastError: null, framesIn: 0, badFrames: 0, repeatsDropped: 0, lastSeenAt: null };
 
@@ -93,6 +94,7 @@ export class KeypadLink extends TypedEmitter<LinkEvents> {
       dedupeMs: opts.dedupeMs ?? 2000,
       now: opts.now ?? Date.now,
     };
+    this.reopen = new ReopenTimer(this.o.reopenMs, () => this.open());
   }
 
   status(): LinkStatus {
@@ -109,7 +111,7 @@ export class KeypadLink extends TypedEmitter<LinkEvents> {
   async stop(): Promise<void> {
     this.running = false;
     if (this.ticker) clearInterval(this.ticker);
-    if (this.reopenTimer) clearTimeout(this.reopenTimer);
+    this.reopen.cancel();
     this.failAll('disconnected');
     await this.transport.close();
     this.update({ portOpen: false, connected: false });
@@ -159,11 +161,7 @@ export class KeypadLink extends TypedEmitter<LinkEvents> {
   }
 
   private scheduleReopen(): void {
-    if (!this.running || this.reopenTimer) return;
-    this.reopenTimer = setTimeout(() => {
-      this.reopenTimer = null;
-      void this.open();
-    }, this.o.reopenMs);
+    if (this.running) this.reopen.schedule();
   }
 
   private onData(chunk: Buffer): void {
