@@ -3,19 +3,22 @@ import { z } from 'zod';
 /**
  * The terminal's working configuration: the shape of the province's config answer (province-api.md),
  * also used for `offlineConfig` in the provisioning file. Defaults are the spec's example values.
+ *
+ * Two strictnesses from one definition: a technician's provisioning file rejects unknown fields (a typo must not
+ * pass), while the province's answer ignores them (a province adding a field must not freeze config updates).
  */
-export const staffSchema = z.strictObject({
-  staffId: z.string().min(1).max(64),
-  name: z.string().min(1).max(64),
-  title: z.string().max(64).optional(),
-  deptCode: z.string().max(64).optional(),
-  badgeIds: z.array(z.string().regex(/^[0-9A-Fa-f]{4,32}$/, 'a badge id is 4–32 hex digits')).default([]),
-  photo: z.string().regex(/^data:image\/(png|jpeg|webp);base64,/, 'a photo is a data: URL of a PNG, JPEG or WebP image').optional(),
-});
-
-const tagSchema = z.strictObject({ code: z.string().min(1).max(32), text: z.string().min(1).max(32) });
-
-export const ratingPolicySchema = z.strictObject({
+function configSchemas(strict: boolean) {
+  const obj = strict ? z.strictObject : z.object;
+  const staffSchema = obj({
+    staffId: z.string().min(1).max(64),
+    name: z.string().min(1).max(64),
+    title: z.string().max(64).optional(),
+    deptCode: z.string().max(64).optional(),
+    badgeIds: z.array(z.string().regex(/^[0-9A-Fa-f]{4,32}$/, 'a badge id is 4–32 hex digits')).default([]),
+    photo: z.string().regex(/^data:image\/(png|jpeg|webp);base64,/, 'a photo is a data: URL of a PNG, JPEG or WebP image').optional(),
+  });
+  const tagSchema = obj({ code: z.string().min(1).max(32), text: z.string().min(1).max(32) });
+  const ratingPolicySchema = obj({
   scale: z.enum(['manyi', 'haocha']).default('manyi'),
   timeoutSeconds: z.number().int().min(5).max(600).default(30),
   followUpTimeoutSeconds: z.number().int().min(5).max(600).default(60),
@@ -24,12 +27,10 @@ export const ratingPolicySchema = z.strictObject({
   requireReasonForBad: z.boolean().default(false),
   requireInvitation: z.boolean().default(true),
   defaultAfterDays: z.number().int().min(1).max(60).nullable().default(null),
-});
-
-export const terminalConfigSchema = z.strictObject({
+  });
+  const terminalConfigSchema = obj({
   configVersion: z.string().max(64).default('offline'),
-  terminal: z
-    .strictObject({
+  terminal: obj({
       areaCode: z.string().optional(),
       hallCode: z.string().optional(),
       hallName: z.string().max(64).optional(),
@@ -38,23 +39,33 @@ export const terminalConfigSchema = z.strictObject({
       deptCode: z.string().optional(),
       deptName: z.string().optional(),
       staticQrUrl: z.url().optional(),
-    })
-    .default({}),
+    }).default({}),
   staff: z.array(staffSchema).default([]),
   tasks: z
-    .array(z.strictObject({ taskCode: z.string().min(1), taskName: z.string().min(1), deptCode: z.string().optional(), deptName: z.string().optional() }))
+    .array(obj({ taskCode: z.string().min(1), taskName: z.string().min(1), deptCode: z.string().optional(), deptName: z.string().optional() }))
     .default([]),
-  tags: z
-    .strictObject({
+  tags: obj({
       version: z.string().default('0'),
       byLevel: z.partialRecord(z.enum(['1', '2', '3', '4', '5']), z.array(tagSchema)).default({}),
-    })
-    .default({ version: '0', byLevel: {} }),
-  questions: z.array(z.strictObject({ id: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/), text: z.string().min(1).max(64) })).default([]),
+    }).default({ version: '0', byLevel: {} }),
+  questions: z.array(obj({ id: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/), text: z.string().min(1).max(64) })).default([]),
   rating: ratingPolicySchema.default(ratingPolicySchema.parse({})),
-});
+  });
+  return { staffSchema, tagSchema, ratingPolicySchema, terminalConfigSchema };
+}
+
+const lenient = configSchemas(false);
+const strict = configSchemas(true);
+
+/** The province's answer and what is stored: unknown fields are dropped. */
+export const terminalConfigSchema = lenient.terminalConfigSchema;
+export const ratingPolicySchema = lenient.ratingPolicySchema;
+/** The provisioning file's `offlineConfig`: unknown fields are errors. */
+export const strictTerminalConfigSchema = strict.terminalConfigSchema;
+export const strictStaffSchema = strict.staffSchema;
+export const staffSchema = lenient.staffSchema;
 
 export type TerminalConfig = z.infer<typeof terminalConfigSchema>;
 export type StaffMember = z.infer<typeof staffSchema>;
 export type RatingPolicy = z.infer<typeof ratingPolicySchema>;
-export type Tag = z.infer<typeof tagSchema>;
+export type Tag = z.infer<typeof lenient.tagSchema>;

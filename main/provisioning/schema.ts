@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { isValidSm2PublicKey } from '../../sync/crypto/gm.js';
-import { staffSchema, terminalConfigSchema } from '../core/config.js';
+import { strictStaffSchema, strictTerminalConfigSchema } from '../core/config.js';
 import { describeIssues } from '../util/zod-issues.js';
 
 const pin = z.string().regex(/^\d{4,12}$/, 'a PIN is 4 to 12 digits');
@@ -27,8 +27,8 @@ const badgeSchema = z.discriminatedUnion('type', [
 ]);
 
 /** Staff in a provisioning file may carry a PIN for staff-id login; it is stored only as a slow hash. */
-const offlineConfigSchema = terminalConfigSchema.extend({
-  staff: z.array(staffSchema.extend({ pin: pin.optional() })).default([]),
+const offlineConfigSchema = strictTerminalConfigSchema.extend({
+  staff: z.array(strictStaffSchema.extend({ pin: pin.optional() })).default([]),
 });
 
 /** The provisioning file of terminal-cli.md. Unknown fields are errors: a typo must not pass silently. */

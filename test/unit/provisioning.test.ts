@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { applyProvisioning, loadProvisioning, parseProvisioning, ProvisioningError, readProvisioningFile } from '../../main/provisioning/apply.js';
 import { hashPin, KeySealer, keyFilePath, loadKeyFile, verifyPin } from '../../main/provisioning/secrets.js';
 import { openDatabase } from '../../main/store/database.js';
+import { terminalConfigSchema } from '../../main/core/config.js';
 import { MetaStore } from '../../main/store/meta.js';
 import { provisioningFile, tempDir, TOKEN } from '../helpers/fixtures.js';
 
@@ -53,6 +54,19 @@ describe('provisioning file', () => {
     expect(() => readProvisioningFile(join(t.path, 'missing.json'))).toThrow(/cannot read provisioning file .*ENOENT/);
     writeFileSync(join(t.path, 'bad.json'), '{ "terminal": ');
     expect(() => readProvisioningFile(join(t.path, 'bad.json'))).toThrow(/is not valid JSON/);
+  });
+});
+
+describe('config strictness', () => {
+  it('ignores fields a province adds to its config, but refuses unknown fields in a provisioning file', () => {
+    const fromProvince = terminalConfigSchema.safeParse({ configVersion: '18', staff: [{ staffId: 'S1', name: '张三', badgeIds: [], wechatId: 'x' }], newFeature: { on: true } });
+    expect(fromProvince.success).toBe(true);
+    expect(fromProvince.data?.staff[0]).not.toHaveProperty('wechatId');
+    const file = provisioningFile();
+    const offline = { ...(file['offlineConfig'] as object), newFeature: true };
+    expect(errorOf({ ...file, offlineConfig: offline })).toMatch(/offlineConfig\.newFeature: unknown field/);
+    // A wrong type is refused from either side.
+    expect(terminalConfigSchema.safeParse({ rating: { timeoutSeconds: 'soon' } }).success).toBe(false);
   });
 });
 
