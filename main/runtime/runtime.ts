@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { startProvinceSim, type ProvinceSim } from '../../sync/province-sim/simulator.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import { Terminal } from '../core/terminal.js';
-import { createDevices, type DeviceOptions, type Devices } from '../devices/devices.js';
+import { createDevices, type DeviceOptions } from '../devices/devices.js';
 import type { IntentExtras } from './intents.js';
 import { applyProvisioning, loadConfig, loadProvisioning } from '../provisioning/apply.js';
 import { DEMO_BADGE, demoProvisioning } from '../provisioning/demo.js';
@@ -32,20 +32,15 @@ export interface RuntimeOptions {
   devices?: DeviceOptions | undefined;
   /** Build the terminal without starting devices, uploads or the demo province (`provision`). */
   passive?: boolean | undefined;
-  /** Where the demo's province lives (the embedded simulator's address once it runs). */
-  demoProvinceUrl?: string | undefined;
 }
 
 export interface Runtime {
   terminal: Terminal;
-  devices: Devices | null;
   intentExtras: IntentExtras;
   db: Database;
   provisioning: StoredProvisioning | null;
   /** The local API bearer token, or null while unprovisioned (then every protected route answers 401). */
   apiToken: string | null;
-  /** The demo's embedded province simulator, when running in demo mode. */
-  provinceSim: ProvinceSim | null;
   /** Diagnostics' "resend": dead-letter records go to the province again. */
   resendDeadLetters(): number;
   close(): Promise<void>;
@@ -74,7 +69,8 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     }
     const freshDemo = !file && opts.demo === true && !loadProvisioning(meta);
     if (freshDemo) {
-      const demo = demoProvisioning(opts.demoProvinceUrl ?? 'http://127.0.0.1:8721');
+      // The stored address is a placeholder: a demo's province is the simulator started below on a port of its own.
+      const demo = demoProvisioning('http://127.0.0.1:8721');
       database.transaction(() => applyProvisioning(meta, sealer, demo, { demo: true }))();
       opts.log.info({ terminalId: demo.terminal.terminalId }, 'demo terminal provisioned');
     }
@@ -128,12 +124,10 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     if (freshDemo) terminal.loginByBadge(DEMO_BADGE);
     return {
       terminal,
-      devices,
       intentExtras: simulator ? { simulateKey: (key) => void simulator.pressKey(key) } : {},
       db,
       provisioning,
       apiToken,
-      provinceSim: province,
       resendDeadLetters: () => sync?.resendDeadLetters() ?? 0,
       async close() {
         terminal.close();
