@@ -56,14 +56,14 @@ export async function localApi(app: FastifyInstance, deps: LocalApiDeps): Promis
   ] as const) {
     app.post(path, async (req) => {
       parse(emptyBody, req.body);
-      run(action);
+      await run(action);
       return { ok: true, state: terminal.state() };
     });
   }
 
   app.post('/sessions', async (req, reply) => {
     const body = parse(openSessionBody, req.body);
-    const opened = await runAsync(() => terminal.openSession(body));
+    const opened = await run(() => terminal.openSession(body));
     return reply.code(201).send(opened);
   });
 
@@ -72,7 +72,7 @@ export async function localApi(app: FastifyInstance, deps: LocalApiDeps): Promis
   app.post<{ Params: { sessionId: string } }>('/sessions/:sessionId/cancel', async (req) => {
     const id = sessionIdOf(req.params.sessionId);
     parse(emptyBody, req.body);
-    run(() => terminal.cancelSession(id));
+    await run(() => terminal.cancelSession(id));
     return { sessionId: id, status: terminal.getSession(id).status };
   });
 
@@ -108,18 +108,10 @@ function sessionIdOf(raw: string): string {
   return raw.toLowerCase();
 }
 
-async function runAsync<T>(f: () => Promise<T>): Promise<T> {
+/** Runs a core command; a refusal becomes the HTTP error its code maps to. */
+async function run<T>(f: () => T | Promise<T>): Promise<T> {
   try {
     return await f();
-  } catch (err) {
-    if (err instanceof CommandError) throw new HttpError(STATUS_OF[err.code], err.code, err.message);
-    throw err;
-  }
-}
-
-function run<T>(f: () => T): T {
-  try {
-    return f();
   } catch (err) {
     if (err instanceof CommandError) throw new HttpError(STATUS_OF[err.code], err.code, err.message);
     throw err;

@@ -8,6 +8,7 @@ import { SerialTransport } from '../../device-drivers/serial-transport.js';
 import { memoryTransportPair } from '../../device-drivers/transport.js';
 import type { DevicesPort, Logger, Terminal } from '../core/terminal.js';
 import type { BadgeSettings, KeypadSettings } from '../provisioning/schema.js';
+import { deliver } from './deliver.js';
 import { KeypadController } from './keypad-controller.js';
 
 export type DeviceStatus = {
@@ -62,7 +63,10 @@ export function createDevices(settings: { keypad: KeypadSettings; badge: BadgeSe
     keypadPort: controller,
     simulator,
     status,
-    keypadSummary: () => (keypad ? { kind: keypad.status().type, connected: keypad.status().connected } : null),
+    keypadSummary: () => {
+      const s = keypad?.status();
+      return s ? { kind: s.type, connected: s.connected } : null;
+    },
     attach(terminal) {
       const publish = () => terminal.publish({ type: 'device.status', devices: status() });
       if (keypad && controller) {
@@ -71,13 +75,7 @@ export function createDevices(settings: { keypad: KeypadSettings; badge: BadgeSe
         keypad.start();
       }
       if (reader) {
-        reader.on('badge', (id) => {
-          try {
-            terminal.loginByBadge(id);
-          } catch (err) {
-            log.warn({ err: String(err) }, 'badge refused');
-          }
-        });
+        reader.on('badge', (id) => deliver(log, 'badge reader', () => terminal.loginByBadge(id)));
         reader.on('status', publish);
         reader.start();
       }

@@ -1,9 +1,9 @@
 import type { KeypadDevice } from '../../device-drivers/keypad.js';
 import { ALL_RATING_KEYS, LedMode, Prompt } from '../../device-drivers/keypad-serial/protocol.js';
 import type { TerminalState, TerminalView } from '../bridge/contract.js';
-import { CommandError } from '../core/errors.js';
 import type { Level } from '../core/levels.js';
 import type { KeypadPort, Logger, Terminal } from '../core/terminal.js';
+import { deliver } from './deliver.js';
 
 /** Line 1 of the LCD per state (line 0 names the staff member and the window). */
 const PROMPT_TEXT: Record<TerminalState, string> = {
@@ -38,8 +38,9 @@ export class KeypadController implements KeypadPort {
   ) {}
 
   attach(terminal: Terminal, acceptCards: boolean): void {
-    this.device.on('key', (key) => this.run('keypad key', () => terminal.keypadKey(key)));
-    if (acceptCards) this.device.on('card', (id) => this.run('keypad badge', () => terminal.loginByBadge(id)));
+    const pleaseWait = () => this.device.playPrompt(Prompt.PLEASE_WAIT);
+    this.device.on('key', (key) => deliver(this.log, 'keypad key', () => terminal.keypadKey(key), pleaseWait));
+    if (acceptCards) this.device.on('card', (id) => deliver(this.log, 'keypad badge', () => terminal.loginByBadge(id), pleaseWait));
     // After every HELLO (power-up, reconnect) the device knows nothing: tell it everything again.
     this.device.on('ready', () => this.sync(terminal.view(), true));
   }
@@ -68,18 +69,5 @@ export class KeypadController implements KeypadPort {
     if (force || line0 !== this.lines[0]) this.device.showText(0, line0);
     if (force || line1 !== this.lines[1]) this.device.showText(1, line1);
     this.lines = [line0, line1];
-  }
-
-  private run(what: string, f: () => unknown): void {
-    Promise.resolve()
-      .then(f)
-      .catch((err: unknown) => {
-        if (err instanceof CommandError) {
-          this.log.warn({ code: err.code }, `${what} refused: ${err.message}`);
-          if (err.code === 'STORAGE_FAILED') this.device.playPrompt(Prompt.PLEASE_WAIT);
-          return;
-        }
-        this.log.error({ err: String(err) }, `${what} failed`);
-      });
   }
 }
