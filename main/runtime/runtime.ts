@@ -147,8 +147,11 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
 }
 
 async function startDemoProvince(appSecret: string, prov: StoredProvisioning): Promise<ProvinceSim> {
-  const { staff, ...config } = demoProvisioning('http://127.0.0.1').offlineConfig ?? { staff: [] };
-  return startProvinceSim({ apps: [{ appKey: prov.province.appKey, appSecret }], config: { ...config, staff: staff.map(({ pin: _pin, ...s }) => s) } });
+  const sim = await startProvinceSim({ apps: [{ appKey: prov.province.appKey, appSecret }] });
+  // Only now is its address known: the hall's static QR code must point at it.
+  const { staff, ...config } = demoProvisioning(sim.url).offlineConfig ?? { staff: [] };
+  sim.setConfig({ ...config, staff: staff.map(({ pin: _pin, ...s }) => s) });
+  return sim;
 }
 
 function withProvince(p: StoredProvisioning, url: string): StoredProvisioning {

@@ -272,6 +272,8 @@ export async function startProvinceSim(o: SimOptions) {
     config = { ...next, configVersion: String(Number(config['configVersion']) + 1) };
     return { configVersion: config['configVersion'] };
   });
+  // The window's static page (the QR code on Serving and Closed screens).
+  app.get('/m/w', async (_req, reply) => reply.type('text/html').send('<h1>窗口评价</h1>'));
   app.get<{ Params: { token: string } }>('/m/d/:token', async (req, reply) => (links.has(req.params.token) ? reply.type('text/html').send('<h1>评价页面</h1>') : reply.code(404).send()));
   app.get('/m/e', async (req, reply) => {
     const q = req.query as Record<string, string>;

@@ -162,6 +162,12 @@ describe('hcp-terminal serve --demo', () => {
     // The demo's province is a simulator embedded in the terminal: the QR is its dynamic link, and it resolves.
     expect(qrUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/m\/d\/[0-9a-f-]{36}$/);
     expect((await fetch(qrUrl)).status).toBe(200);
+    // So does the static QR code the Serving screen shows.
+    const ui = await BridgeClient.connect(t.ready.ui);
+    const origin = new URL(qrUrl).origin;
+    const staticQr = (await ui.view((v) => (v.staticQrUrl ?? '').startsWith(origin + '/m/w'))).staticQrUrl ?? '';
+    ui.close();
+    expect((await fetch(staticQr)).status).toBe(200);
     await t.stop();
     // A restart keeps the demo as it was left rather than provisioning it again.
     const again = await serve(dir, ['--demo']);
