@@ -3,7 +3,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import { chainHash, GENESIS_CHAIN_HASH } from '../chain.js';
-import { hmacHex, type SignAlg } from '../crypto/gm.js';
+import type { SignAlg } from '../crypto/gm.js';
 import { verifyBundle } from '../export-bundle.js';
 import { offlineLinkSignature } from '../links.js';
 import { signature } from '../province/signing.js';
@@ -183,6 +183,10 @@ export async function startProvinceSim(o: SimOptions) {
       return { evalId: r.evalId, status: 'accepted' as const };
     });
 
+  /** An offline link (province-api.md, evaluation-links) signed by one of the known apps, with either algorithm. */
+  const offlineLinkValid = (terminalId: string, sessionId: string, sig: string): boolean =>
+    [...apps.values()].some((secret) => (['HMAC-SM3', 'HMAC-SHA256'] as const).some((alg) => offlineLinkSignature(alg, secret, terminalId, sessionId) === sig));
+
   const chainProblem = (terminalId: string, r: EvaluationRecord): string | null => {
     const chain = bySeq.get(terminalId);
     const existing = chain?.get(r.seq);
@@ -277,9 +281,7 @@ export async function startProvinceSim(o: SimOptions) {
   app.get<{ Params: { token: string } }>('/m/d/:token', async (req, reply) => (links.has(req.params.token) ? reply.type('text/html').send('<h1>评价页面</h1>') : reply.code(404).send()));
   app.get('/m/e', async (req, reply) => {
     const q = req.query as Record<string, string>;
-    const secret = [...apps.values()][0] ?? '';
-    const ok = ['HMAC-SM3', 'HMAC-SHA256'].some((alg) => offlineLinkSignature(alg as SignAlg, secret, q['t'] ?? '', q['s'] ?? '') === q['sig']);
-    return ok ? reply.type('text/html').send('<h1>评价页面</h1>') : reply.code(403).send({ code: 'BAD_SIGNATURE', message: 'offline link signature does not verify' });
+    return offlineLinkValid(q['t'] ?? '', q['s'] ?? '', q['sig'] ?? '') ? reply.type('text/html').send('<h1>评价页面</h1>') : reply.code(403).send({ code: 'BAD_SIGNATURE', message: 'offline link signature does not verify' });
   });
 
   app.addHook('onClose', async () => {
@@ -309,10 +311,7 @@ export async function startProvinceSim(o: SimOptions) {
       const u = new URL(url);
       const token = /^\/m\/d\/(.+)$/.exec(u.pathname)?.[1];
       if (token && links.has(token)) return 'dynamic';
-      const secret = [...apps.values()][0] ?? '';
-      const t = u.searchParams.get('t') ?? '';
-      const s = u.searchParams.get('s') ?? '';
-      return ['HMAC-SM3', 'HMAC-SHA256'].some((alg) => hmacHex(alg as SignAlg, secret, `${t}\n${s}`) === u.searchParams.get('sig')) ? 'offline' : null;
+      return offlineLinkValid(u.searchParams.get('t') ?? '', u.searchParams.get('s') ?? '', u.searchParams.get('sig') ?? '') ? 'offline' : null;
     },
     close: () => app.close(),
   };
