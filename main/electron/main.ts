@@ -10,6 +10,7 @@ import { registerAppScheme, serveAppScheme } from './app-protocol.js';
 import { wireBridgeIpc } from './bridge-ipc.js';
 import { createKioskWindow } from './kiosk-window.js';
 import { safeStorageSealer } from './safe-storage-sealer.js';
+import { KeySealer, layeredSealer, loadKeyFile } from '../provisioning/secrets.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const rendererDir = join(here, '..', '..', 'renderer');
@@ -37,7 +38,10 @@ export async function boot(): Promise<void> {
     const provisioningFile = config ? readProvisioningFile(config) : null;
     ensureWritableDir(dataDir);
     log = createLogger(dataDir);
-    runtime = await startRuntime({ dataDir, provisioningFile, demo: process.argv.includes('--demo'), log, sealer: safeStorageSealer() ?? undefined });
+    const keyFile = loadKeyFile(dataDir, false);
+    const safe = safeStorageSealer();
+    const sealer = safe ? layeredSealer(safe, keyFile && new KeySealer(keyFile)) : undefined;
+    runtime = await startRuntime({ dataDir, provisioningFile, demo: process.argv.includes('--demo'), log, sealer });
     const prov = runtime.provisioning;
     host = await startHost({ runtime, host: prov?.localApi.host ?? '127.0.0.1', port: prov?.localApi.port ?? 8720, uiDir: rendererDir, log });
   } catch (err) {

@@ -9,6 +9,24 @@ export interface SecretSealer {
   open(sealed: string): string;
 }
 
+/**
+ * Seals with `primary`, opens what either sealed: a terminal provisioned headless (key file) and then run under
+ * Electron (safeStorage) keeps working, and its secrets move to safeStorage as they are sealed again.
+ */
+export function layeredSealer(primary: SecretSealer, fallback: SecretSealer | null): SecretSealer {
+  return {
+    seal: (plain) => primary.seal(plain),
+    open(sealed) {
+      try {
+        return primary.open(sealed);
+      } catch (err) {
+        if (!fallback) throw err;
+        return fallback.open(sealed);
+      }
+    },
+  };
+}
+
 /** AES-256-GCM under a 32-byte key; output `v1:` + base64(iv ‖ tag ‖ ciphertext). */
 export class KeySealer implements SecretSealer {
   constructor(private readonly key: Buffer) {

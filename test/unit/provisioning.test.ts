@@ -2,7 +2,7 @@ import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { applyProvisioning, loadProvisioning, parseProvisioning, ProvisioningError, readProvisioningFile } from '../../main/provisioning/apply.js';
-import { hashPin, KeySealer, keyFilePath, loadKeyFile, verifyPin } from '../../main/provisioning/secrets.js';
+import { hashPin, KeySealer, keyFilePath, layeredSealer, loadKeyFile, verifyPin } from '../../main/provisioning/secrets.js';
 import { openDatabase } from '../../main/store/database.js';
 import { terminalConfigSchema } from '../../main/core/config.js';
 import { MetaStore } from '../../main/store/meta.js';
@@ -131,6 +131,17 @@ describe('secrets', () => {
       if (before === undefined) delete process.env['HCP_KEY_DIR'];
       else process.env['HCP_KEY_DIR'] = before;
     }
+  });
+
+  it('opens secrets sealed headless after the terminal moves to Electron, and seals new ones the new way', () => {
+    const keyFile = new KeySealer(Buffer.alloc(32, 4));
+    const safeStorage = new KeySealer(Buffer.alloc(32, 5));
+    const provisionedHeadless = keyFile.seal('token-abc');
+    const electron = layeredSealer(safeStorage, keyFile);
+    expect(electron.open(provisionedHeadless)).toBe('token-abc');
+    const resealed = electron.seal('token-abc');
+    expect(safeStorage.open(resealed)).toBe('token-abc');
+    expect(() => layeredSealer(safeStorage, null).open(provisionedHeadless)).toThrow();
   });
 
   it('detects a sealed value that was tampered with', () => {
