@@ -18,26 +18,16 @@ export interface ConfigPollerOptions<T> {
   configVersion?: string | null;
 }
 
-export interface ConfigStatus {
-  configVersion: string | null;
-  lastFetchAt: string | null;
-  lastError: string | null;
-}
-
 /** Fetches the terminal's config at start, when a heartbeat names a new version, and hourly, with ETag. */
 export class ConfigPoller<T extends { configVersion: string }> {
   private timer: NodeJS.Timeout | null = null;
   private etag: string | null;
   private inFlight: Promise<void> | null = null;
-  private st: ConfigStatus;
+  private version: string | null;
 
   constructor(private readonly o: ConfigPollerOptions<T>) {
     this.etag = o.etag ?? null;
-    this.st = { configVersion: o.configVersion ?? null, lastFetchAt: null, lastError: null };
-  }
-
-  status(): ConfigStatus {
-    return { ...this.st };
+    this.version = o.configVersion ?? null;
   }
 
   start(): void {
@@ -51,7 +41,7 @@ export class ConfigPoller<T extends { configVersion: string }> {
 
   /** A heartbeat reported the province's current config version. */
   onVersion(version: string): void {
-    if (version !== this.st.configVersion) void this.poll();
+    if (version !== this.version) void this.poll();
   }
 
   poll(): Promise<void> {
@@ -62,24 +52,22 @@ export class ConfigPoller<T extends { configVersion: string }> {
   private async fetchOnce(): Promise<void> {
     const outcome = await this.o.adapter.fetchConfig(this.etag);
     if (outcome.kind === 'not-modified') {
-      this.st = { ...this.st, lastFetchAt: new Date().toISOString(), lastError: null };
       this.o.onReachable();
       return;
     }
     if (outcome.kind !== 'config') {
-      this.st = { ...this.st, lastError: `config fetch failed: ${outcome.kind}` };
+      this.o.log.warn({ outcome: outcome.kind }, 'config fetch failed; keeping the current config');
       return;
     }
     this.o.onReachable();
     const checked = this.o.validate(outcome.body);
     if (!checked.ok) {
-      this.st = { ...this.st, lastError: `config rejected: ${checked.error}` };
       this.o.log.warn({ error: checked.error }, 'the province sent a config that does not validate; keeping the current one');
       return;
     }
     this.o.apply(checked.value, outcome.etag);
     this.etag = outcome.etag;
-    this.st = { configVersion: checked.value.configVersion, lastFetchAt: new Date().toISOString(), lastError: null };
+    this.version = checked.value.configVersion;
     this.o.log.info({ configVersion: checked.value.configVersion }, 'config applied');
   }
 }

@@ -174,8 +174,11 @@ export class Uploader {
     });
   }
 
+  /** Publishes only real changes: an outage retried every backoff must not write or broadcast each time. */
   private update(patch: Partial<UploaderStatus>): void {
-    this.st = { ...this.st, ...patch };
+    const next = { ...this.st, ...patch };
+    if ((Object.keys(next) as (keyof UploaderStatus)[]).every((k) => next[k] === this.st[k])) return;
+    this.st = next;
     this.o.onStatus?.(this.status());
   }
 }
