@@ -31,8 +31,8 @@ export class ConfigPoller<T extends { configVersion: string }> {
   }
 
   start(): void {
-    void this.poll();
-    this.timer = setInterval(() => void this.poll(), this.o.intervalMs ?? 3_600_000);
+    this.pollLogged();
+    this.timer = setInterval(() => this.pollLogged(), this.o.intervalMs ?? 3_600_000);
   }
 
   stop(): void {
@@ -41,7 +41,12 @@ export class ConfigPoller<T extends { configVersion: string }> {
 
   /** A heartbeat reported the province's current config version. */
   onVersion(version: string): void {
-    if (version !== this.version) void this.poll();
+    if (version !== this.version) this.pollLogged();
+  }
+
+  /** A poll nobody awaits: a failure (the database, a listener) is logged, never an unhandled rejection. */
+  private pollLogged(): void {
+    this.poll().catch((err: unknown) => this.o.log.warn({ err }, 'config poll failed; keeping the current config'));
   }
 
   poll(): Promise<void> {

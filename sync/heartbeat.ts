@@ -7,6 +7,7 @@ export interface HeartbeatOptions {
   onOk: (configVersion: string) => void;
   /** Default 60000 ms (province-api.md). */
   intervalMs?: number;
+  log: { error(obj: object, msg?: string): void };
 }
 
 /** POSTs the heartbeat every minute; its answer carries the server time and the current config version. */
@@ -16,12 +17,16 @@ export class Heartbeat {
   constructor(private readonly o: HeartbeatOptions) {}
 
   start(): void {
-    const beat = async () => {
-      const r = await this.o.adapter.heartbeat(this.o.body());
-      if (r.kind === 'ok') this.o.onOk(r.configVersion);
+    const beat = () => {
+      Promise.resolve()
+        .then(() => this.o.adapter.heartbeat(this.o.body()))
+        .then((r) => {
+          if (r.kind === 'ok') this.o.onOk(r.configVersion);
+        })
+        .catch((err: unknown) => this.o.log.error({ err }, 'heartbeat failed'));
     };
-    this.timer = setInterval(() => void beat(), this.o.intervalMs ?? 60_000);
-    void beat();
+    this.timer = setInterval(beat, this.o.intervalMs ?? 60_000);
+    beat();
   }
 
   stop(): void {

@@ -21,8 +21,6 @@ export const Cmd = {
 
 export const AckStatus = { OK: 0, UNKNOWN_COMMAND: 1, BUSY: 2, BAD_PAYLOAD: 3 } as const;
 
-export const Key = { INVITE: 0x10, PAUSE_RESUME: 0x11 } as const;
-
 export const LedMode = { OFF: 0, ON: 1, BLINK: 2 } as const;
 export type LedMode = (typeof LedMode)[keyof typeof LedMode];
 

@@ -1,11 +1,12 @@
 import { z } from 'zod';
-import { sessionItemSchema } from '../store/sessions.js';
+import { BADGE_ID, BADGE_ID_MESSAGE, PIN, PIN_MESSAGE } from '../bridge/formats.js';
+import { sessionItemSchema } from '../core/session.js';
 
 /** Request bodies of local-api.md. Strict: an unknown field is an error, not something silently ignored. */
-export const badgeLoginBody = z.strictObject({ badgeId: z.string().regex(/^[0-9A-Fa-f]{4,32}$/, 'a badge id of 4–32 hex digits') });
+export const badgeLoginBody = z.strictObject({ badgeId: z.string().regex(BADGE_ID, BADGE_ID_MESSAGE) });
 export const pinLoginBody = z.strictObject({
   staffId: z.string().min(1).max(64),
-  pin: z.string().regex(/^\d{4,12}$/, 'a PIN of 4–12 digits'),
+  pin: z.string().regex(PIN, PIN_MESSAGE),
 });
 
 export const openSessionBody = z.strictObject({

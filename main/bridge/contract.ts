@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { KEYPAD_KEYS } from '../../device-drivers/keypad-keys.js';
+import { BADGE_ID, BADGE_ID_MESSAGE, MOBILE_PHONE, MOBILE_PHONE_MESSAGE } from './formats.js';
 
 /**
  * The contract between the kiosk UI and the terminal. The renderer imports only the types;
@@ -17,16 +19,16 @@ export const intentSchema = z.discriminatedUnion('type', [
     tags: z.array(z.string().max(32)).max(20),
     answers: z.record(z.string().max(32), z.enum(['y', 'n', 'u'])),
     comment: z.string().max(500),
-    phone: z.string().regex(/^1\d{10}$/, 'a mainland mobile number of 11 digits').optional(),
+    phone: z.string().regex(MOBILE_PHONE, MOBILE_PHONE_MESSAGE).optional(),
     dimensions: z
       .strictObject({ serviceEfficiency: level, serviceLevel: level, serviceAttitude: level })
       .optional(),
   }),
   z.strictObject({ type: z.literal('skipFollowUp'), sessionId }),
   /** A badge read by a keyboard-emulating reader in the renderer. */
-  z.strictObject({ type: z.literal('badge'), badgeId: z.string().regex(/^[0-9A-Fa-f]{4,32}$/) }),
-  /** Demo only: press a key of the simulated keypad (1..5, 16 INVITE, 17 PAUSE/RESUME). */
-  z.strictObject({ type: z.literal('simulateKey'), key: z.union([z.number().int().min(1).max(5), z.literal(16), z.literal(17)]) }),
+  z.strictObject({ type: z.literal('badge'), badgeId: z.string().regex(BADGE_ID, BADGE_ID_MESSAGE) }),
+  /** Demo only: press a key of the simulated keypad. */
+  z.strictObject({ type: z.literal('simulateKey'), key: z.number().refine((k) => (KEYPAD_KEYS as readonly number[]).includes(k), 'a key of the keypad') }),
 ]);
 
 export type Intent = z.infer<typeof intentSchema>;

@@ -1,22 +1,47 @@
-/** The terminal's corrected clock: local time plus the offset learned from the province. */
+export { formatCst, startOfCstDay } from '../bridge/formats.js';
+
+/** Cancels a scheduled callback; calling it after the callback ran, or twice, does nothing. */
+export type Cancel = () => void;
+
+/**
+ * The terminal's corrected clock (local time plus the offset learned from the province) and the only way the
+ * core schedules anything, so one fake clock drives every timeout, window and day in tests.
+ */
 export interface Clock {
   now(): number;
   /** Whether the offset to the province's clock is known (records carry it as `clockTrusted`). */
   trusted(): boolean;
+  /** Runs `fn` once, `ms` from now. */
+  after(ms: number, fn: () => void): Cancel;
 }
 
-export const systemClock: Clock = { now: () => Date.now(), trusted: () => false };
-
-const CST_OFFSET_MS = 8 * 3600_000;
-
-/** `yyyy-MM-dd HH:mm:ss` in China Standard Time, whatever the machine's time zone. */
-export function formatCst(ms: number): string {
-  const d = new Date(ms + CST_OFFSET_MS);
-  const p = (n: number) => String(n).padStart(2, '0');
-  return `${d.getUTCFullYear()}-${p(d.getUTCMonth() + 1)}-${p(d.getUTCDate())} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())}`;
+/** Node's timers behind the port; unref'd, since the servers, not a pending timeout, keep a terminal running. */
+export function realTimers(now: () => number, trusted: () => boolean): Clock {
+  return {
+    now,
+    trusted,
+    after(ms, fn) {
+      const t = setTimeout(fn, ms);
+      t.unref();
+      return () => clearTimeout(t);
+    },
+  };
 }
 
-/** Start of the CST day containing `ms`, for "today's" staff figures. */
-export function startOfCstDay(ms: number): number {
-  return Math.floor((ms + CST_OFFSET_MS) / 86_400_000) * 86_400_000 - CST_OFFSET_MS;
+export const systemClock: Clock = realTimers(Date.now, () => false);
+
+/** Runs `fn` every `ms` on the clock port until cancelled (no drift correction: hourly jobs do not need it). */
+export function every(clock: Clock, ms: number, fn: () => void): Cancel {
+  let cancel: Cancel = () => undefined;
+  let stopped = false;
+  const tick = () => {
+    if (stopped) return;
+    cancel = clock.after(ms, tick);
+    fn();
+  };
+  cancel = clock.after(ms, tick);
+  return () => {
+    stopped = true;
+    cancel();
+  };
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { BADGE_ID, BADGE_ID_MESSAGE } from '../bridge/formats.js';
 
 /**
  * The terminal's working configuration: the shape of the province's config answer (province-api.md),
@@ -14,7 +15,7 @@ function configSchemas(strict: boolean) {
     name: z.string().min(1).max(64),
     title: z.string().max(64).optional(),
     deptCode: z.string().max(64).optional(),
-    badgeIds: z.array(z.string().regex(/^[0-9A-Fa-f]{4,32}$/, 'a badge id is 4–32 hex digits')).default([]),
+    badgeIds: z.array(z.string().regex(BADGE_ID, BADGE_ID_MESSAGE)).default([]),
     photo: z.string().regex(/^data:image\/(png|jpeg|webp);base64,/, 'a photo is a data: URL of a PNG, JPEG or WebP image').optional(),
   });
   const tagSchema = obj({ code: z.string().min(1).max(32), text: z.string().min(1).max(32) });

@@ -1,6 +1,6 @@
 import type { EvaluationRecord, NewRecord } from '../../sync/record.js';
 import type { Level } from './levels.js';
-import type { SessionItem } from '../store/sessions.js';
+import type { SessionItem } from './session.js';
 
 export type Flag = EvaluationRecord['flags'][number];
 export type Pf = '4' | '5';

@@ -1,5 +1,5 @@
 import { CommandError } from '../core/errors.js';
-import type { Logger } from '../core/terminal.js';
+import type { Logger } from '../core/ports.js';
 
 /**
  * Carries one device input (a key, a badge) into the core. A refusal is logged, never thrown: a device event
@@ -14,6 +14,6 @@ export function deliver(log: Logger, what: string, f: () => unknown, onStorageFa
         if (err.code === 'STORAGE_FAILED') onStorageFailed?.();
         return;
       }
-      log.error({ err: String(err) }, `${what} failed`);
+      log.error({ err }, `${what} failed`);
     });
 }

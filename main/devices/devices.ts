@@ -6,7 +6,8 @@ import { KeypadEmulator } from '../../device-drivers/keypad-serial/emulator.js';
 import { SerialKeypad } from '../../device-drivers/keypad-serial/serial-keypad.js';
 import { SerialTransport } from '../../device-drivers/serial-transport.js';
 import { memoryTransportPair } from '../../device-drivers/transport.js';
-import type { DevicesPort, Logger, Terminal } from '../core/terminal.js';
+import type { DevicesPort, Logger } from '../core/ports.js';
+import type { Terminal } from '../core/terminal.js';
 import type { BadgeSettings, KeypadSettings } from '../provisioning/schema.js';
 import { deliver } from './deliver.js';
 import { KeypadController } from './keypad-controller.js';
@@ -31,7 +32,7 @@ export interface DeviceOptions {
 }
 
 /** Builds the keypad and badge reader the provisioning names, and keeps their status for the API and SSE. */
-export function createDevices(settings: { keypad: KeypadSettings; badge: BadgeSettings }, log: Logger, opts: DeviceOptions = {}): Devices {
+export function createDevices(settings: { keypad: KeypadSettings; badge: BadgeSettings }, log: Logger, now: () => number, opts: DeviceOptions = {}): Devices {
   let keypad: KeypadDevice | null = null;
   let simulator: KeypadEmulator | null = null;
   const k = settings.keypad;
@@ -52,7 +53,7 @@ export function createDevices(settings: { keypad: KeypadSettings; badge: BadgeSe
       break;
   }
   const reader = settings.badge.type === 'serial-rdm6300' ? new Rdm6300Reader(new SerialTransport(settings.badge.path, 9600), opts.linkTimers) : null;
-  const controller = keypad ? new KeypadController(keypad, log) : undefined;
+  const controller = keypad ? new KeypadController(keypad, log, now) : undefined;
 
   const status = (): DeviceStatus => ({
     keypad: keypad?.status() ?? { type: 'none' },
@@ -65,7 +66,8 @@ export function createDevices(settings: { keypad: KeypadSettings; badge: BadgeSe
     status,
     keypadSummary: () => {
       const s = keypad?.status();
-      return s ? { kind: s.type, connected: s.connected } : null;
+      const last = controller?.lastKey ?? null;
+      return s ? { kind: s.type, connected: s.connected, lastKey: last?.key ?? null, lastKeyAt: last?.at ?? null } : null;
     },
     attach(terminal) {
       const publish = () => terminal.publish({ type: 'device.status', devices: status() });
@@ -79,7 +81,7 @@ export function createDevices(settings: { keypad: KeypadSettings; badge: BadgeSe
         reader.on('status', publish);
         reader.start();
       }
-      void simulator?.start().catch((err: unknown) => log.error({ err: String(err) }, 'simulated keypad failed'));
+      simulator?.start().catch((err: unknown) => log.error({ err }, 'simulated keypad failed'));
     },
     async stop() {
       await Promise.all([keypad?.stop(), reader?.stop(), simulator?.stop()]);

@@ -1,8 +1,10 @@
+import { intentForKey, keyForLevel } from '../../device-drivers/keypad-keys.js';
 import type { KeypadDevice } from '../../device-drivers/keypad.js';
 import { ALL_RATING_KEYS, LedMode, Prompt } from '../../device-drivers/keypad-serial/protocol.js';
 import type { TerminalState, TerminalView } from '../bridge/contract.js';
 import type { Level } from '../core/levels.js';
-import type { KeypadPort, Logger, Terminal } from '../core/terminal.js';
+import type { KeypadPort, Logger } from '../core/ports.js';
+import type { Terminal } from '../core/terminal.js';
 import { deliver } from './deliver.js';
 
 /** Line 1 of the LCD per state (line 0 names the staff member and the window). */
@@ -31,15 +33,25 @@ const PROMPT_ON_ENTER: Partial<Record<TerminalState, Prompt>> = {
 export class KeypadController implements KeypadPort {
   private lastState: TerminalState | null = null;
   private lines: [string | null, string | null] = [null, null];
+  /** The last key received, on the terminal's clock: the screen lights it on the demo keypad. */
+  private last: { key: number; at: number } | null = null;
 
   constructor(
     private readonly device: KeypadDevice,
     private readonly log: Logger,
+    private readonly now: () => number,
   ) {}
+
+  get lastKey(): { key: number; at: number } | null {
+    return this.last;
+  }
 
   attach(terminal: Terminal, acceptCards: boolean): void {
     const pleaseWait = () => this.device.playPrompt(Prompt.PLEASE_WAIT);
-    this.device.on('key', (key) => deliver(this.log, 'keypad key', () => terminal.keypadKey(key), pleaseWait));
+    this.device.on('key', (key) => {
+      this.last = { key, at: this.now() };
+      deliver(this.log, 'keypad key', () => pressKey(terminal, key), pleaseWait);
+    });
     if (acceptCards) this.device.on('card', (id) => deliver(this.log, 'keypad badge', () => terminal.loginByBadge(id), pleaseWait));
     // After every HELLO (power-up, reconnect) the device knows nothing: tell it everything again.
     this.device.on('ready', () => this.sync(terminal.view(), true));
@@ -50,7 +62,7 @@ export class KeypadController implements KeypadPort {
   }
 
   confirmChoice(level: Level): void {
-    this.device.highlight(6 - level);
+    this.device.highlight(keyForLevel(level));
   }
 
   private sync(view: TerminalView, force: boolean): void {
@@ -70,4 +82,12 @@ export class KeypadController implements KeypadPort {
     if (force || line1 !== this.lines[1]) this.device.showText(1, line1);
     this.lines = [line0, line1];
   }
+}
+
+/** The terminal hears what a key means, never its code. */
+export async function pressKey(terminal: Terminal, key: number): Promise<void> {
+  const intent = intentForKey(key);
+  if (intent?.kind === 'invite') await terminal.keypadInvite();
+  else if (intent?.kind === 'toggle-pause') terminal.togglePause();
+  else if (intent?.kind === 'choose') await terminal.keypadChoose(intent.level);
 }

@@ -1,3 +1,4 @@
+import { DEFAULT_LINK_TEMPLATE_PATH } from '../../sync/links.js';
 import type { ProvisioningFile } from './schema.js';
 
 /** The well-known local API token of demo terminals (documented in the README; demo mode binds to loopback). */
@@ -13,7 +14,7 @@ export function demoProvisioning(provinceBaseUrl: string): ProvisioningFile {
       appKey: 'demo-app-key',
       appSecret: 'demo-app-secret-not-for-production',
       signAlg: 'HMAC-SM3',
-      offlineLinkTemplate: `${provinceBaseUrl}/m/e?t={terminalId}&s={sessionId}&sig={sig}`,
+      offlineLinkTemplate: provinceBaseUrl + DEFAULT_LINK_TEMPLATE_PATH,
     },
     devices: { keypad: { type: 'simulated' }, badge: { type: 'keyboard' } },
     localApi: { host: '127.0.0.1', port: 8720, token: DEMO_TOKEN },

@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { isValidSm2PublicKey } from '../../sync/crypto/gm.js';
+import { PIN, PIN_MESSAGE } from '../bridge/formats.js';
 import { strictStaffSchema, strictTerminalConfigSchema } from '../core/config.js';
 import { describeIssues } from '../util/zod-issues.js';
 
-const pin = z.string().regex(/^\d{4,12}$/, 'a PIN is 4 to 12 digits');
+const pin = z.string().regex(PIN, PIN_MESSAGE);
 const nonEmpty = z.string().trim().min(1, 'must not be empty');
 const hexId = z.string().regex(/^(0x)?[0-9a-fA-F]{1,4}$/, 'a USB id as hex, e.g. "0x1a86"').or(z.number().int().min(0).max(0xffff));
 

@@ -1,24 +1,27 @@
-import { randomBytes } from 'node:crypto';
 import type { Database } from 'better-sqlite3';
-import { z } from 'zod';
+import type { SyncEngine } from '../../sync/engine.js';
+import { DEFAULT_LINK_TEMPLATE_PATH } from '../../sync/links.js';
 import { startProvinceSim, type ProvinceSim } from '../../sync/province-sim/simulator.js';
-import { systemClock, type Clock } from '../core/clock.js';
-import { Terminal } from '../core/terminal.js';
+import { realTimers, type Clock } from '../core/clock.js';
+import type { TerminalConfig } from '../core/config.js';
+import { scheduleDefaultRatings } from '../core/default-ratings.js';
+import type { Terminal } from '../core/terminal.js';
 import { createDevices, type DeviceOptions } from '../devices/devices.js';
-import type { IntentExtras } from './intents.js';
+import type { Log } from '../log/logger.js';
 import { applyProvisioning, loadConfig, loadProvisioning } from '../provisioning/apply.js';
 import { DEMO_BADGE, demoProvisioning } from '../provisioning/demo.js';
 import type { ProvisioningFile, StoredProvisioning } from '../provisioning/schema.js';
 import { KeySealer, loadKeyFile, verifyPin, type SecretSealer } from '../provisioning/secrets.js';
-import { openDatabase, ensureWritableDir } from '../store/database.js';
+import { ensureWritableDir, openDatabase } from '../store/database.js';
 import { DataDirError } from '../store/errors.js';
 import { DataDirLock } from '../store/lock.js';
 import { MetaStore } from '../store/meta.js';
-import { identityProtector } from './identity.js';
-import { createSyncEngine, META_PROVINCE_CONFIG, syncTuningFromEnv } from './sync-engine.js';
-import type { Log } from '../log/logger.js';
-
-export const META_DATA_KEY = 'dataKey';
+import { META_PROVINCE_CONFIG } from '../store/sync-memory.js';
+import { syncTuningFromEnv } from './environment.js';
+import { dataKey, identityProtector } from './identity.js';
+import type { IntentExtras } from './intents.js';
+import { linkTerminalToProvince, provinceEngine } from './province-link.js';
+import { createTerminal } from './terminal-factory.js';
 
 export interface RuntimeOptions {
   dataDir: string;
@@ -47,7 +50,7 @@ export interface Runtime {
 }
 
 /**
- * Builds a running terminal from a data directory: lock, database, provisioning, secrets, core.
+ * The composition root both shells share: lock, database, provisioning, secrets, devices, sync and the core.
  * Throws DataDirError (exit 3); callers validate the provisioning file first, so a bad one changes nothing.
  */
 export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
@@ -59,10 +62,10 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   try {
     const opened = openDatabase(opts.dataDir);
     db = opened.db;
+    const database = db;
     if (opened.recoveredFrom) opts.log.error({ movedTo: opened.recoveredFrom }, 'database failed its integrity check; damaged file kept, readable rows salvaged');
     const meta = new MetaStore(db);
     const sealer = opts.sealer ?? fileSealer(opts.dataDir, meta, Boolean(file || opts.demo));
-    const database = db;
     if (file) {
       database.transaction(() => applyProvisioning(meta, sealer, file))();
       opts.log.info({ terminalId: file.terminal.terminalId }, 'provisioning applied');
@@ -85,27 +88,20 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     const apiToken = provisioning ? open(provisioning.localApi.tokenSealed) : null;
     const appSecret = provisioning ? open(provisioning.province.appSecretSealed) : '';
     const nameSealer = new KeySealer(dataKey(meta, sealer, open));
-    const devices = provisioning ? createDevices(provisioning.devices, opts.log, opts.devices) : null;
     // The demo's province is a simulator started here, on a port of its own, serving the demo hall's config.
     sim = provisioning?.demo && opts.demo && !opts.passive ? await startDemoProvince(appSecret, provisioning) : null;
-    const sync = provisioning
-      ? createSyncEngine({
-          db,
-          meta,
-          provisioning: sim ? withProvince(provisioning, sim.url) : provisioning,
-          appSecret,
-          nameSealer,
-          log: opts.log,
-          tuning: syncTuningFromEnv(),
-          devices: () => devices?.status() ?? {},
-        })
+    let devicesStatus: () => Record<string, unknown> = () => ({});
+    const sync: SyncEngine<TerminalConfig> | null = provisioning
+      ? provinceEngine({ db, meta, provisioning: sim ? withProvince(provisioning, sim.url) : provisioning, appSecret, nameSealer, tuning: syncTuningFromEnv(), devices: () => devicesStatus(), log: opts.log })
       : null;
-    const terminal = new Terminal({
-      db,
-      clock: opts.clock ?? sync?.clock ?? systemClock,
+    const clock = opts.clock ?? (sync ? realTimers(sync.now, sync.clockKnown) : realTimers(Date.now, () => false));
+    const devices = provisioning ? createDevices(provisioning.devices, opts.log, clock.now, opts.devices) : null;
+    if (devices) devicesStatus = () => devices.status();
+    const terminal = createTerminal(db, meta, {
+      clock,
       identity: identityProtector(nameSealer, provisioning?.province.sm2PublicKey),
-      links: sync?.links ?? { sessionLink: () => Promise.resolve('') },
-      ...(sync ? { sync: sync.port } : {}),
+      links: sync ?? { sessionLink: () => Promise.resolve('') },
+      ...(sync ? { sync } : {}),
       where: provisioning?.terminal ?? null,
       config: loadConfig(meta, META_PROVINCE_CONFIG),
       staffPinHashes: provisioning?.staffPinHashes ?? {},
@@ -114,9 +110,11 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       ...(devices ? { devices } : {}),
       log: opts.log,
     });
+    const stopDefaults = scheduleDefaultRatings(clock, () => terminal.generateDefaults(), opts.log);
+    if (sync) linkTerminalToProvince(terminal, sync);
     if (!opts.passive) {
       devices?.attach(terminal);
-      sync?.start(terminal);
+      sync?.start();
     }
     const simulator = devices?.simulator;
     const province = sim;
@@ -130,9 +128,10 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       apiToken,
       resendDeadLetters: () => sync?.resendDeadLetters() ?? 0,
       async close() {
+        stopDefaults();
         terminal.close();
         await sync?.stop();
-        await devices?.stop().catch((err: unknown) => opts.log.warn({ err: String(err) }, 'devices did not stop cleanly'));
+        await devices?.stop().catch((err: unknown) => opts.log.warn({ err }, 'devices did not stop cleanly'));
         await province?.close();
         if (database.open) database.close();
         lock.release();
@@ -155,7 +154,7 @@ async function startDemoProvince(appSecret: string, prov: StoredProvisioning): P
 }
 
 function withProvince(p: StoredProvisioning, url: string): StoredProvisioning {
-  return { ...p, province: { ...p.province, baseUrl: url, offlineLinkTemplate: `${url}/m/e?t={terminalId}&s={sessionId}&sig={sig}` } };
+  return { ...p, province: { ...p.province, baseUrl: url, offlineLinkTemplate: url + DEFAULT_LINK_TEMPLATE_PATH } };
 }
 
 function fileSealer(dataDir: string, meta: MetaStore, mayCreate: boolean): SecretSealer {
@@ -163,13 +162,4 @@ function fileSealer(dataDir: string, meta: MetaStore, mayCreate: boolean): Secre
   const key = loadKeyFile(dataDir, mayCreate || !hasSecrets);
   if (!key) throw new DataDirError('the sealing key of this data directory is missing; provision the terminal again', 'sealing-key');
   return new KeySealer(key);
-}
-
-/** The key that seals evaluator names: random, itself sealed, never stored in the clear. */
-export function dataKey(meta: MetaStore, sealer: SecretSealer, open: (s: string) => string): Buffer {
-  const sealed = meta.get(META_DATA_KEY, z.string());
-  if (sealed !== undefined) return Buffer.from(open(sealed), 'base64');
-  const key = randomBytes(32);
-  meta.set(META_DATA_KEY, sealer.seal(key.toString('base64')));
-  return key;
 }

@@ -1,43 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import { z } from 'zod';
-
-export type SessionStatus = 'inviting' | 'rated' | 'unrated' | 'cancelled';
-
-export const sessionItemSchema = z.strictObject({
-  taskCode: z.string().min(1).max(64),
-  taskName: z.string().min(1).max(128),
-  deptCode: z.string().min(1).max(64),
-  deptName: z.string().min(1).max(128),
-});
-export type SessionItem = z.infer<typeof sessionItemSchema>;
-
-/** Applicant identity as stored: the name sealed with the terminal's key, the rest SM2 ciphertext or absent. */
-export const storedApplicantSchema = z.strictObject({
-  nameSealed: z.string().optional(),
-  userProp: z.union([z.literal(1), z.literal(2)]).optional(),
-  certKey: z.string().optional(),
-  mobile: z.string().optional(),
-});
-export type StoredApplicant = z.infer<typeof storedApplicantSchema>;
-
-export interface SessionRow {
-  sessionId: string;
-  status: SessionStatus;
-  staffId: string;
-  staffName: string;
-  openedAt: number;
-  expiresAt: number;
-  mode: 'combined' | 'per-item';
-  projectNo: string | null;
-  items: SessionItem[];
-  applicant: StoredApplicant | null;
-  qrUrl: string;
-  satisfaction: number | null;
-  evalDetail: string | null;
-  pf: string | null;
-  ratedAt: number | null;
-  closedAt: number | null;
-}
+import { sessionItemSchema, storedApplicantSchema, type NewSessionRow, type SessionRow, type SessionStatus } from '../core/session.js';
 
 interface Raw {
   session_id: string;
@@ -58,10 +21,11 @@ interface Raw {
   closed_at: number | null;
 }
 
+/** The `sessions` table. Writes run inside the caller's transaction (see RatingRepository). */
 export class SessionStore {
   constructor(private readonly db: Database) {}
 
-  insert(s: Omit<SessionRow, 'status' | 'satisfaction' | 'evalDetail' | 'pf' | 'ratedAt' | 'closedAt'>): void {
+  insert(s: NewSessionRow): void {
     this.db
       .prepare(
         `INSERT INTO sessions (session_id, status, staff_id, staff_name, opened_at, expires_at, mode, project_no, items, applicant, qr_url)
@@ -98,7 +62,7 @@ export class SessionStore {
   }
 
   /** Unrated sessions closed before `before` that have not had their default rating yet. */
-  dueForDefault(before: number, limit = 200): SessionRow[] {
+  dueForDefault(before: number, limit: number): SessionRow[] {
     const rows = this.db
       .prepare(`SELECT * FROM sessions WHERE status = 'unrated' AND defaulted_at IS NULL AND closed_at IS NOT NULL AND closed_at <= ? ORDER BY closed_at LIMIT ?`)
       .all(before, limit) as Raw[];
@@ -117,7 +81,7 @@ export class SessionStore {
     return r;
   }
 
-  recentRatedCount(staffId: string, since: number): number {
+  ratedSince(staffId: string, since: number): number {
     return (this.db.prepare(`SELECT COUNT(*) AS n FROM sessions WHERE staff_id = ? AND rated_at >= ?`).get(staffId, since) as { n: number }).n;
   }
 }

@@ -38,15 +38,19 @@ interface Row {
 export class Outbox {
   constructor(private readonly db: Database, private readonly now: () => number = Date.now) {}
 
+  /** The last seq and chain hash given out (kept after purges, so numbering never restarts). */
+  head(): { seq: number; chainHash: string } {
+    const head = this.db.prepare('SELECT seq, chain_hash FROM outbox_head WHERE id = 1').get() as { seq: number; chain_hash: string } | undefined;
+    return { seq: head?.seq ?? 0, chainHash: head?.chain_hash ?? GENESIS_CHAIN_HASH };
+  }
+
   /** Numbers the record (next seq, chain hash) and queues it; `held` keeps it back while a follow-up is open. */
   append(record: NewRecord, opts: { held: boolean }): EvaluationRecord {
     this.assertInTransaction();
-    const head = this.db.prepare('SELECT seq, chain_hash FROM outbox_head WHERE id = 1').get() as
-      | { seq: number; chain_hash: string }
-      | undefined;
-    const seq = (head?.seq ?? 0) + 1;
+    const head = this.head();
+    const seq = head.seq + 1;
     const full = { ...record, seq, chainHash: '' } as EvaluationRecord;
-    full.chainHash = chainHash(head?.chain_hash ?? GENESIS_CHAIN_HASH, full);
+    full.chainHash = chainHash(head.chainHash, full);
     const checked = evaluationRecordSchema.parse(full);
     const t = this.now();
     this.db

@@ -1,26 +1,21 @@
 import type { Database } from 'better-sqlite3';
 import { join } from 'node:path';
 import pino from 'pino';
-import { Terminal, type KeypadPort } from '../../main/core/terminal.js';
+import type { Terminal } from '../../main/core/terminal.js';
+import type { KeypadPort } from '../../main/core/ports.js';
 import { terminalConfigSchema, type TerminalConfig } from '../../main/core/config.js';
-import type { Clock } from '../../main/core/clock.js';
 import { identityProtector } from '../../main/runtime/identity.js';
+import { createTerminal } from '../../main/runtime/terminal-factory.js';
+import { MetaStore } from '../../main/store/meta.js';
 import { KeySealer, verifyPin, hashPin } from '../../main/provisioning/secrets.js';
 import { openDatabase } from '../../main/store/database.js';
 import { offlineLink } from '../../sync/links.js';
 import { BADGE, BADGE_2, SM2_KEYS, tempDir } from './fixtures.js';
+import { FakeClock } from './fake-clock.js';
 
 export const silentLog = pino({ level: 'silent' });
 
-export class FakeClock implements Clock {
-  constructor(public t = Date.UTC(2026, 10, 24, 2, 0, 0)) {}
-  now(): number {
-    return this.t;
-  }
-  trusted(): boolean {
-    return false;
-  }
-}
+export { FakeClock };
 
 export function testConfig(rating: Record<string, unknown> = {}): TerminalConfig {
   return terminalConfigSchema.parse({
@@ -47,13 +42,12 @@ export interface CoreFixture {
 }
 
 /** A real terminal on a real SQLite file in a temp directory, with a controllable clock. */
-export function coreFixture(config: TerminalConfig = testConfig(), opts: { dir?: string; sm2?: boolean; keypad?: KeypadPort } = {}): CoreFixture {
+export function coreFixture(config: TerminalConfig = testConfig(), opts: { dir?: string; sm2?: boolean; keypad?: KeypadPort; clock?: FakeClock } = {}): CoreFixture {
   const tmp = opts.dir ? { path: opts.dir, cleanup: () => undefined } : tempDir();
   const { db } = openDatabase(tmp.path);
-  const clock = new FakeClock();
+  const clock = opts.clock ?? new FakeClock();
   const sealer = new KeySealer(Buffer.alloc(32, 7));
-  const terminal = new Terminal({
-    db,
+  const terminal = createTerminal(db, new MetaStore(db), {
     clock,
     identity: identityProtector(sealer, opts.sm2 === false ? undefined : SM2_KEYS.publicKey),
     links: { sessionLink: ({ sessionId }) => Promise.resolve(offlineLink('https://p.example/m?t={terminalId}&s={sessionId}&sig={sig}', 'HMAC-SM3', 'secret', 'T-1', sessionId)) },
@@ -72,7 +66,7 @@ export function coreFixture(config: TerminalConfig = testConfig(), opts: { dir?:
     reopen(next = config) {
       terminal.close();
       db.close();
-      return coreFixture(next, { dir: tmp.path, ...opts });
+      return coreFixture(next, { ...opts, dir: tmp.path, clock });
     },
     cleanup() {
       terminal.close();

@@ -125,7 +125,7 @@ describe('the terminal drives the keypad', () => {
     const [host, device] = memoryTransportPair();
     const keypad = new SerialKeypad(host, 'simulated', 'memory', { retransmitMs: 30, reopenMs: 50 });
     const emulator = new KeypadEmulator(device, { repeatMs: 40 });
-    const controller = new KeypadController(keypad, silentLog);
+    const controller = new KeypadController(keypad, silentLog, Date.now);
     f = coreFixture(undefined, { keypad: controller });
     const terminal = f.terminal;
     controller.attach(terminal, true);

@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Outbox } from '../../sync/outbox/outbox.js';
 import { verifyChain } from '../../sync/chain.js';
 import { CommandError } from '../../main/core/errors.js';
 import type { TerminalEvent } from '../../main/core/events.js';
-import { THANKS_MS } from '../../main/core/terminal.js';
+import { THANKS_MS } from '../../main/core/policy.js';
+import { pressKey } from '../../main/devices/keypad-controller.js';
 import { BADGE, BADGE_2, SM2_KEYS } from '../helpers/fixtures.js';
 import { coreFixture, dbFile, testConfig, type CoreFixture } from '../helpers/core.js';
 import { sm2 } from 'sm-crypto-v2';
@@ -39,13 +40,11 @@ function setup(fixture: CoreFixture): void {
 }
 
 beforeEach(() => {
-  vi.useFakeTimers();
   setup(coreFixture());
 });
 
 afterEach(() => {
   f.cleanup();
-  vi.useRealTimers();
 });
 
 const item = (n: number) => ({ taskCode: `T${n}`, taskName: `事项${n}`, deptCode: `D${n}`, deptName: `部门${n}` });
@@ -56,7 +55,7 @@ describe('staff', () => {
     expect(code(() => f.terminal.loginByBadge('FFFFFFFF'))).toBe('UNKNOWN_BADGE');
     expect(f.terminal.state()).toBe('closed');
     expect(f.terminal.view().notice?.kind).toBe('unknown-badge');
-    vi.advanceTimersByTime(3000);
+    f.clock.advance(3000);
     expect(f.terminal.view().notice).toBeNull();
     expect(f.terminal.loginByBadge(BADGE.toLowerCase())).toMatchObject({ staffId: 'SM0012', name: '张三' });
     expect(f.terminal.state()).toBe('serving');
@@ -101,8 +100,7 @@ describe('invitation and rating', () => {
     expect(opened.qrUrl).toContain(opened.sessionId);
     expect(f.terminal.state()).toBe('inviting');
     expect(await codeAsync(f.terminal.openSession({}))).toBe('SESSION_OPEN');
-    vi.advanceTimersByTime(2000);
-    f.clock.t += 2000;
+    f.clock.advance(2000);
     f.terminal.choose(opened.sessionId, 0, 4, '4');
     expect(f.terminal.state()).toBe('thanks');
     expect(f.terminal.getSession(opened.sessionId)).toMatchObject({ status: 'rated', satisfaction: 4 });
@@ -122,15 +120,15 @@ describe('invitation and rating', () => {
       flags: [],
     });
     expect(events.filter((e) => e.type.startsWith('session.')).map((e) => e.type)).toEqual(['session.opened', 'session.rated']);
-    vi.advanceTimersByTime(THANKS_MS);
+    f.clock.advance(THANKS_MS);
     expect(f.terminal.state()).toBe('serving');
   });
 
   it('records nothing and says unrated when the countdown runs out', async () => {
     const { sessionId } = await f.terminal.openSession({});
-    vi.advanceTimersByTime(29_999);
+    f.clock.advance(29_999);
     expect(f.terminal.state()).toBe('inviting');
-    vi.advanceTimersByTime(1);
+    f.clock.advance(1);
     expect(f.terminal.state()).toBe('serving');
     expect(f.terminal.getSession(sessionId).status).toBe('unrated');
     expect(new Outbox(f.db).list()).toHaveLength(0);
@@ -190,10 +188,10 @@ describe('invitation and rating', () => {
     f.terminal.choose(first.sessionId, 0, 5, '4');
     expect(new Outbox(f.db).list()[0]?.record.flags).toEqual(['fast']);
     for (let i = 0; i < 3; i++) {
-      vi.advanceTimersByTime(THANKS_MS);
-      f.clock.t += 5000;
+      f.clock.advance(THANKS_MS);
+      f.clock.advance(5000);
       const s = await f.terminal.openSession({});
-      f.clock.t += 2000;
+      f.clock.advance(2000);
       f.terminal.choose(s.sessionId, 0, 5, '4');
     }
     const flags = new Outbox(f.db).list().map((e) => e.record.flags);
@@ -265,7 +263,7 @@ describe('follow-up', () => {
     expect(f.terminal.view().session?.followUp?.reasonRequired).toBe(true);
     expect(code(() => f.terminal.skipFollowUp(sessionId))).toBe('REASON_REQUIRED');
     expect(code(() => f.terminal.submitFollowUp(sessionId, { tags: [], answers: {}, comment: '  ' }))).toBe('REASON_REQUIRED');
-    vi.advanceTimersByTime(20_000);
+    f.clock.advance(20_000);
     expect(f.terminal.state()).toBe('thanks');
     expect(new Outbox(f.db).list()[0]).toMatchObject({ state: 'pending', record: { satisfaction: 2 } });
   });
@@ -284,19 +282,19 @@ describe('follow-up', () => {
 
 describe('keypad keys', () => {
   it('maps keys 1..5 to 非常满意..非常不满意 only while inviting; staff keys invite and pause', async () => {
-    await f.terminal.keypadKey(1);
+    await pressKey(f.terminal, 1);
     expect(new Outbox(f.db).list()).toHaveLength(0);
     f.terminal.loginByBadge(BADGE);
-    await f.terminal.keypadKey(2);
+    await pressKey(f.terminal, 2);
     expect(new Outbox(f.db).list()).toHaveLength(0);
-    await f.terminal.keypadKey(0x10);
+    await pressKey(f.terminal, 0x10);
     expect(f.terminal.state()).toBe('inviting');
-    await f.terminal.keypadKey(2);
+    await pressKey(f.terminal, 2);
     expect(new Outbox(f.db).list()[0]?.record).toMatchObject({ satisfaction: 4, pf: '5' });
-    vi.advanceTimersByTime(THANKS_MS);
-    await f.terminal.keypadKey(0x11);
+    f.clock.advance(THANKS_MS);
+    await pressKey(f.terminal, 0x11);
     expect(f.terminal.state()).toBe('paused');
-    await f.terminal.keypadKey(0x11);
+    await pressKey(f.terminal, 0x11);
     expect(f.terminal.state()).toBe('serving');
   });
 
@@ -304,7 +302,7 @@ describe('keypad keys', () => {
     f.cleanup();
     setup(coreFixture(testConfig({ requireInvitation: false })));
     f.terminal.loginByBadge(BADGE);
-    await f.terminal.keypadKey(1);
+    await pressKey(f.terminal, 1);
     expect(new Outbox(f.db).list()[0]?.record).toMatchObject({ satisfaction: 5, pf: '5', flags: ['uninvited'] });
   });
 });
@@ -315,11 +313,11 @@ describe('默认评价 (defaultAfterDays)', () => {
     setup(coreFixture(testConfig({ defaultAfterDays: 5 })));
     f.terminal.loginByBadge(BADGE);
     const { sessionId } = await f.terminal.openSession({ projectNo: 'BJ-9', items: [item(1), item(2)] });
-    vi.advanceTimersByTime(30_000);
+    f.clock.advance(30_000);
     expect(f.terminal.getSession(sessionId).status).toBe('unrated');
-    f.clock.t += 5 * 86_400_000 - 60_000;
+    f.clock.advance(5 * 86_400_000 - 60_000);
     expect(f.terminal.generateDefaults()).toBe(0);
-    f.clock.t += 120_000;
+    f.clock.advance(120_000);
     expect(f.terminal.generateDefaults()).toBe(1);
     const records = new Outbox(f.db).list().map((e) => e.record);
     expect(records.map((r) => [r.evaluateType, r.satisfaction, r.taskCode, r.groupId, r.projectNo])).toEqual([
@@ -335,8 +333,8 @@ describe('默认评价 (defaultAfterDays)', () => {
   it('generates nothing unless the province asks for it', async () => {
     f.terminal.loginByBadge(BADGE);
     await f.terminal.openSession({});
-    vi.advanceTimersByTime(30_000);
-    f.clock.t += 100 * 86_400_000;
+    f.clock.advance(30_000);
+    f.clock.advance(100 * 86_400_000);
     expect(f.terminal.generateDefaults()).toBe(0);
     expect(new Outbox(f.db).list()).toHaveLength(0);
   });

@@ -1,9 +1,9 @@
 import { useTranslation } from 'react-i18next';
+import { INVITE_KEY, KEYPAD_KEYS, PAUSE_RESUME_KEY, levelForKey } from '../../../device-drivers/keypad-keys.js';
 import type { TerminalView } from '../../../main/bridge/contract.js';
 import { useUi } from '../context.js';
 import { useTerminalNow } from '../hooks.js';
 
-const KEYS = [1, 2, 3, 4, 5, 0x10, 0x11] as const;
 const LIT_MS = 1200;
 
 /**
@@ -18,17 +18,21 @@ export function DemoKeypad({ keypad }: { keypad: NonNullable<TerminalView['keypa
   return (
     <aside className="demo-keypad" aria-label={t('demoKeypad.title')}>
       <span className="demo-keypad-title">{t('demoKeypad.title')}</span>
-      {KEYS.map((key) => (
+      {KEYPAD_KEYS.map((key) => {
+        const level = levelForKey(key);
+        const name = key === INVITE_KEY ? t('demoKeypad.invite') : key === PAUSE_RESUME_KEY ? t('demoKeypad.pause') : String(key);
+        return (
         <button
           key={key}
           type="button"
-          className={`demo-key ${key <= 5 ? `level-${6 - key}` : 'staff-key'} ${lit === key ? 'lit' : ''}`}
-          aria-label={t('demoKeypad.key', { name: key === 0x10 ? t('demoKeypad.invite') : key === 0x11 ? t('demoKeypad.pause') : String(key) })}
+          className={`demo-key ${level ? `level-${level}` : 'staff-key'} ${lit === key ? 'lit' : ''}`}
+          aria-label={t('demoKeypad.key', { name })}
           onClick={() => void send({ type: 'simulateKey', key })}
         >
-          {key === 0x10 ? t('demoKeypad.invite') : key === 0x11 ? t('demoKeypad.pause') : key}
+          {name}
         </button>
-      ))}
+        );
+      })}
     </aside>
   );
 }

@@ -1,12 +1,11 @@
 import { useTranslation } from 'react-i18next';
 import type { TerminalView } from '../../../main/bridge/contract.js';
+import { CST_OFFSET_MS } from '../../../main/bridge/formats.js';
 import { useUi } from '../context.js';
 import { useTerminalNow } from '../hooks.js';
 
-const CST = 8 * 3600_000;
-
 function clock(ms: number): { time: string; date: string } {
-  const d = new Date(ms + CST);
+  const d = new Date(ms + CST_OFFSET_MS);
   const p = (n: number) => String(n).padStart(2, '0');
   const week = '日一二三四五六'[d.getUTCDay()];
   return { time: `${p(d.getUTCHours())}:${p(d.getUTCMinutes())}`, date: `${d.getUTCFullYear()}年${d.getUTCMonth() + 1}月${d.getUTCDate()}日 星期${week}` };

@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next';
 import type { TerminalView } from '../../../main/bridge/contract.js';
 import { useUi } from '../context.js';
 import { secondsLeft, useTerminalNow } from '../hooks.js';
+import { MOBILE_PHONE } from '../../../main/bridge/formats.js';
 
 type Answer = 'y' | 'n' | 'u';
 type Dims = { serviceEfficiency: number; serviceLevel: number; serviceAttitude: number };
@@ -36,7 +37,7 @@ export function FollowUp({ view, session }: { view: TerminalView; session: NonNu
       tags,
       answers,
       comment,
-      ...(f.phoneAllowed && /^1\d{10}$/.test(phone) ? { phone } : {}),
+      ...(f.phoneAllowed && MOBILE_PHONE.test(phone) ? { phone } : {}),
       ...(f.dimensions && dimsComplete ? { dimensions: dims as Dims } : {}),
     });
   };

@@ -1,0 +1,267 @@
+import { randomUUID } from 'node:crypto';
+import type { Cancel, Clock } from './clock.js';
+import type { StaffMember, TerminalConfig } from './config.js';
+import { CommandError } from './errors.js';
+import type { TerminalEvent } from './events.js';
+import { minLevel, type Level } from './levels.js';
+import { checkFollowUp, checkSkip, flagsFor, needsFollowUp, THANKS_MS, BURST_WINDOW_MS, type FollowUpAnswer } from './policy.js';
+import type { LinkProvider, Logger, RatingRepository } from './ports.js';
+import type { ApplicantInput, RatingBook } from './ratings.js';
+import type { Pf } from './records.js';
+import type { SessionItem, SessionRow } from './session.js';
+
+export interface OpenSessionRequest {
+  projectNo?: string | undefined;
+  items?: SessionItem[] | undefined;
+  mode?: 'combined' | 'per-item' | undefined;
+  applicant?: ApplicantInput | undefined;
+}
+
+export interface OpenedSession {
+  sessionId: string;
+  qrUrl: string;
+  expiresAt: string;
+}
+
+export interface OpenSession {
+  row: SessionRow;
+  phase: 'inviting' | 'follow-up';
+  currentItem: number;
+  /** Levels chosen so far, one per rated page. */
+  chosen: Level[];
+  evalIds: string[];
+  followUpExpiresAt: number | null;
+  /** Opened by a keypad press where policy allows uninvited ratings. */
+  uninvited: boolean;
+}
+
+export interface InvitationHooks {
+  /** A domain event; the facade publishes it and refreshes the view. */
+  event(e: TerminalEvent): void;
+  /** The view changed without a domain event of its own. */
+  changed(): void;
+  /** A choice was committed: the keypad lights it. */
+  confirmed(level: Level): void;
+  /** Records became ready to upload. */
+  queued(): void;
+}
+
+export interface InvitationDeps {
+  repo: RatingRepository;
+  book: RatingBook;
+  clock: Clock;
+  links: LinkProvider;
+  config: () => TerminalConfig;
+  log: Logger;
+  hooks: InvitationHooks;
+}
+
+/** One invitation at a time, from opening through the choice and follow-up to Thanks, or to its end unrated or cancelled. */
+export class Invitations {
+  private current: OpenSession | null = null;
+  private timer: Cancel | null = null;
+  private thanks: Cancel | null = null;
+  /** A link is being fetched for an invitation: a second one must wait. */
+  private opening = false;
+
+  constructor(private readonly d: InvitationDeps) {}
+
+  get session(): OpenSession | null {
+    return this.current;
+  }
+
+  get busy(): boolean {
+    return this.current !== null || this.opening;
+  }
+
+  get thanking(): boolean {
+    return this.thanks !== null;
+  }
+
+  /** Opens an invitation for `staff`; `recheck` runs again after the link arrived, since the world may have moved. */
+  async open(staff: StaffMember, req: OpenSessionRequest, recheck: () => void, uninvited = false): Promise<OpenedSession> {
+    if (this.busy) throw new CommandError('SESSION_OPEN', 'a session is still open at this window; wait for it or cancel it');
+    this.opening = true;
+    try {
+      const sessionId = randomUUID();
+      const items = req.items ?? [];
+      let qrUrl = '';
+      try {
+        qrUrl = await this.d.links.sessionLink({ sessionId, staffId: staff.staffId, projectNo: req.projectNo, taskCode: items[0]?.taskCode });
+      } catch (err) {
+        this.d.log.warn({ err }, 'no evaluation link for the QR code');
+      }
+      recheck();
+      return this.insert(sessionId, staff, items, qrUrl, req, uninvited);
+    } finally {
+      this.opening = false;
+    }
+  }
+
+  private insert(sessionId: string, staff: StaffMember, items: SessionItem[], qrUrl: string, req: OpenSessionRequest, uninvited: boolean): OpenedSession {
+    const now = this.d.clock.now();
+    const timeoutMs = this.d.config().rating.timeoutSeconds * 1000;
+    const row: SessionRow = {
+      sessionId,
+      staffId: staff.staffId,
+      staffName: staff.name,
+      openedAt: now,
+      expiresAt: now + timeoutMs,
+      mode: req.mode === 'per-item' && items.length > 1 ? 'per-item' : 'combined',
+      projectNo: req.projectNo ?? null,
+      items,
+      applicant: this.d.book.protectApplicant(req.applicant),
+      qrUrl,
+      status: 'inviting',
+      satisfaction: null,
+      evalDetail: null,
+      pf: null,
+      ratedAt: null,
+      closedAt: null,
+    };
+    this.d.book.commit((w) => w.insertSession(row));
+    this.endThanks();
+    this.current = { row, phase: 'inviting', currentItem: 0, chosen: [], evalIds: [], followUpExpiresAt: null, uninvited };
+    this.arm(timeoutMs, () => this.closeOpen('unrated'));
+    const expiresAt = new Date(row.expiresAt).toISOString();
+    this.d.hooks.event({ type: 'session.opened', sessionId, expiresAt });
+    return { sessionId, qrUrl, expiresAt };
+  }
+
+  /** The citizen's choice on the touch screen (pf 4) or keypad (pf 5). Acknowledged only after commit. */
+  choose(sessionId: string, item: number, level: Level, pf: Pf): void {
+    const s = this.current;
+    if (!s || s.phase !== 'inviting') throw new CommandError('NOT_INVITING', 'no rating invitation is open');
+    if (s.row.sessionId !== sessionId || s.currentItem !== item) {
+      throw new CommandError('STALE_SESSION', 'that choice was made on a page that is no longer shown');
+    }
+    const now = this.d.clock.now();
+    const perItem = s.row.mode === 'per-item';
+    const last = s.currentItem + 1 >= (perItem ? s.row.items.length : 1);
+    const held = !last || needsFollowUp(this.d.config().rating, [...s.chosen, level]);
+    const flags = flagsFor({ uninvited: s.uninvited, sinceOpenedMs: now - s.row.openedAt, ratedInWindow: this.d.repo.ratedSince(s.row.staffId, now - BURST_WINDOW_MS) });
+    const items = perItem ? [s.row.items[s.currentItem] ?? null] : s.row.items.length ? s.row.items : [null];
+    const ids = this.d.book.recordChoice({ row: s.row, level, pf, now, items, flags, held, earlier: s.evalIds, last });
+    // Committed: only now does anyone hear of it.
+    s.chosen.push(level);
+    s.evalIds.push(...ids);
+    this.d.hooks.confirmed(level);
+    if (s.chosen.length === 1) this.d.hooks.event({ type: 'session.rated', sessionId: s.row.sessionId, satisfaction: minLevel(s.chosen), ratedAt: new Date(now).toISOString() });
+    if (!last) {
+      s.currentItem += 1;
+      this.d.hooks.changed();
+      return;
+    }
+    if (held) this.startFollowUp(s);
+    else this.done(true);
+  }
+
+  submitFollowUp(sessionId: string, a: FollowUpAnswer): void {
+    const s = this.requireFollowUp(sessionId);
+    const config = this.d.config();
+    checkFollowUp(config, s.chosen, a);
+    this.d.book.completeFollowUp(s.row, s.evalIds, config, a);
+    this.done(true);
+  }
+
+  skipFollowUp(sessionId: string): void {
+    const s = this.requireFollowUp(sessionId);
+    checkSkip(this.d.config(), s.chosen);
+    this.d.book.releaseAndClose(s.row.sessionId, s.evalIds);
+    this.done(true);
+  }
+
+  /** Ends the open invitation: unrated or cancelled if nothing was chosen; a partly rated one keeps its ratings. */
+  closeOpen(status: 'unrated' | 'cancelled'): void {
+    const s = this.current;
+    if (!s) return;
+    if (s.chosen.length > 0) {
+      this.finishQuietly(s, false);
+      this.d.hooks.changed();
+      return;
+    }
+    const now = this.d.clock.now();
+    this.d.book.commit((w) => w.closeSession(s.row.sessionId, status, now));
+    this.clearTimer();
+    this.current = null;
+    this.d.hooks.event({ type: status === 'unrated' ? 'session.unrated' : 'session.cancelled', sessionId: s.row.sessionId });
+  }
+
+  /** A rating belongs to the staff member who invited it: a change of staff ends an open invitation. */
+  endForStaffChange(): void {
+    const s = this.current;
+    if (!s) return;
+    if (s.phase === 'inviting' && s.chosen.length === 0) this.closeOpen('cancelled');
+    else this.finishQuietly(s, false);
+  }
+
+  endThanks(): void {
+    this.thanks?.();
+    this.thanks = null;
+  }
+
+  close(): void {
+    this.clearTimer();
+    this.endThanks();
+  }
+
+  private startFollowUp(s: OpenSession): void {
+    s.phase = 'follow-up';
+    const ms = this.d.config().rating.followUpTimeoutSeconds * 1000;
+    s.followUpExpiresAt = this.d.clock.now() + ms;
+    this.arm(ms, () => {
+      if (this.current === s) this.finishQuietly(s, true);
+    });
+    this.d.hooks.changed();
+  }
+
+  /** Ends a rated session keeping whatever was entered; shows Thanks when the citizen is still there. */
+  private finishQuietly(s: OpenSession, thanks: boolean): void {
+    try {
+      this.d.book.releaseAndClose(s.row.sessionId, s.evalIds);
+    } catch (err) {
+      this.d.log.error({ err }, 'could not release held records; they are released at the next start');
+    }
+    if (thanks) this.done(true);
+    else {
+      this.clearTimer();
+      this.current = null;
+      this.d.hooks.queued();
+    }
+  }
+
+  /** The session is stored and closed: Thanks for THANKS_MS. */
+  private done(thanks: boolean): void {
+    this.clearTimer();
+    this.current = null;
+    if (thanks) {
+      this.endThanks();
+      const cancel = this.d.clock.after(THANKS_MS, () => {
+        if (this.thanks !== cancel) return;
+        this.thanks = null;
+        this.d.hooks.changed();
+      });
+      this.thanks = cancel;
+      this.d.hooks.changed();
+    }
+    this.d.hooks.queued();
+  }
+
+  private arm(ms: number, fn: () => void): void {
+    this.clearTimer();
+    this.timer = this.d.clock.after(ms, fn);
+  }
+
+  private clearTimer(): void {
+    this.timer?.();
+    this.timer = null;
+  }
+
+  private requireFollowUp(sessionId: string): OpenSession {
+    const s = this.current;
+    if (!s || s.phase !== 'follow-up' || s.row.sessionId !== sessionId) {
+      throw new CommandError('STALE_SESSION', 'that follow-up is no longer open');
+    }
+    return s;
+  }
+}

@@ -1,0 +1,110 @@
+import type { NewRecord, RecordPatch } from '../../sync/record.js';
+import type { TerminalView } from '../bridge/contract.js';
+import type { Clock } from './clock.js';
+import type { TerminalConfig } from './config.js';
+import type { SyncStatus } from './events.js';
+import type { Level } from './levels.js';
+import type { Where } from './records.js';
+import type { NewSessionRow, SessionRow } from './session.js';
+
+/** Everything the core needs from outside, as interfaces; `main/runtime` wires the concrete classes. */
+
+export interface Logger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+/** Protects evaluator identity: names sealed with the terminal's key, ID number and phone under the province's SM2 key. */
+export interface IdentityProtector {
+  sealName(name: string): string;
+  /** Whether a province key is provisioned (the phone field is offered only then). */
+  readonly canEncryptForProvince: boolean;
+  /** `"sm2:…"` ciphertext, or null when no province key is provisioned (the value is then dropped). */
+  encryptForProvince(plain: string): string | null;
+}
+
+export interface LinkProvider {
+  /** The URL a citizen's phone opens to rate this session (the province's dynamic link, or the offline one). */
+  sessionLink(req: { sessionId: string; staffId: string; projectNo?: string | undefined; taskCode?: string | undefined }): Promise<string>;
+}
+
+export interface SyncPort {
+  /** Queue and connection figures, computed by sync. */
+  status(): SyncStatus;
+  /** Called after a commit that queued records, so the uploader can wake at once. */
+  notify(): void;
+}
+
+export interface DevicesPort {
+  status(): Record<string, unknown>;
+  /** The keypad, if one is configured: what kind, whether it answers, and its last key (the screen shows it). */
+  keypadSummary(): TerminalView['keypad'];
+}
+
+export interface KeypadPort {
+  /** The terminal's state changed: the keypad sets keys, LEDs and text for it. */
+  showState(view: TerminalView): void;
+  /** The citizen's choice was stored: light that key, thank them. */
+  confirmChoice(level: Level): void;
+}
+
+/** Reads of stored sessions. */
+export interface SessionReads {
+  session(sessionId: string): SessionRow | undefined;
+  /** Ratings and how many were not 差评 (levels 3..5) for one staff member since `since`. */
+  staffFigures(staffId: string, since: number): { count: number; satisfied: number };
+  /** Ratings for one staff member since `since` (burst detection). */
+  ratedSince(staffId: string, since: number): number;
+  /** Unrated sessions closed before `before` that have not had their default rating yet. */
+  dueForDefault(before: number, limit: number): SessionRow[];
+}
+
+/** Writes; valid only inside `RatingRepository.unitOfWork`, so a session change and its records commit together. */
+export interface RatingWrites {
+  insertSession(row: NewSessionRow): void;
+  markRated(sessionId: string, level: Level, pf: string, at: number): void;
+  /** Ends a session: `status` for an invitation that was never rated, null to keep what it is. */
+  closeSession(sessionId: string, status: 'unrated' | 'cancelled' | null, at: number): void;
+  setEvalDetail(sessionId: string, evalDetail: string): void;
+  markDefaulted(sessionId: string, at: number): void;
+  /** Numbers the record (seq, chain hash) and queues it; `held` keeps it back while a follow-up is open. */
+  appendRecord(record: NewRecord, held: boolean): void;
+  amendHeld(evalId: string, patch: RecordPatch): void;
+  release(evalIds: readonly string[]): void;
+}
+
+/** The terminal's storage of sessions and their outgoing records (SQLite in `main/store`). */
+export interface RatingRepository extends SessionReads {
+  /** Runs `work` in one durable transaction; returns only after it committed, throws if it did not. */
+  unitOfWork<T>(work: (w: RatingWrites) => T): T;
+  /** After a restart: open invitations end unrated, held records are released. */
+  recover(now: number): { abandoned: number; released: number };
+}
+
+/** Who is serving, kept across restarts so a crash does not send the staff member back to the badge reader. */
+export interface Shift {
+  staffId: string;
+  paused: boolean;
+}
+
+export interface ShiftStore {
+  load(): Shift | undefined;
+  save(shift: Shift | null): void;
+}
+
+export interface TerminalPorts {
+  repo: RatingRepository;
+  shifts: ShiftStore;
+  clock: Clock;
+  identity: IdentityProtector;
+  links: LinkProvider;
+  where: Where | null;
+  config: TerminalConfig;
+  staffPinHashes?: Readonly<Record<string, string>>;
+  verifyPin?: (pin: string, hash: string) => boolean;
+  sync?: SyncPort;
+  devices?: DevicesPort;
+  keypad?: KeypadPort;
+  log: Logger;
+}

@@ -1,0 +1,62 @@
+import { z } from 'zod';
+
+/** An invitation as the core knows it; `main/store` persists it in the `sessions` table. */
+export type SessionStatus = 'inviting' | 'rated' | 'unrated' | 'cancelled';
+
+export const sessionItemSchema = z.strictObject({
+  taskCode: z.string().min(1).max(64),
+  taskName: z.string().min(1).max(128),
+  deptCode: z.string().min(1).max(64),
+  deptName: z.string().min(1).max(128),
+});
+export type SessionItem = z.infer<typeof sessionItemSchema>;
+
+/** Applicant identity as stored: the name sealed with the terminal's key, the rest SM2 ciphertext or absent. */
+export const storedApplicantSchema = z.strictObject({
+  nameSealed: z.string().optional(),
+  userProp: z.union([z.literal(1), z.literal(2)]).optional(),
+  certKey: z.string().optional(),
+  mobile: z.string().optional(),
+});
+export type StoredApplicant = z.infer<typeof storedApplicantSchema>;
+
+export interface SessionRow {
+  sessionId: string;
+  status: SessionStatus;
+  staffId: string;
+  staffName: string;
+  openedAt: number;
+  expiresAt: number;
+  mode: 'combined' | 'per-item';
+  projectNo: string | null;
+  items: SessionItem[];
+  applicant: StoredApplicant | null;
+  qrUrl: string;
+  satisfaction: number | null;
+  evalDetail: string | null;
+  pf: string | null;
+  ratedAt: number | null;
+  closedAt: number | null;
+}
+
+/** What is known when an invitation opens. */
+export type NewSessionRow = Omit<SessionRow, 'status' | 'satisfaction' | 'evalDetail' | 'pf' | 'ratedAt' | 'closedAt'>;
+
+/** The answer of `GET /sessions/{id}` and the `session` of `GET /status`. */
+export interface SessionAnswer {
+  sessionId: string;
+  status: SessionStatus;
+  satisfaction?: number;
+  evalDetail?: string;
+  ratedAt?: string;
+}
+
+export function answerOf(row: SessionRow): SessionAnswer {
+  return {
+    sessionId: row.sessionId,
+    status: row.status,
+    ...(row.satisfaction !== null ? { satisfaction: row.satisfaction } : {}),
+    ...(row.evalDetail !== null ? { evalDetail: row.evalDetail } : {}),
+    ...(row.ratedAt !== null ? { ratedAt: new Date(row.ratedAt).toISOString() } : {}),
+  };
+}

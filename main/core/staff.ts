@@ -1,0 +1,81 @@
+import type { StaffMember, TerminalConfig } from './config.js';
+import { CommandError } from './errors.js';
+import type { StaffSummary } from './events.js';
+import type { ShiftStore } from './ports.js';
+
+export interface StaffAuth {
+  pinHashes: Readonly<Record<string, string>>;
+  verifyPin: ((pin: string, hash: string) => boolean) | undefined;
+}
+
+/** Who is serving at the window and whether they paused: the roster, badge and PIN login, and the shift kept across restarts. */
+export class StaffDesk {
+  private member: StaffMember | null = null;
+  private onPause = false;
+
+  constructor(
+    private readonly shifts: ShiftStore,
+    private readonly auth: StaffAuth,
+  ) {}
+
+  get current(): StaffMember | null {
+    return this.member;
+  }
+
+  get paused(): boolean {
+    return this.onPause;
+  }
+
+  /** The shift saved before a stop, if its staff member is still on the roster. */
+  recover(config: TerminalConfig): void {
+    const saved = this.shifts.load();
+    if (!saved) return;
+    this.member = config.staff.find((m) => m.staffId === saved.staffId) ?? null;
+    this.onPause = this.member ? saved.paused : false;
+  }
+
+  byBadge(config: TerminalConfig, badgeId: string): StaffMember | null {
+    const id = badgeId.toUpperCase();
+    return config.staff.find((m) => m.badgeIds.some((b) => b.toUpperCase() === id)) ?? null;
+  }
+
+  byPin(config: TerminalConfig, staffId: string, pin: string): StaffMember {
+    const member = config.staff.find((m) => m.staffId === staffId);
+    if (!member) throw new CommandError('UNKNOWN_STAFF', `staff id ${staffId} is not in this terminal's roster`);
+    const hash = this.auth.pinHashes[staffId];
+    if (!hash) throw new CommandError('BAD_PIN', `staff member ${staffId} has no PIN provisioned; log in with the badge`);
+    if (!this.auth.verifyPin?.(pin, hash)) throw new CommandError('BAD_PIN', 'the PIN is wrong');
+    return member;
+  }
+
+  start(member: StaffMember): void {
+    this.member = member;
+    this.onPause = false;
+    this.persist();
+  }
+
+  end(): void {
+    this.member = null;
+    this.onPause = false;
+    this.persist();
+  }
+
+  setPaused(paused: boolean): void {
+    this.onPause = paused;
+    this.persist();
+  }
+
+  /** A new roster keeps the same person serving with their new name, title or photo. */
+  applyRoster(config: TerminalConfig): void {
+    const id = this.member?.staffId;
+    if (id !== undefined) this.member = config.staff.find((m) => m.staffId === id) ?? this.member;
+  }
+
+  private persist(): void {
+    this.shifts.save(this.member ? { staffId: this.member.staffId, paused: this.onPause } : null);
+  }
+}
+
+export function summary(m: StaffMember): StaffSummary {
+  return { staffId: m.staffId, name: m.name, ...(m.title ? { title: m.title } : {}) };
+}

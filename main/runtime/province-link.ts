@@ -1,0 +1,45 @@
+import type { Database } from 'better-sqlite3';
+import { createSyncEngine, type SyncEngine, type SyncTuning } from '../../sync/engine.js';
+import { terminalConfigSchema, type TerminalConfig } from '../core/config.js';
+import type { Terminal } from '../core/terminal.js';
+import type { Log } from '../log/logger.js';
+import type { StoredProvisioning } from '../provisioning/schema.js';
+import type { SecretSealer } from '../provisioning/secrets.js';
+import type { MetaStore } from '../store/meta.js';
+import { syncMemory } from '../store/sync-memory.js';
+import { describeIssues } from '../util/zod-issues.js';
+import { openName } from './identity.js';
+import { softwareVersion } from './version.js';
+
+/** Builds the sync engine for a provisioned terminal. */
+export function provinceEngine(d: {
+  db: Database;
+  meta: MetaStore;
+  provisioning: StoredProvisioning;
+  appSecret: string;
+  nameSealer: SecretSealer;
+  tuning: SyncTuning;
+  devices: () => Record<string, unknown>;
+  log: Log;
+}): SyncEngine<TerminalConfig> {
+  const p = d.provisioning;
+  return createSyncEngine<TerminalConfig>({
+    db: d.db,
+    account: { ...p.province, appSecret: d.appSecret, terminalId: p.terminal.terminalId },
+    memory: syncMemory(d.db, d.meta),
+    validateConfig: (body) => {
+      const parsed = terminalConfigSchema.safeParse(body);
+      return parsed.success ? { ok: true, value: parsed.data } : { ok: false, error: describeIssues(parsed.error, '(config)') };
+    },
+    prepare: (r) => openName(r, d.nameSealer),
+    heartbeat: { version: softwareVersion(), devices: d.devices },
+    tuning: d.tuning,
+    log: d.log,
+  });
+}
+
+/** Only wires events: the province's config reaches the terminal, sync status reaches the screen and SSE. */
+export function linkTerminalToProvince(terminal: Terminal, engine: SyncEngine<TerminalConfig>): void {
+  engine.onConfig((config) => terminal.applyConfig(config));
+  engine.onStatus((sync) => terminal.publish({ type: 'sync.status', sync }));
+}

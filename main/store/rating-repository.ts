@@ -1,0 +1,31 @@
+import type { Database } from 'better-sqlite3';
+import { Outbox } from '../../sync/outbox/outbox.js';
+import type { RatingRepository, RatingWrites } from '../core/ports.js';
+import { SessionStore } from './sessions.js';
+
+/**
+ * The core's storage port on SQLite: a session change and its outbox entries in one IMMEDIATE transaction
+ * (WAL, synchronous=FULL), so a rating is acknowledged only once both are on disk.
+ */
+export function ratingRepository(db: Database, now: () => number): RatingRepository {
+  const sessions = new SessionStore(db);
+  const outbox = new Outbox(db, now);
+  const writes: RatingWrites = {
+    insertSession: (row) => sessions.insert(row),
+    markRated: (id, level, pf, at) => sessions.markRated(id, level, pf, at),
+    closeSession: (id, status, at) => sessions.close(id, status, at),
+    setEvalDetail: (id, detail) => sessions.setEvalDetail(id, detail),
+    markDefaulted: (id, at) => sessions.markDefaulted(id, at),
+    appendRecord: (record, held) => void outbox.append(record, { held }),
+    amendHeld: (evalId, patch) => outbox.amendHeld(evalId, patch),
+    release: (evalIds) => outbox.release(evalIds),
+  };
+  return {
+    session: (id) => sessions.get(id),
+    staffFigures: (staffId, since) => sessions.staffFigures(staffId, since),
+    ratedSince: (staffId, since) => sessions.ratedSince(staffId, since),
+    dueForDefault: (before, limit) => sessions.dueForDefault(before, limit),
+    unitOfWork: (work) => db.transaction(() => work(writes)).immediate(),
+    recover: (at) => db.transaction(() => ({ abandoned: sessions.closeAbandoned(at), released: outbox.releaseAllHeld() })).immediate(),
+  };
+}

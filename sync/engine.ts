@@ -1,0 +1,194 @@
+import type { Database } from 'better-sqlite3';
+import { ClockOffset } from './clock-offset.js';
+import { ConfigPoller, type Validation } from './config-poller.js';
+import { Heartbeat } from './heartbeat.js';
+import { DEFAULT_LINK_TEMPLATE_PATH, offlineLink } from './links.js';
+import { Outbox } from './outbox/outbox.js';
+import { JsonProvinceAdapter } from './province/json-adapter.js';
+import type { SignAlg } from './crypto/gm.js';
+import type { EvaluationRecord } from './record.js';
+import { Uploader, type UploaderLog } from './uploader.js';
+
+/** Accepted records are kept this long on the terminal for diagnostics, then purged; unsent ones never are. */
+export const RETENTION_DAYS = 90;
+const DAY_MS = 86_400_000;
+
+/** Timings (defaults are province-api.md's). */
+export interface SyncTuning {
+  heartbeatMs: number;
+  timeoutMs: number;
+  linkTimeoutMs: number;
+  backoffCapMs: number;
+  configPollMs: number;
+}
+
+export const DEFAULT_SYNC_TUNING: SyncTuning = { heartbeatMs: 60_000, timeoutMs: 15_000, linkTimeoutMs: 1_500, backoffCapMs: 300_000, configPollMs: 3_600_000 };
+
+export interface SyncStatus {
+  pending: number;
+  deadLetter: number;
+  lastUploadAt: string | null;
+  lastError: string | null;
+  online: boolean;
+}
+
+export interface ProvinceAccount {
+  baseUrl: string;
+  appKey: string;
+  appSecret: string;
+  terminalId: string;
+  signAlg: SignAlg;
+  /** The offline evaluation link; default: the province's `/m/e` page. */
+  offlineLinkTemplate?: string | undefined;
+}
+
+/** What the engine remembers between starts (the host stores it; the engine never sees the table). */
+export interface SyncMemory<C> {
+  config(): C | undefined;
+  etag(): string | null;
+  saveConfig(config: C, etag: string | null): void;
+  saveStatus(status: SyncStatus): void;
+}
+
+export interface SyncEngineOptions<C extends { configVersion: string }> {
+  db: Database;
+  account: ProvinceAccount;
+  memory: SyncMemory<C>;
+  validateConfig: (body: unknown) => Validation<C>;
+  /** Turns a stored record into what is sent (opens the sealed evaluator name). */
+  prepare: (r: EvaluationRecord) => EvaluationRecord;
+  /** Figures the heartbeat reports besides the queue. */
+  heartbeat: { version: string; devices: () => Record<string, unknown> };
+  tuning: SyncTuning;
+  log: UploaderLog & { error(obj: object, msg?: string): void };
+}
+
+export interface SyncEngine<C> {
+  /** Local time corrected by the offset learned from the province. */
+  now(): number;
+  /** Whether that offset is known. */
+  clockKnown(): boolean;
+  status(): SyncStatus;
+  onStatus(listener: (s: SyncStatus) => void): void;
+  onConfig(listener: (config: C) => void): void;
+  /** The URL a citizen's phone opens: the province's dynamic link, or the offline one after the link timeout. */
+  sessionLink(req: { sessionId: string; staffId: string; projectNo?: string | undefined; taskCode?: string | undefined }): Promise<string>;
+  /** Records were committed: upload now rather than at the next wake-up. */
+  notify(): void;
+  /** A technician's "resend" of dead-letter records; returns how many go again. */
+  resendDeadLetters(): number;
+  start(): void;
+  stop(): Promise<void>;
+}
+
+/** The terminal's connection to its province: clock, uploads, config, heartbeat, QR links, retention. Knows nothing of the terminal. */
+export function createSyncEngine<C extends { configVersion: string }>(o: SyncEngineOptions<C>): SyncEngine<C> {
+  const acc = o.account;
+  const startedAt = Date.now();
+  const offset = new ClockOffset(Date.now, null, (ms) => o.log.info({ clockOffsetMs: ms }, 'clock offset learned'));
+  const adapter = new JsonProvinceAdapter({ baseUrl: acc.baseUrl, credentials: acc, clock: offset, timeoutMs: o.tuning.timeoutMs });
+  const outbox = new Outbox(o.db, () => offset.now());
+  const statusListeners: ((s: SyncStatus) => void)[] = [];
+  const configListeners: ((c: C) => void)[] = [];
+  let retention: NodeJS.Timeout | null = null;
+
+  const status = (): SyncStatus => {
+    const counts = outbox.counts();
+    const u = uploader.status();
+    return { pending: counts.pending + counts.held, deadLetter: counts.deadLetter, lastUploadAt: u.lastUploadAt, lastError: u.lastError, online: u.online };
+  };
+  const publish = () => {
+    if (!o.db.open) return;
+    const s = status();
+    o.memory.saveStatus(s);
+    for (const l of statusListeners) l(s);
+  };
+
+  const uploader = new Uploader({ adapter, outbox, log: o.log, backoffCapMs: o.tuning.backoffCapMs, prepare: o.prepare, onStatus: publish });
+
+  const poller = new ConfigPoller<C>({
+    adapter,
+    validate: o.validateConfig,
+    apply: (config, etag) => {
+      o.memory.saveConfig(config, etag);
+      for (const l of configListeners) l(config);
+    },
+    onReachable: () => {
+      uploader.enable();
+      uploader.markOnline();
+    },
+    log: o.log,
+    intervalMs: o.tuning.configPollMs,
+    etag: o.memory.etag(),
+    configVersion: o.memory.config()?.configVersion ?? null,
+  });
+
+  const heartbeat = new Heartbeat({
+    adapter,
+    intervalMs: o.tuning.heartbeatMs,
+    log: o.log,
+    body: () => {
+      const counts = outbox.counts();
+      const u = uploader.status();
+      return {
+        version: o.heartbeat.version,
+        uptimeS: Math.round((Date.now() - startedAt) / 1000),
+        queue: { pending: counts.pending + counts.held, deadLetter: counts.deadLetter, oldestPendingAgeS: counts.oldestPendingAt === null ? null : Math.round((offset.now() - counts.oldestPendingAt) / 1000) },
+        devices: o.heartbeat.devices(),
+        lastUploadAt: u.lastUploadAt,
+        clockOffsetMs: offset.value,
+      };
+    },
+    onOk: (configVersion) => {
+      uploader.markOnline();
+      poller.onVersion(configVersion);
+    },
+  });
+
+  const template = acc.offlineLinkTemplate ?? acc.baseUrl.replace(/\/$/, '') + DEFAULT_LINK_TEMPLATE_PATH;
+  const purge = () => {
+    try {
+      const n = outbox.purgeDone(offset.now() - RETENTION_DAYS * DAY_MS);
+      if (n) o.log.info({ purged: n }, 'accepted records past retention purged');
+    } catch (err) {
+      o.log.error({ err }, 'retention purge failed; trying again tomorrow');
+    }
+  };
+
+  return {
+    now: () => offset.now(),
+    clockKnown: () => offset.known(),
+    status,
+    onStatus: (l) => void statusListeners.push(l),
+    onConfig: (l) => void configListeners.push(l),
+    async sessionLink(req) {
+      const r = await adapter.createLink({ terminalId: acc.terminalId, sessionId: req.sessionId, proManager: req.staffId, projectNo: req.projectNo, taskCode: req.taskCode }, o.tuning.linkTimeoutMs);
+      if (r.kind === 'link') return r.url;
+      return offlineLink(template, acc.signAlg, acc.appSecret, acc.terminalId, req.sessionId);
+    },
+    notify: () => uploader.notify(),
+    resendDeadLetters() {
+      const n = outbox.resend();
+      if (n) {
+        o.log.info({ records: n }, 'dead-letter records queued again by a technician');
+        uploader.notify();
+        publish();
+      }
+      return n;
+    },
+    start() {
+      uploader.start();
+      poller.start();
+      heartbeat.start();
+      purge();
+      retention = setInterval(purge, DAY_MS);
+      retention.unref();
+    },
+    async stop() {
+      if (retention) clearInterval(retention);
+      heartbeat.stop();
+      poller.stop();
+      await uploader.stop();
+    },
+  };
+}
