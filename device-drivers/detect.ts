@@ -1,3 +1,5 @@
+import { readdirSync, realpathSync } from 'node:fs';
+import { join } from 'node:path';
 import HID from 'node-hid';
 import { SerialPort } from 'serialport';
 
@@ -7,6 +9,8 @@ export interface SerialCandidate {
   vendorId: string | null;
   productId: string | null;
   serialNumber: string | null;
+  /** How it was found: udev's enumeration, or a scan of /dev where udev is absent. */
+  source: 'udev' | 'dev-scan';
 }
 
 export interface HidCandidate {
@@ -19,12 +23,67 @@ export interface HidCandidate {
   likelyKeypad: boolean;
 }
 
-/** Serial ports a technician can pick from (USB-serial adapters first). */
-export async function listSerialPorts(list: () => Promise<Awaited<ReturnType<typeof SerialPort.list>>> = () => SerialPort.list()): Promise<SerialCandidate[]> {
-  const ports = await list();
-  return ports
-    .map((p) => ({ path: p.path, manufacturer: p.manufacturer ?? null, vendorId: p.vendorId ?? null, productId: p.productId ?? null, serialNumber: p.serialNumber ?? null }))
-    .sort((a, b) => Number(b.vendorId !== null) - Number(a.vendorId !== null) || a.path.localeCompare(b.path));
+type PortInfo = Awaited<ReturnType<typeof SerialPort.list>>[number];
+
+/** Device names a serial keypad or reader can have on Linux: USB adapters, USB CDC, and on-board UARTs. */
+const SERIAL_NAME = /^tty(USB|ACM|S)\d+$/;
+
+/**
+ * Serial ports a technician can pick from, USB-serial adapters first. serialport enumerates through udev;
+ * a kiosk without udev (containers, minimal images) gets a scan of /dev instead, never an error.
+ */
+export async function listSerialPorts(list: () => Promise<PortInfo[]> = () => SerialPort.list(), devDir = '/dev'): Promise<SerialCandidate[]> {
+  let found: SerialCandidate[];
+  try {
+    found = (await list()).map((p) => ({
+      path: p.path,
+      manufacturer: p.manufacturer ?? null,
+      vendorId: p.vendorId ?? null,
+      productId: p.productId ?? null,
+      serialNumber: p.serialNumber ?? null,
+      source: 'udev' as const,
+    }));
+  } catch {
+    found = scanDev(devDir);
+  }
+  return found.sort((a, b) => Number(isUsb(b)) - Number(isUsb(a)) || a.path.localeCompare(b.path, 'en', { numeric: true }));
+}
+
+function isUsb(c: SerialCandidate): boolean {
+  return c.vendorId !== null || /\/tty(USB|ACM)\d+$/.test(c.path);
+}
+
+/** /dev/serial/by-id names the USB adapters (`usb-<maker>_<product>_<serial>-if00-port0`); the rest by name. */
+function scanDev(dir: string): SerialCandidate[] {
+  let devDir = dir;
+  try {
+    devDir = realpathSync(dir);
+  } catch {
+    return [];
+  }
+  const byReal = new Map<string, SerialCandidate>();
+  const blank = (path: string): SerialCandidate => ({ path, manufacturer: null, vendorId: null, productId: null, serialNumber: null, source: 'dev-scan' });
+  for (const name of safeReaddir(devDir)) if (SERIAL_NAME.test(name)) byReal.set(join(devDir, name), blank(join(devDir, name)));
+  const byId = join(devDir, 'serial', 'by-id');
+  for (const name of safeReaddir(byId)) {
+    let real: string;
+    try {
+      real = realpathSync(join(byId, name));
+    } catch {
+      continue;
+    }
+    const m = /^usb-(.+?)(?:-if\d+)?(?:-port\d+)?$/.exec(name);
+    byReal.set(real, { ...blank(real), manufacturer: m?.[1]?.replace(/_/g, ' ') ?? name });
+  }
+  return [...byReal.values()];
+}
+
+function safeReaddir(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
 }
 
 /** HID devices, keypad candidates (usage page 0xFF00) first. */

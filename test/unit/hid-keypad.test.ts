@@ -1,5 +1,8 @@
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { listHidDevices, listSerialPorts } from '../../device-drivers/detect.js';
+import { tempDir } from '../helpers/fixtures.js';
 import { HidKeypad } from '../../device-drivers/keypad-hid/hid-keypad.js';
 import type { HidOpener, HidPort } from '../../device-drivers/keypad-hid/hid-port.js';
 import { LedMode } from '../../device-drivers/keypad-serial/protocol.js';
@@ -109,8 +112,25 @@ describe('device detection', () => {
       ['Rating keypad', true],
       ['Mouse', false],
     ]);
-    // The real enumerations run on this machine without devices attached.
+    // The real enumerations answer on this machine, with udev or without, devices attached or not.
     expect(Array.isArray(await listSerialPorts())).toBe(true);
     expect(Array.isArray(await listHidDevices())).toBe(true);
+  });
+
+  it('lists serial ports from /dev when udev is absent (spawn udevadm ENOENT), USB adapters first, named from by-id', async () => {
+    const dev = tempDir();
+    try {
+      for (const name of ['ttyS1', 'ttyS0', 'ttyUSB0', 'ttyACM0', 'tty0', 'null']) writeFileSync(join(dev.path, name), '');
+      mkdirSync(join(dev.path, 'serial', 'by-id'), { recursive: true });
+      symlinkSync('../../ttyUSB0', join(dev.path, 'serial', 'by-id', 'usb-1a86_USB_Serial-if00-port0'));
+      const noUdev = () => Promise.reject(Object.assign(new Error('spawn udevadm ENOENT'), { code: 'ENOENT' }));
+      const ports = await listSerialPorts(noUdev, dev.path);
+      expect(ports.map((p) => basename(p.path))).toEqual(['ttyACM0', 'ttyUSB0', 'ttyS0', 'ttyS1']);
+      expect(ports.find((p) => p.path.endsWith('ttyUSB0'))).toMatchObject({ manufacturer: '1a86 USB Serial', source: 'dev-scan' });
+      // No /dev at all: an empty list, not an error.
+      expect(await listSerialPorts(noUdev, join(dev.path, 'missing'))).toEqual([]);
+    } finally {
+      dev.cleanup();
+    }
   });
 });
