@@ -90,6 +90,21 @@ function migrate(db: Database.Database, list: readonly Migration[]): void {
   }
 }
 
+/** Every table of the damaged file that the new schema also has, read from sqlite_schema: no list to keep in step. */
+function salvageableTables(old: Database.Database, fresh: Database.Database): string[] {
+  const names = (d: Database.Database) => {
+    try {
+      return (d.prepare(`SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY rowid`).all() as { name: string }[]).map((r) => r.name);
+    } catch {
+      return [];
+    }
+  };
+  const current = new Set(names(fresh));
+  const found = names(old).filter((n) => current.has(n));
+  // A page of sqlite_schema itself may be what broke: then try every table of the current schema.
+  return found.length ? found : [...current];
+}
+
 function moveAside(path: string): string {
   const aside = `${path}.corrupt-${Date.now()}`;
   try {
@@ -113,10 +128,10 @@ function salvage(db: Database.Database, damaged: string): void {
     return;
   }
   try {
-    for (const table of ['meta', 'sessions', 'outbox', 'outbox_head']) {
+    for (const table of salvageableTables(old, db)) {
       let rows: Record<string, unknown>[];
       try {
-        rows = old.prepare(`SELECT * FROM ${table}`).all() as Record<string, unknown>[];
+        rows = old.prepare(`SELECT * FROM "${table}"`).all() as Record<string, unknown>[];
       } catch {
         continue;
       }
@@ -124,7 +139,7 @@ function salvage(db: Database.Database, damaged: string): void {
         for (const row of rows) {
           const cols = Object.keys(row);
           try {
-            db.prepare(`INSERT OR IGNORE INTO ${table} (${cols.join(',')}) VALUES (${cols.map(() => '?').join(',')})`).run(...cols.map((c) => row[c]));
+            db.prepare(`INSERT OR IGNORE INTO "${table}" (${cols.map((c) => `"${c}"`).join(',')}) VALUES (${cols.map(() => '?').join(',')})`).run(...cols.map((c) => row[c]));
           } catch {
             // A row that does not fit the current schema is left in the damaged file.
           }

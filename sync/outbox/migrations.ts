@@ -1,14 +1,13 @@
 import type { Database } from 'better-sqlite3';
 
 /**
- * The outbox's own schema steps, run by the host application's migration runner inside its transaction.
- * `outbox_head` keeps the last seq and chain hash even after old rows are purged, so numbering never restarts.
+ * The outbox's schema steps, each registered by the host application at a version of its own and run inside its
+ * migration transaction. Add a new exported step; never change one that shipped (its SQL text is in every
+ * terminal's sqlite_schema). The outbox_head row keeps the last seq and chain hash after old rows are purged,
+ * so numbering never restarts.
  */
-export const outboxMigrations: readonly { name: string; up: (db: Database) => void }[] = [
-  {
-    name: 'outbox',
-    up(db) {
-      db.exec(`
+export function createOutbox(db: Database): void {
+  db.exec(`
         CREATE TABLE outbox (
           seq         INTEGER PRIMARY KEY,
           eval_id     TEXT NOT NULL UNIQUE,
@@ -30,6 +29,4 @@ export const outboxMigrations: readonly { name: string; up: (db: Database) => vo
           chain_hash  TEXT NOT NULL
         ) STRICT;
       `);
-    },
-  },
-];
+}
