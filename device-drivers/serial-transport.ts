@@ -40,10 +40,8 @@ export class SerialTransport implements ByteTransport {
   }
 
   write(data: Buffer): void {
-    this.port?.write(data, (err) => {
-      // A write to a vanished port fails here; the close/error event takes care of reconnecting.
-      void err;
-    });
+    // A write to a vanished port fails in its callback; the close/error event takes care of reconnecting.
+    this.port?.write(data, () => undefined);
   }
 
   close(): Promise<void> {

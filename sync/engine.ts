@@ -65,9 +65,9 @@ export interface SyncEngineOptions<C extends { configVersion: string }> {
 
 export interface SyncEngine<C> {
   /** Local time corrected by the offset learned from the province. */
-  now(): number;
+  now: () => number;
   /** Whether that offset is known. */
-  clockKnown(): boolean;
+  clockKnown: () => boolean;
   status(): SyncStatus;
   onStatus(listener: (s: SyncStatus) => void): void;
   onConfig(listener: (config: C) => void): void;

@@ -77,11 +77,16 @@ export class HidKeypad extends TypedEmitter<KeypadEvents> implements KeypadDevic
   playPrompt(): void {}
   highlight(): void {}
 
+  /** Read after an await: stop() may have run while the device was opening (a call, so the compiler does not narrow it). */
+  private stoppedMeanwhile(): boolean {
+    return !this.running;
+  }
+
   private async open(): Promise<void> {
     if (!this.running) return;
     try {
       const port = await this.opener(this.o.vendorId, this.o.productId);
-      if (!this.running) {
+      if (this.stoppedMeanwhile()) {
         await port.close();
         return;
       }

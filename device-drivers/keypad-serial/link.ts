@@ -136,6 +136,11 @@ export class KeypadLink extends TypedEmitter<LinkEvents> {
     });
   }
 
+  /** Read after an await: stop() may have run while the port was opening (a call, so the compiler does not narrow it). */
+  private stoppedMeanwhile(): boolean {
+    return !this.running;
+  }
+
   private async open(): Promise<void> {
     if (!this.running) return;
     try {
@@ -145,7 +150,7 @@ export class KeypadLink extends TypedEmitter<LinkEvents> {
       this.scheduleReopen();
       return;
     }
-    if (!this.running) {
+    if (this.stoppedMeanwhile()) {
       await this.transport.close();
       return;
     }

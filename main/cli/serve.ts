@@ -1,6 +1,7 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startHost } from '../host/host.js';
+import { installCrashHandlers } from '../log/crash-handler.js';
 import { createLogger } from '../log/logger.js';
 import { readProvisioningFile } from '../provisioning/apply.js';
 import { startRuntime } from '../runtime/runtime.js';
@@ -19,6 +20,7 @@ export async function serve(argv: string[]): Promise<number> {
   const provisioningFile = config ? readProvisioningFile(config) : null;
   ensureWritableDir(dataDir);
   const log = createLogger(dataDir);
+  installCrashHandlers(log);
   const runtime = await startRuntime({ dataDir, provisioningFile, demo: a.flag('demo'), log });
   const prov = runtime.provisioning;
   let host;
@@ -37,9 +39,9 @@ export async function serve(argv: string[]): Promise<number> {
       if (stopping) return;
       stopping = true;
       log.info({ signal }, 'stopping');
-      host
+      void host
         .close()
-        .catch((err: unknown) => log.error({ err: String(err) }, 'server close failed'))
+        .catch((err: unknown) => log.error({ err }, 'server close failed'))
         .then(() => runtime.close())
         .finally(() => {
           log.flush();

@@ -2,6 +2,7 @@ import { app, ipcMain, powerSaveBlocker, type BrowserWindow } from 'electron';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startHost, type RunningHost } from '../host/host.js';
+import { installCrashHandlers } from '../log/crash-handler.js';
 import { createLogger } from '../log/logger.js';
 import { ProvisioningError, readProvisioningFile } from '../provisioning/apply.js';
 import { startRuntime, type Runtime } from '../runtime/runtime.js';
@@ -38,6 +39,7 @@ export async function boot(): Promise<void> {
     const provisioningFile = config ? readProvisioningFile(config) : null;
     ensureWritableDir(dataDir);
     log = createLogger(dataDir);
+    installCrashHandlers(log, (code) => app.exit(code));
     const keyFile = loadKeyFile(dataDir, false);
     const safe = safeStorageSealer();
     const sealer = safe ? layeredSealer(safe, keyFile && new KeySealer(keyFile)) : undefined;
@@ -45,7 +47,7 @@ export async function boot(): Promise<void> {
     const prov = runtime.provisioning;
     host = await startHost({ runtime, host: prov?.localApi.host ?? '127.0.0.1', port: prov?.localApi.port ?? 8720, uiDir: rendererDir, log });
   } catch (err) {
-    log.fatal({ err: String(err) }, 'terminal could not start');
+    log.fatal({ err }, 'terminal could not start');
     app.exit(err instanceof ProvisioningError ? 2 : 3);
     return;
   }

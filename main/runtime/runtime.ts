@@ -95,7 +95,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       ? provinceEngine({ db, meta, provisioning: sim ? withProvince(provisioning, sim.url) : provisioning, appSecret, nameSealer, tuning: syncTuningFromEnv(), devices: () => devicesStatus(), log: opts.log })
       : null;
     const clock = opts.clock ?? (sync ? realTimers(sync.now, sync.clockKnown) : realTimers(Date.now, () => false));
-    const devices = provisioning ? createDevices(provisioning.devices, opts.log, clock.now, opts.devices) : null;
+    const devices = provisioning ? createDevices(provisioning.devices, opts.log, () => clock.now(), opts.devices) : null;
     if (devices) devicesStatus = () => devices.status();
     const terminal = createTerminal(db, meta, {
       clock,

@@ -11,8 +11,8 @@ export interface UiState {
   busy: boolean;
   error: string | null;
   elderly: boolean;
-  send(intent: Intent): Promise<IntentResult>;
-  toggleElderly(): void;
+  send: (intent: Intent) => Promise<IntentResult>;
+  toggleElderly: () => void;
 }
 
 const ELDERLY_KEY = 'hcp.elderly';

@@ -49,7 +49,7 @@ export class Outbox {
     this.assertInTransaction();
     const head = this.head();
     const seq = head.seq + 1;
-    const full = { ...record, seq, chainHash: '' } as EvaluationRecord;
+    const full: EvaluationRecord = { ...record, seq, chainHash: '' };
     full.chainHash = chainHash(head.chainHash, full);
     const checked = evaluationRecordSchema.parse(full);
     const t = this.now();

@@ -21,7 +21,7 @@ async function scanBadge(page: Page, badge: string): Promise<void> {
         target.dispatchEvent(new Event('input', { bubbles: true }));
       }
     }
-  }, [...badge, 'Enter']);
+  }, [...Array.from(badge), 'Enter']);
 }
 
 test('a citizen clicks 满意 and the business system reads rated with satisfaction 4', async ({ page, hcp }) => {

@@ -17,7 +17,7 @@ export interface RunningTerminal {
 export function startTerminal(args: string[], env: Record<string, string>, timeoutMs = 20_000): Promise<RunningTerminal> {
   const proc = spawn(process.execPath, [BIN, 'serve', ...args], { env: { ...process.env, HCP_LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
-  proc.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+  proc.stderr.on('data', (d: Buffer) => (err += d.toString()));
   const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {

@@ -12,7 +12,7 @@ import { PtyPair } from '../helpers/pty.js';
 
 const keys = tempDir('hcp-keys-');
 const env = { HCP_KEY_DIR: keys.path };
-const cleanups: (() => Promise<unknown> | unknown)[] = [];
+const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });

@@ -11,7 +11,7 @@ import { accepted, FAST_SYNC, rateOnce, simConfig, startSim, until } from '../he
 
 const keys = tempDir('hcp-keys-');
 const env = { HCP_KEY_DIR: keys.path, HCP_LOG_LEVEL: 'warn', ...FAST_SYNC };
-const cleanups: (() => Promise<unknown> | unknown)[] = [];
+const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });

@@ -11,7 +11,7 @@ function type(d: WedgeDetector, keys: string[], gapMs: number | number[], t0 = 1
   });
 }
 
-const scan = [...'0a1b2c3d4e', 'Enter'];
+const scan = [...Array.from('0a1b2c3d4e'), 'Enter'];
 
 describe('keyboard-wedge badge detection', () => {
   it('accepts a reader’s burst: hex digits and Enter at most 30 ms apart', () => {

@@ -23,7 +23,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await host.close();
-  runtime.close();
+  await runtime.close();
   data.cleanup();
   keys.cleanup();
 });
