@@ -90,6 +90,13 @@ function safeReaddir(dir: string): string[] {
 export async function listHidDevices(list: () => Promise<HID.Device[]> = () => HID.devicesAsync()): Promise<HidCandidate[]> {
   const devices = await list();
   return devices
-    .map((d) => ({ vendorId: d.vendorId, productId: d.productId, product: d.product ?? null, manufacturer: d.manufacturer ?? null, path: d.path ?? null, likelyKeypad: d.usagePage === 0xff00 }))
+    .map((d) => ({
+      vendorId: d.vendorId,
+      productId: d.productId,
+      product: d.product ?? null,
+      manufacturer: d.manufacturer ?? null,
+      path: d.path ?? null,
+      likelyKeypad: d.usagePage === 0xff00,
+    }))
     .sort((a, b) => Number(b.likelyKeypad) - Number(a.likelyKeypad));
 }

@@ -19,7 +19,9 @@ if (existsSync(electronPath)) {
   const child = spawn(String(electronBinary), [root, '--data-dir', dataDir, '--demo'], { stdio: 'inherit' });
   child.on('exit', (code) => process.exit(code ?? 0));
 } else {
-  const terminal = spawn(process.execPath, [join(root, 'bin', 'hcp-terminal.js'), 'serve', '--data-dir', dataDir, '--demo'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const terminal = spawn(process.execPath, [join(root, 'bin', 'hcp-terminal.js'), 'serve', '--data-dir', dataDir, '--demo'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const stop = () => terminal.kill('SIGTERM');
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
@@ -27,13 +29,27 @@ if (existsSync(electronPath)) {
   createInterface({ input: terminal.stdout }).once('line', (line) => {
     process.stdout.write(line + '\n');
     const { ui, api } = JSON.parse(line);
-    process.stdout.write(`\nHCP Terminal (demo) is running.\n  screen: ${ui}\n  local API: ${api}  (token: demo-local-api-token-0001)\n  log in the demo staff member: curl -H 'Authorization: Bearer demo-local-api-token-0001' -H 'content-type: application/json' -d '{"badgeId":"0A1B2C3D4E"}' ${api}/staff/login\n\n`);
+    process.stdout.write(
+      `\nHCP Terminal (demo) is running.\n  screen: ${ui}\n  local API: ${api}  (token: demo-local-api-token-0001)\n  log in the demo staff member: curl -H 'Authorization: Bearer demo-local-api-token-0001' -H 'content-type: application/json' -d '{"badgeId":"0A1B2C3D4E"}' ${api}/staff/login\n\n`,
+    );
     const browser = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].find(existsSync);
     if (!browser || (!process.env.DISPLAY && !process.env.WAYLAND_DISPLAY)) {
       process.stdout.write('No display or Chromium found: open the screen URL in a browser.\n');
       return;
     }
     const profile = join(tmpdir(), 'hcp-terminal-chromium');
-    spawn(browser, [`--app=${ui}`, `--user-data-dir=${profile}`, '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--window-size=1280,800'], { stdio: 'ignore', detached: true }).unref();
+    spawn(
+      browser,
+      [
+        `--app=${ui}`,
+        `--user-data-dir=${profile}`,
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--window-size=1280,800',
+      ],
+      { stdio: 'ignore', detached: true },
+    ).unref();
   });
 }

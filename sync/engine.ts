@@ -133,7 +133,11 @@ export function createSyncEngine<C extends { configVersion: string }>(o: SyncEng
       return {
         version: o.heartbeat.version,
         uptimeS: Math.round((Date.now() - startedAt) / 1000),
-        queue: { pending: counts.pending + counts.held, deadLetter: counts.deadLetter, oldestPendingAgeS: counts.oldestPendingAt === null ? null : Math.round((offset.now() - counts.oldestPendingAt) / 1000) },
+        queue: {
+          pending: counts.pending + counts.held,
+          deadLetter: counts.deadLetter,
+          oldestPendingAgeS: counts.oldestPendingAt === null ? null : Math.round((offset.now() - counts.oldestPendingAt) / 1000),
+        },
         devices: o.heartbeat.devices(),
         lastUploadAt: u.lastUploadAt,
         clockOffsetMs: offset.value,
@@ -162,7 +166,10 @@ export function createSyncEngine<C extends { configVersion: string }>(o: SyncEng
     onStatus: (l) => void statusListeners.push(l),
     onConfig: (l) => void configListeners.push(l),
     async sessionLink(req) {
-      const r = await adapter.createLink({ terminalId: acc.terminalId, sessionId: req.sessionId, proManager: req.staffId, projectNo: req.projectNo, taskCode: req.taskCode }, o.tuning.linkTimeoutMs);
+      const r = await adapter.createLink(
+        { terminalId: acc.terminalId, sessionId: req.sessionId, proManager: req.staffId, projectNo: req.projectNo, taskCode: req.taskCode },
+        o.tuning.linkTimeoutMs,
+      );
       if (r.kind === 'link') return r.url;
       return offlineLink(template, acc.signAlg, acc.appSecret, acc.terminalId, req.sessionId);
     },

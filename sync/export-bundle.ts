@@ -21,12 +21,29 @@ function canonical(b: Omit<ExportBundle, 'signature'>): string {
 }
 
 /** A signed bundle of records for halls with no network: the HMAC under the app secret proves who made it. */
-export function makeBundle(p: { terminalId: string; appKey: string; appSecret: string; signAlg: SignAlg; records: readonly EvaluationRecord[]; createdAt?: string }): ExportBundle {
-  const body: Omit<ExportBundle, 'signature'> = { format: BUNDLE_FORMAT, terminalId: p.terminalId, appKey: p.appKey, createdAt: p.createdAt ?? new Date().toISOString(), signAlg: p.signAlg, records: [...p.records] };
+export function makeBundle(p: {
+  terminalId: string;
+  appKey: string;
+  appSecret: string;
+  signAlg: SignAlg;
+  records: readonly EvaluationRecord[];
+  createdAt?: string;
+}): ExportBundle {
+  const body: Omit<ExportBundle, 'signature'> = {
+    format: BUNDLE_FORMAT,
+    terminalId: p.terminalId,
+    appKey: p.appKey,
+    createdAt: p.createdAt ?? new Date().toISOString(),
+    signAlg: p.signAlg,
+    records: [...p.records],
+  };
   return { ...body, signature: hmacHex(p.signAlg, p.appSecret, canonical(body)) };
 }
 
-export function verifyBundle(json: unknown, secretOf: (appKey: string) => string | null): { ok: true; terminalId: string; records: unknown[] } | { ok: false; error: string } {
+export function verifyBundle(
+  json: unknown,
+  secretOf: (appKey: string) => string | null,
+): { ok: true; terminalId: string; records: unknown[] } | { ok: false; error: string } {
   const b = bundleSchema.safeParse(json);
   if (!b.success) return { ok: false, error: 'not an export bundle of format hcp-export/1' };
   const secret = secretOf(b.data.appKey);

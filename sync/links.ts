@@ -9,10 +9,7 @@ export const DEFAULT_LINK_TEMPLATE_PATH = '/m/e?t={terminalId}&s={sessionId}&sig
  */
 export function offlineLink(template: string, alg: SignAlg, appSecret: string, terminalId: string, sessionId: string): string {
   const sig = offlineLinkSignature(alg, appSecret, terminalId, sessionId);
-  return template
-    .replaceAll('{terminalId}', encodeURIComponent(terminalId))
-    .replaceAll('{sessionId}', encodeURIComponent(sessionId))
-    .replaceAll('{sig}', sig);
+  return template.replaceAll('{terminalId}', encodeURIComponent(terminalId)).replaceAll('{sessionId}', encodeURIComponent(sessionId)).replaceAll('{sig}', sig);
 }
 
 export function offlineLinkSignature(alg: SignAlg, appSecret: string, terminalId: string, sessionId: string): string {

@@ -125,7 +125,8 @@ export class Uploader {
         lastUploadAt: new Date().toISOString(),
         lastError: rejected.length ? `${rejected.length} record(s) rejected: ${rejected[0]?.code ?? ''} ${rejected[0]?.message ?? ''}`.trim() : null,
       });
-      if (rejected.length) this.o.log.warn({ rejected: rejected.map((r) => ({ evalId: r.evalId, code: r.code })) }, 'records rejected by the province (dead-letter)');
+      if (rejected.length)
+        this.o.log.warn({ rejected: rejected.map((r) => ({ evalId: r.evalId, code: r.code })) }, 'records rejected by the province (dead-letter)');
       return 0;
     }
     this.o.outbox.unclaim(ids, describe(outcome));

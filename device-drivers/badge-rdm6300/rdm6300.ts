@@ -86,7 +86,14 @@ export class Rdm6300Reader extends TypedEmitter<ReaderEvents> {
   }
 
   status(): BadgeReaderStatus {
-    return { type: 'serial-rdm6300', where: this.transport.description, connected: this.connected, lastError: this.lastError, badFrames: this.scanner.badFrames, reads: this.reads };
+    return {
+      type: 'serial-rdm6300',
+      where: this.transport.description,
+      connected: this.connected,
+      lastError: this.lastError,
+      badFrames: this.scanner.badFrames,
+      reads: this.reads,
+    };
   }
 
   private async open(): Promise<void> {

@@ -33,7 +33,10 @@ export function decodeHello(payload: Buffer): Hello | null {
     keyCount: payload[1] ?? 0,
     capabilities: { lcd: (caps & 1) !== 0, leds: (caps & 2) !== 0, voice: (caps & 4) !== 0, badge: (caps & 8) !== 0 },
     // Printable ASCII only: a device's text is shown to technicians and logged.
-    text: payload.subarray(3).toString('latin1').replace(/[^\x20-\x7e]/g, '?'),
+    text: payload
+      .subarray(3)
+      .toString('latin1')
+      .replace(/[^\x20-\x7e]/g, '?'),
   };
 }
 

@@ -75,7 +75,17 @@ export class KeypadLink extends TypedEmitter<LinkEvents> {
   private running = false;
   private readonly reopen: ReopenTimer;
   private ticker: NodeJS.Timeout | null = null;
-  private st: LinkStatus = { portOpen: false, connected: false, unresponsive: false, hello: null, lastError: null, framesIn: 0, badFrames: 0, repeatsDropped: 0, lastSeenAt: null };
+  private st: LinkStatus = {
+    portOpen: false,
+    connected: false,
+    unresponsive: false,
+    hello: null,
+    lastError: null,
+    framesIn: 0,
+    badFrames: 0,
+    repeatsDropped: 0,
+    lastSeenAt: null,
+  };
 
   constructor(
     private readonly transport: ByteTransport,
@@ -217,7 +227,8 @@ export class KeypadLink extends TypedEmitter<LinkEvents> {
         if (f.payload.length !== 2 || !this.inFlight || acked !== this.inFlight.seq) return;
         if (this.st.unresponsive) this.update({ unresponsive: false });
         if (status === AckStatus.OK) this.settle('ok');
-        else if (status === AckStatus.BUSY) return; // the retransmission timer tries again
+        else if (status === AckStatus.BUSY)
+          return; // the retransmission timer tries again
         else {
           this.update({ lastError: `device refused command 0x${this.inFlight.cmd.toString(16)} with status ${status}` });
           this.settle('rejected');

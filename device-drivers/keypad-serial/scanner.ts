@@ -74,7 +74,12 @@ export class FrameScanner {
         this.dropSof();
         continue;
       }
-      frames.push({ addr: this.buf[1] ?? 0, seq: this.buf[2] ?? 0, cmd: this.buf[3] ?? 0, payload: Buffer.from(this.buf.subarray(HEADER_BYTES, HEADER_BYTES + len)) });
+      frames.push({
+        addr: this.buf[1] ?? 0,
+        seq: this.buf[2] ?? 0,
+        cmd: this.buf[3] ?? 0,
+        payload: Buffer.from(this.buf.subarray(HEADER_BYTES, HEADER_BYTES + len)),
+      });
       this.stats.frames++;
       this.buf = this.buf.subarray(total);
     }

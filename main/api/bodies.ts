@@ -18,7 +18,10 @@ export const openSessionBody = z.strictObject({
       name: z.string().min(1).max(64).optional(),
       userProp: z.union([z.literal(1), z.literal(2)]).optional(),
       certKey: z.string().min(1).max(64).optional(),
-      mobile: z.string().regex(/^\+?\d{5,20}$/, 'digits only, 5–20').optional(),
+      mobile: z
+        .string()
+        .regex(/^\+?\d{5,20}$/, 'digits only, 5–20')
+        .optional(),
     })
     .optional(),
 });

@@ -27,7 +27,11 @@ export const STATUS_OF: Record<CommandErrorCode, number> = {
 
 /** An error to answer with a given status and body. */
 export class HttpError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
   }
 }

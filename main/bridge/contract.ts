@@ -20,9 +20,7 @@ export const intentSchema = z.discriminatedUnion('type', [
     answers: z.record(z.string().max(32), z.enum(['y', 'n', 'u'])),
     comment: z.string().max(500),
     phone: z.string().regex(MOBILE_PHONE, MOBILE_PHONE_MESSAGE).optional(),
-    dimensions: z
-      .strictObject({ serviceEfficiency: level, serviceLevel: level, serviceAttitude: level })
-      .optional(),
+    dimensions: z.strictObject({ serviceEfficiency: level, serviceLevel: level, serviceAttitude: level }).optional(),
   }),
   z.strictObject({ type: z.literal('skipFollowUp'), sessionId }),
   /** A badge read by a keyboard-emulating reader in the renderer. */

@@ -27,7 +27,13 @@ export function exportRecords(argv: string[]): number {
     const sealer = new KeySealer(key);
     const names = new KeySealer(dataKey(meta, sealer, (s) => sealer.open(s)));
     const records = new Outbox(db).list({ states: ['held', 'pending', 'in-flight', 'rejected'] }).map((e) => openName(e.record, names));
-    const bundle = makeBundle({ terminalId: prov.terminal.terminalId, appKey: prov.province.appKey, appSecret: sealer.open(prov.province.appSecretSealed), signAlg: prov.province.signAlg, records });
+    const bundle = makeBundle({
+      terminalId: prov.terminal.terminalId,
+      appKey: prov.province.appKey,
+      appSecret: sealer.open(prov.province.appSecretSealed),
+      signAlg: prov.province.signAlg,
+      records,
+    });
     // Evaluator data: readable by the exporting user only.
     writeFileSync(a.required('out'), JSON.stringify(bundle), { mode: 0o600 });
     process.stdout.write(JSON.stringify({ event: 'exported', records: records.length, out: a.required('out') }) + '\n');

@@ -5,7 +5,11 @@ import { parseCommandArgs, portArg, UsageError } from './args.js';
 
 /** `hcp-terminal province-sim`: the development province, with fault injection (`--faults`, or POST /sim/faults). */
 export async function provinceSim(argv: string[]): Promise<number> {
-  const a = parseCommandArgs(argv, { port: { type: 'string' }, faults: { type: 'string' }, 'app-key': { type: 'string' }, 'app-secret': { type: 'string' }, config: { type: 'string' } }, []);
+  const a = parseCommandArgs(
+    argv,
+    { port: { type: 'string' }, faults: { type: 'string' }, 'app-key': { type: 'string' }, 'app-secret': { type: 'string' }, config: { type: 'string' } },
+    [],
+  );
   let faults;
   try {
     faults = parseFaults(a.string('faults') ?? '');

@@ -12,7 +12,9 @@ const here = dirname(fileURLToPath(import.meta.url));
 export const UI_DIR = join(here, '..', '..', 'renderer');
 
 export async function serve(argv: string[]): Promise<number> {
-  const a = parseCommandArgs(argv, { 'data-dir': { type: 'string' }, config: { type: 'string' }, port: { type: 'string' }, demo: { type: 'boolean' } }, ['data-dir']);
+  const a = parseCommandArgs(argv, { 'data-dir': { type: 'string' }, config: { type: 'string' }, port: { type: 'string' }, demo: { type: 'boolean' } }, [
+    'data-dir',
+  ]);
   const dataDir = a.required('data-dir');
   const port = portArg(a.string('port'));
   const config = a.string('config');
@@ -25,7 +27,13 @@ export async function serve(argv: string[]): Promise<number> {
   const prov = runtime.provisioning;
   let host;
   try {
-    host = await startHost({ runtime, host: prov?.localApi.host ?? '127.0.0.1', port: port ?? prov?.localApi.port ?? 8720, uiDir: process.env['HCP_UI_DIR'] ?? UI_DIR, log });
+    host = await startHost({
+      runtime,
+      host: prov?.localApi.host ?? '127.0.0.1',
+      port: port ?? prov?.localApi.port ?? 8720,
+      uiDir: process.env['HCP_UI_DIR'] ?? UI_DIR,
+      log,
+    });
   } catch (err) {
     await runtime.close();
     throw err;

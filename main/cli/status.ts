@@ -18,7 +18,14 @@ export function status(argv: string[]): number {
     const outbox = db && new Outbox(db);
     const counts = outbox?.counts() ?? { pending: 0, deadLetter: 0, held: 0, oldestPendingAt: null };
     // A stopped terminal has no open invitation, Thanks or maintenance: those end with the process.
-    const state = deriveState({ provisioned: prov !== undefined, maintenance: false, staff: shift !== undefined, paused: shift?.paused ?? false, session: null, thanks: false });
+    const state = deriveState({
+      provisioned: prov !== undefined,
+      maintenance: false,
+      staff: shift !== undefined,
+      paused: shift?.paused ?? false,
+      session: null,
+      thanks: false,
+    });
     const out = {
       state,
       terminalId: prov?.terminal.terminalId ?? null,

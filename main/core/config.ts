@@ -16,22 +16,25 @@ function configSchemas(strict: boolean) {
     title: z.string().max(64).optional(),
     deptCode: z.string().max(64).optional(),
     badgeIds: z.array(z.string().regex(BADGE_ID, BADGE_ID_MESSAGE)).default([]),
-    photo: z.string().regex(/^data:image\/(png|jpeg|webp);base64,/, 'a photo is a data: URL of a PNG, JPEG or WebP image').optional(),
+    photo: z
+      .string()
+      .regex(/^data:image\/(png|jpeg|webp);base64,/, 'a photo is a data: URL of a PNG, JPEG or WebP image')
+      .optional(),
   });
   const tagSchema = obj({ code: z.string().min(1).max(32), text: z.string().min(1).max(32) });
   const ratingPolicySchema = obj({
-  scale: z.enum(['manyi', 'haocha']).default('manyi'),
-  timeoutSeconds: z.number().int().min(5).max(600).default(30),
-  followUpTimeoutSeconds: z.number().int().min(5).max(600).default(60),
-  dimensions: z.boolean().default(false),
-  followUp: z.enum(['none', 'bad', 'all']).default('bad'),
-  requireReasonForBad: z.boolean().default(false),
-  requireInvitation: z.boolean().default(true),
-  defaultAfterDays: z.number().int().min(1).max(60).nullable().default(null),
+    scale: z.enum(['manyi', 'haocha']).default('manyi'),
+    timeoutSeconds: z.number().int().min(5).max(600).default(30),
+    followUpTimeoutSeconds: z.number().int().min(5).max(600).default(60),
+    dimensions: z.boolean().default(false),
+    followUp: z.enum(['none', 'bad', 'all']).default('bad'),
+    requireReasonForBad: z.boolean().default(false),
+    requireInvitation: z.boolean().default(true),
+    defaultAfterDays: z.number().int().min(1).max(60).nullable().default(null),
   });
   const terminalConfigSchema = obj({
-  configVersion: z.string().max(64).default('offline'),
-  terminal: obj({
+    configVersion: z.string().max(64).default('offline'),
+    terminal: obj({
       areaCode: z.string().optional(),
       hallCode: z.string().optional(),
       hallName: z.string().max(64).optional(),
@@ -41,16 +44,16 @@ function configSchemas(strict: boolean) {
       deptName: z.string().optional(),
       staticQrUrl: z.url().optional(),
     }).default({}),
-  staff: z.array(staffSchema).default([]),
-  tasks: z
-    .array(obj({ taskCode: z.string().min(1), taskName: z.string().min(1), deptCode: z.string().optional(), deptName: z.string().optional() }))
-    .default([]),
-  tags: obj({
+    staff: z.array(staffSchema).default([]),
+    tasks: z
+      .array(obj({ taskCode: z.string().min(1), taskName: z.string().min(1), deptCode: z.string().optional(), deptName: z.string().optional() }))
+      .default([]),
+    tags: obj({
       version: z.string().default('0'),
       byLevel: z.partialRecord(z.enum(['1', '2', '3', '4', '5']), z.array(tagSchema)).default({}),
     }).default({ version: '0', byLevel: {} }),
-  questions: z.array(obj({ id: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/), text: z.string().min(1).max(64) })).default([]),
-  rating: ratingPolicySchema.default(ratingPolicySchema.parse({})),
+    questions: z.array(obj({ id: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/), text: z.string().min(1).max(64) })).default([]),
+    rating: ratingPolicySchema.default(ratingPolicySchema.parse({})),
   });
   return { staffSchema, tagSchema, ratingPolicySchema, terminalConfigSchema };
 }

@@ -19,7 +19,10 @@ export type CommandErrorCode =
 
 /** A command the terminal refuses, with words a person can act on. Nothing was changed. */
 export class CommandError extends Error {
-  constructor(readonly code: CommandErrorCode, message: string) {
+  constructor(
+    readonly code: CommandErrorCode,
+    message: string,
+  ) {
     super(message);
     this.name = 'CommandError';
   }

@@ -139,14 +139,19 @@ export class Invitations {
     const perItem = s.row.mode === 'per-item';
     const last = s.currentItem + 1 >= (perItem ? s.row.items.length : 1);
     const held = !last || needsFollowUp(this.d.config().rating, [...s.chosen, level]);
-    const flags = flagsFor({ uninvited: s.uninvited, sinceOpenedMs: now - s.row.openedAt, ratedInWindow: this.d.repo.ratedSince(s.row.staffId, now - BURST_WINDOW_MS) });
+    const flags = flagsFor({
+      uninvited: s.uninvited,
+      sinceOpenedMs: now - s.row.openedAt,
+      ratedInWindow: this.d.repo.ratedSince(s.row.staffId, now - BURST_WINDOW_MS),
+    });
     const items = perItem ? [s.row.items[s.currentItem] ?? null] : s.row.items.length ? s.row.items : [null];
     const ids = this.d.book.recordChoice({ row: s.row, level, pf, now, items, flags, held, earlier: s.evalIds, last });
     // Committed: only now does anyone hear of it.
     s.chosen.push(level);
     s.evalIds.push(...ids);
     this.d.hooks.confirmed(level);
-    if (s.chosen.length === 1) this.d.hooks.event({ type: 'session.rated', sessionId: s.row.sessionId, satisfaction: minLevel(s.chosen), ratedAt: new Date(now).toISOString() });
+    if (s.chosen.length === 1)
+      this.d.hooks.event({ type: 'session.rated', sessionId: s.row.sessionId, satisfaction: minLevel(s.chosen), ratedAt: new Date(now).toISOString() });
     if (!last) {
       s.currentItem += 1;
       this.d.hooks.changed();

@@ -77,4 +77,3 @@ export function loadProvisioning(meta: MetaStore): StoredProvisioning | undefine
 export function loadConfig(meta: MetaStore, provinceKey: string): TerminalConfig {
   return meta.get(provinceKey, terminalConfigSchema) ?? meta.get(META_OFFLINE_CONFIG, terminalConfigSchema) ?? terminalConfigSchema.parse({});
 }
-

@@ -37,10 +37,20 @@ export function demoProvisioning(provinceBaseUrl: string): ProvisioningFile {
       tags: {
         version: '3',
         byLevel: {
-          '5': [{ code: '501', text: '服务态度好' }, { code: '502', text: '办事效率高' }],
+          '5': [
+            { code: '501', text: '服务态度好' },
+            { code: '502', text: '办事效率高' },
+          ],
           '4': [{ code: '401', text: '服务态度好' }],
-          '2': [{ code: '201', text: '等候时间长' }, { code: '202', text: '解释不清楚' }],
-          '1': [{ code: '101', text: '办事效率低' }, { code: '102', text: '服务态度差' }, { code: '103', text: '材料要求多' }],
+          '2': [
+            { code: '201', text: '等候时间长' },
+            { code: '202', text: '解释不清楚' },
+          ],
+          '1': [
+            { code: '101', text: '办事效率低' },
+            { code: '102', text: '服务态度差' },
+            { code: '103', text: '材料要求多' },
+          ],
         },
       },
       questions: [

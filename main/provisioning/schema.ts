@@ -6,7 +6,10 @@ import { describeIssues } from '../util/zod-issues.js';
 
 const pin = z.string().regex(PIN, PIN_MESSAGE);
 const nonEmpty = z.string().trim().min(1, 'must not be empty');
-const hexId = z.string().regex(/^(0x)?[0-9a-fA-F]{1,4}$/, 'a USB id as hex, e.g. "0x1a86"').or(z.number().int().min(0).max(0xffff));
+const hexId = z
+  .string()
+  .regex(/^(0x)?[0-9a-fA-F]{1,4}$/, 'a USB id as hex, e.g. "0x1a86"')
+  .or(z.number().int().min(0).max(0xffff));
 
 const keypadSchema = z.discriminatedUnion('type', [
   z.strictObject({
@@ -45,10 +48,7 @@ export const provisioningFileSchema = z.strictObject({
     appKey: nonEmpty.max(128),
     appSecret: z.string().min(8, 'at least 8 characters').max(256),
     signAlg: z.enum(['HMAC-SM3', 'HMAC-SHA256']).default('HMAC-SM3'),
-    sm2PublicKey: z
-      .string()
-      .refine(isValidSm2PublicKey, 'an uncompressed SM2 public key: "04" and 128 hex digits, a point on the curve')
-      .optional(),
+    sm2PublicKey: z.string().refine(isValidSm2PublicKey, 'an uncompressed SM2 public key: "04" and 128 hex digits, a point on the curve').optional(),
     offlineLinkTemplate: z
       .string()
       .refine((t) => ['{terminalId}', '{sessionId}', '{sig}'].every((p) => t.includes(p)), 'a URL template with {terminalId}, {sessionId} and {sig}')

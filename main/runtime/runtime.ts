@@ -63,7 +63,8 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     const opened = openDatabase(opts.dataDir);
     db = opened.db;
     const database = db;
-    if (opened.recoveredFrom) opts.log.error({ movedTo: opened.recoveredFrom }, 'database failed its integrity check; damaged file kept, readable rows salvaged');
+    if (opened.recoveredFrom)
+      opts.log.error({ movedTo: opened.recoveredFrom }, 'database failed its integrity check; damaged file kept, readable rows salvaged');
     const meta = new MetaStore(db);
     const sealer = opts.sealer ?? fileSealer(opts.dataDir, meta, Boolean(file || opts.demo));
     if (file) {
@@ -92,7 +93,16 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     sim = provisioning?.demo && opts.demo && !opts.passive ? await startDemoProvince(appSecret, provisioning) : null;
     let devicesStatus: () => Record<string, unknown> = () => ({});
     const sync: SyncEngine<TerminalConfig> | null = provisioning
-      ? provinceEngine({ db, meta, provisioning: sim ? withProvince(provisioning, sim.url) : provisioning, appSecret, nameSealer, tuning: syncTuningFromEnv(), devices: () => devicesStatus(), log: opts.log })
+      ? provinceEngine({
+          db,
+          meta,
+          provisioning: sim ? withProvince(provisioning, sim.url) : provisioning,
+          appSecret,
+          nameSealer,
+          tuning: syncTuningFromEnv(),
+          devices: () => devicesStatus(),
+          log: opts.log,
+        })
       : null;
     const clock = opts.clock ?? (sync ? realTimers(sync.now, sync.clockKnown) : realTimers(Date.now, () => false));
     const devices = provisioning ? createDevices(provisioning.devices, opts.log, () => clock.now(), opts.devices) : null;

@@ -94,7 +94,9 @@ function migrate(db: Database.Database, list: readonly Migration[]): void {
 function salvageableTables(old: Database.Database, fresh: Database.Database): string[] {
   const names = (d: Database.Database) => {
     try {
-      return (d.prepare(`SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY rowid`).all() as { name: string }[]).map((r) => r.name);
+      return (d.prepare(`SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY rowid`).all() as { name: string }[]).map(
+        (r) => r.name,
+      );
     } catch {
       return [];
     }
@@ -139,7 +141,9 @@ function salvage(db: Database.Database, damaged: string): void {
         for (const row of rows) {
           const cols = Object.keys(row);
           try {
-            db.prepare(`INSERT OR IGNORE INTO "${table}" (${cols.map((c) => `"${c}"`).join(',')}) VALUES (${cols.map(() => '?').join(',')})`).run(...cols.map((c) => row[c]));
+            db.prepare(`INSERT OR IGNORE INTO "${table}" (${cols.map((c) => `"${c}"`).join(',')}) VALUES (${cols.map(() => '?').join(',')})`).run(
+              ...cols.map((c) => row[c]),
+            );
           } catch {
             // A row that does not fit the current schema is left in the damaged file.
           }

@@ -31,7 +31,18 @@ export class SessionStore {
         `INSERT INTO sessions (session_id, status, staff_id, staff_name, opened_at, expires_at, mode, project_no, items, applicant, qr_url)
          VALUES (?, 'inviting', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(s.sessionId, s.staffId, s.staffName, s.openedAt, s.expiresAt, s.mode, s.projectNo, JSON.stringify(s.items), s.applicant && JSON.stringify(s.applicant), s.qrUrl);
+      .run(
+        s.sessionId,
+        s.staffId,
+        s.staffName,
+        s.openedAt,
+        s.expiresAt,
+        s.mode,
+        s.projectNo,
+        JSON.stringify(s.items),
+        s.applicant && JSON.stringify(s.applicant),
+        s.qrUrl,
+      );
   }
 
   get(sessionId: string): SessionRow | undefined {
@@ -41,7 +52,9 @@ export class SessionStore {
 
   markRated(sessionId: string, satisfaction: number, pf: string, at: number): void {
     this.db
-      .prepare(`UPDATE sessions SET status = 'rated', satisfaction = MIN(COALESCE(satisfaction, 5), ?), pf = ?, rated_at = COALESCE(rated_at, ?) WHERE session_id = ?`)
+      .prepare(
+        `UPDATE sessions SET status = 'rated', satisfaction = MIN(COALESCE(satisfaction, 5), ?), pf = ?, rated_at = COALESCE(rated_at, ?) WHERE session_id = ?`,
+      )
       .run(satisfaction, pf, at, sessionId);
   }
 
@@ -64,7 +77,9 @@ export class SessionStore {
   /** Unrated sessions closed before `before` that have not had their default rating yet. */
   dueForDefault(before: number, limit: number): SessionRow[] {
     const rows = this.db
-      .prepare(`SELECT * FROM sessions WHERE status = 'unrated' AND defaulted_at IS NULL AND closed_at IS NOT NULL AND closed_at <= ? ORDER BY closed_at LIMIT ?`)
+      .prepare(
+        `SELECT * FROM sessions WHERE status = 'unrated' AND defaulted_at IS NULL AND closed_at IS NOT NULL AND closed_at <= ? ORDER BY closed_at LIMIT ?`,
+      )
       .all(before, limit) as Raw[];
     return rows.map(fromRaw);
   }
@@ -76,7 +91,9 @@ export class SessionStore {
   /** Ratings and the share not 差评 (levels 3..5) for one staff member since `since`. */
   staffFigures(staffId: string, since: number): { count: number; satisfied: number } {
     const r = this.db
-      .prepare(`SELECT COUNT(*) AS count, COALESCE(SUM(satisfaction >= 3), 0) AS satisfied FROM sessions WHERE staff_id = ? AND status = 'rated' AND rated_at >= ?`)
+      .prepare(
+        `SELECT COUNT(*) AS count, COALESCE(SUM(satisfaction >= 3), 0) AS satisfied FROM sessions WHERE staff_id = ? AND status = 'rated' AND rated_at >= ?`,
+      )
       .get(staffId, since) as { count: number; satisfied: number };
     return r;
   }

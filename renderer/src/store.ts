@@ -46,7 +46,8 @@ export function createUiStore(transport: Transport) {
     (view) => {
       // A failure message belongs to the page it happened on: a new page (state or session) starts clean.
       const before = store.getState().view;
-      const samePage = before?.state === view.state && before.session?.sessionId === view.session?.sessionId && before.session?.currentItem === view.session?.currentItem;
+      const samePage =
+        before?.state === view.state && before.session?.sessionId === view.session?.sessionId && before.session?.currentItem === view.session?.currentItem;
       store.setState({ view, offsetMs: view.serverNow - Date.now(), ...(samePage ? {} : { error: null }) });
     },
     (connected) => store.setState({ connected }),

@@ -36,7 +36,10 @@ interface Row {
  * its outbox entry commit together; the outbox never opens a transaction of its own for appends.
  */
 export class Outbox {
-  constructor(private readonly db: Database, private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly db: Database,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   /** The last seq and chain hash given out (kept after purges, so numbering never restarts). */
   head(): { seq: number; chainHash: string } {
@@ -60,7 +63,9 @@ export class Outbox {
       )
       .run(seq, checked.evalId, checked.groupId ?? null, checked.chainHash, JSON.stringify(checked), opts.held ? 'held' : 'pending', t, t);
     this.db
-      .prepare('INSERT INTO outbox_head (id, seq, chain_hash) VALUES (1, ?, ?) ON CONFLICT(id) DO UPDATE SET seq = excluded.seq, chain_hash = excluded.chain_hash')
+      .prepare(
+        'INSERT INTO outbox_head (id, seq, chain_hash) VALUES (1, ?, ?) ON CONFLICT(id) DO UPDATE SET seq = excluded.seq, chain_hash = excluded.chain_hash',
+      )
       .run(seq, checked.chainHash);
     return checked;
   }
@@ -117,42 +122,54 @@ export class Outbox {
    * in-flight. Never claims past a held record, so the province receives records in seq order.
    */
   claim(maxRecords: number, maxBytes: number): OutboxEntry[] {
-    return this.db.transaction(() => {
-      const held = this.db.prepare(`SELECT MIN(seq) AS s FROM outbox WHERE state = 'held'`).get() as { s: number | null };
-      const rows = this.db
-        .prepare(`SELECT * FROM outbox WHERE state = 'pending' AND seq < ? ORDER BY seq LIMIT ?`)
-        .all(held.s ?? Number.MAX_SAFE_INTEGER, maxRecords) as Row[];
-      const picked: Row[] = [];
-      let bytes = 0;
-      for (const r of rows) {
-        bytes += Buffer.byteLength(r.payload) + 1;
-        if (picked.length > 0 && bytes > maxBytes) break;
-        picked.push(r);
-      }
-      const mark = this.db.prepare(`UPDATE outbox SET state = 'in-flight', attempts = attempts + 1, updated_at = ? WHERE seq = ?`);
-      for (const r of picked) mark.run(this.now(), r.seq);
-      return picked.map((r) => toEntry({ ...r, state: 'in-flight', attempts: r.attempts + 1 }));
-    }).immediate();
+    return this.db
+      .transaction(() => {
+        const held = this.db.prepare(`SELECT MIN(seq) AS s FROM outbox WHERE state = 'held'`).get() as { s: number | null };
+        const rows = this.db
+          .prepare(`SELECT * FROM outbox WHERE state = 'pending' AND seq < ? ORDER BY seq LIMIT ?`)
+          .all(held.s ?? Number.MAX_SAFE_INTEGER, maxRecords) as Row[];
+        const picked: Row[] = [];
+        let bytes = 0;
+        for (const r of rows) {
+          bytes += Buffer.byteLength(r.payload) + 1;
+          if (picked.length > 0 && bytes > maxBytes) break;
+          picked.push(r);
+        }
+        const mark = this.db.prepare(`UPDATE outbox SET state = 'in-flight', attempts = attempts + 1, updated_at = ? WHERE seq = ?`);
+        for (const r of picked) mark.run(this.now(), r.seq);
+        return picked.map((r) => toEntry({ ...r, state: 'in-flight', attempts: r.attempts + 1 }));
+      })
+      .immediate();
   }
 
   /** Applies the province's per-record answers in one transaction: accepted/duplicate are done, rejected is dead-letter. */
-  applyResults(results: readonly { evalId: string; status: 'accepted' | 'duplicate' | 'rejected'; code?: string | undefined; message?: string | undefined }[]): void {
+  applyResults(
+    results: readonly { evalId: string; status: 'accepted' | 'duplicate' | 'rejected'; code?: string | undefined; message?: string | undefined }[],
+  ): void {
     const done = this.db.prepare(`UPDATE outbox SET state = ?, last_code = NULL, last_error = NULL, updated_at = ? WHERE eval_id = ? AND state = 'in-flight'`);
-    const dead = this.db.prepare(`UPDATE outbox SET state = 'rejected', last_code = ?, last_error = ?, updated_at = ? WHERE eval_id = ? AND state = 'in-flight'`);
-    this.db.transaction(() => {
-      for (const r of results) {
-        if (r.status === 'rejected') dead.run(r.code ?? 'REJECTED', r.message ?? r.code ?? 'rejected by the province', this.now(), r.evalId);
-        else done.run(r.status, this.now(), r.evalId);
-      }
-    }).immediate();
+    const dead = this.db.prepare(
+      `UPDATE outbox SET state = 'rejected', last_code = ?, last_error = ?, updated_at = ? WHERE eval_id = ? AND state = 'in-flight'`,
+    );
+    this.db
+      .transaction(() => {
+        for (const r of results) {
+          if (r.status === 'rejected') dead.run(r.code ?? 'REJECTED', r.message ?? r.code ?? 'rejected by the province', this.now(), r.evalId);
+          else done.run(r.status, this.now(), r.evalId);
+        }
+      })
+      .immediate();
   }
 
   /** A batch that did not get through goes back to pending, with the reason, for the next try. */
   unclaim(evalIds: readonly string[], error: string | null): void {
-    const stmt = this.db.prepare(`UPDATE outbox SET state = 'pending', last_error = COALESCE(?, last_error), updated_at = ? WHERE eval_id = ? AND state = 'in-flight'`);
-    this.db.transaction(() => {
-      for (const id of evalIds) stmt.run(error, this.now(), id);
-    }).immediate();
+    const stmt = this.db.prepare(
+      `UPDATE outbox SET state = 'pending', last_error = COALESCE(?, last_error), updated_at = ? WHERE eval_id = ? AND state = 'in-flight'`,
+    );
+    this.db
+      .transaction(() => {
+        for (const id of evalIds) stmt.run(error, this.now(), id);
+      })
+      .immediate();
   }
 
   /** After a crash, whatever was in flight is simply sent again: the province keys records by evalId. */

@@ -13,7 +13,10 @@ export const NO_FAULTS: Faults = { rates: {}, skewMs: 0 };
 
 export function parseFaults(spec: string): Faults {
   const faults: Faults = { rates: {}, skewMs: 0 };
-  for (const part of spec.split(',').map((p) => p.trim()).filter(Boolean)) {
+  for (const part of spec
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const [name, value] = part.split('=');
     const n = Number(value ?? '1');
     if (name === 'skew') {

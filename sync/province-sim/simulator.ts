@@ -49,7 +49,13 @@ export interface SimStats {
 
 const MAX_BODY = 1024 * 1024;
 const batchSchema = z.object({ batchId: z.uuid(), terminalId: z.string().min(1), records: z.array(z.unknown()).min(1).max(200) });
-const linkSchema = z.strictObject({ terminalId: z.string(), sessionId: z.string(), proManager: z.string(), projectNo: z.string().optional(), taskCode: z.string().optional() });
+const linkSchema = z.strictObject({
+  terminalId: z.string(),
+  sessionId: z.string(),
+  proManager: z.string(),
+  projectNo: z.string().optional(),
+  taskCode: z.string().optional(),
+});
 
 /**
  * A development stand-in for the provincial system, strict as the spec: signatures, timestamps, nonces, record
@@ -68,7 +74,21 @@ export async function startProvinceSim(o: SimOptions) {
   const links = new Map<string, { terminalId: string; sessionId: string }>();
   const heartbeats: { terminalId: string; body: unknown; at: number }[] = [];
   const hanging = new Set<FastifyReply>();
-  const stats: SimStats = { requests: 0, batches: 0, invalidSignatures: 0, invalidRecords: 0, invalidRequests: 0, duplicates: 0, rejectedInjected: 0, replayedNonces: 0, clockSkews: 0, faults: {}, heartbeats: 0, configFetches: 0, links: 0 };
+  const stats: SimStats = {
+    requests: 0,
+    batches: 0,
+    invalidSignatures: 0,
+    invalidRecords: 0,
+    invalidRequests: 0,
+    duplicates: 0,
+    rejectedInjected: 0,
+    replayedNonces: 0,
+    clockSkews: 0,
+    faults: {},
+    heartbeats: 0,
+    configFetches: 0,
+    links: 0,
+  };
   const now = () => Date.now() + faults.skewMs;
 
   const app = Fastify({ bodyLimit: MAX_BODY * 2, logger: false, forceCloseConnections: true });
@@ -76,7 +96,10 @@ export async function startProvinceSim(o: SimOptions) {
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => done(null, body));
 
   const err = (reply: FastifyReply, status: number, code: string, message: string, extra: object = {}) =>
-    reply.code(status).header('date', new Date(now()).toUTCString()).send({ code, message, ...extra });
+    reply
+      .code(status)
+      .header('date', new Date(now()).toUTCString())
+      .send({ code, message, ...extra });
 
   /** Checks the X-HCP headers; answers the request itself when they fail. */
   const authenticate = (req: FastifyRequest, reply: FastifyReply): { terminalId: string; secret: string; alg: SignAlg } | null => {
@@ -86,23 +109,27 @@ export async function startProvinceSim(o: SimOptions) {
     };
     const appKey = h('X-HCP-AppKey');
     const secret = apps.get(appKey);
-    if (!secret) return void err(reply, 401, 'UNKNOWN_APP_KEY', `unknown app key "${appKey}"`), null;
+    if (!secret) return (void err(reply, 401, 'UNKNOWN_APP_KEY', `unknown app key "${appKey}"`), null);
     const alg = h('X-HCP-SignAlg') || 'HMAC-SM3';
-    if (alg !== 'HMAC-SM3' && alg !== 'HMAC-SHA256') return void err(reply, 400, 'INVALID_REQUEST', `X-HCP-SignAlg ${alg} is not supported`), null;
+    if (alg !== 'HMAC-SM3' && alg !== 'HMAC-SHA256') return (void err(reply, 400, 'INVALID_REQUEST', `X-HCP-SignAlg ${alg} is not supported`), null);
     const ts = h('X-HCP-Timestamp');
     const nonce = h('X-HCP-Nonce');
     const body = typeof req.body === 'string' ? req.body : '';
-    if (!/^\d+$/.test(ts) || !/^[0-9a-f]{16,}$/i.test(nonce) || signature({ appSecret: secret, signAlg: alg }, req.method, req.url, ts, nonce, body) !== h('X-HCP-Signature')) {
+    if (
+      !/^\d+$/.test(ts) ||
+      !/^[0-9a-f]{16,}$/i.test(nonce) ||
+      signature({ appSecret: secret, signAlg: alg }, req.method, req.url, ts, nonce, body) !== h('X-HCP-Signature')
+    ) {
       stats.invalidSignatures++;
-      return void err(reply, 401, 'BAD_SIGNATURE', 'the signature does not match the canonical string'), null;
+      return (void err(reply, 401, 'BAD_SIGNATURE', 'the signature does not match the canonical string'), null);
     }
     if (Math.abs(now() - Number(ts)) > 300_000) {
       stats.clockSkews++;
-      return void err(reply, 401, 'CLOCK_SKEW', 'X-HCP-Timestamp is more than 300 s off', { serverTime: now() }), null;
+      return (void err(reply, 401, 'CLOCK_SKEW', 'X-HCP-Timestamp is more than 300 s off', { serverTime: now() }), null);
     }
     if (nonces.has(nonce)) {
       stats.replayedNonces++;
-      return void err(reply, 401, 'REPLAYED_NONCE', 'this nonce was used before'), null;
+      return (void err(reply, 401, 'REPLAYED_NONCE', 'this nonce was used before'), null);
     }
     nonces.set(nonce, now());
     if (nonces.size > 50_000) for (const [n, t] of nonces) if (now() - t > 600_000) nonces.delete(n);
@@ -153,7 +180,12 @@ export async function startProvinceSim(o: SimOptions) {
       const id = typeof evalId === 'string' ? evalId : '';
       if (!parsed.success) {
         stats.invalidRecords++;
-        return { evalId: id, status: 'rejected' as const, code: 'INVALID_FIELD', message: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') };
+        return {
+          evalId: id,
+          status: 'rejected' as const,
+          code: 'INVALID_FIELD',
+          message: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
+        };
       }
       const r = parsed.data;
       const problem =
@@ -213,7 +245,8 @@ export async function startProvinceSim(o: SimOptions) {
       stats.invalidRequests++;
       return err(reply, 400, 'INVALID_REQUEST', 'the body is not JSON');
     }
-    if (Array.isArray((json as { records?: unknown }).records) && ((json as { records: unknown[] }).records.length > 200)) return err(reply, 413, 'BATCH_TOO_LARGE', 'more than 200 records');
+    if (Array.isArray((json as { records?: unknown }).records) && (json as { records: unknown[] }).records.length > 200)
+      return err(reply, 413, 'BATCH_TOO_LARGE', 'more than 200 records');
     const batch = batchSchema.safeParse(json);
     if (!batch.success || batch.data.terminalId !== auth.terminalId) {
       stats.invalidRequests++;
@@ -266,7 +299,13 @@ export async function startProvinceSim(o: SimOptions) {
   });
 
   // ── control ──
-  app.get('/sim/state', async () => ({ stats, faults, configVersion: config['configVersion'], records: [...records.values()], heartbeats: heartbeats.slice(-20) }));
+  app.get('/sim/state', async () => ({
+    stats,
+    faults,
+    configVersion: config['configVersion'],
+    records: [...records.values()],
+    heartbeats: heartbeats.slice(-20),
+  }));
   app.post('/sim/faults', async (req) => {
     faults = (safeJson(req.body) as Faults | undefined) ?? NO_FAULTS;
     return { ok: true };
@@ -278,10 +317,14 @@ export async function startProvinceSim(o: SimOptions) {
   });
   // The window's static page (the QR code on Serving and Closed screens).
   app.get('/m/w', async (_req, reply) => reply.type('text/html').send('<h1>窗口评价</h1>'));
-  app.get<{ Params: { token: string } }>('/m/d/:token', async (req, reply) => (links.has(req.params.token) ? reply.type('text/html').send('<h1>评价页面</h1>') : reply.code(404).send()));
+  app.get<{ Params: { token: string } }>('/m/d/:token', async (req, reply) =>
+    links.has(req.params.token) ? reply.type('text/html').send('<h1>评价页面</h1>') : reply.code(404).send(),
+  );
   app.get('/m/e', async (req, reply) => {
     const q = req.query as Record<string, string>;
-    return offlineLinkValid(q['t'] ?? '', q['s'] ?? '', q['sig'] ?? '') ? reply.type('text/html').send('<h1>评价页面</h1>') : reply.code(403).send({ code: 'BAD_SIGNATURE', message: 'offline link signature does not verify' });
+    return offlineLinkValid(q['t'] ?? '', q['s'] ?? '', q['sig'] ?? '')
+      ? reply.type('text/html').send('<h1>评价页面</h1>')
+      : reply.code(403).send({ code: 'BAD_SIGNATURE', message: 'offline link signature does not verify' });
   });
 
   app.addHook('onClose', async () => {

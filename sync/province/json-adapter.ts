@@ -7,7 +7,9 @@ import { signedHeaders, type Credentials } from './signing.js';
 
 const errorBody = z.object({ code: z.string(), message: z.string().optional(), serverTime: z.number().optional() });
 const batchReply = z.object({
-  results: z.array(z.object({ evalId: z.string(), status: z.enum(['accepted', 'duplicate', 'rejected']), code: z.string().optional(), message: z.string().optional() })),
+  results: z.array(
+    z.object({ evalId: z.string(), status: z.enum(['accepted', 'duplicate', 'rejected']), code: z.string().optional(), message: z.string().optional() }),
+  ),
 });
 const linkReply = z.object({ url: z.url(), expiresAt: z.string() });
 const heartbeatReply = z.object({ serverTime: z.number(), configVersion: z.string() });
@@ -53,7 +55,12 @@ export class JsonProvinceAdapter implements ProvinceAdapter {
   }
 
   async fetchConfig(etag: string | null): Promise<ConfigOutcome> {
-    const r = await this.call('GET', `hcp/v1/terminals/${encodeURIComponent(this.o.credentials.terminalId)}/config`, undefined, etag ? { 'If-None-Match': etag } : {});
+    const r = await this.call(
+      'GET',
+      `hcp/v1/terminals/${encodeURIComponent(this.o.credentials.terminalId)}/config`,
+      undefined,
+      etag ? { 'If-None-Match': etag } : {},
+    );
     if ('kind' in r) return r;
     if (r.status === 304) return { kind: 'not-modified' };
     if (r.status !== 200) return this.failure(r);
@@ -78,7 +85,13 @@ export class JsonProvinceAdapter implements ProvinceAdapter {
     return { kind: 'ok', ...parsed.data };
   }
 
-  private async call(method: 'GET' | 'POST', relPath: string, body?: object, extra: Record<string, string> = {}, timeoutMs = this.o.timeoutMs ?? 15_000): Promise<Reply | Failure> {
+  private async call(
+    method: 'GET' | 'POST',
+    relPath: string,
+    body?: object,
+    extra: Record<string, string> = {},
+    timeoutMs = this.o.timeoutMs ?? 15_000,
+  ): Promise<Reply | Failure> {
     const url = new URL(relPath, this.base);
     const text = body === undefined ? '' : JSON.stringify(body);
     const headers = {

@@ -57,10 +57,20 @@ runtime.terminal.loginByBadge(BADGE);
 
 function post(port: number, path: string, body: string, token?: string): Promise<number> {
   return new Promise<number>((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, method: 'POST', agent: false, headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        method: 'POST',
+        agent: false,
+        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -93,12 +103,32 @@ const { chainHash, GENESIS_CHAIN_HASH } = await import('../../sync/chain.js');
 const { randomUUID } = await import('node:crypto');
 
 const sim = await startProvinceSim({ apps: [{ appKey: 'k', appSecret: 'secret-123456' }] });
-const adapter = new JsonProvinceAdapter({ baseUrl: sim.url, credentials: { appKey: 'k', appSecret: 'secret-123456', terminalId: 'T-1', signAlg: 'HMAC-SM3' }, clock: new ClockOffset() });
+const adapter = new JsonProvinceAdapter({
+  baseUrl: sim.url,
+  credentials: { appKey: 'k', appSecret: 'secret-123456', terminalId: 'T-1', signAlg: 'HMAC-SM3' },
+  clock: new ClockOffset(),
+});
 let seq = 0;
 let prev = GENESIS_CHAIN_HASH;
 function batch() {
   return Array.from({ length: 200 }, () => {
-    const base = { evalId: randomUUID(), seq: ++seq, terminalId: 'T-1', areaCode: '350402', hallCode: 'H01', windowCode: 'A12', pf: '4' as const, satisfaction: 5, assessTime: '2026-11-24 10:00:00', clockTrusted: true, assessNumber: 1 as const, evaluateType: 1 as const, proManager: 'SM0012', proManagerName: '张三', flags: [] };
+    const base = {
+      evalId: randomUUID(),
+      seq: ++seq,
+      terminalId: 'T-1',
+      areaCode: '350402',
+      hallCode: 'H01',
+      windowCode: 'A12',
+      pf: '4' as const,
+      satisfaction: 5,
+      assessTime: '2026-11-24 10:00:00',
+      clockTrusted: true,
+      assessNumber: 1 as const,
+      evaluateType: 1 as const,
+      proManager: 'SM0012',
+      proManagerName: '张三',
+      flags: [],
+    };
     prev = chainHash(prev, base);
     return { ...base, chainHash: prev };
   });

@@ -24,7 +24,10 @@ test('the QR on the Inviting screen is the province’s link, and a valid offlin
   const sim = await startSim();
   const keys = tempDir('hcp-keys-');
   const data = tempDir();
-  const terminal = await startTerminal(['--data-dir', data.path, '--port', '0', '--config', writeProvisioning(data.path, { baseUrl: sim.url })], { HCP_KEY_DIR: keys.path, ...FAST_SYNC });
+  const terminal = await startTerminal(['--data-dir', data.path, '--port', '0', '--config', writeProvisioning(data.path, { baseUrl: sim.url })], {
+    HCP_KEY_DIR: keys.path,
+    ...FAST_SYNC,
+  });
   try {
     const api = apiClient(terminal.ready.api);
     await api.post('/staff/login', { badgeId: BADGE });

@@ -10,18 +10,21 @@ const LABELS = ['非常满意', '满意', '基本满意', '不满意', '非常�
  * focused field before the page sees the next key.
  */
 async function scanBadge(page: Page, badge: string): Promise<void> {
-  await page.evaluate((keys) => {
-    for (const key of keys) {
-      const target = document.activeElement ?? document.body;
-      const event = new KeyboardEvent('keydown', { key, bubbles: true, cancelable: true });
-      const proceed = target.dispatchEvent(event);
-      if (proceed && key.length === 1 && (target instanceof HTMLInputElement || target instanceof HTMLTextAreaElement)) {
-        const proto = target instanceof HTMLTextAreaElement ? HTMLTextAreaElement.prototype : HTMLInputElement.prototype;
-        Object.getOwnPropertyDescriptor(proto, 'value')?.set?.call(target, target.value + key);
-        target.dispatchEvent(new Event('input', { bubbles: true }));
+  await page.evaluate(
+    (keys) => {
+      for (const key of keys) {
+        const target = document.activeElement ?? document.body;
+        const event = new KeyboardEvent('keydown', { key, bubbles: true, cancelable: true });
+        const proceed = target.dispatchEvent(event);
+        if (proceed && key.length === 1 && (target instanceof HTMLInputElement || target instanceof HTMLTextAreaElement)) {
+          const proto = target instanceof HTMLTextAreaElement ? HTMLTextAreaElement.prototype : HTMLInputElement.prototype;
+          Object.getOwnPropertyDescriptor(proto, 'value')?.set?.call(target, target.value + key);
+          target.dispatchEvent(new Event('input', { bubbles: true }));
+        }
       }
-    }
-  }, [...Array.from(badge), 'Enter']);
+    },
+    [...Array.from(badge), 'Enter'],
+  );
 }
 
 test('a citizen clicks 满意 and the business system reads rated with satisfaction 4', async ({ page, hcp }) => {
@@ -30,7 +33,10 @@ test('a citizen clicks 满意 and the business system reads rated with satisfact
   await page.goto(hcp.terminal.ready.ui);
   await expect(page.getByText('张三').first()).toBeVisible();
 
-  const opened = await api.post('/sessions', { projectNo: 'BJ20261124001', items: [{ taskCode: 'T1', taskName: '营业执照变更登记', deptCode: 'SC', deptName: '市场监督管理局' }] });
+  const opened = await api.post('/sessions', {
+    projectNo: 'BJ20261124001',
+    items: [{ taskCode: 'T1', taskName: '营业执照变更登记', deptCode: 'SC', deptName: '市场监督管理局' }],
+  });
   expect(opened.status).toBe(201);
   const { sessionId, qrUrl } = opened.body as { sessionId: string; qrUrl: string };
 

@@ -14,7 +14,9 @@ export const test = base.extend<{ provisioning: ProvisioningOverrides; hcp: Term
   hcp: async ({ provisioning }, use) => {
     const keys = tempDir('hcp-keys-');
     const data = tempDir();
-    const terminal = await startTerminal(['--data-dir', data.path, '--port', '0', '--config', writeProvisioning(data.path, provisioning)], { HCP_KEY_DIR: keys.path });
+    const terminal = await startTerminal(['--data-dir', data.path, '--port', '0', '--config', writeProvisioning(data.path, provisioning)], {
+      HCP_KEY_DIR: keys.path,
+    });
     await use({ terminal, api: apiClient(terminal.ready.api) });
     await terminal.stop();
     data.cleanup();

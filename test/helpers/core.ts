@@ -24,7 +24,10 @@ export function testConfig(rating: Record<string, unknown> = {}): TerminalConfig
       { staffId: 'SM0012', name: '张三', badgeIds: [BADGE] },
       { staffId: 'SM0013', name: '李四', badgeIds: [BADGE_2] },
     ],
-    tags: { version: '3', byLevel: { '1': [{ code: '101', text: '办事效率低' }], '2': [{ code: '201', text: '等候时间长' }], '5': [{ code: '501', text: '好' }] } },
+    tags: {
+      version: '3',
+      byLevel: { '1': [{ code: '101', text: '办事效率低' }], '2': [{ code: '201', text: '等候时间长' }], '5': [{ code: '501', text: '好' }] },
+    },
     questions: [{ id: 'guide', text: '服务指引是否清晰' }],
     rating,
   });
@@ -42,7 +45,10 @@ export interface CoreFixture {
 }
 
 /** A real terminal on a real SQLite file in a temp directory, with a controllable clock. */
-export function coreFixture(config: TerminalConfig = testConfig(), opts: { dir?: string; sm2?: boolean; keypad?: KeypadPort; clock?: FakeClock } = {}): CoreFixture {
+export function coreFixture(
+  config: TerminalConfig = testConfig(),
+  opts: { dir?: string; sm2?: boolean; keypad?: KeypadPort; clock?: FakeClock } = {},
+): CoreFixture {
   const tmp = opts.dir ? { path: opts.dir, cleanup: () => undefined } : tempDir();
   const { db } = openDatabase(tmp.path);
   const clock = opts.clock ?? new FakeClock();
@@ -50,7 +56,10 @@ export function coreFixture(config: TerminalConfig = testConfig(), opts: { dir?:
   const terminal = createTerminal(db, new MetaStore(db), {
     clock,
     identity: identityProtector(sealer, opts.sm2 === false ? undefined : SM2_KEYS.publicKey),
-    links: { sessionLink: ({ sessionId }) => Promise.resolve(offlineLink('https://p.example/m?t={terminalId}&s={sessionId}&sig={sig}', 'HMAC-SM3', 'secret', 'T-1', sessionId)) },
+    links: {
+      sessionLink: ({ sessionId }) =>
+        Promise.resolve(offlineLink('https://p.example/m?t={terminalId}&s={sessionId}&sig={sig}', 'HMAC-SM3', 'secret', 'T-1', sessionId)),
+    },
     where: { terminalId: 'T-350402-0001', areaCode: '350402', hallCode: 'H01', windowCode: 'A12' },
     config,
     staffPinHashes: { SM0012: PIN_HASH },

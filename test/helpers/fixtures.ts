@@ -43,7 +43,16 @@ export function provisioningFile(o: ProvisioningOverrides = {}): Record<string, 
         { staffId: 'SM0012', name: '张三', title: '综合窗口', badgeIds: [BADGE], pin: '1234' },
         { staffId: 'SM0013', name: '李四', badgeIds: [BADGE_2] },
       ],
-      tags: { version: '3', byLevel: { '1': [{ code: '101', text: '办事效率低' }, { code: '102', text: '态度差' }], '2': [{ code: '201', text: '等候时间长' }] } },
+      tags: {
+        version: '3',
+        byLevel: {
+          '1': [
+            { code: '101', text: '办事效率低' },
+            { code: '102', text: '态度差' },
+          ],
+          '2': [{ code: '201', text: '等候时间长' }],
+        },
+      },
       questions: [{ id: 'guide', text: '服务指引是否清晰' }],
       rating: { timeoutSeconds: 30, followUpTimeoutSeconds: 60, followUp: 'bad', ...o.rating },
     },

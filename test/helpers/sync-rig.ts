@@ -40,7 +40,10 @@ export async function rateOnce(api: ReturnType<typeof apiClient>, ui: BridgeClie
 }
 
 export function accepted(sim: ProvinceSim): EvaluationRecord[] {
-  return [...sim.records.values()].filter((r) => r.status === 'accepted').map((r) => r.record).sort((a, b) => a.seq - b.seq);
+  return [...sim.records.values()]
+    .filter((r) => r.status === 'accepted')
+    .map((r) => r.record)
+    .sort((a, b) => a.seq - b.seq);
 }
 
 export async function until<T>(f: () => Promise<T> | T, ok: (v: T) => boolean, timeoutMs: number, what: string): Promise<T> {

@@ -62,7 +62,9 @@ describe('hcp-terminal serve', () => {
     ui.close();
 
     expect(await t.stop('SIGTERM')).toBe(0);
-    const log = readFileSync(join(dir, 'logs', 'terminal.log'), 'utf8').trim().split('\n');
+    const log = readFileSync(join(dir, 'logs', 'terminal.log'), 'utf8')
+      .trim()
+      .split('\n');
     expect(log.length).toBeGreaterThan(2);
     for (const line of log) expect(() => JSON.parse(line)).not.toThrow();
     expect(log.join('\n')).not.toContain('test-token-0123456789abcdef');
@@ -136,7 +138,10 @@ describe('hcp-terminal serve', () => {
   it('exits 2 on invalid arguments', () => {
     const dir = dataDir();
     expect(runCommand(['serve'], env)).toMatchObject({ code: 2, stderr: expect.stringMatching(/--data-dir is required/) });
-    expect(runCommand(['serve', '--data-dir', dir, '--port', 'eighty'], env)).toMatchObject({ code: 2, stderr: expect.stringMatching(/--port must be a whole number/) });
+    expect(runCommand(['serve', '--data-dir', dir, '--port', 'eighty'], env)).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/--port must be a whole number/),
+    });
     expect(runCommand(['serve', '--data-dir', dir, '--colour'], env).code).toBe(2);
     expect(runCommand(['launch'], env)).toMatchObject({ code: 2, stderr: expect.stringMatching(/unknown command "launch"/) });
   });
@@ -183,7 +188,12 @@ describe('hcp-terminal provision and status', () => {
     expect(JSON.parse(p.stdout)).toEqual({ event: 'provisioned', terminalId: 'T-350402-0001' });
     const s = runCommand(['status', '--data-dir', dir], env);
     expect(s.code).toBe(0);
-    expect(JSON.parse(s.stdout)).toMatchObject({ state: 'closed', terminalId: 'T-350402-0001', queue: { pending: 0, lastSeq: 0 }, devices: { keypad: { type: 'none' } } });
+    expect(JSON.parse(s.stdout)).toMatchObject({
+      state: 'closed',
+      terminalId: 'T-350402-0001',
+      queue: { pending: 0, lastSeq: 0 },
+      devices: { keypad: { type: 'none' } },
+    });
     expect(s.stdout).not.toContain('test-token');
   });
 });

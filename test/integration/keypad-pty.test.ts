@@ -49,7 +49,9 @@ async function rig(opts: { ack?: boolean; badge?: Record<string, unknown> } = {}
   cleanups.push(dir.cleanup);
   const pty = await new PtyPair(dir.path, 'keypad').start();
   cleanups.push(() => pty.stop());
-  const file = writeProvisioning(dir.path, { devices: { keypad: { type: 'serial', path: pty.a, baudRate: 9600, address: 1 }, badge: opts.badge ?? { type: 'keypad' } } });
+  const file = writeProvisioning(dir.path, {
+    devices: { keypad: { type: 'serial', path: pty.a, baudRate: 9600, address: 1 }, badge: opts.badge ?? { type: 'keypad' } },
+  });
   const emulator = await startEmulator(pty.b, opts.ack ?? true);
   const terminal = await startTerminal(['--data-dir', `${dir.path}/data`, '--port', '0', '--config', file], env);
   cleanups.push(() => terminal.stop('SIGKILL'));
@@ -62,7 +64,12 @@ async function rig(opts: { ack?: boolean; badge?: Record<string, unknown> } = {}
 async function invite(r: Rig, emulator = r.emulator): Promise<string> {
   const opened = await r.api.post('/sessions', {});
   expect(opened.status).toBe(201);
-  await until(() => emulator.enabledMask, (m) => m === 0x1f, 5000, 'SET_KEYS 0x1F');
+  await until(
+    () => emulator.enabledMask,
+    (m) => m === 0x1f,
+    5000,
+    'SET_KEYS 0x1F',
+  );
   return (opened.body as { sessionId: string }).sessionId;
 }
 
@@ -79,15 +86,30 @@ describe('serial keypad over a pty', () => {
 
     // Uninvited: a keypad that sends a rating key anyway is acknowledged and ignored.
     r.emulator.pressKey(1, { force: true });
-    await until(() => r.emulator.pendingEvents, (n) => n === 0, 3000, 'uninvited key acknowledged');
+    await until(
+      () => r.emulator.pendingEvents,
+      (n) => n === 0,
+      3000,
+      'uninvited key acknowledged',
+    );
     expect(await pending(r)).toBe(0);
 
     for (const key of [1, 2, 3, 4, 5]) {
       const sessionId = await invite(r);
       expect(r.emulator.pressKey(key)).toBe(true);
-      const s = await until(() => r.api.get(`/sessions/${sessionId}`), (x) => x.body['status'] === 'rated', 5000, `key ${key} rated`);
+      const s = await until(
+        () => r.api.get(`/sessions/${sessionId}`),
+        (x) => x.body['status'] === 'rated',
+        5000,
+        `key ${key} rated`,
+      );
       expect(s.body['satisfaction']).toBe(6 - key);
-      await until(() => r.emulator.highlights.at(-1), (h) => h === key, 3000, 'HIGHLIGHT');
+      await until(
+        () => r.emulator.highlights.at(-1),
+        (h) => h === key,
+        3000,
+        'HIGHLIGHT',
+      );
       // A 差评 opens the follow-up on screen; close it so the next invitation can open.
       if (6 - key <= 2) await BridgeClient.connect(r.terminal.ready.ui).then(async (ui) => (await ui.send({ type: 'skipFollowUp', sessionId }), ui.close()));
     }
@@ -102,7 +124,10 @@ describe('serial keypad over a pty', () => {
     const sessionId = await invite(r);
     const frame = r.emulator.frame(Cmd.KEY, Buffer.from([2]));
     for (let i = 0; i < 4; i++) r.emulator.sendRaw(frame);
-    await until(() => r.api.get(`/sessions/${sessionId}`), (x) => x.body['status'] === 'rated');
+    await until(
+      () => r.api.get(`/sessions/${sessionId}`),
+      (x) => x.body['status'] === 'rated',
+    );
     // A second invitation right away: the repeats must not rate it.
     const next = await invite(r);
     await new Promise((res) => setTimeout(res, 300));
@@ -125,7 +150,10 @@ describe('serial keypad over a pty', () => {
     while (framesIn(noise).some((f) => f.addr === 1)) noise = randomBytes(20 * 1024);
     for (let i = 0; i < noise.length; i += 512) r.emulator.sendRaw(noise.subarray(i, i + 512));
     r.emulator.pressKey(4);
-    const s = await until(() => r.api.get(`/sessions/${sessionId}`), (x) => x.body['status'] === 'rated');
+    const s = await until(
+      () => r.api.get(`/sessions/${sessionId}`),
+      (x) => x.body['status'] === 'rated',
+    );
     expect(s.body['satisfaction']).toBe(2);
     expect(await pending(r)).toBe(1);
     expect((await r.keypad())['badFrames']).toBeGreaterThan(0);
@@ -147,10 +175,18 @@ describe('serial keypad over a pty', () => {
     const emulator = await startEmulator(r.pty.b);
     await until(r.keypad, (k) => k['connected'] === true, 3000, 'reconnected within 3 s');
     expect(Date.now() - back).toBeLessThan(3000);
-    await until(() => sse.events.filter((e) => e.event === 'device.status').at(-1)?.data, (d) => JSON.stringify(d).includes('"connected":true'), 3000, 'SSE device.status connected');
+    await until(
+      () => sse.events.filter((e) => e.event === 'device.status').at(-1)?.data,
+      (d) => JSON.stringify(d).includes('"connected":true'),
+      3000,
+      'SSE device.status connected',
+    );
     const sessionId = await invite(r, emulator);
     emulator.pressKey(1);
-    const s = await until(() => r.api.get(`/sessions/${sessionId}`), (x) => x.body['status'] === 'rated');
+    const s = await until(
+      () => r.api.get(`/sessions/${sessionId}`),
+      (x) => x.body['status'] === 'rated',
+    );
     expect(s.body['satisfaction']).toBe(5);
   });
 
@@ -191,7 +227,12 @@ describe('RDM6300 badge reader over a pty', () => {
     expect((await badge())['badFrames']).toBe(1);
 
     for (let i = 0; i < 3; i++) reader.write(rdm6300Frame(BADGE));
-    await until(async () => (await api.get('/status')).body['state'], (s) => s === 'serving', 5000, 'RDM6300 login');
+    await until(
+      async () => (await api.get('/status')).body['state'],
+      (s) => s === 'serving',
+      5000,
+      'RDM6300 login',
+    );
     expect((await badge())['reads']).toBe(1);
   });
 });
@@ -205,7 +246,11 @@ describe('keypad configuration', () => {
     expect(((await apiClient(none.ready.api).get('/status')).body['devices'] as { keypad: unknown }).keypad).toEqual({ type: 'none' });
 
     const pty = new PtyPair(dir.path, 'late');
-    const file = writeProvisioning(dir.path, { devices: { keypad: { type: 'serial', path: pty.a, baudRate: 9600, address: 1 }, badge: { type: 'keypad' } } }, 'late.json');
+    const file = writeProvisioning(
+      dir.path,
+      { devices: { keypad: { type: 'serial', path: pty.a, baudRate: 9600, address: 1 }, badge: { type: 'keypad' } } },
+      'late.json',
+    );
     const t = await startTerminal(['--data-dir', `${dir.path}/late`, '--port', '0', '--config', file], env);
     cleanups.push(() => t.stop('SIGKILL'));
     const api = apiClient(t.ready.api);

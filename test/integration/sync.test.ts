@@ -30,11 +30,17 @@ async function terminal(dataDir: string, baseUrl: string): Promise<{ t: RunningT
   const api = apiClient(t.ready.api);
   const ui = await BridgeClient.connect(t.ready.ui);
   cleanups.push(() => ui.close());
-  await until(() => api.post('/staff/login', { badgeId: BADGE }), (r) => r.status === 200, 5000, 'login');
+  await until(
+    () => api.post('/staff/login', { badgeId: BADGE }),
+    (r) => r.status === 200,
+    5000,
+    'login',
+  );
   return { t, api, ui };
 }
 
-const syncOf = async (api: ReturnType<typeof apiClient>) => (await api.get('/status')).body['sync'] as { pending: number; deadLetter: number; online: boolean; lastError: string | null; lastUploadAt: string | null };
+const syncOf = async (api: ReturnType<typeof apiClient>) =>
+  (await api.get('/status')).body['sync'] as { pending: number; deadLetter: number; online: boolean; lastError: string | null; lastUploadAt: string | null };
 
 function expectExactlyOnce(s: ProvinceSim, sessionIds: string[]): void {
   const groups = new Map<string, number>();
@@ -63,12 +69,25 @@ describe('upload to the province', { timeout: 120_000 }, () => {
     expect(down.lastError).toMatch(/ECONNREFUSED|connection failed/);
 
     const s = await sim({ port });
-    await until(() => accepted(s).length, (n) => n === 500, 60_000, '500 accepted');
+    await until(
+      () => accepted(s).length,
+      (n) => n === 500,
+      60_000,
+      '500 accepted',
+    );
     expectExactlyOnce(s, ids);
-    await until(() => syncOf(api), (x) => x.pending === 0 && x.online, 10_000, 'queue drained');
+    await until(
+      () => syncOf(api),
+      (x) => x.pending === 0 && x.online,
+      10_000,
+      'queue drained',
+    );
     expect((await syncOf(api)).lastUploadAt).not.toBeNull();
     // `status` reads the same from the database, beside the running terminal.
-    const offline = JSON.parse(runCommand(['status', '--data-dir', join(dir.path, 'data')], env).stdout) as { queue: { pending: number; lastSeq: number }; sync: { online: boolean; lastUploadAt: string | null } };
+    const offline = JSON.parse(runCommand(['status', '--data-dir', join(dir.path, 'data')], env).stdout) as {
+      queue: { pending: number; lastSeq: number };
+      sync: { online: boolean; lastUploadAt: string | null };
+    };
     expect(offline.queue).toMatchObject({ pending: 0, lastSeq: 500 });
     expect(offline.sync).toMatchObject({ online: true });
     expect(offline.sync.lastUploadAt).not.toBeNull();
@@ -82,7 +101,12 @@ describe('upload to the province', { timeout: 120_000 }, () => {
     const ids: string[] = [];
     for (let i = 0; i < 300; i++) ids.push(await rateOnce(api, ui, 5));
     s.setFaults({ ...NO_FAULTS, skewMs: 400_000 });
-    await until(() => accepted(s).length, (n) => n === 300, 90_000, '300 accepted');
+    await until(
+      () => accepted(s).length,
+      (n) => n === 300,
+      90_000,
+      '300 accepted',
+    );
     expectExactlyOnce(s, ids);
     // Every kind of fault actually happened, and the skew was met and corrected.
     for (const kind of ['500', '503', 'reset', 'hang', '429', 'garbage', 'html']) expect(s.stats.faults[kind], kind).toBeGreaterThan(0);
@@ -115,7 +139,12 @@ describe('upload to the province', { timeout: 120_000 }, () => {
     }
     s.setFaults(NO_FAULTS);
     const { api } = await terminal(dir.path, s.url);
-    await until(() => syncOf(api), (x) => x.pending === 0, 60_000, 'queue drained after the last restart');
+    await until(
+      () => syncOf(api),
+      (x) => x.pending === 0,
+      60_000,
+      'queue drained after the last restart',
+    );
     expect(reported.length).toBeGreaterThan(20);
     expectExactlyOnce(s, reported);
   });
@@ -128,12 +157,27 @@ describe('upload to the province', { timeout: 120_000 }, () => {
     const events = await sseClient(t.ready.api);
     cleanups.push(() => events.close());
     await rateOnce(api, ui, 5);
-    const dead = await until(() => syncOf(api), (x) => x.deadLetter === 1, 10_000, 'dead-letter');
+    const dead = await until(
+      () => syncOf(api),
+      (x) => x.deadLetter === 1,
+      10_000,
+      'dead-letter',
+    );
     expect(dead.lastError).toMatch(/rejected: UNKNOWN_STAFF/);
-    await until(() => events.events.filter((e) => e.event === 'sync.status').map((e) => e.data['sync'] as { deadLetter: number }), (list) => list.some((x) => x.deadLetter === 1), 5000, 'SSE sync.status');
+    await until(
+      () => events.events.filter((e) => e.event === 'sync.status').map((e) => e.data['sync'] as { deadLetter: number }),
+      (list) => list.some((x) => x.deadLetter === 1),
+      5000,
+      'SSE sync.status',
+    );
     s.setFaults(NO_FAULTS);
     await rateOnce(api, ui, 4);
-    await until(() => accepted(s).length, (n) => n === 1, 10_000, 'the next record accepted');
+    await until(
+      () => accepted(s).length,
+      (n) => n === 1,
+      10_000,
+      'the next record accepted',
+    );
     expect(accepted(s)[0]?.seq).toBe(2);
     expect(await syncOf(api)).toMatchObject({ pending: 0, deadLetter: 1 });
   });
@@ -143,16 +187,34 @@ describe('upload to the province', { timeout: 120_000 }, () => {
     cleanups.push(dir.cleanup);
     const s = await sim();
     const { api } = await terminal(dir.path, s.url);
-    await until(() => s.stats.configFetches, (n) => n >= 1, 5000, 'first config fetch');
+    await until(
+      () => s.stats.configFetches,
+      (n) => n >= 1,
+      5000,
+      'first config fetch',
+    );
     expect((await api.post('/staff/login', { badgeId: 'ABCDEF0123' })).status).toBe(404);
     // A config that does not validate is refused; the terminal keeps the one it has.
     s.setConfig({ ...simConfig(), rating: { timeoutSeconds: 'soon' } });
-    await until(() => s.stats.configFetches, (n) => n >= 2, 5000, 'bad config fetched');
+    await until(
+      () => s.stats.configFetches,
+      (n) => n >= 2,
+      5000,
+      'bad config fetched',
+    );
     expect((await api.post('/staff/login', { badgeId: BADGE })).status).toBe(200);
 
-    s.setConfig({ ...simConfig([{ staffId: 'SM0099', name: '王五', badgeIds: ['ABCDEF0123'] }]), tags: { version: '4', byLevel: { '1': [{ code: '105', text: '态度冷淡' }] } } });
+    s.setConfig({
+      ...simConfig([{ staffId: 'SM0099', name: '王五', badgeIds: ['ABCDEF0123'] }]),
+      tags: { version: '4', byLevel: { '1': [{ code: '105', text: '态度冷淡' }] } },
+    });
     const changedAt = Date.now();
-    await until(() => api.post('/staff/login', { badgeId: 'ABCDEF0123' }), (r) => r.status === 200, 5000, 'new badge logs in');
+    await until(
+      () => api.post('/staff/login', { badgeId: 'ABCDEF0123' }),
+      (r) => r.status === 200,
+      5000,
+      'new badge logs in',
+    );
     expect(Date.now() - changedAt).toBeLessThanOrEqual(Number(FAST_SYNC.HCP_SYNC_HEARTBEAT_MS) + 1000);
     expect((await api.get('/status')).body['staff']).toMatchObject({ staffId: 'SM0099', name: '王五' });
   });
@@ -173,11 +235,24 @@ describe('upload to the province', { timeout: 120_000 }, () => {
     expect(bundle).toMatchObject({ format: 'hcp-export/1' });
 
     const s = await sim({ port });
-    const tampered = await fetch(`${s.url}/hcp/v1/evaluations/import`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...bundle, signature: '0'.repeat(64) }) });
+    const tampered = await fetch(`${s.url}/hcp/v1/evaluations/import`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ ...bundle, signature: '0'.repeat(64) }),
+    });
     expect(tampered.status).toBe(400);
-    const imported = await fetch(`${s.url}/hcp/v1/evaluations/import`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(bundle) });
+    const imported = await fetch(`${s.url}/hcp/v1/evaluations/import`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(bundle),
+    });
     expect(((await imported.json()) as { results: { status: string }[] }).results.map((r) => r.status)).toEqual(['accepted', 'accepted']);
-    await until(() => syncOf(api), (x) => x.pending === 0, 15_000, 'terminal queue drained');
+    await until(
+      () => syncOf(api),
+      (x) => x.pending === 0,
+      15_000,
+      'terminal queue drained',
+    );
     expect(s.stats.duplicates).toBe(2);
     expectExactlyOnce(s, ids);
     await t.stop();

@@ -109,7 +109,12 @@ describe('kiosk window', () => {
     const win = newWindow();
     const wc = win.webContents;
     const navigate = (url: string) => {
-      const event = { defaultPrevented: false, preventDefault() { this.defaultPrevented = true; } };
+      const event = {
+        defaultPrevented: false,
+        preventDefault() {
+          this.defaultPrevented = true;
+        },
+      };
       wc.emit('will-navigate', event, url);
       return event.defaultPrevented;
     };
@@ -117,7 +122,12 @@ describe('kiosk window', () => {
     expect(navigate('file:///etc/passwd')).toBe(true);
     expect(navigate(`${APP_INDEX}#x`)).toBe(false);
     expect(wc.windowOpenHandler?.()).toEqual({ action: 'deny' });
-    const webview = { defaultPrevented: false, preventDefault() { this.defaultPrevented = true; } };
+    const webview = {
+      defaultPrevented: false,
+      preventDefault() {
+        this.defaultPrevented = true;
+      },
+    };
     wc.emit('will-attach-webview', webview);
     expect(webview.defaultPrevented).toBe(true);
     let granted: boolean | null = null;

@@ -96,7 +96,15 @@ describe('device detection', () => {
   it('lists USB-serial adapters first and keypad-like HID devices (usage page 0xFF00) first', async () => {
     const serial = await listSerialPorts(() =>
       Promise.resolve([
-        { path: '/dev/ttyS0', manufacturer: undefined, serialNumber: undefined, pnpId: undefined, locationId: undefined, productId: undefined, vendorId: undefined },
+        {
+          path: '/dev/ttyS0',
+          manufacturer: undefined,
+          serialNumber: undefined,
+          pnpId: undefined,
+          locationId: undefined,
+          productId: undefined,
+          vendorId: undefined,
+        },
         { path: '/dev/ttyUSB0', manufacturer: 'wch.cn', serialNumber: 'X1', pnpId: undefined, locationId: undefined, productId: '7523', vendorId: '1a86' },
       ]),
     );

@@ -140,13 +140,18 @@ describe('properties (fast-check)', () => {
 
   it('every valid frame after noise is decoded, however the bytes are split', () => {
     fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 300 }), fc.array(frameArb, { minLength: 1, maxLength: 5 }), fc.array(fc.nat(), { maxLength: 30 }), (noise, frames, cuts) => {
-        const s = new FrameScanner();
-        // The noise ends more than 50 ms before the frames arrive, as on a line that went quiet.
-        feed(s, Buffer.from(noise), cuts, 0);
-        const out = [...feed(s, Buffer.concat(frames.map(encodeFrame)), cuts, 10_000), ...s.flush(20_000)];
-        expect(strip(out.slice(out.length - frames.length))).toEqual(strip(frames));
-      }),
+      fc.property(
+        fc.uint8Array({ maxLength: 300 }),
+        fc.array(frameArb, { minLength: 1, maxLength: 5 }),
+        fc.array(fc.nat(), { maxLength: 30 }),
+        (noise, frames, cuts) => {
+          const s = new FrameScanner();
+          // The noise ends more than 50 ms before the frames arrive, as on a line that went quiet.
+          feed(s, Buffer.from(noise), cuts, 0);
+          const out = [...feed(s, Buffer.concat(frames.map(encodeFrame)), cuts, 10_000), ...s.flush(20_000)];
+          expect(strip(out.slice(out.length - frames.length))).toEqual(strip(frames));
+        },
+      ),
       { numRuns: 300 },
     );
   });

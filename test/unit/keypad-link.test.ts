@@ -31,7 +31,10 @@ function rig(opts: { ack?: boolean; address?: number; silenceMs?: number } = {})
   keypad.on('key', (k) => keys.push(k));
   keypad.on('card', (c) => cards.push(c));
   keypad.on('ready', () => ready++);
-  stops.push(() => keypad.stop(), () => emulator.stop());
+  stops.push(
+    () => keypad.stop(),
+    () => emulator.stop(),
+  );
   return { keypad, emulator, keys, cards, ready: () => ready };
 }
 
@@ -41,7 +44,15 @@ describe('keypad link', () => {
     await r.emulator.start();
     r.keypad.start();
     await until(() => r.keypad.status().connected && r.ready() > 0);
-    expect(r.keypad.status()).toMatchObject({ type: 'simulated', connected: true, unresponsive: false, protocolVersion: 1, keyCount: 5, model: 'HCP-SIM-K5/1.0.0', capabilities: { lcd: true, badge: true } });
+    expect(r.keypad.status()).toMatchObject({
+      type: 'simulated',
+      connected: true,
+      unresponsive: false,
+      protocolVersion: 1,
+      keyCount: 5,
+      model: 'HCP-SIM-K5/1.0.0',
+      capabilities: { lcd: true, badge: true },
+    });
   });
 
   it('acknowledges every event, repeats included, and passes each event on once', async () => {
@@ -131,7 +142,11 @@ describe('the terminal drives the keypad', () => {
     controller.attach(terminal, true);
     await emulator.start();
     keypad.start();
-    stops.push(() => keypad.stop(), () => emulator.stop(), () => f.cleanup());
+    stops.push(
+      () => keypad.stop(),
+      () => emulator.stop(),
+      () => f.cleanup(),
+    );
     await until(() => keypad.status().connected);
     return { terminal, emulator };
   }

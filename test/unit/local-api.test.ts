@@ -138,7 +138,12 @@ describe('bad input', () => {
       const cases: [string, { raw?: string; body?: unknown }, number, RegExp][] = [
         ['malformed', { raw: '{"badgeId": "0A1B' }, 400, /not valid JSON/],
         ['unknown field', { body: { surprise: 1 } }, 400, /surprise: unknown field|give either/],
-        ['wrong type', { body: path === '/sessions' ? { items: 'T1' } : path === '/staff/login' ? { badgeId: 42 } : [1, 2] }, 400, /expected|give either|Invalid input/],
+        [
+          'wrong type',
+          { body: path === '/sessions' ? { items: 'T1' } : path === '/staff/login' ? { badgeId: 42 } : [1, 2] },
+          400,
+          /expected|give either|Invalid input/,
+        ],
         ['oversized', { raw: big }, 413, /larger than 64 KiB/],
         ['not JSON at all', { raw: 'badgeId=1', body: undefined }, 415, /application\/json/],
       ];
@@ -161,7 +166,9 @@ describe('bad input', () => {
     expect(String(r.body['message'])).toMatch(/projectNo: at most 50/);
     expect(String(r.body['message'])).toMatch(/items\.0\.taskName/);
     expect(String(r.body['message'])).toMatch(/mode/);
-    const many = await api.post('/sessions', { items: Array.from({ length: 21 }, (_, i) => ({ taskCode: `T${i}`, taskName: 'n', deptCode: 'd', deptName: 'd' })) });
+    const many = await api.post('/sessions', {
+      items: Array.from({ length: 21 }, (_, i) => ({ taskCode: `T${i}`, taskName: 'n', deptCode: 'd', deptName: 'd' })),
+    });
     expect(String(many.body['message'])).toMatch(/items: at most 20/);
     expect(await state()).toBe('serving');
   });

@@ -80,7 +80,12 @@ describe('schema migrations', () => {
     expect(db.pragma('user_version', { simple: true })).toBe(latest);
     expect(schemaOf(db)).toEqual(expected);
     if (v >= 1) expect(db.prepare(`SELECT value FROM meta WHERE key = 'staff.current'`).get()).toEqual({ value: '{"staffId":"SM0012","paused":false}' });
-    if (v >= 2) expect(db.prepare(`SELECT status, satisfaction, rated_at FROM sessions WHERE session_id = 's-1'`).get()).toEqual({ status: 'rated', satisfaction: 4, rated_at: 20 });
+    if (v >= 2)
+      expect(db.prepare(`SELECT status, satisfaction, rated_at FROM sessions WHERE session_id = 's-1'`).get()).toEqual({
+        status: 'rated',
+        satisfaction: 4,
+        rated_at: 20,
+      });
     if (v >= 3) expect(db.prepare(`SELECT o.state, h.seq FROM outbox o, outbox_head h WHERE o.eval_id = 'e-1'`).get()).toEqual({ state: 'pending', seq: 1 });
     if (v >= 4) expect(db.prepare(`SELECT defaulted_at FROM sessions WHERE session_id = 's-1'`).get()).toEqual({ defaulted_at: 30 });
     expect(db.pragma('integrity_check', { simple: true })).toBe('ok');

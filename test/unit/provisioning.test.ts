@@ -43,7 +43,9 @@ describe('provisioning file', () => {
     expect(errorOf({ ...base, localApi: { token: TOKEN, prot: 1 } })).toMatch(/localApi\.prot: unknown field/);
     expect(errorOf({ ...base, devices: { keypad: { type: 'serial' } } })).toMatch(/devices\.keypad\.path/);
     expect(errorOf({ ...base, devices: { keypad: { type: 'serial', path: '/dev/ttyUSB0', baudRate: 4800 } } })).toMatch(/devices\.keypad\.baudRate/);
-    expect(errorOf({ ...base, province: { ...(base.province as object), sm2PublicKey: '04abc' } })).toMatch(/province\.sm2PublicKey: an uncompressed SM2 public key/);
+    expect(errorOf({ ...base, province: { ...(base.province as object), sm2PublicKey: '04abc' } })).toMatch(
+      /province\.sm2PublicKey: an uncompressed SM2 public key/,
+    );
     expect(errorOf({ ...base, technician: { pin: '12' } })).toMatch(/technician\.pin: a PIN is 4 to 12 digits/);
     expect(errorOf({ ...base, extra: true })).toMatch(/extra: unknown field/);
   });
@@ -59,7 +61,11 @@ describe('provisioning file', () => {
 
 describe('config strictness', () => {
   it('ignores fields a province adds to its config, but refuses unknown fields in a provisioning file', () => {
-    const fromProvince = terminalConfigSchema.safeParse({ configVersion: '18', staff: [{ staffId: 'S1', name: '张三', badgeIds: [], wechatId: 'x' }], newFeature: { on: true } });
+    const fromProvince = terminalConfigSchema.safeParse({
+      configVersion: '18',
+      staff: [{ staffId: 'S1', name: '张三', badgeIds: [], wechatId: 'x' }],
+      newFeature: { on: true },
+    });
     expect(fromProvince.success).toBe(true);
     expect(fromProvince.data?.staff[0]).not.toHaveProperty('wechatId');
     const file = provisioningFile();

@@ -73,7 +73,9 @@ describe('database', () => {
     const { db } = openDatabase(d);
     const outbox = new Outbox(db);
     db.transaction(() => [1, 2, 3].forEach(() => outbox.append(record(), { held: false })))();
-    db.exec('CREATE TABLE filler (x BLOB); WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20) INSERT INTO filler SELECT randomblob(3000) FROM n;');
+    db.exec(
+      'CREATE TABLE filler (x BLOB); WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20) INSERT INTO filler SELECT randomblob(3000) FROM n;',
+    );
     db.pragma('wal_checkpoint(TRUNCATE)');
     const pageSize = db.pragma('page_size', { simple: true }) as number;
     const fillerPages = (db.prepare(`SELECT pageno FROM dbstat WHERE name = 'filler'`).all() as { pageno: number }[]).map((r) => r.pageno);

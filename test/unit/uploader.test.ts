@@ -15,7 +15,23 @@ afterEach(async () => {
 });
 
 function record(): NewRecord {
-  return { evalId: randomUUID(), terminalId: 'T-1', areaCode: '350402', hallCode: 'H01', windowCode: 'A12', pf: '4', satisfaction: 5, assessTime: '2026-11-24 10:00:00', clockTrusted: true, assessNumber: 1, evaluateType: 1, proManager: 'SM0012', proManagerName: '张三', userName: 'sealed:x', flags: [] };
+  return {
+    evalId: randomUUID(),
+    terminalId: 'T-1',
+    areaCode: '350402',
+    hallCode: 'H01',
+    windowCode: 'A12',
+    pf: '4',
+    satisfaction: 5,
+    assessTime: '2026-11-24 10:00:00',
+    clockTrusted: true,
+    assessNumber: 1,
+    evaluateType: 1,
+    proManager: 'SM0012',
+    proManagerName: '张三',
+    userName: 'sealed:x',
+    flags: [],
+  };
 }
 
 /** An adapter that answers from a script, then accepts everything; it records every batch it was sent. */
@@ -46,7 +62,17 @@ function rig(adapter: ProvinceAdapter, n: number, opts: { maxRecords?: number } 
   db.transaction(() => {
     for (let i = 0; i < n; i++) outbox.append(record(), { held: false });
   })();
-  const uploader = new Uploader({ adapter, outbox, log: silentLog, backoffBaseMs: 5, backoffCapMs: 20, idleMs: 20, random: () => 1, prepare: (r) => ({ ...r, userName: 'opened' }), ...opts });
+  const uploader = new Uploader({
+    adapter,
+    outbox,
+    log: silentLog,
+    backoffBaseMs: 5,
+    backoffCapMs: 20,
+    idleMs: 20,
+    random: () => 1,
+    prepare: (r) => ({ ...r, userName: 'opened' }),
+    ...opts,
+  });
   stops.push(async () => {
     await uploader.stop();
     db.close();
@@ -67,7 +93,9 @@ const states = (o: Outbox) => o.list().map((e) => e.state);
 
 describe('uploader', () => {
   it('sends in seq order, at most 200 a batch, opens sealed names, and marks accepted and duplicate done', async () => {
-    const adapter = new ScriptedAdapter([(rs) => ({ kind: 'results', results: rs.map((r, i) => ({ evalId: r.evalId, status: i === 0 ? 'duplicate' : 'accepted' })) })]);
+    const adapter = new ScriptedAdapter([
+      (rs) => ({ kind: 'results', results: rs.map((r, i) => ({ evalId: r.evalId, status: i === 0 ? 'duplicate' : 'accepted' })) }),
+    ]);
     const { outbox, uploader } = rig(adapter, 450);
     uploader.start();
     await until(() => outbox.counts().pending === 0);
@@ -108,7 +136,16 @@ describe('uploader', () => {
   });
 
   it('puts rejected records in dead-letter with the reason, without blocking those behind, and resends on request', async () => {
-    const adapter = new ScriptedAdapter([(rs) => ({ kind: 'results', results: rs.map((r, i) => (i === 1 ? { evalId: r.evalId, status: 'rejected', code: 'UNKNOWN_STAFF', message: 'proManager SM0012 is unknown' } : { evalId: r.evalId, status: 'accepted' })) })]);
+    const adapter = new ScriptedAdapter([
+      (rs) => ({
+        kind: 'results',
+        results: rs.map((r, i) =>
+          i === 1
+            ? { evalId: r.evalId, status: 'rejected', code: 'UNKNOWN_STAFF', message: 'proManager SM0012 is unknown' }
+            : { evalId: r.evalId, status: 'accepted' },
+        ),
+      }),
+    ]);
     const { outbox, uploader } = rig(adapter, 3);
     uploader.start();
     await until(() => outbox.counts().pending === 0);
@@ -128,7 +165,11 @@ describe('uploader', () => {
   });
 
   it('waits for Retry-After, retries at once after CLOCK_SKEW, and pauses on 403 until enabled', async () => {
-    const adapter = new ScriptedAdapter([{ kind: 'rate-limited', retryAfterMs: 150 }, { kind: 'clock-skew', serverTime: Date.now() + 400_000 }, { kind: 'disabled', message: 'terminal disabled' }]);
+    const adapter = new ScriptedAdapter([
+      { kind: 'rate-limited', retryAfterMs: 150 },
+      { kind: 'clock-skew', serverTime: Date.now() + 400_000 },
+      { kind: 'disabled', message: 'terminal disabled' },
+    ]);
     const { outbox, uploader } = rig(adapter, 1);
     const t0 = Date.now();
     uploader.start();
@@ -187,7 +228,11 @@ describe('uploader against the province simulator', () => {
     const { JsonProvinceAdapter } = await import('../../sync/province/json-adapter.js');
     const sim = await startProvinceSim({ apps: [{ appKey: 'k', appSecret: 'secret-123456' }], faults: { rates: { reject: 1 }, skewMs: 0 } });
     stops.push(() => sim.close());
-    const adapter = new JsonProvinceAdapter({ baseUrl: sim.url, credentials: { appKey: 'k', appSecret: 'secret-123456', terminalId: 'T-1', signAlg: 'HMAC-SHA256' }, clock: new ClockOffset() });
+    const adapter = new JsonProvinceAdapter({
+      baseUrl: sim.url,
+      credentials: { appKey: 'k', appSecret: 'secret-123456', terminalId: 'T-1', signAlg: 'HMAC-SHA256' },
+      clock: new ClockOffset(),
+    });
     const { outbox, uploader } = rig(adapter, 2);
     uploader.start();
     await until(() => outbox.counts().deadLetter === 2);

@@ -92,7 +92,10 @@ describe('a full day at one window, on one fake clock', () => {
       tally.records += 1;
       clock.advance(THANKS_MS + 20_000);
     }
-    const flags = new Outbox(fx.db).list().slice(-4).map((e) => e.record.flags);
+    const flags = new Outbox(fx.db)
+      .list()
+      .slice(-4)
+      .map((e) => e.record.flags);
     expect(flags.slice(0, 3).every((fl) => !fl.includes('burst'))).toBe(true);
     expect(flags[3]).toContain('burst');
 
@@ -128,7 +131,11 @@ describe('a full day at one window, on one fake clock', () => {
     expect(defaults()).toHaveLength(0);
     // By Tuesday evening every Monday walk-away has exactly one default rating, and nothing else was added.
     clock.advance(10 * HOUR);
-    expect(defaults().map((e) => e.record.groupId).sort()).toEqual([...tally.unrated].sort());
+    expect(
+      defaults()
+        .map((e) => e.record.groupId)
+        .sort(),
+    ).toEqual([...tally.unrated].sort());
     expect(defaults().every((e) => e.record.satisfaction === 3)).toBe(true);
 
     const all = outbox.list();
@@ -141,6 +148,8 @@ describe('a full day at one window, on one fake clock', () => {
     // Only the hourly default-rating job is still scheduled: no invitation, Thanks or notice timer is left behind.
     expect(clock.scheduled).toBe(1);
     // How long the day took for real, for the notes (not asserted: this machine is shared).
-    process.stdout.write(`window day: ${tally.rated} ratings, ${tally.unrated.length} walk-aways, ${tally.cancelled} cancelled in ${Math.round(performance.now() - started)} ms of real time\n`);
+    process.stdout.write(
+      `window day: ${tally.rated} ratings, ${tally.unrated.length} walk-aways, ${tally.cancelled} cancelled in ${Math.round(performance.now() - started)} ms of real time\n`,
+    );
   });
 });

@@ -22,15 +22,15 @@ export function DemoKeypad({ keypad }: { keypad: NonNullable<TerminalView['keypa
         const level = levelForKey(key);
         const name = key === INVITE_KEY ? t('demoKeypad.invite') : key === PAUSE_RESUME_KEY ? t('demoKeypad.pause') : String(key);
         return (
-        <button
-          key={key}
-          type="button"
-          className={`demo-key ${level ? `level-${level}` : 'staff-key'} ${lit === key ? 'lit' : ''}`}
-          aria-label={t('demoKeypad.key', { name })}
-          onClick={() => void send({ type: 'simulateKey', key })}
-        >
-          {name}
-        </button>
+          <button
+            key={key}
+            type="button"
+            className={`demo-key ${level ? `level-${level}` : 'staff-key'} ${lit === key ? 'lit' : ''}`}
+            aria-label={t('demoKeypad.key', { name })}
+            onClick={() => void send({ type: 'simulateKey', key })}
+          >
+            {name}
+          </button>
         );
       })}
     </aside>

@@ -13,7 +13,16 @@ export function QrCode({ value, label, size }: { value: string; label: string; s
     return { d, n: n + 8 };
   }, [value]);
   return (
-    <svg className="qr" width={size} height={size} viewBox={`0 0 ${path.n} ${path.n}`} role="img" aria-label={label} data-qr-value={value} shapeRendering="crispEdges">
+    <svg
+      className="qr"
+      width={size}
+      height={size}
+      viewBox={`0 0 ${path.n} ${path.n}`}
+      role="img"
+      aria-label={label}
+      data-qr-value={value}
+      shapeRendering="crispEdges"
+    >
       <rect width={path.n} height={path.n} fill="#fff" />
       <path d={path.d} fill="#000" />
     </svg>

@@ -5,7 +5,13 @@ export function StaffCard({ staff, compact = false }: { staff: NonNullable<Termi
   const { t } = useTranslation();
   return (
     <div className={compact ? 'staff-card compact' : 'staff-card'}>
-      {staff.photo ? <img className="staff-photo" src={staff.photo} alt="" /> : <div className="staff-photo placeholder" aria-hidden="true">{staff.name.slice(0, 1)}</div>}
+      {staff.photo ? (
+        <img className="staff-photo" src={staff.photo} alt="" />
+      ) : (
+        <div className="staff-photo placeholder" aria-hidden="true">
+          {staff.name.slice(0, 1)}
+        </div>
+      )}
       <div className="staff-text">
         <div className="staff-name">{staff.name}</div>
         <div className="staff-id">{t('serving.staffId', { id: staff.staffId })}</div>

@@ -47,67 +47,87 @@ export function FollowUp({ view, session }: { view: TerminalView; session: NonNu
       <h1 className="fu-title">{bad ? t('followUp.titleBad') : t('followUp.titleAll')}</h1>
       <div className="fu-body">
         <div className="fu-choices">
-        {f.dimensions && (
-          <section className="fu-section" aria-label={t('followUp.dimensions')}>
-            {DIMS.map((d) => (
-              <div className="fu-row" key={d}>
-                <span className="fu-row-label">{t(`followUp.${d}`)}</span>
-                <div className="segmented" role="radiogroup" aria-label={t(`followUp.${d}`)}>
-                  {[5, 4, 3, 2, 1].map((l) => (
-                    <button key={l} type="button" role="radio" aria-checked={dims[d] === l} className={`seg level-${l}`} onClick={() => setDims({ ...dims, [d]: l })}>
-                      {t(`levels.${view.scale}.${l}`)}
-                    </button>
-                  ))}
+          {f.dimensions && (
+            <section className="fu-section" aria-label={t('followUp.dimensions')}>
+              {DIMS.map((d) => (
+                <div className="fu-row" key={d}>
+                  <span className="fu-row-label">{t(`followUp.${d}`)}</span>
+                  <div className="segmented" role="radiogroup" aria-label={t(`followUp.${d}`)}>
+                    {[5, 4, 3, 2, 1].map((l) => (
+                      <button
+                        key={l}
+                        type="button"
+                        role="radio"
+                        aria-checked={dims[d] === l}
+                        className={`seg level-${l}`}
+                        onClick={() => setDims({ ...dims, [d]: l })}
+                      >
+                        {t(`levels.${view.scale}.${l}`)}
+                      </button>
+                    ))}
+                  </div>
                 </div>
-              </div>
-            ))}
-          </section>
-        )}
-        {f.tags.length > 0 && (
-          <section className="fu-section" aria-label={t('followUp.tagsHint')}>
-            <div className="chips">
-              {f.tags.map((tag) => {
-                const on = tags.includes(tag.code);
-                return (
-                  <button key={tag.code} type="button" className="chip" aria-pressed={on} onClick={() => setTags(on ? tags.filter((x) => x !== tag.code) : [...tags, tag.code])}>
-                    {tag.text}
-                  </button>
-                );
-              })}
-            </div>
-          </section>
-        )}
-        {f.questions.length > 0 && (
-          <section className="fu-section" aria-label={t('followUp.questions')}>
-            {f.questions.map((q) => (
-              <div className="fu-row" key={q.id}>
-                <span className="fu-row-label">{q.text}</span>
-                <div className="segmented" role="radiogroup" aria-label={q.text}>
-                  {(['y', 'n', 'u'] as const).map((a) => (
-                    <button key={a} type="button" role="radio" aria-checked={answers[q.id] === a} className="seg" onClick={() => setAnswers({ ...answers, [q.id]: a })}>
-                      {t(a === 'y' ? 'followUp.yes' : a === 'n' ? 'followUp.no' : 'followUp.unsure')}
+              ))}
+            </section>
+          )}
+          {f.tags.length > 0 && (
+            <section className="fu-section" aria-label={t('followUp.tagsHint')}>
+              <div className="chips">
+                {f.tags.map((tag) => {
+                  const on = tags.includes(tag.code);
+                  return (
+                    <button
+                      key={tag.code}
+                      type="button"
+                      className="chip"
+                      aria-pressed={on}
+                      onClick={() => setTags(on ? tags.filter((x) => x !== tag.code) : [...tags, tag.code])}
+                    >
+                      {tag.text}
                     </button>
-                  ))}
-                </div>
+                  );
+                })}
               </div>
-            ))}
-          </section>
-        )}
+            </section>
+          )}
+          {f.questions.length > 0 && (
+            <section className="fu-section" aria-label={t('followUp.questions')}>
+              {f.questions.map((q) => (
+                <div className="fu-row" key={q.id}>
+                  <span className="fu-row-label">{q.text}</span>
+                  <div className="segmented" role="radiogroup" aria-label={q.text}>
+                    {(['y', 'n', 'u'] as const).map((a) => (
+                      <button
+                        key={a}
+                        type="button"
+                        role="radio"
+                        aria-checked={answers[q.id] === a}
+                        className="seg"
+                        onClick={() => setAnswers({ ...answers, [q.id]: a })}
+                      >
+                        {t(a === 'y' ? 'followUp.yes' : a === 'n' ? 'followUp.no' : 'followUp.unsure')}
+                      </button>
+                    ))}
+                  </div>
+                </div>
+              ))}
+            </section>
+          )}
         </div>
         <div className="fu-fields">
-        {(f.tags.length > 0 || f.questions.length > 0 || bad) && (
-          <label className="fu-field">
-            <span>{t('followUp.comment')}</span>
-            <textarea value={comment} maxLength={500} rows={2} onChange={(e) => setComment(e.target.value)} />
-          </label>
-        )}
-        {f.phoneAllowed && (
-          <label className="fu-field">
-            <span>{t('followUp.phone')}</span>
-            <input inputMode="numeric" autoComplete="off" value={phone} maxLength={11} onChange={(e) => setPhone(e.target.value.replace(/\D/g, ''))} />
-            <small>{t('followUp.phonePrivacy')}</small>
-          </label>
-        )}
+          {(f.tags.length > 0 || f.questions.length > 0 || bad) && (
+            <label className="fu-field">
+              <span>{t('followUp.comment')}</span>
+              <textarea value={comment} maxLength={500} rows={2} onChange={(e) => setComment(e.target.value)} />
+            </label>
+          )}
+          {f.phoneAllowed && (
+            <label className="fu-field">
+              <span>{t('followUp.phone')}</span>
+              <input inputMode="numeric" autoComplete="off" value={phone} maxLength={11} onChange={(e) => setPhone(e.target.value.replace(/\D/g, ''))} />
+              <small>{t('followUp.phonePrivacy')}</small>
+            </label>
+          )}
         </div>
       </div>
       {missing && !hasReason && (

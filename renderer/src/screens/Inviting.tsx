@@ -28,7 +28,11 @@ export function Inviting({ view, session }: { view: TerminalView; session: NonNu
         {item && (
           <p className="invite-item">
             {session.mode === 'per-item'
-              ? t('inviting.itemOf', { n: session.currentItem + 1, total: session.items.length, name: item.deptName ? `${item.taskName}（${item.deptName}）` : item.taskName })
+              ? t('inviting.itemOf', {
+                  n: session.currentItem + 1,
+                  total: session.items.length,
+                  name: item.deptName ? `${item.taskName}（${item.deptName}）` : item.taskName,
+                })
               : t('inviting.item', { name: session.items.map((i) => i.taskName).join('、') })}
           </p>
         )}
