@@ -176,6 +176,16 @@ export class Invitations {
     this.done(true);
   }
 
+  /** The business system's cancel: idempotent for a cancelled session; a rating cannot be withdrawn. */
+  cancel(sessionId: string): void {
+    const row = this.d.repo.session(sessionId);
+    if (!row) throw new CommandError('SESSION_NOT_FOUND', `no session ${sessionId} on this terminal`);
+    if (row.status === 'cancelled') return;
+    if (row.status === 'rated') throw new CommandError('ALREADY_RATED', `session ${sessionId} was already rated; a rating cannot be withdrawn`);
+    if (row.status === 'unrated') throw new CommandError('SESSION_CLOSED', `session ${sessionId} already ended unrated`);
+    this.closeOpen('cancelled');
+  }
+
   /** Ends the open invitation: unrated or cancelled if nothing was chosen; a partly rated one keeps its ratings. */
   closeOpen(status: 'unrated' | 'cancelled'): void {
     const s = this.current;

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import type { TerminalState } from '../bridge/contract.js';
+import type { StaffSummary, SyncStatus } from './events.js';
 
 /** An invitation as the core knows it; `main/store` persists it in the `sessions` table. */
 export type SessionStatus = 'inviting' | 'rated' | 'unrated' | 'cancelled';
@@ -59,4 +61,13 @@ export function answerOf(row: SessionRow): SessionAnswer {
     ...(row.evalDetail !== null ? { evalDetail: row.evalDetail } : {}),
     ...(row.ratedAt !== null ? { ratedAt: new Date(row.ratedAt).toISOString() } : {}),
   };
+}
+
+/** The answer of `GET /status`. */
+export interface TerminalStatus {
+  state: TerminalState;
+  staff: StaffSummary | null;
+  session: (SessionAnswer & { expiresAt: string }) | null;
+  devices: Record<string, unknown>;
+  sync: SyncStatus;
 }

@@ -48,6 +48,19 @@ export class StaffDesk {
     return member;
   }
 
+  /** Who is at the window, or NO_STAFF. */
+  present(): StaffMember {
+    if (!this.member) throw new CommandError('NO_STAFF', 'no staff member is logged in at this window; log in first');
+    return this.member;
+  }
+
+  /** Who is serving (present and not paused), or NO_STAFF / PAUSED. */
+  serving(): StaffMember {
+    const member = this.present();
+    if (this.onPause) throw new CommandError('PAUSED', 'service at this window is paused; resume it first');
+    return member;
+  }
+
   start(member: StaffMember): void {
     this.member = member;
     this.onPause = false;

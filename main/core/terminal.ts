@@ -1,30 +1,24 @@
 import type { TerminalState, TerminalView } from '../bridge/contract.js';
-import { startOfCstDay, type Cancel } from './clock.js';
+import { startOfCstDay } from './clock.js';
 import type { TerminalConfig } from './config.js';
 import { generateDefaults } from './default-ratings.js';
 import { CommandError } from './errors.js';
 import { Emitter, type StaffSummary, type SyncStatus, type TerminalEvent } from './events.js';
 import { Invitations, type OpenedSession, type OpenSessionRequest } from './invitations.js';
 import type { Level } from './levels.js';
-import { NOTICE_MS, type FollowUpAnswer } from './policy.js';
+import { TimedNotice } from './notice.js';
+import type { FollowUpAnswer } from './policy.js';
 import type { TerminalPorts } from './ports.js';
 import { RatingBook } from './ratings.js';
 import type { Pf } from './records.js';
-import { answerOf, type SessionAnswer } from './session.js';
+import { answerOf, type SessionAnswer, type TerminalStatus } from './session.js';
 import { StaffDesk, summary } from './staff.js';
 import { deriveState } from './state.js';
 import { buildView, DEFAULT_LOCALE } from './view.js';
 
 export type { OpenSessionRequest } from './invitations.js';
 export type { FollowUpAnswer } from './policy.js';
-
-export interface TerminalStatus {
-  state: TerminalState;
-  staff: StaffSummary | null;
-  session: (SessionAnswer & { expiresAt: string }) | null;
-  devices: Record<string, unknown>;
-  sync: SyncStatus;
-}
+export type { TerminalStatus } from './session.js';
 
 const OFFLINE: SyncStatus = { pending: 0, deadLetter: 0, lastUploadAt: null, lastError: null, online: false };
 
@@ -41,11 +35,12 @@ export class Terminal {
   private readonly invitations: Invitations;
   private config: TerminalConfig;
   private maintenance = false;
-  private notice: { kind: 'unknown-badge'; until: number; cancel: Cancel } | null = null;
+  private readonly notice: TimedNotice;
   private lastState: TerminalState | null = null;
 
   constructor(private readonly ports: TerminalPorts) {
     this.config = ports.config;
+    this.notice = new TimedNotice(ports.clock, () => this.changed());
     this.staff = new StaffDesk(ports.shifts, { pinHashes: ports.staffPinHashes ?? {}, verifyPin: ports.verifyPin });
     this.book = new RatingBook(ports.repo, ports.clock, ports.identity, ports.where, ports.log);
     this.invitations = new Invitations({
@@ -125,7 +120,7 @@ export class Terminal {
       session: this.invitations.session,
       canEncryptPhone: this.ports.identity.canEncryptForProvince,
       sync: { online: sync.online, pending: sync.pending },
-      notice: this.notice && { kind: this.notice.kind, until: this.notice.until },
+      notice: this.notice.current,
       keypad: this.ports.devices?.keypadSummary() ?? null,
     });
   }
@@ -144,7 +139,7 @@ export class Terminal {
     this.requireOperational();
     const member = this.staff.byBadge(this.config, badgeId);
     if (!member) {
-      this.showNotice();
+      this.notice.show('unknown-badge');
       throw new CommandError('UNKNOWN_BADGE', `badge ${badgeId.toUpperCase()} is not registered to any staff member of this window`);
     }
     return this.login(member);
@@ -165,7 +160,8 @@ export class Terminal {
   }
 
   pause(): void {
-    const member = this.requireStaff();
+    this.requireOperational();
+    const member = this.staff.present();
     if (this.staff.paused) return;
     this.invitations.endForStaffChange();
     this.invitations.endThanks();
@@ -174,7 +170,8 @@ export class Terminal {
   }
 
   resume(): void {
-    const member = this.requireStaff();
+    this.requireOperational();
+    const member = this.staff.present();
     if (!this.staff.paused) return;
     this.staff.setPaused(false);
     this.emit({ type: 'staff.resume', staff: summary(member) });
@@ -193,12 +190,7 @@ export class Terminal {
   }
 
   cancelSession(sessionId: string): void {
-    const row = this.ports.repo.session(sessionId);
-    if (!row) throw new CommandError('SESSION_NOT_FOUND', `no session ${sessionId} on this terminal`);
-    if (row.status === 'cancelled') return;
-    if (row.status === 'rated') throw new CommandError('ALREADY_RATED', `session ${sessionId} was already rated; a rating cannot be withdrawn`);
-    if (row.status === 'unrated') throw new CommandError('SESSION_CLOSED', `session ${sessionId} already ended unrated`);
-    this.invitations.closeOpen('cancelled');
+    this.invitations.cancel(sessionId);
   }
 
   choose(sessionId: string, item: number, level: Level, pf: Pf): void {
@@ -258,7 +250,7 @@ export class Terminal {
   /** Stops timers; the database stays the caller's to close. */
   close(): void {
     this.invitations.close();
-    this.notice?.cancel();
+    this.notice.close();
   }
 
   /** Publishes device or sync changes that happened outside the core. */
@@ -269,10 +261,10 @@ export class Terminal {
   // ── internals ────────────────────────────────────────────────────────────
 
   private async open(req: OpenSessionRequest, uninvited: boolean): Promise<OpenedSession> {
-    const staff = this.requireServing();
+    const staff = this.serving();
     // The world may have moved while the link was fetched: staff logged out, paused, or changed.
     const recheck = () => {
-      if (this.requireServing().staffId !== staff.staffId) throw new CommandError('NO_STAFF', 'the staff member changed while the invitation was opening');
+      if (this.serving().staffId !== staff.staffId) throw new CommandError('NO_STAFF', 'the staff member changed while the invitation was opening');
     };
     return this.invitations.open(staff, req, recheck, uninvited);
   }
@@ -284,30 +276,9 @@ export class Terminal {
     return summary(member);
   }
 
-  private showNotice(): void {
-    this.notice?.cancel();
-    const until = this.ports.clock.now() + NOTICE_MS;
-    const cancel = this.ports.clock.after(NOTICE_MS, () => {
-      this.notice = null;
-      this.changed();
-    });
-    this.notice = { kind: 'unknown-badge', until, cancel };
-    this.changed();
-  }
-
-  private requireServing() {
+  private serving() {
     this.requireOperational();
-    const member = this.staff.current;
-    if (!member) throw new CommandError('NO_STAFF', 'no staff member is logged in at this window; log in first');
-    if (this.staff.paused) throw new CommandError('PAUSED', 'service at this window is paused; resume it first');
-    return member;
-  }
-
-  private requireStaff() {
-    this.requireOperational();
-    const member = this.staff.current;
-    if (!member) throw new CommandError('NO_STAFF', 'no staff member is logged in at this window');
-    return member;
+    return this.staff.serving();
   }
 
   private requireOperational(): void {
