@@ -11,6 +11,7 @@ export const STATUS_OF: Record<CommandErrorCode, number> = {
   UNKNOWN_BADGE: 404,
   UNKNOWN_STAFF: 404,
   BAD_PIN: 401,
+  PIN_LOCKED: 429,
   NO_STAFF: 409,
   PAUSED: 409,
   SESSION_OPEN: 409,

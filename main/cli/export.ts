@@ -3,7 +3,7 @@ import { makeBundle } from '../../sync/export-bundle.js';
 import { Outbox } from '../../sync/outbox/outbox.js';
 import { loadProvisioning } from '../provisioning/apply.js';
 import { KeySealer, loadKeyFile } from '../provisioning/secrets.js';
-import { dataKey, openName } from '../runtime/identity.js';
+import { META_DATA_KEY, openName, sealedRandomKey } from '../runtime/identity.js';
 import { openReadOnly } from '../store/database.js';
 import { DataDirError } from '../store/errors.js';
 import { MetaStore } from '../store/meta.js';
@@ -13,7 +13,7 @@ import { parseCommandArgs } from './args.js';
  * `hcp-terminal export`: every record the province has not accepted, in a signed bundle for a USB stick.
  * Reads the database without the lock, so a running terminal need not stop; exporting changes nothing.
  */
-export function exportRecords(argv: string[]): number {
+export async function exportRecords(argv: string[]): Promise<number> {
   const a = parseCommandArgs(argv, { 'data-dir': { type: 'string' }, out: { type: 'string' } }, ['data-dir', 'out']);
   const dataDir = a.required('data-dir');
   const db = openReadOnly(dataDir);
@@ -25,12 +25,14 @@ export function exportRecords(argv: string[]): number {
     const key = loadKeyFile(dataDir, false);
     if (!key) throw new DataDirError('the sealing key of this data directory is missing; the bundle cannot be signed', 'sealing-key');
     const sealer = new KeySealer(key);
-    const names = new KeySealer(dataKey(meta, sealer, (s) => sealer.open(s)));
+    // Read-only: a data directory that never sealed a name has no data key, and no sealed names to open.
+    const dataKey = await sealedRandomKey(meta, META_DATA_KEY, sealer, false);
+    const names = new KeySealer(dataKey ?? Buffer.alloc(32));
     const records = new Outbox(db).list({ states: ['held', 'pending', 'in-flight', 'rejected'] }).map((e) => openName(e.record, names));
     const bundle = makeBundle({
       terminalId: prov.terminal.terminalId,
       appKey: prov.province.appKey,
-      appSecret: sealer.open(prov.province.appSecretSealed),
+      appSecret: sealer.openSync(prov.province.appSecretSealed),
       signAlg: prov.province.signAlg,
       records,
     });

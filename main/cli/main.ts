@@ -26,7 +26,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'status':
         return status(rest);
       case 'export':
-        return exportRecords(rest);
+        return await exportRecords(rest);
       case 'province-sim':
         return await provinceSim(rest);
       case undefined:

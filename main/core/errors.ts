@@ -4,6 +4,7 @@ export type CommandErrorCode =
   | 'UNKNOWN_BADGE'
   | 'UNKNOWN_STAFF'
   | 'BAD_PIN'
+  | 'PIN_LOCKED'
   | 'NO_STAFF'
   | 'PAUSED'
   | 'SESSION_OPEN'

@@ -102,7 +102,8 @@ export interface TerminalPorts {
   where: Where | null;
   config: TerminalConfig;
   staffPinHashes?: Readonly<Record<string, string>>;
-  verifyPin?: (pin: string, hash: string) => boolean;
+  /** Checks a PIN against its slow hash, off the main thread. */
+  verifyPin?: (pin: string, hash: string) => Promise<boolean>;
   sync?: SyncPort;
   devices?: DevicesPort;
   keypad?: KeypadPort;

@@ -5,13 +5,20 @@ import type { ShiftStore } from './ports.js';
 
 export interface StaffAuth {
   pinHashes: Readonly<Record<string, string>>;
-  verifyPin: ((pin: string, hash: string) => boolean) | undefined;
+  verifyPin: ((pin: string, hash: string) => Promise<boolean>) | undefined;
+  now: () => number;
 }
+
+/** Wrong PINs in a row for one staff member before their PIN login locks. */
+export const PIN_ATTEMPTS = 5;
+export const PIN_LOCK_MS = 5 * 60_000;
 
 /** Who is serving at the window and whether they paused: the roster, badge and PIN login, and the shift kept across restarts. */
 export class StaffDesk {
   private member: StaffMember | null = null;
   private onPause = false;
+  /** Wrong PINs per staff id; the lock is per person, so one colleague's typos do not lock the window. */
+  private readonly failures = new Map<string, { count: number; lockedUntil: number }>();
 
   constructor(
     private readonly shifts: ShiftStore,
@@ -39,12 +46,29 @@ export class StaffDesk {
     return config.staff.find((m) => m.badgeIds.some((b) => b.toUpperCase() === id)) ?? null;
   }
 
-  byPin(config: TerminalConfig, staffId: string, pin: string): StaffMember {
+  /** PIN login: after PIN_ATTEMPTS wrong PINs the staff member's PIN is refused unchecked for PIN_LOCK_MS. */
+  async byPin(config: TerminalConfig, staffId: string, pin: string): Promise<StaffMember> {
     const member = config.staff.find((m) => m.staffId === staffId);
     if (!member) throw new CommandError('UNKNOWN_STAFF', `staff id ${staffId} is not in this terminal's roster`);
     const hash = this.auth.pinHashes[staffId];
     if (!hash) throw new CommandError('BAD_PIN', `staff member ${staffId} has no PIN provisioned; log in with the badge`);
-    if (!this.auth.verifyPin?.(pin, hash)) throw new CommandError('BAD_PIN', 'the PIN is wrong');
+    const f = this.failures.get(staffId) ?? { count: 0, lockedUntil: 0 };
+    const now = this.auth.now();
+    if (f.lockedUntil > now) {
+      throw new CommandError(
+        'PIN_LOCKED',
+        `too many wrong PINs; PIN login for ${staffId} is locked for ${String(Math.ceil((f.lockedUntil - now) / 1000))} s (the badge still works)`,
+      );
+    }
+    // Counted before the slow check, so parallel guesses cannot all slip in under the limit.
+    f.count += 1;
+    this.failures.set(staffId, f);
+    if (f.count >= PIN_ATTEMPTS) f.lockedUntil = now + PIN_LOCK_MS;
+    if (!(await this.auth.verifyPin?.(pin, hash))) {
+      if (f.count >= PIN_ATTEMPTS) f.count = 0;
+      throw new CommandError('BAD_PIN', 'the PIN is wrong');
+    }
+    this.failures.delete(staffId);
     return member;
   }
 

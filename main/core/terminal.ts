@@ -41,7 +41,7 @@ export class Terminal {
   constructor(private readonly ports: TerminalPorts) {
     this.config = ports.config;
     this.notice = new TimedNotice(ports.clock, () => this.changed());
-    this.staff = new StaffDesk(ports.shifts, { pinHashes: ports.staffPinHashes ?? {}, verifyPin: ports.verifyPin });
+    this.staff = new StaffDesk(ports.shifts, { pinHashes: ports.staffPinHashes ?? {}, verifyPin: ports.verifyPin, now: () => ports.clock.now() });
     this.book = new RatingBook(ports.repo, ports.clock, ports.identity, ports.where, ports.log);
     this.invitations = new Invitations({
       repo: ports.repo,
@@ -145,9 +145,11 @@ export class Terminal {
     return this.login(member);
   }
 
-  loginByPin(staffId: string, pin: string): StaffSummary {
+  async loginByPin(staffId: string, pin: string): Promise<StaffSummary> {
     this.requireOperational();
-    return this.login(this.staff.byPin(this.config, staffId, pin));
+    const member = await this.staff.byPin(this.config, staffId, pin);
+    this.requireOperational();
+    return this.login(member);
   }
 
   logout(): void {

@@ -41,8 +41,9 @@ export async function boot(): Promise<void> {
     log = createLogger(dataDir);
     installCrashHandlers(log, (code) => app.exit(code));
     const keyFile = loadKeyFile(dataDir, false);
-    const safe = safeStorageSealer();
-    const sealer = safe ? layeredSealer(safe, keyFile && new KeySealer(keyFile)) : undefined;
+    const keychain = await safeStorageSealer();
+    if ('refused' in keychain) log.warn({ keychain: keychain.refused }, 'OS keychain refused; secrets stay sealed under the key file');
+    const sealer = 'sealer' in keychain ? layeredSealer(keychain.sealer, keyFile && new KeySealer(keyFile)) : undefined;
     runtime = await startRuntime({ dataDir, provisioningFile, demo: process.argv.includes('--demo'), log, sealer });
     const prov = runtime.provisioning;
     host = await startHost({ runtime, host: prov?.localApi.host ?? '127.0.0.1', port: prov?.localApi.port ?? 8720, uiDir: rendererDir, log });

@@ -27,7 +27,9 @@ export function createLogger(dataDir: string | null, level = process.env['HCP_LO
   if (dataDir) {
     const dir = join(dataDir, 'logs');
     mkdirSync(dir, { recursive: true });
-    streams.push({ stream: pino.destination({ dest: join(dir, 'terminal.log'), sync: false, mkdir: true }) });
+    // Synchronous: a crash's last line must reach the disk before the process exits (and an async stream not yet
+    // open makes pino's exit hook throw). Log lines are rare, never one per rating.
+    streams.push({ stream: pino.destination({ dest: join(dir, 'terminal.log'), sync: true, mkdir: true }) });
   }
   return pino({ level, base: { app: 'hcp-terminal' }, redact: { paths: REDACT, censor: '[redacted]' } }, pino.multistream(streams));
 }

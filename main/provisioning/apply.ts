@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { terminalConfigSchema, type TerminalConfig } from '../core/config.js';
 import type { MetaStore } from '../store/meta.js';
 import { describeProvisioningIssues, provisioningFileSchema, storedProvisioningSchema, type ProvisioningFile, type StoredProvisioning } from './schema.js';
-import { hashPin, verifyPin, type SecretSealer } from './secrets.js';
+import type { PinHasher, SecretSealer } from './secrets.js';
 
 export const META_PROVISIONING = 'provisioning';
 export const META_OFFLINE_CONFIG = 'config.offline';
@@ -39,26 +39,37 @@ export function parseProvisioning(json: unknown): ProvisioningFile {
 }
 
 /**
- * Stores a validated file: secrets sealed, PINs hashed. Applying the same file twice leaves the same terminal
- * (existing PIN hashes that still match are kept rather than re-salted).
+ * Turns a validated file into what is stored: secrets sealed, PINs hashed. Applying the same file twice leaves
+ * the same terminal (existing PIN hashes that still match are kept rather than re-salted). Asynchronous (the
+ * keychain, scrypt), so it runs before the transaction that stores the result (storeProvisioning).
  */
-export function applyProvisioning(meta: MetaStore, sealer: SecretSealer, file: ProvisioningFile, opts: { demo?: boolean } = {}): StoredProvisioning {
+export async function prepareProvisioning(
+  meta: MetaStore,
+  sealer: SecretSealer,
+  pins: PinHasher,
+  file: ProvisioningFile,
+  opts: { demo?: boolean } = {},
+): Promise<StoredProvisioning> {
   const previous = loadProvisioning(meta);
-  const keepOrHash = (pin: string, old: string | undefined) => (old && verifyPin(pin, old) ? old : hashPin(pin));
+  const keepOrHash = async (pin: string, old: string | undefined) => (old && (await pins.verify(pin, old)) ? old : pins.hash(pin));
   const staffPinHashes: Record<string, string> = {};
   for (const s of file.offlineConfig?.staff ?? []) {
-    if (s.pin) staffPinHashes[s.staffId] = keepOrHash(s.pin, previous?.staffPinHashes[s.staffId]);
+    if (s.pin) staffPinHashes[s.staffId] = await keepOrHash(s.pin, previous?.staffPinHashes[s.staffId]);
   }
   const { appSecret, ...province } = file.province;
-  const stored: StoredProvisioning = storedProvisioningSchema.parse({
+  return storedProvisioningSchema.parse({
     terminal: file.terminal,
-    province: { ...province, appSecretSealed: sealer.seal(appSecret) },
+    province: { ...province, appSecretSealed: await sealer.seal(appSecret) },
     devices: file.devices,
-    localApi: { host: file.localApi.host, port: file.localApi.port, tokenSealed: sealer.seal(file.localApi.token) },
-    technicianPinHash: keepOrHash(file.technician.pin, previous?.technicianPinHash),
+    localApi: { host: file.localApi.host, port: file.localApi.port, tokenSealed: await sealer.seal(file.localApi.token) },
+    technicianPinHash: await keepOrHash(file.technician.pin, previous?.technicianPinHash),
     staffPinHashes,
     demo: opts.demo ?? false,
   });
+}
+
+/** Stores prepared provisioning and the file's offline config; run inside the caller's transaction. */
+export function storeProvisioning(meta: MetaStore, stored: StoredProvisioning, file: ProvisioningFile): void {
   meta.set(META_PROVISIONING, stored);
   if (file.offlineConfig) {
     const { staff, ...rest } = file.offlineConfig;
@@ -66,7 +77,6 @@ export function applyProvisioning(meta: MetaStore, sealer: SecretSealer, file: P
   } else {
     meta.delete(META_OFFLINE_CONFIG);
   }
-  return stored;
 }
 
 export function loadProvisioning(meta: MetaStore): StoredProvisioning | undefined {

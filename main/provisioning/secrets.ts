@@ -1,12 +1,15 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 
-/** Seals secrets at rest. Electron uses `safeStorage`; headless terminals a key file only their user can read. */
+/**
+ * Seals secrets at rest. Electron uses the OS keychain through `safeStorage` (asynchronous); headless terminals,
+ * and Electron where the keychain is absent or only `basic_text`, a key file only their user can read.
+ */
 export interface SecretSealer {
-  seal(plain: string): string;
-  open(sealed: string): string;
+  seal(plain: string): Promise<string>;
+  open(sealed: string): Promise<string>;
 }
 
 /**
@@ -16,9 +19,9 @@ export interface SecretSealer {
 export function layeredSealer(primary: SecretSealer, fallback: SecretSealer | null): SecretSealer {
   return {
     seal: (plain) => primary.seal(plain),
-    open(sealed) {
+    async open(sealed) {
       try {
-        return primary.open(sealed);
+        return await primary.open(sealed);
       } catch (err) {
         if (!fallback) throw err;
         return fallback.open(sealed);
@@ -33,14 +36,27 @@ export class KeySealer implements SecretSealer {
     if (key.length !== 32) throw new Error('sealing key must be 32 bytes');
   }
 
-  seal(plain: string): string {
+  seal(plain: string): Promise<string> {
+    return Promise.resolve(this.sealSync(plain));
+  }
+
+  open(sealed: string): Promise<string> {
+    try {
+      return Promise.resolve(this.openSync(sealed));
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+
+  /** For the hot path (an evaluator's name per rating) and the uploader: no keychain round trip. */
+  sealSync(plain: string): string {
     const iv = randomBytes(12);
     const c = createCipheriv('aes-256-gcm', this.key, iv);
     const ct = Buffer.concat([c.update(plain, 'utf8'), c.final()]);
     return 'v1:' + Buffer.concat([iv, c.getAuthTag(), ct]).toString('base64');
   }
 
-  open(sealed: string): string {
+  openSync(sealed: string): string {
     if (!sealed.startsWith('v1:')) throw new Error('not a sealed value');
     const raw = Buffer.from(sealed.slice(3), 'base64');
     const d = createDecipheriv('aes-256-gcm', this.key, raw.subarray(0, 12));
@@ -70,23 +86,49 @@ export function loadKeyFile(dataDir: string, create: boolean): Buffer | null {
   return key;
 }
 
-// scrypt at N=2^15 takes ~100 ms here: slow enough against guessing, fast enough for a PIN pad.
+// scrypt at N=2^15 takes ~100 ms here: slow enough against guessing, fast enough for a PIN pad. It runs on libuv's
+// thread pool, so a PIN check never freezes the screen.
 const N = 1 << 15;
 const R = 8;
 const P = 1;
+const MAXMEM = 64 * 1024 * 1024;
 
-export function hashPin(pin: string): string {
-  const salt = randomBytes(16);
-  const hash = scryptSync(pin, salt, 32, { N, r: R, p: P, maxmem: 64 * 1024 * 1024 });
-  return `scrypt$${N}$${R}$${P}$${salt.toString('base64')}$${hash.toString('base64')}`;
+function scryptAsync(password: Buffer | string, salt: Buffer, length: number, options: ScryptOptions): Promise<Buffer> {
+  return new Promise((resolve, reject) => scrypt(password, salt, length, options, (err, key) => (err ? reject(err) : resolve(key))));
 }
 
-export function verifyPin(pin: string, stored: string): boolean {
-  const [alg, n, r, p, salt, hash] = stored.split('$');
-  if (alg !== 'scrypt' || !n || !r || !p || !salt || !hash) return false;
-  const expected = Buffer.from(hash, 'base64');
-  const actual = scryptSync(pin, Buffer.from(salt, 'base64'), expected.length, { N: Number(n), r: Number(r), p: Number(p), maxmem: 64 * 1024 * 1024 });
-  return timingSafeEqual(actual, expected);
+/** Hashes and checks PINs (technician, staff). */
+export interface PinHasher {
+  hash(pin: string): Promise<string>;
+  verify(pin: string, stored: string): Promise<boolean>;
+}
+
+/**
+ * scrypt over HMAC(pepper, PIN): the pepper is a random key kept sealed apart from the hashes, so a copied database
+ * alone does not let 10^4 PINs be tried offline. Hashes from before the pepper (`scrypt$`) still verify.
+ */
+export function pinHasher(pepper: Buffer): PinHasher {
+  const peppered = (pin: string) => createHmac('sha256', pepper).update(pin).digest();
+  return {
+    async hash(pin) {
+      const salt = randomBytes(16);
+      const hash = await scryptAsync(peppered(pin), salt, 32, { N, r: R, p: P, maxmem: MAXMEM });
+      return `scrypt2$${String(N)}$${String(R)}$${String(P)}$${salt.toString('base64')}$${hash.toString('base64')}`;
+    },
+    async verify(pin, stored) {
+      const [alg, n, r, p, salt, hash] = stored.split('$');
+      if ((alg !== 'scrypt2' && alg !== 'scrypt') || !n || !r || !p || !salt || !hash) return false;
+      const expected = Buffer.from(hash, 'base64');
+      if (expected.length !== 32) return false;
+      const password = alg === 'scrypt2' ? peppered(pin) : pin;
+      try {
+        const actual = await scryptAsync(password, Buffer.from(salt, 'base64'), expected.length, { N: Number(n), r: Number(r), p: Number(p), maxmem: MAXMEM });
+        return timingSafeEqual(actual, expected);
+      } catch {
+        return false;
+      }
+    },
+  };
 }
 
 export function safeEqual(a: string, b: string): boolean {

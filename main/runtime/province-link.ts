@@ -4,7 +4,7 @@ import { terminalConfigSchema, type TerminalConfig } from '../core/config.js';
 import type { Terminal } from '../core/terminal.js';
 import type { Log } from '../log/logger.js';
 import type { StoredProvisioning } from '../provisioning/schema.js';
-import type { SecretSealer } from '../provisioning/secrets.js';
+import type { KeySealer } from '../provisioning/secrets.js';
 import type { MetaStore } from '../store/meta.js';
 import { syncMemory } from '../store/sync-memory.js';
 import { describeIssues } from '../util/zod-issues.js';
@@ -17,7 +17,7 @@ export function provinceEngine(d: {
   meta: MetaStore;
   provisioning: StoredProvisioning;
   appSecret: string;
-  nameSealer: SecretSealer;
+  nameSealer: KeySealer;
   tuning: SyncTuning;
   devices: () => Record<string, unknown>;
   log: Log;

@@ -8,17 +8,17 @@ import { scheduleDefaultRatings } from '../core/default-ratings.js';
 import type { Terminal } from '../core/terminal.js';
 import { createDevices, type DeviceOptions } from '../devices/devices.js';
 import type { Log } from '../log/logger.js';
-import { applyProvisioning, loadConfig, loadProvisioning } from '../provisioning/apply.js';
+import { loadConfig, loadProvisioning, prepareProvisioning, storeProvisioning } from '../provisioning/apply.js';
 import { DEMO_BADGE, demoProvisioning } from '../provisioning/demo.js';
 import type { ProvisioningFile, StoredProvisioning } from '../provisioning/schema.js';
-import { KeySealer, loadKeyFile, verifyPin, type SecretSealer } from '../provisioning/secrets.js';
+import { KeySealer, loadKeyFile, pinHasher, type SecretSealer } from '../provisioning/secrets.js';
 import { ensureWritableDir, openDatabase } from '../store/database.js';
 import { DataDirError } from '../store/errors.js';
 import { DataDirLock } from '../store/lock.js';
 import { MetaStore } from '../store/meta.js';
 import { META_PROVINCE_CONFIG } from '../store/sync-memory.js';
 import { syncTuningFromEnv } from './environment.js';
-import { dataKey, identityProtector } from './identity.js';
+import { identityProtector, META_DATA_KEY, META_PIN_PEPPER, sealedRandomKey } from './identity.js';
 import type { IntentExtras } from './intents.js';
 import { linkTerminalToProvince, provinceEngine } from './province-link.js';
 import { createTerminal } from './terminal-factory.js';
@@ -67,28 +67,29 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       opts.log.error({ movedTo: opened.recoveredFrom }, 'database failed its integrity check; damaged file kept, readable rows salvaged');
     const meta = new MetaStore(db);
     const sealer = opts.sealer ?? fileSealer(opts.dataDir, meta, Boolean(file || opts.demo));
+    const unsealable = () => new DataDirError('sealed secrets cannot be opened with this machine’s key; provision the terminal again', 'sealing-key');
+    const key = (name: string) => sealedRandomKey(meta, name, sealer).catch(() => Promise.reject(unsealable()));
+    const pins = pinHasher((await key(META_PIN_PEPPER)) ?? Buffer.alloc(0));
+    const apply = async (f: ProvisioningFile, demo: boolean) => {
+      const stored = await prepareProvisioning(meta, sealer, pins, f, { demo });
+      database.transaction(() => storeProvisioning(meta, stored, f))();
+    };
     if (file) {
-      database.transaction(() => applyProvisioning(meta, sealer, file))();
+      await apply(file, false);
       opts.log.info({ terminalId: file.terminal.terminalId }, 'provisioning applied');
     }
     const freshDemo = !file && opts.demo === true && !loadProvisioning(meta);
     if (freshDemo) {
       // The stored address is a placeholder: a demo's province is the simulator started below on a port of its own.
       const demo = demoProvisioning('http://127.0.0.1:8721');
-      database.transaction(() => applyProvisioning(meta, sealer, demo, { demo: true }))();
+      await apply(demo, true);
       opts.log.info({ terminalId: demo.terminal.terminalId }, 'demo terminal provisioned');
     }
     const provisioning = loadProvisioning(meta) ?? null;
-    const open = (sealed: string) => {
-      try {
-        return sealer.open(sealed);
-      } catch {
-        throw new DataDirError('sealed secrets cannot be opened with this machine’s key; provision the terminal again', 'sealing-key');
-      }
-    };
-    const apiToken = provisioning ? open(provisioning.localApi.tokenSealed) : null;
-    const appSecret = provisioning ? open(provisioning.province.appSecretSealed) : '';
-    const nameSealer = new KeySealer(dataKey(meta, sealer, open));
+    const open = (sealed: string) => sealer.open(sealed).catch(() => Promise.reject(unsealable()));
+    const apiToken = provisioning ? await open(provisioning.localApi.tokenSealed) : null;
+    const appSecret = provisioning ? await open(provisioning.province.appSecretSealed) : '';
+    const nameSealer = new KeySealer((await key(META_DATA_KEY)) ?? Buffer.alloc(0));
     // The demo's province is a simulator started here, on a port of its own, serving the demo hall's config.
     sim = provisioning?.demo && opts.demo && !opts.passive ? await startDemoProvince(appSecret, provisioning) : null;
     let devicesStatus: () => Record<string, unknown> = () => ({});
@@ -115,7 +116,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       where: provisioning?.terminal ?? null,
       config: loadConfig(meta, META_PROVINCE_CONFIG),
       staffPinHashes: provisioning?.staffPinHashes ?? {},
-      verifyPin,
+      verifyPin: (pin, hash) => pins.verify(pin, hash),
       ...(devices?.keypadPort ? { keypad: devices.keypadPort } : {}),
       ...(devices ? { devices } : {}),
       log: opts.log,

@@ -7,7 +7,7 @@ import { terminalConfigSchema, type TerminalConfig } from '../../main/core/confi
 import { identityProtector } from '../../main/runtime/identity.js';
 import { createTerminal } from '../../main/runtime/terminal-factory.js';
 import { MetaStore } from '../../main/store/meta.js';
-import { KeySealer, verifyPin, hashPin } from '../../main/provisioning/secrets.js';
+import { KeySealer, pinHasher } from '../../main/provisioning/secrets.js';
 import { openDatabase } from '../../main/store/database.js';
 import { offlineLink } from '../../sync/links.js';
 import { BADGE, BADGE_2, SM2_KEYS, tempDir } from './fixtures.js';
@@ -33,7 +33,8 @@ export function testConfig(rating: Record<string, unknown> = {}): TerminalConfig
   });
 }
 
-const PIN_HASH = hashPin('1234');
+export const PINS = pinHasher(Buffer.alloc(32, 9));
+const PIN_HASH = await PINS.hash('1234');
 
 export interface CoreFixture {
   terminal: Terminal;
@@ -63,7 +64,7 @@ export function coreFixture(
     where: { terminalId: 'T-350402-0001', areaCode: '350402', hallCode: 'H01', windowCode: 'A12' },
     config,
     staffPinHashes: { SM0012: PIN_HASH },
-    verifyPin,
+    verifyPin: (pin, hash) => PINS.verify(pin, hash),
     ...(opts.keypad ? { keypad: opts.keypad } : {}),
     log: silentLog,
   });

@@ -58,17 +58,20 @@ const electron = await vi.hoisted(async () => {
     handle: (ch: string, h: Listener) => void handlers.set(ch, h),
     removeHandler: (ch: string) => void handlers.delete(ch),
   };
-  return { FakeBrowserWindow, FakeWebContents, handlers, ipcMain };
+  const safeStorage = {
+    backend: 'gnome_libsecret' as string,
+    isAsyncEncryptionAvailable: () => Promise.resolve(true),
+    getSelectedStorageBackend: () => safeStorage.backend,
+    encryptStringAsync: (s: string) => Promise.resolve(Buffer.from([...Buffer.from(s)].map((b) => b ^ 0x5a))),
+    decryptStringAsync: (b: Buffer) => Promise.resolve({ shouldReEncrypt: false, result: Buffer.from([...b].map((x) => x ^ 0x5a)).toString() }),
+  };
+  return { FakeBrowserWindow, FakeWebContents, handlers, ipcMain, safeStorage };
 });
 
 vi.mock('electron', () => ({
   BrowserWindow: electron.FakeBrowserWindow,
   ipcMain: electron.ipcMain,
-  safeStorage: {
-    isEncryptionAvailable: () => true,
-    encryptString: (s: string) => Buffer.from([...Buffer.from(s)].map((b) => b ^ 0x5a)),
-    decryptString: (b: Buffer) => Buffer.from([...b].map((x) => x ^ 0x5a)).toString(),
-  },
+  safeStorage: electron.safeStorage,
   protocol: { registerSchemesAsPrivileged: vi.fn(), handle: vi.fn() },
   net: { fetch: vi.fn() },
 }));
@@ -237,11 +240,20 @@ describe('app:// protocol', () => {
 
 describe('safeStorage sealer', () => {
   it('round-trips secrets and refuses values it did not seal', async () => {
-    const s = safeStorageSealer();
-    if (!s) throw new Error('expected a sealer');
-    const sealed = s.seal('token-123');
+    const k = await safeStorageSealer();
+    if (!('sealer' in k)) throw new Error('expected a sealer');
+    const sealed = await k.sealer.seal('token-123');
     expect(sealed).toMatch(/^ss1:/);
-    expect(s.open(sealed)).toBe('token-123');
-    expect(() => s.open('v1:abc')).toThrow();
+    expect(await k.sealer.open(sealed)).toBe('token-123');
+    await expect(k.sealer.open('v1:abc')).rejects.toThrow();
+  });
+
+  it.runIf(process.platform === 'linux')('refuses the basic_text backend (a key built into Electron), so secrets stay under the key file', async () => {
+    electron.safeStorage.backend = 'basic_text';
+    try {
+      expect(await safeStorageSealer()).toEqual({ refused: 'basic_text' });
+    } finally {
+      electron.safeStorage.backend = 'gnome_libsecret';
+    }
   });
 });

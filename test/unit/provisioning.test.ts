@@ -1,8 +1,15 @@
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { applyProvisioning, loadProvisioning, parseProvisioning, ProvisioningError, readProvisioningFile } from '../../main/provisioning/apply.js';
-import { hashPin, KeySealer, keyFilePath, layeredSealer, loadKeyFile, verifyPin } from '../../main/provisioning/secrets.js';
+import {
+  ProvisioningError,
+  loadProvisioning,
+  parseProvisioning,
+  prepareProvisioning,
+  readProvisioningFile,
+  storeProvisioning,
+} from '../../main/provisioning/apply.js';
+import { KeySealer, keyFilePath, layeredSealer, loadKeyFile, pinHasher } from '../../main/provisioning/secrets.js';
 import { openDatabase } from '../../main/store/database.js';
 import { terminalConfigSchema } from '../../main/core/config.js';
 import { MetaStore } from '../../main/store/meta.js';
@@ -76,33 +83,41 @@ describe('config strictness', () => {
   });
 });
 
+const PINS = pinHasher(Buffer.alloc(32, 6));
+
+async function applyProvisioning(meta: MetaStore, sealer: KeySealer, file: ReturnType<typeof parseProvisioning>) {
+  const stored = await prepareProvisioning(meta, sealer, PINS, file);
+  storeProvisioning(meta, stored, file);
+  return stored;
+}
+
 describe('applying a provisioning file', () => {
-  it('stores secrets sealed and PINs as slow hashes, never in plaintext', () => {
+  it('stores secrets sealed and PINs as slow hashes, never in plaintext', async () => {
     const t = tempDir();
     cleanups.push(t.cleanup);
     const { db } = openDatabase(t.path);
     const meta = new MetaStore(db);
     const sealer = new KeySealer(Buffer.alloc(32, 1));
-    const stored = applyProvisioning(meta, sealer, parseProvisioning(provisioningFile()));
-    expect(sealer.open(stored.localApi.tokenSealed)).toBe(TOKEN);
-    expect(sealer.open(stored.province.appSecretSealed)).toBe('app-secret-123456');
-    expect(verifyPin('135790', stored.technicianPinHash)).toBe(true);
-    expect(verifyPin('1234', stored.staffPinHashes['SM0012'] ?? '')).toBe(true);
+    const stored = await applyProvisioning(meta, sealer, parseProvisioning(provisioningFile()));
+    expect(await sealer.open(stored.localApi.tokenSealed)).toBe(TOKEN);
+    expect(await sealer.open(stored.province.appSecretSealed)).toBe('app-secret-123456');
+    expect(await PINS.verify('135790', stored.technicianPinHash)).toBe(true);
+    expect(await PINS.verify('1234', stored.staffPinHashes['SM0012'] ?? '')).toBe(true);
     db.pragma('wal_checkpoint(TRUNCATE)');
     db.close();
     const raw = readFileSync(join(t.path, 'hcp-terminal.db'));
     for (const secret of [TOKEN, 'app-secret-123456', '"135790"', '"pin"']) expect(raw.includes(Buffer.from(secret))).toBe(false);
   });
 
-  it('is idempotent: applying the same file again leaves the same terminal', () => {
+  it('is idempotent: applying the same file again leaves the same terminal', async () => {
     const t = tempDir();
     cleanups.push(t.cleanup);
     const { db } = openDatabase(t.path);
     const meta = new MetaStore(db);
     const sealer = new KeySealer(Buffer.alloc(32, 1));
     const file = parseProvisioning(provisioningFile());
-    const a = applyProvisioning(meta, sealer, file);
-    const b = applyProvisioning(meta, sealer, file);
+    const a = await applyProvisioning(meta, sealer, file);
+    const b = await applyProvisioning(meta, sealer, file);
     expect(b.technicianPinHash).toBe(a.technicianPinHash);
     expect(b.staffPinHashes).toEqual(a.staffPinHashes);
     expect(loadProvisioning(meta)?.terminal).toEqual(a.terminal);
@@ -111,12 +126,13 @@ describe('applying a provisioning file', () => {
 });
 
 describe('secrets', () => {
-  it('hashes PINs slowly and verifies them', () => {
-    const h = hashPin('4321');
-    expect(h).toMatch(/^scrypt\$32768\$8\$1\$/);
-    expect(verifyPin('4321', h)).toBe(true);
-    expect(verifyPin('4320', h)).toBe(false);
-    expect(verifyPin('4321', 'garbage')).toBe(false);
+  it('hashes PINs slowly with a pepper and verifies them; the hash alone, without the pepper, verifies nothing', async () => {
+    const h = await PINS.hash('4321');
+    expect(h).toMatch(/^scrypt2\$32768\$8\$1\$/);
+    expect(await PINS.verify('4321', h)).toBe(true);
+    expect(await PINS.verify('4320', h)).toBe(false);
+    expect(await PINS.verify('4321', 'garbage')).toBe(false);
+    expect(await pinHasher(Buffer.alloc(32, 7)).verify('4321', h)).toBe(false);
   });
 
   it('keeps the key file outside the data directory, readable by its owner only', () => {
@@ -139,22 +155,22 @@ describe('secrets', () => {
     }
   });
 
-  it('opens secrets sealed headless after the terminal moves to Electron, and seals new ones the new way', () => {
+  it('opens secrets sealed headless after the terminal moves to Electron, and seals new ones the new way', async () => {
     const keyFile = new KeySealer(Buffer.alloc(32, 4));
     const safeStorage = new KeySealer(Buffer.alloc(32, 5));
-    const provisionedHeadless = keyFile.seal('token-abc');
+    const provisionedHeadless = await keyFile.seal('token-abc');
     const electron = layeredSealer(safeStorage, keyFile);
-    expect(electron.open(provisionedHeadless)).toBe('token-abc');
-    const resealed = electron.seal('token-abc');
-    expect(safeStorage.open(resealed)).toBe('token-abc');
-    expect(() => layeredSealer(safeStorage, null).open(provisionedHeadless)).toThrow();
+    expect(await electron.open(provisionedHeadless)).toBe('token-abc');
+    const resealed = await electron.seal('token-abc');
+    expect(await safeStorage.open(resealed)).toBe('token-abc');
+    await expect(layeredSealer(safeStorage, null).open(provisionedHeadless)).rejects.toThrow();
   });
 
   it('detects a sealed value that was tampered with', () => {
     const s = new KeySealer(Buffer.alloc(32, 2));
-    const sealed = s.seal('secret');
+    const sealed = s.sealSync('secret');
     const flipped = sealed.slice(0, -4) + (sealed.endsWith('AAAA') ? 'BBBB' : 'AAAA');
-    expect(() => s.open(flipped)).toThrow();
-    expect(() => new KeySealer(Buffer.alloc(32, 3)).open(sealed)).toThrow();
+    expect(() => s.openSync(flipped)).toThrow();
+    expect(() => new KeySealer(Buffer.alloc(32, 3)).openSync(sealed)).toThrow();
   });
 });

@@ -63,10 +63,10 @@ describe('staff', () => {
   });
 
   it('logs in by staff id and PIN, with distinct errors for an unknown id and a wrong PIN', async () => {
-    expect(code(() => f.terminal.loginByPin('NOPE', '1234'))).toBe('UNKNOWN_STAFF');
-    expect(code(() => f.terminal.loginByPin('SM0012', '9999'))).toBe('BAD_PIN');
-    expect(code(() => f.terminal.loginByPin('SM0013', '1234'))).toBe('BAD_PIN');
-    expect(f.terminal.loginByPin('SM0012', '1234').staffId).toBe('SM0012');
+    expect(await codeAsync(f.terminal.loginByPin('NOPE', '1234'))).toBe('UNKNOWN_STAFF');
+    expect(await codeAsync(f.terminal.loginByPin('SM0012', '9999'))).toBe('BAD_PIN');
+    expect(await codeAsync(f.terminal.loginByPin('SM0013', '1234'))).toBe('BAD_PIN');
+    expect((await f.terminal.loginByPin('SM0012', '1234')).staffId).toBe('SM0012');
   });
 
   it('pauses and resumes; no invitation opens while paused', async () => {
