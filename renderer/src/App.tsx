@@ -1,4 +1,4 @@
-import { useCallback } from 'react';
+import { useCallback, useEffect } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { TerminalView } from '../../main/bridge/contract.js';
 import { DemoKeypad } from './components/DemoKeypad.js';
@@ -30,6 +30,16 @@ function Screen({ view }: { view: TerminalView }) {
   }
 }
 
+/** The terminal decides the language (view.locale); the page follows it, and tells assistive technology. */
+function useViewLocale(locale: TerminalView['locale'] | undefined) {
+  const { i18n } = useTranslation();
+  useEffect(() => {
+    if (!locale) return;
+    document.documentElement.lang = locale;
+    if (i18n.language !== locale) void i18n.changeLanguage(locale);
+  }, [locale, i18n]);
+}
+
 export function App() {
   const { t } = useTranslation();
   const send = useUi((s) => s.send);
@@ -38,6 +48,7 @@ export function App() {
   const view = useUi((s) => s.view);
   const connected = useUi((s) => s.connected);
   const elderly = useUi((s) => s.elderly);
+  useViewLocale(view?.locale);
   if (!view) {
     return (
       <div className={`app ${elderly ? 'elderly' : ''}`} data-state="connecting">
