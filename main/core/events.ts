@@ -1,4 +1,7 @@
+import type { SyncStatus } from '../../sync/engine.js';
 import type { TerminalState } from '../bridge/contract.js';
+
+export type { SyncStatus };
 
 export interface StaffSummary {
   staffId: string;
@@ -19,14 +22,6 @@ export type TerminalEvent =
   | { type: 'device.status'; devices: Record<string, unknown> }
   | { type: 'sync.status'; sync: SyncStatus }
   | { type: 'state'; state: TerminalState };
-
-export interface SyncStatus {
-  pending: number;
-  deadLetter: number;
-  lastUploadAt: string | null;
-  lastError: string | null;
-  online: boolean;
-}
 
 type Listener<T> = (value: T) => void;
 

@@ -1,7 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sm2 } from 'sm-crypto-v2';
+import { afterEach } from 'vitest';
+import type { NewRecord } from '../../sync/record.js';
 
 export const TOKEN = 'test-token-0123456789abcdef';
 export const BADGE = '0A1B2C3D4E';
@@ -11,6 +14,38 @@ export const SM2_KEYS = sm2.generateKeyPairHex();
 export function tempDir(prefix = 'hcp-test-'): { path: string; cleanup: () => void } {
   const path = mkdtempSync(join(tmpdir(), prefix));
   return { path, cleanup: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+/** A scratch directory per call, all removed after each test of the file that calls this at its top. */
+export function scratchDirs(): () => string {
+  const cleanups: (() => void)[] = [];
+  afterEach(() => cleanups.splice(0).forEach((c) => c()));
+  return () => {
+    const t = tempDir();
+    cleanups.push(t.cleanup);
+    return t.path;
+  };
+}
+
+/** A valid record as the core would queue it, for outbox and uploader tests. */
+export function newRecord(overrides: Partial<NewRecord> = {}): NewRecord {
+  return {
+    evalId: randomUUID(),
+    terminalId: 'T-1',
+    areaCode: '350402',
+    hallCode: 'H01',
+    windowCode: 'A12',
+    pf: '4',
+    satisfaction: 4,
+    assessTime: '2026-11-24 10:00:00',
+    clockTrusted: false,
+    assessNumber: 1,
+    evaluateType: 1,
+    proManager: 'SM0012',
+    proManagerName: '张三',
+    flags: [],
+    ...overrides,
+  };
 }
 
 export interface ProvisioningOverrides {

@@ -1,20 +1,13 @@
 import Database from 'better-sqlite3';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DB_FILE, openDatabase } from '../../main/store/database.js';
 import { checkMigrationList, migrations } from '../../main/store/migrations/index.js';
-import { tempDir } from '../helpers/fixtures.js';
+import { scratchDirs } from '../helpers/fixtures.js';
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'schema');
-const cleanups: (() => void)[] = [];
-afterEach(() => cleanups.splice(0).forEach((c) => c()));
-
-function dir(): string {
-  const t = tempDir();
-  cleanups.push(t.cleanup);
-  return t.path;
-}
+const dir = scratchDirs();
 
 type SchemaRow = { type: string; name: string; tbl_name: string; sql: string };
 

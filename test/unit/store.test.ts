@@ -1,43 +1,17 @@
 import Database from 'better-sqlite3';
-import { randomUUID } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Outbox } from '../../sync/outbox/outbox.js';
-import type { NewRecord } from '../../sync/record.js';
 import { DB_FILE, openDatabase } from '../../main/store/database.js';
 import { DataDirError } from '../../main/store/errors.js';
 import { DataDirLock } from '../../main/store/lock.js';
 import { migrations } from '../../main/store/migrations/index.js';
-import { tempDir } from '../helpers/fixtures.js';
+import { newRecord, scratchDirs } from '../helpers/fixtures.js';
 
-const cleanups: (() => void)[] = [];
-afterEach(() => cleanups.splice(0).forEach((c) => c()));
+const dir = scratchDirs();
 
-function dir(): string {
-  const t = tempDir();
-  cleanups.push(t.cleanup);
-  return t.path;
-}
-
-function record(satisfaction = 4): NewRecord {
-  return {
-    evalId: randomUUID(),
-    terminalId: 'T-1',
-    areaCode: '350402',
-    hallCode: 'H01',
-    windowCode: 'A12',
-    pf: '4',
-    satisfaction,
-    assessTime: '2026-11-24 10:00:00',
-    clockTrusted: false,
-    assessNumber: 1,
-    evaluateType: 1,
-    proManager: 'SM0012',
-    proManagerName: '张三',
-    flags: [],
-  };
-}
+const record = (satisfaction = 4) => newRecord({ satisfaction });
 
 describe('database', () => {
   it('opens with WAL, synchronous=FULL and foreign keys, migrated to the latest version', () => {

@@ -1,38 +1,19 @@
-import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ClockOffset } from '../../sync/clock-offset.js';
 import { Outbox } from '../../sync/outbox/outbox.js';
 import type { Failure, ProvinceAdapter, UploadOutcome } from '../../sync/province/adapter.js';
-import type { EvaluationRecord, NewRecord } from '../../sync/record.js';
+import type { EvaluationRecord } from '../../sync/record.js';
 import { Uploader } from '../../sync/uploader.js';
 import { openDatabase } from '../../main/store/database.js';
 import { silentLog } from '../helpers/core.js';
-import { tempDir } from '../helpers/fixtures.js';
+import { newRecord, tempDir } from '../helpers/fixtures.js';
 
 const stops: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   for (const s of stops.splice(0)) await s();
 });
 
-function record(): NewRecord {
-  return {
-    evalId: randomUUID(),
-    terminalId: 'T-1',
-    areaCode: '350402',
-    hallCode: 'H01',
-    windowCode: 'A12',
-    pf: '4',
-    satisfaction: 5,
-    assessTime: '2026-11-24 10:00:00',
-    clockTrusted: true,
-    assessNumber: 1,
-    evaluateType: 1,
-    proManager: 'SM0012',
-    proManagerName: '张三',
-    userName: 'sealed:x',
-    flags: [],
-  };
-}
+const record = () => newRecord({ satisfaction: 5, clockTrusted: true, userName: 'sealed:x' });
 
 /** An adapter that answers from a script, then accepts everything; it records every batch it was sent. */
 class ScriptedAdapter implements ProvinceAdapter {
