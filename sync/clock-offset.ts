@@ -4,9 +4,16 @@
  * (whole seconds); a `Date` reading only moves a known offset when it disagrees by more than 1 s (2 s after a
  * `serverTime`).
  */
+/** A correction larger than this is believed only when a second reading agrees (a wild reply must not move every record). */
+export const LARGE_JUMP_MS = 86_400_000;
+/** How close two readings must be to count as agreeing. */
+const AGREE_MS = 5_000;
+
 export class ClockOffset {
   private offsetMs: number | null;
   private precise = false;
+  /** A large correction seen once, waiting for a second reading that agrees. */
+  private candidate: number | null = null;
 
   constructor(
     private readonly localNow: () => number = Date.now,
@@ -31,8 +38,7 @@ export class ClockOffset {
   /** `serverTime` in ms, read when the response arrived. */
   learnServerTime(serverTimeMs: number, receivedAt = this.localNow()): void {
     if (!Number.isFinite(serverTimeMs) || serverTimeMs <= 0) return;
-    this.precise = true;
-    this.set(serverTimeMs - receivedAt);
+    if (this.set(serverTimeMs - receivedAt)) this.precise = true;
   }
 
   /** An HTTP `Date` header (second resolution). */
@@ -46,9 +52,17 @@ export class ClockOffset {
     this.set(offset);
   }
 
-  private set(offset: number): void {
+  /** Returns whether the reading was taken. */
+  private set(offset: number): boolean {
+    if (Math.abs(offset - (this.offsetMs ?? 0)) > LARGE_JUMP_MS) {
+      const agrees = this.candidate !== null && Math.abs(offset - this.candidate) <= AGREE_MS;
+      this.candidate = offset;
+      if (!agrees) return false;
+    }
+    this.candidate = null;
     const changed = this.offsetMs === null || Math.abs(offset - this.offsetMs) > 50;
     this.offsetMs = offset;
     if (changed) this.onChange(offset);
+    return true;
   }
 }

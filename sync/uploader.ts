@@ -35,6 +35,8 @@ export interface UploaderStatus {
   disabled: boolean;
 }
 
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /**
  * Sends the outbox to the province: one batch in flight, in seq order, waking at once after a new rating.
  * Every failure leaves the records pending; only the province's per-record answer changes their state.
@@ -143,9 +145,11 @@ export class Uploader {
         this.update({ online: true, disabled: true, lastError: `terminal disabled by the province: ${outcome.message}` });
         this.o.log.warn({}, 'uploads paused: the province disabled this terminal');
         return 0;
-      case 'rate-limited':
-        this.update({ online: true, lastError: `rate limited; retrying in ${Math.round(outcome.retryAfterMs / 1000)} s` });
-        return outcome.retryAfterMs;
+      case 'rate-limited': {
+        const wait = outcome.retryAfterMs ?? this.backoff();
+        this.update({ online: true, lastError: `rate limited; retrying in ${String(Math.round(wait / 1000))} s` });
+        return wait;
+      }
       case 'refused':
         this.update({ online: true, lastError: `HTTP ${outcome.status} ${outcome.code}: ${outcome.message}` });
         return this.backoff();
@@ -169,7 +173,8 @@ export class Uploader {
         if (this.wake === done) this.wake = null;
         resolve();
       };
-      const timer = Number.isFinite(ms) ? setTimeout(done, ms) : undefined;
+      // Node fires a timer past 2^31 - 1 ms at once: whatever asked for it, never wait longer than the cap.
+      const timer = Number.isFinite(ms) ? setTimeout(done, Math.min(ms, MAX_TIMER_MS)) : undefined;
       // A backoff is not cut short by a new rating (that would hammer a failing province); stop() always wakes.
       this.wake = wakeable ? done : () => (this.running ? undefined : done());
     });

@@ -13,10 +13,14 @@ export const BODY_LIMIT = 64 * 1024;
 const SSE_KEEPALIVE_MS = 15_000;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** Event streams open at once: a business system needs one or two; more is a leak or an attack on memory. */
+export const MAX_EVENT_STREAMS = 8;
+
 export interface LocalApiDeps {
   terminal: Terminal;
   /** null while unprovisioned: every protected route then answers 401. */
   token: string | null;
+  log: { warn(obj: object, msg?: string): void };
 }
 
 /** The local API of local-api.md, mounted under /api/v1 of the host's server. */
@@ -76,7 +80,16 @@ export async function localApi(app: FastifyInstance, deps: LocalApiDeps): Promis
     return { sessionId: id, status: terminal.getSession(id).status };
   });
 
-  app.get('/events', (req, reply) => sse(req, reply, terminal));
+  let streams = 0;
+  app.get('/events', (req, reply) => {
+    if (streams >= MAX_EVENT_STREAMS) {
+      deps.log.warn({ streams }, 'event stream refused: too many open');
+      throw new HttpError(503, 'TOO_MANY_STREAMS', `at most ${String(MAX_EVENT_STREAMS)} event streams at once; close one first`);
+    }
+    streams += 1;
+    req.raw.once('close', () => (streams -= 1));
+    sse(req, reply, terminal);
+  });
 }
 
 function sse(req: FastifyRequest, reply: FastifyReply, terminal: Terminal): void {

@@ -33,6 +33,8 @@ export async function serve(argv: string[]): Promise<number> {
       port: port ?? prov?.localApi.port ?? 8720,
       uiDir: process.env['HCP_UI_DIR'] ?? UI_DIR,
       log,
+      dataDir,
+      tls: runtime.apiTls ?? undefined,
     });
   } catch (err) {
     await runtime.close();

@@ -46,7 +46,17 @@ export async function boot(): Promise<void> {
     const sealer = 'sealer' in keychain ? layeredSealer(keychain.sealer, keyFile && new KeySealer(keyFile)) : undefined;
     runtime = await startRuntime({ dataDir, provisioningFile, demo: process.argv.includes('--demo'), log, sealer });
     const prov = runtime.provisioning;
-    host = await startHost({ runtime, host: prov?.localApi.host ?? '127.0.0.1', port: prov?.localApi.port ?? 8720, uiDir: rendererDir, log });
+    // Electron's window talks IPC to app:// pages: no kiosk UI and no bridge socket on the network port.
+    host = await startHost({
+      runtime,
+      host: prov?.localApi.host ?? '127.0.0.1',
+      port: prov?.localApi.port ?? 8720,
+      uiDir: rendererDir,
+      log,
+      dataDir,
+      kioskUi: false,
+      tls: runtime.apiTls ?? undefined,
+    });
   } catch (err) {
     log.fatal({ err }, 'terminal could not start');
     app.exit(err instanceof ProvisioningError ? 2 : 3);

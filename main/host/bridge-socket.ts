@@ -5,14 +5,25 @@ import type { Terminal } from '../core/terminal.js';
 import type { Log } from '../log/logger.js';
 import { handleIntent, type IntentExtras } from '../runtime/intents.js';
 import { describeIssues } from '../util/zod-issues.js';
+import type { KioskPass } from './kiosk-pass.js';
 
 const MAX_MESSAGE = 16 * 1024;
 
+export interface BridgeSocketOptions {
+  terminal: Terminal;
+  log: Log;
+  /** Intents are taken only from a client holding the kiosk's per-boot secret; others only watch the screen. */
+  pass: Pick<KioskPass, 'fromCookie'>;
+  extras?: IntentExtras;
+}
+
 /**
- * The bridge over a WebSocket, for the UI served to Chromium. Only loopback clients of the same origin may
- * connect: the local API may listen on the LAN for the business system, but nobody there may press a rating.
+ * The bridge over a WebSocket, for the UI served to Chromium (never mounted under Electron, which uses IPC).
+ * Only loopback clients of the same origin may connect, and only the kiosk's own page (its cookie, checked at the
+ * upgrade) may press anything: any other page or process on the machine sees the screen and can rate nothing.
  */
-export async function bridgeSocket(app: FastifyInstance, terminal: Terminal, log: Log, extras: IntentExtras = {}): Promise<void> {
+export async function bridgeSocket(app: FastifyInstance, o: BridgeSocketOptions): Promise<void> {
+  const { terminal, log, extras = {} } = o;
   app.get('/bridge', { websocket: true }, (socket: WebSocket, req) => {
     const remote = req.socket.remoteAddress ?? '';
     const origin = req.headers.origin;
@@ -21,6 +32,7 @@ export async function bridgeSocket(app: FastifyInstance, terminal: Terminal, log
       socket.close(1008, 'loopback only');
       return;
     }
+    const kiosk = o.pass.fromCookie(req.headers.cookie);
     const send = (m: ServerMessage) => {
       if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(m));
     };
@@ -39,6 +51,14 @@ export async function bridgeSocket(app: FastifyInstance, terminal: Terminal, log
       if (!env.success) {
         const id = typeof json === 'object' && json !== null && 'id' in json && typeof json.id === 'number' ? json.id : -1;
         send({ kind: 'result', id, result: { ok: false, code: 'INVALID', message: describeIssues(env.error) } });
+        return;
+      }
+      if (!kiosk) {
+        send({
+          kind: 'result',
+          id: env.data.id,
+          result: { ok: false, code: 'NOT_KIOSK', message: 'only the kiosk’s own screen can do this; open it from the terminal’s launch page' },
+        });
         return;
       }
       send({ kind: 'result', id: env.data.id, result: handleIntent(terminal, env.data.intent, extras) });

@@ -11,13 +11,14 @@ export function demoProvisioning(provinceBaseUrl: string): ProvisioningFile {
     terminal: { terminalId: 'T-350402-DEMO', areaCode: '350402', hallCode: 'H01', windowCode: 'A12' },
     province: {
       baseUrl: provinceBaseUrl,
+      allowInsecureHttp: false,
       appKey: 'demo-app-key',
       appSecret: 'demo-app-secret-not-for-production',
       signAlg: 'HMAC-SM3',
       offlineLinkTemplate: provinceBaseUrl + DEFAULT_LINK_TEMPLATE_PATH,
     },
     devices: { keypad: { type: 'simulated' }, badge: { type: 'keyboard' } },
-    localApi: { host: '127.0.0.1', port: 8720, token: DEMO_TOKEN },
+    localApi: { host: '127.0.0.1', port: 8720, token: DEMO_TOKEN, allowLan: false },
     technician: { pin: '135790' },
     offlineConfig: {
       configVersion: 'demo-1',

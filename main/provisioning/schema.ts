@@ -3,6 +3,7 @@ import { isValidSm2PublicKey } from '../../sync/crypto/gm.js';
 import { PIN, PIN_MESSAGE } from '../bridge/formats.js';
 import { strictStaffSchema, strictTerminalConfigSchema } from '../core/config.js';
 import { describeIssues } from '../util/zod-issues.js';
+import { checkCertificate, checkPrivateKey, isLoopbackHost } from './tls.js';
 
 const pin = z.string().regex(PIN, PIN_MESSAGE);
 const nonEmpty = z.string().trim().min(1, 'must not be empty');
@@ -43,28 +44,62 @@ export const provisioningFileSchema = z.strictObject({
     hallCode: nonEmpty.max(64),
     windowCode: nonEmpty.max(64),
   }),
-  province: z.strictObject({
-    baseUrl: z.url({ protocol: /^https?$/, error: 'an http(s) URL' }),
-    appKey: nonEmpty.max(128),
-    appSecret: z.string().min(8, 'at least 8 characters').max(256),
-    signAlg: z.enum(['HMAC-SM3', 'HMAC-SHA256']).default('HMAC-SM3'),
-    sm2PublicKey: z.string().refine(isValidSm2PublicKey, 'an uncompressed SM2 public key: "04" and 128 hex digits, a point on the curve').optional(),
-    offlineLinkTemplate: z
-      .string()
-      .refine((t) => ['{terminalId}', '{sessionId}', '{sig}'].every((p) => t.includes(p)), 'a URL template with {terminalId}, {sessionId} and {sig}')
-      .optional(),
-  }),
+  province: z
+    .strictObject({
+      baseUrl: z.url({ protocol: /^https?$/, error: 'an http(s) URL' }),
+      /** A lab's plain-HTTP province: names, comments, the roster and the clock would travel unauthenticated. Audited in the log at every start. */
+      allowInsecureHttp: z.boolean().default(false),
+      appKey: nonEmpty.max(128),
+      appSecret: z.string().min(8, 'at least 8 characters').max(256),
+      signAlg: z.enum(['HMAC-SM3', 'HMAC-SHA256']).default('HMAC-SM3'),
+      sm2PublicKey: z.string().refine(isValidSm2PublicKey, 'an uncompressed SM2 public key: "04" and 128 hex digits, a point on the curve').optional(),
+      offlineLinkTemplate: z
+        .string()
+        .refine((t) => ['{terminalId}', '{sessionId}', '{sig}'].every((p) => t.includes(p)), 'a URL template with {terminalId}, {sessionId} and {sig}')
+        .optional(),
+    })
+    .superRefine((p, ctx) => {
+      const url = new URL(p.baseUrl);
+      if (url.protocol === 'http:' && !isLoopbackHost(url.hostname) && !p.allowInsecureHttp) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['baseUrl'],
+          message: 'must be https:// (plain http only for a loopback address, or with "allowInsecureHttp": true in a lab)',
+        });
+      }
+    }),
   devices: z
     .strictObject({
       keypad: keypadSchema.default({ type: 'none' }),
       badge: badgeSchema.default({ type: 'keyboard' }),
     })
     .default({ keypad: { type: 'none' }, badge: { type: 'keyboard' } }),
-  localApi: z.strictObject({
-    host: z.union([z.ipv4(), z.ipv6(), z.literal('localhost')]).default('127.0.0.1'),
-    port: z.number().int().min(0).max(65535).default(8720),
-    token: z.string().min(16, 'at least 16 characters').max(256),
-  }),
+  localApi: z
+    .strictObject({
+      host: z.union([z.ipv4(), z.ipv6(), z.literal('localhost')]).default('127.0.0.1'),
+      port: z.number().int().min(0).max(65535).default(8720),
+      token: z.string().min(16, 'at least 16 characters').max(256),
+      /** HTTPS for a business system on the hall LAN: PEM certificate and private key. */
+      tls: z
+        .strictObject({
+          cert: z.string().superRefine((v, ctx) => {
+            const why = checkCertificate(v);
+            if (why) ctx.addIssue({ code: 'custom', message: why });
+          }),
+          key: z.string().superRefine((v, ctx) => {
+            const why = checkPrivateKey(v);
+            if (why) ctx.addIssue({ code: 'custom', message: why });
+          }),
+        })
+        .optional(),
+      /** Plain HTTP on the LAN: the bearer token travels in clear. Audited in the log at every start. */
+      allowLan: z.boolean().default(false),
+    })
+    .superRefine((l, ctx) => {
+      if (!isLoopbackHost(l.host) && !l.tls && !l.allowLan) {
+        ctx.addIssue({ code: 'custom', path: ['host'], message: 'a non-loopback address needs "tls" (certificate and key) or an explicit "allowLan": true' });
+      }
+    }),
   technician: z.strictObject({ pin }),
   offlineConfig: offlineConfigSchema.optional(),
 });
@@ -73,12 +108,28 @@ export type ProvisioningFile = z.infer<typeof provisioningFileSchema>;
 export type KeypadSettings = z.infer<typeof keypadSchema>;
 export type BadgeSettings = z.infer<typeof badgeSchema>;
 
+const provinceStored = z.strictObject({
+  baseUrl: z.string(),
+  allowInsecureHttp: z.boolean().default(false),
+  appKey: z.string(),
+  appSecretSealed: z.string(),
+  signAlg: z.enum(['HMAC-SM3', 'HMAC-SHA256']).default('HMAC-SM3'),
+  sm2PublicKey: z.string().optional(),
+  offlineLinkTemplate: z.string().optional(),
+});
+
 /** What is kept in the database: the file minus its secrets, which are sealed or hashed. */
 export const storedProvisioningSchema = z.strictObject({
   terminal: provisioningFileSchema.shape.terminal,
-  province: provisioningFileSchema.shape.province.omit({ appSecret: true }).extend({ appSecretSealed: z.string() }),
+  province: provinceStored,
   devices: z.strictObject({ keypad: keypadSchema, badge: badgeSchema }),
-  localApi: z.strictObject({ host: z.string(), port: z.number().int(), tokenSealed: z.string() }),
+  localApi: z.strictObject({
+    host: z.string(),
+    port: z.number().int(),
+    tokenSealed: z.string(),
+    tls: z.strictObject({ cert: z.string(), keySealed: z.string() }).optional(),
+    allowLan: z.boolean().default(false),
+  }),
   technicianPinHash: z.string(),
   staffPinHashes: z.record(z.string(), z.string()),
   demo: z.boolean().default(false),

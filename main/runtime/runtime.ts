@@ -11,6 +11,7 @@ import type { Log } from '../log/logger.js';
 import { loadConfig, loadProvisioning, prepareProvisioning, storeProvisioning } from '../provisioning/apply.js';
 import { DEMO_BADGE, demoProvisioning } from '../provisioning/demo.js';
 import type { ProvisioningFile, StoredProvisioning } from '../provisioning/schema.js';
+import type { TlsFiles } from '../provisioning/tls.js';
 import { KeySealer, loadKeyFile, pinHasher, type SecretSealer } from '../provisioning/secrets.js';
 import { ensureWritableDir, openDatabase } from '../store/database.js';
 import { DataDirError } from '../store/errors.js';
@@ -44,6 +45,8 @@ export interface Runtime {
   provisioning: StoredProvisioning | null;
   /** The local API bearer token, or null while unprovisioned (then every protected route answers 401). */
   apiToken: string | null;
+  /** The local API's certificate and opened key, when it serves HTTPS on the hall LAN. */
+  apiTls: TlsFiles | null;
   /** Diagnostics' "resend": dead-letter records go to the province again. */
   resendDeadLetters(): number;
   close(): Promise<void>;
@@ -89,6 +92,9 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     const open = (sealed: string) => sealer.open(sealed).catch(() => Promise.reject(unsealable()));
     const apiToken = provisioning ? await open(provisioning.localApi.tokenSealed) : null;
     const appSecret = provisioning ? await open(provisioning.province.appSecretSealed) : '';
+    const tls = provisioning?.localApi.tls;
+    const apiTls = tls ? { cert: tls.cert, key: await open(tls.keySealed) } : null;
+    if (provisioning) auditExceptions(provisioning, opts.log);
     const nameSealer = new KeySealer((await key(META_DATA_KEY)) ?? Buffer.alloc(0));
     // The demo's province is a simulator started here, on a port of its own, serving the demo hall's config.
     sim = provisioning?.demo && opts.demo && !opts.passive ? await startDemoProvince(appSecret, provisioning) : null;
@@ -137,6 +143,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       db,
       provisioning,
       apiToken,
+      apiTls,
       resendDeadLetters: () => sync?.resendDeadLetters() ?? 0,
       async close() {
         stopDefaults();
@@ -153,6 +160,19 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     if (db?.open) db.close();
     lock.release();
     throw err;
+  }
+}
+
+/** What a technician allowed against the secure default is said at every start, so nobody forgets it is on. */
+function auditExceptions(p: StoredProvisioning, log: Log): void {
+  if (p.province.allowInsecureHttp && p.province.baseUrl.startsWith('http:')) {
+    log.warn(
+      { baseUrl: p.province.baseUrl },
+      'SECURITY: the province is reached over plain HTTP (allowInsecureHttp); names, comments and the clock travel unauthenticated',
+    );
+  }
+  if (p.localApi.allowLan && !p.localApi.tls) {
+    log.warn({ host: p.localApi.host }, 'SECURITY: the local API listens on the LAN over plain HTTP (allowLan); its bearer token travels in clear');
   }
 }
 

@@ -12,7 +12,8 @@ export type Failure =
   | { kind: 'clock-skew'; serverTime: number }
   | { kind: 'disabled'; message: string }
   | { kind: 'too-large' }
-  | { kind: 'rate-limited'; retryAfterMs: number }
+  /** 429: `retryAfterMs` clamped to 1–300 s, or null when the header was absent or unreadable. */
+  | { kind: 'rate-limited'; retryAfterMs: number | null }
   /** 400 / 401 other than CLOCK_SKEW: our request or credentials are wrong. */
   | { kind: 'refused'; status: number; code: string; message: string }
   /** 5xx, timeouts, resets, garbage, HTML error pages. */

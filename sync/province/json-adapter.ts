@@ -14,6 +14,14 @@ const batchReply = z.object({
 const linkReply = z.object({ url: z.url(), expiresAt: z.string() });
 const heartbeatReply = z.object({ serverTime: z.number(), configVersion: z.string() });
 
+/** Replies larger than this are cut off and treated as garbage: a province (or a man in the middle) cannot fill the memory. */
+export const MAX_REPLY_BYTES = 1024 * 1024;
+/** A config carries staff photos as data URLs: more room, still bounded. */
+export const MAX_CONFIG_BYTES = 16 * 1024 * 1024;
+/** What a `Retry-After` may ask: at least a second, at most the backoff cap. */
+export const RETRY_AFTER_MIN_MS = 1_000;
+export const RETRY_AFTER_MAX_MS = 300_000;
+
 export interface JsonAdapterOptions {
   baseUrl: string;
   credentials: Credentials;
@@ -60,6 +68,8 @@ export class JsonProvinceAdapter implements ProvinceAdapter {
       `hcp/v1/terminals/${encodeURIComponent(this.o.credentials.terminalId)}/config`,
       undefined,
       etag ? { 'If-None-Match': etag } : {},
+      undefined,
+      MAX_CONFIG_BYTES,
     );
     if ('kind' in r) return r;
     if (r.status === 304) return { kind: 'not-modified' };
@@ -91,6 +101,7 @@ export class JsonProvinceAdapter implements ProvinceAdapter {
     body?: object,
     extra: Record<string, string> = {},
     timeoutMs = this.o.timeoutMs ?? 15_000,
+    maxBytes = MAX_REPLY_BYTES,
   ): Promise<Reply | Failure> {
     const url = new URL(relPath, this.base);
     const text = body === undefined ? '' : JSON.stringify(body);
@@ -105,22 +116,33 @@ export class JsonProvinceAdapter implements ProvinceAdapter {
     let replyText: string;
     try {
       res = await this.fetch(url, { method, headers, ...(body === undefined ? {} : { body: text }), signal: AbortSignal.timeout(timeoutMs) });
-      replyText = await res.text();
+      replyText = await readCapped(res, maxBytes);
     } catch (err) {
       const e = err as Error;
+      if (e instanceof ReplyTooLarge) return { kind: 'transient', reason: e.message };
       return { kind: 'transient', reason: e.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : `connection failed: ${socketCode(e)}` };
     }
     const receivedAt = Date.now();
-    this.o.clock.learnDateHeader(res.headers.get('date'), receivedAt);
     let json: unknown;
     try {
       json = replyText ? JSON.parse(replyText) : undefined;
     } catch {
       json = undefined;
     }
-    const serverTime = (json as { serverTime?: unknown } | undefined)?.serverTime;
-    if (typeof serverTime === 'number') this.o.clock.learnServerTime(serverTime, receivedAt);
+    this.learnClock(res, json, receivedAt);
     return { status: res.status, headers: res.headers, text: replyText, json };
+  }
+
+  /**
+   * The clock is learned only from answers that mean it: a 2xx reply (its `serverTime`, else its `Date`) or a
+   * CLOCK_SKEW refusal's `serverTime`. An error page from a proxy or a broken server may carry any `Date`.
+   */
+  private learnClock(res: Response, json: unknown, receivedAt: number): void {
+    const serverTime = (json as { serverTime?: unknown } | undefined)?.serverTime;
+    const ok = res.status >= 200 && res.status < 300;
+    const skew = res.status === 401 && (json as { code?: unknown } | undefined)?.code === 'CLOCK_SKEW';
+    if ((ok || skew) && typeof serverTime === 'number') this.o.clock.learnServerTime(serverTime, receivedAt);
+    else if (ok) this.o.clock.learnDateHeader(res.headers.get('date'), receivedAt);
   }
 
   private failure(r: Reply): Failure {
@@ -150,10 +172,43 @@ function socketCode(e: Error): string {
   return e.message;
 }
 
-/** `Retry-After` in seconds or as an HTTP date; 30 s when absent or unreadable. */
-function retryAfter(h: string | null): number {
-  if (!h) return 30_000;
-  if (/^\d+$/.test(h.trim())) return Number(h.trim()) * 1000;
-  const t = Date.parse(h);
-  return Number.isFinite(t) ? Math.max(0, t - Date.now()) : 30_000;
+const HTTP_DATE = /^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT$/;
+
+/**
+ * `Retry-After` as delta-seconds or an IMF-fixdate, clamped to 1 s … 300 s; anything else (`Infinity`, `-1`,
+ * `soon`, a number past 2^31 ms) is treated as absent (null: the uploader's own backoff decides).
+ */
+export function retryAfter(h: string | null, now = Date.now()): number | null {
+  const v = h?.trim() ?? '';
+  let ms: number;
+  if (/^\d{1,12}$/.test(v)) ms = Number(v) * 1000;
+  else if (HTTP_DATE.test(v) && Number.isFinite(Date.parse(v))) ms = Date.parse(v) - now;
+  else return null;
+  return Math.min(RETRY_AFTER_MAX_MS, Math.max(RETRY_AFTER_MIN_MS, ms));
+}
+
+class ReplyTooLarge extends Error {}
+
+/** The body as text, read up to `max` bytes; a longer one is abandoned (the connection is cancelled). */
+async function readCapped(res: Response, max: number): Promise<string> {
+  const declared = Number(res.headers.get('content-length') ?? NaN);
+  if (declared > max) {
+    await res.body?.cancel();
+    throw new ReplyTooLarge(`reply of ${String(declared)} bytes is larger than ${String(max)}`);
+  }
+  if (!res.body) return '';
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > max) {
+      await reader.cancel();
+      throw new ReplyTooLarge(`reply larger than ${String(max)} bytes; cut off`);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }

@@ -52,7 +52,7 @@ const keys = tempDir('hcp-keys-');
 const data = tempDir();
 process.env['HCP_KEY_DIR'] = keys.path;
 const runtime: Runtime = await startRuntime({ dataDir: data.path, provisioningFile: readProvisioningFile(writeProvisioning(data.path)), log: silentLog });
-const host: RunningHost = await startHost({ runtime, host: '127.0.0.1', port: 0, uiDir: '/nonexistent', log: silentLog });
+const host: RunningHost = await startHost({ runtime, host: '127.0.0.1', port: 0, uiDir: '/nonexistent', log: silentLog, dataDir: data.path, kioskUi: false });
 runtime.terminal.loginByBadge(BADGE);
 
 function post(port: number, path: string, body: string, token?: string): Promise<number> {

@@ -1,6 +1,6 @@
 import type { Page } from '@playwright/test';
 import { BADGE } from '../helpers/fixtures.js';
-import { expect, test } from './terminal-fixture.js';
+import { expect, test, openKiosk } from './terminal-fixture.js';
 
 const LABELS = ['非常满意', '满意', '基本满意', '不满意', '非常不满意'];
 
@@ -30,7 +30,7 @@ async function scanBadge(page: Page, badge: string): Promise<void> {
 test('a citizen clicks 满意 and the business system reads rated with satisfaction 4', async ({ page, hcp }) => {
   const { api } = hcp;
   expect((await api.post('/staff/login', { badgeId: BADGE })).status).toBe(200);
-  await page.goto(hcp.terminal.ready.ui);
+  await openKiosk(page, hcp.terminal);
   await expect(page.getByText('张三').first()).toBeVisible();
 
   const opened = await api.post('/sessions', {
@@ -57,7 +57,7 @@ test('a citizen clicks 满意 and the business system reads rated with satisfact
 test('a 差评 asks for reasons on screen and the chosen tag reaches the record', async ({ page, hcp }) => {
   const { api } = hcp;
   await api.post('/staff/login', { badgeId: BADGE });
-  await page.goto(hcp.terminal.ready.ui);
+  await openKiosk(page, hcp.terminal);
   const { sessionId } = (await api.post('/sessions', {})).body as { sessionId: string };
   await page.getByRole('button', { name: '非常不满意', exact: true }).click();
   await expect(page.getByRole('heading', { name: /请告诉我们原因/ })).toBeVisible();
@@ -72,7 +72,7 @@ test('a 差评 asks for reasons on screen and the chosen tag reaches the record'
 
 test('the screen follows the terminal: closed, unknown badge notice, paused, and back after a page reload', async ({ page, hcp }) => {
   const { api } = hcp;
-  await page.goto(hcp.terminal.ready.ui);
+  await openKiosk(page, hcp.terminal);
   await expect(page.getByText('窗口暂停服务')).toBeVisible();
   await api.post('/staff/login', { badgeId: 'DEADBEEF' });
   await expect(page.getByRole('alert')).toHaveText('未登记的工牌');
@@ -87,7 +87,7 @@ test('the screen follows the terminal: closed, unknown badge notice, paused, and
 
 test('a keyboard-emulating badge reader logs staff in; a person typing the same digits into a field does not', async ({ page, hcp }) => {
   const { api } = hcp;
-  await page.goto(hcp.terminal.ready.ui);
+  await openKiosk(page, hcp.terminal);
   await expect(page.getByText('窗口暂停服务')).toBeVisible();
   await scanBadge(page, '0A1B2C3D4E');
   await expect(page.getByText('欢迎光临')).toBeVisible();
@@ -117,7 +117,7 @@ test.describe('with the simulated keypad', () => {
   test('its keys drive the terminal through the real driver stack, and the pressed key lights up', async ({ page, hcp }) => {
     const { api } = hcp;
     await api.post('/staff/login', { badgeId: BADGE });
-    await page.goto(hcp.terminal.ready.ui);
+    await openKiosk(page, hcp.terminal);
     await expect.poll(async () => ((await api.get('/status')).body['devices'] as { keypad: { connected: boolean } }).keypad.connected).toBe(true);
     await page.getByRole('button', { name: '评价器按键 邀评' }).click();
     await expect(page.getByRole('heading', { name: '请您对本次服务作出评价' })).toBeVisible();

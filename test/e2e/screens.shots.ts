@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { BADGE } from '../helpers/fixtures.js';
-import { expect, test } from './terminal-fixture.js';
+import { expect, test, openKiosk } from './terminal-fixture.js';
 
 /** `npm run screenshots`: the citizen screens as committed under docs/screens/ and linked from the README. */
 const out = (name: string) => fileURLToPath(new URL(`../../docs/screens/${name}.png`, import.meta.url));
@@ -13,7 +13,7 @@ for (const [w, h, suffix] of [
   test(`citizen screens at ${w}×${h}`, async ({ page, hcp }) => {
     const { api } = hcp;
     await page.setViewportSize({ width: w, height: h });
-    await page.goto(hcp.terminal.ready.ui);
+    await openKiosk(page, hcp.terminal);
     await expect(page.getByText('窗口暂停服务')).toBeVisible();
     await page.waitForTimeout(300);
     await page.screenshot({ path: out(`closed${suffix}`) });

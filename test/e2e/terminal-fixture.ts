@@ -1,4 +1,6 @@
-import { test as base } from '@playwright/test';
+import { test as base, type Page } from '@playwright/test';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { apiClient } from '../helpers/clients.js';
 import { tempDir, writeProvisioning, type ProvisioningOverrides } from '../helpers/fixtures.js';
 import { startTerminal, type RunningTerminal } from '../helpers/process.js';
@@ -23,5 +25,14 @@ export const test = base.extend<{ provisioning: ProvisioningOverrides; hcp: Term
     keys.cleanup();
   },
 });
+
+/**
+ * Opens the screen as the kiosk browser does: the launch page in the data directory claims the per-boot kiosk
+ * secret and lands on the UI, whose bridge then accepts the citizen's touches.
+ */
+export async function openKiosk(page: Page, terminal: RunningTerminal): Promise<void> {
+  await page.goto(pathToFileURL(join(terminal.dataDir, 'kiosk', 'launch.html')).href);
+  await page.waitForURL(terminal.ready.ui);
+}
 
 export { expect } from '@playwright/test';

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import WebSocket from 'ws';
 import type { Intent, IntentResult, ServerMessage, TerminalView } from '../../main/bridge/contract.js';
 import { TOKEN } from './fixtures.js';
@@ -57,6 +59,12 @@ export class BridgeClient {
     });
   }
 
+  /** Connects as the kiosk's own page: with the per-boot secret from the launch page in the data directory. */
+  static kiosk(uiUrl: string, dataDir: string, headers: Record<string, string> = {}): Promise<BridgeClient> {
+    return BridgeClient.connect(uiUrl, { cookie: kioskCookie(dataDir), ...headers });
+  }
+
+  /** Connects as any page on the machine would (no kiosk secret unless the headers carry it): it sees, but cannot act. */
   static async connect(uiUrl: string, headers: Record<string, string> = {}): Promise<BridgeClient> {
     const ws = new WebSocket(uiUrl.replace(/^http/, 'ws') + 'bridge', { headers });
     const client = new BridgeClient(ws);
@@ -149,4 +157,12 @@ export async function sseClient(apiBase: string, token = TOKEN) {
     },
     close: () => controller.abort(),
   };
+}
+
+/** The kiosk cookie as the launch page would obtain it, read from the page the terminal wrote for its kiosk. */
+export function kioskCookie(dataDir: string): string {
+  const page = readFileSync(join(dataDir, 'kiosk', 'launch.html'), 'utf8');
+  const m = /name="secret" value="([^"]+)"/.exec(page);
+  if (!m?.[1]) throw new Error('no kiosk secret in the launch page');
+  return `hcp_kiosk=${m[1]}`;
 }

@@ -6,6 +6,8 @@ export const BIN = fileURLToPath(new URL('../../bin/hcp-terminal.js', import.met
 
 export interface RunningTerminal {
   proc: ChildProcess;
+  /** The --data-dir it was started on (its kiosk launch page is there). */
+  dataDir: string;
   ready: { event: string; ui: string; api: string };
   readyLine: string;
   stderr: () => string;
@@ -32,6 +34,7 @@ export function startTerminal(args: string[], env: Record<string, string>, timeo
       clearTimeout(timer);
       resolve({
         proc,
+        dataDir: args[args.indexOf('--data-dir') + 1] ?? '',
         readyLine: line,
         ready: JSON.parse(line) as RunningTerminal['ready'],
         stderr: () => err,

@@ -52,7 +52,7 @@ describe('hcp-terminal serve', () => {
     expect(await state()).toBe('closed');
     await api.post('/staff/login', { badgeId: BADGE });
     expect(await state()).toBe('serving');
-    const ui = await BridgeClient.connect(t.ready.ui);
+    const ui = await BridgeClient.kiosk(t.ready.ui, t.dataDir);
     const { sessionId } = (await api.post('/sessions', { projectNo: 'BJ-1' })).body as { sessionId: string };
     expect(await state()).toBe('inviting');
     expect(await ui.send({ type: 'choose', sessionId, item: 0, level: 4 })).toEqual({ ok: true });
@@ -76,7 +76,7 @@ describe('hcp-terminal serve', () => {
     const first = await serve(dir, ['--config', writeProvisioning(dir)]);
     const api = apiClient(first.ready.api);
     await api.post('/staff/login', { badgeId: BADGE });
-    const ui = await BridgeClient.connect(first.ready.ui);
+    const ui = await BridgeClient.kiosk(first.ready.ui, first.dataDir);
     const { sessionId } = (await api.post('/sessions', {})).body as { sessionId: string };
     await ui.send({ type: 'choose', sessionId, item: 0, level: 2 });
     const rated = await api.get(`/sessions/${sessionId}`);
@@ -151,7 +151,7 @@ describe('hcp-terminal serve', () => {
     const anon = apiClient(t.ready.api, null);
     expect((await anon.get('/health')).status).toBe(200);
     expect((await apiClient(t.ready.api).get('/status')).status).toBe(401);
-    const ui = await BridgeClient.connect(t.ready.ui);
+    const ui = await BridgeClient.kiosk(t.ready.ui, t.dataDir);
     expect(ui.latest?.state).toBe('unprovisioned');
     ui.close();
   });
@@ -168,7 +168,7 @@ describe('hcp-terminal serve --demo', () => {
     expect(qrUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/m\/d\/[0-9a-f-]{36}$/);
     expect((await fetch(qrUrl)).status).toBe(200);
     // So does the static QR code the Serving screen shows.
-    const ui = await BridgeClient.connect(t.ready.ui);
+    const ui = await BridgeClient.kiosk(t.ready.ui, t.dataDir);
     const origin = new URL(qrUrl).origin;
     const staticQr = (await ui.view((v) => (v.staticQrUrl ?? '').startsWith(origin + '/m/w'))).staticQrUrl ?? '';
     ui.close();

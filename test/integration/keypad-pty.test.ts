@@ -111,7 +111,8 @@ describe('serial keypad over a pty', () => {
         'HIGHLIGHT',
       );
       // A 差评 opens the follow-up on screen; close it so the next invitation can open.
-      if (6 - key <= 2) await BridgeClient.connect(r.terminal.ready.ui).then(async (ui) => (await ui.send({ type: 'skipFollowUp', sessionId }), ui.close()));
+      if (6 - key <= 2)
+        await BridgeClient.kiosk(r.terminal.ready.ui, r.terminal.dataDir).then(async (ui) => (await ui.send({ type: 'skipFollowUp', sessionId }), ui.close()));
     }
     expect(await pending(r)).toBe(5);
     expect(r.emulator.lines[0]).toBe('张三 12号窗口');
@@ -195,7 +196,7 @@ describe('serial keypad over a pty', () => {
     await until(r.keypad, (k) => k['unresponsive'] === true, 5000, 'unresponsive');
     expect(String((await r.keypad())['lastError'])).toMatch(/no ACK/);
     await r.api.post('/staff/login', { badgeId: BADGE });
-    const ui = await BridgeClient.connect(r.terminal.ready.ui);
+    const ui = await BridgeClient.kiosk(r.terminal.ready.ui, r.terminal.dataDir);
     const { sessionId } = (await r.api.post('/sessions', {})).body as { sessionId: string };
     expect(await ui.send({ type: 'choose', sessionId, item: 0, level: 5 })).toEqual({ ok: true });
     expect((await r.api.get(`/sessions/${sessionId}`)).body).toMatchObject({ status: 'rated', satisfaction: 5 });

@@ -28,7 +28,7 @@ async function terminal(dataDir: string, baseUrl: string): Promise<{ t: RunningT
   const t = await startTerminal(['--data-dir', join(dataDir, 'data'), '--port', '0', '--config', file], env);
   cleanups.push(() => (t.proc.exitCode === null ? t.stop('SIGKILL') : undefined));
   const api = apiClient(t.ready.api);
-  const ui = await BridgeClient.connect(t.ready.ui);
+  const ui = await BridgeClient.kiosk(t.ready.ui, t.dataDir);
   cleanups.push(() => ui.close());
   await until(
     () => api.post('/staff/login', { badgeId: BADGE }),

@@ -17,7 +17,7 @@ let api: ReturnType<typeof apiClient>;
 beforeAll(async () => {
   const file = readProvisioningFile(writeProvisioning(data.path));
   runtime = await startRuntime({ dataDir: data.path, provisioningFile: file, log: silentLog });
-  host = await startHost({ runtime, host: '127.0.0.1', port: 0, uiDir: '/nonexistent', log: silentLog });
+  host = await startHost({ runtime, host: '127.0.0.1', port: 0, uiDir: '/nonexistent', log: silentLog, dataDir: data.path });
   api = apiClient(host.apiUrl);
 });
 
@@ -113,7 +113,7 @@ describe('sessions', () => {
 
   it('is rated only by the citizen on the screen, and then reports the level', async () => {
     await api.post('/staff/login', { badgeId: BADGE });
-    const ui = await BridgeClient.connect(host.uiUrl);
+    const ui = await BridgeClient.kiosk(host.uiUrl, data.path);
     const { sessionId } = (await api.post('/sessions', {})).body as { sessionId: string };
     await ui.view((v) => v.state === 'inviting');
     expect(await ui.send({ type: 'choose', sessionId, item: 0, level: 4 })).toEqual({ ok: true });
@@ -180,7 +180,7 @@ describe('events', () => {
     expect(sse.status).toBe(200);
     expect(sse.contentType).toMatch(/text\/event-stream/);
     await api.post('/staff/login', { badgeId: BADGE });
-    const ui = await BridgeClient.connect(host.uiUrl);
+    const ui = await BridgeClient.kiosk(host.uiUrl, data.path);
     const { sessionId } = (await api.post('/sessions', {})).body as { sessionId: string };
     await ui.send({ type: 'choose', sessionId, item: 0, level: 5 });
     await api.post('/staff/pause');
@@ -210,7 +210,7 @@ describe('bridge socket', () => {
 
   it('answers an invalid intent with a clear error and changes nothing', async () => {
     await api.post('/staff/login', { badgeId: BADGE });
-    const ui = await BridgeClient.connect(host.uiUrl);
+    const ui = await BridgeClient.kiosk(host.uiUrl, data.path);
     const { sessionId } = (await api.post('/sessions', {})).body as { sessionId: string };
     const pending = ui.nextResult();
     ui.sendRaw(JSON.stringify({ id: 'x', intent: { type: 'choose', sessionId, item: 0, level: 9 } }));
