@@ -2,7 +2,7 @@
 // `npm start`: the terminal as people see it. Electron in kiosk mode where its binary is installed;
 // otherwise `serve --demo` and Chromium in app mode on the served UI.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,7 +10,9 @@ import { homedir, tmpdir } from 'node:os';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dataDir = process.env.HCP_DATA_DIR ?? join(homedir(), '.local', 'share', 'hcp-terminal', 'demo');
-mkdirSync(dataDir, { recursive: true });
+// The demo's data is still terminal data: the user's alone.
+mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+chmodSync(dataDir, 0o700);
 
 const electronDir = join(root, 'node_modules', 'electron');
 const electronPath = join(electronDir, 'path.txt');

@@ -144,7 +144,7 @@ export function createSyncEngine<C extends { configVersion: string }>(o: SyncEng
       };
     },
     onOk: (configVersion) => {
-      uploader.markOnline();
+      uploader.provinceBack();
       poller.onVersion(configVersion);
     },
   });

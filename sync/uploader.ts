@@ -25,6 +25,7 @@ export interface UploaderOptions {
   prepare?: (r: EvaluationRecord) => EvaluationRecord;
   random?: () => number;
   onStatus?: (s: UploaderStatus) => void;
+  timers?: UploaderTimers;
 }
 
 export interface UploaderStatus {
@@ -36,6 +37,21 @@ export interface UploaderStatus {
 }
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
+/** The least a 429 without a usable Retry-After waits. */
+const MIN_RATE_LIMITED_MS = 1_000;
+
+type WakeReason = 'rating' | 'province' | 'stop';
+
+/** Where the uploader's waits are scheduled: Node's timers, or a test's fake. */
+export interface UploaderTimers {
+  set(fn: () => void, ms: number): unknown;
+  clear(handle: unknown): void;
+}
+
+const NODE_TIMERS: UploaderTimers = {
+  set: (fn, ms) => setTimeout(fn, ms),
+  clear: (h) => clearTimeout(h as NodeJS.Timeout),
+};
 
 /**
  * Sends the outbox to the province: one batch in flight, in seq order, waking at once after a new rating.
@@ -43,7 +59,8 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  */
 export class Uploader {
   private running = false;
-  private wake: (() => void) | null = null;
+  /** Ends the current wait if `why` may end it: an idle wait ends for anything, a backoff for the province coming back, a Retry-After only for stop. */
+  private wake: ((why: WakeReason) => void) | null = null;
   private attempt = 0;
   private skewRetries = 0;
   private limit: number;
@@ -68,20 +85,20 @@ export class Uploader {
   /** Stops without waiting long for a request in flight: its records stay in-flight and go again at the next start. */
   async stop(): Promise<void> {
     this.running = false;
-    this.wake?.();
+    this.wake?.('stop');
     await Promise.race([this.loop, new Promise((r) => setTimeout(r, 1000).unref())]);
   }
 
   /** A rating was committed: send now rather than at the next idle wake-up. */
   notify(): void {
-    if (!this.st.disabled) this.wake?.();
+    if (!this.st.disabled) this.wake?.('rating');
   }
 
   /** The config poll succeeded: a 403 pause is over. */
   enable(): void {
     if (!this.st.disabled) return;
     this.update({ disabled: false });
-    this.wake?.();
+    this.wake?.('province');
   }
 
   /** Any good answer from the province (config, heartbeat) means the network is there. */
@@ -89,24 +106,34 @@ export class Uploader {
     if (!this.st.online) this.update({ online: true });
   }
 
+  /** A successful heartbeat: the province is reachable again, so a backoff ends now (province-api v1.1); a Retry-After is still honoured. */
+  provinceBack(): void {
+    this.markOnline();
+    this.wake?.('province');
+  }
+
   private async run(): Promise<void> {
     while (this.running) {
       if (this.st.disabled) {
-        await this.sleep(Number.POSITIVE_INFINITY, true);
+        await this.sleep(Number.POSITIVE_INFINITY, 'idle');
         continue;
       }
       const batch = this.o.outbox.claim(this.limit, this.o.maxBytes ?? 1024 * 1024 - 4096);
       if (batch.length === 0) {
-        await this.sleep(this.o.idleMs ?? 30_000, true);
+        await this.sleep(this.o.idleMs ?? 30_000, 'idle');
         continue;
       }
-      const delay = await this.send(batch.map((e) => e.record));
-      if (delay > 0) await this.sleep(delay, false);
+      const next = await this.send(batch.map((e) => e.record));
+      if (typeof next === 'number') {
+        if (next > 0) await this.sleep(next, 'backoff');
+      } else {
+        await this.sleep(next.retryAfterMs, 'retry-after');
+      }
     }
   }
 
-  /** Sends one batch; returns how long to wait before the next. */
-  private async send(records: EvaluationRecord[]): Promise<number> {
+  /** Sends one batch; returns how long to back off before the next (0: at once), or the province's own Retry-After. */
+  private async send(records: EvaluationRecord[]): Promise<number | { retryAfterMs: number }> {
     const ids = records.map((r) => r.evalId);
     const prepare = this.o.prepare ?? ((r: EvaluationRecord) => r);
     let outcome;
@@ -146,9 +173,10 @@ export class Uploader {
         this.o.log.warn({}, 'uploads paused: the province disabled this terminal');
         return 0;
       case 'rate-limited': {
-        const wait = outcome.retryAfterMs ?? this.backoff();
+        // A province that said "too many" gets at least a second, whatever its header said or failed to say.
+        const wait = outcome.retryAfterMs ?? Math.max(MIN_RATE_LIMITED_MS, this.backoff());
         this.update({ online: true, lastError: `rate limited; retrying in ${String(Math.round(wait / 1000))} s` });
-        return wait;
+        return { retryAfterMs: wait };
       }
       case 'refused':
         this.update({ online: true, lastError: `HTTP ${outcome.status} ${outcome.code}: ${outcome.message}` });
@@ -166,17 +194,23 @@ export class Uploader {
     return Math.round((this.o.random ?? Math.random)() * ceiling);
   }
 
-  private sleep(ms: number, wakeable: boolean): Promise<void> {
+  private sleep(ms: number, kind: 'idle' | 'backoff' | 'retry-after'): Promise<void> {
+    const timers = this.o.timers ?? NODE_TIMERS;
     return new Promise((resolve) => {
+      let handle: unknown;
       const done = () => {
-        clearTimeout(timer);
-        if (this.wake === done) this.wake = null;
+        if (handle !== undefined) timers.clear(handle);
+        if (this.wake === wake) this.wake = null;
         resolve();
       };
+      // A backoff is not cut short by a new rating (that would hammer a failing province), only by a heartbeat
+      // showing the province is back; a Retry-After only by stop().
+      const wake = (why: WakeReason) => {
+        if (why === 'stop' || kind === 'idle' || (kind === 'backoff' && why === 'province')) done();
+      };
       // Node fires a timer past 2^31 - 1 ms at once: whatever asked for it, never wait longer than the cap.
-      const timer = Number.isFinite(ms) ? setTimeout(done, Math.min(ms, MAX_TIMER_MS)) : undefined;
-      // A backoff is not cut short by a new rating (that would hammer a failing province); stop() always wakes.
-      this.wake = wakeable ? done : () => (this.running ? undefined : done());
+      if (Number.isFinite(ms)) handle = timers.set(done, Math.min(ms, MAX_TIMER_MS));
+      this.wake = wake;
     });
   }
 

@@ -7,6 +7,11 @@
 export const BADGE_ID = /^[0-9A-Fa-f]{4,32}$/;
 export const BADGE_ID_MESSAGE = 'a badge id is 4–32 hex digits';
 
+/** A badge id as logs and messages may show it: the last four digits, enough to tell two cards apart. */
+export function maskBadge(id: string): string {
+  return '…' + id.slice(-4).toUpperCase();
+}
+
 /** A staff or technician PIN. */
 export const PIN = /^\d{4,12}$/;
 export const PIN_MESSAGE = 'a PIN is 4 to 12 digits';

@@ -1,6 +1,7 @@
-import { writeFileSync } from 'node:fs';
+import { chmodSync, writeFileSync } from 'node:fs';
 import { makeBundle } from '../../sync/export-bundle.js';
 import { Outbox } from '../../sync/outbox/outbox.js';
+import type { EvaluationRecord } from '../../sync/record.js';
 import { loadProvisioning } from '../provisioning/apply.js';
 import { KeySealer, loadKeyFile } from '../provisioning/secrets.js';
 import { META_DATA_KEY, openName, sealedRandomKey } from '../runtime/identity.js';
@@ -14,7 +15,8 @@ import { parseCommandArgs } from './args.js';
  * Reads the database without the lock, so a running terminal need not stop; exporting changes nothing.
  */
 export async function exportRecords(argv: string[]): Promise<number> {
-  const a = parseCommandArgs(argv, { 'data-dir': { type: 'string' }, out: { type: 'string' } }, ['data-dir', 'out']);
+  const a = parseCommandArgs(argv, { 'data-dir': { type: 'string' }, out: { type: 'string' }, 'with-names': { type: 'boolean' } }, ['data-dir', 'out']);
+  const withNames = a.flag('with-names');
   const dataDir = a.required('data-dir');
   const db = openReadOnly(dataDir);
   if (!db) throw new DataDirError(`${dataDir} holds no terminal database`, 'not-writable');
@@ -28,7 +30,10 @@ export async function exportRecords(argv: string[]): Promise<number> {
     // Read-only: a data directory that never sealed a name has no data key, and no sealed names to open.
     const dataKey = await sealedRandomKey(meta, META_DATA_KEY, sealer, false);
     const names = new KeySealer(dataKey ?? Buffer.alloc(32));
-    const records = new Outbox(db).list({ states: ['held', 'pending', 'in-flight', 'rejected'] }).map((e) => openName(e.record, names));
+    // A USB stick gets lost: evaluator names travel only when the technician asks for them (--with-names).
+    const records = new Outbox(db)
+      .list({ states: ['held', 'pending', 'in-flight', 'rejected'] })
+      .map((e) => (withNames ? openName(e.record, names) : withoutName(e.record)));
     const bundle = makeBundle({
       terminalId: prov.terminal.terminalId,
       appKey: prov.province.appKey,
@@ -36,11 +41,17 @@ export async function exportRecords(argv: string[]): Promise<number> {
       signAlg: prov.province.signAlg,
       records,
     });
-    // Evaluator data: readable by the exporting user only.
+    // Evaluator data: readable by the exporting user only, even when a file of that name was there before.
     writeFileSync(a.required('out'), JSON.stringify(bundle), { mode: 0o600 });
-    process.stdout.write(JSON.stringify({ event: 'exported', records: records.length, out: a.required('out') }) + '\n');
+    chmodSync(a.required('out'), 0o600);
+    process.stdout.write(JSON.stringify({ event: 'exported', records: records.length, out: a.required('out'), names: withNames }) + '\n');
     return 0;
   } finally {
     db.close();
   }
+}
+
+function withoutName(r: EvaluationRecord): EvaluationRecord {
+  const { userName: _name, ...rest } = r;
+  return rest;
 }

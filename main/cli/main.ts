@@ -11,7 +11,7 @@ const USAGE = `usage:
   hcp-terminal serve --data-dir DIR [--config FILE] [--port N] [--demo]
   hcp-terminal provision --data-dir DIR --file FILE
   hcp-terminal status --data-dir DIR
-  hcp-terminal export --data-dir DIR --out FILE
+  hcp-terminal export --data-dir DIR --out FILE [--with-names]
   hcp-terminal province-sim [--port N] [--faults SPEC]`;
 
 /** Exit codes of terminal-cli.md: 0 done, 2 invalid arguments or provisioning file, 3 unusable data directory. */

@@ -1,4 +1,5 @@
 import type { TerminalState, TerminalView } from '../bridge/contract.js';
+import { maskBadge } from '../bridge/formats.js';
 import { startOfCstDay } from './clock.js';
 import type { TerminalConfig } from './config.js';
 import { generateDefaults } from './default-ratings.js';
@@ -140,7 +141,7 @@ export class Terminal {
     const member = this.staff.byBadge(this.config, badgeId);
     if (!member) {
       this.notice.show('unknown-badge');
-      throw new CommandError('UNKNOWN_BADGE', `badge ${badgeId.toUpperCase()} is not registered to any staff member of this window`);
+      throw new CommandError('UNKNOWN_BADGE', `badge ${maskBadge(badgeId)} is not registered to any staff member of this window`);
     }
     return this.login(member);
   }

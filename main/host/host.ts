@@ -12,10 +12,9 @@ import { bridgeSocket } from './bridge-socket.js';
 import { hostAllowlist } from './host-allowlist.js';
 import { installErrorHandling } from './http-errors.js';
 import { CLAIM_PATH, KioskPass } from './kiosk-pass.js';
-import type { TlsFiles } from '../provisioning/tls.js';
+import { UI_SECURITY_HEADERS } from '../util/csp.js';
 
-export const CSP =
-  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'";
+import type { TlsFiles } from '../provisioning/tls.js';
 
 export interface HostOptions {
   runtime: Runtime;
@@ -58,8 +57,11 @@ export async function startHost(o: HostOptions): Promise<RunningHost> {
   app.addHook('onRequest', async (req, reply) => {
     if (allowed(req.headers.host)) return;
     o.log.warn({ host: req.headers.host?.slice(0, 100), url: req.url.slice(0, 100) }, 'request with a foreign Host refused');
+    // A refused WebSocket upgrade keeps its socket outside the server's tracking: end it, or it would hold up close().
+    if (req.headers.upgrade) reply.raw.once('finish', () => req.raw.socket.destroy());
     return reply
       .code(421)
+      .header('connection', 'close')
       .send({ code: 'MISDIRECTED_HOST', message: 'this terminal answers only to its own address (127.0.0.1, localhost or [::1] with its port)' });
   });
   await app.register(async (scope) => localApi(scope, { terminal: o.runtime.terminal, token: o.runtime.apiToken, log: o.log }), { prefix: API_PREFIX });
@@ -89,9 +91,7 @@ export async function startHost(o: HostOptions): Promise<RunningHost> {
     });
     app.addHook('onSend', async (req, reply) => {
       if (req.url.startsWith(API_PREFIX)) return;
-      reply.header('content-security-policy', CSP);
-      reply.header('x-content-type-options', 'nosniff');
-      reply.header('referrer-policy', 'no-referrer');
+      reply.headers(UI_SECURITY_HEADERS);
       // The demo hall is fake and has no kiosk launcher: its page is the kiosk, so anyone trying it out can rate.
       if (o.runtime.provisioning?.demo && (req.url === '/' || req.url === '/index.html') && pass) reply.header('set-cookie', pass.cookie());
     });

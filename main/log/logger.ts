@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { privateDir, privateFile } from '../util/private-files.js';
 import { join } from 'node:path';
 import pino from 'pino';
 
@@ -26,7 +26,8 @@ export function createLogger(dataDir: string | null, level = process.env['HCP_LO
   const streams: pino.StreamEntry[] = [{ stream: pino.destination({ dest: 2, sync: true }) }];
   if (dataDir) {
     const dir = join(dataDir, 'logs');
-    mkdirSync(dir, { recursive: true });
+    privateDir(dir);
+    privateFile(join(dir, 'terminal.log'));
     // Synchronous: a crash's last line must reach the disk before the process exits (and an async stream not yet
     // open makes pino's exit hook throw). Log lines are rare, never one per rating.
     streams.push({ stream: pino.destination({ dest: join(dir, 'terminal.log'), sync: true, mkdir: true }) });

@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 
 /**
  * Seals secrets at rest. Electron uses the OS keychain through `safeStorage` (asynchronous); headless terminals,
@@ -77,7 +77,12 @@ export function keyFilePath(dataDir: string): string {
 
 export function loadKeyFile(dataDir: string, create: boolean): Buffer | null {
   const path = keyFilePath(dataDir);
-  if (existsSync(path)) return Buffer.from(readFileSync(path, 'utf8').trim(), 'base64');
+  if (existsSync(path)) {
+    // A key file others could read is no key at all: take it back to the owner, and its folder.
+    if ((statSync(path).mode & 0o077) !== 0) chmodSync(path, 0o600);
+    if ((statSync(dirname(path)).mode & 0o077) !== 0) chmodSync(dirname(path), 0o700);
+    return Buffer.from(readFileSync(path, 'utf8').trim(), 'base64');
+  }
   if (!create) return null;
   mkdirSync(join(path, '..'), { recursive: true, mode: 0o700 });
   const key = randomBytes(32);

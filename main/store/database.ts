@@ -1,7 +1,8 @@
 import Database from 'better-sqlite3';
-import { accessSync, constants, existsSync, mkdirSync, renameSync } from 'node:fs';
+import { accessSync, constants, existsSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataDirError } from './errors.js';
+import { privateDir, privateFile, tightenIfPresent } from '../util/private-files.js';
 import { checkMigrationList, migrations, type Migration } from './migrations/index.js';
 
 export const DB_FILE = 'hcp-terminal.db';
@@ -14,7 +15,7 @@ export interface OpenedDatabase {
 
 export function ensureWritableDir(dataDir: string): void {
   try {
-    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    privateDir(dataDir);
     accessSync(dataDir, constants.W_OK | constants.R_OK);
   } catch (err) {
     throw new DataDirError(`data directory ${dataDir} is not writable: ${(err as Error).message}`, 'not-writable');
@@ -51,6 +52,9 @@ export function openReadOnly(dataDir: string): Database.Database | null {
 function connect(path: string): Database.Database {
   let db: Database.Database;
   try {
+    // Ratings, names (sealed) and the queue: 0600, and SQLite gives its -wal and -shm the same mode.
+    privateFile(path);
+    for (const ext of ['-wal', '-shm']) tightenIfPresent(path + ext, 0o600);
     db = new Database(path);
   } catch (err) {
     throw new DataDirError(`cannot open ${path}: ${(err as Error).message}`, 'not-writable');
