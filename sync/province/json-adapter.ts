@@ -197,7 +197,7 @@ async function readCapped(res: Response, max: number): Promise<string> {
     throw new ReplyTooLarge(`reply of ${String(declared)} bytes is larger than ${String(max)}`);
   }
   if (!res.body) return '';
-  const reader = res.body.getReader();
+  const reader = (res.body as ReadableStream<Uint8Array>).getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
   for (;;) {

@@ -199,7 +199,7 @@ function guessFromAnotherProcess(apiUrl: string, count: number, parallel: number
     process.stdout.write(JSON.stringify(statuses));`;
   return new Promise((resolve, reject) => {
     execFile(process.execPath, ['-e', script, apiUrl, TOKEN, String(count), String(parallel)], { maxBuffer: 1 << 20 }, (err, stdout) => {
-      if (err) reject(err);
+      if (err) reject(new Error(`the guessing process failed: ${err.message}`));
       else resolve(JSON.parse(stdout) as number[]);
     });
   });
