@@ -82,6 +82,11 @@ export async function localApi(app: FastifyInstance, deps: LocalApiDeps): Promis
 
   let streams = 0;
   app.get('/events', (req, reply) => {
+    // HEAD asks what a GET would answer: the stream's headers, and no stream to hold open.
+    if (req.method === 'HEAD') {
+      void reply.code(200).header('content-type', 'text/event-stream; charset=utf-8').send();
+      return;
+    }
     if (streams >= MAX_EVENT_STREAMS) {
       deps.log.warn({ streams }, 'event stream refused: too many open');
       throw new HttpError(503, 'TOO_MANY_STREAMS', `at most ${String(MAX_EVENT_STREAMS)} event streams at once; close one first`);

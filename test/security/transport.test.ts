@@ -45,7 +45,9 @@ describe('the local API on the hall LAN', () => {
     expect(refusal(withChanges((f) => (f['localApi'] = { ...f['localApi'], host: '0.0.0.0' })))).toMatch(/localApi\.host.*tls.*allowLan/);
     expect(refusal(withChanges((f) => (f['localApi'] = { ...f['localApi'], host: '0.0.0.0', allowLan: true })))).toBe('accepted');
     expect(refusal(withChanges((f) => (f['localApi'] = { ...f['localApi'], host: '0.0.0.0', tls: { cert, key } })))).toBe('accepted');
-    expect(refusal(withChanges((f) => (f['localApi'] = { ...f['localApi'], host: '0.0.0.0', tls: { cert: 'nope', key } })))).toMatch(/localApi\.tls\.cert.*PEM/);
+    expect(refusal(withChanges((f) => (f['localApi'] = { ...f['localApi'], host: '0.0.0.0', tls: { cert: 'nope', key } })))).toMatch(
+      /localApi\.tls\.cert.*PEM/,
+    );
   });
 
   it('serves the API over HTTPS with the provisioned certificate, the private key stored sealed', async () => {
@@ -53,7 +55,15 @@ describe('the local API on the hall LAN', () => {
     const data = dir();
     const file = parseProvisioning(withChanges((f) => (f['localApi'] = { ...f['localApi'], host: '127.0.0.1', tls: { cert, key } })));
     const runtime = await startRuntime({ dataDir: data, provisioningFile: file, log: silentLog });
-    const host = await startHost({ runtime, host: '127.0.0.1', port: 0, uiDir: '/nonexistent', log: silentLog, dataDir: data, tls: runtime.apiTls ?? undefined });
+    const host = await startHost({
+      runtime,
+      host: '127.0.0.1',
+      port: 0,
+      uiDir: '/nonexistent',
+      log: silentLog,
+      dataDir: data,
+      tls: runtime.apiTls ?? undefined,
+    });
     try {
       expect(host.apiUrl).toMatch(/^https:/);
       const status = await new Promise<number>((resolve, reject) => {
