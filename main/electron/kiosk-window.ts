@@ -30,6 +30,8 @@ export function createKioskWindow(o: KioskOptions): BrowserWindow {
       experimentalFeatures: false,
       webviewTag: false,
       spellcheck: false,
+      // A middle click must not open anything: no new windows, no navigation by auxclick.
+      disableBlinkFeatures: 'Auxclick',
       devTools: !o.kiosk,
     },
   });
