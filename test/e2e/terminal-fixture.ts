@@ -8,6 +8,8 @@ import { startTerminal, type RunningTerminal } from '../helpers/process.js';
 export interface TerminalFixture {
   terminal: RunningTerminal;
   api: ReturnType<typeof apiClient>;
+  /** The HCP_KEY_DIR the terminal seals with (for CLI commands on its data directory). */
+  keyDir: string;
 }
 
 /** Each test gets its own terminal process on a fresh data directory. */
@@ -19,7 +21,7 @@ export const test = base.extend<{ provisioning: ProvisioningOverrides; hcp: Term
     const terminal = await startTerminal(['--data-dir', data.path, '--port', '0', '--config', writeProvisioning(data.path, provisioning)], {
       HCP_KEY_DIR: keys.path,
     });
-    await use({ terminal, api: apiClient(terminal.ready.api) });
+    await use({ terminal, api: apiClient(terminal.ready.api), keyDir: keys.path });
     await terminal.stop();
     data.cleanup();
     keys.cleanup();

@@ -54,6 +54,8 @@ export interface ProvisioningOverrides {
   port?: number;
   devices?: Record<string, unknown>;
   baseUrl?: string;
+  staffPin?: string;
+  technicianPin?: string;
 }
 
 /** A complete provisioning file in the shape of terminal-cli.md. */
@@ -70,12 +72,12 @@ export function provisioningFile(o: ProvisioningOverrides = {}): Record<string, 
     },
     devices: o.devices ?? { keypad: { type: 'none' }, badge: { type: 'keyboard' } },
     localApi: { host: '127.0.0.1', port: o.port ?? 0, token: TOKEN },
-    technician: { pin: '135790' },
+    technician: { pin: o.technicianPin ?? '135790' },
     offlineConfig: {
       configVersion: '1',
       terminal: { hallName: '测试大厅', windowName: '12号窗口' },
       staff: [
-        { staffId: 'SM0012', name: '张三', title: '综合窗口', badgeIds: [BADGE], pin: '1234' },
+        { staffId: 'SM0012', name: '张三', title: '综合窗口', badgeIds: [BADGE], pin: o.staffPin ?? '1234' },
         { staffId: 'SM0013', name: '李四', badgeIds: [BADGE_2] },
       ],
       tags: {

@@ -68,7 +68,7 @@ async function forge(headers: Record<string, string>): Promise<{ result: unknown
 
 describe('the bridge: only the kiosk page can rate', () => {
   it('refuses a rating from a WebSocket client without the kiosk secret, with no Origin and with a same-host Origin', async () => {
-    for (const headers of [{}, { origin: host.uiUrl.replace(/\/$/, '') }]) {
+    for (const headers of [{}, { origin: host.uiUrl.replace(/\/$/, '') }] as Record<string, string>[]) {
       const { result, status } = await forge(headers);
       expect(result).toMatchObject({ ok: false, code: 'NOT_KIOSK' });
       expect(status).toBe('inviting');
