@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { homedir, tmpdir } from 'node:os';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -43,7 +43,8 @@ if (existsSync(electronPath)) {
     spawn(
       browser,
       [
-        `--app=${ui}`,
+        // The launch page hands the window the kiosk's per-boot secret (docs/security.md), then opens the UI.
+        `--app=${pathToFileURL(join(dataDir, 'kiosk', 'launch.html')).href}`,
         `--user-data-dir=${profile}`,
         '--no-first-run',
         '--disable-background-networking',
