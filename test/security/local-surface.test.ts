@@ -3,46 +3,27 @@ import { request } from 'node:http';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { MAX_EVENT_STREAMS } from '../../main/api/local-api.js';
-import { startHost, type RunningHost } from '../../main/host/host.js';
-import { readProvisioningFile } from '../../main/provisioning/apply.js';
-import { startRuntime, type Runtime } from '../../main/runtime/runtime.js';
+import { startHost } from '../../main/host/host.js';
 import { apiClient, BridgeClient, kioskCookie, sseClient } from '../helpers/clients.js';
 import { silentLog } from '../helpers/core.js';
-import { BADGE, tempDir, TOKEN, writeProvisioning } from '../helpers/fixtures.js';
+import { BADGE, tempDir, TOKEN } from '../helpers/fixtures.js';
+import { inProcessTerminal } from '../helpers/in-process.js';
 
-const keys = tempDir('hcp-keys-');
-process.env['HCP_KEY_DIR'] = keys.path;
-const data = tempDir();
-let runtime: Runtime;
-let host: RunningHost;
-let api: ReturnType<typeof apiClient>;
-
-beforeAll(async () => {
-  runtime = await startRuntime({ dataDir: data.path, provisioningFile: readProvisioningFile(writeProvisioning(data.path)), log: silentLog });
-  host = await startHost({ runtime, host: '127.0.0.1', port: 0, uiDir: '/nonexistent', log: silentLog, dataDir: data.path });
-  api = apiClient(host.apiUrl);
-});
-
-afterAll(async () => {
-  await host.close();
-  await runtime.close();
-  data.cleanup();
-  keys.cleanup();
-});
+const t = inProcessTerminal();
 
 beforeEach(async () => {
-  const session = (await api.get('/status')).body['session'] as { sessionId: string } | null;
-  if (session) await api.post(`/sessions/${session.sessionId}/cancel`);
-  await api.post('/staff/logout');
+  const session = (await t.api.get('/status')).body['session'] as { sessionId: string } | null;
+  if (session) await t.api.post(`/sessions/${session.sessionId}/cancel`);
+  await t.api.post('/staff/logout');
 });
 
 /** A raw request with whatever Host the caller names (fetch cannot set Host). */
 function raw(path: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port: host.port, path, headers }, (res) => {
+    const req = request({ host: '127.0.0.1', port: t.host.port, path, headers }, (res) => {
       let body = '';
       res.on('data', (c: Buffer) => (body += c.toString()));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
@@ -54,21 +35,21 @@ function raw(path: string, headers: Record<string, string>): Promise<{ status: n
 
 /** Opens an invitation and tries to rate it 非常满意 from a WebSocket client, as the reproduced attack did. */
 async function forge(headers: Record<string, string>): Promise<{ result: unknown; status: unknown }> {
-  await api.post('/staff/login', { badgeId: BADGE });
-  const opened = await api.post('/sessions', {});
+  await t.api.post('/staff/login', { badgeId: BADGE });
+  const opened = await t.api.post('/sessions', {});
   if (opened.status !== 201) throw new Error(`could not open an invitation: ${JSON.stringify(opened)}`);
   const { sessionId } = opened.body as { sessionId: string };
-  const ws = await BridgeClient.connect(host.uiUrl, headers);
+  const ws = await BridgeClient.connect(t.host.uiUrl, headers);
   const result = await ws.send({ type: 'choose', sessionId, item: 0, level: 5 });
   ws.close();
-  const status = (await api.get(`/sessions/${sessionId}`)).body['status'];
-  if (status === 'inviting') await api.post(`/sessions/${sessionId}/cancel`);
+  const status = (await t.api.get(`/sessions/${sessionId}`)).body['status'];
+  if (status === 'inviting') await t.api.post(`/sessions/${sessionId}/cancel`);
   return { result, status };
 }
 
 describe('the bridge: only the kiosk page can rate', () => {
   it('refuses a rating from a WebSocket client without the kiosk secret, with no Origin and with a same-host Origin', async () => {
-    for (const headers of [{}, { origin: host.uiUrl.replace(/\/$/, '') }] as Record<string, string>[]) {
+    for (const headers of [{}, { origin: t.host.uiUrl.replace(/\/$/, '') }] as Record<string, string>[]) {
       const { result, status } = await forge(headers);
       expect(result).toMatchObject({ ok: false, code: 'NOT_KIOSK' });
       expect(status).toBe('inviting');
@@ -81,18 +62,18 @@ describe('the bridge: only the kiosk page can rate', () => {
       const req = request(
         {
           host: '127.0.0.1',
-          port: host.port,
+          port: t.host.port,
           path: '/kiosk/claim',
           method: 'POST',
-          headers: { host: `127.0.0.1:${String(host.port)}`, 'content-type': 'application/x-www-form-urlencoded' },
+          headers: { host: `127.0.0.1:${String(t.host.port)}`, 'content-type': 'application/x-www-form-urlencoded' },
         },
         (res) => resolve(res.statusCode ?? 0),
       );
       req.end('secret=not-the-secret');
     });
     expect(wrong).toBe(403);
-    const secret = kioskCookie(data.path).split('=')[1] ?? '';
-    const claim = await fetch(new URL('/kiosk/claim', host.uiUrl), { method: 'POST', body: new URLSearchParams({ secret }), redirect: 'manual' });
+    const secret = kioskCookie(t.dataDir).split('=')[1] ?? '';
+    const claim = await fetch(new URL('/kiosk/claim', t.host.uiUrl), { method: 'POST', body: new URLSearchParams({ secret }), redirect: 'manual' });
     expect(claim.status).toBe(303);
     const cookie = (claim.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
     expect(claim.headers.get('set-cookie')).toMatch(/HttpOnly; SameSite=Strict/);
@@ -102,17 +83,17 @@ describe('the bridge: only the kiosk page can rate', () => {
   });
 
   it('keeps the launch page readable by the terminal user only, and never puts the secret in a URL', () => {
-    const page = join(data.path, 'kiosk', 'launch.html');
+    const page = join(t.dataDir, 'kiosk', 'launch.html');
     expect(statSync(page).mode & 0o777).toBe(0o600);
-    expect(statSync(join(data.path, 'kiosk')).mode & 0o777).toBe(0o700);
-    const secret = kioskCookie(data.path).split('=')[1] ?? '';
+    expect(statSync(join(t.dataDir, 'kiosk')).mode & 0o777).toBe(0o700);
+    const secret = kioskCookie(t.dataDir).split('=')[1] ?? '';
     expect(readFileSync(page, 'utf8')).toMatch(/method="post" action="http:\/\/127\.0\.0\.1:\d+\/kiosk\/claim"/);
-    expect(host.uiUrl).not.toContain(secret);
+    expect(t.host.uiUrl).not.toContain(secret);
   });
 
   it('has no bridge and no UI on the network port under Electron (IPC only)', async () => {
     const electronHost = await startHost({
-      runtime,
+      runtime: t.runtime,
       host: '127.0.0.1',
       port: 0,
       uiDir: '/nonexistent',
@@ -136,12 +117,12 @@ describe('Host allowlist (DNS rebinding)', () => {
 
   it('refuses a foreign Host on the API, the UI and the bridge, and answers its own names', async () => {
     for (const path of ['/api/v1/status', '/api/v1/health', '/', '/index.html']) {
-      expect((await raw(path, { ...auth, host: `attacker.example:${String(host.port)}` })).status).toBe(421);
+      expect((await raw(path, { ...auth, host: `attacker.example:${String(t.host.port)}` })).status).toBe(421);
       expect((await raw(path, { ...auth, host: '127.0.0.1' })).status).toBe(421);
     }
     for (const name of ['127.0.0.1', 'localhost', '[::1]'])
-      expect((await raw('/api/v1/status', { ...auth, host: `${name}:${String(host.port)}` })).status).toBe(200);
-    const ws = new WebSocket(host.uiUrl.replace(/^http/, 'ws') + 'bridge', { headers: { host: `rebound.example:${String(host.port)}` } });
+      expect((await raw('/api/v1/status', { ...auth, host: `${name}:${String(t.host.port)}` })).status).toBe(200);
+    const ws = new WebSocket(t.host.uiUrl.replace(/^http/, 'ws') + 'bridge', { headers: { host: `rebound.example:${String(t.host.port)}` } });
     const refused = await new Promise<number>((resolve) => {
       ws.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
       ws.once('open', () => resolve(101));
@@ -152,14 +133,14 @@ describe('Host allowlist (DNS rebinding)', () => {
 
 describe('event streams', () => {
   it(`serves at most ${String(MAX_EVENT_STREAMS)} at once and frees a place when one closes`, async () => {
-    const open = await Promise.all(Array.from({ length: MAX_EVENT_STREAMS }, () => sseClient(host.apiUrl)));
+    const open = await Promise.all(Array.from({ length: MAX_EVENT_STREAMS }, () => sseClient(t.host.apiUrl)));
     expect(open.every((s) => s.status === 200)).toBe(true);
-    const extra = await fetch(`${host.apiUrl}/events`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    const extra = await fetch(`${t.host.apiUrl}/events`, { headers: { authorization: `Bearer ${TOKEN}` } });
     expect(extra.status).toBe(503);
     expect(await extra.json()).toMatchObject({ code: 'TOO_MANY_STREAMS' });
     open[0]?.close();
     await new Promise((r) => setTimeout(r, 100));
-    const again = await sseClient(host.apiUrl);
+    const again = await sseClient(t.host.apiUrl);
     expect(again.status).toBe(200);
     for (const s of [...open.slice(1), again]) s.close();
   });
@@ -171,10 +152,10 @@ describe('PIN guessing', () => {
     delay.enable();
     // The attacker is another process holding the token, guessing 10 at a time; this process is the terminal. (Bursts
     // of 100 at once stall the loop ~70 ms in plain HTTP handling, as any 100 requests would: docs/security.md.)
-    const answers = await guessFromAnotherProcess(host.apiUrl, 10_000, 10);
+    const answers = await guessFromAnotherProcess(t.host.apiUrl, 10_000, 10);
     delay.disable();
     // The right PIN (1234) was among the guesses: it must not have let anyone in.
-    expect((await api.get('/status')).body['staff']).toBeNull();
+    expect((await t.api.get('/status')).body['staff']).toBeNull();
     expect(answers.filter((s) => s === 401).length).toBeLessThanOrEqual(5);
     expect(answers.filter((s) => s === 429).length).toBeGreaterThanOrEqual(9_995);
     expect(answers.filter((s) => s === 200)).toHaveLength(0);
@@ -182,7 +163,7 @@ describe('PIN guessing', () => {
     process.stdout.write(`PIN guessing: event loop delay max ${(delay.max / 1e6).toFixed(1)} ms, p99 ${(delay.percentile(99) / 1e6).toFixed(1)} ms\n`);
     expect(delay.max / 1e6).toBeLessThan(50);
     // The badge still works for the locked-out staff member.
-    expect((await api.post('/staff/login', { badgeId: BADGE })).status).toBe(200);
+    expect((await t.api.post('/staff/login', { badgeId: BADGE })).status).toBe(200);
   });
 });
 

@@ -3,10 +3,11 @@ import { request } from 'node:https';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startHost } from '../../main/host/host.js';
-import { parseProvisioning, ProvisioningError } from '../../main/provisioning/apply.js';
+import { parseProvisioning } from '../../main/provisioning/apply.js';
 import { startRuntime } from '../../main/runtime/runtime.js';
 import { silentLog } from '../helpers/core.js';
 import { provisioningFile, scratchDirs, TOKEN } from '../helpers/fixtures.js';
+import { provisioningRefusal } from '../helpers/in-process.js';
 
 const dir = scratchDirs();
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'tls');
@@ -19,15 +20,7 @@ function withChanges(change: (f: Record<string, Record<string, unknown>>) => voi
   return f;
 }
 
-function refusal(json: unknown): string {
-  try {
-    parseProvisioning(json);
-  } catch (err) {
-    if (err instanceof ProvisioningError) return err.message;
-    throw err;
-  }
-  return 'accepted';
-}
+const refusal = provisioningRefusal;
 
 describe('the province is reached over HTTPS', () => {
   it('refuses a plain http:// province that is not on this machine, naming the field, unless a lab allows it', () => {

@@ -1,48 +1,26 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { startHost, type RunningHost } from '../../main/host/host.js';
-import { readProvisioningFile } from '../../main/provisioning/apply.js';
-import { startRuntime, type Runtime } from '../../main/runtime/runtime.js';
 import { apiClient, BridgeClient, sseClient } from '../helpers/clients.js';
-import { silentLog } from '../helpers/core.js';
-import { BADGE, tempDir, writeProvisioning } from '../helpers/fixtures.js';
+import { BADGE } from '../helpers/fixtures.js';
+import { inProcessTerminal } from '../helpers/in-process.js';
 
-const keys = tempDir('hcp-keys-');
-process.env['HCP_KEY_DIR'] = keys.path;
-const data = tempDir();
-let runtime: Runtime;
-let host: RunningHost;
-let api: ReturnType<typeof apiClient>;
-
-beforeAll(async () => {
-  const file = readProvisioningFile(writeProvisioning(data.path));
-  runtime = await startRuntime({ dataDir: data.path, provisioningFile: file, log: silentLog });
-  host = await startHost({ runtime, host: '127.0.0.1', port: 0, uiDir: '/nonexistent', log: silentLog, dataDir: data.path });
-  api = apiClient(host.apiUrl);
-});
-
-afterAll(async () => {
-  await host.close();
-  await runtime.close();
-  data.cleanup();
-  keys.cleanup();
-});
+const t = inProcessTerminal();
 
 beforeEach(async () => {
   // Each test starts with nobody logged in and no open invitation.
-  const status = await api.get('/status');
+  const status = await t.api.get('/status');
   const session = status.body['session'] as { sessionId: string } | null;
-  if (session) await api.post(`/sessions/${session.sessionId}/cancel`);
-  await api.post('/staff/logout');
+  if (session) await t.api.post(`/sessions/${session.sessionId}/cancel`);
+  await t.api.post('/staff/logout');
 });
 
-const state = async () => (await api.get('/status')).body['state'];
+const state = async () => (await t.api.get('/status')).body['state'];
 
 describe('authentication', () => {
   it('answers health without a token and everything else only with the right bearer token', async () => {
-    expect(await apiClient(host.apiUrl, null).get('/health')).toEqual({ status: 200, body: { status: 'ok' } });
+    expect(await apiClient(t.host.apiUrl, null).get('/health')).toEqual({ status: 200, body: { status: 'ok' } });
     for (const token of [null, 'wrong-token-wrong-token']) {
-      const anon = apiClient(host.apiUrl, token);
+      const anon = apiClient(t.host.apiUrl, token);
       for (const [method, path] of [
         ['GET', '/status'],
         ['POST', '/staff/login'],
@@ -66,27 +44,27 @@ describe('authentication', () => {
 
 describe('staff routes', () => {
   it('logs in by badge or by staff id and PIN, with the spec’s error codes', async () => {
-    expect(await api.post('/staff/login', { badgeId: 'FFFF0000' })).toMatchObject({ status: 404, body: { code: 'UNKNOWN_BADGE' } });
-    expect(await api.post('/staff/login', { staffId: 'NOBODY', pin: '1234' })).toMatchObject({ status: 404, body: { code: 'UNKNOWN_STAFF' } });
-    expect(await api.post('/staff/login', { staffId: 'SM0012', pin: '0000' })).toMatchObject({ status: 401, body: { code: 'BAD_PIN' } });
+    expect(await t.api.post('/staff/login', { badgeId: 'FFFF0000' })).toMatchObject({ status: 404, body: { code: 'UNKNOWN_BADGE' } });
+    expect(await t.api.post('/staff/login', { staffId: 'NOBODY', pin: '1234' })).toMatchObject({ status: 404, body: { code: 'UNKNOWN_STAFF' } });
+    expect(await t.api.post('/staff/login', { staffId: 'SM0012', pin: '0000' })).toMatchObject({ status: 401, body: { code: 'BAD_PIN' } });
     expect(await state()).toBe('closed');
-    expect(await api.post('/staff/login', { staffId: 'SM0012', pin: '1234' })).toMatchObject({ status: 200, body: { staffId: 'SM0012', name: '张三' } });
-    expect(await api.post('/staff/login', { badgeId: BADGE })).toMatchObject({ status: 200, body: { staffId: 'SM0012' } });
+    expect(await t.api.post('/staff/login', { staffId: 'SM0012', pin: '1234' })).toMatchObject({ status: 200, body: { staffId: 'SM0012', name: '张三' } });
+    expect(await t.api.post('/staff/login', { badgeId: BADGE })).toMatchObject({ status: 200, body: { staffId: 'SM0012' } });
     expect(await state()).toBe('serving');
-    expect((await api.post('/staff/pause')).status).toBe(200);
+    expect((await t.api.post('/staff/pause')).status).toBe(200);
     expect(await state()).toBe('paused');
-    expect(await api.post('/sessions', {})).toMatchObject({ status: 409, body: { code: 'PAUSED' } });
-    expect((await api.post('/staff/resume', {})).status).toBe(200);
-    expect((await api.post('/staff/logout')).status).toBe(200);
+    expect(await t.api.post('/sessions', {})).toMatchObject({ status: 409, body: { code: 'PAUSED' } });
+    expect((await t.api.post('/staff/resume', {})).status).toBe(200);
+    expect((await t.api.post('/staff/logout')).status).toBe(200);
     expect(await state()).toBe('closed');
   });
 });
 
 describe('sessions', () => {
   it('opens an invitation, reports it, and refuses a second while it is open', async () => {
-    expect(await api.post('/sessions', {})).toMatchObject({ status: 409, body: { code: 'NO_STAFF' } });
-    await api.post('/staff/login', { badgeId: BADGE });
-    const opened = await api.post('/sessions', {
+    expect(await t.api.post('/sessions', {})).toMatchObject({ status: 409, body: { code: 'NO_STAFF' } });
+    await t.api.post('/staff/login', { badgeId: BADGE });
+    const opened = await t.api.post('/sessions', {
       projectNo: 'BJ20261124001',
       items: [{ taskCode: 'T1', taskName: '营业执照变更登记', deptCode: 'SC', deptName: '市场监督管理局' }],
       mode: 'combined',
@@ -97,29 +75,29 @@ describe('sessions', () => {
     expect(qrUrl).toMatch(new RegExp(`^https://hcp\\.example\\.gov\\.cn/m/e\\?t=T-350402-0001&s=${sessionId}&sig=[0-9a-f]{64}$`));
     expect(Date.parse(expiresAt) - Date.now()).toBeGreaterThan(25_000);
     expect(await state()).toBe('inviting');
-    expect(await api.get(`/sessions/${sessionId}`)).toEqual({ status: 200, body: { sessionId, status: 'inviting' } });
-    expect(await api.post('/sessions', {})).toMatchObject({ status: 409, body: { code: 'SESSION_OPEN' } });
-    expect(await api.post(`/sessions/${sessionId}/cancel`)).toMatchObject({ status: 200, body: { status: 'cancelled' } });
-    expect(await api.get(`/sessions/${sessionId}`)).toMatchObject({ body: { status: 'cancelled' } });
+    expect(await t.api.get(`/sessions/${sessionId}`)).toEqual({ status: 200, body: { sessionId, status: 'inviting' } });
+    expect(await t.api.post('/sessions', {})).toMatchObject({ status: 409, body: { code: 'SESSION_OPEN' } });
+    expect(await t.api.post(`/sessions/${sessionId}/cancel`)).toMatchObject({ status: 200, body: { status: 'cancelled' } });
+    expect(await t.api.get(`/sessions/${sessionId}`)).toMatchObject({ body: { status: 'cancelled' } });
     expect(await state()).toBe('serving');
   });
 
   it('answers 404 for unknown and malformed session ids', async () => {
-    expect(await api.get('/sessions/00000000-0000-4000-8000-000000000000')).toMatchObject({ status: 404, body: { code: 'SESSION_NOT_FOUND' } });
-    expect(await api.get('/sessions/not-a-uuid')).toMatchObject({ status: 404, body: { code: 'SESSION_NOT_FOUND' } });
-    expect(await api.post('/sessions/not-a-uuid/cancel')).toMatchObject({ status: 404 });
-    expect(await api.get('/nope')).toMatchObject({ status: 404, body: { code: 'NOT_FOUND' } });
+    expect(await t.api.get('/sessions/00000000-0000-4000-8000-000000000000')).toMatchObject({ status: 404, body: { code: 'SESSION_NOT_FOUND' } });
+    expect(await t.api.get('/sessions/not-a-uuid')).toMatchObject({ status: 404, body: { code: 'SESSION_NOT_FOUND' } });
+    expect(await t.api.post('/sessions/not-a-uuid/cancel')).toMatchObject({ status: 404 });
+    expect(await t.api.get('/nope')).toMatchObject({ status: 404, body: { code: 'NOT_FOUND' } });
   });
 
   it('is rated only by the citizen on the screen, and then reports the level', async () => {
-    await api.post('/staff/login', { badgeId: BADGE });
-    const ui = await BridgeClient.kiosk(host.uiUrl, data.path);
-    const { sessionId } = (await api.post('/sessions', {})).body as { sessionId: string };
+    await t.api.post('/staff/login', { badgeId: BADGE });
+    const ui = await BridgeClient.kiosk(t.host.uiUrl, t.dataDir);
+    const { sessionId } = (await t.api.post('/sessions', {})).body as { sessionId: string };
     await ui.view((v) => v.state === 'inviting');
     expect(await ui.send({ type: 'choose', sessionId, item: 0, level: 4 })).toEqual({ ok: true });
-    expect(await api.get(`/sessions/${sessionId}`)).toMatchObject({ status: 200, body: { sessionId, status: 'rated', satisfaction: 4 } });
+    expect(await t.api.get(`/sessions/${sessionId}`)).toMatchObject({ status: 200, body: { sessionId, status: 'rated', satisfaction: 4 } });
     expect(await state()).toBe('thanks');
-    const status = (await api.get('/status')).body;
+    const status = (await t.api.get('/status')).body;
     // The test's province address answers nothing: the rating waits in the queue, and the reason is shown.
     expect(status['sync']).toMatchObject({ pending: 1, deadLetter: 0, online: false, lastUploadAt: null });
     expect(status['sync']).toHaveProperty('lastError');
@@ -131,8 +109,8 @@ describe('bad input', () => {
   const routes = ['/staff/login', '/staff/logout', '/staff/pause', '/staff/resume', '/sessions', '/sessions/00000000-0000-4000-8000-000000000000/cancel'];
 
   it('answers malformed JSON, unknown fields, wrong types and oversized bodies with 4xx and a message, changing nothing', async () => {
-    await api.post('/staff/login', { badgeId: BADGE });
-    const before = (await api.get('/status')).body;
+    await t.api.post('/staff/login', { badgeId: BADGE });
+    const before = (await t.api.get('/status')).body;
     const big = JSON.stringify({ projectNo: 'x'.repeat(70 * 1024) });
     for (const path of routes) {
       const cases: [string, { raw?: string; body?: unknown }, number, RegExp][] = [
@@ -149,24 +127,24 @@ describe('bad input', () => {
       ];
       for (const [name, c, status, message] of cases) {
         const headers: Record<string, string> = name === 'not JSON at all' ? { 'content-type': 'application/x-www-form-urlencoded' } : {};
-        const r = await api.call('POST', path, c.body, { ...(c.raw !== undefined ? { raw: c.raw } : {}), headers });
+        const r = await t.api.call('POST', path, c.body, { ...(c.raw !== undefined ? { raw: c.raw } : {}), headers });
         expect(r.status, `${name} on ${path}`).toBe(status);
         expect(typeof r.body['code'], `${name} on ${path}`).toBe('string');
         expect(String(r.body['message']), `${name} on ${path}`).toMatch(message);
       }
     }
-    const after = (await api.get('/status')).body;
+    const after = (await t.api.get('/status')).body;
     expect(after).toEqual(before);
   });
 
   it('names the offending field in session bodies', async () => {
-    await api.post('/staff/login', { badgeId: BADGE });
-    const r = await api.post('/sessions', { projectNo: 'x'.repeat(51), items: [{ taskCode: 'T1' }], mode: 'all' });
+    await t.api.post('/staff/login', { badgeId: BADGE });
+    const r = await t.api.post('/sessions', { projectNo: 'x'.repeat(51), items: [{ taskCode: 'T1' }], mode: 'all' });
     expect(r.status).toBe(400);
     expect(String(r.body['message'])).toMatch(/projectNo: at most 50/);
     expect(String(r.body['message'])).toMatch(/items\.0\.taskName/);
     expect(String(r.body['message'])).toMatch(/mode/);
-    const many = await api.post('/sessions', {
+    const many = await t.api.post('/sessions', {
       items: Array.from({ length: 21 }, (_, i) => ({ taskCode: `T${i}`, taskName: 'n', deptCode: 'd', deptName: 'd' })),
     });
     expect(String(many.body['message'])).toMatch(/items: at most 20/);
@@ -176,18 +154,18 @@ describe('bad input', () => {
 
 describe('events', () => {
   it('streams staff and session events as SSE with JSON data', async () => {
-    const sse = await sseClient(host.apiUrl);
+    const sse = await sseClient(t.host.apiUrl);
     expect(sse.status).toBe(200);
     expect(sse.contentType).toMatch(/text\/event-stream/);
-    await api.post('/staff/login', { badgeId: BADGE });
-    const ui = await BridgeClient.kiosk(host.uiUrl, data.path);
-    const { sessionId } = (await api.post('/sessions', {})).body as { sessionId: string };
+    await t.api.post('/staff/login', { badgeId: BADGE });
+    const ui = await BridgeClient.kiosk(t.host.uiUrl, t.dataDir);
+    const { sessionId } = (await t.api.post('/sessions', {})).body as { sessionId: string };
     await ui.send({ type: 'choose', sessionId, item: 0, level: 5 });
-    await api.post('/staff/pause');
-    await api.post('/staff/resume');
-    const s2 = (await api.post('/sessions', {})).body as { sessionId: string };
-    await api.post(`/sessions/${s2.sessionId}/cancel`);
-    await api.post('/staff/logout');
+    await t.api.post('/staff/pause');
+    await t.api.post('/staff/resume');
+    const s2 = (await t.api.post('/sessions', {})).body as { sessionId: string };
+    await t.api.post(`/sessions/${s2.sessionId}/cancel`);
+    await t.api.post('/staff/logout');
     expect((await sse.waitFor('staff.login')).data).toMatchObject({ staff: { staffId: 'SM0012' } });
     expect((await sse.waitFor('session.opened')).data).toMatchObject({ sessionId });
     expect((await sse.waitFor('session.rated')).data).toMatchObject({ sessionId, satisfaction: 5 });
@@ -199,7 +177,7 @@ describe('events', () => {
 
 describe('bridge socket', () => {
   it('refuses a page of another origin, telling it why', async () => {
-    const ws = new WebSocket(host.uiUrl.replace(/^http/, 'ws') + 'bridge', { headers: { origin: 'http://evil.example' } });
+    const ws = new WebSocket(t.host.uiUrl.replace(/^http/, 'ws') + 'bridge', { headers: { origin: 'http://evil.example' } });
     const views: unknown[] = [];
     ws.on('message', (m) => views.push(m));
     const [code, reason] = await new Promise<[number, string]>((resolve) => ws.once('close', (c: number, r: Buffer) => resolve([c, r.toString()])));
@@ -209,13 +187,13 @@ describe('bridge socket', () => {
   });
 
   it('answers an invalid intent with a clear error and changes nothing', async () => {
-    await api.post('/staff/login', { badgeId: BADGE });
-    const ui = await BridgeClient.kiosk(host.uiUrl, data.path);
-    const { sessionId } = (await api.post('/sessions', {})).body as { sessionId: string };
+    await t.api.post('/staff/login', { badgeId: BADGE });
+    const ui = await BridgeClient.kiosk(t.host.uiUrl, t.dataDir);
+    const { sessionId } = (await t.api.post('/sessions', {})).body as { sessionId: string };
     const pending = ui.nextResult();
     ui.sendRaw(JSON.stringify({ id: 'x', intent: { type: 'choose', sessionId, item: 0, level: 9 } }));
     expect(await pending).toMatchObject({ ok: false, code: 'INVALID' });
-    expect(await api.get(`/sessions/${sessionId}`)).toMatchObject({ body: { status: 'inviting' } });
+    expect(await t.api.get(`/sessions/${sessionId}`)).toMatchObject({ body: { status: 'inviting' } });
     ui.close();
   });
 });

@@ -1,32 +1,18 @@
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  ProvisioningError,
-  loadProvisioning,
-  parseProvisioning,
-  prepareProvisioning,
-  readProvisioningFile,
-  storeProvisioning,
-} from '../../main/provisioning/apply.js';
+import { loadProvisioning, parseProvisioning, prepareProvisioning, readProvisioningFile, storeProvisioning } from '../../main/provisioning/apply.js';
 import { KeySealer, keyFilePath, layeredSealer, loadKeyFile, pinHasher } from '../../main/provisioning/secrets.js';
 import { openDatabase } from '../../main/store/database.js';
 import { terminalConfigSchema } from '../../main/core/config.js';
 import { MetaStore } from '../../main/store/meta.js';
 import { provisioningFile, tempDir, TOKEN } from '../helpers/fixtures.js';
+import { provisioningRefusal } from '../helpers/in-process.js';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => cleanups.splice(0).forEach((c) => c()));
 
-function errorOf(json: unknown): string {
-  try {
-    parseProvisioning(json);
-  } catch (err) {
-    if (err instanceof ProvisioningError) return err.message;
-    throw err;
-  }
-  return 'accepted';
-}
+const errorOf = provisioningRefusal;
 
 function without(obj: Record<string, unknown>, section: string, field: string): Record<string, unknown> {
   const copy = structuredClone(obj);
