@@ -7,6 +7,7 @@ import { Outbox } from './outbox/outbox.js';
 import { JsonProvinceAdapter } from './province/json-adapter.js';
 import type { SignAlg } from './crypto/gm.js';
 import type { EvaluationRecord } from './record.js';
+import { BundleQueue, type BundleSummary, type ImportOutcome } from './relay/bundle-queue.js';
 import { Uploader, type UploaderLog } from './uploader.js';
 
 /** Accepted records are kept this long on the terminal for diagnostics, then purged; unsent ones never are. */
@@ -77,6 +78,9 @@ export interface SyncEngine<C> {
   notify(): void;
   /** A technician's "resend" of dead-letter records; returns how many go again. */
   resendDeadLetters(): number;
+  /** Stores another terminal's export bundle (from a USB drive) and relays it. */
+  importBundle(text: string): ImportOutcome;
+  relayedBundles(): BundleSummary[];
   start(): void;
   stop(): Promise<void>;
 }
@@ -104,7 +108,8 @@ export function createSyncEngine<C extends { configVersion: string }>(o: SyncEng
     for (const l of statusListeners) l(s);
   };
 
-  const uploader = new Uploader({ adapter, outbox, log: o.log, backoffCapMs: o.tuning.backoffCapMs, prepare: o.prepare, onStatus: publish });
+  const bundles = new BundleQueue(o.db, () => offset.now());
+  const uploader = new Uploader({ adapter, outbox, bundles, log: o.log, backoffCapMs: o.tuning.backoffCapMs, prepare: o.prepare, onStatus: publish });
 
   const poller = new ConfigPoller<C>({
     adapter,
@@ -183,6 +188,15 @@ export function createSyncEngine<C extends { configVersion: string }>(o: SyncEng
       }
       return n;
     },
+    importBundle(text) {
+      const r = bundles.add(text);
+      if (r.ok && r.isNew) {
+        o.log.info({ records: r.records }, 'bundle imported for relay');
+        uploader.notify();
+      }
+      return r;
+    },
+    relayedBundles: () => bundles.list(),
     start() {
       uploader.start();
       poller.start();

@@ -3,8 +3,11 @@ import { hmacHex, type SignAlg } from './crypto/gm.js';
 import type { EvaluationRecord } from './record.js';
 
 export const BUNDLE_FORMAT = 'hcp-export/1';
+/** province-api v1.1: a bundle holds at most this many records and bytes; `export` splits to fit. */
+export const MAX_BUNDLE_RECORDS = 10_000;
+export const MAX_BUNDLE_BYTES = 16 * 1024 * 1024;
 
-const bundleSchema = z.strictObject({
+export const bundleSchema = z.strictObject({
   format: z.literal(BUNDLE_FORMAT),
   terminalId: z.string().min(1),
   appKey: z.string().min(1),
@@ -43,12 +46,30 @@ export function makeBundle(p: {
 export function verifyBundle(
   json: unknown,
   secretOf: (appKey: string) => string | null,
-): { ok: true; terminalId: string; records: unknown[] } | { ok: false; error: string } {
+): { ok: true; terminalId: string; records: unknown[]; signature: string } | { ok: false; reason: 'format' | 'signature'; error: string } {
+  const b = bundleSchema.safeParse(json);
+  if (!b.success) return { ok: false, reason: 'format', error: 'not an export bundle of format hcp-export/1' };
+  const secret = secretOf(b.data.appKey);
+  if (!secret) return { ok: false, reason: 'signature', error: `unknown app key ${b.data.appKey}` };
+  const { signature, ...body } = b.data;
+  if (hmacHex(b.data.signAlg, secret, canonical(body)) !== signature) return { ok: false, reason: 'signature', error: 'the bundle signature does not verify' };
+  return { ok: true, terminalId: b.data.terminalId, records: b.data.records, signature };
+}
+
+/** What a relaying terminal can check of another terminal's bundle without its secret: the shape, the limits, the record ids. */
+export function readForeignBundle(text: string): { ok: true; signature: string; terminalId: string; evalIds: string[] } | { ok: false; error: string } {
+  if (Buffer.byteLength(text) > MAX_BUNDLE_BYTES) return { ok: false, error: `larger than ${String(MAX_BUNDLE_BYTES / 2 ** 20)} MiB` };
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return { ok: false, error: 'not JSON' };
+  }
   const b = bundleSchema.safeParse(json);
   if (!b.success) return { ok: false, error: 'not an export bundle of format hcp-export/1' };
-  const secret = secretOf(b.data.appKey);
-  if (!secret) return { ok: false, error: `unknown app key ${b.data.appKey}` };
-  const { signature, ...body } = b.data;
-  if (hmacHex(b.data.signAlg, secret, canonical(body)) !== signature) return { ok: false, error: 'the bundle signature does not verify' };
-  return { ok: true, terminalId: b.data.terminalId, records: b.data.records };
+  if (b.data.records.length === 0) return { ok: false, error: 'the bundle holds no records' };
+  if (b.data.records.length > MAX_BUNDLE_RECORDS) return { ok: false, error: `more than ${String(MAX_BUNDLE_RECORDS)} records; export again (export splits)` };
+  const ids = z.array(z.object({ evalId: z.string().min(1).max(64) })).safeParse(b.data.records);
+  if (!ids.success) return { ok: false, error: 'a record has no evalId' };
+  return { ok: true, signature: b.data.signature, terminalId: b.data.terminalId, evalIds: ids.data.map((r) => r.evalId) };
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Outbox } from './outbox/outbox.js';
-import type { ProvinceAdapter } from './province/adapter.js';
+import type { ProvinceAdapter, UploadOutcome } from './province/adapter.js';
+import type { BundleQueue, PendingBundle } from './relay/bundle-queue.js';
 import type { EvaluationRecord } from './record.js';
 
 export interface UploaderLog {
@@ -26,6 +27,8 @@ export interface UploaderOptions {
   random?: () => number;
   onStatus?: (s: UploaderStatus) => void;
   timers?: UploaderTimers;
+  /** Other terminals' bundles to relay (offline halls). */
+  bundles?: BundleQueue;
 }
 
 export interface UploaderStatus {
@@ -118,12 +121,14 @@ export class Uploader {
         await this.sleep(Number.POSITIVE_INFINITY, 'idle');
         continue;
       }
-      const batch = this.o.outbox.claim(this.limit, this.o.maxBytes ?? 1024 * 1024 - 4096);
-      if (batch.length === 0) {
+      // Another terminal's bundle waits first: its records are older than anything this terminal made since.
+      const bundle = this.o.bundles?.next() ?? null;
+      const batch = bundle ? [] : this.o.outbox.claim(this.limit, this.o.maxBytes ?? 1024 * 1024 - 4096);
+      if (!bundle && batch.length === 0) {
         await this.sleep(this.o.idleMs ?? 30_000, 'idle');
         continue;
       }
-      const next = await this.send(batch.map((e) => e.record));
+      const next = bundle ? await this.relay(bundle) : await this.send(batch.map((e) => e.record));
       if (typeof next === 'number') {
         if (next > 0) await this.sleep(next, 'backoff');
       } else {
@@ -159,15 +164,49 @@ export class Uploader {
       return 0;
     }
     this.o.outbox.unclaim(ids, describe(outcome));
+    return this.react(outcome, records.length);
+  }
+
+  /** Relays one bundle of another terminal's records (province-api v1.1), with the same backoff as batches. */
+  private async relay(b: PendingBundle): Promise<number | { retryAfterMs: number }> {
+    const bundles = this.o.bundles;
+    if (!bundles) return 0;
+    let outcome: UploadOutcome;
+    try {
+      outcome = await this.o.adapter.relayBundle(b.body, b.evalIds);
+    } catch (err) {
+      outcome = { kind: 'transient', reason: `adapter failed: ${String(err)}` };
+    }
+    if (!this.running) return 0;
+    if (outcome.kind === 'results') {
+      bundles.done(b.signature, outcome.results);
+      this.attempt = 0;
+      this.update({ online: true, lastUploadAt: new Date().toISOString(), lastError: null });
+      this.o.log.info({ origin: b.originTerminal, records: b.evalIds.length }, 'relayed another terminal’s bundle');
+      return 0;
+    }
+    // Only the exporting terminal can re-make a bundle: one the province cannot take as it is waits for a technician.
+    if (outcome.kind === 'too-large' || (outcome.kind === 'refused' && outcome.status === 400)) {
+      const code = outcome.kind === 'too-large' ? 'BATCH_TOO_LARGE' : outcome.code;
+      bundles.deadLetter(b.signature, code, describe(outcome));
+      this.o.log.warn({ origin: b.originTerminal, code }, 'bundle refused by the province (dead-letter)');
+      return 0;
+    }
+    bundles.failed(b.signature, describe(outcome));
+    return this.react(outcome, 1);
+  }
+
+  /** What a failed try means for the next one: how long to wait, and what to show. */
+  private react(outcome: Exclude<UploadOutcome, { kind: 'results' }>, size: number): number | { retryAfterMs: number } {
     switch (outcome.kind) {
       case 'clock-skew':
         // The adapter has learned the offset from serverTime: sign again at once, but do not loop on a bad clock.
         this.update({ online: true, lastError: 'clock skew corrected' });
         return ++this.skewRetries <= 3 ? 0 : this.backoff();
       case 'too-large':
-        this.limit = Math.max(1, Math.floor(records.length / 2));
-        this.update({ online: true, lastError: `batch too large; sending ${this.limit} at a time` });
-        return records.length > 1 ? 0 : this.backoff();
+        this.limit = Math.max(1, Math.floor(size / 2));
+        this.update({ online: true, lastError: `batch too large; sending ${String(this.limit)} at a time` });
+        return size > 1 ? 0 : this.backoff();
       case 'disabled':
         this.update({ online: true, disabled: true, lastError: `terminal disabled by the province: ${outcome.message}` });
         this.o.log.warn({}, 'uploads paused: the province disabled this terminal');

@@ -1,5 +1,6 @@
 import { chmodSync, writeFileSync } from 'node:fs';
-import { makeBundle } from '../../sync/export-bundle.js';
+import { extname } from 'node:path';
+import { makeBundle, MAX_BUNDLE_RECORDS } from '../../sync/export-bundle.js';
 import { Outbox } from '../../sync/outbox/outbox.js';
 import type { EvaluationRecord } from '../../sync/record.js';
 import { loadProvisioning } from '../provisioning/apply.js';
@@ -34,17 +35,23 @@ export async function exportRecords(argv: string[]): Promise<number> {
     const records = new Outbox(db)
       .list({ states: ['held', 'pending', 'in-flight', 'rejected'] })
       .map((e) => (withNames ? openName(e.record, names) : withoutName(e.record)));
-    const bundle = makeBundle({
-      terminalId: prov.terminal.terminalId,
-      appKey: prov.province.appKey,
-      appSecret: sealer.openSync(prov.province.appSecretSealed),
-      signAlg: prov.province.signAlg,
-      records,
-    });
-    // Evaluator data: readable by the exporting user only, even when a file of that name was there before.
-    writeFileSync(a.required('out'), JSON.stringify(bundle), { mode: 0o600 });
-    chmodSync(a.required('out'), 0o600);
-    process.stdout.write(JSON.stringify({ event: 'exported', records: records.length, out: a.required('out'), names: withNames }) + '\n');
+    // province-api v1.1: at most MAX_BUNDLE_RECORDS a bundle; only this terminal can re-make them, so it splits here.
+    const outs: string[] = [];
+    for (let i = 0; i === 0 || i < records.length; i += MAX_BUNDLE_RECORDS) {
+      const part = makeBundle({
+        terminalId: prov.terminal.terminalId,
+        appKey: prov.province.appKey,
+        appSecret: sealer.openSync(prov.province.appSecretSealed),
+        signAlg: prov.province.signAlg,
+        records: records.slice(i, i + MAX_BUNDLE_RECORDS),
+      });
+      const out = partPath(a.required('out'), i / MAX_BUNDLE_RECORDS);
+      // Evaluator data: readable by the exporting user only, even when a file of that name was there before.
+      writeFileSync(out, JSON.stringify(part), { mode: 0o600 });
+      chmodSync(out, 0o600);
+      outs.push(out);
+    }
+    process.stdout.write(JSON.stringify({ event: 'exported', records: records.length, out: outs[0], files: outs, names: withNames }) + '\n');
     return 0;
   } finally {
     db.close();
@@ -54,4 +61,11 @@ export async function exportRecords(argv: string[]): Promise<number> {
 function withoutName(r: EvaluationRecord): EvaluationRecord {
   const { userName: _name, ...rest } = r;
   return rest;
+}
+
+/** The first bundle at the path asked for; further ones beside it: records.json, records-2.json, records-3.json … */
+function partPath(out: string, index: number): string {
+  if (index === 0) return out;
+  const ext = extname(out);
+  return `${out.slice(0, out.length - ext.length)}-${String(index + 1)}${ext}`;
 }

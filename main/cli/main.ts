@@ -2,6 +2,7 @@ import { ProvisioningError } from '../provisioning/apply.js';
 import { DataDirError } from '../store/errors.js';
 import { UsageError } from './args.js';
 import { exportRecords } from './export.js';
+import { importBundle } from './import.js';
 import { provinceSim } from './province-sim.js';
 import { provision } from './provision.js';
 import { serve } from './serve.js';
@@ -12,6 +13,7 @@ const USAGE = `usage:
   hcp-terminal provision --data-dir DIR --file FILE
   hcp-terminal status --data-dir DIR
   hcp-terminal export --data-dir DIR --out FILE [--with-names]
+  hcp-terminal import --data-dir DIR --file BUNDLE
   hcp-terminal province-sim [--port N] [--faults SPEC]`;
 
 /** Exit codes of terminal-cli.md: 0 done, 2 invalid arguments or provisioning file, 3 unusable data directory. */
@@ -27,6 +29,8 @@ export async function main(argv: string[]): Promise<number> {
         return status(rest);
       case 'export':
         return await exportRecords(rest);
+      case 'import':
+        return importBundle(rest);
       case 'province-sim':
         return await provinceSim(rest);
       case undefined:

@@ -45,9 +45,12 @@ export interface SimStats {
   heartbeats: number;
   configFetches: number;
   links: number;
+  bundles: number;
 }
 
 const MAX_BODY = 1024 * 1024;
+const MAX_BUNDLE_BYTES = 16 * 1024 * 1024;
+const MAX_BUNDLE_RECORDS = 10_000;
 const batchSchema = z.object({ batchId: z.uuid(), terminalId: z.string().min(1), records: z.array(z.unknown()).min(1).max(200) });
 const linkSchema = z.strictObject({
   terminalId: z.string(),
@@ -88,10 +91,13 @@ export async function startProvinceSim(o: SimOptions) {
     heartbeats: 0,
     configFetches: 0,
     links: 0,
+    bundles: 0,
   };
+  /** Who relayed whose bundle, for tests of the offline relay. */
+  const relayedBy: { relay: string; origin: string; records: number }[] = [];
   const now = () => Date.now() + faults.skewMs;
 
-  const app = Fastify({ bodyLimit: MAX_BODY * 2, logger: false, forceCloseConnections: true });
+  const app = Fastify({ bodyLimit: MAX_BUNDLE_BYTES + MAX_BODY, logger: false, forceCloseConnections: true });
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => done(null, body));
 
@@ -298,6 +304,25 @@ export async function startProvinceSim(o: SimOptions) {
     return reply.send({ results: ingest(bundle.terminalId, bundle.records) });
   });
 
+  /** province-api v1.1: terminal B relays terminal A's bundle unchanged, signed as B; judged per record as a batch. */
+  app.post('/hcp/v1/evaluation-bundles', async (req, reply) => {
+    if (fault(req, reply, false)) return reply;
+    const auth = authenticate(req, reply);
+    if (!auth) return reply;
+    const body = typeof req.body === 'string' ? req.body : '';
+    if (Buffer.byteLength(body) > MAX_BUNDLE_BYTES) return err(reply, 413, 'BATCH_TOO_LARGE', 'more than 16 MiB');
+    const json = safeJson(body);
+    const count = (json as { records?: unknown } | undefined)?.records;
+    if (Array.isArray(count) && count.length > MAX_BUNDLE_RECORDS) return err(reply, 413, 'BATCH_TOO_LARGE', 'more than 10,000 records');
+    const bundle = verifyBundle(json, (appKey) => apps.get(appKey) ?? null);
+    if (!bundle.ok) return bundle.reason === 'format' ? err(reply, 400, 'INVALID_REQUEST', bundle.error) : err(reply, 401, 'BAD_SIGNATURE', bundle.error);
+    stats.bundles++;
+    relayedBy.push({ relay: auth.terminalId, origin: bundle.terminalId, records: bundle.records.length });
+    const results = ingest(bundle.terminalId, bundle.records);
+    if (fault(req, reply, true)) return reply;
+    return reply.send({ batchId: bundle.signature, results });
+  });
+
   // ── control ──
   app.get('/sim/state', async () => ({
     stats,
@@ -305,6 +330,7 @@ export async function startProvinceSim(o: SimOptions) {
     configVersion: config['configVersion'],
     records: [...records.values()],
     heartbeats: heartbeats.slice(-20),
+    relayedBy,
   }));
   app.post('/sim/faults', async (req) => {
     faults = (safeJson(req.body) as Faults | undefined) ?? NO_FAULTS;
@@ -339,6 +365,7 @@ export async function startProvinceSim(o: SimOptions) {
     port,
     stats,
     records,
+    relayedBy,
     setFaults(f: Faults) {
       faults = f;
     },

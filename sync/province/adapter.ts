@@ -38,6 +38,8 @@ export interface LinkRequest {
  */
 export interface ProvinceAdapter {
   uploadBatch(batchId: string, records: readonly EvaluationRecord[]): Promise<UploadOutcome>;
+  /** Relays another terminal's export bundle, its text unchanged; `evalIds` are its records, in order. */
+  relayBundle(bundleText: string, evalIds: readonly string[]): Promise<UploadOutcome>;
   fetchConfig(etag: string | null): Promise<ConfigOutcome>;
   createLink(req: LinkRequest, timeoutMs: number): Promise<LinkOutcome>;
   heartbeat(body: object): Promise<HeartbeatOutcome>;

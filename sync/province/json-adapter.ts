@@ -62,6 +62,19 @@ export class JsonProvinceAdapter implements ProvinceAdapter {
     return { kind: 'results', results };
   }
 
+  async relayBundle(bundleText: string, evalIds: readonly string[]): Promise<UploadOutcome> {
+    const r = await this.call('POST', 'hcp/v1/evaluation-bundles', bundleText);
+    if ('kind' in r) return r;
+    if (r.status !== 200) return this.failure(r);
+    const parsed = batchReply.safeParse(r.json);
+    if (!parsed.success) return { kind: 'transient', reason: 'the bundle reply is not the expected JSON' };
+    const results = parsed.data.results;
+    if (results.length !== evalIds.length || results.some((x, i) => x.evalId !== evalIds[i])) {
+      return { kind: 'transient', reason: 'the bundle reply does not match the records relayed' };
+    }
+    return { kind: 'results', results };
+  }
+
   async fetchConfig(etag: string | null): Promise<ConfigOutcome> {
     const r = await this.call(
       'GET',
@@ -98,13 +111,14 @@ export class JsonProvinceAdapter implements ProvinceAdapter {
   private async call(
     method: 'GET' | 'POST',
     relPath: string,
-    body?: object,
+    /** An object is sent as JSON; a string is sent exactly as it is (a relayed bundle). */
+    body?: object | string,
     extra: Record<string, string> = {},
     timeoutMs = this.o.timeoutMs ?? 15_000,
     maxBytes = MAX_REPLY_BYTES,
   ): Promise<Reply | Failure> {
     const url = new URL(relPath, this.base);
-    const text = body === undefined ? '' : JSON.stringify(body);
+    const text = body === undefined ? '' : typeof body === 'string' ? body : JSON.stringify(body);
     const headers = {
       ...signedHeaders(this.o.credentials, method, url.pathname + url.search, text, this.o.clock.now()),
       ...(body === undefined ? {} : { 'content-type': 'application/json; charset=utf-8' }),

@@ -56,12 +56,13 @@ export interface ProvisioningOverrides {
   baseUrl?: string;
   staffPin?: string;
   technicianPin?: string;
+  terminalId?: string;
 }
 
 /** A complete provisioning file in the shape of terminal-cli.md. */
 export function provisioningFile(o: ProvisioningOverrides = {}): Record<string, unknown> {
   return {
-    terminal: { terminalId: 'T-350402-0001', areaCode: '350402', hallCode: 'H01', windowCode: 'A12' },
+    terminal: { terminalId: o.terminalId ?? 'T-350402-0001', areaCode: '350402', hallCode: 'H01', windowCode: o.terminalId ? 'B07' : 'A12' },
     province: {
       baseUrl: o.baseUrl ?? 'http://127.0.0.1:9',
       appKey: 'app-key-1',

@@ -37,6 +37,11 @@ function fill(db: Database.Database, version: number): void {
     db.prepare(`INSERT INTO outbox_head (id, seq, chain_hash) VALUES (1, 1, 'ab')`).run();
   }
   if (version >= 4) db.prepare(`UPDATE sessions SET defaulted_at = 30 WHERE session_id = 's-1'`).run();
+  if (version >= 5) {
+    db.prepare(
+      `INSERT INTO relay_bundles (signature, origin_terminal, record_count, eval_ids, body, state, imported_at, updated_at) VALUES ('sig-1', 'T-A', 1, '["e-9"]', '{}', 'pending', 40, 40)`,
+    ).run();
+  }
 }
 
 const latest = migrations.length;
@@ -81,6 +86,11 @@ describe('schema migrations', () => {
       });
     if (v >= 3) expect(db.prepare(`SELECT o.state, h.seq FROM outbox o, outbox_head h WHERE o.eval_id = 'e-1'`).get()).toEqual({ state: 'pending', seq: 1 });
     if (v >= 4) expect(db.prepare(`SELECT defaulted_at FROM sessions WHERE session_id = 's-1'`).get()).toEqual({ defaulted_at: 30 });
+    if (v >= 5)
+      expect(db.prepare(`SELECT origin_terminal, state FROM relay_bundles WHERE signature = 'sig-1'`).get()).toEqual({
+        origin_terminal: 'T-A',
+        state: 'pending',
+      });
     expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
     db.close();
   });

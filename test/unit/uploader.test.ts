@@ -25,6 +25,9 @@ class ScriptedAdapter implements ProvinceAdapter {
     if (step === 'accept') return Promise.resolve({ kind: 'results', results: records.map((r) => ({ evalId: r.evalId, status: 'accepted' })) });
     return Promise.resolve(typeof step === 'function' ? step(records) : step);
   }
+  relayBundle(): never {
+    throw new Error('unused');
+  }
   fetchConfig(): never {
     throw new Error('unused');
   }
