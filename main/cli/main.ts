@@ -3,6 +3,8 @@ import { DataDirError } from '../store/errors.js';
 import { UsageError } from './args.js';
 import { exportRecords } from './export.js';
 import { importBundle } from './import.js';
+import { installService } from './install-service.js';
+import { kiosk } from './kiosk.js';
 import { provinceSim } from './province-sim.js';
 import { provision } from './provision.js';
 import { serve } from './serve.js';
@@ -14,6 +16,8 @@ const USAGE = `usage:
   hcp-terminal status --data-dir DIR
   hcp-terminal export --data-dir DIR --out FILE [--with-names]
   hcp-terminal import --data-dir DIR --file BUNDLE
+  hcp-terminal kiosk --data-dir DIR [--browser PATH]
+  hcp-terminal install-service --data-dir DIR [--user USER] [--port N] [--print] [--unit-dir DIR] [--autostart-dir DIR]
   hcp-terminal province-sim [--port N] [--faults SPEC]`;
 
 /** Exit codes of terminal-cli.md: 0 done, 2 invalid arguments or provisioning file, 3 unusable data directory. */
@@ -31,6 +35,10 @@ export async function main(argv: string[]): Promise<number> {
         return await exportRecords(rest);
       case 'import':
         return importBundle(rest);
+      case 'install-service':
+        return installService(rest);
+      case 'kiosk':
+        return await kiosk(rest);
       case 'province-sim':
         return await provinceSim(rest);
       case undefined:

@@ -1,5 +1,6 @@
 import { randomBytes, timingSafeEqual, createHash } from 'node:crypto';
-import { mkdirSync, chmodSync, writeFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { uptime } from 'node:os';
 import { join } from 'node:path';
 
 export const KIOSK_COOKIE = 'hcp_kiosk';
@@ -11,19 +12,27 @@ export const CLAIM_PATH = '/kiosk/claim';
  * terminal's user), which POSTs the secret to the host, which answers with an HttpOnly, SameSite=Strict cookie.
  */
 export class KioskPass {
-  readonly secret = randomBytes(32).toString('base64url');
+  constructor(
+    readonly launchFile: string,
+    readonly secret: string,
+  ) {}
 
-  constructor(readonly launchFile: string) {}
-
-  /** Writes the launch page for the UI at `uiUrl`. */
+  /**
+   * Writes the launch page for the UI at `uiUrl`. Within one boot of the machine a restarted terminal keeps the
+   * secret, so a kiosk window that stayed open through the restart keeps working; a new boot makes a new one.
+   */
   static create(dataDir: string, uiUrl: string): KioskPass {
     const dir = join(dataDir, 'kiosk');
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     chmodSync(dir, 0o700);
-    const pass = new KioskPass(join(dir, 'launch.html'));
-    rmSync(pass.launchFile, { force: true });
-    writeFileSync(pass.launchFile, launchPage(new URL(CLAIM_PATH, uiUrl).href, pass.secret), { mode: 0o600 });
-    return pass;
+    const file = join(dir, 'launch.html');
+    const claimUrl = new URL(CLAIM_PATH, uiUrl).href;
+    const secret = sameBoot(file, claimUrl) ?? randomBytes(32).toString('base64url');
+    const tmp = `${file}.tmp`;
+    rmSync(tmp, { force: true });
+    writeFileSync(tmp, launchPage(claimUrl, secret), { mode: 0o600 });
+    renameSync(tmp, file);
+    return new KioskPass(file, secret);
   }
 
   matches(candidate: string | undefined): boolean {
@@ -44,6 +53,29 @@ export class KioskPass {
 
   cookie(): string {
     return `${KIOSK_COOKIE}=${this.secret}; HttpOnly; SameSite=Strict; Path=/`;
+  }
+}
+
+/** The secret of a launch page written since this machine booted, for the same address; else null. */
+function sameBoot(file: string, claimUrl: string): string | null {
+  try {
+    const bootedAt = Date.now() - uptime() * 1000;
+    if (statSync(file).mtimeMs < bootedAt) return null;
+    const page = readFileSync(file, 'utf8');
+    const m = /action="([^"]+)"><input type="hidden" name="secret" value="([A-Za-z0-9_-]{43})"/.exec(page);
+    return m?.[1] === claimUrl && m[2] ? m[2] : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The claim address and secret a launch page holds, for the kiosk launcher. */
+export function readLaunchPage(file: string): { claimUrl: string } | null {
+  try {
+    const m = /action="([^"]+)"/.exec(readFileSync(file, 'utf8'));
+    return m?.[1] ? { claimUrl: m[1] } : null;
+  } catch {
+    return null;
   }
 }
 
