@@ -59,7 +59,7 @@ export interface SyncEngineOptions<C extends { configVersion: string }> {
   /** Turns a stored record into what is sent (opens the sealed evaluator name). */
   prepare: (r: EvaluationRecord) => EvaluationRecord;
   /** Figures the heartbeat reports besides the queue. */
-  heartbeat: { version: string; devices: () => Record<string, unknown> };
+  heartbeat: { version: string; devices: () => Record<string, unknown>; state?: () => string };
   tuning: SyncTuning;
   log: UploaderLog & { error(obj: object, msg?: string): void };
 }
@@ -76,8 +76,13 @@ export interface SyncEngine<C> {
   sessionLink(req: { sessionId: string; staffId: string; projectNo?: string | undefined; taskCode?: string | undefined }): Promise<string>;
   /** Records were committed: upload now rather than at the next wake-up. */
   notify(): void;
-  /** A technician's "resend" of dead-letter records; returns how many go again. */
-  resendDeadLetters(): number;
+  /** A technician's "resend" of dead-letter records (all, or the ones named); returns how many go again. */
+  resendDeadLetters(evalIds?: readonly string[]): number;
+  /** For diagnostics: dead-letter records with their reasons, the clock, the last good heartbeat. */
+  deadLetters(limit: number): { evalId: string; seq: number; code: string | null; message: string | null }[];
+  oldestPendingAt(): number | null;
+  clockOffsetMs(): number | null;
+  lastHeartbeatAt(): string | null;
   /** Stores another terminal's export bundle (from a USB drive) and relays it. */
   importBundle(text: string): ImportOutcome;
   relayedBundles(): BundleSummary[];
@@ -95,6 +100,7 @@ export function createSyncEngine<C extends { configVersion: string }>(o: SyncEng
   const statusListeners: ((s: SyncStatus) => void)[] = [];
   const configListeners: ((c: C) => void)[] = [];
   let retention: NodeJS.Timeout | null = null;
+  let lastHeartbeat: string | null = null;
 
   const status = (): SyncStatus => {
     const counts = outbox.counts();
@@ -137,6 +143,7 @@ export function createSyncEngine<C extends { configVersion: string }>(o: SyncEng
       const u = uploader.status();
       return {
         version: o.heartbeat.version,
+        ...(o.heartbeat.state ? { state: o.heartbeat.state() } : {}),
         uptimeS: Math.round((Date.now() - startedAt) / 1000),
         queue: {
           pending: counts.pending + counts.held,
@@ -149,6 +156,7 @@ export function createSyncEngine<C extends { configVersion: string }>(o: SyncEng
       };
     },
     onOk: (configVersion) => {
+      lastHeartbeat = new Date().toISOString();
       uploader.provinceBack();
       poller.onVersion(configVersion);
     },
@@ -179,8 +187,12 @@ export function createSyncEngine<C extends { configVersion: string }>(o: SyncEng
       return offlineLink(template, acc.signAlg, acc.appSecret, acc.terminalId, req.sessionId);
     },
     notify: () => uploader.notify(),
-    resendDeadLetters() {
-      const n = outbox.resend();
+    deadLetters: (limit) => outbox.list({ states: ['rejected'], limit }).map((e) => ({ evalId: e.evalId, seq: e.seq, code: e.lastCode, message: e.lastError })),
+    oldestPendingAt: () => outbox.counts().oldestPendingAt,
+    clockOffsetMs: () => offset.value,
+    lastHeartbeatAt: () => lastHeartbeat,
+    resendDeadLetters(evalIds) {
+      const n = outbox.resend(evalIds);
       if (n) {
         o.log.info({ records: n }, 'dead-letter records queued again by a technician');
         uploader.notify();

@@ -12,6 +12,8 @@ export const STATUS_OF: Record<CommandErrorCode, number> = {
   UNKNOWN_STAFF: 404,
   BAD_PIN: 401,
   PIN_LOCKED: 429,
+  TECH_LOCKED: 429,
+  TECHNICIAN_BADGE: 409,
   NO_STAFF: 409,
   PAUSED: 409,
   SESSION_OPEN: 409,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { KEYPAD_KEYS } from '../../device-drivers/keypad-keys.js';
-import { BADGE_ID, BADGE_ID_MESSAGE, MOBILE_PHONE, MOBILE_PHONE_MESSAGE } from './formats.js';
+import { BADGE_ID, BADGE_ID_MESSAGE, MOBILE_PHONE, MOBILE_PHONE_MESSAGE, PIN, PIN_MESSAGE } from './formats.js';
 
 /**
  * The contract between the kiosk UI and the terminal. The renderer imports only the types;
@@ -25,6 +25,13 @@ export const intentSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('skipFollowUp'), sessionId }),
   /** A badge read by a keyboard-emulating reader in the renderer. */
   z.strictObject({ type: z.literal('badge'), badgeId: z.string().regex(BADGE_ID, BADGE_ID_MESSAGE) }),
+  /** Technician: the PIN typed on the PIN pad. */
+  z.strictObject({ type: z.literal('technicianPin'), pin: z.string().regex(PIN, PIN_MESSAGE) }),
+  /** Technician: any touch (keeps technician mode open), leaving it, and the diagnostics actions. */
+  z.strictObject({ type: z.literal('technicianTouch') }),
+  z.strictObject({ type: z.literal('technicianExit') }),
+  z.strictObject({ type: z.literal('resendDeadLetters'), evalIds: z.array(z.uuid()).max(1000).optional() }),
+  z.strictObject({ type: z.literal('integrityCheck') }),
   /** Demo only: press a key of the simulated keypad. */
   z.strictObject({ type: z.literal('simulateKey'), key: z.number().refine((k) => (KEYPAD_KEYS as readonly number[]).includes(k), 'a key of the keypad') }),
 ]);
@@ -79,6 +86,27 @@ export interface TerminalView {
   notice: { kind: 'unknown-badge'; until: number } | null;
   /** The physical keypad, and its last key so the screen can show what was pressed. */
   keypad: { kind: string; connected: boolean; lastKey: number | null; lastKeyAt: number | null } | null;
+  /** Technician entry and, while inside (state maintenance), what the technician screens show. */
+  technician: {
+    /** The PIN pad was asked for by a technician badge (the screen's hidden gesture opens it locally). */
+    padRequested: boolean;
+    lockedUntil: number | null;
+    diagnostics: Diagnostics | null;
+  };
+}
+
+/** The diagnostics screen (screens.md, Technician). */
+export interface Diagnostics {
+  version: string;
+  uptimeS: number;
+  terminalId: string | null;
+  queue: { pending: number; deadLetter: number; oldestPendingAt: number | null };
+  deadLetters: { evalId: string; seq: number; code: string | null; message: string | null }[];
+  relayed: { originTerminal: string; records: number; state: string; lastError: string | null }[];
+  sync: { online: boolean; lastUploadAt: string | null; lastError: string | null; lastHeartbeatAt: string | null };
+  clock: { offsetMs: number | null; trusted: boolean };
+  database: { bytes: number; integrity: { ok: boolean; at: number; detail: string } | null };
+  security: string[];
 }
 
 export type IntentResult = { ok: true } | { ok: false; code: string; message: string };

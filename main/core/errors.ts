@@ -5,6 +5,8 @@ export type CommandErrorCode =
   | 'UNKNOWN_STAFF'
   | 'BAD_PIN'
   | 'PIN_LOCKED'
+  | 'TECH_LOCKED'
+  | 'TECHNICIAN_BADGE'
   | 'NO_STAFF'
   | 'PAUSED'
   | 'SESSION_OPEN'

@@ -21,6 +21,8 @@ export type TerminalEvent =
   | { type: 'staff.resume'; staff: StaffSummary }
   | { type: 'device.status'; devices: Record<string, unknown> }
   | { type: 'sync.status'; sync: SyncStatus }
+  | { type: 'maintenance.start' }
+  | { type: 'maintenance.end'; reason: string }
   | { type: 'state'; state: TerminalState };
 
 type Listener<T> = (value: T) => void;

@@ -1,5 +1,5 @@
 import type { NewRecord, RecordPatch } from '../../sync/record.js';
-import type { TerminalView } from '../bridge/contract.js';
+import type { Diagnostics, TerminalView } from '../bridge/contract.js';
 import type { Clock } from './clock.js';
 import type { TerminalConfig } from './config.js';
 import type { SyncStatus } from './events.js';
@@ -93,6 +93,27 @@ export interface ShiftStore {
   save(shift: Shift | null): void;
 }
 
+/** One line of the audit log: who did what, old → new; never a secret or a PIN. */
+export interface AuditEntry {
+  actor: 'technician' | 'staff' | 'system';
+  action: string;
+  detail: Record<string, unknown>;
+}
+
+export interface AuditLog {
+  record(entry: AuditEntry): void;
+}
+
+export interface TechnicianLock {
+  failures: number;
+  lockedUntil: number;
+}
+
+export interface TechnicianLockStore {
+  load(): TechnicianLock | undefined;
+  save(lock: TechnicianLock): void;
+}
+
 export interface TerminalPorts {
   repo: RatingRepository;
   shifts: ShiftStore;
@@ -106,6 +127,11 @@ export interface TerminalPorts {
   verifyPin?: (pin: string, hash: string) => Promise<boolean>;
   sync?: SyncPort;
   devices?: DevicesPort;
+  /** Technician entry: the PIN's hash, the badges that open the PIN pad, the lockout kept across restarts. */
+  technician?: { pinHash: string | null; badgeIds: readonly string[]; locks: TechnicianLockStore };
+  audit?: AuditLog;
+  /** What the diagnostics screen shows, read while technician mode is open. */
+  diagnostics?: () => Diagnostics;
   keypad?: KeypadPort;
   log: Logger;
 }

@@ -9,17 +9,21 @@ import { Invitations, type OpenedSession, type OpenSessionRequest } from './invi
 import type { Level } from './levels.js';
 import { TimedNotice } from './notice.js';
 import type { FollowUpAnswer } from './policy.js';
-import type { TerminalPorts } from './ports.js';
+import type { TechnicianLock, TechnicianLockStore, TerminalPorts } from './ports.js';
 import { RatingBook } from './ratings.js';
 import type { Pf } from './records.js';
 import { answerOf, type SessionAnswer, type TerminalStatus } from './session.js';
 import { StaffDesk, summary } from './staff.js';
 import { deriveState } from './state.js';
+import { TechnicianDesk } from './technician.js';
 import { buildView, DEFAULT_LOCALE } from './view.js';
 
 export type { OpenSessionRequest } from './invitations.js';
 export type { FollowUpAnswer } from './policy.js';
 export type { TerminalStatus } from './session.js';
+
+/** How long a technician badge keeps the PIN pad asked for. */
+const PAD_REQUEST_MS = 30_000;
 
 const OFFLINE: SyncStatus = { pending: 0, deadLetter: 0, lastUploadAt: null, lastError: null, online: false };
 
@@ -34,8 +38,10 @@ export class Terminal {
   private readonly staff: StaffDesk;
   private readonly book: RatingBook;
   private readonly invitations: Invitations;
+  private readonly tech: TechnicianDesk;
   private config: TerminalConfig;
-  private maintenance = false;
+  /** A technician badge asked for the PIN pad, until then. */
+  private padRequestedUntil = 0;
   private readonly notice: TimedNotice;
   private lastState: TerminalState | null = null;
 
@@ -58,6 +64,19 @@ export class Terminal {
         queued: () => ports.sync?.notify(),
       },
     });
+    const t = ports.technician;
+    this.tech = new TechnicianDesk({
+      pinHash: t?.pinHash ?? null,
+      verifyPin: ports.verifyPin,
+      locks: t?.locks ?? memoryLocks(),
+      audit: ports.audit ?? { record: () => undefined },
+      clock: ports.clock,
+      onChange: (active, reason) => {
+        // An invitation cannot outlive the window being serviced: it ends cancelled.
+        if (active) this.invitations.closeOpen('cancelled');
+        this.emit(active ? { type: 'maintenance.start' } : { type: 'maintenance.end', reason });
+      },
+    });
     const { abandoned, released } = ports.repo.recover(ports.clock.now());
     if (abandoned || released) ports.log.info({ abandoned, released }, 'recovered after restart');
     this.staff.recover(this.config);
@@ -68,7 +87,7 @@ export class Terminal {
   state(): TerminalState {
     return deriveState({
       provisioned: this.ports.where !== null,
-      maintenance: this.maintenance,
+      maintenance: this.tech.inside,
       staff: this.staff.current !== null,
       paused: this.staff.paused,
       session: this.invitations.session?.phase ?? null,
@@ -123,6 +142,11 @@ export class Terminal {
       sync: { online: sync.online, pending: sync.pending },
       notice: this.notice.current,
       keypad: this.ports.devices?.keypadSummary() ?? null,
+      technician: {
+        padRequested: this.padRequestedUntil > now,
+        lockedUntil: this.tech.lockedUntil(),
+        diagnostics: this.tech.inside ? (this.ports.diagnostics?.() ?? null) : null,
+      },
     });
   }
 
@@ -137,6 +161,11 @@ export class Terminal {
   // ── staff ────────────────────────────────────────────────────────────────
 
   loginByBadge(badgeId: string): StaffSummary {
+    if (!this.tech.inside && this.ports.technician?.badgeIds.some((b) => b.toUpperCase() === badgeId.toUpperCase())) {
+      this.padRequestedUntil = this.ports.clock.now() + PAD_REQUEST_MS;
+      this.changed();
+      throw new CommandError('TECHNICIAN_BADGE', 'a technician badge: enter the technician PIN on the screen');
+    }
     this.requireOperational();
     const member = this.staff.byBadge(this.config, badgeId);
     if (!member) {
@@ -244,16 +273,42 @@ export class Terminal {
     this.changed();
   }
 
-  setMaintenance(on: boolean): void {
-    if (on) this.invitations.closeOpen('cancelled');
-    this.maintenance = on;
-    this.changed();
+  // ── technician ───────────────────────────────────────────────────────────
+
+  /** The technician PIN from the PIN pad: technician mode (state maintenance) opens, or the lockout counts on. */
+  async technicianEnter(pin: string): Promise<void> {
+    if (!this.ports.where) throw new CommandError('UNPROVISIONED', 'this terminal is not provisioned yet');
+    this.padRequestedUntil = 0;
+    try {
+      await this.tech.enter(pin);
+    } finally {
+      this.changed();
+    }
+  }
+
+  technicianTouch(): void {
+    this.tech.touch();
+  }
+
+  technicianExit(): void {
+    this.tech.exit('exit');
+  }
+
+  /** Whether technician mode is open (diagnostics actions are refused otherwise). */
+  get serviced(): boolean {
+    return this.tech.inside;
   }
 
   /** Stops timers; the database stays the caller's to close. */
   close(): void {
+    this.tech.close();
     this.invitations.close();
     this.notice.close();
+  }
+
+  /** Shows the screen again (technician actions whose results the view carries). */
+  refreshView(): void {
+    this.changed();
   }
 
   /** Publishes device or sync changes that happened outside the core. */
@@ -286,7 +341,7 @@ export class Terminal {
 
   private requireOperational(): void {
     if (!this.ports.where) throw new CommandError('UNPROVISIONED', 'this terminal is not provisioned yet');
-    if (this.maintenance) throw new CommandError('MAINTENANCE', 'this terminal is in maintenance');
+    if (this.tech.inside) throw new CommandError('MAINTENANCE', 'this terminal is in maintenance');
   }
 
   private emit(e: TerminalEvent): void {
@@ -304,4 +359,9 @@ export class Terminal {
     this.ports.keypad?.showState(view);
     this.changes.emit(view, (err) => this.ports.log.error({ err }, 'view listener failed'));
   }
+}
+
+function memoryLocks(): TechnicianLockStore {
+  let lock: TechnicianLock | undefined;
+  return { load: () => lock, save: (l) => (lock = l) };
 }

@@ -22,6 +22,7 @@ export interface ViewInput {
   sync: { online: boolean; pending: number };
   notice: { kind: 'unknown-badge'; until: number } | null;
   keypad: TerminalView['keypad'];
+  technician: TerminalView['technician'];
 }
 
 /** What the screen shows, derived from the terminal's facts; pure, so every screen can be tested without a terminal. */
@@ -54,5 +55,6 @@ export function buildView(i: ViewInput): TerminalView {
     sync: i.sync,
     notice: i.notice && i.notice.until > i.now ? i.notice : null,
     keypad: i.keypad,
+    technician: i.technician,
   };
 }

@@ -32,7 +32,7 @@ export function wireBridgeIpc(ipcMain: IpcRegistry, terminal: Terminal, kiosk: (
     const frame = e.senderFrame;
     return wc !== null && e.sender === wc && frame !== null && frame.parent === null && isAppUrl(frame.url);
   };
-  ipcMain.handle(CHANNELS.intent, (e, raw: unknown): IntentResult => {
+  ipcMain.handle(CHANNELS.intent, async (e, raw: unknown): Promise<IntentResult> => {
     if (!trusted(e)) return { ok: false, code: 'FORBIDDEN', message: 'intents are accepted from the kiosk window only' };
     const parsed = intentSchema.safeParse(raw);
     if (!parsed.success) return { ok: false, code: 'INVALID', message: describeIssues(parsed.error) };

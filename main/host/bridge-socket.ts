@@ -61,7 +61,13 @@ export async function bridgeSocket(app: FastifyInstance, o: BridgeSocketOptions)
         });
         return;
       }
-      send({ kind: 'result', id: env.data.id, result: handleIntent(terminal, env.data.intent, extras) });
+      const id = env.data.id;
+      handleIntent(terminal, env.data.intent, extras)
+        .then((result) => send({ kind: 'result', id, result }))
+        .catch((err: unknown) => {
+          log.error({ err }, 'intent failed');
+          send({ kind: 'result', id, result: { ok: false, code: 'INTERNAL', message: 'the terminal could not do this; nothing was changed' } });
+        });
     });
     socket.on('close', off);
   });

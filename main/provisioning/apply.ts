@@ -69,6 +69,7 @@ export async function prepareProvisioning(
       allowLan: file.localApi.allowLan,
     },
     technicianPinHash: await keepOrHash(file.technician.pin, previous?.technicianPinHash),
+    technicianBadgeIds: file.technician.badgeIds,
     staffPinHashes,
     demo: opts.demo ?? false,
   });

@@ -19,7 +19,7 @@ export function demoProvisioning(provinceBaseUrl: string): ProvisioningFile {
     },
     devices: { keypad: { type: 'simulated' }, badge: { type: 'keyboard' } },
     localApi: { host: '127.0.0.1', port: 8720, token: DEMO_TOKEN, allowLan: false },
-    technician: { pin: '135790' },
+    technician: { pin: '135790', badgeIds: [] },
     offlineConfig: {
       configVersion: 'demo-1',
       terminal: {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { isValidSm2PublicKey } from '../../sync/crypto/gm.js';
-import { PIN, PIN_MESSAGE } from '../bridge/formats.js';
+import { BADGE_ID, BADGE_ID_MESSAGE, PIN, PIN_MESSAGE } from '../bridge/formats.js';
 import { strictStaffSchema, strictTerminalConfigSchema } from '../core/config.js';
 import { describeIssues } from '../util/zod-issues.js';
 import { checkCertificate, checkPrivateKey, isLoopbackHost } from './tls.js';
@@ -100,7 +100,11 @@ export const provisioningFileSchema = z.strictObject({
         ctx.addIssue({ code: 'custom', path: ['host'], message: 'a non-loopback address needs "tls" (certificate and key) or an explicit "allowLan": true' });
       }
     }),
-  technician: z.strictObject({ pin }),
+  technician: z.strictObject({
+    pin,
+    /** Badges that open the technician PIN pad at the window. */
+    badgeIds: z.array(z.string().regex(BADGE_ID, BADGE_ID_MESSAGE)).max(20).default([]),
+  }),
   offlineConfig: offlineConfigSchema.optional(),
 });
 
@@ -131,6 +135,7 @@ export const storedProvisioningSchema = z.strictObject({
     allowLan: z.boolean().default(false),
   }),
   technicianPinHash: z.string(),
+  technicianBadgeIds: z.array(z.string()).default([]),
   staffPinHashes: z.record(z.string(), z.string()),
   demo: z.boolean().default(false),
 });

@@ -3,13 +3,18 @@ import { CommandError } from '../core/errors.js';
 import { isLevel } from '../core/levels.js';
 import type { Terminal } from '../core/terminal.js';
 
-/** Carries one validated UI intent into the core; both transports (IPC and WebSocket) come through here. */
+/** What intents need beyond the core: the demo keypad and the technician's diagnostics actions. */
 export interface IntentExtras {
   /** The demo's simulated keypad; absent on real terminals, where `simulateKey` is refused. */
   simulateKey?: ((key: number) => void) | undefined;
+  /** Diagnostics' "resend" (all dead-letter records, or the ones named); returns how many go again. */
+  resend?: ((evalIds?: readonly string[]) => number) | undefined;
+  /** Diagnostics' on-demand integrity check of the database. */
+  integrityCheck?: (() => void) | undefined;
 }
 
-export function handleIntent(terminal: Terminal, intent: Intent, extras: IntentExtras = {}): IntentResult {
+/** Carries one validated UI intent into the core; both transports (IPC and WebSocket) come through here. */
+export async function handleIntent(terminal: Terminal, intent: Intent, extras: IntentExtras = {}): Promise<IntentResult> {
   try {
     switch (intent.type) {
       case 'choose':
@@ -25,6 +30,23 @@ export function handleIntent(terminal: Terminal, intent: Intent, extras: IntentE
       case 'badge':
         terminal.loginByBadge(intent.badgeId);
         break;
+      case 'technicianPin':
+        await terminal.technicianEnter(intent.pin);
+        break;
+      case 'technicianTouch':
+        terminal.technicianTouch();
+        break;
+      case 'technicianExit':
+        terminal.technicianExit();
+        break;
+      case 'resendDeadLetters':
+      case 'integrityCheck': {
+        if (!terminal.serviced) return { ok: false, code: 'NOT_TECHNICIAN', message: 'open technician mode first' };
+        terminal.technicianTouch();
+        if (intent.type === 'resendDeadLetters') extras.resend?.(intent.evalIds);
+        else extras.integrityCheck?.();
+        break;
+      }
       case 'simulateKey':
         if (!extras.simulateKey) return { ok: false, code: 'NO_SIMULATOR', message: 'this terminal has no simulated keypad' };
         extras.simulateKey(intent.key);

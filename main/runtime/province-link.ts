@@ -20,6 +20,7 @@ export function provinceEngine(d: {
   nameSealer: KeySealer;
   tuning: SyncTuning;
   devices: () => Record<string, unknown>;
+  state: () => string;
   log: Log;
 }): SyncEngine<TerminalConfig> {
   const p = d.provisioning;
@@ -32,7 +33,7 @@ export function provinceEngine(d: {
       return parsed.success ? { ok: true, value: parsed.data } : { ok: false, error: describeIssues(parsed.error, '(config)') };
     },
     prepare: (r) => openName(r, d.nameSealer),
-    heartbeat: { version: softwareVersion(), devices: d.devices },
+    heartbeat: { version: softwareVersion(), devices: d.devices, state: d.state },
     tuning: d.tuning,
     log: d.log,
   });

@@ -2,7 +2,7 @@ import type { Database } from 'better-sqlite3';
 import type { SyncEngine } from '../../sync/engine.js';
 import { DEFAULT_LINK_TEMPLATE_PATH } from '../../sync/links.js';
 import { startProvinceSim, type ProvinceSim } from '../../sync/province-sim/simulator.js';
-import { realTimers, type Clock } from '../core/clock.js';
+import { every, realTimers, type Clock } from '../core/clock.js';
 import type { TerminalConfig } from '../core/config.js';
 import { scheduleDefaultRatings } from '../core/default-ratings.js';
 import type { Terminal } from '../core/terminal.js';
@@ -17,7 +17,11 @@ import { ensureWritableDir, openDatabase } from '../store/database.js';
 import { DataDirError } from '../store/errors.js';
 import { DataDirLock } from '../store/lock.js';
 import { MetaStore } from '../store/meta.js';
+import { auditLog } from '../store/audit-log.js';
 import { META_PROVINCE_CONFIG } from '../store/sync-memory.js';
+import { technicianLocks } from '../store/technician-locks.js';
+import { diagnosticsSource } from './diagnostics.js';
+import { softwareVersion } from './version.js';
 import { syncTuningFromEnv } from './environment.js';
 import { identityProtector, META_DATA_KEY, META_PIN_PEPPER, sealedRandomKey } from './identity.js';
 import type { IntentExtras } from './intents.js';
@@ -99,6 +103,8 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     // The demo's province is a simulator started here, on a port of its own, serving the demo hall's config.
     sim = provisioning?.demo && opts.demo && !opts.passive ? await startDemoProvince(appSecret, provisioning) : null;
     let devicesStatus: () => Record<string, unknown> = () => ({});
+    let terminalState: () => string = () => 'starting';
+    const startedAt = Date.now();
     const sync: SyncEngine<TerminalConfig> | null = provisioning
       ? provinceEngine({
           db,
@@ -108,14 +114,20 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
           nameSealer,
           tuning: syncTuningFromEnv(),
           devices: () => devicesStatus(),
+          state: () => terminalState(),
           log: opts.log,
         })
       : null;
     const clock = opts.clock ?? (sync ? realTimers(sync.now, sync.clockKnown) : realTimers(Date.now, () => false));
     const devices = provisioning ? createDevices(provisioning.devices, opts.log, () => clock.now(), opts.devices) : null;
     if (devices) devicesStatus = () => devices.status();
+    const audit = auditLog(db, () => clock.now());
+    const diagnostics = diagnosticsSource({ db, sync, provisioning, version: softwareVersion(), startedAt, now: () => clock.now() });
     const terminal = createTerminal(db, meta, {
       clock,
+      audit,
+      diagnostics: diagnostics.snapshot,
+      technician: { pinHash: provisioning?.technicianPinHash ?? null, badgeIds: provisioning?.technicianBadgeIds ?? [], locks: technicianLocks(meta) },
       identity: identityProtector(nameSealer, provisioning?.province.sm2PublicKey),
       links: sync ?? { sessionLink: () => Promise.resolve('') },
       ...(sync ? { sync } : {}),
@@ -127,7 +139,9 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       ...(devices ? { devices } : {}),
       log: opts.log,
     });
+    terminalState = () => terminal.state();
     const stopDefaults = scheduleDefaultRatings(clock, () => terminal.generateDefaults(), opts.log);
+    const stopAuditPurge = every(clock, 86_400_000, () => audit.purge());
     if (sync) linkTerminalToProvince(terminal, sync);
     if (!opts.passive) {
       devices?.attach(terminal);
@@ -139,7 +153,20 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     if (freshDemo) terminal.loginByBadge(DEMO_BADGE);
     return {
       terminal,
-      intentExtras: simulator ? { simulateKey: (key) => void simulator.pressKey(key) } : {},
+      intentExtras: {
+        ...(simulator ? { simulateKey: (key: number) => void simulator.pressKey(key) } : {}),
+        resend: (evalIds) => {
+          const n = sync?.resendDeadLetters(evalIds) ?? 0;
+          audit.record({ actor: 'technician', action: 'diagnostics.resend', detail: { records: n, asked: evalIds?.length ?? 'all' } });
+          terminal.refreshView();
+          return n;
+        },
+        integrityCheck: () => {
+          const r = diagnostics.checkIntegrity();
+          audit.record({ actor: 'technician', action: 'diagnostics.integrity-check', detail: { ok: r?.ok ?? false } });
+          terminal.refreshView();
+        },
+      },
       db,
       provisioning,
       apiToken,
@@ -147,6 +174,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       resendDeadLetters: () => sync?.resendDeadLetters() ?? 0,
       async close() {
         stopDefaults();
+        stopAuditPurge();
         terminal.close();
         await sync?.stop();
         await devices?.stop().catch((err: unknown) => opts.log.warn({ err }, 'devices did not stop cleanly'));

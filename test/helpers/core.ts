@@ -7,6 +7,8 @@ import { terminalConfigSchema, type TerminalConfig } from '../../main/core/confi
 import { identityProtector } from '../../main/runtime/identity.js';
 import { createTerminal } from '../../main/runtime/terminal-factory.js';
 import { MetaStore } from '../../main/store/meta.js';
+import { auditLog } from '../../main/store/audit-log.js';
+import { technicianLocks } from '../../main/store/technician-locks.js';
 import { KeySealer, pinHasher } from '../../main/provisioning/secrets.js';
 import { openDatabase } from '../../main/store/database.js';
 import { offlineLink } from '../../sync/links.js';
@@ -35,6 +37,9 @@ export function testConfig(rating: Record<string, unknown> = {}): TerminalConfig
 
 export const PINS = pinHasher(Buffer.alloc(32, 9));
 const PIN_HASH = await PINS.hash('1234');
+export const TECH_PIN = '135790';
+export const TECH_BADGE = '0A0B0C0D0E';
+const TECH_PIN_HASH = await PINS.hash(TECH_PIN);
 
 export interface CoreFixture {
   terminal: Terminal;
@@ -54,8 +59,11 @@ export function coreFixture(
   const { db } = openDatabase(tmp.path);
   const clock = opts.clock ?? new FakeClock();
   const sealer = new KeySealer(Buffer.alloc(32, 7));
-  const terminal = createTerminal(db, new MetaStore(db), {
+  const meta = new MetaStore(db);
+  const terminal = createTerminal(db, meta, {
     clock,
+    technician: { pinHash: TECH_PIN_HASH, badgeIds: [TECH_BADGE], locks: technicianLocks(meta) },
+    audit: auditLog(db, () => clock.now()),
     identity: identityProtector(sealer, opts.sm2 === false ? undefined : SM2_KEYS.publicKey),
     links: {
       sessionLink: ({ sessionId }) =>

@@ -1,0 +1,83 @@
+import type { Cancel, Clock } from './clock.js';
+import { CommandError } from './errors.js';
+import type { AuditLog, TechnicianLockStore } from './ports.js';
+
+/** Wrong technician PINs in a row before entry locks, and for how long; the lock survives a restart. */
+export const TECH_ATTEMPTS = 5;
+export const TECH_LOCK_MS = 5 * 60_000;
+/** Technician mode ends by itself after this long without a touch. */
+export const TECH_IDLE_MS = 5 * 60_000;
+
+export interface TechnicianDeps {
+  pinHash: string | null;
+  verifyPin: ((pin: string, hash: string) => Promise<boolean>) | undefined;
+  locks: TechnicianLockStore;
+  audit: AuditLog;
+  clock: Clock;
+  /** Technician mode began or ended (the terminal enters or leaves maintenance). */
+  onChange: (active: boolean, reason: string) => void;
+}
+
+/** Who may service the terminal at the window: PIN entry with a lockout that outlives restarts, and an idle exit. */
+export class TechnicianDesk {
+  private active = false;
+  private idle: Cancel | null = null;
+
+  constructor(private readonly d: TechnicianDeps) {}
+
+  get inside(): boolean {
+    return this.active;
+  }
+
+  /** When entry is locked, until when; else null. */
+  lockedUntil(): number | null {
+    const l = this.d.locks.load();
+    return l && l.lockedUntil > this.d.clock.now() ? l.lockedUntil : null;
+  }
+
+  async enter(pin: string): Promise<void> {
+    const until = this.lockedUntil();
+    if (until !== null) {
+      throw new CommandError('TECH_LOCKED', `too many wrong PINs; technician entry is locked for ${String(Math.ceil((until - this.d.clock.now()) / 1000))} s`);
+    }
+    if (!this.d.pinHash) throw new CommandError('BAD_PIN', 'no technician PIN is provisioned on this terminal');
+    // Counted before the slow check, so parallel tries cannot slip in under the limit; kept in the database.
+    const prior = this.d.locks.load() ?? { failures: 0, lockedUntil: 0 };
+    const failures = prior.failures + 1;
+    this.d.locks.save({ failures, lockedUntil: failures >= TECH_ATTEMPTS ? this.d.clock.now() + TECH_LOCK_MS : 0 });
+    if (!(await this.d.verifyPin?.(pin, this.d.pinHash))) {
+      this.d.audit.record({ actor: 'technician', action: 'technician.pin-failed', detail: { failures } });
+      if (failures >= TECH_ATTEMPTS) {
+        this.d.locks.save({ failures: 0, lockedUntil: this.d.clock.now() + TECH_LOCK_MS });
+        this.d.audit.record({ actor: 'technician', action: 'technician.locked', detail: { minutes: TECH_LOCK_MS / 60_000 } });
+      }
+      throw new CommandError('BAD_PIN', 'the technician PIN is wrong');
+    }
+    this.d.locks.save({ failures: 0, lockedUntil: 0 });
+    if (this.active) return this.touch();
+    this.active = true;
+    this.d.audit.record({ actor: 'technician', action: 'technician.enter', detail: {} });
+    this.touch();
+    this.d.onChange(true, 'entered');
+  }
+
+  /** Any touch on the technician screens keeps the mode open. */
+  touch(): void {
+    if (!this.active) return;
+    this.idle?.();
+    this.idle = this.d.clock.after(TECH_IDLE_MS, () => this.exit('idle'));
+  }
+
+  exit(reason: 'exit' | 'idle' | 'restart' = 'exit'): void {
+    if (!this.active) return;
+    this.active = false;
+    this.idle?.();
+    this.idle = null;
+    this.d.audit.record({ actor: 'technician', action: 'technician.exit', detail: { reason } });
+    this.d.onChange(false, reason);
+  }
+
+  close(): void {
+    this.idle?.();
+  }
+}
