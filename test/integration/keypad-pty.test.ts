@@ -78,7 +78,8 @@ const pending = async (r: Rig) => ((await r.status())['sync'] as { pending: numb
 describe('serial keypad over a pty', () => {
   it('logs in by the keypad’s badge, and rates keys 1..5 as 非常满意..非常不满意 only while inviting', async () => {
     const r = await rig();
-    await until(r.keypad, (k) => k['connected'] === true, 5000, 'keypad connected');
+    // The device ACKs the PING before its HELLO arrives, so wait for the HELLO, not just the first frame.
+    await until(r.keypad, (k) => k['connected'] === true && k['model'] !== null, 5000, 'keypad identified');
     expect(await r.keypad()).toMatchObject({ type: 'serial', model: 'HCP-SIM-K5/1.0.0', protocolVersion: 1, unresponsive: false });
     r.emulator.presentCard(BADGE);
     await until(r.status, (s) => s['state'] === 'serving', 5000, 'badge login');
