@@ -346,8 +346,9 @@ export class Terminal {
 
   private emit(e: TerminalEvent): void {
     this.events.emit(e, (err) => this.ports.log.error({ err }, 'event listener failed'));
-    // A rating's screen changes with what follows it (next page, follow-up, Thanks), refreshed there.
-    if (e.type !== 'device.status' && e.type !== 'sync.status' && e.type !== 'session.rated') this.changed();
+    // A rating's screen changes with what follows it (next page, follow-up, Thanks), refreshed there. Device and
+    // sync changes refresh it too: the status strip and diagnostics show them.
+    if (e.type !== 'session.rated') this.changed();
   }
 
   private changed(): void {

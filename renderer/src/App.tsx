@@ -1,4 +1,4 @@
-import { useCallback, useEffect } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { TerminalView } from '../../main/bridge/contract.js';
 import { DemoKeypad } from './components/DemoKeypad.js';
@@ -9,6 +9,9 @@ import { useBadgeWedge } from './use-badge-wedge.js';
 import { FollowUp } from './screens/FollowUp.js';
 import { Inviting } from './screens/Inviting.js';
 import { Closed, Message, Paused, Serving, Thanks } from './screens/Simple.js';
+import { Diagnostics } from './technician/Diagnostics.js';
+import { PinPad } from './technician/PinPad.js';
+import { TechnicianGesture } from './technician/TechnicianGesture.js';
 
 function Screen({ view }: { view: TerminalView }) {
   switch (view.state) {
@@ -25,6 +28,7 @@ function Screen({ view }: { view: TerminalView }) {
     case 'closed':
       return <Closed view={view} />;
     case 'maintenance':
+      return view.technician.diagnostics ? <Diagnostics d={view.technician.diagnostics} /> : <Message kind="maintenance" />;
     case 'unprovisioned':
       return <Message kind={view.state} />;
   }
@@ -48,6 +52,7 @@ export function App() {
   const view = useUi((s) => s.view);
   const connected = useUi((s) => s.connected);
   const elderly = useUi((s) => s.elderly);
+  const [techPad, setTechPad] = useState(false);
   useViewLocale(view?.locale);
   if (!view) {
     return (
@@ -62,6 +67,8 @@ export function App() {
       <Screen view={view} />
       {view.staff && <StatusStrip view={view} />}
       {view.keypad?.kind === 'simulated' && <DemoKeypad keypad={view.keypad} />}
+      {view.state !== 'maintenance' && view.state !== 'unprovisioned' && <TechnicianGesture onOpen={() => setTechPad(true)} />}
+      {view.state !== 'maintenance' && (techPad || view.technician.padRequested) && <PinPad technician={view.technician} onClose={() => setTechPad(false)} />}
       {view.notice && (
         <div className="toast" role="alert">
           {t('notice.unknownBadge')}

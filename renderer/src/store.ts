@@ -12,10 +12,14 @@ export interface UiState {
   error: string | null;
   elderly: boolean;
   send: (intent: Intent) => Promise<IntentResult>;
+  /** Technician activity: keeps technician mode open; never blocks a press, at most one every few seconds. */
+  touch: () => void;
   toggleElderly: () => void;
 }
 
 const ELDERLY_KEY = 'hcp.elderly';
+const TOUCH_EVERY_MS = 10_000;
+let lastTouch = 0;
 
 export function createUiStore(transport: Transport) {
   const store = create<UiState>((set, get) => ({
@@ -31,6 +35,12 @@ export function createUiStore(transport: Transport) {
       const result = await transport.send(intent);
       set({ busy: false, error: result.ok ? null : result.code });
       return result;
+    },
+    touch() {
+      const now = Date.now();
+      if (now - lastTouch < TOUCH_EVERY_MS) return;
+      lastTouch = now;
+      void transport.send({ type: 'technicianTouch' });
     },
     toggleElderly() {
       const elderly = !get().elderly;

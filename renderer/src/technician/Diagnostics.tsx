@@ -1,0 +1,103 @@
+import { useTranslation } from 'react-i18next';
+import type { Diagnostics as DiagnosticsView } from '../../../main/bridge/contract.js';
+import { useUi } from '../context.js';
+
+const MiB = 1024 * 1024;
+
+/** The technician's diagnostics screen (screens.md): the queue, dead letters with "resend", the clock, the database. */
+export function Diagnostics({ d }: { d: DiagnosticsView }) {
+  const { t } = useTranslation();
+  const send = useUi((s) => s.send);
+  const touch = useUi((s) => s.touch);
+  const time = (iso: string | null) => (iso ? new Date(iso).toLocaleString() : t('technician.never'));
+  return (
+    <main className="screen technician" onPointerDown={touch}>
+      <header className="tech-header">
+        <h1>{t('technician.title')}</h1>
+        <span>
+          {d.terminalId} · {t('technician.version', { version: d.version })} · {t('technician.uptime', { minutes: Math.floor(d.uptimeS / 60) })}
+        </span>
+        <button type="button" className="primary" onClick={() => void send({ type: 'technicianExit' })}>
+          {t('technician.exit')}
+        </button>
+      </header>
+      <section className="tech-grid">
+        <article className="tech-card" aria-labelledby="tech-queue">
+          <h2 id="tech-queue">{t('technician.queue')}</h2>
+          <dl>
+            <dt>{t('technician.pending')}</dt>
+            <dd data-testid="tech-pending">{d.queue.pending}</dd>
+            <dt>{t('technician.deadLetter')}</dt>
+            <dd data-testid="tech-dead">{d.queue.deadLetter}</dd>
+            <dt>{t('technician.online')}</dt>
+            <dd>{d.sync.online ? t('technician.yes') : t('technician.no')}</dd>
+            <dt>{t('technician.lastUpload')}</dt>
+            <dd>{time(d.sync.lastUploadAt)}</dd>
+            <dt>{t('technician.lastHeartbeat')}</dt>
+            <dd>{time(d.sync.lastHeartbeatAt)}</dd>
+            <dt>{t('technician.lastError')}</dt>
+            <dd>{d.sync.lastError ?? '—'}</dd>
+          </dl>
+        </article>
+        <article className="tech-card" aria-labelledby="tech-dead-list">
+          <h2 id="tech-dead-list">{t('technician.deadLetters')}</h2>
+          {d.deadLetters.length === 0 ? (
+            <p>{t('technician.none')}</p>
+          ) : (
+            <>
+              <ul className="tech-list">
+                {d.deadLetters.map((r) => (
+                  <li key={r.evalId}>
+                    <span>
+                      #{r.seq} {r.code}: {r.message}
+                    </span>
+                    <button type="button" onClick={() => void send({ type: 'resendDeadLetters', evalIds: [r.evalId] })}>
+                      {t('technician.resend')}
+                    </button>
+                  </li>
+                ))}
+              </ul>
+              <button type="button" className="primary" onClick={() => void send({ type: 'resendDeadLetters' })}>
+                {t('technician.resendAll')}
+              </button>
+            </>
+          )}
+        </article>
+        <article className="tech-card" aria-labelledby="tech-system">
+          <h2 id="tech-system">{t('technician.system')}</h2>
+          <dl>
+            <dt>{t('technician.clockOffset')}</dt>
+            <dd>{d.clock.offsetMs === null ? t('technician.clockUnknown') : `${String(d.clock.offsetMs)} ms`}</dd>
+            <dt>{t('technician.database')}</dt>
+            <dd>{(d.database.bytes / MiB).toFixed(1)} MiB</dd>
+            <dt>{t('technician.integrity')}</dt>
+            <dd data-testid="tech-integrity">
+              {d.database.integrity ? (d.database.integrity.ok ? t('technician.integrityOk') : d.database.integrity.detail) : '—'}
+            </dd>
+            {d.security.length > 0 && (
+              <>
+                <dt>{t('technician.security')}</dt>
+                <dd className="tech-warning">{d.security.join(', ')}</dd>
+              </>
+            )}
+          </dl>
+          <button type="button" onClick={() => void send({ type: 'integrityCheck' })}>
+            {t('technician.checkIntegrity')}
+          </button>
+          {d.relayed.length > 0 && (
+            <>
+              <h3>{t('technician.relayed')}</h3>
+              <ul className="tech-list">
+                {d.relayed.map((b, i) => (
+                  <li key={i}>
+                    {b.originTerminal}: {b.records} · {b.state} {b.lastError ?? ''}
+                  </li>
+                ))}
+              </ul>
+            </>
+          )}
+        </article>
+      </section>
+    </main>
+  );
+}
