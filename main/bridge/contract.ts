@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { KEYPAD_KEYS } from '../../device-drivers/keypad-keys.js';
 import { BADGE_ID, BADGE_ID_MESSAGE, MOBILE_PHONE, MOBILE_PHONE_MESSAGE, PIN, PIN_MESSAGE } from './formats.js';
+import { PROVISIONING_FIELDS, type TechnicianSetup } from './technician.js';
 
 /**
  * The contract between the kiosk UI and the terminal. The renderer imports only the types;
@@ -9,6 +10,8 @@ import { BADGE_ID, BADGE_ID_MESSAGE, MOBILE_PHONE, MOBILE_PHONE_MESSAGE, PIN, PI
 
 const level = z.number().int().min(1).max(5);
 const sessionId = z.uuid();
+const FIELD_PATHS = new Set(PROVISIONING_FIELDS.map((f) => f.path));
+const draft = z.record(z.string(), z.string().max(8192)).refine((d) => Object.keys(d).every((k) => FIELD_PATHS.has(k)), 'only the provisioning form’s fields');
 
 export const intentSchema = z.discriminatedUnion('type', [
   /** The citizen chose a level for the session (and item) on screen. */
@@ -32,6 +35,17 @@ export const intentSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('technicianExit') }),
   z.strictObject({ type: z.literal('resendDeadLetters'), evalIds: z.array(z.uuid()).max(1000).optional() }),
   z.strictObject({ type: z.literal('integrityCheck') }),
+  /** Technician: provisioning typed at the window, checked as typed, then applied. */
+  z.strictObject({ type: z.literal('provisioningCheck'), draft }),
+  z.strictObject({ type: z.literal('provisioningApply'), draft }),
+  z.strictObject({ type: z.literal('testConnection'), draft }),
+  /** Technician: look for USB drives again (and detected devices), take a file from one, write to one. */
+  z.strictObject({ type: z.literal('rescan') }),
+  z.strictObject({ type: z.literal('usbImport'), path: z.string().min(1).max(4096) }),
+  z.strictObject({ type: z.literal('usbExport'), what: z.enum(['records', 'logs']) }),
+  z.strictObject({ type: z.literal('deviceTest'), what: z.enum(['leds', 'lcd', 'prompt']), prompt: z.number().int().min(1).max(5).optional() }),
+  z.strictObject({ type: z.literal('restartTerminal') }),
+  z.strictObject({ type: z.literal('exitKiosk') }),
   /** Demo only: press a key of the simulated keypad. */
   z.strictObject({ type: z.literal('simulateKey'), key: z.number().refine((k) => (KEYPAD_KEYS as readonly number[]).includes(k), 'a key of the keypad') }),
 ]);
@@ -92,6 +106,7 @@ export interface TerminalView {
     padRequested: boolean;
     lockedUntil: number | null;
     diagnostics: Diagnostics | null;
+    setup: TechnicianSetup | null;
   };
 }
 
@@ -109,7 +124,8 @@ export interface Diagnostics {
   security: string[];
 }
 
-export type IntentResult = { ok: true } | { ok: false; code: string; message: string };
+/** A refusal may name the fields it refers to (the provisioning form shows each message next to its field). */
+export type IntentResult = { ok: true } | { ok: false; code: string; message: string; fields?: Record<string, string> };
 
 /** Messages from the terminal to a UI over the WebSocket transport. */
 export type ServerMessage = { kind: 'view'; view: TerminalView } | { kind: 'result'; id: number; result: IntentResult };

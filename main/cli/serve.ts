@@ -1,9 +1,10 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startHost } from '../host/host.js';
+import { startHost, type RunningHost } from '../host/host.js';
 import { installCrashHandlers } from '../log/crash-handler.js';
-import { createLogger } from '../log/logger.js';
+import { createLogger, type Log } from '../log/logger.js';
 import { readProvisioningFile } from '../provisioning/apply.js';
+import type { ProvisioningFile } from '../provisioning/schema.js';
 import { startRuntime } from '../runtime/runtime.js';
 import { ensureWritableDir } from '../store/database.js';
 import { parseCommandArgs, portArg } from './args.js';
@@ -11,54 +12,119 @@ import { parseCommandArgs, portArg } from './args.js';
 const here = dirname(fileURLToPath(import.meta.url));
 export const UI_DIR = join(here, '..', '..', 'renderer');
 
+type Ending = 'stop' | 'restart';
+
 export async function serve(argv: string[]): Promise<number> {
-  const a = parseCommandArgs(argv, { 'data-dir': { type: 'string' }, config: { type: 'string' }, port: { type: 'string' }, demo: { type: 'boolean' } }, [
-    'data-dir',
-  ]);
+  const a = parseCommandArgs(
+    argv,
+    { 'data-dir': { type: 'string' }, config: { type: 'string' }, port: { type: 'string' }, demo: { type: 'boolean' }, 'usb-root': { type: 'string' } },
+    ['data-dir'],
+  );
   const dataDir = a.required('data-dir');
   const port = portArg(a.string('port'));
   const config = a.string('config');
+  const usbRoot = a.string('usb-root');
   // Validate everything before touching the directory: a bad file or argument changes nothing.
   const provisioningFile = config ? readProvisioningFile(config) : null;
   ensureWritableDir(dataDir);
   const log = createLogger(dataDir);
   installCrashHandlers(log);
-  const runtime = await startRuntime({ dataDir, provisioningFile, demo: a.flag('demo'), log });
+
+  let ending: (why: Ending) => void = () => undefined;
+  let stopping = false;
+  // A signal can arrive while a restart closes the old terminal; read it through a call, after the await.
+  const isStopping = () => stopping;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'stopping');
+    ending('stop');
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+
+  // The technician's restart (and applied provisioning) starts the terminal again in this process, on the same
+  // port, so the kiosk page reconnects by itself and nothing outside has to notice.
+  let boundPort = port;
+  for (let round = 0; ; round++) {
+    const ended = new Promise<Ending>((resolve) => (ending = resolve));
+    const once = (rollback: boolean) =>
+      startOnce({
+        dataDir,
+        log,
+        provisioningFile: round === 0 ? provisioningFile : null,
+        demo: a.flag('demo'),
+        port: boundPort,
+        usbRoots: usbRoot ? [usbRoot] : undefined,
+        resumeTechnician: round > 0,
+        rollback,
+        restart: () => ending('restart'),
+      });
+    // A technician's change that keeps the terminal from starting (a port in use, say) is undone, once.
+    const { host, close } =
+      round === 0
+        ? await once(false)
+        : await once(false).catch((err: unknown) => {
+            log.error({ err }, 'the terminal did not start again after a technician’s change');
+            return once(true);
+          });
+    if (round === 0) {
+      process.stdout.write(JSON.stringify({ event: 'ready', ui: host.uiUrl, api: host.apiUrl }) + '\n');
+      // Port 0 asked for any free port: a restart must come back on the one the kiosk page knows.
+      if (port === 0) boundPort = host.port;
+    }
+    const why = await ended;
+    await close();
+    if (why === 'stop' || isStopping()) break;
+    log.info({}, 'restarting the terminal in this process');
+  }
+  log.flush();
+  return 0;
+}
+
+async function startOnce(o: {
+  dataDir: string;
+  log: Log;
+  provisioningFile: ProvisioningFile | null;
+  demo: boolean;
+  port: number | undefined;
+  usbRoots: string[] | undefined;
+  resumeTechnician: boolean;
+  rollback: boolean;
+  restart: () => void;
+}): Promise<{ host: RunningHost; close: () => Promise<void> }> {
+  const runtime = await startRuntime({
+    dataDir: o.dataDir,
+    provisioningFile: o.provisioningFile,
+    demo: o.demo,
+    log: o.log,
+    usbRoots: o.usbRoots,
+    restart: o.restart,
+    resumeTechnician: o.resumeTechnician,
+    rollbackProvisioning: o.rollback,
+  });
   const prov = runtime.provisioning;
-  let host;
+  let host: RunningHost;
   try {
     host = await startHost({
       runtime,
       host: prov?.localApi.host ?? '127.0.0.1',
-      port: port ?? prov?.localApi.port ?? 8720,
+      port: o.port ?? prov?.localApi.port ?? 8720,
       uiDir: process.env['HCP_UI_DIR'] ?? UI_DIR,
-      log,
-      dataDir,
+      log: o.log,
+      dataDir: o.dataDir,
       tls: runtime.apiTls ?? undefined,
     });
   } catch (err) {
     await runtime.close();
     throw err;
   }
-  process.stdout.write(JSON.stringify({ event: 'ready', ui: host.uiUrl, api: host.apiUrl }) + '\n');
-  log.info({ ui: host.uiUrl, state: runtime.terminal.state(), terminalId: prov?.terminal.terminalId ?? null }, 'terminal ready');
-
-  return new Promise<number>((resolve) => {
-    let stopping = false;
-    const stop = (signal: string) => {
-      if (stopping) return;
-      stopping = true;
-      log.info({ signal }, 'stopping');
-      void host
-        .close()
-        .catch((err: unknown) => log.error({ err }, 'server close failed'))
-        .then(() => runtime.close())
-        .finally(() => {
-          log.flush();
-          resolve(0);
-        });
-    };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
-  });
+  o.log.info({ ui: host.uiUrl, state: runtime.terminal.state(), terminalId: prov?.terminal.terminalId ?? null }, 'terminal ready');
+  return {
+    host,
+    close: async () => {
+      await host.close().catch((err: unknown) => o.log.error({ err }, 'server close failed'));
+      await runtime.close();
+    },
+  };
 }

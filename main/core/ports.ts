@@ -1,5 +1,6 @@
 import type { NewRecord, RecordPatch } from '../../sync/record.js';
 import type { Diagnostics, TerminalView } from '../bridge/contract.js';
+import type { TechnicianSetup } from '../bridge/technician.js';
 import type { Clock } from './clock.js';
 import type { TerminalConfig } from './config.js';
 import type { SyncStatus } from './events.js';
@@ -132,6 +133,8 @@ export interface TerminalPorts {
   audit?: AuditLog;
   /** What the diagnostics screen shows, read while technician mode is open. */
   diagnostics?: () => Diagnostics;
+  /** What the provisioning and devices screens show, read while technician mode is open. */
+  setup?: () => TechnicianSetup;
   keypad?: KeypadPort;
   log: Logger;
 }

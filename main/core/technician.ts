@@ -61,6 +61,15 @@ export class TechnicianDesk {
     this.d.onChange(true, 'entered');
   }
 
+  /** Back in after a restart the technician asked for (the PIN was checked before it); audited as such. */
+  resume(): void {
+    if (this.active) return;
+    this.active = true;
+    this.d.audit.record({ actor: 'technician', action: 'technician.resume', detail: { reason: 'restart' } });
+    this.touch();
+    this.d.onChange(true, 'resumed');
+  }
+
   /** Any touch on the technician screens keeps the mode open. */
   touch(): void {
     if (!this.active) return;

@@ -146,6 +146,7 @@ export class Terminal {
         padRequested: this.padRequestedUntil > now,
         lockedUntil: this.tech.lockedUntil(),
         diagnostics: this.tech.inside ? (this.ports.diagnostics?.() ?? null) : null,
+        setup: this.tech.inside ? (this.ports.setup?.() ?? null) : null,
       },
     });
   }
@@ -288,6 +289,11 @@ export class Terminal {
 
   technicianTouch(): void {
     this.tech.touch();
+  }
+
+  /** Technician mode again without a PIN, right after the technician's own change restarted the terminal. */
+  technicianResume(): void {
+    if (this.ports.where) this.tech.resume();
   }
 
   technicianExit(): void {

@@ -4,6 +4,8 @@ import { openNodeHid, type HidOpener } from '../../device-drivers/keypad-hid/hid
 import type { KeypadDevice, KeypadStatus } from '../../device-drivers/keypad.js';
 import { KeypadEmulator } from '../../device-drivers/keypad-serial/emulator.js';
 import { SerialKeypad } from '../../device-drivers/keypad-serial/serial-keypad.js';
+import { ALL_RATING_KEYS, LedMode, Prompt } from '../../device-drivers/keypad-serial/protocol.js';
+import { intentForKey } from '../../device-drivers/keypad-keys.js';
 import { SerialTransport } from '../../device-drivers/serial-transport.js';
 import { memoryTransportPair } from '../../device-drivers/transport.js';
 import type { DevicesPort, Logger } from '../core/ports.js';
@@ -22,6 +24,10 @@ export interface Devices extends DevicesPort {
   /** The demo's simulated keypad, pressed from the demo panel on screen. */
   readonly simulator: KeypadEmulator | null;
   attach(terminal: Terminal): void;
+  /** Every key and badge the devices deliver, for the technician's live event view. */
+  onInput(listener: (source: 'keypad' | 'badge', what: string) => void): void;
+  /** The devices screen's tests: keys lit and enabled, LCD text, a voice prompt. False without a keypad. */
+  test(what: 'leds' | 'lcd' | 'prompt', prompt: number): boolean;
   stop(): Promise<void>;
 }
 
@@ -83,10 +89,33 @@ export function createDevices(settings: { keypad: KeypadSettings; badge: BadgeSe
       }
       simulator?.start().catch((err: unknown) => log.error({ err }, 'simulated keypad failed'));
     },
+    onInput(listener) {
+      keypad?.on('key', (key) => listener('keypad', keyName(key)));
+      keypad?.on('card', (id) => listener('badge', id));
+      reader?.on('badge', (id) => listener('badge', id));
+    },
+    test(what, prompt) {
+      if (!keypad) return false;
+      if (what === 'leds') keypad.setKeys(ALL_RATING_KEYS, LedMode.BLINK);
+      else if (what === 'lcd') {
+        keypad.showText(0, '测试 TEST 0123456789');
+        keypad.showText(1, '显示正常 LCD OK');
+      } else {
+        const p = Object.values(Prompt).find((v) => v === prompt);
+        if (p === undefined) return false;
+        keypad.playPrompt(p);
+      }
+      return true;
+    },
     async stop() {
       await Promise.all([keypad?.stop(), reader?.stop(), simulator?.stop()]);
     },
   };
+}
+
+function keyName(key: number): string {
+  const intent = intentForKey(key);
+  return intent?.kind === 'choose' ? `key ${String(key)}` : intent ? `key 0x${key.toString(16)} (${intent.kind})` : `key 0x${key.toString(16)}`;
 }
 
 function usbId(v: string | number): number {

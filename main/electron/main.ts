@@ -44,7 +44,20 @@ export async function boot(): Promise<void> {
     const keychain = await safeStorageSealer();
     if ('refused' in keychain) log.warn({ keychain: keychain.refused }, 'OS keychain refused; secrets stay sealed under the key file');
     const sealer = 'sealer' in keychain ? layeredSealer(keychain.sealer, keyFile && new KeySealer(keyFile)) : undefined;
-    runtime = await startRuntime({ dataDir, provisioningFile, demo: process.argv.includes('--demo'), log, sealer });
+    runtime = await startRuntime({
+      dataDir,
+      provisioningFile,
+      demo: process.argv.includes('--demo'),
+      log,
+      sealer,
+      usbRoots: option('usb-root') ? [option('usb-root') ?? ''] : undefined,
+      // A new process: the technician enters the PIN again after the restart.
+      restart: () => {
+        app.relaunch();
+        app.quit();
+      },
+      exitKiosk: () => app.quit(),
+    });
     const prov = runtime.provisioning;
     // Electron's window talks IPC to app:// pages: no kiosk UI and no bridge socket on the network port.
     host = await startHost({

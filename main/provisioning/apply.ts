@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { z } from 'zod';
 
 import { terminalConfigSchema, type TerminalConfig } from '../core/config.js';
 import type { MetaStore } from '../store/meta.js';
@@ -48,13 +49,17 @@ export async function prepareProvisioning(
   sealer: SecretSealer,
   pins: PinHasher,
   file: ProvisioningFile,
-  opts: { demo?: boolean } = {},
+  opts: { demo?: boolean; fromForm?: { keepTechnicianPin: boolean } } = {},
 ): Promise<StoredProvisioning> {
   const previous = loadProvisioning(meta);
   const keepOrHash = async (pin: string, old: string | undefined) => (old && (await pins.verify(pin, old)) ? old : pins.hash(pin));
+  // A file made from the technician's form carries no PINs it was not typed: the stored hashes stay.
+  const kept = opts.fromForm ? previous : undefined;
   const staffPinHashes: Record<string, string> = {};
   for (const s of file.offlineConfig?.staff ?? []) {
-    if (s.pin) staffPinHashes[s.staffId] = await keepOrHash(s.pin, previous?.staffPinHashes[s.staffId]);
+    const old = previous?.staffPinHashes[s.staffId];
+    if (s.pin) staffPinHashes[s.staffId] = await keepOrHash(s.pin, old);
+    else if (kept && old) staffPinHashes[s.staffId] = old;
   }
   const { appSecret, ...province } = file.province;
   return storedProvisioningSchema.parse({
@@ -68,10 +73,10 @@ export async function prepareProvisioning(
       ...(file.localApi.tls ? { tls: { cert: file.localApi.tls.cert, keySealed: await sealer.seal(file.localApi.tls.key) } } : {}),
       allowLan: file.localApi.allowLan,
     },
-    technicianPinHash: await keepOrHash(file.technician.pin, previous?.technicianPinHash),
+    technicianPinHash: kept && opts.fromForm?.keepTechnicianPin ? kept.technicianPinHash : await keepOrHash(file.technician.pin, previous?.technicianPinHash),
     technicianBadgeIds: file.technician.badgeIds,
     staffPinHashes,
-    demo: opts.demo ?? false,
+    demo: opts.demo ?? kept?.demo ?? false,
   });
 }
 
@@ -93,4 +98,25 @@ export function loadProvisioning(meta: MetaStore): StoredProvisioning | undefine
 /** The province's config when it has been fetched, else the provisioned offline config, else an empty one. */
 export function loadConfig(meta: MetaStore, provinceKey: string): TerminalConfig {
   return meta.get(provinceKey, terminalConfigSchema) ?? meta.get(META_OFFLINE_CONFIG, terminalConfigSchema) ?? terminalConfigSchema.parse({});
+}
+
+const META_PREVIOUS = 'provisioning.previous';
+const previousSchema = z.strictObject({ provisioning: storedProvisioningSchema, offline: z.unknown().optional() });
+
+/** Keeps what is stored now, so a change that stops the terminal from starting can be undone; inside the caller's transaction. */
+export function keepPreviousProvisioning(meta: MetaStore): void {
+  const provisioning = loadProvisioning(meta);
+  if (!provisioning) return;
+  meta.set(META_PREVIOUS, { provisioning, offline: meta.get(META_OFFLINE_CONFIG, z.unknown()) });
+}
+
+/** Puts the kept provisioning back; false when there is none. */
+export function restorePreviousProvisioning(meta: MetaStore): boolean {
+  const prev = meta.get(META_PREVIOUS, previousSchema);
+  if (!prev) return false;
+  meta.set(META_PROVISIONING, prev.provisioning);
+  if (prev.offline === undefined) meta.delete(META_OFFLINE_CONFIG);
+  else meta.set(META_OFFLINE_CONFIG, prev.offline);
+  meta.delete(META_PREVIOUS);
+  return true;
 }

@@ -32,7 +32,7 @@ const badgeSchema = z.discriminatedUnion('type', [
 ]);
 
 /** Staff in a provisioning file may carry a PIN for staff-id login; it is stored only as a slow hash. */
-const offlineConfigSchema = strictTerminalConfigSchema.extend({
+export const offlineConfigSchema = strictTerminalConfigSchema.extend({
   staff: z.array(strictStaffSchema.extend({ pin: pin.optional() })).default([]),
 });
 

@@ -2,6 +2,7 @@ import type { Intent, IntentResult } from '../bridge/contract.js';
 import { CommandError } from '../core/errors.js';
 import { isLevel } from '../core/levels.js';
 import type { Terminal } from '../core/terminal.js';
+import type { TechnicianWorkbench } from './technician-workbench.js';
 
 /** What intents need beyond the core: the demo keypad and the technician's diagnostics actions. */
 export interface IntentExtras {
@@ -11,7 +12,14 @@ export interface IntentExtras {
   resend?: ((evalIds?: readonly string[]) => number) | undefined;
   /** Diagnostics' on-demand integrity check of the database. */
   integrityCheck?: (() => void) | undefined;
+  /** The provisioning, devices and USB actions of the technician screens. */
+  workbench?: TechnicianWorkbench | undefined;
 }
+
+type TechnicianIntent = Extract<
+  Intent,
+  { type: 'provisioningCheck' | 'provisioningApply' | 'testConnection' | 'rescan' | 'usbImport' | 'usbExport' | 'deviceTest' | 'restartTerminal' | 'exitKiosk' }
+>;
 
 /** Carries one validated UI intent into the core; both transports (IPC and WebSocket) come through here. */
 export async function handleIntent(terminal: Terminal, intent: Intent, extras: IntentExtras = {}): Promise<IntentResult> {
@@ -28,7 +36,9 @@ export async function handleIntent(terminal: Terminal, intent: Intent, extras: I
         terminal.skipFollowUp(intent.sessionId);
         break;
       case 'badge':
-        terminal.loginByBadge(intent.badgeId);
+        // While a technician works, a badge is something to see on the devices screen, not a login.
+        if (terminal.serviced && extras.workbench) extras.workbench.noteInput('badge', intent.badgeId);
+        else terminal.loginByBadge(intent.badgeId);
         break;
       case 'technicianPin':
         await terminal.technicianEnter(intent.pin);
@@ -47,6 +57,19 @@ export async function handleIntent(terminal: Terminal, intent: Intent, extras: I
         else extras.integrityCheck?.();
         break;
       }
+      case 'provisioningCheck':
+      case 'provisioningApply':
+      case 'testConnection':
+      case 'rescan':
+      case 'usbImport':
+      case 'usbExport':
+      case 'deviceTest':
+      case 'restartTerminal':
+      case 'exitKiosk': {
+        if (!terminal.serviced || !extras.workbench) return { ok: false, code: 'NOT_TECHNICIAN', message: 'open technician mode first' };
+        terminal.technicianTouch();
+        return await technicianAction(extras.workbench, intent);
+      }
       case 'simulateKey':
         if (!extras.simulateKey) return { ok: false, code: 'NO_SIMULATOR', message: 'this terminal has no simulated keypad' };
         extras.simulateKey(intent.key);
@@ -56,5 +79,29 @@ export async function handleIntent(terminal: Terminal, intent: Intent, extras: I
   } catch (err) {
     if (err instanceof CommandError) return { ok: false, code: err.code, message: err.message };
     throw err;
+  }
+}
+
+async function technicianAction(w: TechnicianWorkbench, intent: TechnicianIntent): Promise<IntentResult> {
+  switch (intent.type) {
+    case 'provisioningCheck':
+      return w.check(intent.draft);
+    case 'provisioningApply':
+      return w.apply(intent.draft);
+    case 'testConnection':
+      return w.testConnection(intent.draft);
+    case 'rescan':
+      await w.rescan();
+      return { ok: true };
+    case 'usbImport':
+      return w.usbImport(intent.path);
+    case 'usbExport':
+      return w.usbExport(intent.what);
+    case 'deviceTest':
+      return w.deviceTest(intent.what, intent.prompt);
+    case 'restartTerminal':
+      return w.restartTerminal();
+    case 'exitKiosk':
+      return w.exitKiosk();
   }
 }

@@ -8,7 +8,7 @@ import { scheduleDefaultRatings } from '../core/default-ratings.js';
 import type { Terminal } from '../core/terminal.js';
 import { createDevices, type DeviceOptions } from '../devices/devices.js';
 import type { Log } from '../log/logger.js';
-import { loadConfig, loadProvisioning, prepareProvisioning, storeProvisioning } from '../provisioning/apply.js';
+import { loadConfig, loadProvisioning, prepareProvisioning, restorePreviousProvisioning, storeProvisioning } from '../provisioning/apply.js';
 import { DEMO_BADGE, demoProvisioning } from '../provisioning/demo.js';
 import type { ProvisioningFile, StoredProvisioning } from '../provisioning/schema.js';
 import type { TlsFiles } from '../provisioning/tls.js';
@@ -21,6 +21,8 @@ import { auditLog } from '../store/audit-log.js';
 import { META_PROVINCE_CONFIG } from '../store/sync-memory.js';
 import { technicianLocks } from '../store/technician-locks.js';
 import { diagnosticsSource } from './diagnostics.js';
+import { storedOfflineConfig, TechnicianWorkbench } from './technician-workbench.js';
+import { DEFAULT_USB_ROOTS } from './usb-drive.js';
 import { softwareVersion } from './version.js';
 import { syncTuningFromEnv } from './environment.js';
 import { identityProtector, META_DATA_KEY, META_PIN_PEPPER, sealedRandomKey } from './identity.js';
@@ -40,6 +42,16 @@ export interface RuntimeOptions {
   devices?: DeviceOptions | undefined;
   /** Build the terminal without starting devices, uploads or the demo province (`provision`). */
   passive?: boolean | undefined;
+  /** Where USB drives are mounted (`--usb-root`); the Debian-family defaults otherwise. */
+  usbRoots?: readonly string[] | undefined;
+  /** Starts the terminal again in this process (the technician's "restart" and applied provisioning). */
+  restart?: (() => void) | undefined;
+  /** Closes the kiosk window, where the shell can (Electron). */
+  exitKiosk?: (() => void) | undefined;
+  /** Open technician mode at once: this start follows the technician's own restart. */
+  resumeTechnician?: boolean | undefined;
+  /** The start after a technician's change failed: put the provisioning from before that change back first. */
+  rollbackProvisioning?: boolean | undefined;
 }
 
 export interface Runtime {
@@ -81,6 +93,10 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       const stored = await prepareProvisioning(meta, sealer, pins, f, { demo });
       database.transaction(() => storeProvisioning(meta, stored, f))();
     };
+    if (opts.rollbackProvisioning && database.transaction(() => restorePreviousProvisioning(meta))()) {
+      opts.log.error({}, 'the terminal did not start with the technician’s change; the provisioning from before it is back');
+      auditLog(database, Date.now).record({ actor: 'system', action: 'provisioning.rollback', detail: {} });
+    }
     if (file) {
       await apply(file, false);
       opts.log.info({ terminalId: file.terminal.terminalId }, 'provisioning applied');
@@ -122,11 +138,31 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     const devices = provisioning ? createDevices(provisioning.devices, opts.log, () => clock.now(), opts.devices) : null;
     if (devices) devicesStatus = () => devices.status();
     const audit = auditLog(db, () => clock.now());
+    let refresh: () => void = () => undefined;
+    const workbench = new TechnicianWorkbench({
+      dataDir: opts.dataDir,
+      usbRoots: opts.usbRoots ?? DEFAULT_USB_ROOTS,
+      db,
+      meta,
+      sealer,
+      pins,
+      provisioning,
+      base: provisioning ? { appSecret, token: apiToken ?? '', tls: apiTls, offlineConfig: storedOfflineConfig(meta) } : null,
+      audit,
+      devices,
+      notifySync: () => sync?.notify(),
+      log: opts.log,
+      now: () => clock.now(),
+      restart: opts.restart,
+      exitKiosk: opts.exitKiosk,
+      refresh: () => refresh(),
+    });
     const diagnostics = diagnosticsSource({ db, sync, provisioning, version: softwareVersion(), startedAt, now: () => clock.now() });
     const terminal = createTerminal(db, meta, {
       clock,
       audit,
       diagnostics: diagnostics.snapshot,
+      setup: () => workbench.setup(),
       technician: { pinHash: provisioning?.technicianPinHash ?? null, badgeIds: provisioning?.technicianBadgeIds ?? [], locks: technicianLocks(meta) },
       identity: identityProtector(nameSealer, provisioning?.province.sm2PublicKey),
       links: sync ?? { sessionLink: () => Promise.resolve('') },
@@ -140,6 +176,11 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       log: opts.log,
     });
     terminalState = () => terminal.state();
+    refresh = () => terminal.refreshView();
+    terminal.onEvent((e) => {
+      if (e.type === 'maintenance.start') void workbench.rescan().catch((err: unknown) => opts.log.warn({ err }, 'technician rescan failed'));
+    });
+    devices?.onInput((source, what) => terminal.serviced && workbench.noteInput(source, what));
     const stopDefaults = scheduleDefaultRatings(clock, () => terminal.generateDefaults(), opts.log);
     const stopAuditPurge = every(clock, 86_400_000, () => audit.purge());
     if (sync) linkTerminalToProvince(terminal, sync);
@@ -151,6 +192,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     const province = sim;
     // A new demo opens on the Serving screen: someone trying it out has no badge to tap.
     if (freshDemo) terminal.loginByBadge(DEMO_BADGE);
+    if (opts.resumeTechnician) terminal.technicianResume();
     return {
       terminal,
       intentExtras: {
@@ -166,6 +208,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
           audit.record({ actor: 'technician', action: 'diagnostics.integrity-check', detail: { ok: r?.ok ?? false } });
           terminal.refreshView();
         },
+        workbench,
       },
       db,
       provisioning,

@@ -1,0 +1,92 @@
+/**
+ * What the technician's provisioning and devices screens show and send. Pure: the renderer imports it to draw
+ * the form, the main side to read it back; the main side validates a draft with the provisioning file's own schema.
+ */
+
+export type FieldKind = 'text' | 'secret' | 'number' | 'boolean' | 'select';
+
+export interface FieldSpec {
+  /** The field's path in the provisioning file, e.g. "terminal.windowCode". */
+  path: string;
+  kind: FieldKind;
+  options?: readonly string[];
+  /** Shown only when another field has one of these values (the keypad's path only for a serial keypad). */
+  when?: { path: string; is: readonly string[] };
+  /** The on-screen keyboard to open: digits only, or letters and digits. */
+  keys?: 'digits' | 'latin';
+}
+
+const serial = { path: 'devices.keypad.type', is: ['serial'] } as const;
+const hid = { path: 'devices.keypad.type', is: ['hid'] } as const;
+
+/** Every field of the provisioning file a technician edits at the window; offlineConfig and TLS come by USB file. */
+export const PROVISIONING_FIELDS: readonly FieldSpec[] = [
+  { path: 'terminal.terminalId', kind: 'text' },
+  { path: 'terminal.areaCode', kind: 'text', keys: 'digits' },
+  { path: 'terminal.hallCode', kind: 'text' },
+  { path: 'terminal.windowCode', kind: 'text' },
+  { path: 'province.baseUrl', kind: 'text' },
+  { path: 'province.allowInsecureHttp', kind: 'boolean' },
+  { path: 'province.appKey', kind: 'text' },
+  { path: 'province.appSecret', kind: 'secret' },
+  { path: 'province.signAlg', kind: 'select', options: ['HMAC-SM3', 'HMAC-SHA256'] },
+  { path: 'province.sm2PublicKey', kind: 'text' },
+  { path: 'province.offlineLinkTemplate', kind: 'text' },
+  { path: 'devices.keypad.type', kind: 'select', options: ['serial', 'hid', 'simulated', 'none'] },
+  { path: 'devices.keypad.path', kind: 'text', when: serial },
+  { path: 'devices.keypad.baudRate', kind: 'select', options: ['9600', '19200', '115200'], when: serial },
+  { path: 'devices.keypad.address', kind: 'number', when: serial, keys: 'digits' },
+  { path: 'devices.keypad.vendorId', kind: 'text', when: hid },
+  { path: 'devices.keypad.productId', kind: 'text', when: hid },
+  { path: 'devices.badge.type', kind: 'select', options: ['keyboard', 'serial-rdm6300', 'keypad', 'none'] },
+  { path: 'devices.badge.path', kind: 'text', when: { path: 'devices.badge.type', is: ['serial-rdm6300'] } },
+  { path: 'localApi.host', kind: 'text' },
+  { path: 'localApi.port', kind: 'number', keys: 'digits' },
+  { path: 'localApi.token', kind: 'secret' },
+  { path: 'localApi.allowLan', kind: 'boolean' },
+  { path: 'technician.pin', kind: 'secret', keys: 'digits' },
+  { path: 'technician.badgeIds', kind: 'text' },
+];
+
+/** A draft of the form: every value as typed, by field path. A secret left empty keeps the stored one. */
+export type ProvisioningDraft = Record<string, string>;
+
+export function fieldVisible(f: FieldSpec, draft: ProvisioningDraft): boolean {
+  return !f.when || f.when.is.includes(draft[f.when.path] ?? '');
+}
+
+/** A file found on a USB drive: a provisioning file (with what it would change) or another terminal's export bundle. */
+export type UsbFile =
+  | { path: string; kind: 'provisioning'; error: string | null; changes: { field: string; from: string; to: string }[] }
+  | { path: string; kind: 'bundle'; error: string | null; terminalId: string | null; records: number }
+  | { path: string; kind: 'other'; error: string };
+
+export interface DetectedPort {
+  path: string;
+  label: string;
+  /** USB adapters and keypad-like HID devices first: the likely keypad. */
+  likely: boolean;
+}
+
+export interface DeviceInput {
+  at: number;
+  source: 'keypad' | 'badge';
+  what: string;
+}
+
+/** The provisioning and devices screens' data, read while technician mode is open. */
+export interface TechnicianSetup {
+  form: ProvisioningDraft;
+  /** Which secrets are stored (shown as "set"; typing replaces them). */
+  secretsSet: string[];
+  offlineConfig: { staff: number; tasks: number } | null;
+  tlsConfigured: boolean;
+  usb: { roots: string[]; files: UsbFile[]; scannedAt: number | null };
+  ports: { serial: DetectedPort[]; hid: DetectedPort[]; scannedAt: number | null };
+  inputs: DeviceInput[];
+  /** What the last technician action did, in words (export written to …, bundle imported, …). */
+  lastAction: { ok: boolean; text: string; at: number } | null;
+  /** The last "test connection", with the settings as they were typed. */
+  connection: { at: number; reachable: boolean; latencyMs: number; clockOffsetMs: number | null; code: string | null; message: string } | null;
+  canExitKiosk: boolean;
+}

@@ -1,0 +1,65 @@
+import type { Database } from 'better-sqlite3';
+import { chmodSync, writeFileSync } from 'node:fs';
+import { extname } from 'node:path';
+import { makeBundle, MAX_BUNDLE_RECORDS } from '../../sync/export-bundle.js';
+import { Outbox } from '../../sync/outbox/outbox.js';
+import type { EvaluationRecord } from '../../sync/record.js';
+import { loadProvisioning } from '../provisioning/apply.js';
+import { KeySealer, type SecretSealer } from '../provisioning/secrets.js';
+import { DataDirError } from '../store/errors.js';
+import { MetaStore } from '../store/meta.js';
+import { META_DATA_KEY, openName, sealedRandomKey } from './identity.js';
+
+/**
+ * Every record the province has not accepted, in signed bundles of at most 10,000 records (province-api v1.1:
+ * only this terminal can re-make them, so it splits here). Used by `hcp-terminal export` and the diagnostics screen.
+ */
+export async function writeExportBundles(p: {
+  db: Database;
+  sealer: SecretSealer;
+  out: string;
+  withNames: boolean;
+  /** Write nothing when there is nothing to send (a bundle without records cannot be relayed). */
+  skipEmpty?: boolean;
+}): Promise<{ records: number; files: string[] }> {
+  const meta = new MetaStore(p.db);
+  const prov = loadProvisioning(meta);
+  if (!prov) throw new DataDirError('this terminal is not provisioned: there is nothing to export', 'not-writable');
+  // Read-only: a data directory that never sealed a name has no data key, and no sealed names to open.
+  const dataKey = await sealedRandomKey(meta, META_DATA_KEY, p.sealer, false);
+  const names = new KeySealer(dataKey ?? Buffer.alloc(32));
+  // A USB stick gets lost: evaluator names travel only when the technician asks for them.
+  const records = new Outbox(p.db)
+    .list({ states: ['held', 'pending', 'in-flight', 'rejected'] })
+    .map((e) => (p.withNames ? openName(e.record, names) : withoutName(e.record)));
+  if (records.length === 0 && p.skipEmpty) return { records: 0, files: [] };
+  const appSecret = await p.sealer.open(prov.province.appSecretSealed);
+  const files: string[] = [];
+  for (let i = 0; i === 0 || i < records.length; i += MAX_BUNDLE_RECORDS) {
+    const part = makeBundle({
+      terminalId: prov.terminal.terminalId,
+      appKey: prov.province.appKey,
+      appSecret,
+      signAlg: prov.province.signAlg,
+      records: records.slice(i, i + MAX_BUNDLE_RECORDS),
+    });
+    const out = partPath(p.out, i / MAX_BUNDLE_RECORDS);
+    // Evaluator data: readable by the exporting user only, even when a file of that name was there before.
+    writeFileSync(out, JSON.stringify(part), { mode: 0o600 });
+    chmodSync(out, 0o600);
+    files.push(out);
+  }
+  return { records: records.length, files };
+}
+
+function withoutName(r: EvaluationRecord): EvaluationRecord {
+  const { userName: _name, ...rest } = r;
+  return rest;
+}
+
+/** The first bundle at the path asked for; further ones beside it: records.json, records-2.json, records-3.json … */
+function partPath(out: string, index: number): string {
+  if (index === 0) return out;
+  const ext = extname(out);
+  return `${out.slice(0, out.length - ext.length)}-${String(index + 1)}${ext}`;
+}

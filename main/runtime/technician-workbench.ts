@@ -1,0 +1,269 @@
+import type { Database } from 'better-sqlite3';
+import { chmodSync, copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { listHidDevices, listSerialPorts } from '../../device-drivers/detect.js';
+import { testProvinceConnection } from '../../sync/province/connection-test.js';
+import { BundleQueue } from '../../sync/relay/bundle-queue.js';
+import type { IntentResult } from '../bridge/contract.js';
+import { PROVISIONING_FIELDS, type DeviceInput, type DetectedPort, type ProvisioningDraft, type TechnicianSetup } from '../bridge/technician.js';
+import type { Devices } from '../devices/devices.js';
+import type { Log } from '../log/logger.js';
+import { keepPreviousProvisioning, META_OFFLINE_CONFIG, parseProvisioning, prepareProvisioning, storeProvisioning } from '../provisioning/apply.js';
+import { checkDraft, describeChanges, formFromFile, formFromStored, type FormBase } from '../provisioning/form.js';
+import { offlineConfigSchema, type ProvisioningFile, type StoredProvisioning } from '../provisioning/schema.js';
+import type { PinHasher, SecretSealer } from '../provisioning/secrets.js';
+import type { auditLog } from '../store/audit-log.js';
+import type { MetaStore } from '../store/meta.js';
+import { writeExportBundles } from './export-records.js';
+import { insideRoots, scanUsb, usbDrives } from './usb-drive.js';
+
+const MAX_INPUTS = 12;
+
+export interface WorkbenchDeps {
+  dataDir: string;
+  usbRoots: readonly string[];
+  db: Database;
+  meta: MetaStore;
+  sealer: SecretSealer;
+  pins: PinHasher;
+  provisioning: StoredProvisioning | null;
+  /** The stored secrets, opened at start, that a form-made file must carry on. */
+  base: FormBase | null;
+  audit: ReturnType<typeof auditLog>;
+  devices: Devices | null;
+  /** Wakes the uploader for a relayed bundle. */
+  notifySync: () => void;
+  log: Log;
+  now: () => number;
+  /** Starts the terminal again in this process, back in technician mode; absent where the shell cannot. */
+  restart: (() => void) | undefined;
+  exitKiosk: (() => void) | undefined;
+  /** The screen shows what changed. */
+  refresh: () => void;
+}
+
+type Outcome = IntentResult;
+const fail = (code: string, message: string): Outcome => ({ ok: false, code, message });
+
+/** The technician's provisioning, devices and USB actions: each validated, audited, and said in words on screen. */
+export class TechnicianWorkbench {
+  private usb: TechnicianSetup['usb'];
+  private ports: TechnicianSetup['ports'] = { serial: [], hid: [], scannedAt: null };
+  private inputs: DeviceInput[] = [];
+  private last: TechnicianSetup['lastAction'] = null;
+  private connection: TechnicianSetup['connection'] = null;
+
+  constructor(private readonly d: WorkbenchDeps) {
+    this.usb = { roots: [...d.usbRoots], files: [], scannedAt: null };
+  }
+
+  setup(): TechnicianSetup {
+    const offline = this.d.base?.offlineConfig;
+    return {
+      form: this.form(),
+      secretsSet: this.d.provisioning ? PROVISIONING_FIELDS.filter((f) => f.kind === 'secret').map((f) => f.path) : [],
+      offlineConfig: offline ? { staff: offline.staff.length, tasks: offline.tasks.length } : null,
+      tlsConfigured: this.d.base?.tls != null,
+      usb: this.usb,
+      ports: this.ports,
+      inputs: this.inputs,
+      lastAction: this.last,
+      connection: this.connection,
+      canExitKiosk: this.d.exitKiosk !== undefined,
+    };
+  }
+
+  /** Looks at the USB drives and the devices again (on entry, and on the technician's "rescan"). */
+  async rescan(): Promise<void> {
+    this.usb = { ...this.usb, files: scanUsb(this.d.usbRoots, this.form()), scannedAt: this.d.now() };
+    const [serial, hid] = await Promise.all([listSerialPorts().catch(() => []), listHidDevices().catch(() => [])]);
+    this.ports = {
+      serial: serial.map((p) => ({
+        path: p.path,
+        label: [p.manufacturer, p.vendorId && `${p.vendorId}:${p.productId ?? ''}`].filter(Boolean).join(' '),
+        likely: p.vendorId !== null || /USB|ACM/.test(p.path),
+      })),
+      hid: hid.map((h): DetectedPort => ({
+        path: `0x${h.vendorId.toString(16).padStart(4, '0')}:0x${h.productId.toString(16).padStart(4, '0')}`,
+        label: [h.manufacturer, h.product].filter(Boolean).join(' '),
+        likely: h.likelyKeypad,
+      })),
+      scannedAt: this.d.now(),
+    };
+    this.d.refresh();
+  }
+
+  /** A key or badge seen by a device while the technician watches the devices screen. */
+  noteInput(source: DeviceInput['source'], what: string): void {
+    this.inputs = [{ at: this.d.now(), source, what }, ...this.inputs].slice(0, MAX_INPUTS);
+    this.d.refresh();
+  }
+
+  check(draft: ProvisioningDraft): Outcome {
+    const r = checkDraft(draft, this.d.base);
+    return 'fields' in r ? { ok: false, code: 'INVALID_FIELDS', message: describeFields(r.fields), fields: r.fields } : { ok: true };
+  }
+
+  async apply(draft: ProvisioningDraft): Promise<Outcome> {
+    const r = checkDraft(draft, this.d.base);
+    if ('fields' in r) return { ok: false, code: 'INVALID_FIELDS', message: describeFields(r.fields), fields: r.fields };
+    const replaced = PROVISIONING_FIELDS.filter((f) => f.kind === 'secret' && draft[f.path]).map((f) => f.path);
+    return this.store(r.file, { fromForm: { keepTechnicianPin: r.keepTechnicianPin } }, { source: 'screen', replaced });
+  }
+
+  async testConnection(draft: ProvisioningDraft): Promise<Outcome> {
+    const r = checkDraft(draft, this.d.base);
+    if ('fields' in r) return { ok: false, code: 'INVALID_FIELDS', message: describeFields(r.fields), fields: r.fields };
+    const p = r.file.province;
+    const report = await testProvinceConnection({
+      baseUrl: p.baseUrl,
+      credentials: { appKey: p.appKey, appSecret: p.appSecret, signAlg: p.signAlg, terminalId: r.file.terminal.terminalId },
+    });
+    this.connection = { at: this.d.now(), ...report };
+    this.d.audit.record({
+      actor: 'technician',
+      action: 'provisioning.test-connection',
+      detail: { baseUrl: p.baseUrl, reachable: report.reachable, code: report.code },
+    });
+    this.d.refresh();
+    return { ok: true };
+  }
+
+  async usbImport(path: string): Promise<Outcome> {
+    const file = this.usb.files.find((f) => f.path === path);
+    if (!file || !insideRoots(this.d.usbRoots, path)) return fail('NOT_ON_USB', 'that file is not on a USB drive the terminal has listed; rescan');
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8').replace(/^\uFEFF/, '');
+    } catch (err) {
+      return this.said(fail('USB_READ', `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`));
+    }
+    if (file.kind === 'bundle') return this.importBundle(path, text);
+    let parsed: ProvisioningFile;
+    try {
+      parsed = parseProvisioning(JSON.parse(text));
+    } catch (err) {
+      return this.said(fail('INVALID_FILE', err instanceof Error ? err.message : String(err)));
+    }
+    return this.store(parsed, {}, { source: path, replaced: ['province.appSecret', 'localApi.token', 'technician.pin'] });
+  }
+
+  private importBundle(path: string, text: string): Outcome {
+    const r = new BundleQueue(this.d.db).add(text);
+    if (!r.ok) return this.said(fail('INVALID_BUNDLE', `${path} cannot be relayed: ${r.error}`));
+    this.d.audit.record({ actor: 'technician', action: 'relay.import', detail: { file: path, records: r.records, new: r.isNew } });
+    this.d.notifySync();
+    return this.said(
+      { ok: true },
+      r.isNew ? `bundle imported: ${String(r.records)} records to relay` : 'this bundle was imported before; nothing new to relay',
+    );
+  }
+
+  async usbExport(what: 'records' | 'logs'): Promise<Outcome> {
+    const drive = usbDrives(this.d.usbRoots)[0];
+    if (!drive) return this.said(fail('NO_USB', 'no USB drive found: insert one and try again'));
+    const id = this.d.provisioning?.terminal.terminalId ?? 'unprovisioned';
+    const stamp = new Date(this.d.now()).toISOString().replace(/[:.]/g, '-');
+    try {
+      if (what === 'records') {
+        const { records, files } = await writeExportBundles({
+          db: this.d.db,
+          sealer: this.d.sealer,
+          out: join(drive, `hcp-export-${id}-${stamp}.json`),
+          withNames: false,
+          skipEmpty: true,
+        });
+        if (records === 0) return this.said({ ok: true }, 'every record has reached the province: nothing to export');
+        this.d.audit.record({ actor: 'technician', action: 'export.records', detail: { drive, records, files: files.length } });
+        return this.said({ ok: true }, `${String(records)} records written to ${files.join(', ')}`);
+      }
+      const dir = join(drive, `hcp-logs-${id}-${stamp}`);
+      mkdirSync(dir, { mode: 0o700 });
+      const logs = join(this.d.dataDir, 'logs');
+      for (const name of safeList(logs)) copyPrivate(join(logs, name), join(dir, name));
+      // The audit log is part of the logs a technician takes away (180 days of it).
+      this.d.audit.record({ actor: 'technician', action: 'export.logs', detail: { drive } });
+      const audit = this.d.audit.list(100_000).reverse();
+      writeFileSync(join(dir, 'audit.jsonl'), audit.map((e) => JSON.stringify(e)).join('\n') + '\n', { mode: 0o600 });
+      return this.said({ ok: true }, `logs written to ${dir}`);
+    } catch (err) {
+      return this.said(fail('USB_WRITE', `cannot write to ${drive}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`));
+    }
+  }
+
+  deviceTest(what: 'leds' | 'lcd' | 'prompt', prompt = 1): Outcome {
+    if (!this.d.devices?.test(what, prompt)) return this.said(fail('NO_KEYPAD', 'this terminal has no keypad to test'));
+    this.d.audit.record({ actor: 'technician', action: 'devices.test', detail: { what, ...(what === 'prompt' ? { prompt } : {}) } });
+    return this.said(
+      { ok: true },
+      what === 'leds'
+        ? 'keys lit and enabled: press one to see it here'
+        : what === 'lcd'
+          ? 'test text sent to the LCD'
+          : `voice prompt ${String(prompt)} played`,
+    );
+  }
+
+  restartTerminal(): Outcome {
+    if (!this.d.restart) return fail('NOT_SUPPORTED', 'this terminal cannot restart itself here');
+    this.d.audit.record({ actor: 'technician', action: 'terminal.restart', detail: {} });
+    this.d.restart();
+    return { ok: true };
+  }
+
+  exitKiosk(): Outcome {
+    if (!this.d.exitKiosk) return fail('NOT_SUPPORTED', 'the kiosk window cannot be closed from here on this platform');
+    this.d.audit.record({ actor: 'technician', action: 'kiosk.exit', detail: {} });
+    this.d.exitKiosk();
+    return { ok: true };
+  }
+
+  private form(): ProvisioningDraft {
+    return this.d.provisioning ? formFromStored(this.d.provisioning) : {};
+  }
+
+  /** Stores a checked file as `provision` does, writes old → new to the audit log, and restarts the terminal with it. */
+  private async store(file: ProvisioningFile, opts: Parameters<typeof prepareProvisioning>[4], why: { source: string; replaced: string[] }): Promise<Outcome> {
+    const stored = await prepareProvisioning(this.d.meta, this.d.sealer, this.d.pins, file, opts);
+    this.d.db.transaction(() => {
+      keepPreviousProvisioning(this.d.meta);
+      storeProvisioning(this.d.meta, stored, file);
+    })();
+    const changes = describeChanges(this.form(), formFromFile(file));
+    this.d.audit.record({ actor: 'technician', action: 'provisioning.apply', detail: { source: why.source, changes, replaced: why.replaced } });
+    this.d.log.info({ source: why.source, fields: changes.map((c) => c.field) }, 'provisioning changed by a technician');
+    if (!this.d.restart) return this.said({ ok: true }, 'saved; takes effect at the next start');
+    this.d.restart();
+    return { ok: true };
+  }
+
+  private said(r: Outcome, text?: string): Outcome {
+    this.last = { ok: r.ok, text: r.ok ? (text ?? '') : r.message, at: this.d.now() };
+    this.d.refresh();
+    return r;
+  }
+}
+
+/** The offline roster stored beside the provisioning (PINs stripped), for a form-made file to carry on. */
+export function storedOfflineConfig(meta: MetaStore): ProvisioningFile['offlineConfig'] {
+  return meta.get(META_OFFLINE_CONFIG, offlineConfigSchema);
+}
+
+function describeFields(fields: Record<string, string>): string {
+  return Object.entries(fields)
+    .map(([f, m]) => `${f}: ${m}`)
+    .join('; ');
+}
+
+function safeList(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+function copyPrivate(from: string, to: string): void {
+  copyFileSync(from, to);
+  chmodSync(to, 0o600);
+}
