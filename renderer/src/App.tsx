@@ -9,9 +9,9 @@ import { useBadgeWedge } from './use-badge-wedge.js';
 import { FollowUp } from './screens/FollowUp.js';
 import { Inviting } from './screens/Inviting.js';
 import { Closed, Message, Paused, Serving, Thanks } from './screens/Simple.js';
-import { Diagnostics } from './technician/Diagnostics.js';
 import { PinPad } from './technician/PinPad.js';
 import { TechnicianGesture } from './technician/TechnicianGesture.js';
+import { TechnicianScreens } from './technician/TechnicianScreens.js';
 
 function Screen({ view }: { view: TerminalView }) {
   switch (view.state) {
@@ -28,7 +28,11 @@ function Screen({ view }: { view: TerminalView }) {
     case 'closed':
       return <Closed view={view} />;
     case 'maintenance':
-      return view.technician.diagnostics ? <Diagnostics d={view.technician.diagnostics} /> : <Message kind="maintenance" />;
+      return view.technician.diagnostics && view.technician.setup ? (
+        <TechnicianScreens diagnostics={view.technician.diagnostics} setup={view.technician.setup} />
+      ) : (
+        <Message kind="maintenance" />
+      );
     case 'unprovisioned':
       return <Message kind={view.state} />;
   }

@@ -12,6 +12,8 @@ export interface UiState {
   error: string | null;
   elderly: boolean;
   send: (intent: Intent) => Promise<IntentResult>;
+  /** Technician screens: an intent that neither waits for nor blocks a press (checks as typed, rescans). */
+  request: (intent: Intent) => Promise<IntentResult>;
   /** Technician activity: keeps technician mode open; never blocks a press, at most one every few seconds. */
   touch: () => void;
   toggleElderly: () => void;
@@ -35,6 +37,9 @@ export function createUiStore(transport: Transport) {
       const result = await transport.send(intent);
       set({ busy: false, error: result.ok ? null : result.code });
       return result;
+    },
+    request(intent) {
+      return transport.send(intent);
     },
     touch() {
       const now = Date.now();

@@ -1,26 +1,19 @@
 import { useTranslation } from 'react-i18next';
 import type { Diagnostics as DiagnosticsView } from '../../../main/bridge/contract.js';
+import type { TechnicianSetup } from '../../../main/bridge/technician.js';
 import { useUi } from '../context.js';
+import { UsbFiles } from './UsbFiles.js';
 
 const MiB = 1024 * 1024;
 
 /** The technician's diagnostics screen (screens.md): the queue, dead letters with "resend", the clock, the database. */
-export function Diagnostics({ d }: { d: DiagnosticsView }) {
+export function Diagnostics({ d, setup }: { d: DiagnosticsView; setup: TechnicianSetup }) {
   const { t } = useTranslation();
   const send = useUi((s) => s.send);
-  const touch = useUi((s) => s.touch);
+  const request = useUi((s) => s.request);
   const time = (iso: string | null) => (iso ? new Date(iso).toLocaleString() : t('technician.never'));
   return (
-    <main className="screen technician" onPointerDown={touch}>
-      <header className="tech-header">
-        <h1>{t('technician.title')}</h1>
-        <span>
-          {d.terminalId} · {t('technician.version', { version: d.version })} · {t('technician.uptime', { minutes: Math.floor(d.uptimeS / 60) })}
-        </span>
-        <button type="button" className="primary" onClick={() => void send({ type: 'technicianExit' })}>
-          {t('technician.exit')}
-        </button>
-      </header>
+    <section className="tech-page" aria-label={t('technician.tab.diagnostics')}>
       <section className="tech-grid">
         <article className="tech-card" aria-labelledby="tech-queue">
           <h2 id="tech-queue">{t('technician.queue')}</h2>
@@ -98,6 +91,20 @@ export function Diagnostics({ d }: { d: DiagnosticsView }) {
           )}
         </article>
       </section>
-    </main>
+      <section className="tech-grid">
+        <article className="tech-card" aria-labelledby="tech-usb-out">
+          <h2 id="tech-usb-out">{t('technician.toUsb')}</h2>
+          <div className="tech-buttons">
+            <button type="button" onClick={() => void request({ type: 'usbExport', what: 'records' })}>
+              {t('technician.exportRecords')}
+            </button>
+            <button type="button" onClick={() => void request({ type: 'usbExport', what: 'logs' })}>
+              {t('technician.exportLogs')}
+            </button>
+          </div>
+        </article>
+        <UsbFiles setup={setup} kind="bundle" />
+      </section>
+    </section>
   );
 }

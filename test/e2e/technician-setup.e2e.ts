@@ -1,0 +1,168 @@
+import type { Page } from '@playwright/test';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ProvinceSim } from '../../sync/province-sim/simulator.js';
+import { apiClient } from '../helpers/clients.js';
+import { BADGE, provisioningFile, tempDir, writeProvisioning, type ProvisioningOverrides } from '../helpers/fixtures.js';
+import { startTerminal, type RunningTerminal } from '../helpers/process.js';
+import { FAST_SYNC, startSim } from '../helpers/sync-rig.js';
+import { expect, openKiosk, test } from './terminal-fixture.js';
+
+const TECH_PIN = '135790';
+
+interface Rig {
+  sim: ProvinceSim;
+  terminal: RunningTerminal;
+  api: ReturnType<typeof apiClient>;
+  usbRoot: string;
+  start(): Promise<RunningTerminal>;
+}
+
+const rigs: (() => Promise<void>)[] = [];
+test.afterEach(async () => {
+  for (const r of rigs.splice(0)) await r();
+});
+
+/** A terminal talking to a simulated province, with a folder standing in for the USB mount roots. */
+async function rig(o: ProvisioningOverrides = {}): Promise<Rig> {
+  const sim = await startSim();
+  const keys = tempDir('hcp-keys-');
+  const data = tempDir();
+  const usb = tempDir('hcp-usb-');
+  const env = { HCP_KEY_DIR: keys.path, ...FAST_SYNC };
+  const config = writeProvisioning(data.path, { baseUrl: sim.url, ...o });
+  let terminal = await startTerminal(['--data-dir', data.path, '--port', '0', '--config', config, '--usb-root', usb.path], env);
+  const r: Rig = {
+    sim,
+    terminal,
+    api: apiClient(terminal.ready.api),
+    usbRoot: usb.path,
+    // A later start: the stored provisioning only, as after a power cut.
+    async start() {
+      terminal = await startTerminal(['--data-dir', data.path, '--port', '0', '--usb-root', usb.path], env);
+      r.terminal = terminal;
+      r.api = apiClient(terminal.ready.api);
+      return terminal;
+    },
+  };
+  rigs.push(async () => {
+    await terminal.stop();
+    await sim.close();
+    for (const d of [data, keys, usb]) d.cleanup();
+  });
+  return r;
+}
+
+async function enterTechnicianMode(page: Page): Promise<void> {
+  const corner = page.getByTestId('technician-corner');
+  for (let i = 0; i < 5; i++) await corner.click();
+  for (const d of TECH_PIN) await page.getByRole('dialog').getByRole('button', { name: d, exact: true }).click();
+  await page.getByRole('button', { name: '进入' }).click();
+  await expect(page.getByRole('heading', { name: '维护模式' })).toBeVisible();
+}
+
+async function rateOnScreen(page: Page, api: Rig['api']): Promise<string> {
+  const { sessionId } = (await api.post('/sessions', {})).body as { sessionId: string };
+  await page.getByRole('button', { name: '满意', exact: true }).click();
+  await expect(page.getByText('感谢您的评价')).toBeVisible();
+  return sessionId;
+}
+
+/** The terminal's state; while it restarts in its process, its port is briefly closed. */
+const stateOf = (r: Rig) => () =>
+  r.api
+    .get('/status')
+    .then((s) => s.body['state'])
+    .catch(() => 'restarting');
+
+const recordOf = (sim: ProvinceSim, sessionId: string) => [...sim.records.values()].find((r) => r.record.groupId === sessionId)?.record;
+
+test('a window code typed on the on-screen keyboard is saved, survives a restart, and reaches the province in the next records', async ({ page }) => {
+  const r = await rig();
+  await r.api.post('/staff/login', { badgeId: BADGE });
+  await openKiosk(page, r.terminal);
+  await enterTechnicianMode(page);
+  await page.getByRole('tab', { name: '终端设置' }).click();
+
+  const windowCode = page.getByLabel('窗口编码');
+  await expect(windowCode).toHaveValue('A12');
+  await windowCode.click();
+  const keyboard = page.getByTestId('on-screen-keyboard');
+  await expect(keyboard).toBeVisible();
+  // The keyboard never covers the field being typed.
+  const [field, keys] = [await windowCode.boundingBox(), await keyboard.boundingBox()];
+  expect((field?.y ?? 0) + (field?.height ?? 0)).toBeLessThanOrEqual(keys?.y ?? 0);
+  for (let i = 0; i < 3; i++) await keyboard.locator('[data-skbtn="{bksp}"]').click();
+  // Checked as typed: an empty window code is named next to its field.
+  await expect(page.getByText('must not be empty')).toBeVisible();
+  for (const k of ['{shift}', 'B', '{shift}', '0', '7']) await keyboard.locator(`[data-skbtn="${k}"]`).click();
+  await expect(windowCode).toHaveValue('B07');
+  await expect(page.getByText('must not be empty')).toBeHidden();
+  await keyboard.locator('[data-skbtn="{done}"]').click();
+  await expect(keyboard).toBeHidden();
+
+  await page.getByRole('button', { name: '保存并应用' }).click();
+  // The terminal starts again in its process with the change, and the technician is still in.
+  await expect.poll(stateOf(r), { timeout: 15_000 }).toBe('maintenance');
+  await expect(page.getByRole('heading', { name: '维护模式' })).toBeVisible();
+  await expect(page.getByTestId('tech-reconnecting')).toBeHidden();
+  // As a technician would: a press that fell into the moment of reconnecting is pressed again.
+  await expect(async () => {
+    await page.getByRole('button', { name: '退出维护' }).click({ timeout: 2_000 });
+    expect(await stateOf(r)()).toBe('serving');
+  }).toPass({ timeout: 10_000 });
+  const first = await rateOnScreen(page, r.api);
+  await expect.poll(() => recordOf(r.sim, first)?.windowCode, { timeout: 15_000 }).toBe('B07');
+
+  await r.terminal.stop();
+  await r.start();
+  await openKiosk(page, r.terminal);
+  await expect.poll(stateOf(r)).toBe('serving');
+  const second = await rateOnScreen(page, r.api);
+  await expect.poll(() => recordOf(r.sim, second)?.windowCode, { timeout: 15_000 }).toBe('B07');
+});
+
+test('a provisioning file on a USB drive is listed with what it changes, imported and applied', async ({ page }) => {
+  const r = await rig();
+  const stick = join(r.usbRoot, 'KINGSTON');
+  mkdirSync(stick);
+  const file = provisioningFile({ baseUrl: r.sim.url });
+  writeFileSync(join(stick, 'window-c09.json'), JSON.stringify({ ...file, terminal: { ...(file['terminal'] as object), windowCode: 'C09' } }));
+  writeFileSync(join(stick, 'notes.json'), '{"not": "a provisioning file"');
+  await openKiosk(page, r.terminal);
+  await enterTechnicianMode(page);
+  await page.getByRole('tab', { name: '终端设置' }).click();
+
+  const entry = page.getByRole('listitem').filter({ hasText: 'window-c09.json' });
+  await expect(entry.getByRole('row', { name: /窗口编码/ })).toContainText('A12');
+  await expect(entry.getByRole('row', { name: /窗口编码/ })).toContainText('C09');
+  await entry.getByRole('button', { name: '导入并应用' }).click();
+  await expect.poll(stateOf(r), { timeout: 15_000 }).toBe('maintenance');
+  await page.getByRole('tab', { name: '终端设置' }).click();
+  await expect(page.getByLabel('窗口编码')).toHaveValue('C09');
+});
+
+test.describe('with the simulated keypad', () => {
+  test('the devices screen shows a key pressed on the keypad, and tests its LEDs, LCD and voice', async ({ page }) => {
+    const r = await rig({ devices: { keypad: { type: 'simulated' }, badge: { type: 'keypad' } } });
+    await openKiosk(page, r.terminal);
+    await expect.poll(async () => ((await r.api.get('/status')).body['devices'] as { keypad: { connected: boolean } }).keypad.connected).toBe(true);
+    await enterTechnicianMode(page);
+    await page.getByRole('tab', { name: '设备' }).click();
+    await expect(page.getByText('当前评价器：simulated')).toBeVisible();
+
+    // Rating keys are off in maintenance; the LED test lights and enables them, so a press reaches the screen.
+    await page.getByRole('button', { name: '测试指示灯和按键' }).click();
+    await expect(page.getByTestId('tech-last-action')).toContainText('press one');
+    await page.getByRole('button', { name: '评价器按键 3' }).click();
+    await expect(page.getByTestId('tech-inputs')).toContainText('评价器 · key 3');
+    await page.getByRole('button', { name: '评价器按键 邀评' }).click();
+    await expect(page.getByTestId('tech-inputs')).toContainText('key 0x10 (invite)');
+    await page.getByRole('button', { name: '测试显示屏' }).click();
+    await expect(page.getByTestId('tech-last-action')).toContainText('LCD');
+    await page.getByRole('button', { name: '播放“谢谢您的评价”' }).click();
+    await expect(page.getByTestId('tech-last-action')).toContainText('voice prompt 3 played');
+    // Nothing pressed during the tests became a rating.
+    expect((await r.api.get('/status')).body['sync']).toMatchObject({ pending: 0 });
+  });
+});
