@@ -122,6 +122,8 @@ export interface Diagnostics {
   clock: { offsetMs: number | null; trusted: boolean };
   database: { bytes: number; integrity: { ok: boolean; at: number; detail: string } | null };
   security: string[];
+  /** The latest warnings and errors from the log, newest first. */
+  problems: { at: number; level: string; msg: string }[];
 }
 
 /** A refusal may name the fields it refers to (the provisioning form shows each message next to its field). */

@@ -84,8 +84,11 @@ export interface TechnicianSetup {
   usb: { roots: string[]; files: UsbFile[]; scannedAt: number | null };
   ports: { serial: DetectedPort[]; hid: DetectedPort[]; scannedAt: number | null };
   inputs: DeviceInput[];
-  /** What the last technician action did, in words (export written to …, bundle imported, …). */
-  lastAction: { ok: boolean; text: string; at: number } | null;
+  /**
+   * What the last technician action did: a message key the screen words in its language (technician.said.*, or
+   * technician.refused.* by code) with its values; `text` is the terminal's own words, for a key the screen lacks.
+   */
+  lastAction: { ok: boolean; key: string; params: Record<string, string | number>; text: string; at: number } | null;
   /** The last "test connection", with the settings as they were typed. */
   connection: { at: number; reachable: boolean; latencyMs: number; clockOffsetMs: number | null; code: string | null; message: string } | null;
   canExitKiosk: boolean;

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { MAX_BUNDLE_BYTES } from '../../sync/export-bundle.js';
 import { BundleQueue } from '../../sync/relay/bundle-queue.js';
+import { auditLog } from '../store/audit-log.js';
 import { openDatabase } from '../store/database.js';
 import { DataDirError } from '../store/errors.js';
 import { DataDirLock } from '../store/lock.js';
@@ -37,6 +38,7 @@ export function importBundle(argv: string[]): number {
     try {
       const r = new BundleQueue(db).add(text);
       if (!r.ok) throw new UsageError(`${file} cannot be relayed: ${r.error}`);
+      auditLog(db, Date.now).record({ actor: 'technician', action: 'relay.import', detail: { source: 'cli', file, records: r.records, new: r.isNew } });
       process.stdout.write(JSON.stringify({ event: 'imported', records: r.records, new: r.isNew }) + '\n');
       return 0;
     } finally {

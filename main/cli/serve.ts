@@ -12,7 +12,8 @@ import { parseCommandArgs, portArg } from './args.js';
 const here = dirname(fileURLToPath(import.meta.url));
 export const UI_DIR = join(here, '..', '..', 'renderer');
 
-type Ending = 'stop' | 'restart';
+/** How one run of the terminal ended: stopped, or restarted (with the technician kept in, or not). */
+type Ending = 'stop' | 'restart' | 'restart-technician';
 
 export async function serve(argv: string[]): Promise<number> {
   const a = parseCommandArgs(
@@ -46,6 +47,7 @@ export async function serve(argv: string[]): Promise<number> {
   // The technician's restart (and applied provisioning) starts the terminal again in this process, on the same
   // port, so the kiosk page reconnects by itself and nothing outside has to notice.
   let boundPort = port;
+  let resumeTechnician = false;
   for (let round = 0; ; round++) {
     const ended = new Promise<Ending>((resolve) => (ending = resolve));
     const once = (rollback: boolean) =>
@@ -56,9 +58,9 @@ export async function serve(argv: string[]): Promise<number> {
         demo: a.flag('demo'),
         port: boundPort,
         usbRoots: usbRoot ? [usbRoot] : undefined,
-        resumeTechnician: round > 0,
+        resumeTechnician,
         rollback,
-        restart: () => ending('restart'),
+        restart: (o) => ending(o.technician ? 'restart-technician' : 'restart'),
       });
     // A technician's change that keeps the terminal from starting (a port in use, say) is undone, once.
     const { host, close } =
@@ -76,6 +78,7 @@ export async function serve(argv: string[]): Promise<number> {
     const why = await ended;
     await close();
     if (why === 'stop' || isStopping()) break;
+    resumeTechnician = why === 'restart-technician';
     log.info({}, 'restarting the terminal in this process');
   }
   log.flush();
@@ -91,7 +94,7 @@ async function startOnce(o: {
   usbRoots: string[] | undefined;
   resumeTechnician: boolean;
   rollback: boolean;
-  restart: () => void;
+  restart: (o: { technician: boolean }) => void;
 }): Promise<{ host: RunningHost; close: () => Promise<void> }> {
   const runtime = await startRuntime({
     dataDir: o.dataDir,

@@ -146,7 +146,8 @@ export class Terminal {
         padRequested: this.padRequestedUntil > now,
         lockedUntil: this.tech.lockedUntil(),
         diagnostics: this.tech.inside ? (this.ports.diagnostics?.() ?? null) : null,
-        setup: this.tech.inside ? (this.ports.setup?.() ?? null) : null,
+        // An unprovisioned terminal shows its USB drives: first provisioning needs no PIN (there is none yet).
+        setup: this.tech.inside || !this.ports.where ? (this.ports.setup?.() ?? null) : null,
       },
     });
   }

@@ -1,6 +1,7 @@
 import { privateDir, privateFile } from '../util/private-files.js';
 import { join } from 'node:path';
 import pino from 'pino';
+import { recentProblems } from './recent-problems.js';
 
 export type Log = pino.Logger;
 
@@ -23,7 +24,7 @@ const REDACT = [
 
 /** JSON lines to standard error and to `logs/terminal.log` in the data directory (terminal-cli.md). */
 export function createLogger(dataDir: string | null, level = process.env['HCP_LOG_LEVEL'] ?? 'info'): Log {
-  const streams: pino.StreamEntry[] = [{ stream: pino.destination({ dest: 2, sync: true }) }];
+  const streams: pino.StreamEntry[] = [{ stream: pino.destination({ dest: 2, sync: true }) }, { level: 'warn', stream: recentProblems }];
   if (dataDir) {
     const dir = join(dataDir, 'logs');
     privateDir(dir);

@@ -4,6 +4,7 @@ import type { TerminalConfig } from '../core/config.js';
 import type { Diagnostics } from '../bridge/contract.js';
 import type { SyncEngine } from '../../sync/engine.js';
 import type { StoredProvisioning } from '../provisioning/schema.js';
+import { recentProblems } from '../log/recent-problems.js';
 
 /** The diagnostics screen's figures, read when a technician looks; and the on-demand integrity check. */
 export function diagnosticsSource(d: {
@@ -40,6 +41,7 @@ export function diagnosticsSource(d: {
         clock: { offsetMs: offset, trusted: offset !== null },
         database: { bytes: bytes(), integrity },
         security,
+        problems: recentProblems.list(),
       };
     },
     checkIntegrity() {

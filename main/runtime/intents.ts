@@ -66,7 +66,10 @@ export async function handleIntent(terminal: Terminal, intent: Intent, extras: I
       case 'deviceTest':
       case 'restartTerminal':
       case 'exitKiosk': {
-        if (!terminal.serviced || !extras.workbench) return { ok: false, code: 'NOT_TECHNICIAN', message: 'open technician mode first' };
+        if (!extras.workbench) return { ok: false, code: 'NOT_TECHNICIAN', message: 'open technician mode first' };
+        // A terminal with no provisioning yet takes its first file from a USB drive; nothing else without a technician.
+        const firstSetup = terminal.state() === 'unprovisioned' && (intent.type === 'rescan' || intent.type === 'usbImport');
+        if (!terminal.serviced && !firstSetup) return { ok: false, code: 'NOT_TECHNICIAN', message: 'open technician mode first' };
         terminal.technicianTouch();
         return await technicianAction(extras.workbench, intent);
       }

@@ -20,6 +20,7 @@ import { MetaStore } from '../store/meta.js';
 import { auditLog } from '../store/audit-log.js';
 import { META_PROVINCE_CONFIG } from '../store/sync-memory.js';
 import { technicianLocks } from '../store/technician-locks.js';
+import { describeChanges, formFromFile, formFromStored } from '../provisioning/form.js';
 import { diagnosticsSource } from './diagnostics.js';
 import { storedOfflineConfig, TechnicianWorkbench } from './technician-workbench.js';
 import { DEFAULT_USB_ROOTS } from './usb-drive.js';
@@ -44,8 +45,8 @@ export interface RuntimeOptions {
   passive?: boolean | undefined;
   /** Where USB drives are mounted (`--usb-root`); the Debian-family defaults otherwise. */
   usbRoots?: readonly string[] | undefined;
-  /** Starts the terminal again in this process (the technician's "restart" and applied provisioning). */
-  restart?: (() => void) | undefined;
+  /** Starts the terminal again in this process (the technician's "restart" and applied provisioning), back in technician mode when it was. */
+  restart?: ((o: { technician: boolean }) => void) | undefined;
   /** Closes the kiosk window, where the shell can (Electron). */
   exitKiosk?: (() => void) | undefined;
   /** Open technician mode at once: this start follows the technician's own restart. */
@@ -90,8 +91,14 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     const key = (name: string) => sealedRandomKey(meta, name, sealer).catch(() => Promise.reject(unsealable()));
     const pins = pinHasher((await key(META_PIN_PEPPER)) ?? Buffer.alloc(0));
     const apply = async (f: ProvisioningFile, demo: boolean) => {
+      const before = loadProvisioning(meta);
       const stored = await prepareProvisioning(meta, sealer, pins, f, { demo });
-      database.transaction(() => storeProvisioning(meta, stored, f))();
+      // Applying the same file at every start changes nothing and says nothing; a real change is audited.
+      const changes = describeChanges(before ? formFromStored(before) : {}, formFromFile(f));
+      database.transaction(() => {
+        storeProvisioning(meta, stored, f);
+        if (changes.length > 0) auditLog(database, Date.now).record({ actor: 'technician', action: 'provisioning.apply', detail: { source: 'file', changes } });
+      })();
     };
     if (opts.rollbackProvisioning && database.transaction(() => restorePreviousProvisioning(meta))()) {
       opts.log.error({}, 'the terminal did not start with the technician’s change; the provisioning from before it is back');
@@ -139,6 +146,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     if (devices) devicesStatus = () => devices.status();
     const audit = auditLog(db, () => clock.now());
     let refresh: () => void = () => undefined;
+    let inside = () => false;
     const workbench = new TechnicianWorkbench({
       dataDir: opts.dataDir,
       usbRoots: opts.usbRoots ?? DEFAULT_USB_ROOTS,
@@ -156,6 +164,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       restart: opts.restart,
       exitKiosk: opts.exitKiosk,
       refresh: () => refresh(),
+      technicianInside: () => inside(),
     });
     const diagnostics = diagnosticsSource({ db, sync, provisioning, version: softwareVersion(), startedAt, now: () => clock.now() });
     const terminal = createTerminal(db, meta, {
@@ -177,6 +186,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     });
     terminalState = () => terminal.state();
     refresh = () => terminal.refreshView();
+    inside = () => terminal.serviced;
     terminal.onEvent((e) => {
       if (e.type === 'maintenance.start') void workbench.rescan().catch((err: unknown) => opts.log.warn({ err }, 'technician rescan failed'));
     });

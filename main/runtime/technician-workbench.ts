@@ -35,8 +35,10 @@ export interface WorkbenchDeps {
   notifySync: () => void;
   log: Log;
   now: () => number;
-  /** Starts the terminal again in this process, back in technician mode; absent where the shell cannot. */
-  restart: (() => void) | undefined;
+  /** Starts the terminal again in this process, back in technician mode if a technician was in; absent where the shell cannot. */
+  restart: ((o: { technician: boolean }) => void) | undefined;
+  /** Whether a technician is in (an unprovisioned terminal takes its first provisioning file without one). */
+  technicianInside: () => boolean;
   exitKiosk: (() => void) | undefined;
   /** The screen shows what changed. */
   refresh: () => void;
@@ -138,7 +140,10 @@ export class TechnicianWorkbench {
     } catch (err) {
       return this.said(fail('USB_READ', `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`));
     }
-    if (file.kind === 'bundle') return this.importBundle(path, text);
+    if (file.kind === 'bundle') {
+      if (!this.d.provisioning) return this.said(fail('UNPROVISIONED', 'provision this terminal first: it relays bundles with its own credentials'));
+      return this.importBundle(path, text);
+    }
     let parsed: ProvisioningFile;
     try {
       parsed = parseProvisioning(JSON.parse(text));
@@ -153,10 +158,7 @@ export class TechnicianWorkbench {
     if (!r.ok) return this.said(fail('INVALID_BUNDLE', `${path} cannot be relayed: ${r.error}`));
     this.d.audit.record({ actor: 'technician', action: 'relay.import', detail: { file: path, records: r.records, new: r.isNew } });
     this.d.notifySync();
-    return this.said(
-      { ok: true },
-      r.isNew ? `bundle imported: ${String(r.records)} records to relay` : 'this bundle was imported before; nothing new to relay',
-    );
+    return this.said({ ok: true }, r.isNew ? 'bundleImported' : 'bundleSeen', { records: r.records });
   }
 
   async usbExport(what: 'records' | 'logs'): Promise<Outcome> {
@@ -173,9 +175,9 @@ export class TechnicianWorkbench {
           withNames: false,
           skipEmpty: true,
         });
-        if (records === 0) return this.said({ ok: true }, 'every record has reached the province: nothing to export');
+        if (records === 0) return this.said({ ok: true }, 'nothingToExport');
         this.d.audit.record({ actor: 'technician', action: 'export.records', detail: { drive, records, files: files.length } });
-        return this.said({ ok: true }, `${String(records)} records written to ${files.join(', ')}`);
+        return this.said({ ok: true }, 'recordsExported', { records, files: files.join(', ') });
       }
       const dir = join(drive, `hcp-logs-${id}-${stamp}`);
       mkdirSync(dir, { mode: 0o700 });
@@ -185,7 +187,7 @@ export class TechnicianWorkbench {
       this.d.audit.record({ actor: 'technician', action: 'export.logs', detail: { drive } });
       const audit = this.d.audit.list(100_000).reverse();
       writeFileSync(join(dir, 'audit.jsonl'), audit.map((e) => JSON.stringify(e)).join('\n') + '\n', { mode: 0o600 });
-      return this.said({ ok: true }, `logs written to ${dir}`);
+      return this.said({ ok: true }, 'logsExported', { dir });
     } catch (err) {
       return this.said(fail('USB_WRITE', `cannot write to ${drive}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`));
     }
@@ -194,20 +196,13 @@ export class TechnicianWorkbench {
   deviceTest(what: 'leds' | 'lcd' | 'prompt', prompt = 1): Outcome {
     if (!this.d.devices?.test(what, prompt)) return this.said(fail('NO_KEYPAD', 'this terminal has no keypad to test'));
     this.d.audit.record({ actor: 'technician', action: 'devices.test', detail: { what, ...(what === 'prompt' ? { prompt } : {}) } });
-    return this.said(
-      { ok: true },
-      what === 'leds'
-        ? 'keys lit and enabled: press one to see it here'
-        : what === 'lcd'
-          ? 'test text sent to the LCD'
-          : `voice prompt ${String(prompt)} played`,
-    );
+    return this.said({ ok: true }, what === 'leds' ? 'ledsLit' : what === 'lcd' ? 'lcdSent' : 'promptPlayed', { prompt });
   }
 
   restartTerminal(): Outcome {
     if (!this.d.restart) return fail('NOT_SUPPORTED', 'this terminal cannot restart itself here');
     this.d.audit.record({ actor: 'technician', action: 'terminal.restart', detail: {} });
-    this.d.restart();
+    this.d.restart({ technician: true });
     return { ok: true };
   }
 
@@ -232,13 +227,16 @@ export class TechnicianWorkbench {
     const changes = describeChanges(this.form(), formFromFile(file));
     this.d.audit.record({ actor: 'technician', action: 'provisioning.apply', detail: { source: why.source, changes, replaced: why.replaced } });
     this.d.log.info({ source: why.source, fields: changes.map((c) => c.field) }, 'provisioning changed by a technician');
-    if (!this.d.restart) return this.said({ ok: true }, 'saved; takes effect at the next start');
-    this.d.restart();
+    if (!this.d.restart) return this.said({ ok: true }, 'savedForNextStart');
+    this.d.restart({ technician: this.d.technicianInside() });
     return { ok: true };
   }
 
-  private said(r: Outcome, text?: string): Outcome {
-    this.last = { ok: r.ok, text: r.ok ? (text ?? '') : r.message, at: this.d.now() };
+  /** What the action did, for the screen to say in its language: a message key and its values, or the refusal. */
+  private said(r: Outcome, key?: string, params: Record<string, string | number> = {}): Outcome {
+    this.last = r.ok
+      ? { ok: true, key: key ?? 'done', params, text: key ?? '', at: this.d.now() }
+      : { ok: false, key: r.code, params, text: r.message, at: this.d.now() };
     this.d.refresh();
     return r;
   }

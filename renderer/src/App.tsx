@@ -9,6 +9,7 @@ import { useBadgeWedge } from './use-badge-wedge.js';
 import { FollowUp } from './screens/FollowUp.js';
 import { Inviting } from './screens/Inviting.js';
 import { Closed, Message, Paused, Serving, Thanks } from './screens/Simple.js';
+import { Unprovisioned } from './screens/Unprovisioned.js';
 import { PinPad } from './technician/PinPad.js';
 import { TechnicianGesture } from './technician/TechnicianGesture.js';
 import { TechnicianScreens } from './technician/TechnicianScreens.js';
@@ -34,7 +35,7 @@ function Screen({ view }: { view: TerminalView }) {
         <Message kind="maintenance" />
       );
     case 'unprovisioned':
-      return <Message kind={view.state} />;
+      return <Unprovisioned setup={view.technician.setup} />;
   }
 }
 

@@ -20,6 +20,6 @@ export default defineConfig({
   },
   projects: [
     { name: 'e2e', testMatch: /.*\.e2e\.ts$/ },
-    { name: 'screenshots', testMatch: /screens\.shots\.ts$/ },
+    { name: 'screenshots', testMatch: /.*\.shots\.ts$/ },
   ],
 });

@@ -142,6 +142,39 @@ test('a provisioning file on a USB drive is listed with what it changes, importe
   await expect(page.getByLabel('窗口编码')).toHaveValue('C09');
 });
 
+test('an unprovisioned terminal takes its first provisioning file from a USB drive, with no shell and no PIN', async ({ page }) => {
+  const keys = tempDir('hcp-keys-');
+  const data = tempDir();
+  const usb = tempDir('hcp-usb-');
+  const terminal = await startTerminal(['--data-dir', data.path, '--port', '0', '--usb-root', usb.path], { HCP_KEY_DIR: keys.path });
+  rigs.push(async () => {
+    await terminal.stop();
+    for (const d of [data, keys, usb]) d.cleanup();
+  });
+  const api = apiClient(terminal.ready.api);
+  expect((await api.get('/status')).status).toBe(401);
+  await openKiosk(page, terminal);
+  await expect(page.getByRole('heading', { name: '终端尚未配置' })).toBeVisible();
+  mkdirSync(join(usb.path, 'stick'));
+  writeProvisioning(join(usb.path, 'stick'), {}, 'terminal.json');
+  await page.getByRole('button', { name: '重新扫描' }).click();
+  const entry = page.getByRole('listitem').filter({ hasText: 'terminal.json' });
+  await expect(entry.getByRole('row', { name: /终端编号/ })).toContainText('T-350402-0001');
+  await entry.getByRole('button', { name: '导入并应用' }).click();
+  await expect
+    .poll(
+      () =>
+        api
+          .get('/status')
+          .then((s) => s.body['state'])
+          .catch(() => 'restarting'),
+      { timeout: 15_000 },
+    )
+    .toBe('closed');
+  // Provisioned, and not left in technician mode: nobody typed a PIN.
+  await expect(page.getByText('窗口暂停服务')).toBeVisible();
+});
+
 test.describe('with the simulated keypad', () => {
   test('the devices screen shows a key pressed on the keypad, and tests its LEDs, LCD and voice', async ({ page }) => {
     const r = await rig({ devices: { keypad: { type: 'simulated' }, badge: { type: 'keypad' } } });
@@ -153,15 +186,15 @@ test.describe('with the simulated keypad', () => {
 
     // Rating keys are off in maintenance; the LED test lights and enables them, so a press reaches the screen.
     await page.getByRole('button', { name: '测试指示灯和按键' }).click();
-    await expect(page.getByTestId('tech-last-action')).toContainText('press one');
+    await expect(page.getByTestId('tech-last-action')).toContainText('按一个键');
     await page.getByRole('button', { name: '评价器按键 3' }).click();
     await expect(page.getByTestId('tech-inputs')).toContainText('评价器 · key 3');
     await page.getByRole('button', { name: '评价器按键 邀评' }).click();
     await expect(page.getByTestId('tech-inputs')).toContainText('key 0x10 (invite)');
     await page.getByRole('button', { name: '测试显示屏' }).click();
-    await expect(page.getByTestId('tech-last-action')).toContainText('LCD');
+    await expect(page.getByTestId('tech-last-action')).toContainText('测试文字已发送到显示屏');
     await page.getByRole('button', { name: '播放“谢谢您的评价”' }).click();
-    await expect(page.getByTestId('tech-last-action')).toContainText('voice prompt 3 played');
+    await expect(page.getByTestId('tech-last-action')).toContainText('已播放提示音 3');
     // Nothing pressed during the tests became a rating.
     expect((await r.api.get('/status')).body['sync']).toMatchObject({ pending: 0 });
   });

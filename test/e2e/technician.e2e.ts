@@ -65,6 +65,8 @@ test('the right PIN opens technician mode: the API reports maintenance; a reject
     expect((await api.post('/sessions', {})).status).toBe(409);
     await expect(page.getByTestId('tech-dead')).toHaveText('1');
     await expect(page.getByText(/^#1 UNKNOWN_STAFF:/)).toBeVisible();
+    // The rejection is among the last errors the log recorded.
+    await expect(page.getByTestId('tech-problems')).toContainText('records rejected by the province');
 
     sim.setFaults(NO_FAULTS);
     await page.getByRole('button', { name: '重新上传', exact: true }).click();

@@ -170,8 +170,13 @@ describe('serial keypad over a pty', () => {
     await r.emulator.stop();
     await r.pty.stop();
     await until(r.keypad, (k) => k['connected'] === false, 5000, 'keypad reported disconnected');
-    const down = await sse.waitFor('device.status');
-    expect(down.data).toMatchObject({ devices: { keypad: { type: 'serial', connected: false } } });
+    // Several status events follow an unplug (port closed, then silence); one of them reports it disconnected.
+    await until(
+      () => sse.events.filter((e) => e.event === 'device.status').map((e) => e.data),
+      (all) => all.some((d) => JSON.stringify(d).includes('"type":"serial"') && JSON.stringify(d).includes('"connected":false')),
+      3000,
+      'SSE device.status disconnected',
+    );
     await r.pty.start();
     const back = Date.now();
     const emulator = await startEmulator(r.pty.b);

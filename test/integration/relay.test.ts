@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -66,6 +67,14 @@ describe('an offline hall syncs through another terminal (province-api v1.1 eval
     const garbage = join(dir.path, 'usb', 'notes.json');
     writeFileSync(garbage, '{"format":"something else"}');
     expect(runCommand(['import', '--data-dir', dataB, '--file', garbage], env)).toMatchObject({ code: 2 });
+    // Both imports are in B's audit log, the refused one not.
+    const db = new Database(join(dataB, 'hcp-terminal.db'), { readonly: true });
+    const audited = db.prepare(`SELECT detail FROM audit_log WHERE action = 'relay.import'`).all() as { detail: string }[];
+    db.close();
+    expect(audited.map((a) => JSON.parse(a.detail) as { new: boolean; records: number })).toEqual([
+      expect.objectContaining({ source: 'cli', records: 4, new: true }),
+      expect.objectContaining({ source: 'cli', records: 4, new: false }),
+    ]);
 
     const b = await serve(dataB, writeProvisioning(dir.path, { baseUrl: sim.url, terminalId: B }, 'b.json'));
     await until(

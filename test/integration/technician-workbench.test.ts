@@ -30,7 +30,7 @@ async function terminal(o: Partial<RuntimeOptions> & { baseUrl?: string } = {}) 
   const usb = o.usbRoots?.[0] ?? scratch('hcp-usb-');
   const restarts: number[] = [];
   const provisioningFile = o.dataDir ? null : readProvisioningFile(writeProvisioning(dataDir, o.baseUrl ? { baseUrl: o.baseUrl } : {}));
-  const rt = await startRuntime({ log: silentLog, ...o, dataDir, provisioningFile, usbRoots: [usb], restart: () => restarts.push(Date.now()) });
+  const rt = await startRuntime({ log: silentLog, ...o, dataDir, provisioningFile, usbRoots: [usb], restart: (r) => restarts.push(r.technician ? 1 : 0) });
   runtimes.push(rt);
   const act = (intent: Parameters<typeof handleIntent>[1]) => handleIntent(rt.terminal, intent, rt.intentExtras);
   return { rt, dataDir, usb, restarts, act };
@@ -56,6 +56,10 @@ describe('technician workbench', () => {
     const t = await terminal();
     expect(await t.act({ type: 'usbExport', what: 'logs' })).toMatchObject({ ok: false, code: 'NOT_TECHNICIAN' });
     expect(await t.act({ type: 'provisioningApply', draft: {} })).toMatchObject({ ok: false, code: 'NOT_TECHNICIAN' });
+    // The USB drive is for first provisioning only while a terminal has none.
+    expect(await t.act({ type: 'rescan' })).toMatchObject({ ok: false, code: 'NOT_TECHNICIAN' });
+    expect(await t.act({ type: 'usbImport', path: join(t.usb, 'x.json') })).toMatchObject({ ok: false, code: 'NOT_TECHNICIAN' });
+    expect(t.rt.terminal.view().technician.setup).toBeNull();
     expect(t.restarts).toHaveLength(0);
   });
 
@@ -141,7 +145,7 @@ describe('technician workbench', () => {
     writeFileSync(join(t.dataDir, 'outside.json'), JSON.stringify(provisioningFile()));
     await t.rt.terminal.technicianEnter(TECH_PIN);
     expect(await t.act({ type: 'usbExport', what: 'records' })).toEqual({ ok: true });
-    expect(setupOf(t.rt).lastAction?.text).toMatch(/nothing to export/);
+    expect(setupOf(t.rt).lastAction).toMatchObject({ ok: true, key: 'nothingToExport' });
     expect(readdirSync(stick)).toEqual([]);
     // A rating the province (unreachable here) has not had: something to carry.
     t.rt.terminal.technicianExit();
@@ -171,9 +175,9 @@ describe('technician workbench', () => {
     const listed = setupOf(b.rt).usb.files.find((f) => f.path.endsWith(bundle ?? '?'));
     expect(listed).toMatchObject({ kind: 'bundle', error: null, terminalId: 'T-350402-0001', records: 1 });
     expect(await b.act({ type: 'usbImport', path: listed?.path ?? '' })).toEqual({ ok: true });
-    expect(setupOf(b.rt).lastAction?.text).toMatch(/bundle imported/);
+    expect(setupOf(b.rt).lastAction).toMatchObject({ key: 'bundleImported', params: { records: 1 } });
     expect(await b.act({ type: 'usbImport', path: listed?.path ?? '' })).toEqual({ ok: true });
-    expect(setupOf(b.rt).lastAction?.text).toMatch(/imported before/);
+    expect(setupOf(b.rt).lastAction).toMatchObject({ key: 'bundleSeen' });
     expect(await auditText(b.rt)).toContain('relay.import');
   });
 
@@ -186,7 +190,8 @@ describe('technician workbench', () => {
     expect(t.restarts).toHaveLength(1);
     await t.act({ type: 'technicianExit' });
     const actions = (t.rt.db.prepare('SELECT action FROM audit_log ORDER BY id').all() as { action: string }[]).map((r) => r.action);
-    expect(actions).toEqual(['technician.enter', 'terminal.restart', 'technician.exit']);
+    // The provisioning file the terminal started with was a change, and is audited once.
+    expect(actions).toEqual(['provisioning.apply', 'technician.enter', 'terminal.restart', 'technician.exit']);
     // Wrong PINs are audited too, without the PIN typed.
     await expect(t.rt.terminal.technicianEnter('999999')).rejects.toThrow(/wrong/);
     expect(await auditText(t.rt)).toContain('technician.pin-failed');

@@ -104,6 +104,20 @@ export function Diagnostics({ d, setup }: { d: DiagnosticsView; setup: Technicia
           </div>
         </article>
         <UsbFiles setup={setup} kind="bundle" />
+        <article className="tech-card" aria-labelledby="tech-problems">
+          <h2 id="tech-problems">{t('technician.problems')}</h2>
+          {d.problems.length === 0 ? (
+            <p>{t('technician.none')}</p>
+          ) : (
+            <ul className="tech-list" data-testid="tech-problems">
+              {d.problems.map((p, i) => (
+                <li key={i} className={p.level === 'warn' ? '' : 'tech-warning'}>
+                  {new Date(p.at).toLocaleString()} · {p.msg}
+                </li>
+              ))}
+            </ul>
+          )}
+        </article>
       </section>
     </section>
   );

@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { saidText } from './said.js';
 import type { Diagnostics as DiagnosticsView } from '../../../main/bridge/contract.js';
 import type { TechnicianSetup } from '../../../main/bridge/technician.js';
 import { useUi } from '../context.js';
@@ -51,7 +52,7 @@ export function TechnicianScreens({ diagnostics, setup }: { diagnostics: Diagnos
       )}
       {setup.lastAction && (
         <p className={setup.lastAction.ok ? 'tech-said' : 'tech-said tech-warning'} role="status" data-testid="tech-last-action">
-          {setup.lastAction.text}
+          {saidText(t, setup.lastAction)}
         </p>
       )}
       {/* A new stored provisioning (applied, imported) starts a new draft from it. */}
