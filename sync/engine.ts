@@ -59,7 +59,7 @@ export interface SyncEngineOptions<C extends { configVersion: string }> {
   /** Turns a stored record into what is sent (opens the sealed evaluator name). */
   prepare: (r: EvaluationRecord) => EvaluationRecord;
   /** Figures the heartbeat reports besides the queue. */
-  heartbeat: { version: string; devices: () => Record<string, unknown>; state?: () => string };
+  heartbeat: { version: string; devices: () => Record<string, unknown>; state?: () => string; invitations?: () => object };
   tuning: SyncTuning;
   log: UploaderLog & { error(obj: object, msg?: string): void };
 }
@@ -153,6 +153,7 @@ export function createSyncEngine<C extends { configVersion: string }>(o: SyncEng
         devices: o.heartbeat.devices(),
         lastUploadAt: u.lastUploadAt,
         clockOffsetMs: offset.value,
+        ...(o.heartbeat.invitations ? { invitations: o.heartbeat.invitations() } : {}),
       };
     },
     onOk: (configVersion) => {

@@ -31,6 +31,11 @@ function configSchemas(strict: boolean) {
     requireReasonForBad: z.boolean().default(false),
     requireInvitation: z.boolean().default(true),
     defaultAfterDays: z.number().int().min(1).max(60).nullable().default(null),
+    /** v1.1 (云南): working days instead; when both are set, working days win. */
+    defaultAfterWorkingDays: z.number().int().min(1).max(60).nullable().default(null),
+    /** ISO dates that are not working days, and weekend dates that are (调休). */
+    holidays: z.array(z.iso.date()).max(400).default([]),
+    workdays: z.array(z.iso.date()).max(400).default([]),
   });
   const terminalConfigSchema = obj({
     configVersion: z.string().max(64).default('offline'),
@@ -70,6 +75,26 @@ export const strictStaffSchema = strict.staffSchema;
 export const staffSchema = lenient.staffSchema;
 
 export type TerminalConfig = z.infer<typeof terminalConfigSchema>;
+
+/**
+ * province-api v1.1: "optional fields may arrive as null (treat as absent)". Drops null-valued keys at every depth
+ * before validation, so one staff member's `"photo": null` no longer costs the whole roster. A required field sent
+ * as null is then missing, and still refused.
+ */
+export function withoutNulls(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(withoutNulls);
+  if (v === null || typeof v !== 'object') return v;
+  return Object.fromEntries(
+    Object.entries(v)
+      .filter(([, x]) => x !== null)
+      .map(([k, x]) => [k, withoutNulls(x)]),
+  );
+}
+
+/** The province's config answer, nulls read as absent. */
+export function parseProvinceConfig(body: unknown) {
+  return terminalConfigSchema.safeParse(withoutNulls(body));
+}
 export type StaffMember = z.infer<typeof staffSchema>;
 export type RatingPolicy = z.infer<typeof ratingPolicySchema>;
 export type Tag = z.infer<typeof lenient.tagSchema>;

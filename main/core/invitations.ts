@@ -8,7 +8,7 @@ import { checkFollowUp, checkSkip, flagsFor, needsFollowUp, THANKS_MS, BURST_WIN
 import type { LinkProvider, Logger, RatingRepository } from './ports.js';
 import type { ApplicantInput, RatingBook } from './ratings.js';
 import type { Pf } from './records.js';
-import type { SessionItem, SessionRow } from './session.js';
+import type { CancelReason, SessionItem, SessionRow } from './session.js';
 
 export interface OpenSessionRequest {
   projectNo?: string | undefined;
@@ -122,7 +122,7 @@ export class Invitations {
     this.d.book.commit((w) => w.insertSession(row));
     this.endThanks();
     this.current = { row, phase: 'inviting', currentItem: 0, chosen: [], evalIds: [], followUpExpiresAt: null, uninvited };
-    this.arm(timeoutMs, () => this.closeOpen('unrated'));
+    this.arm(timeoutMs, () => this.closeOpen('timedOut'));
     const expiresAt = new Date(row.expiresAt).toISOString();
     this.d.hooks.event({ type: 'session.opened', sessionId, expiresAt });
     return { sessionId, qrUrl, expiresAt };
@@ -183,11 +183,15 @@ export class Invitations {
     if (row.status === 'cancelled') return;
     if (row.status === 'rated') throw new CommandError('ALREADY_RATED', `session ${sessionId} was already rated; a rating cannot be withdrawn`);
     if (row.status === 'unrated') throw new CommandError('SESSION_CLOSED', `session ${sessionId} already ended unrated`);
-    this.closeOpen('cancelled');
+    this.closeOpen('byBusinessSystem');
   }
 
-  /** Ends the open invitation: unrated or cancelled if nothing was chosen; a partly rated one keeps its ratings. */
-  closeOpen(status: 'unrated' | 'cancelled'): void {
+  /**
+   * Ends the open invitation: unrated (timed out) or cancelled with who cancelled it, if nothing was chosen; a partly
+   * rated one keeps its ratings. The session row always stays: nobody can make an invitation disappear.
+   */
+  closeOpen(reason: 'timedOut' | CancelReason): void {
+    const status = reason === 'timedOut' ? 'unrated' : 'cancelled';
     const s = this.current;
     if (!s) return;
     if (s.chosen.length > 0) {
@@ -196,17 +200,17 @@ export class Invitations {
       return;
     }
     const now = this.d.clock.now();
-    this.d.book.commit((w) => w.closeSession(s.row.sessionId, status, now));
+    this.d.book.commit((w) => w.closeSession(s.row.sessionId, status, now, reason));
     this.clearTimer();
     this.current = null;
     this.d.hooks.event({ type: status === 'unrated' ? 'session.unrated' : 'session.cancelled', sessionId: s.row.sessionId });
   }
 
   /** A rating belongs to the staff member who invited it: a change of staff ends an open invitation. */
-  endForStaffChange(): void {
+  endForStaffChange(reason: 'byPause' | 'byLogout' | 'byStaffChange'): void {
     const s = this.current;
     if (!s) return;
-    if (s.phase === 'inviting' && s.chosen.length === 0) this.closeOpen('cancelled');
+    if (s.phase === 'inviting' && s.chosen.length === 0) this.closeOpen(reason);
     else this.finishQuietly(s, false);
   }
 

@@ -5,8 +5,8 @@ import type { Clock } from './clock.js';
 import type { TerminalConfig } from './config.js';
 import type { SyncStatus } from './events.js';
 import type { Level } from './levels.js';
-import type { Where } from './records.js';
-import type { NewSessionRow, SessionRow } from './session.js';
+import type { Pf, Where } from './records.js';
+import type { EndReason, NewSessionRow, SessionRow, SessionStatus } from './session.js';
 
 /** Everything the core needs from outside, as interfaces; `main/runtime` wires the concrete classes. */
 
@@ -59,6 +59,8 @@ export interface SessionReads {
   ratedSince(staffId: string, since: number): number;
   /** Unrated sessions closed before `before` that have not had their default rating yet. */
   dueForDefault(before: number, limit: number): SessionRow[];
+  /** Invitations opened since `since`, by how they ended (an indexed count, not a scan of every session). */
+  invitationEnds(since: number): { status: SessionStatus; reason: EndReason | null; count: number; quickCancels: number }[];
 }
 
 /** Writes; valid only inside `RatingRepository.unitOfWork`, so a session change and its records commit together. */
@@ -66,7 +68,7 @@ export interface RatingWrites {
   insertSession(row: NewSessionRow): void;
   markRated(sessionId: string, level: Level, pf: string, at: number): void;
   /** Ends a session: `status` for an invitation that was never rated, null to keep what it is. */
-  closeSession(sessionId: string, status: 'unrated' | 'cancelled' | null, at: number): void;
+  closeSession(sessionId: string, status: 'unrated' | 'cancelled' | null, at: number, reason?: EndReason): void;
   setEvalDetail(sessionId: string, evalDetail: string): void;
   markDefaulted(sessionId: string, at: number): void;
   /** Numbers the record (seq, chain hash) and queues it; `held` keeps it back while a follow-up is open. */
@@ -136,5 +138,7 @@ export interface TerminalPorts {
   /** What the provisioning and devices screens show, read while technician mode is open. */
   setup?: () => TechnicianSetup;
   keypad?: KeypadPort;
+  /** This terminal's own channel (pf) for records nobody chose on it: "5" with a physical keypad, else "4". */
+  channel?: Pf;
   log: Logger;
 }

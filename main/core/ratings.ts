@@ -101,10 +101,10 @@ export class RatingBook {
   }
 
   /** 默认评价: satisfaction 3, evaluateType 3, one record per item, for a session nobody rated. */
-  recordDefault(row: SessionRow, now: number): void {
+  recordDefault(row: SessionRow, now: number, pf: Pf): void {
     const items: (SessionItem | null)[] = row.items.length ? row.items : [null];
     this.commit((w) => {
-      for (const item of items) w.appendRecord(buildRecord(this.input(row, { level: 3, pf: '4', now, item, flags: [], evaluateType: 3 }), randomUUID()), false);
+      for (const item of items) w.appendRecord(buildRecord(this.input(row, { level: 3, pf, now, item, flags: [], evaluateType: 3 }), randomUUID()), false);
       w.markDefaulted(row.sessionId, now);
     });
   }

@@ -5,6 +5,23 @@ import type { StaffSummary, SyncStatus } from './events.js';
 /** An invitation as the core knows it; `main/store` persists it in the `sessions` table. */
 export type SessionStatus = 'inviting' | 'rated' | 'unrated' | 'cancelled';
 
+/** Who cancelled an invitation (province-api v1.1 heartbeat `invitations.cancelled`). */
+export type CancelReason = 'byStaff' | 'byBusinessSystem' | 'byPause' | 'byLogout' | 'byStaffChange' | 'byMaintenance';
+export const CANCEL_REASONS: readonly CancelReason[] = ['byStaff', 'byBusinessSystem', 'byPause', 'byLogout', 'byStaffChange', 'byMaintenance'];
+/** How an invitation that was never rated ended: timed out, abandoned by a stop or crash, or cancelled by someone. */
+export type EndReason = 'timedOut' | 'abandoned' | CancelReason;
+
+/** Today's invitations by how they ended (`GET /status` and the heartbeat's `invitations`, v1.1). */
+export interface InvitationCounts {
+  date: string;
+  opened: number;
+  rated: number;
+  timedOut: number;
+  cancelled: Record<CancelReason, number>;
+  /** Cancelled less than 5 s after the invitation appeared. */
+  cancelledWithinSeconds5: number;
+}
+
 export const sessionItemSchema = z.strictObject({
   taskCode: z.string().min(1).max(64),
   taskName: z.string().min(1).max(128),
@@ -70,4 +87,6 @@ export interface TerminalStatus {
   session: (SessionAnswer & { expiresAt: string }) | null;
   devices: Record<string, unknown>;
   sync: SyncStatus;
+  /** v1.1: today's invitations by how they ended. */
+  invitations: InvitationCounts;
 }

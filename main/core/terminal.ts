@@ -12,7 +12,8 @@ import type { FollowUpAnswer } from './policy.js';
 import type { TechnicianLock, TechnicianLockStore, TerminalPorts } from './ports.js';
 import { RatingBook } from './ratings.js';
 import type { Pf } from './records.js';
-import { answerOf, type SessionAnswer, type TerminalStatus } from './session.js';
+import { answerOf, type InvitationCounts, type SessionAnswer, type TerminalStatus } from './session.js';
+import { countInvitations } from './invitation-counts.js';
 import { StaffDesk, summary } from './staff.js';
 import { deriveState } from './state.js';
 import { TechnicianDesk } from './technician.js';
@@ -73,7 +74,7 @@ export class Terminal {
       clock: ports.clock,
       onChange: (active, reason) => {
         // An invitation cannot outlive the window being serviced: it ends cancelled.
-        if (active) this.invitations.closeOpen('cancelled');
+        if (active) this.invitations.closeOpen('byMaintenance');
         this.emit(active ? { type: 'maintenance.start' } : { type: 'maintenance.end', reason });
       },
     });
@@ -122,7 +123,14 @@ export class Terminal {
       session: s ? { ...answerOf(stored ?? s.row), expiresAt: new Date(s.row.expiresAt).toISOString() } : null,
       devices: this.ports.devices?.status() ?? {},
       sync: this.syncStatus(),
+      invitations: this.invitationCounts(),
     };
+  }
+
+  /** Today's invitations by how they ended: for `GET /status` and the heartbeat (不得干扰评价). */
+  invitationCounts(): InvitationCounts {
+    const since = startOfCstDay(this.ports.clock.now());
+    return countInvitations(this.ports.repo.invitationEnds(since), since);
   }
 
   view(): TerminalView {
@@ -187,7 +195,7 @@ export class Terminal {
   logout(): void {
     const member = this.staff.current;
     if (!member) return;
-    this.invitations.endForStaffChange();
+    this.invitations.endForStaffChange('byLogout');
     this.invitations.endThanks();
     this.staff.end();
     this.emit({ type: 'staff.logout', staff: summary(member) });
@@ -197,7 +205,7 @@ export class Terminal {
     this.requireOperational();
     const member = this.staff.present();
     if (this.staff.paused) return;
-    this.invitations.endForStaffChange();
+    this.invitations.endForStaffChange('byPause');
     this.invitations.endThanks();
     this.staff.setPaused(true);
     this.emit({ type: 'staff.pause', staff: summary(member) });
@@ -264,7 +272,14 @@ export class Terminal {
   /** 默认评价 for sessions past the province's no-rating period; run by the runtime's scheduler. */
   generateDefaults(): number {
     if (!this.ports.where) return 0;
-    const n = generateDefaults({ config: this.config, reads: this.ports.repo, book: this.book, now: this.ports.clock.now(), log: this.ports.log });
+    const n = generateDefaults({
+      config: this.config,
+      reads: this.ports.repo,
+      book: this.book,
+      now: this.ports.clock.now(),
+      pf: this.ports.channel ?? '4',
+      log: this.ports.log,
+    });
     if (n) this.ports.sync?.notify();
     return n;
   }
@@ -335,7 +350,7 @@ export class Terminal {
   }
 
   private login(member: NonNullable<StaffDesk['current']>): StaffSummary {
-    if (this.staff.current?.staffId !== member.staffId) this.invitations.endForStaffChange();
+    if (this.staff.current?.staffId !== member.staffId) this.invitations.endForStaffChange('byStaffChange');
     this.staff.start(member);
     this.emit({ type: 'staff.login', staff: summary(member) });
     return summary(member);

@@ -67,6 +67,9 @@ export function demoProvisioning(provinceBaseUrl: string): ProvisioningFile {
         requireReasonForBad: false,
         requireInvitation: true,
         defaultAfterDays: null,
+        defaultAfterWorkingDays: null,
+        holidays: [],
+        workdays: [],
       },
     },
   };

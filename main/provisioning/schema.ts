@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { isValidSm2PublicKey } from '../../sync/crypto/gm.js';
 import { BADGE_ID, BADGE_ID_MESSAGE, PIN, PIN_MESSAGE } from '../bridge/formats.js';
-import { strictStaffSchema, strictTerminalConfigSchema } from '../core/config.js';
+import { strictStaffSchema, strictTerminalConfigSchema, withoutNulls } from '../core/config.js';
 import { describeIssues } from '../util/zod-issues.js';
 import { checkCertificate, checkPrivateKey, isLoopbackHost } from './tls.js';
 
@@ -105,7 +105,8 @@ export const provisioningFileSchema = z.strictObject({
     /** Badges that open the technician PIN pad at the window. */
     badgeIds: z.array(z.string().regex(BADGE_ID, BADGE_ID_MESSAGE)).max(20).default([]),
   }),
-  offlineConfig: offlineConfigSchema.optional(),
+  // The same shape as the province's answer, so the same v1.1 rule: null means absent.
+  offlineConfig: z.preprocess(withoutNulls, offlineConfigSchema).optional(),
 });
 
 export type ProvisioningFile = z.infer<typeof provisioningFileSchema>;

@@ -1,6 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import { createSyncEngine, type SyncEngine, type SyncTuning } from '../../sync/engine.js';
-import { terminalConfigSchema, type TerminalConfig } from '../core/config.js';
+import { parseProvinceConfig, type TerminalConfig } from '../core/config.js';
 import type { Terminal } from '../core/terminal.js';
 import type { Log } from '../log/logger.js';
 import type { StoredProvisioning } from '../provisioning/schema.js';
@@ -21,6 +21,7 @@ export function provinceEngine(d: {
   tuning: SyncTuning;
   devices: () => Record<string, unknown>;
   state: () => string;
+  invitations: () => object;
   log: Log;
 }): SyncEngine<TerminalConfig> {
   const p = d.provisioning;
@@ -29,11 +30,11 @@ export function provinceEngine(d: {
     account: { ...p.province, appSecret: d.appSecret, terminalId: p.terminal.terminalId },
     memory: syncMemory(d.db, d.meta),
     validateConfig: (body) => {
-      const parsed = terminalConfigSchema.safeParse(body);
+      const parsed = parseProvinceConfig(body);
       return parsed.success ? { ok: true, value: parsed.data } : { ok: false, error: describeIssues(parsed.error, '(config)') };
     },
     prepare: (r) => openName(r, d.nameSealer),
-    heartbeat: { version: softwareVersion(), devices: d.devices, state: d.state },
+    heartbeat: { version: softwareVersion(), devices: d.devices, state: d.state, invitations: d.invitations },
     tuning: d.tuning,
     log: d.log,
   });

@@ -127,6 +127,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     sim = provisioning?.demo && opts.demo && !opts.passive ? await startDemoProvince(appSecret, provisioning) : null;
     let devicesStatus: () => Record<string, unknown> = () => ({});
     let terminalState: () => string = () => 'starting';
+    let invitations: () => object = () => ({});
     const startedAt = Date.now();
     const sync: SyncEngine<TerminalConfig> | null = provisioning
       ? provinceEngine({
@@ -138,6 +139,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
           tuning: syncTuningFromEnv(),
           devices: () => devicesStatus(),
           state: () => terminalState(),
+          invitations: () => invitations(),
           log: opts.log,
         })
       : null;
@@ -181,10 +183,13 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       staffPinHashes: provisioning?.staffPinHashes ?? {},
       verifyPin: (pin, hash) => pins.verify(pin, hash),
       ...(devices?.keypadPort ? { keypad: devices.keypadPort } : {}),
+      // A window with a physical keypad is 政务大厅其他终端 (pf 5); a touch screen alone, 平板电脑 (pf 4).
+      channel: provisioning && ['serial', 'hid'].includes(provisioning.devices.keypad.type) ? '5' : '4',
       ...(devices ? { devices } : {}),
       log: opts.log,
     });
     terminalState = () => terminal.state();
+    invitations = () => terminal.invitationCounts();
     refresh = () => terminal.refreshView();
     inside = () => terminal.serviced;
     terminal.onEvent((e) => {

@@ -13,7 +13,7 @@ export function ratingRepository(db: Database, now: () => number): RatingReposit
   const writes: RatingWrites = {
     insertSession: (row) => sessions.insert(row),
     markRated: (id, level, pf, at) => sessions.markRated(id, level, pf, at),
-    closeSession: (id, status, at) => sessions.close(id, status, at),
+    closeSession: (id, status, at, reason) => sessions.close(id, status, at, reason ?? null),
     setEvalDetail: (id, detail) => sessions.setEvalDetail(id, detail),
     markDefaulted: (id, at) => sessions.markDefaulted(id, at),
     appendRecord: (record, held) => void outbox.append(record, { held }),
@@ -25,6 +25,7 @@ export function ratingRepository(db: Database, now: () => number): RatingReposit
     staffFigures: (staffId, since) => sessions.staffFigures(staffId, since),
     ratedSince: (staffId, since) => sessions.ratedSince(staffId, since),
     dueForDefault: (before, limit) => sessions.dueForDefault(before, limit),
+    invitationEnds: (since) => sessions.invitationEnds(since),
     unitOfWork: (work) => db.transaction(() => work(writes)).immediate(),
     recover: (at) => db.transaction(() => ({ abandoned: sessions.closeAbandoned(at), released: outbox.releaseAllHeld() })).immediate(),
   };

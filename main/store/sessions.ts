@@ -1,6 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import { z } from 'zod';
-import { sessionItemSchema, storedApplicantSchema, type NewSessionRow, type SessionRow, type SessionStatus } from '../core/session.js';
+import { sessionItemSchema, storedApplicantSchema, type EndReason, type NewSessionRow, type SessionRow, type SessionStatus } from '../core/session.js';
 
 interface Raw {
   session_id: string;
@@ -62,16 +62,18 @@ export class SessionStore {
     this.db.prepare('UPDATE sessions SET eval_detail = ? WHERE session_id = ?').run(evalDetail, sessionId);
   }
 
-  close(sessionId: string, status: 'unrated' | 'cancelled' | null, at: number): void {
+  close(sessionId: string, status: 'unrated' | 'cancelled' | null, at: number, reason: EndReason | null): void {
     if (status) {
-      this.db.prepare(`UPDATE sessions SET status = ?, closed_at = ? WHERE session_id = ? AND status = 'inviting'`).run(status, at, sessionId);
+      this.db
+        .prepare(`UPDATE sessions SET status = ?, closed_at = ?, end_reason = ? WHERE session_id = ? AND status = 'inviting'`)
+        .run(status, at, reason, sessionId);
     }
     this.db.prepare('UPDATE sessions SET closed_at = COALESCE(closed_at, ?) WHERE session_id = ?').run(at, sessionId);
   }
 
   /** Invitations left open by a stop or crash: the citizen's screen is gone, so they end unrated. */
   closeAbandoned(at: number): number {
-    return this.db.prepare(`UPDATE sessions SET status = 'unrated', closed_at = ? WHERE status = 'inviting'`).run(at).changes;
+    return this.db.prepare(`UPDATE sessions SET status = 'unrated', closed_at = ?, end_reason = 'abandoned' WHERE status = 'inviting'`).run(at).changes;
   }
 
   /** Unrated sessions closed before `before` that have not had their default rating yet. */
@@ -96,6 +98,17 @@ export class SessionStore {
       )
       .get(staffId, since) as { count: number; satisfied: number };
     return r;
+  }
+
+  /** Sessions opened since `since`, grouped by how they ended; cancellations within 5 s of opening counted apart. */
+  invitationEnds(since: number): { status: SessionStatus; reason: EndReason | null; count: number; quickCancels: number }[] {
+    return this.db
+      .prepare(
+        `SELECT status, end_reason AS reason, COUNT(*) AS count,
+                COALESCE(SUM(status = 'cancelled' AND closed_at - opened_at < 5000), 0) AS quickCancels
+         FROM sessions WHERE opened_at >= ? GROUP BY status, end_reason`,
+      )
+      .all(since) as { status: SessionStatus; reason: EndReason | null; count: number; quickCancels: number }[];
   }
 
   ratedSince(staffId: string, since: number): number {

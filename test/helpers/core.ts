@@ -53,7 +53,7 @@ export interface CoreFixture {
 /** A real terminal on a real SQLite file in a temp directory, with a controllable clock. */
 export function coreFixture(
   config: TerminalConfig = testConfig(),
-  opts: { dir?: string; sm2?: boolean; keypad?: KeypadPort; clock?: FakeClock } = {},
+  opts: { dir?: string; sm2?: boolean; keypad?: KeypadPort; clock?: FakeClock; channel?: '4' | '5' } = {},
 ): CoreFixture {
   const tmp = opts.dir ? { path: opts.dir, cleanup: () => undefined } : tempDir();
   const { db } = openDatabase(tmp.path);
@@ -74,6 +74,7 @@ export function coreFixture(
     staffPinHashes: { SM0012: PIN_HASH },
     verifyPin: (pin, hash) => PINS.verify(pin, hash),
     ...(opts.keypad ? { keypad: opts.keypad } : {}),
+    ...(opts.channel ? { channel: opts.channel } : {}),
     log: silentLog,
   });
   const fixture: CoreFixture = {

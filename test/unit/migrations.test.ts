@@ -42,6 +42,13 @@ function fill(db: Database.Database, version: number): void {
       `INSERT INTO relay_bundles (signature, origin_terminal, record_count, eval_ids, body, state, imported_at, updated_at) VALUES ('sig-1', 'T-A', 1, '["e-9"]', '{}', 'pending', 40, 40)`,
     ).run();
   }
+  if (version >= 6) db.prepare(`INSERT INTO audit_log (at, actor, action, detail) VALUES (50, 'technician', 'technician.enter', '{}')`).run();
+  if (version >= 7) {
+    db.prepare(
+      `INSERT INTO sessions (session_id, status, staff_id, staff_name, opened_at, expires_at, mode, items, qr_url, closed_at, end_reason)
+       VALUES ('s-2', 'cancelled', 'SM0012', '张三', 60, 90, 'combined', '[]', 'https://q', 62, 'byPause')`,
+    ).run();
+  }
 }
 
 const latest = migrations.length;
@@ -91,6 +98,8 @@ describe('schema migrations', () => {
         origin_terminal: 'T-A',
         state: 'pending',
       });
+    if (v >= 6) expect(db.prepare(`SELECT action FROM audit_log`).get()).toEqual({ action: 'technician.enter' });
+    if (v >= 7) expect(db.prepare(`SELECT end_reason FROM sessions WHERE session_id = 's-2'`).get()).toEqual({ end_reason: 'byPause' });
     expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
     db.close();
   });

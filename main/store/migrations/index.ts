@@ -4,6 +4,7 @@ import { m0003Outbox } from './0003-outbox.js';
 import { m0004SessionsDefaultedAt } from './0004-sessions-defaulted-at.js';
 import { m0005RelayBundles } from './0005-relay-bundles.js';
 import { m0006AuditLog } from './0006-audit-log.js';
+import { m0007SessionsEndReason } from './0007-sessions-end-reason.js';
 import type { Migration } from './migration.js';
 
 export type { Migration } from './migration.js';
@@ -12,7 +13,15 @@ export type { Migration } from './migration.js';
  * Forward-only, one transaction each; `user_version` records the last applied. One file per step, each with its
  * version written in it (the model: Signal Desktop's ts/sql/migrations). Append a file; never edit or reorder one.
  */
-export const migrations: readonly Migration[] = [m0001Meta, m0002Sessions, m0003Outbox, m0004SessionsDefaultedAt, m0005RelayBundles, m0006AuditLog];
+export const migrations: readonly Migration[] = [
+  m0001Meta,
+  m0002Sessions,
+  m0003Outbox,
+  m0004SessionsDefaultedAt,
+  m0005RelayBundles,
+  m0006AuditLog,
+  m0007SessionsEndReason,
+];
 
 /** The list must be 1, 2, 3 … in order: a gap or a duplicate would skip or repeat a step on some terminal. */
 export function checkMigrationList(list: readonly Migration[]): void {
