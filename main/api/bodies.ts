@@ -12,7 +12,7 @@ export const pinLoginBody = z.strictObject({
 export const openSessionBody = z.strictObject({
   projectNo: z.string().min(1).max(50, 'at most 50 characters (the province’s limit)').optional(),
   items: z.array(sessionItemSchema).max(20, 'at most 20 items (the province’s limit)').optional(),
-  mode: z.enum(['combined', 'per-item']).optional(),
+  mode: z.enum(['combined', 'per-item', 'choose']).optional(),
   applicant: z
     .strictObject({
       name: z.string().min(1).max(64).optional(),

@@ -26,6 +26,11 @@ export const intentSchema = z.discriminatedUnion('type', [
     dimensions: z.strictObject({ serviceEfficiency: level, serviceLevel: level, serviceAttitude: level }).optional(),
   }),
   z.strictObject({ type: z.literal('skipFollowUp'), sessionId }),
+  /** The citizen's own choices: how to rate several items, elderly mode, language; typing keeps a follow-up open. */
+  z.strictObject({ type: z.literal('chooseMode'), sessionId, mode: z.enum(['combined', 'per-item']) }),
+  z.strictObject({ type: z.literal('setElderly'), on: z.boolean() }),
+  z.strictObject({ type: z.literal('setLocale'), locale: z.string().regex(/^[a-z]{2,3}(-[A-Z][a-z]{3})?(-[A-Z]{2})?$/, 'a language tag such as zh-CN or en') }),
+  z.strictObject({ type: z.literal('followUpActivity'), sessionId }),
   /** A badge read by a keyboard-emulating reader in the renderer. */
   z.strictObject({ type: z.literal('badge'), badgeId: z.string().regex(BADGE_ID, BADGE_ID_MESSAGE) }),
   /** Technician: the PIN typed on the PIN pad. */
@@ -71,7 +76,10 @@ export interface TerminalView {
   state: TerminalState;
   /** Terminal time when this view was made; the UI derives its clock offset from it. */
   serverNow: number;
-  locale: 'zh-CN' | 'en';
+  /** The citizen's language (a BCP 47 tag with a locale file in the renderer); zh-CN unless they chose another. */
+  locale: string;
+  /** The citizen switched on elderly mode (长辈模式); both reset when their session ends. */
+  elderly: boolean;
   hall: { hallName: string; windowName: string };
   staff: { staffId: string; name: string; title?: string | undefined; photo?: string | undefined } | null;
   staticQrUrl: string | null;
@@ -80,7 +88,8 @@ export interface TerminalView {
     qrUrl: string;
     openedAt: number;
     expiresAt: number;
-    mode: 'combined' | 'per-item';
+    /** `choose`: the citizen has still to pick one rating for all items or one per item. */
+    mode: 'combined' | 'per-item' | 'choose';
     items: ViewItem[];
     /** Index of the item being rated (per-item sessions); 0 otherwise. */
     currentItem: number;

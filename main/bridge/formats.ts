@@ -34,3 +34,8 @@ export function formatCst(ms: number): string {
 export function startOfCstDay(ms: number): number {
   return Math.floor((ms + CST_OFFSET_MS) / 86_400_000) * 86_400_000 - CST_OFFSET_MS;
 }
+
+/** A phone number as screens show it once typed: 138****1234 (screens.md: never unmasked). */
+export function maskPhone(phone: string): string {
+  return phone.length >= 7 ? `${phone.slice(0, 3)}****${phone.slice(-4)}` : '*'.repeat(phone.length);
+}

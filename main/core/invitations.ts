@@ -13,7 +13,8 @@ import type { CancelReason, SessionItem, SessionRow } from './session.js';
 export interface OpenSessionRequest {
   projectNo?: string | undefined;
   items?: SessionItem[] | undefined;
-  mode?: 'combined' | 'per-item' | undefined;
+  /** `choose` (v1.1, 三明: 评价人可选择): the citizen picks combined or per-item on screen (one item: combined). */
+  mode?: 'combined' | 'per-item' | 'choose' | undefined;
   applicant?: ApplicantInput | undefined;
 }
 
@@ -33,6 +34,8 @@ export interface OpenSession {
   followUpExpiresAt: number | null;
   /** Opened by a keypad press where policy allows uninvited ratings. */
   uninvited: boolean;
+  /** The citizen has still to pick one rating for all items or one per item (`mode: "choose"`). */
+  choosingMode: boolean;
 }
 
 export interface InvitationHooks {
@@ -44,6 +47,8 @@ export interface InvitationHooks {
   confirmed(level: Level): void;
   /** Records became ready to upload. */
   queued(): void;
+  /** The citizen's part is over (Thanks ended, or the invitation ended unrated or cancelled): their choices reset. */
+  ended(): void;
 }
 
 export interface InvitationDeps {
@@ -52,6 +57,8 @@ export interface InvitationDeps {
   clock: Clock;
   links: LinkProvider;
   config: () => TerminalConfig;
+  /** 2 in elderly mode (长辈模式: timeouts doubled), else 1. */
+  timeoutFactor: () => number;
   log: Logger;
   hooks: InvitationHooks;
 }
@@ -100,13 +107,14 @@ export class Invitations {
 
   private insert(sessionId: string, staff: StaffMember, items: SessionItem[], qrUrl: string, req: OpenSessionRequest, uninvited: boolean): OpenedSession {
     const now = this.d.clock.now();
-    const timeoutMs = this.d.config().rating.timeoutSeconds * 1000;
+    const timeoutMs = this.d.config().rating.timeoutSeconds * 1000 * this.d.timeoutFactor();
     const row: SessionRow = {
       sessionId,
       staffId: staff.staffId,
       staffName: staff.name,
       openedAt: now,
       expiresAt: now + timeoutMs,
+      // Until the citizen chooses, a `choose` session is stored as combined: what a keypad press means.
       mode: req.mode === 'per-item' && items.length > 1 ? 'per-item' : 'combined',
       projectNo: req.projectNo ?? null,
       items,
@@ -121,11 +129,24 @@ export class Invitations {
     };
     this.d.book.commit((w) => w.insertSession(row));
     this.endThanks();
-    this.current = { row, phase: 'inviting', currentItem: 0, chosen: [], evalIds: [], followUpExpiresAt: null, uninvited };
+    const choosingMode = req.mode === 'choose' && items.length > 1;
+    this.current = { row, phase: 'inviting', currentItem: 0, chosen: [], evalIds: [], followUpExpiresAt: null, uninvited, choosingMode };
     this.arm(timeoutMs, () => this.closeOpen('timedOut'));
     const expiresAt = new Date(row.expiresAt).toISOString();
     this.d.hooks.event({ type: 'session.opened', sessionId, expiresAt });
     return { sessionId, qrUrl, expiresAt };
+  }
+
+  /** The citizen picks one rating for every item or one per item (`mode: "choose"`); stored before the screen moves on. */
+  chooseMode(sessionId: string, mode: 'combined' | 'per-item'): void {
+    const s = this.current;
+    if (!s || s.phase !== 'inviting' || s.row.sessionId !== sessionId || !s.choosingMode) {
+      throw new CommandError('STALE_SESSION', 'that choice was made on a page that is no longer shown');
+    }
+    this.d.book.commit((w) => w.setSessionMode(sessionId, mode));
+    s.row.mode = mode;
+    s.choosingMode = false;
+    this.d.hooks.changed();
   }
 
   /** The citizen's choice on the touch screen (pf 4) or keypad (pf 5). Acknowledged only after commit. */
@@ -135,6 +156,8 @@ export class Invitations {
     if (s.row.sessionId !== sessionId || s.currentItem !== item) {
       throw new CommandError('STALE_SESSION', 'that choice was made on a page that is no longer shown');
     }
+    // A keypad cannot show the two ways to rate: a level pressed before choosing rates every item at once.
+    if (s.choosingMode) s.choosingMode = false;
     const now = this.d.clock.now();
     const perItem = s.row.mode === 'per-item';
     const last = s.currentItem + 1 >= (perItem ? s.row.items.length : 1);
@@ -204,6 +227,33 @@ export class Invitations {
     this.clearTimer();
     this.current = null;
     this.d.hooks.event({ type: status === 'unrated' ? 'session.unrated' : 'session.cancelled', sessionId: s.row.sessionId });
+    this.d.hooks.ended();
+  }
+
+  /** Elderly mode switched on mid-invitation: the open page gets its doubled time from now on. */
+  extendTimeouts(): void {
+    const s = this.current;
+    if (!s) return;
+    const now = this.d.clock.now();
+    const rating = this.d.config().rating;
+    if (s.phase === 'inviting') {
+      const ms = rating.timeoutSeconds * 1000 * this.d.timeoutFactor();
+      if (s.row.openedAt + ms <= s.row.expiresAt) return;
+      s.row.expiresAt = s.row.openedAt + ms;
+      this.arm(s.row.expiresAt - now, () => this.closeOpen('timedOut'));
+    } else this.keepFollowUpOpen(s.row.sessionId);
+    this.d.hooks.changed();
+  }
+
+  /** The citizen is typing in the follow-up: its timeout starts again (a comment takes time, on a keyboard of glass). */
+  keepFollowUpOpen(sessionId: string): void {
+    const s = this.current;
+    if (!s || s.phase !== 'follow-up' || s.row.sessionId !== sessionId) return;
+    const ms = this.d.config().rating.followUpTimeoutSeconds * 1000 * this.d.timeoutFactor();
+    s.followUpExpiresAt = this.d.clock.now() + ms;
+    this.arm(ms, () => {
+      if (this.current === s) this.finishQuietly(s, true);
+    });
   }
 
   /** A rating belongs to the staff member who invited it: a change of staff ends an open invitation. */
@@ -226,7 +276,7 @@ export class Invitations {
 
   private startFollowUp(s: OpenSession): void {
     s.phase = 'follow-up';
-    const ms = this.d.config().rating.followUpTimeoutSeconds * 1000;
+    const ms = this.d.config().rating.followUpTimeoutSeconds * 1000 * this.d.timeoutFactor();
     s.followUpExpiresAt = this.d.clock.now() + ms;
     this.arm(ms, () => {
       if (this.current === s) this.finishQuietly(s, true);
@@ -246,6 +296,7 @@ export class Invitations {
       this.clearTimer();
       this.current = null;
       this.d.hooks.queued();
+      this.d.hooks.ended();
     }
   }
 
@@ -258,6 +309,7 @@ export class Invitations {
       const cancel = this.d.clock.after(THANKS_MS, () => {
         if (this.thanks !== cancel) return;
         this.thanks = null;
+        this.d.hooks.ended();
         this.d.hooks.changed();
       });
       this.thanks = cancel;

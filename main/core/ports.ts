@@ -71,6 +71,8 @@ export interface RatingWrites {
   closeSession(sessionId: string, status: 'unrated' | 'cancelled' | null, at: number, reason?: EndReason): void;
   setEvalDetail(sessionId: string, evalDetail: string): void;
   markDefaulted(sessionId: string, at: number): void;
+  /** The citizen chose how to rate a `mode: "choose"` session. */
+  setSessionMode(sessionId: string, mode: 'combined' | 'per-item'): void;
   /** Numbers the record (seq, chain hash) and queues it; `held` keeps it back while a follow-up is open. */
   appendRecord(record: NewRecord, held: boolean): void;
   amendHeld(evalId: string, patch: RecordPatch): void;

@@ -1,17 +1,24 @@
 import type { Cancel, Clock } from './clock.js';
 import { CommandError } from './errors.js';
-import type { AuditLog, TechnicianLockStore } from './ports.js';
+import type { Diagnostics, TerminalView } from '../bridge/contract.js';
+import type { TechnicianSetup } from '../bridge/technician.js';
+import type { AuditLog, TechnicianLock, TechnicianLockStore } from './ports.js';
 
 /** Wrong technician PINs in a row before entry locks, and for how long; the lock survives a restart. */
 export const TECH_ATTEMPTS = 5;
 export const TECH_LOCK_MS = 5 * 60_000;
 /** Technician mode ends by itself after this long without a touch. */
 export const TECH_IDLE_MS = 5 * 60_000;
+/** How long a technician badge keeps the PIN pad asked for. */
+const PAD_REQUEST_MS = 30_000;
 
 export interface TechnicianDeps {
   pinHash: string | null;
+  /** Badges that ask for the PIN pad. */
+  badgeIds: readonly string[];
   verifyPin: ((pin: string, hash: string) => Promise<boolean>) | undefined;
-  locks: TechnicianLockStore;
+  /** Where the lockout is kept across restarts; in memory where none is given (tests). */
+  locks: TechnicianLockStore | undefined;
   audit: AuditLog;
   clock: Clock;
   /** Technician mode began or ended (the terminal enters or leaves maintenance). */
@@ -22,8 +29,34 @@ export interface TechnicianDeps {
 export class TechnicianDesk {
   private active = false;
   private idle: Cancel | null = null;
+  /** A technician badge asked for the PIN pad, until then. */
+  private padUntil = 0;
+  private readonly locks: TechnicianLockStore;
 
-  constructor(private readonly d: TechnicianDeps) {}
+  constructor(private readonly d: TechnicianDeps) {
+    this.locks = d.locks ?? memoryLocks();
+  }
+
+  /** A technician badge outside technician mode asks for the PIN pad (and is no staff login). */
+  requestPadFor(badgeId: string): boolean {
+    if (this.active || !this.d.badgeIds.some((b) => b.toUpperCase() === badgeId.toUpperCase())) return false;
+    this.padUntil = this.d.clock.now() + PAD_REQUEST_MS;
+    return true;
+  }
+
+  /** The screen's part: the PIN pad asked for, the lockout, and while inside (or unprovisioned: USB) the technician screens. */
+  view(
+    screens: { diagnostics?: (() => Diagnostics) | undefined; setup?: (() => TechnicianSetup) | undefined },
+    provisioned: boolean,
+  ): TerminalView['technician'] {
+    return {
+      padRequested: this.padUntil > this.d.clock.now(),
+      lockedUntil: this.lockedUntil(),
+      diagnostics: this.active ? (screens.diagnostics?.() ?? null) : null,
+      // An unprovisioned terminal shows its USB drives: first provisioning needs no PIN (there is none yet).
+      setup: this.active || !provisioned ? (screens.setup?.() ?? null) : null,
+    };
+  }
 
   get inside(): boolean {
     return this.active;
@@ -31,7 +64,7 @@ export class TechnicianDesk {
 
   /** When entry is locked, until when; else null. */
   lockedUntil(): number | null {
-    const l = this.d.locks.load();
+    const l = this.locks.load();
     return l && l.lockedUntil > this.d.clock.now() ? l.lockedUntil : null;
   }
 
@@ -40,20 +73,21 @@ export class TechnicianDesk {
     if (until !== null) {
       throw new CommandError('TECH_LOCKED', `too many wrong PINs; technician entry is locked for ${String(Math.ceil((until - this.d.clock.now()) / 1000))} s`);
     }
+    this.padUntil = 0;
     if (!this.d.pinHash) throw new CommandError('BAD_PIN', 'no technician PIN is provisioned on this terminal');
     // Counted before the slow check, so parallel tries cannot slip in under the limit; kept in the database.
-    const prior = this.d.locks.load() ?? { failures: 0, lockedUntil: 0 };
+    const prior = this.locks.load() ?? { failures: 0, lockedUntil: 0 };
     const failures = prior.failures + 1;
-    this.d.locks.save({ failures, lockedUntil: failures >= TECH_ATTEMPTS ? this.d.clock.now() + TECH_LOCK_MS : 0 });
+    this.locks.save({ failures, lockedUntil: failures >= TECH_ATTEMPTS ? this.d.clock.now() + TECH_LOCK_MS : 0 });
     if (!(await this.d.verifyPin?.(pin, this.d.pinHash))) {
       this.d.audit.record({ actor: 'technician', action: 'technician.pin-failed', detail: { failures } });
       if (failures >= TECH_ATTEMPTS) {
-        this.d.locks.save({ failures: 0, lockedUntil: this.d.clock.now() + TECH_LOCK_MS });
+        this.locks.save({ failures: 0, lockedUntil: this.d.clock.now() + TECH_LOCK_MS });
         this.d.audit.record({ actor: 'technician', action: 'technician.locked', detail: { minutes: TECH_LOCK_MS / 60_000 } });
       }
       throw new CommandError('BAD_PIN', 'the technician PIN is wrong');
     }
-    this.d.locks.save({ failures: 0, lockedUntil: 0 });
+    this.locks.save({ failures: 0, lockedUntil: 0 });
     if (this.active) return this.touch();
     this.active = true;
     this.d.audit.record({ actor: 'technician', action: 'technician.enter', detail: {} });
@@ -89,4 +123,9 @@ export class TechnicianDesk {
   close(): void {
     this.idle?.();
   }
+}
+
+function memoryLocks(): TechnicianLockStore {
+  let lock: TechnicianLock | undefined;
+  return { load: () => lock, save: (l) => (lock = l) };
 }

@@ -9,7 +9,7 @@ import { Invitations, type OpenedSession, type OpenSessionRequest } from './invi
 import type { Level } from './levels.js';
 import { TimedNotice } from './notice.js';
 import type { FollowUpAnswer } from './policy.js';
-import type { TechnicianLock, TechnicianLockStore, TerminalPorts } from './ports.js';
+import type { TerminalPorts } from './ports.js';
 import { RatingBook } from './ratings.js';
 import type { Pf } from './records.js';
 import { answerOf, type InvitationCounts, type SessionAnswer, type TerminalStatus } from './session.js';
@@ -17,14 +17,12 @@ import { countInvitations } from './invitation-counts.js';
 import { StaffDesk, summary } from './staff.js';
 import { deriveState } from './state.js';
 import { TechnicianDesk } from './technician.js';
-import { buildView, DEFAULT_LOCALE } from './view.js';
+import { buildView, type Locale } from './view.js';
+import { CitizenPrefs } from './citizen-prefs.js';
 
 export type { OpenSessionRequest } from './invitations.js';
 export type { FollowUpAnswer } from './policy.js';
 export type { TerminalStatus } from './session.js';
-
-/** How long a technician badge keeps the PIN pad asked for. */
-const PAD_REQUEST_MS = 30_000;
 
 const OFFLINE: SyncStatus = { pending: 0, deadLetter: 0, lastUploadAt: null, lastError: null, online: false };
 
@@ -41,10 +39,9 @@ export class Terminal {
   private readonly invitations: Invitations;
   private readonly tech: TechnicianDesk;
   private config: TerminalConfig;
-  /** A technician badge asked for the PIN pad, until then. */
-  private padRequestedUntil = 0;
   private readonly notice: TimedNotice;
   private lastState: TerminalState | null = null;
+  private readonly prefs = new CitizenPrefs();
 
   constructor(private readonly ports: TerminalPorts) {
     this.config = ports.config;
@@ -57,19 +54,22 @@ export class Terminal {
       clock: ports.clock,
       links: ports.links,
       config: () => this.config,
+      timeoutFactor: () => this.prefs.timeoutFactor,
       log: ports.log,
       hooks: {
         event: (e) => this.emit(e),
         changed: () => this.changed(),
         confirmed: (level) => ports.keypad?.confirmChoice(level),
         queued: () => ports.sync?.notify(),
+        ended: () => this.prefs.reset() && this.changed(),
       },
     });
     const t = ports.technician;
     this.tech = new TechnicianDesk({
       pinHash: t?.pinHash ?? null,
       verifyPin: ports.verifyPin,
-      locks: t?.locks ?? memoryLocks(),
+      badgeIds: t?.badgeIds ?? [],
+      locks: t?.locks,
       audit: ports.audit ?? { record: () => undefined },
       clock: ports.clock,
       onChange: (active, reason) => {
@@ -98,10 +98,6 @@ export class Terminal {
 
   currentStaff(): StaffSummary | null {
     return this.staff.current && summary(this.staff.current);
-  }
-
-  openSessionId(): string | null {
-    return this.invitations.session?.row.sessionId ?? null;
   }
 
   getSession(sessionId: string): SessionAnswer {
@@ -140,7 +136,8 @@ export class Terminal {
     return buildView({
       state: this.state(),
       now,
-      locale: DEFAULT_LOCALE,
+      locale: this.prefs.locale,
+      elderly: this.prefs.elderly,
       config: this.config,
       where: this.ports.where,
       staff: member,
@@ -150,13 +147,7 @@ export class Terminal {
       sync: { online: sync.online, pending: sync.pending },
       notice: this.notice.current,
       keypad: this.ports.devices?.keypadSummary() ?? null,
-      technician: {
-        padRequested: this.padRequestedUntil > now,
-        lockedUntil: this.tech.lockedUntil(),
-        diagnostics: this.tech.inside ? (this.ports.diagnostics?.() ?? null) : null,
-        // An unprovisioned terminal shows its USB drives: first provisioning needs no PIN (there is none yet).
-        setup: this.tech.inside || !this.ports.where ? (this.ports.setup?.() ?? null) : null,
-      },
+      technician: this.tech.view(this.ports, this.ports.where !== null),
     });
   }
 
@@ -171,8 +162,7 @@ export class Terminal {
   // ── staff ────────────────────────────────────────────────────────────────
 
   loginByBadge(badgeId: string): StaffSummary {
-    if (!this.tech.inside && this.ports.technician?.badgeIds.some((b) => b.toUpperCase() === badgeId.toUpperCase())) {
-      this.padRequestedUntil = this.ports.clock.now() + PAD_REQUEST_MS;
+    if (this.tech.requestPadFor(badgeId)) {
       this.changed();
       throw new CommandError('TECHNICIAN_BADGE', 'a technician badge: enter the technician PIN on the screen');
     }
@@ -290,12 +280,35 @@ export class Terminal {
     this.changed();
   }
 
+  // ── the citizen's own choices ────────────────────────────────────────────
+
+  /** Elderly mode (长辈模式) for this citizen: larger, slower (timeouts doubled), prompts said twice. */
+  setElderly(on: boolean): void {
+    this.prefs.elderly = on;
+    if (on) this.invitations.extendTimeouts();
+    this.changed();
+  }
+
+  /** The language for this citizen: any tag the screen has a locale file for. */
+  setLocale(locale: Locale): void {
+    this.prefs.locale = locale;
+    this.changed();
+  }
+
+  chooseMode(sessionId: string, mode: 'combined' | 'per-item'): void {
+    this.invitations.chooseMode(sessionId, mode);
+  }
+
+  /** The citizen is typing in the follow-up: it stays open. */
+  followUpActivity(sessionId: string): void {
+    this.invitations.keepFollowUpOpen(sessionId);
+  }
+
   // ── technician ───────────────────────────────────────────────────────────
 
   /** The technician PIN from the PIN pad: technician mode (state maintenance) opens, or the lockout counts on. */
   async technicianEnter(pin: string): Promise<void> {
     if (!this.ports.where) throw new CommandError('UNPROVISIONED', 'this terminal is not provisioned yet');
-    this.padRequestedUntil = 0;
     try {
       await this.tech.enter(pin);
     } finally {
@@ -382,9 +395,4 @@ export class Terminal {
     this.ports.keypad?.showState(view);
     this.changes.emit(view, (err) => this.ports.log.error({ err }, 'view listener failed'));
   }
-}
-
-function memoryLocks(): TechnicianLockStore {
-  let lock: TechnicianLock | undefined;
-  return { load: () => lock, save: (l) => (lock = l) };
 }

@@ -5,13 +5,14 @@ import { minLevel } from './levels.js';
 import { followUpOptions } from './policy.js';
 import type { Where } from './records.js';
 
-export type Locale = TerminalView['locale'];
+export type Locale = string;
 export const DEFAULT_LOCALE: Locale = 'zh-CN';
 
 export interface ViewInput {
   state: TerminalState;
   now: number;
   locale: Locale;
+  elderly: boolean;
   config: TerminalConfig;
   where: Where | null;
   staff: StaffMember | null;
@@ -33,6 +34,7 @@ export function buildView(i: ViewInput): TerminalView {
     state: i.state,
     serverNow: i.now,
     locale: i.locale,
+    elderly: i.elderly,
     hall: { hallName: t.hallName ?? '', windowName: t.windowName ?? (i.where ? i.where.windowCode : '') },
     staff: i.staff && { staffId: i.staff.staffId, name: i.staff.name, title: i.staff.title, photo: i.staff.photo },
     staticQrUrl: t.staticQrUrl ?? null,
@@ -41,7 +43,7 @@ export function buildView(i: ViewInput): TerminalView {
       qrUrl: s.row.qrUrl,
       openedAt: s.row.openedAt,
       expiresAt: s.row.expiresAt,
-      mode: s.row.mode,
+      mode: s.choosingMode ? 'choose' : s.row.mode,
       items: s.row.items.map((it) => ({ taskName: it.taskName, deptName: it.deptName })),
       currentItem: s.currentItem,
       chosen: s.chosen.length ? minLevel(s.chosen) : null,

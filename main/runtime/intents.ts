@@ -35,6 +35,18 @@ export async function handleIntent(terminal: Terminal, intent: Intent, extras: I
       case 'skipFollowUp':
         terminal.skipFollowUp(intent.sessionId);
         break;
+      case 'chooseMode':
+        terminal.chooseMode(intent.sessionId, intent.mode);
+        break;
+      case 'setElderly':
+        terminal.setElderly(intent.on);
+        break;
+      case 'setLocale':
+        terminal.setLocale(intent.locale);
+        break;
+      case 'followUpActivity':
+        terminal.followUpActivity(intent.sessionId);
+        break;
       case 'badge':
         // While a technician works, a badge is something to see on the devices screen, not a login.
         if (terminal.serviced && extras.workbench) extras.workbench.noteInput('badge', intent.badgeId);

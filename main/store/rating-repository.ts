@@ -13,6 +13,7 @@ export function ratingRepository(db: Database, now: () => number): RatingReposit
   const writes: RatingWrites = {
     insertSession: (row) => sessions.insert(row),
     markRated: (id, level, pf, at) => sessions.markRated(id, level, pf, at),
+    setSessionMode: (id, mode) => sessions.setMode(id, mode),
     closeSession: (id, status, at, reason) => sessions.close(id, status, at, reason ?? null),
     setEvalDetail: (id, detail) => sessions.setEvalDetail(id, detail),
     markDefaulted: (id, at) => sessions.markDefaulted(id, at),

@@ -86,6 +86,10 @@ export class SessionStore {
     return rows.map(fromRaw);
   }
 
+  setMode(sessionId: string, mode: 'combined' | 'per-item'): void {
+    this.db.prepare(`UPDATE sessions SET mode = ? WHERE session_id = ? AND status = 'inviting'`).run(mode, sessionId);
+  }
+
   markDefaulted(sessionId: string, at: number): void {
     this.db.prepare('UPDATE sessions SET defaulted_at = ? WHERE session_id = ?').run(at, sessionId);
   }

@@ -56,7 +56,7 @@ export function App() {
   useBadgeWedge(onBadge);
   const view = useUi((s) => s.view);
   const connected = useUi((s) => s.connected);
-  const elderly = useUi((s) => s.elderly);
+  const elderly = useUi((s) => s.view?.elderly ?? false);
   const [techPad, setTechPad] = useState(false);
   useViewLocale(view?.locale);
   if (!view) {

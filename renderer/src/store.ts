@@ -10,16 +10,13 @@ export interface UiState {
   /** An intent is on its way: the screen ignores further presses until it is answered. */
   busy: boolean;
   error: string | null;
-  elderly: boolean;
   send: (intent: Intent) => Promise<IntentResult>;
   /** Technician screens: an intent that neither waits for nor blocks a press (checks as typed, rescans). */
   request: (intent: Intent) => Promise<IntentResult>;
   /** Technician activity: keeps technician mode open; never blocks a press, at most one every few seconds. */
   touch: () => void;
-  toggleElderly: () => void;
 }
 
-const ELDERLY_KEY = 'hcp.elderly';
 const TOUCH_EVERY_MS = 10_000;
 let lastTouch = 0;
 
@@ -30,7 +27,6 @@ export function createUiStore(transport: Transport) {
     offsetMs: 0,
     busy: false,
     error: null,
-    elderly: readElderly(),
     async send(intent) {
       if (get().busy) return { ok: false, code: 'BUSY', message: 'busy' };
       set({ busy: true, error: null });
@@ -47,15 +43,6 @@ export function createUiStore(transport: Transport) {
       lastTouch = now;
       void transport.send({ type: 'technicianTouch' });
     },
-    toggleElderly() {
-      const elderly = !get().elderly;
-      try {
-        localStorage.setItem(ELDERLY_KEY, elderly ? '1' : '0');
-      } catch {
-        // Storage may be unavailable in a locked-down kiosk profile; the toggle still works for this page.
-      }
-      set({ elderly });
-    },
   }));
   transport.start(
     (view) => {
@@ -68,14 +55,6 @@ export function createUiStore(transport: Transport) {
     (connected) => store.setState({ connected }),
   );
   return store;
-}
-
-function readElderly(): boolean {
-  try {
-    return localStorage.getItem(ELDERLY_KEY) === '1';
-  } catch {
-    return false;
-  }
 }
 
 export type UiStore = ReturnType<typeof createUiStore>;

@@ -1,22 +1,25 @@
+import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { TerminalView } from '../../../main/bridge/contract.js';
-import { CST_OFFSET_MS } from '../../../main/bridge/formats.js';
 import { useUi } from '../context.js';
 import { useTerminalNow } from '../hooks.js';
+import { LANGUAGES } from '../i18n.js';
 
-function clock(ms: number): { time: string; date: string } {
-  const d = new Date(ms + CST_OFFSET_MS);
-  const p = (n: number) => String(n).padStart(2, '0');
-  const week = '日一二三四五六'[d.getUTCDay()];
-  return { time: `${p(d.getUTCHours())}:${p(d.getUTCMinutes())}`, date: `${d.getUTCFullYear()}年${d.getUTCMonth() + 1}月${d.getUTCDate()}日 星期${week}` };
+/** The hall's clock in China Standard Time, worded in the citizen's language by Intl. */
+function clock(ms: number, locale: string): { time: string; date: string } {
+  const zone = { timeZone: 'Asia/Shanghai' } as const;
+  return {
+    time: new Intl.DateTimeFormat(locale, { ...zone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(ms),
+    date: new Intl.DateTimeFormat(locale, { ...zone, year: 'numeric', month: 'long', day: 'numeric', weekday: 'long' }).format(ms),
+  };
 }
 
 export function Header({ view }: { view: TerminalView }) {
   const { t } = useTranslation();
   const now = useTerminalNow(1000);
-  const elderly = useUi((s) => s.elderly);
-  const toggle = useUi((s) => s.toggleElderly);
-  const c = clock(now);
+  const send = useUi((s) => s.send);
+  const [choosing, setChoosing] = useState(false);
+  const c = clock(now, view.locale);
   return (
     <header className="header">
       <div className="header-where">
@@ -27,8 +30,36 @@ export function Header({ view }: { view: TerminalView }) {
         </div>
       </div>
       <div className="header-right">
-        <button type="button" className="elderly-toggle" aria-pressed={elderly} onClick={toggle}>
-          {elderly ? t('header.elderlyOn') : t('header.elderly')}
+        <div className="language">
+          {/* Named in both scripts: whoever cannot read Chinese still finds it. */}
+          <button type="button" className="header-toggle" aria-expanded={choosing} onClick={() => setChoosing((o) => !o)}>
+            <svg className="globe" viewBox="0 0 24 24" aria-hidden="true">
+              <circle cx="12" cy="12" r="9.5" />
+              <path d="M2.5 12h19M12 2.5c3 3.2 3 15.8 0 19M12 2.5c-3 3.2-3 15.8 0 19" />
+            </svg>
+            {t('header.language')}
+          </button>
+          {choosing && (
+            <div className="language-menu" role="group" aria-label={t('header.language')}>
+              {LANGUAGES.map((l) => (
+                <button
+                  key={l.tag}
+                  type="button"
+                  lang={l.tag}
+                  aria-pressed={l.tag === view.locale}
+                  onClick={() => {
+                    setChoosing(false);
+                    void send({ type: 'setLocale', locale: l.tag });
+                  }}
+                >
+                  {l.name}
+                </button>
+              ))}
+            </div>
+          )}
+        </div>
+        <button type="button" className="header-toggle" aria-pressed={view.elderly} onClick={() => void send({ type: 'setElderly', on: !view.elderly })}>
+          {view.elderly ? t('header.elderlyOn') : t('header.elderly')}
         </button>
         <div className="clock" aria-label={`${c.date} ${c.time}`}>
           <div className="clock-time">{c.time}</div>

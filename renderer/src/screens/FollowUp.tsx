@@ -1,9 +1,13 @@
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { TerminalView } from '../../../main/bridge/contract.js';
 import { useUi } from '../context.js';
 import { secondsLeft, useTerminalNow } from '../hooks.js';
-import { MOBILE_PHONE } from '../../../main/bridge/formats.js';
+import { maskPhone, MOBILE_PHONE } from '../../../main/bridge/formats.js';
+import { TypingPanel } from '../keyboard/TypingPanel.js';
+
+/** Typing keeps the follow-up open; the terminal hears of it at most this often. */
+const ACTIVITY_EVERY_MS = 5_000;
 
 type Answer = 'y' | 'n' | 'u';
 type Dims = { serviceEfficiency: number; serviceLevel: number; serviceAttitude: number };
@@ -12,7 +16,16 @@ const DIMS = ['serviceEfficiency', 'serviceLevel', 'serviceAttitude'] as const;
 export function FollowUp({ view, session }: { view: TerminalView; session: NonNullable<TerminalView['session']> }) {
   const { t } = useTranslation();
   const send = useUi((s) => s.send);
+  const request = useUi((s) => s.request);
   const busy = useUi((s) => s.busy);
+  const [typing, setTyping] = useState<'comment' | 'phone' | null>(null);
+  const lastActivity = useRef(0);
+  const typed = (set: (v: string) => void) => (v: string) => {
+    set(v);
+    if (Date.now() - lastActivity.current < ACTIVITY_EVERY_MS) return;
+    lastActivity.current = Date.now();
+    void request({ type: 'followUpActivity', sessionId: session.sessionId });
+  };
   const f = session.followUp;
   const now = useTerminalNow(1000);
   const [tags, setTags] = useState<string[]>([]);
@@ -116,17 +129,24 @@ export function FollowUp({ view, session }: { view: TerminalView; session: NonNu
         </div>
         <div className="fu-fields">
           {(f.tags.length > 0 || f.questions.length > 0 || bad) && (
-            <label className="fu-field">
-              <span>{t('followUp.comment')}</span>
-              <textarea value={comment} maxLength={500} rows={2} onChange={(e) => setComment(e.target.value)} />
-            </label>
+            <div className="fu-field">
+              <span id="fu-comment">{t('followUp.comment')}</span>
+              <button type="button" className="fu-input" aria-labelledby="fu-comment" aria-describedby="fu-comment-value" onClick={() => setTyping('comment')}>
+                <span id="fu-comment-value">{comment || t('followUp.tapToType')}</span>
+              </button>
+            </div>
           )}
           {f.phoneAllowed && (
-            <label className="fu-field">
-              <span>{t('followUp.phone')}</span>
-              <input inputMode="numeric" autoComplete="off" value={phone} maxLength={11} onChange={(e) => setPhone(e.target.value.replace(/\D/g, ''))} />
+            <div className="fu-field">
+              <span id="fu-phone">{t('followUp.phone')}</span>
+              {/* Once typed, the number shows masked (screens.md); it is stored encrypted. */}
+              <button type="button" className="fu-input" aria-labelledby="fu-phone" aria-describedby="fu-phone-value" onClick={() => setTyping('phone')}>
+                <span id="fu-phone-value" data-testid="phone-shown">
+                  {phone ? maskPhone(phone) : t('followUp.tapToType')}
+                </span>
+              </button>
               <small>{t('followUp.phonePrivacy')}</small>
-            </label>
+            </div>
           )}
         </div>
       </div>
@@ -146,6 +166,20 @@ export function FollowUp({ view, session }: { view: TerminalView; session: NonNu
         </button>
       </div>
       <p className="fu-remaining">{t('followUp.remaining', { s: secondsLeft(f.expiresAt, now) })}</p>
+      {typing === 'comment' && (
+        <TypingPanel
+          label={t('followUp.comment')}
+          value={comment}
+          kind={view.locale.startsWith('zh') ? 'chinese' : 'latin'}
+          maxLength={500}
+          multiline
+          onChange={typed(setComment)}
+          onDone={() => setTyping(null)}
+        />
+      )}
+      {typing === 'phone' && (
+        <TypingPanel label={t('followUp.phone')} value={phone} kind="phone" maxLength={11} onChange={typed(setPhone)} onDone={() => setTyping(null)} />
+      )}
     </main>
   );
 }

@@ -14,12 +14,13 @@ export function Inviting({ view, session }: { view: TerminalView; session: NonNu
   const send = useUi((s) => s.send);
   const busy = useUi((s) => s.busy);
   const error = useUi((s) => s.error);
-  const elderly = useUi((s) => s.elderly);
+  const elderly = view.elderly;
   const now = useTerminalNow();
   const left = secondsLeft(session.expiresAt, now);
   const total = Math.max(1, Math.round((session.expiresAt - session.openedAt) / 1000));
   const item = session.items[session.currentItem];
   useSpokenPrompt(elderly, t('inviting.title'), `${session.sessionId}:${session.currentItem}`);
+  if (session.mode === 'choose') return <ChooseMode session={session} />;
 
   return (
     <main className="screen inviting">
@@ -74,6 +75,34 @@ export function Inviting({ view, session }: { view: TerminalView; session: NonNu
             </div>
           </div>
         )}
+      </div>
+    </main>
+  );
+}
+
+/** 三明 (评价人可选择): several departments' items, and the citizen decides to rate them once for all or one by one. */
+function ChooseMode({ session }: { session: NonNullable<TerminalView['session']> }) {
+  const { t } = useTranslation();
+  const send = useUi((s) => s.send);
+  const busy = useUi((s) => s.busy);
+  const choose = (mode: 'combined' | 'per-item') => void send({ type: 'chooseMode', sessionId: session.sessionId, mode });
+  return (
+    <main className="screen inviting choose-mode">
+      <div className="invite-head">
+        <h1 className="invite-title">{t('inviting.chooseTitle')}</h1>
+        <p className="invite-item">
+          {t('inviting.chooseItems', { count: session.items.length, names: session.items.map((i) => i.deptName ?? i.taskName).join('、') })}
+        </p>
+      </div>
+      <div className="mode-choices">
+        <button type="button" className="mode-choice" disabled={busy} onClick={() => choose('combined')}>
+          <span className="mode-name">{t('inviting.combined')}</span>
+          <span className="mode-hint">{t('inviting.combinedHint')}</span>
+        </button>
+        <button type="button" className="mode-choice" disabled={busy} onClick={() => choose('per-item')}>
+          <span className="mode-name">{t('inviting.perItem')}</span>
+          <span className="mode-hint">{t('inviting.perItemHint', { count: session.items.length })}</span>
+        </button>
       </div>
     </main>
   );
