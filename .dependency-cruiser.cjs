@@ -1,7 +1,7 @@
 /** The dependency rules of ARCHITECTURE.md, checked by `npm run depcheck` inside `npm test` (and each one proven by test/unit/dependency-rules.test.ts). */
 
 /** Import-free rule modules every side may share: key codes and levels, and the formats (badge, PIN, phone, CST). */
-const SHARED_PURE = '^(device-drivers/keypad-keys|main/bridge/formats|main/bridge/technician)\\.ts$';
+const SHARED_PURE = '^(device-drivers/keypad-keys|main/bridge/formats|main/bridge/technician|main/bridge/hall-hours)\\.ts$';
 
 module.exports = {
   forbidden: [

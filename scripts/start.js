@@ -50,6 +50,7 @@ if (existsSync(electronPath)) {
         '--disable-background-networking',
         '--disable-component-update',
         '--disable-sync',
+        '--autoplay-policy=no-user-gesture-required',
         '--window-size=1280,800',
       ],
       { stdio: 'ignore', detached: true },

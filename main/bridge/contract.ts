@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { KEYPAD_KEYS } from '../../device-drivers/keypad-keys.js';
 import { BADGE_ID, BADGE_ID_MESSAGE, MOBILE_PHONE, MOBILE_PHONE_MESSAGE, PIN, PIN_MESSAGE } from './formats.js';
 import { PROVISIONING_FIELDS, type TechnicianSetup } from './technician.js';
+import type { HallHours } from './hall-hours.js';
 
 /**
  * The contract between the kiosk UI and the terminal. The renderer imports only the types;
@@ -80,6 +81,10 @@ export interface TerminalView {
   locale: string;
   /** The citizen switched on elderly mode (长辈模式); both reset when their session ends. */
   elderly: boolean;
+  /** When an idle screen may dim and blank (burn-in protection): closed, or outside the hall hours; never mid-invitation. */
+  display: { hallHours: HallHours | null; dimAfterMs: number; blankAfterMs: number };
+  /** Voice prompts on screen (provisioning `voice`): always, never, or in elderly mode only. */
+  voice: 'on' | 'off' | 'elderly-only';
   hall: { hallName: string; windowName: string };
   staff: { staffId: string; name: string; title?: string | undefined; photo?: string | undefined } | null;
   staticQrUrl: string | null;

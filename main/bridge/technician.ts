@@ -46,6 +46,7 @@ export const PROVISIONING_FIELDS: readonly FieldSpec[] = [
   { path: 'localApi.allowLan', kind: 'boolean' },
   { path: 'technician.pin', kind: 'secret', keys: 'digits' },
   { path: 'technician.badgeIds', kind: 'text' },
+  { path: 'voice', kind: 'select', options: ['on', 'off', 'elderly-only'] },
 ];
 
 /** A draft of the form: every value as typed, by field path. A secret left empty keeps the stored one. */

@@ -37,6 +37,8 @@ export async function kiosk(argv: string[]): Promise<number> {
     '--disable-background-networking',
     '--disable-component-update',
     '--disable-sync',
+    // The screen speaks its prompts (issue 10) before anyone has touched it.
+    '--autoplay-policy=no-user-gesture-required',
   ];
   spawn(browser, args, { stdio: 'ignore', detached: true }).unref();
   process.stdout.write(JSON.stringify({ event: 'kiosk', browser }) + '\n');

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { BADGE_ID, BADGE_ID_MESSAGE } from '../bridge/formats.js';
+import { PERIOD } from '../bridge/hall-hours.js';
 
 /**
  * The terminal's working configuration: the shape of the province's config answer (province-api.md),
@@ -37,6 +38,7 @@ function configSchemas(strict: boolean) {
     holidays: z.array(z.iso.date()).max(400).default([]),
     workdays: z.array(z.iso.date()).max(400).default([]),
   });
+  const periods = z.array(z.string().regex(PERIOD, 'a period such as "08:30-12:00"')).max(6).optional();
   const terminalConfigSchema = obj({
     configVersion: z.string().max(64).default('offline'),
     terminal: obj({
@@ -59,6 +61,13 @@ function configSchemas(strict: boolean) {
     }).default({ version: '0', byLevel: {} }),
     questions: z.array(obj({ id: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/), text: z.string().min(1).max(64) })).default([]),
     rating: ratingPolicySchema.default(ratingPolicySchema.parse({})),
+    /** When the hall is open, by weekday (China Standard Time); outside them an idle screen dims, then blanks. */
+    hallHours: obj({ sun: periods, mon: periods, tue: periods, wed: periods, thu: periods, fri: periods, sat: periods }).optional(),
+    /** Burn-in protection: an idle screen that may sleep dims after this long, then blanks. */
+    display: obj({
+      dimAfterSeconds: z.number().int().min(1).max(86_400).default(120),
+      blankAfterSeconds: z.number().int().min(1).max(86_400).default(600),
+    }).default({ dimAfterSeconds: 120, blankAfterSeconds: 600 }),
   });
   return { staffSchema, tagSchema, ratingPolicySchema, terminalConfigSchema };
 }

@@ -140,6 +140,8 @@ export interface TerminalPorts {
   /** What the provisioning and devices screens show, read while technician mode is open. */
   setup?: () => TechnicianSetup;
   keypad?: KeypadPort;
+  /** Voice prompts on the screen (provisioning `voice`). */
+  voice?: TerminalView['voice'];
   /** This terminal's own channel (pf) for records nobody chose on it: "5" with a physical keypad, else "4". */
   channel?: Pf;
   log: Logger;

@@ -138,6 +138,7 @@ export class Terminal {
       now,
       locale: this.prefs.locale,
       elderly: this.prefs.elderly,
+      voice: this.ports.voice ?? 'on',
       config: this.config,
       where: this.ports.where,
       staff: member,

@@ -13,6 +13,7 @@ export interface ViewInput {
   now: number;
   locale: Locale;
   elderly: boolean;
+  voice: TerminalView['voice'];
   config: TerminalConfig;
   where: Where | null;
   staff: StaffMember | null;
@@ -35,6 +36,12 @@ export function buildView(i: ViewInput): TerminalView {
     serverNow: i.now,
     locale: i.locale,
     elderly: i.elderly,
+    voice: i.voice,
+    display: {
+      hallHours: i.config.hallHours ?? null,
+      dimAfterMs: i.config.display.dimAfterSeconds * 1000,
+      blankAfterMs: i.config.display.blankAfterSeconds * 1000,
+    },
     hall: { hallName: t.hallName ?? '', windowName: t.windowName ?? (i.where ? i.where.windowCode : '') },
     staff: i.staff && { staffId: i.staff.staffId, name: i.staff.name, title: i.staff.title, photo: i.staff.photo },
     staticQrUrl: t.staticQrUrl ?? null,

@@ -29,6 +29,8 @@ export function createKioskWindow(o: KioskOptions): BrowserWindow {
       allowRunningInsecureContent: false,
       experimentalFeatures: false,
       webviewTag: false,
+      // Voice prompts play before anyone has touched the screen.
+      autoplayPolicy: 'no-user-gesture-required',
       spellcheck: false,
       // A middle click must not open anything: no new windows, no navigation by auxclick.
       disableBlinkFeatures: 'Auxclick',

@@ -13,6 +13,7 @@ import { hostAllowlist } from './host-allowlist.js';
 import { installErrorHandling } from './http-errors.js';
 import { CLAIM_PATH, KioskPass } from './kiosk-pass.js';
 import { UI_SECURITY_HEADERS } from '../util/csp.js';
+import { voiceRoute } from './voice-route.js';
 
 import type { TlsFiles } from '../provisioning/tls.js';
 
@@ -95,6 +96,7 @@ export async function startHost(o: HostOptions): Promise<RunningHost> {
       // The demo hall is fake and has no kiosk launcher: its page is the kiosk, so anyone trying it out can rate.
       if (o.runtime.provisioning?.demo && (req.url === '/' || req.url === '/index.html') && pass) reply.header('set-cookie', pass.cookie());
     });
+    voiceRoute(app, { dataDir: o.dataDir, uiDir: o.uiDir });
     if (existsSync(o.uiDir)) {
       await app.register(fastifyStatic, { root: o.uiDir, prefix: '/', index: 'index.html', cacheControl: false });
     } else {

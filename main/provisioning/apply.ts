@@ -77,6 +77,7 @@ export async function prepareProvisioning(
     technicianBadgeIds: file.technician.badgeIds,
     staffPinHashes,
     demo: opts.demo ?? kept?.demo ?? false,
+    voice: file.voice,
   });
 }
 

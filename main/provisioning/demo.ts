@@ -20,6 +20,7 @@ export function demoProvisioning(provinceBaseUrl: string): ProvisioningFile {
     devices: { keypad: { type: 'simulated' }, badge: { type: 'keyboard' } },
     localApi: { host: '127.0.0.1', port: 8720, token: DEMO_TOKEN, allowLan: false },
     technician: { pin: '135790', badgeIds: [] },
+    voice: 'on',
     offlineConfig: {
       configVersion: 'demo-1',
       terminal: {
@@ -71,6 +72,7 @@ export function demoProvisioning(provinceBaseUrl: string): ProvisioningFile {
         holidays: [],
         workdays: [],
       },
+      display: { dimAfterSeconds: 120, blankAfterSeconds: 600 },
     },
   };
 }

@@ -34,6 +34,7 @@ export function formFromStored(p: StoredProvisioning): ProvisioningDraft {
     devices: { keypad, badge },
     localApi: { host: p.localApi.host, port: p.localApi.port, allowLan: p.localApi.allowLan },
     technician: { badgeIds: p.technicianBadgeIds },
+    voice: p.voice,
   });
 }
 
@@ -41,7 +42,7 @@ export function formFromStored(p: StoredProvisioning): ProvisioningDraft {
 export function formFromFile(f: ProvisioningFile): ProvisioningDraft {
   const { appSecret: _s, ...province } = f.province;
   const { token: _t, tls: _tls, ...localApi } = f.localApi;
-  return flatten({ terminal: f.terminal, province, devices: f.devices, localApi, technician: { badgeIds: f.technician.badgeIds } });
+  return flatten({ terminal: f.terminal, province, devices: f.devices, localApi, technician: { badgeIds: f.technician.badgeIds }, voice: f.voice });
 }
 
 function flatten(o: Record<string, unknown>): ProvisioningDraft {

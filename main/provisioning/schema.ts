@@ -107,6 +107,8 @@ export const provisioningFileSchema = z.strictObject({
   }),
   // The same shape as the province's answer, so the same v1.1 rule: null means absent.
   offlineConfig: z.preprocess(withoutNulls, offlineConfigSchema).optional(),
+  /** Voice prompts on the screen: always, never, or only for a citizen in elderly mode (issue 10). */
+  voice: z.enum(['on', 'off', 'elderly-only']).default('on'),
 });
 
 export type ProvisioningFile = z.infer<typeof provisioningFileSchema>;
@@ -139,6 +141,7 @@ export const storedProvisioningSchema = z.strictObject({
   technicianBadgeIds: z.array(z.string()).default([]),
   staffPinHashes: z.record(z.string(), z.string()),
   demo: z.boolean().default(false),
+  voice: z.enum(['on', 'off', 'elderly-only']).default('on'),
 });
 export type StoredProvisioning = z.infer<typeof storedProvisioningSchema>;
 

@@ -183,6 +183,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       staffPinHashes: provisioning?.staffPinHashes ?? {},
       verifyPin: (pin, hash) => pins.verify(pin, hash),
       ...(devices?.keypadPort ? { keypad: devices.keypadPort } : {}),
+      voice: provisioning?.voice ?? 'on',
       // A window with a physical keypad is 政务大厅其他终端 (pf 5); a touch screen alone, 平板电脑 (pf 4).
       channel: provisioning && ['serial', 'hid'].includes(provisioning.devices.keypad.type) ? '5' : '4',
       ...(devices ? { devices } : {}),

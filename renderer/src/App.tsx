@@ -6,6 +6,8 @@ import { Header } from './components/Header.js';
 import { StatusStrip } from './components/StatusStrip.js';
 import { useUi } from './context.js';
 import { useBadgeWedge } from './use-badge-wedge.js';
+import { useVoice } from './voice.js';
+import { DisplaySleep } from './display-sleep.js';
 import { FollowUp } from './screens/FollowUp.js';
 import { Inviting } from './screens/Inviting.js';
 import { Closed, Message, Paused, Serving, Thanks } from './screens/Simple.js';
@@ -59,6 +61,10 @@ export function App() {
   const elderly = useUi((s) => s.view?.elderly ?? false);
   const [techPad, setTechPad] = useState(false);
   useViewLocale(view?.locale);
+  useVoice(view);
+  useEffect(() => {
+    document.documentElement.classList.toggle('elderly', elderly);
+  }, [elderly]);
   if (!view) {
     return (
       <div className={`app ${elderly ? 'elderly' : ''}`} data-state="connecting">
@@ -74,6 +80,7 @@ export function App() {
       {view.keypad?.kind === 'simulated' && <DemoKeypad keypad={view.keypad} />}
       {view.state !== 'maintenance' && view.state !== 'unprovisioned' && <TechnicianGesture onOpen={() => setTechPad(true)} />}
       {view.state !== 'maintenance' && (techPad || view.technician.padRequested) && <PinPad technician={view.technician} onClose={() => setTechPad(false)} />}
+      <DisplaySleep view={view} />
       {view.notice && (
         <div className="toast" role="alert">
           {t('notice.unknownBadge')}

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { hallOpen } from '../../main/bridge/hall-hours.js';
 import { parseProvinceConfig } from '../../main/core/config.js';
 import { workingDayCutoff } from '../../main/core/working-days.js';
 import { parseProvisioning } from '../../main/provisioning/apply.js';
@@ -103,5 +104,18 @@ describe('province config tolerance (v1.1: null is absent)', () => {
     const offline = file['offlineConfig'] as { staff: Record<string, unknown>[] };
     const withNullPhoto = { ...file, offlineConfig: { ...offline, staff: offline.staff.map((s) => ({ ...s, photo: null })) } };
     expect(parseProvisioning(withNullPhoto).offlineConfig?.staff).toHaveLength(2);
+  });
+});
+
+describe('hall hours', () => {
+  const hours = { mon: ['08:30-12:00', '13:30-17:30'], sat: ['09:00-12:00'] };
+  it('are open inside a period of the day, China Standard Time, and closed between periods, on other days and at night', () => {
+    expect(hallOpen(cst(11, 23, 9), hours)).toBe(true); // Monday 09:00 CST
+    expect(hallOpen(Date.UTC(2026, 10, 23, 4, 45), hours)).toBe(false); // Monday 12:45 CST: lunch
+    expect(hallOpen(Date.UTC(2026, 10, 23, 5, 30), hours)).toBe(true); // Monday 13:30 CST
+    expect(hallOpen(Date.UTC(2026, 10, 23, 9, 30), hours)).toBe(false); // Monday 17:30 CST: closed
+    expect(hallOpen(cst(11, 24, 10), hours)).toBe(false); // Tuesday: no periods
+    expect(hallOpen(cst(11, 28, 10), hours)).toBe(true); // Saturday morning
+    expect(hallOpen(cst(11, 28, 10), undefined)).toBe(true); // no hall hours: always open
   });
 });

@@ -1,4 +1,3 @@
-import { useEffect, useRef } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { TerminalView } from '../../../main/bridge/contract.js';
 import { Face } from '../components/Face.js';
@@ -6,6 +5,7 @@ import { QrCode } from '../components/QrCode.js';
 import { StaffCard } from '../components/StaffCard.js';
 import { useUi } from '../context.js';
 import { secondsLeft, useTerminalNow } from '../hooks.js';
+import { speak } from '../voice.js';
 
 const LEVELS = [5, 4, 3, 2, 1] as const;
 
@@ -19,7 +19,6 @@ export function Inviting({ view, session }: { view: TerminalView; session: NonNu
   const left = secondsLeft(session.expiresAt, now);
   const total = Math.max(1, Math.round((session.expiresAt - session.openedAt) / 1000));
   const item = session.items[session.currentItem];
-  useSpokenPrompt(elderly, t('inviting.title'), `${session.sessionId}:${session.currentItem}`);
   if (session.mode === 'choose') return <ChooseMode session={session} />;
 
   return (
@@ -45,7 +44,11 @@ export function Inviting({ view, session }: { view: TerminalView; session: NonNu
             type="button"
             className={`level level-${level}`}
             disabled={busy}
-            onClick={() => void send({ type: 'choose', sessionId: session.sessionId, item: session.currentItem, level })}
+            onClick={() => {
+              // The level's name, said as it is pressed; the choice goes at once, never waiting for the voice.
+              speak(view, `level-${view.scale}-${level}`);
+              void send({ type: 'choose', sessionId: session.sessionId, item: session.currentItem, level });
+            }}
           >
             <Face level={level} />
             <span className="level-label">{t(`levels.${view.scale}.${level}`)}</span>
@@ -106,17 +109,4 @@ function ChooseMode({ session }: { session: NonNullable<TerminalView['session']>
       </div>
     </main>
   );
-}
-
-/** In elderly mode the invitation is also spoken by the browser's voice, once per page shown. */
-function useSpokenPrompt(on: boolean, text: string, key: string): void {
-  const spoken = useRef<string | null>(null);
-  useEffect(() => {
-    if (!on || spoken.current === key || typeof speechSynthesis === 'undefined') return;
-    spoken.current = key;
-    const u = new SpeechSynthesisUtterance(text);
-    u.lang = 'zh-CN';
-    u.rate = 0.85;
-    speechSynthesis.speak(u);
-  }, [on, text, key]);
 }
