@@ -69,6 +69,8 @@ export class Uploader {
   private limit: number;
   private loop: Promise<void> | null = null;
   private st: UploaderStatus = { online: false, lastUploadAt: null, lastError: null, disabled: false };
+  /** When the province stopped answering, while it does not. */
+  private downSince: number | null = null;
 
   constructor(private readonly o: UploaderOptions) {
     this.limit = o.maxRecords ?? 200;
@@ -257,8 +259,21 @@ export class Uploader {
   private update(patch: Partial<UploaderStatus>): void {
     const next = { ...this.st, ...patch };
     if ((Object.keys(next) as (keyof UploaderStatus)[]).every((k) => next[k] === this.st[k])) return;
+    if (patch.online !== undefined) this.logReachability(patch.online, next.lastError);
     this.st = next;
     this.o.onStatus?.(this.status());
+  }
+
+  /** An outage is visible in the log: one line when the province stops answering, one when it answers again. */
+  private logReachability(online: boolean, reason: string | null): void {
+    const now = Date.now();
+    if (!online && this.downSince === null) {
+      this.downSince = now;
+      this.o.log.warn({ pending: this.o.outbox.counts().pending, reason }, 'province unreachable; records are kept and sent when it answers');
+    } else if (online && this.downSince !== null) {
+      this.o.log.info({ pending: this.o.outbox.counts().pending, unreachableForS: Math.round((now - this.downSince) / 1000) }, 'province reachable again');
+      this.downSince = null;
+    }
   }
 }
 

@@ -103,18 +103,22 @@ export class Outbox {
     return rows.map(toEntry);
   }
 
+  /**
+   * The queue's figures, on every rating, view and heartbeat: read from the running counts (outbox_counts, kept by
+   * triggers) and, for the oldest unsent record, three MIN lookups on the (state, seq) index; none scans the table.
+   */
   counts(): OutboxCounts {
-    const r = this.db
+    const n = new Map((this.db.prepare('SELECT state, n FROM outbox_counts').all() as { state: OutboxState; n: number }[]).map((r) => [r.state, r.n]));
+    const oldest = this.db
       .prepare(
-        `SELECT
-           SUM(state IN ('pending','in-flight')) AS pending,
-           SUM(state = 'rejected') AS dead,
-           SUM(state = 'held') AS held,
-           MIN(CASE WHEN state IN ('pending','in-flight','held') THEN created_at END) AS oldest
-         FROM outbox`,
+        `SELECT created_at FROM outbox WHERE seq = (SELECT MIN(m) FROM (
+           SELECT MIN(seq) AS m FROM outbox WHERE state = 'held'
+           UNION ALL SELECT MIN(seq) FROM outbox WHERE state = 'pending'
+           UNION ALL SELECT MIN(seq) FROM outbox WHERE state = 'in-flight'))`,
       )
-      .get() as { pending: number | null; dead: number | null; held: number | null; oldest: number | null };
-    return { pending: r.pending ?? 0, deadLetter: r.dead ?? 0, held: r.held ?? 0, oldestPendingAt: r.oldest };
+      .get() as { created_at: number } | undefined;
+    const of = (s: OutboxState) => n.get(s) ?? 0;
+    return { pending: of('pending') + of('in-flight'), deadLetter: of('rejected'), held: of('held'), oldestPendingAt: oldest?.created_at ?? null };
   }
 
   /**

@@ -1,4 +1,4 @@
-import AxeBuilder from '@axe-core/playwright';
+import { AxeBuilder } from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
 import { BADGE } from '../helpers/fixtures.js';
 import { expect, openKiosk, test } from './terminal-fixture.js';

@@ -95,6 +95,8 @@ test('a keyboard-emulating badge reader logs staff in; a person typing the same 
 
   const { sessionId } = (await api.post('/sessions', {})).body as { sessionId: string };
   await page.getByRole('button', { name: '非常不满意', exact: true }).click();
+  // The comment field opens its typing panel; a physical keyboard types into its text box.
+  await page.getByRole('button', { name: '意见和建议（选填）' }).click();
   const comment = page.getByRole('textbox', { name: '意见和建议（选填）' });
   await comment.click();
   await comment.pressSequentially('0A1B2C3D4F', { delay: 120 });

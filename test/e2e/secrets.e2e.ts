@@ -43,7 +43,10 @@ test('after a PIN login, an applicant with an ID number and phone, and a 差评 
   await page.getByRole('button', { name: '不满意', exact: true }).click();
   await expect(page.getByRole('heading', { name: /请告诉我们原因/ })).toBeVisible();
   await page.getByRole('button', { name: '等候时间长' }).click();
-  await page.getByRole('textbox', { name: /手机/ }).fill(PHONE);
+  // Typed on the screen's number pad, as a citizen at a touch-only terminal does.
+  await page.getByRole('button', { name: /手机/ }).click();
+  for (const d of PHONE) await page.getByTestId('on-screen-keyboard').locator(`[data-skbtn="${d}"]`).click();
+  await page.getByTestId('on-screen-keyboard').locator('[data-skbtn="{done}"]').click();
   await page.getByRole('button', { name: '提交' }).click();
   await expect(page.getByText('感谢您的评价')).toBeVisible();
   expect((await api.get(`/sessions/${sessionId}`)).body).toMatchObject({ status: 'rated', satisfaction: 2 });

@@ -39,7 +39,7 @@ class ScriptedAdapter implements ProvinceAdapter {
   }
 }
 
-function rig(adapter: ProvinceAdapter, n: number, opts: { maxRecords?: number } = {}) {
+function rig(adapter: ProvinceAdapter, n: number, opts: { maxRecords?: number; log?: typeof silentLog } = {}) {
   const dir = tempDir();
   const { db } = openDatabase(dir.path);
   const outbox = new Outbox(db);
@@ -76,6 +76,25 @@ async function until(cond: () => boolean, ms = 3000): Promise<void> {
 const states = (o: Outbox) => o.list().map((e) => e.state);
 
 describe('uploader', () => {
+  it('says in the log once when the province becomes unreachable and once when it is back, with the queue size', async () => {
+    const lines: { level: string; obj: Record<string, unknown>; msg: string }[] = [];
+    const log = new Proxy(silentLog, {
+      get: (target, key) =>
+        key === 'warn' || key === 'info' ? (obj: Record<string, unknown>, msg: string) => void lines.push({ level: key, obj, msg }) : Reflect.get(target, key),
+    });
+    const down: Failure = { kind: 'transient', reason: 'connect ECONNREFUSED' };
+    const adapter = new ScriptedAdapter([down, down, down, down, 'accept']);
+    // One record a batch: the line when it is back gives what is still queued after the first answer.
+    const { outbox, uploader } = rig(adapter, 3, { log, maxRecords: 1 });
+    uploader.start();
+    await until(() => outbox.counts().pending === 0);
+    const said = lines.filter((l) => /province (unreachable|reachable)/.test(l.msg));
+    expect(said.map((l) => [l.level, l.msg, l.obj['pending']])).toEqual([
+      ['warn', 'province unreachable; records are kept and sent when it answers', 3],
+      ['info', 'province reachable again', 2],
+    ]);
+  });
+
   it('sends in seq order, at most 200 a batch, opens sealed names, and marks accepted and duplicate done', async () => {
     const adapter = new ScriptedAdapter([
       (rs) => ({ kind: 'results', results: rs.map((r, i) => ({ evalId: r.evalId, status: i === 0 ? 'duplicate' : 'accepted' })) }),
