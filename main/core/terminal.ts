@@ -12,19 +12,18 @@ import type { FollowUpAnswer } from './policy.js';
 import type { TerminalPorts } from './ports.js';
 import { RatingBook } from './ratings.js';
 import type { Pf } from './records.js';
-import { answerOf, type InvitationCounts, type SessionAnswer, type TerminalStatus } from './session.js';
+import { answerOf, type SessionAnswer, type TerminalStatus } from './session.js';
 import { countInvitations } from './invitation-counts.js';
 import { StaffDesk, summary } from './staff.js';
 import { deriveState } from './state.js';
 import { TechnicianDesk } from './technician.js';
 import { buildView, type Locale } from './view.js';
 import { CitizenPrefs } from './citizen-prefs.js';
+import { FiguresCache } from './figures-cache.js';
 
 export type { OpenSessionRequest } from './invitations.js';
 export type { FollowUpAnswer } from './policy.js';
 export type { TerminalStatus } from './session.js';
-
-const OFFLINE: SyncStatus = { pending: 0, deadLetter: 0, lastUploadAt: null, lastError: null, online: false };
 
 /**
  * The terminal: who is serving, which invitation is open, and turning a citizen's choice into a stored rating.
@@ -42,9 +41,11 @@ export class Terminal {
   private readonly notice: TimedNotice;
   private lastState: TerminalState | null = null;
   private readonly prefs = new CitizenPrefs();
+  private readonly figures: FiguresCache;
 
   constructor(private readonly ports: TerminalPorts) {
     this.config = ports.config;
+    this.figures = new FiguresCache(ports.repo);
     this.notice = new TimedNotice(ports.clock, () => this.changed());
     this.staff = new StaffDesk(ports.shifts, { pinHashes: ports.staffPinHashes ?? {}, verifyPin: ports.verifyPin, now: () => ports.clock.now() });
     this.book = new RatingBook(ports.repo, ports.clock, ports.identity, ports.where, ports.log);
@@ -59,7 +60,10 @@ export class Terminal {
       hooks: {
         event: (e) => this.emit(e),
         changed: () => this.changed(),
-        confirmed: (level) => ports.keypad?.confirmChoice(level),
+        confirmed: (level) => {
+          this.figures.forget();
+          ports.keypad?.confirmChoice(level);
+        },
         queued: () => ports.sync?.notify(),
         ended: () => this.prefs.reset() && this.changed(),
       },
@@ -107,11 +111,12 @@ export class Terminal {
   }
 
   syncStatus(): SyncStatus {
-    return this.ports.sync?.status() ?? OFFLINE;
+    return this.ports.sync?.status() ?? { pending: 0, deadLetter: 0, lastUploadAt: null, lastError: null, online: false };
   }
 
   status(): TerminalStatus {
     const s = this.invitations.session;
+    const today = startOfCstDay(this.ports.clock.now());
     const stored = s && this.ports.repo.session(s.row.sessionId);
     return {
       state: this.state(),
@@ -119,14 +124,9 @@ export class Terminal {
       session: s ? { ...answerOf(stored ?? s.row), expiresAt: new Date(s.row.expiresAt).toISOString() } : null,
       devices: this.ports.devices?.status() ?? {},
       sync: this.syncStatus(),
-      invitations: this.invitationCounts(),
+      // Today's invitations by how they ended, for the business system and the heartbeat (不得干扰评价).
+      invitations: countInvitations(this.ports.repo.invitationEnds(today), today),
     };
-  }
-
-  /** Today's invitations by how they ended: for `GET /status` and the heartbeat (不得干扰评价). */
-  invitationCounts(): InvitationCounts {
-    const since = startOfCstDay(this.ports.clock.now());
-    return countInvitations(this.ports.repo.invitationEnds(since), since);
   }
 
   view(): TerminalView {
@@ -142,7 +142,7 @@ export class Terminal {
       config: this.config,
       where: this.ports.where,
       staff: member,
-      figures: member && this.ports.repo.staffFigures(member.staffId, startOfCstDay(now)),
+      figures: member && this.figures.get(member.staffId, now),
       session: this.invitations.session,
       canEncryptPhone: this.ports.identity.canEncryptForProvince,
       sync: { online: sync.online, pending: sync.pending },

@@ -190,7 +190,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       log: opts.log,
     });
     terminalState = () => terminal.state();
-    invitations = () => terminal.invitationCounts();
+    invitations = () => terminal.status().invitations;
     refresh = () => terminal.refreshView();
     inside = () => terminal.serviced;
     terminal.onEvent((e) => {

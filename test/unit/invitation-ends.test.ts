@@ -42,7 +42,7 @@ describe('invitations nobody can quietly drop', () => {
     await t.technicianEnter(TECH_PIN);
     t.technicianExit();
 
-    expect(t.invitationCounts()).toEqual({
+    expect(t.status().invitations).toEqual({
       date: '2026-11-24',
       opened: 7,
       rated: 1,
@@ -61,11 +61,10 @@ describe('invitations nobody can quietly drop', () => {
       'cancelled',
       'cancelled',
     ]);
-    expect(t.status().invitations).toEqual(t.invitationCounts());
 
     // A new day counts afresh (China Standard Time: midnight is 16:00 UTC).
     clock.advance(Date.UTC(2026, 10, 24, 16, 0, 1) - clock.now());
-    expect(t.invitationCounts()).toMatchObject({ date: '2026-11-25', opened: 0, rated: 0, cancelledWithinSeconds5: 0 });
+    expect(t.status().invitations).toMatchObject({ date: '2026-11-25', opened: 0, rated: 0, cancelledWithinSeconds5: 0 });
   });
 
   it('counts an invitation left open by a crash as opened, never as rated, timed out or cancelled', async () => {
@@ -75,6 +74,6 @@ describe('invitations nobody can quietly drop', () => {
     const { sessionId } = await f.terminal.openSession({});
     f = f.reopen();
     expect(f.terminal.getSession(sessionId).status).toBe('unrated');
-    expect(f.terminal.invitationCounts()).toMatchObject({ opened: 1, rated: 0, timedOut: 0, cancelledWithinSeconds5: 0 });
+    expect(f.terminal.status().invitations).toMatchObject({ opened: 1, rated: 0, timedOut: 0, cancelledWithinSeconds5: 0 });
   });
 });
