@@ -1,0 +1,189 @@
+import { spawn } from 'node:child_process';
+import { createServer, request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { afterAll, describe, it } from 'vitest';
+import { qrPath } from '../../renderer/src/components/qr-path.js';
+import { openDatabase } from '../../main/store/database.js';
+import { ClockOffset } from '../../sync/clock-offset.js';
+import { Outbox } from '../../sync/outbox/outbox.js';
+import { JsonProvinceAdapter } from '../../sync/province/json-adapter.js';
+import { Uploader } from '../../sync/uploader.js';
+import { silentLog } from '../helpers/core.js';
+import { newRecord, tempDir, writeProvisioning } from '../helpers/fixtures.js';
+import { BIN } from '../helpers/process.js';
+import { APP, simConfig } from '../helpers/sync-rig.js';
+import { startProvinceSim } from '../../sync/province-sim/simulator.js';
+import { record, stats, timeEach } from './figures.js';
+
+const RECORDS = 20_000;
+const dirs: { cleanup: () => void }[] = [];
+const servers: Server[] = [];
+afterAll(async () => {
+  for (const s of servers) await new Promise((r) => s.close(r));
+  dirs.forEach((d) => d.cleanup());
+});
+
+/** A province that only says "accepted" to every record: what is left is the terminal's own cost. */
+async function acceptingProvince(): Promise<string> {
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { records?: { evalId: string }[] };
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ results: (body.records ?? []).map((r) => ({ evalId: r.evalId, status: 'accepted' })) }));
+    });
+  });
+  servers.push(server);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return `http://127.0.0.1:${String((server.address() as AddressInfo).port)}`;
+}
+
+/** 20,000 records queued in a real outbox; the time for the uploader to empty it against `baseUrl`, per batch too. */
+async function drain(baseUrl: string): Promise<{ seconds: number; batches: number[] }> {
+  const d = tempDir();
+  dirs.push(d);
+  const { db } = openDatabase(d.path);
+  const outbox = new Outbox(db);
+  db.transaction(() => {
+    for (let i = 0; i < RECORDS; i++) outbox.append(newRecord({ terminalId: 'T-350402-0001', satisfaction: 5, clockTrusted: true }), { held: false });
+  })();
+  const adapter = new JsonProvinceAdapter({
+    baseUrl,
+    credentials: { ...APP, terminalId: 'T-350402-0001', signAlg: 'HMAC-SM3' },
+    clock: new ClockOffset(),
+    timeoutMs: 15_000,
+  });
+  const batches: number[] = [];
+  const timed: typeof adapter = Object.create(adapter) as typeof adapter;
+  timed.uploadBatch = async (id, records) => {
+    const t = performance.now();
+    const r = await adapter.uploadBatch(id, records);
+    batches.push(performance.now() - t);
+    return r;
+  };
+  const uploader = new Uploader({ adapter: timed, outbox, log: silentLog, idleMs: 60_000 });
+  const t0 = performance.now();
+  uploader.start();
+  while (outbox.counts().pending > 0) await new Promise((r) => setTimeout(r, 5));
+  const seconds = (performance.now() - t0) / 1000;
+  await uploader.stop();
+  db.close();
+  return { seconds, batches };
+}
+
+/** The same batches' bytes posted one after another by a bare client: no signing, no bookkeeping. */
+async function bare(baseUrl: string): Promise<{ seconds: number; batches: number[] }> {
+  const url = new URL('/hcp/v1/evaluations/batch', baseUrl);
+  const bodies = Array.from({ length: RECORDS / 200 }, () =>
+    JSON.stringify({
+      batchId: crypto.randomUUID(),
+      terminalId: 'T-350402-0001',
+      records: Array.from({ length: 200 }, () => ({ ...newRecord(), seq: 1, chainHash: '0'.repeat(64) })),
+    }),
+  );
+  const batches: number[] = [];
+  const t0 = performance.now();
+  for (const body of bodies) {
+    const t = performance.now();
+    await new Promise<void>((resolve, reject) => {
+      const req = request(url, { method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
+        res.resume();
+        res.on('end', resolve);
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+    batches.push(performance.now() - t);
+  }
+  return { seconds: (performance.now() - t0) / 1000, batches };
+}
+
+describe('upload drain, QR render, start-up', () => {
+  it('drains 20,000 queued records', async () => {
+    const url = await acceptingProvince();
+    const base = await bare(url);
+    const ours = await drain(url);
+    const rate = RECORDS / ours.seconds;
+    const baseRate = RECORDS / base.seconds;
+    record({
+      group: 'upload drain',
+      name: `20,000 records to a loopback province that only accepts: ${Math.round(rate).toLocaleString('en')} records/s (per batch of 200 below)`,
+      unit: 'ms',
+      value: stats(ours.batches),
+      baseline: { name: `bare client, same batches: ${Math.round(baseRate).toLocaleString('en')} records/s`, value: stats(base.batches) },
+      ratio: baseRate / rate,
+      goal: '≥ 5,000 records/s and ≥ 50 % of the baseline',
+      met: rate >= 5_000 && rate >= baseRate / 2,
+    });
+    const sim = await startProvinceSim({ apps: [APP], config: simConfig() });
+    try {
+      const toSim = await drain(sim.url);
+      record({
+        group: 'upload drain',
+        name: `20,000 records to the strict simulator (signature, schema and SM3 chain checked): ${Math.round(RECORDS / toSim.seconds).toLocaleString('en')} records/s`,
+        unit: 'ms',
+        value: stats(toSim.batches),
+        baseline: { name: 'the accept-only province', value: stats(ours.batches) },
+        ratio: stats(toSim.batches).median / stats(ours.batches).median,
+        goal: 'information: what the simulator’s own checks cost',
+        met: true,
+      });
+    } finally {
+      await sim.close();
+    }
+  });
+
+  it('renders QR codes as the renderer ships them', async () => {
+    const urls = Array.from({ length: 500 }, (_, i) => `https://hcp.example.gov.cn/m/d/${crypto.randomUUID()}?n=${String(i)}`);
+    const QRCode = (await import('qrcode')).default;
+    const baseline = stats(await timeEach(urls.length, (i) => QRCode.create(urls[i] ?? '', { errorCorrectionLevel: 'M' })));
+    const ours = stats(await timeEach(urls.length, (i) => qrPath(urls[i] ?? '')));
+    record({
+      group: 'QR render',
+      name: 'one dynamic link to its SVG path (renderer/src/components/qr-path.ts)',
+      unit: 'ms',
+      value: ours,
+      baseline: { name: 'the qrcode library’s matrix alone', value: baseline },
+      ratio: ours.median / baseline.median,
+      goal: 'p99 ≤ 5 ms',
+      met: ours.p99 <= 5,
+    });
+  });
+
+  it('starts', async () => {
+    const firstLine = (args: string[], env: NodeJS.ProcessEnv) =>
+      new Promise<number>((resolve, reject) => {
+        const t = performance.now();
+        const p = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'ignore'] });
+        p.stdout.once('data', () => {
+          resolve(performance.now() - t);
+          p.kill('SIGTERM');
+        });
+        p.once('error', reject);
+      });
+    const baseline: number[] = [];
+    const ready: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      baseline.push(await firstLine(['-e', 'console.log("ready")'], process.env));
+      const keys = tempDir('hcp-keys-');
+      const data = tempDir();
+      dirs.push(keys, data);
+      const config = writeProvisioning(data.path, { baseUrl: 'http://127.0.0.1:9' });
+      ready.push(await firstLine([BIN, 'serve', '--data-dir', data.path, '--port', '0', '--config', config], { ...process.env, HCP_KEY_DIR: keys.path }));
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    const s = stats(ready);
+    record({
+      group: 'start-up',
+      name: '`serve` (provisioning applied, database, sync, devices, host) to its ready line',
+      unit: 'ms',
+      value: s,
+      baseline: { name: '`node -e` printing one line', value: stats(baseline) },
+      ratio: s.median / stats(baseline).median,
+      goal: 'ready ≤ 1.5 s',
+      met: s.p99 <= 1_500,
+    });
+  });
+});
