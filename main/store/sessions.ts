@@ -1,6 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import { z } from 'zod';
 import { sessionItemSchema, storedApplicantSchema, type EndReason, type NewSessionRow, type SessionRow, type SessionStatus } from '../core/session.js';
+import { prepared } from '../../sync/prepared.js';
 
 interface Raw {
   session_id: string;
@@ -26,97 +27,95 @@ export class SessionStore {
   constructor(private readonly db: Database) {}
 
   insert(s: NewSessionRow): void {
-    this.db
-      .prepare(
-        `INSERT INTO sessions (session_id, status, staff_id, staff_name, opened_at, expires_at, mode, project_no, items, applicant, qr_url)
+    prepared(
+      this.db,
+      `INSERT INTO sessions (session_id, status, staff_id, staff_name, opened_at, expires_at, mode, project_no, items, applicant, qr_url)
          VALUES (?, 'inviting', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
-        s.sessionId,
-        s.staffId,
-        s.staffName,
-        s.openedAt,
-        s.expiresAt,
-        s.mode,
-        s.projectNo,
-        JSON.stringify(s.items),
-        s.applicant && JSON.stringify(s.applicant),
-        s.qrUrl,
-      );
+    ).run(
+      s.sessionId,
+      s.staffId,
+      s.staffName,
+      s.openedAt,
+      s.expiresAt,
+      s.mode,
+      s.projectNo,
+      JSON.stringify(s.items),
+      s.applicant && JSON.stringify(s.applicant),
+      s.qrUrl,
+    );
   }
 
   get(sessionId: string): SessionRow | undefined {
-    const raw = this.db.prepare('SELECT * FROM sessions WHERE session_id = ?').get(sessionId) as Raw | undefined;
+    const raw = prepared(this.db, 'SELECT * FROM sessions WHERE session_id = ?').get(sessionId) as Raw | undefined;
     return raw && fromRaw(raw);
   }
 
   markRated(sessionId: string, satisfaction: number, pf: string, at: number): void {
-    this.db
-      .prepare(
-        `UPDATE sessions SET status = 'rated', satisfaction = MIN(COALESCE(satisfaction, 5), ?), pf = ?, rated_at = COALESCE(rated_at, ?) WHERE session_id = ?`,
-      )
-      .run(satisfaction, pf, at, sessionId);
+    prepared(
+      this.db,
+      `UPDATE sessions SET status = 'rated', satisfaction = MIN(COALESCE(satisfaction, 5), ?), pf = ?, rated_at = COALESCE(rated_at, ?) WHERE session_id = ?`,
+    ).run(satisfaction, pf, at, sessionId);
   }
 
   setEvalDetail(sessionId: string, evalDetail: string | null): void {
-    this.db.prepare('UPDATE sessions SET eval_detail = ? WHERE session_id = ?').run(evalDetail, sessionId);
+    prepared(this.db, 'UPDATE sessions SET eval_detail = ? WHERE session_id = ?').run(evalDetail, sessionId);
   }
 
   close(sessionId: string, status: 'unrated' | 'cancelled' | null, at: number, reason: EndReason | null): void {
     if (status) {
-      this.db
-        .prepare(`UPDATE sessions SET status = ?, closed_at = ?, end_reason = ? WHERE session_id = ? AND status = 'inviting'`)
-        .run(status, at, reason, sessionId);
+      prepared(this.db, `UPDATE sessions SET status = ?, closed_at = ?, end_reason = ? WHERE session_id = ? AND status = 'inviting'`).run(
+        status,
+        at,
+        reason,
+        sessionId,
+      );
     }
-    this.db.prepare('UPDATE sessions SET closed_at = COALESCE(closed_at, ?) WHERE session_id = ?').run(at, sessionId);
+    prepared(this.db, 'UPDATE sessions SET closed_at = COALESCE(closed_at, ?) WHERE session_id = ?').run(at, sessionId);
   }
 
   /** Invitations left open by a stop or crash: the citizen's screen is gone, so they end unrated. */
   closeAbandoned(at: number): number {
-    return this.db.prepare(`UPDATE sessions SET status = 'unrated', closed_at = ?, end_reason = 'abandoned' WHERE status = 'inviting'`).run(at).changes;
+    return prepared(this.db, `UPDATE sessions SET status = 'unrated', closed_at = ?, end_reason = 'abandoned' WHERE status = 'inviting'`).run(at).changes;
   }
 
   /** Unrated sessions closed before `before` that have not had their default rating yet. */
   dueForDefault(before: number, limit: number): SessionRow[] {
-    const rows = this.db
-      .prepare(
-        `SELECT * FROM sessions WHERE status = 'unrated' AND defaulted_at IS NULL AND closed_at IS NOT NULL AND closed_at <= ? ORDER BY closed_at LIMIT ?`,
-      )
-      .all(before, limit) as Raw[];
+    const rows = prepared(
+      this.db,
+      `SELECT * FROM sessions WHERE status = 'unrated' AND defaulted_at IS NULL AND closed_at IS NOT NULL AND closed_at <= ? ORDER BY closed_at LIMIT ?`,
+    ).all(before, limit) as Raw[];
     return rows.map(fromRaw);
   }
 
   setMode(sessionId: string, mode: 'combined' | 'per-item'): void {
-    this.db.prepare(`UPDATE sessions SET mode = ? WHERE session_id = ? AND status = 'inviting'`).run(mode, sessionId);
+    prepared(this.db, `UPDATE sessions SET mode = ? WHERE session_id = ? AND status = 'inviting'`).run(mode, sessionId);
   }
 
   markDefaulted(sessionId: string, at: number): void {
-    this.db.prepare('UPDATE sessions SET defaulted_at = ? WHERE session_id = ?').run(at, sessionId);
+    prepared(this.db, 'UPDATE sessions SET defaulted_at = ? WHERE session_id = ?').run(at, sessionId);
   }
 
   /** Ratings and the share not 差评 (levels 3..5) for one staff member since `since`. */
   staffFigures(staffId: string, since: number): { count: number; satisfied: number } {
-    const r = this.db
-      .prepare(
-        `SELECT COUNT(*) AS count, COALESCE(SUM(satisfaction >= 3), 0) AS satisfied FROM sessions WHERE staff_id = ? AND status = 'rated' AND rated_at >= ?`,
-      )
-      .get(staffId, since) as { count: number; satisfied: number };
+    const r = prepared(
+      this.db,
+      `SELECT COUNT(*) AS count, COALESCE(SUM(satisfaction >= 3), 0) AS satisfied FROM sessions WHERE staff_id = ? AND status = 'rated' AND rated_at >= ?`,
+    ).get(staffId, since) as { count: number; satisfied: number };
     return r;
   }
 
   /** Sessions opened since `since`, grouped by how they ended; cancellations within 5 s of opening counted apart. */
   invitationEnds(since: number): { status: SessionStatus; reason: EndReason | null; count: number; quickCancels: number }[] {
-    return this.db
-      .prepare(
-        `SELECT status, end_reason AS reason, COUNT(*) AS count,
+    return prepared(
+      this.db,
+      `SELECT status, end_reason AS reason, COUNT(*) AS count,
                 COALESCE(SUM(status = 'cancelled' AND closed_at - opened_at < 5000), 0) AS quickCancels
          FROM sessions WHERE opened_at >= ? GROUP BY status, end_reason`,
-      )
-      .all(since) as { status: SessionStatus; reason: EndReason | null; count: number; quickCancels: number }[];
+    ).all(since) as { status: SessionStatus; reason: EndReason | null; count: number; quickCancels: number }[];
   }
 
   ratedSince(staffId: string, since: number): number {
-    return (this.db.prepare(`SELECT COUNT(*) AS n FROM sessions WHERE staff_id = ? AND rated_at >= ?`).get(staffId, since) as { n: number }).n;
+    return (prepared(this.db, `SELECT COUNT(*) AS n FROM sessions WHERE staff_id = ? AND rated_at >= ?`).get(staffId, since) as { n: number }).n;
   }
 }
 

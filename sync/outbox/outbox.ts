@@ -1,6 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import { chainHash, GENESIS_CHAIN_HASH } from '../chain.js';
 import { evaluationRecordSchema, type EvaluationRecord, type NewRecord, type RecordPatch } from '../record.js';
+import { prepared } from '../prepared.js';
 
 export type OutboxState = 'held' | 'pending' | 'in-flight' | 'accepted' | 'duplicate' | 'rejected';
 
@@ -43,7 +44,7 @@ export class Outbox {
 
   /** The last seq and chain hash given out (kept after purges, so numbering never restarts). */
   head(): { seq: number; chainHash: string } {
-    const head = this.db.prepare('SELECT seq, chain_hash FROM outbox_head WHERE id = 1').get() as { seq: number; chain_hash: string } | undefined;
+    const head = prepared(this.db, 'SELECT seq, chain_hash FROM outbox_head WHERE id = 1').get() as { seq: number; chain_hash: string } | undefined;
     return { seq: head?.seq ?? 0, chainHash: head?.chain_hash ?? GENESIS_CHAIN_HASH };
   }
 
@@ -56,50 +57,49 @@ export class Outbox {
     full.chainHash = chainHash(head.chainHash, full);
     const checked = evaluationRecordSchema.parse(full);
     const t = this.now();
-    this.db
-      .prepare(
-        `INSERT INTO outbox (seq, eval_id, group_id, chain_hash, payload, state, created_at, updated_at)
+    prepared(
+      this.db,
+      `INSERT INTO outbox (seq, eval_id, group_id, chain_hash, payload, state, created_at, updated_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(seq, checked.evalId, checked.groupId ?? null, checked.chainHash, JSON.stringify(checked), opts.held ? 'held' : 'pending', t, t);
-    this.db
-      .prepare(
-        'INSERT INTO outbox_head (id, seq, chain_hash) VALUES (1, ?, ?) ON CONFLICT(id) DO UPDATE SET seq = excluded.seq, chain_hash = excluded.chain_hash',
-      )
-      .run(seq, checked.chainHash);
+    ).run(seq, checked.evalId, checked.groupId ?? null, checked.chainHash, JSON.stringify(checked), opts.held ? 'held' : 'pending', t, t);
+    prepared(
+      this.db,
+      'INSERT INTO outbox_head (id, seq, chain_hash) VALUES (1, ?, ?) ON CONFLICT(id) DO UPDATE SET seq = excluded.seq, chain_hash = excluded.chain_hash',
+    ).run(seq, checked.chainHash);
     return checked;
   }
 
   /** Amends a held record (tags, comment, dimensions arrive after the level). Fields outside the chain only. */
   amendHeld(evalId: string, patch: RecordPatch): void {
     this.assertInTransaction();
-    const row = this.db.prepare('SELECT payload, state FROM outbox WHERE eval_id = ?').get(evalId) as Pick<Row, 'payload' | 'state'> | undefined;
+    const row = prepared(this.db, 'SELECT payload, state FROM outbox WHERE eval_id = ?').get(evalId) as Pick<Row, 'payload' | 'state'> | undefined;
     if (!row) throw new Error(`outbox has no record ${evalId}`);
     if (row.state !== 'held') throw new Error(`record ${evalId} is ${row.state}, not held`);
     const merged = evaluationRecordSchema.parse({ ...(JSON.parse(row.payload) as object), ...withoutUndefined(patch) });
-    this.db.prepare('UPDATE outbox SET payload = ?, updated_at = ? WHERE eval_id = ?').run(JSON.stringify(merged), this.now(), evalId);
+    prepared(this.db, 'UPDATE outbox SET payload = ?, updated_at = ? WHERE eval_id = ?').run(JSON.stringify(merged), this.now(), evalId);
   }
 
   release(evalIds: readonly string[]): void {
-    const stmt = this.db.prepare(`UPDATE outbox SET state = 'pending', updated_at = ? WHERE eval_id = ? AND state = 'held'`);
+    const stmt = prepared(this.db, `UPDATE outbox SET state = 'pending', updated_at = ? WHERE eval_id = ? AND state = 'held'`);
     for (const id of evalIds) stmt.run(this.now(), id);
   }
 
   /** After a restart no follow-up is open any more: whatever was held is ready to go. */
   releaseAllHeld(): number {
-    return this.db.prepare(`UPDATE outbox SET state = 'pending', updated_at = ? WHERE state = 'held'`).run(this.now()).changes;
+    return prepared(this.db, `UPDATE outbox SET state = 'pending', updated_at = ? WHERE state = 'held'`).run(this.now()).changes;
   }
 
   get(evalId: string): OutboxEntry | undefined {
-    const row = this.db.prepare('SELECT * FROM outbox WHERE eval_id = ?').get(evalId) as Row | undefined;
+    const row = prepared(this.db, 'SELECT * FROM outbox WHERE eval_id = ?').get(evalId) as Row | undefined;
     return row && toEntry(row);
   }
 
   list(opts: { states?: readonly OutboxState[]; limit?: number } = {}): OutboxEntry[] {
     const states = opts.states ?? ['held', 'pending', 'in-flight', 'accepted', 'duplicate', 'rejected'];
-    const rows = this.db
-      .prepare(`SELECT * FROM outbox WHERE state IN (${states.map(() => '?').join(',')}) ORDER BY seq LIMIT ?`)
-      .all(...states, opts.limit ?? -1) as Row[];
+    const rows = prepared(this.db, `SELECT * FROM outbox WHERE state IN (${states.map(() => '?').join(',')}) ORDER BY seq LIMIT ?`).all(
+      ...states,
+      opts.limit ?? -1,
+    ) as Row[];
     return rows.map(toEntry);
   }
 
@@ -108,15 +108,14 @@ export class Outbox {
    * triggers) and, for the oldest unsent record, three MIN lookups on the (state, seq) index; none scans the table.
    */
   counts(): OutboxCounts {
-    const n = new Map((this.db.prepare('SELECT state, n FROM outbox_counts').all() as { state: OutboxState; n: number }[]).map((r) => [r.state, r.n]));
-    const oldest = this.db
-      .prepare(
-        `SELECT created_at FROM outbox WHERE seq = (SELECT MIN(m) FROM (
+    const n = new Map((prepared(this.db, 'SELECT state, n FROM outbox_counts').all() as { state: OutboxState; n: number }[]).map((r) => [r.state, r.n]));
+    const oldest = prepared(
+      this.db,
+      `SELECT created_at FROM outbox WHERE seq = (SELECT MIN(m) FROM (
            SELECT MIN(seq) AS m FROM outbox WHERE state = 'held'
            UNION ALL SELECT MIN(seq) FROM outbox WHERE state = 'pending'
            UNION ALL SELECT MIN(seq) FROM outbox WHERE state = 'in-flight'))`,
-      )
-      .get() as { created_at: number } | undefined;
+    ).get() as { created_at: number } | undefined;
     const of = (s: OutboxState) => n.get(s) ?? 0;
     return { pending: of('pending') + of('in-flight'), deadLetter: of('rejected'), held: of('held'), oldestPendingAt: oldest?.created_at ?? null };
   }
@@ -128,10 +127,11 @@ export class Outbox {
   claim(maxRecords: number, maxBytes: number): OutboxEntry[] {
     return this.db
       .transaction(() => {
-        const held = this.db.prepare(`SELECT MIN(seq) AS s FROM outbox WHERE state = 'held'`).get() as { s: number | null };
-        const rows = this.db
-          .prepare(`SELECT * FROM outbox WHERE state = 'pending' AND seq < ? ORDER BY seq LIMIT ?`)
-          .all(held.s ?? Number.MAX_SAFE_INTEGER, maxRecords) as Row[];
+        const held = prepared(this.db, `SELECT MIN(seq) AS s FROM outbox WHERE state = 'held'`).get() as { s: number | null };
+        const rows = prepared(this.db, `SELECT * FROM outbox WHERE state = 'pending' AND seq < ? ORDER BY seq LIMIT ?`).all(
+          held.s ?? Number.MAX_SAFE_INTEGER,
+          maxRecords,
+        ) as Row[];
         const picked: Row[] = [];
         let bytes = 0;
         for (const r of rows) {
@@ -139,7 +139,7 @@ export class Outbox {
           if (picked.length > 0 && bytes > maxBytes) break;
           picked.push(r);
         }
-        const mark = this.db.prepare(`UPDATE outbox SET state = 'in-flight', attempts = attempts + 1, updated_at = ? WHERE seq = ?`);
+        const mark = prepared(this.db, `UPDATE outbox SET state = 'in-flight', attempts = attempts + 1, updated_at = ? WHERE seq = ?`);
         for (const r of picked) mark.run(this.now(), r.seq);
         return picked.map((r) => toEntry({ ...r, state: 'in-flight', attempts: r.attempts + 1 }));
       })
@@ -150,8 +150,12 @@ export class Outbox {
   applyResults(
     results: readonly { evalId: string; status: 'accepted' | 'duplicate' | 'rejected'; code?: string | undefined; message?: string | undefined }[],
   ): void {
-    const done = this.db.prepare(`UPDATE outbox SET state = ?, last_code = NULL, last_error = NULL, updated_at = ? WHERE eval_id = ? AND state = 'in-flight'`);
-    const dead = this.db.prepare(
+    const done = prepared(
+      this.db,
+      `UPDATE outbox SET state = ?, last_code = NULL, last_error = NULL, updated_at = ? WHERE eval_id = ? AND state = 'in-flight'`,
+    );
+    const dead = prepared(
+      this.db,
       `UPDATE outbox SET state = 'rejected', last_code = ?, last_error = ?, updated_at = ? WHERE eval_id = ? AND state = 'in-flight'`,
     );
     this.db
@@ -166,7 +170,8 @@ export class Outbox {
 
   /** A batch that did not get through goes back to pending, with the reason, for the next try. */
   unclaim(evalIds: readonly string[], error: string | null): void {
-    const stmt = this.db.prepare(
+    const stmt = prepared(
+      this.db,
       `UPDATE outbox SET state = 'pending', last_error = COALESCE(?, last_error), updated_at = ? WHERE eval_id = ? AND state = 'in-flight'`,
     );
     this.db
@@ -178,19 +183,19 @@ export class Outbox {
 
   /** After a crash, whatever was in flight is simply sent again: the province keys records by evalId. */
   requeueInFlight(): number {
-    return this.db.prepare(`UPDATE outbox SET state = 'pending', updated_at = ? WHERE state = 'in-flight'`).run(this.now()).changes;
+    return prepared(this.db, `UPDATE outbox SET state = 'pending', updated_at = ? WHERE state = 'in-flight'`).run(this.now()).changes;
   }
 
   /** A technician's "resend" of dead-letter records (all of them when no ids are given). */
   resend(evalIds?: readonly string[]): number {
-    if (!evalIds) return this.db.prepare(`UPDATE outbox SET state = 'pending', updated_at = ? WHERE state = 'rejected'`).run(this.now()).changes;
-    const stmt = this.db.prepare(`UPDATE outbox SET state = 'pending', updated_at = ? WHERE eval_id = ? AND state = 'rejected'`);
+    if (!evalIds) return prepared(this.db, `UPDATE outbox SET state = 'pending', updated_at = ? WHERE state = 'rejected'`).run(this.now()).changes;
+    const stmt = prepared(this.db, `UPDATE outbox SET state = 'pending', updated_at = ? WHERE eval_id = ? AND state = 'rejected'`);
     return this.db.transaction(() => evalIds.reduce((n, id) => n + stmt.run(this.now(), id).changes, 0))();
   }
 
   /** Retention: accepted records older than the period go; nothing not yet accepted is ever purged. */
   purgeDone(olderThan: number): number {
-    return this.db.prepare(`DELETE FROM outbox WHERE state IN ('accepted','duplicate') AND updated_at < ?`).run(olderThan).changes;
+    return prepared(this.db, `DELETE FROM outbox WHERE state IN ('accepted','duplicate') AND updated_at < ?`).run(olderThan).changes;
   }
 
   private assertInTransaction(): void {
