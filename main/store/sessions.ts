@@ -110,7 +110,7 @@ export class SessionStore {
       this.db,
       `SELECT status, end_reason AS reason, COUNT(*) AS count,
                 COALESCE(SUM(status = 'cancelled' AND closed_at - opened_at < 5000), 0) AS quickCancels
-         FROM sessions WHERE opened_at >= ? GROUP BY status, end_reason`,
+         FROM sessions INDEXED BY sessions_opened WHERE opened_at >= ? GROUP BY status, end_reason`,
     ).all(since) as { status: SessionStatus; reason: EndReason | null; count: number; quickCancels: number }[];
   }
 
