@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
-import { createServer, request, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { request } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { afterAll, describe, it } from 'vitest';
 import { qrPath } from '../../renderer/src/components/qr-path.js';
@@ -15,30 +14,15 @@ import { BIN } from '../helpers/process.js';
 import { APP, simConfig } from '../helpers/sync-rig.js';
 import { startProvinceSim } from '../../sync/province-sim/simulator.js';
 import { record, stats, timeEach } from './figures.js';
+import { acceptingProvince } from './province.js';
 
 const RECORDS = 20_000;
 const dirs: { cleanup: () => void }[] = [];
-const servers: Server[] = [];
+const closers: (() => Promise<void>)[] = [];
 afterAll(async () => {
-  for (const s of servers) await new Promise((r) => s.close(r));
+  for (const c of closers) await c();
   dirs.forEach((d) => d.cleanup());
 });
-
-/** A province that only says "accepted" to every record: what is left is the terminal's own cost. */
-async function acceptingProvince(): Promise<string> {
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { records?: { evalId: string }[] };
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ results: (body.records ?? []).map((r) => ({ evalId: r.evalId, status: 'accepted' })) }));
-    });
-  });
-  servers.push(server);
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return `http://127.0.0.1:${String((server.address() as AddressInfo).port)}`;
-}
 
 /** 20,000 records queued in a real outbox; the time for the uploader to empty it against `baseUrl`, per batch too. */
 async function drain(baseUrl: string): Promise<{ seconds: number; batches: number[] }> {
@@ -102,7 +86,9 @@ async function bare(baseUrl: string): Promise<{ seconds: number; batches: number
 
 describe('upload drain, QR render, start-up', () => {
   it('drains 20,000 queued records', async () => {
-    const url = await acceptingProvince();
+    const province = await acceptingProvince();
+    closers.push(province.close);
+    const url = province.url;
     const base = await bare(url);
     const ours = await drain(url);
     const rate = RECORDS / ours.seconds;

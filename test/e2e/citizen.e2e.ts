@@ -16,10 +16,10 @@ test.afterEach(async () => {
   for (const r of rigs.splice(0)) await r();
 });
 
-/** A terminal on a simulated province with a staff member logged in, its screen open in the page. */
-async function serving(page: Page, o: ProvisioningOverrides = {}, rating: Record<string, unknown> = {}): Promise<Rig> {
+/** A terminal on a simulated province whose config is `config` over the test hall's, its screen open in the page. */
+async function started(page: Page, config: Record<string, unknown>, o: ProvisioningOverrides = {}): Promise<Rig> {
   const sim = await startSim();
-  sim.setConfig({ ...simConfig(), rating: { timeoutSeconds: 120, followUpTimeoutSeconds: 120, followUp: 'bad', ...rating } });
+  sim.setConfig({ ...simConfig(), ...config });
   const keys = tempDir('hcp-keys-');
   const data = tempDir();
   const terminal = await startTerminal(['--data-dir', data.path, '--port', '0', '--config', writeProvisioning(data.path, { baseUrl: sim.url, ...o })], {
@@ -32,11 +32,16 @@ async function serving(page: Page, o: ProvisioningOverrides = {}, rating: Record
     data.cleanup();
     keys.cleanup();
   });
-  const api = apiClient(terminal.ready.api);
-  await api.post('/staff/login', { badgeId: BADGE });
   await openKiosk(page, terminal);
+  return { sim, terminal, api: apiClient(terminal.ready.api) };
+}
+
+/** The same with a staff member logged in: the Serving screen. */
+async function serving(page: Page, o: ProvisioningOverrides = {}, rating: Record<string, unknown> = {}): Promise<Rig> {
+  const r = await started(page, { rating: { timeoutSeconds: 120, followUpTimeoutSeconds: 120, followUp: 'bad', ...rating } }, o);
+  await r.api.post('/staff/login', { badgeId: BADGE });
   await expect(page.getByText('欢迎光临')).toBeVisible();
-  return { sim, terminal, api };
+  return r;
 }
 
 const recordsOf = (sim: ProvinceSim, sessionId: string) => [...sim.records.values()].filter((r) => r.record.groupId === sessionId).map((r) => r.record);
@@ -88,10 +93,11 @@ test('voice clips are asked for on Inviting, the level chosen, and Thanks; elder
   const r = await serving(page);
   const played = () => page.evaluate(() => (window as unknown as { __played: string[] }).__played);
   await r.api.post('/sessions', {});
-  await expect.poll(played).toEqual(['/voice/zh-CN/please-rate.wav']);
+  // The staff member logged in after the screen opened: it welcomed, then invited.
+  await expect.poll(played).toEqual(['/voice/zh-CN/welcome.wav', '/voice/zh-CN/please-rate.wav']);
   await page.getByRole('button', { name: '非常满意', exact: true }).click();
   await expect(page.getByText('感谢您的评价')).toBeVisible();
-  await expect.poll(played).toEqual(['/voice/zh-CN/please-rate.wav', '/voice/zh-CN/level-manyi-5.wav', '/voice/zh-CN/thanks.wav']);
+  await expect.poll(played).toEqual(['/voice/zh-CN/welcome.wav', '/voice/zh-CN/please-rate.wav', '/voice/zh-CN/level-manyi-5.wav', '/voice/zh-CN/thanks.wav']);
   const clip = await page.request.get(new URL('voice/zh-CN/thanks.wav', r.terminal.ready.ui).href);
   expect(clip.headers()['content-type']).toBe('audio/wav');
   expect((await clip.body()).subarray(0, 4).toString()).toBe('RIFF');
@@ -175,22 +181,7 @@ test('mode "choose" with two departments: the citizen picks 逐项评价, rates 
 test('outside hall hours an idle screen dims and blanks; the first touch only wakes it; an invitation wakes it at once', async ({ page }) => {
   // Hall hours with no period today: the hall is closed, so even the Serving screen may sleep. Short idle times.
   const closedAllWeek = { sun: [], mon: [], tue: [], wed: [], thu: [], fri: [], sat: [] };
-  const sim = await startSim();
-  sim.setConfig({ ...simConfig(), hallHours: closedAllWeek, display: { dimAfterSeconds: 1, blankAfterSeconds: 2 } });
-  const keys = tempDir('hcp-keys-');
-  const data = tempDir();
-  const terminal = await startTerminal(['--data-dir', data.path, '--port', '0', '--config', writeProvisioning(data.path, { baseUrl: sim.url })], {
-    HCP_KEY_DIR: keys.path,
-    ...FAST_SYNC,
-  });
-  rigs.push(async () => {
-    await terminal.stop();
-    await sim.close();
-    data.cleanup();
-    keys.cleanup();
-  });
-  const api = apiClient(terminal.ready.api);
-  await openKiosk(page, terminal);
+  const { api } = await started(page, { hallHours: closedAllWeek, display: { dimAfterSeconds: 1, blankAfterSeconds: 2 } });
   // Closed (nobody logged in): dims after a second, blanks after two.
   await expect(page.getByTestId('display-sleep')).toHaveAttribute('data-display', 'dim', { timeout: 10_000 });
   await expect(page.getByTestId('display-sleep')).toHaveAttribute('data-display', 'blank', { timeout: 10_000 });
