@@ -9,6 +9,5 @@ export default defineConfig({
     // Integration tests start real terminals; two cores, so two at a time.
     maxWorkers: 2,
     env: { HCP_LOG_LEVEL: 'warn' },
-    benchmark: { include: ['test/bench/**/*.bench.ts'] },
   },
 });
