@@ -107,7 +107,7 @@ export class Invitations {
 
   private insert(sessionId: string, staff: StaffMember, items: SessionItem[], qrUrl: string, req: OpenSessionRequest, uninvited: boolean): OpenedSession {
     const now = this.d.clock.now();
-    const timeoutMs = this.d.config().rating.timeoutSeconds * 1000 * this.d.timeoutFactor();
+    const timeoutMs = this.invitationMs();
     const row: SessionRow = {
       sessionId,
       staffId: staff.staffId,
@@ -234,18 +234,16 @@ export class Invitations {
   extendTimeouts(): void {
     const s = this.current;
     if (!s) return;
-    const now = this.d.clock.now();
-    const rating = this.d.config().rating;
     if (s.phase === 'inviting') {
-      const ms = rating.timeoutSeconds * 1000 * this.d.timeoutFactor();
-      if (s.row.openedAt + ms <= s.row.expiresAt) return;
-      s.row.expiresAt = s.row.openedAt + ms;
-      this.arm(s.row.expiresAt - now, () => this.closeOpen('timedOut'));
+      const expiresAt = s.row.openedAt + this.invitationMs();
+      if (expiresAt <= s.row.expiresAt) return;
+      s.row.expiresAt = expiresAt;
+      this.arm(expiresAt - this.d.clock.now(), () => this.closeOpen('timedOut'));
     } else this.keepFollowUpOpen(s.row.sessionId);
     this.d.hooks.changed();
   }
 
-  /** The citizen is typing in the follow-up: its timeout starts again (a comment takes time, on a keyboard of glass). */
+  /** The follow-up's timeout starts (again): when it opens, and while the citizen types (a comment takes time on glass). */
   keepFollowUpOpen(sessionId: string): void {
     const s = this.current;
     if (!s || s.phase !== 'follow-up' || s.row.sessionId !== sessionId) return;
@@ -276,12 +274,13 @@ export class Invitations {
 
   private startFollowUp(s: OpenSession): void {
     s.phase = 'follow-up';
-    const ms = this.d.config().rating.followUpTimeoutSeconds * 1000 * this.d.timeoutFactor();
-    s.followUpExpiresAt = this.d.clock.now() + ms;
-    this.arm(ms, () => {
-      if (this.current === s) this.finishQuietly(s, true);
-    });
+    this.keepFollowUpOpen(s.row.sessionId);
     this.d.hooks.changed();
+  }
+
+  /** How long an invitation page stays open: the province's timeout, doubled in elderly mode. */
+  private invitationMs(): number {
+    return this.d.config().rating.timeoutSeconds * 1000 * this.d.timeoutFactor();
   }
 
   /** Ends a rated session keeping whatever was entered; shows Thanks when the citizen is still there. */
