@@ -21,6 +21,9 @@ type TechnicianIntent = Extract<
   { type: 'provisioningCheck' | 'provisioningApply' | 'testConnection' | 'rescan' | 'usbImport' | 'usbExport' | 'deviceTest' | 'restartTerminal' | 'exitKiosk' }
 >;
 
+/** Technician actions outside technician mode. */
+const NOT_TECHNICIAN: IntentResult = { ok: false, code: 'NOT_TECHNICIAN', message: 'open technician mode first' };
+
 /** Carries one validated UI intent into the core; both transports (IPC and WebSocket) come through here. */
 export async function handleIntent(terminal: Terminal, intent: Intent, extras: IntentExtras = {}): Promise<IntentResult> {
   try {
@@ -63,7 +66,7 @@ export async function handleIntent(terminal: Terminal, intent: Intent, extras: I
         break;
       case 'resendDeadLetters':
       case 'integrityCheck': {
-        if (!terminal.serviced) return { ok: false, code: 'NOT_TECHNICIAN', message: 'open technician mode first' };
+        if (!terminal.serviced) return NOT_TECHNICIAN;
         terminal.technicianTouch();
         if (intent.type === 'resendDeadLetters') extras.resend?.(intent.evalIds);
         else extras.integrityCheck?.();
@@ -78,10 +81,10 @@ export async function handleIntent(terminal: Terminal, intent: Intent, extras: I
       case 'deviceTest':
       case 'restartTerminal':
       case 'exitKiosk': {
-        if (!extras.workbench) return { ok: false, code: 'NOT_TECHNICIAN', message: 'open technician mode first' };
+        if (!extras.workbench) return NOT_TECHNICIAN;
         // A terminal with no provisioning yet takes its first file from a USB drive; nothing else without a technician.
         const firstSetup = terminal.state() === 'unprovisioned' && (intent.type === 'rescan' || intent.type === 'usbImport');
-        if (!terminal.serviced && !firstSetup) return { ok: false, code: 'NOT_TECHNICIAN', message: 'open technician mode first' };
+        if (!terminal.serviced && !firstSetup) return NOT_TECHNICIAN;
         terminal.technicianTouch();
         return await technicianAction(extras.workbench, intent);
       }

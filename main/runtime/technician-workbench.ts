@@ -8,8 +8,8 @@ import type { IntentResult } from '../bridge/contract.js';
 import { PROVISIONING_FIELDS, type DeviceInput, type DetectedPort, type ProvisioningDraft, type TechnicianSetup } from '../bridge/technician.js';
 import type { Devices } from '../devices/devices.js';
 import type { Log } from '../log/logger.js';
-import { keepPreviousProvisioning, META_OFFLINE_CONFIG, parseProvisioning, prepareProvisioning, storeProvisioning } from '../provisioning/apply.js';
-import { checkDraft, describeChanges, formFromFile, formFromStored, type FormBase } from '../provisioning/form.js';
+import { keepPreviousProvisioning, META_OFFLINE_CONFIG, prepareProvisioning, readProvisioningFile, storeProvisioning } from '../provisioning/apply.js';
+import { checkDraft, describeChanges, formFromFile, formFromStored, type CheckedDraft, type FormBase } from '../provisioning/form.js';
 import { offlineConfigSchema, type ProvisioningFile, type StoredProvisioning } from '../provisioning/schema.js';
 import type { PinHasher, SecretSealer } from '../provisioning/secrets.js';
 import type { auditLog } from '../store/audit-log.js';
@@ -102,20 +102,20 @@ export class TechnicianWorkbench {
   }
 
   check(draft: ProvisioningDraft): Outcome {
-    const r = checkDraft(draft, this.d.base);
-    return 'fields' in r ? { ok: false, code: 'INVALID_FIELDS', message: describeFields(r.fields), fields: r.fields } : { ok: true };
+    const r = this.checked(draft);
+    return 'ok' in r ? r : { ok: true };
   }
 
   async apply(draft: ProvisioningDraft): Promise<Outcome> {
-    const r = checkDraft(draft, this.d.base);
-    if ('fields' in r) return { ok: false, code: 'INVALID_FIELDS', message: describeFields(r.fields), fields: r.fields };
+    const r = this.checked(draft);
+    if ('ok' in r) return r;
     const replaced = PROVISIONING_FIELDS.filter((f) => f.kind === 'secret' && draft[f.path]).map((f) => f.path);
     return this.store(r.file, { fromForm: { keepTechnicianPin: r.keepTechnicianPin } }, { source: 'screen', replaced });
   }
 
   async testConnection(draft: ProvisioningDraft): Promise<Outcome> {
-    const r = checkDraft(draft, this.d.base);
-    if ('fields' in r) return { ok: false, code: 'INVALID_FIELDS', message: describeFields(r.fields), fields: r.fields };
+    const r = this.checked(draft);
+    if ('ok' in r) return r;
     const p = r.file.province;
     const report = await testProvinceConnection({
       baseUrl: p.baseUrl,
@@ -134,26 +134,27 @@ export class TechnicianWorkbench {
   async usbImport(path: string): Promise<Outcome> {
     const file = this.usb.files.find((f) => f.path === path);
     if (!file || !insideRoots(this.d.usbRoots, path)) return fail('NOT_ON_USB', 'that file is not on a USB drive the terminal has listed; rescan');
-    let text: string;
-    try {
-      text = readFileSync(path, 'utf8').replace(/^\uFEFF/, '');
-    } catch (err) {
-      return this.said(fail('USB_READ', `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`));
-    }
     if (file.kind === 'bundle') {
       if (!this.d.provisioning) return this.said(fail('UNPROVISIONED', 'provision this terminal first: it relays bundles with its own credentials'));
-      return this.importBundle(path, text);
+      return this.importBundle(path);
     }
+    // Read again, as `hcp-terminal provision` reads a file: the drive may have changed since it was listed.
     let parsed: ProvisioningFile;
     try {
-      parsed = parseProvisioning(JSON.parse(text));
+      parsed = readProvisioningFile(path);
     } catch (err) {
       return this.said(fail('INVALID_FILE', err instanceof Error ? err.message : String(err)));
     }
     return this.store(parsed, {}, { source: path, replaced: ['province.appSecret', 'localApi.token', 'technician.pin'] });
   }
 
-  private importBundle(path: string, text: string): Outcome {
+  private importBundle(path: string): Outcome {
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8').replace(/^\uFEFF/, '');
+    } catch (err) {
+      return this.said(fail('USB_READ', `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`));
+    }
     const r = new BundleQueue(this.d.db).add(text);
     if (!r.ok) return this.said(fail('INVALID_BUNDLE', `${path} cannot be relayed: ${r.error}`));
     this.d.audit.record({ actor: 'technician', action: 'relay.import', detail: { file: path, records: r.records, new: r.isNew } });
@@ -213,6 +214,16 @@ export class TechnicianWorkbench {
     return { ok: true };
   }
 
+  /** The draft as a provisioning file, or the refusal naming each bad field. */
+  private checked(draft: ProvisioningDraft): CheckedDraft | Extract<Outcome, { ok: false }> {
+    const r = checkDraft(draft, this.d.base);
+    if (!('fields' in r)) return r;
+    const message = Object.entries(r.fields)
+      .map(([f, m]) => `${f}: ${m}`)
+      .join('; ');
+    return { ok: false, code: 'INVALID_FIELDS', message, fields: r.fields };
+  }
+
   private form(): ProvisioningDraft {
     return this.d.provisioning ? formFromStored(this.d.provisioning) : {};
   }
@@ -245,12 +256,6 @@ export class TechnicianWorkbench {
 /** The offline roster stored beside the provisioning (PINs stripped), for a form-made file to carry on. */
 export function storedOfflineConfig(meta: MetaStore): ProvisioningFile['offlineConfig'] {
   return meta.get(META_OFFLINE_CONFIG, offlineConfigSchema);
-}
-
-function describeFields(fields: Record<string, string>): string {
-  return Object.entries(fields)
-    .map(([f, m]) => `${f}: ${m}`)
-    .join('; ');
 }
 
 function safeList(dir: string): string[] {
