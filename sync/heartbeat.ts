@@ -1,4 +1,5 @@
-import type { ProvinceAdapter } from './province/adapter.js';
+import type { HeartbeatOutcome, ProvinceAdapter } from './province/adapter.js';
+import { NODE_TIMERS, type Timers } from './timers.js';
 
 export interface HeartbeatOptions {
   adapter: ProvinceAdapter;
@@ -7,29 +8,51 @@ export interface HeartbeatOptions {
   onOk: (configVersion: string) => void;
   /** Default 60000 ms (province-api.md). */
   intervalMs?: number;
+  /** Each wait is the interval ± this share of it, at random (default 0.1); 0 turns the jitter off. */
+  jitter?: number;
+  random?: () => number;
+  timers?: Timers;
   log: { error(obj: object, msg?: string): void };
 }
 
-/** POSTs the heartbeat every minute; its answer carries the server time and the current config version. */
+/**
+ * POSTs the heartbeat about every minute; its answer carries the server time and the current config version.
+ * The wait is jittered because a successful beat releases a backed-off upload queue (province-api v1.1): terminals
+ * that booted together (a hall after a power cut) drift apart, so a fleet does not come back to the province at once.
+ */
 export class Heartbeat {
-  private timer: NodeJS.Timeout | null = null;
+  private handle: unknown = null;
+  private running = false;
 
   constructor(private readonly o: HeartbeatOptions) {}
 
   start(): void {
-    const beat = () => {
-      Promise.resolve()
-        .then(() => this.o.adapter.heartbeat(this.o.body()))
-        .then((r) => {
-          if (r.kind === 'ok') this.o.onOk(r.configVersion);
-        })
-        .catch((err: unknown) => this.o.log.error({ err }, 'heartbeat failed'));
-    };
-    this.timer = setInterval(beat, this.o.intervalMs ?? 60_000);
-    beat();
+    this.running = true;
+    this.beat();
   }
 
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
+    this.running = false;
+    if (this.handle !== null) (this.o.timers ?? NODE_TIMERS).clear(this.handle);
+    this.handle = null;
+  }
+
+  private beat(): void {
+    if (!this.running) return;
+    const interval = this.o.intervalMs ?? 60_000;
+    const spread = this.o.jitter ?? 0.1;
+    const wait = interval * (1 - spread + 2 * spread * (this.o.random ?? Math.random)());
+    this.handle = (this.o.timers ?? NODE_TIMERS).set(() => this.beat(), Math.max(1, Math.round(wait)));
+    let sent: Promise<HeartbeatOutcome>;
+    try {
+      sent = this.o.adapter.heartbeat(this.o.body());
+    } catch (err) {
+      sent = Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+    sent
+      .then((r) => {
+        if (r.kind === 'ok' && this.running) this.o.onOk(r.configVersion);
+      })
+      .catch((err: unknown) => this.o.log.error({ err }, 'heartbeat failed'));
   }
 }

@@ -3,6 +3,7 @@ import type { Outbox } from './outbox/outbox.js';
 import type { ProvinceAdapter, UploadOutcome } from './province/adapter.js';
 import type { BundleQueue, PendingBundle } from './relay/bundle-queue.js';
 import type { EvaluationRecord } from './record.js';
+import { NODE_TIMERS, type Timers } from './timers.js';
 
 export interface UploaderLog {
   info(obj: object, msg?: string): void;
@@ -11,7 +12,7 @@ export interface UploaderLog {
 
 export interface UploaderOptions {
   adapter: ProvinceAdapter;
-  outbox: Outbox;
+  outbox: UploadQueue;
   log: UploaderLog;
   /** Records per batch (the province accepts ≤ 200). Default 200. */
   maxRecords?: number;
@@ -26,7 +27,7 @@ export interface UploaderOptions {
   prepare?: (r: EvaluationRecord) => EvaluationRecord;
   random?: () => number;
   onStatus?: (s: UploaderStatus) => void;
-  timers?: UploaderTimers;
+  timers?: Timers;
   /** Other terminals' bundles to relay (offline halls). */
   bundles?: BundleQueue;
 }
@@ -45,16 +46,8 @@ const MIN_RATE_LIMITED_MS = 1_000;
 
 type WakeReason = 'rating' | 'province' | 'stop';
 
-/** Where the uploader's waits are scheduled: Node's timers, or a test's fake. */
-export interface UploaderTimers {
-  set(fn: () => void, ms: number): unknown;
-  clear(handle: unknown): void;
-}
-
-const NODE_TIMERS: UploaderTimers = {
-  set: (fn, ms) => setTimeout(fn, ms),
-  clear: (h) => clearTimeout(h as NodeJS.Timeout),
-};
+/** The outbox as the uploader uses it (a fleet simulation gives it a lighter queue). */
+export type UploadQueue = Pick<Outbox, 'requeueInFlight' | 'claim' | 'applyResults' | 'unclaim' | 'counts'>;
 
 /**
  * Sends the outbox to the province: one batch in flight, in seq order, waking at once after a new rating.

@@ -5,7 +5,8 @@ import { formatCst } from '../../main/bridge/formats.js';
 import { ClockOffset } from '../../sync/clock-offset.js';
 import { Outbox } from '../../sync/outbox/outbox.js';
 import { JsonProvinceAdapter, MAX_REPLY_BYTES } from '../../sync/province/json-adapter.js';
-import { Uploader, type UploaderTimers } from '../../sync/uploader.js';
+import { Uploader } from '../../sync/uploader.js';
+import type { Timers } from '../../sync/timers.js';
 import { openDatabase } from '../../main/store/database.js';
 import { silentLog } from '../helpers/core.js';
 import { newRecord, tempDir } from '../helpers/fixtures.js';
@@ -42,7 +43,7 @@ function acceptAll(res: ServerResponse, body: string): void {
 }
 
 /** Timers the test fires by hand: the uploader's waits are recorded, and nothing waits for real. */
-class HandTimers implements UploaderTimers {
+class HandTimers implements Timers {
   waits: number[] = [];
   private pending: { fn: () => void; ms: number; live: boolean }[] = [];
   set(fn: () => void, ms: number) {
