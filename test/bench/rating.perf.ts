@@ -1,44 +1,16 @@
 import Database from 'better-sqlite3';
-import { randomUUID } from 'node:crypto';
 import { afterAll, describe, it } from 'vitest';
 import { BADGE, newRecord, tempDir } from '../helpers/fixtures.js';
 import { coreFixture, testConfig, type CoreFixture } from '../helpers/core.js';
 import { record, stats, timeEach } from './figures.js';
+import { history } from './history.js';
 
-const DAY = 86_400_000;
 const RUNS = 400;
-
-/**
- * 90 days of a busy window, written straight into the tables as the terminal would have left them: rated sessions,
- * their accepted records (seq, chain head), spread evenly up to now. Fast: one transaction.
- */
-function history(f: CoreFixture, n: number): void {
-  const now = f.clock.now();
-  const payload = JSON.stringify(newRecord({ writingEvaluation: '办事效率高，态度很好'.repeat(4) }));
-  const session = f.db.prepare(
-    `INSERT INTO sessions (session_id, status, staff_id, staff_name, opened_at, expires_at, mode, items, qr_url, satisfaction, pf, rated_at, closed_at)
-     VALUES (?, 'rated', 'SM0012', '张三', ?, ?, 'combined', '[]', '', ?, '4', ?, ?)`,
-  );
-  const outbox = f.db.prepare(
-    `INSERT INTO outbox (seq, eval_id, group_id, chain_hash, payload, state, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'accepted', ?, ?)`,
-  );
-  f.db.transaction(() => {
-    for (let i = 1; i <= n; i++) {
-      const at = now - 90 * DAY + Math.floor((i * 90 * DAY) / (n + 1));
-      const id = randomUUID();
-      session.run(id, at - 20_000, at + 10_000, 1 + (i % 5), at, at);
-      outbox.run(i, randomUUID(), id, 'ab'.repeat(32), payload, at, at);
-    }
-    f.db.prepare(`INSERT OR REPLACE INTO outbox_head (id, seq, chain_hash) VALUES (1, ?, ?)`).run(n, 'ab'.repeat(32));
-  })();
-  // A terminal that wrote these over 90 days checkpointed as it went: no 100 MB WAL waiting to be folded in.
-  f.db.pragma('wal_checkpoint(TRUNCATE)');
-}
 
 /** A terminal with `stored` records behind it, serving; its clock moves a minute per rating (no burst flags). */
 function terminalWith(stored: number): CoreFixture {
   const f = coreFixture(testConfig({ followUp: 'none' }));
-  history(f, stored);
+  history(f.db, f.clock.now(), stored);
   f.terminal.loginByBadge(BADGE);
   return f;
 }

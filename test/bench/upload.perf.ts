@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { request } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { afterAll, describe, it } from 'vitest';
@@ -9,8 +8,7 @@ import { Outbox } from '../../sync/outbox/outbox.js';
 import { JsonProvinceAdapter } from '../../sync/province/json-adapter.js';
 import { Uploader } from '../../sync/uploader.js';
 import { silentLog } from '../helpers/core.js';
-import { newRecord, tempDir, writeProvisioning } from '../helpers/fixtures.js';
-import { BIN } from '../helpers/process.js';
+import { newRecord, tempDir } from '../helpers/fixtures.js';
 import { APP, simConfig } from '../helpers/sync-rig.js';
 import { startProvinceSim } from '../../sync/province-sim/simulator.js';
 import { record, stats, timeEach } from './figures.js';
@@ -84,7 +82,7 @@ async function bare(baseUrl: string): Promise<{ seconds: number; batches: number
   return { seconds: (performance.now() - t0) / 1000, batches };
 }
 
-describe('upload drain, QR render, start-up', () => {
+describe('upload drain, QR render', () => {
   it('drains 20,000 queued records', async () => {
     const province = await acceptingProvince();
     closers.push(province.close);
@@ -135,41 +133,6 @@ describe('upload drain, QR render, start-up', () => {
       ratio: ours.median / baseline.median,
       goal: 'p99 ≤ 5 ms',
       met: ours.p99 <= 5,
-    });
-  });
-
-  it('starts', async () => {
-    const firstLine = (args: string[], env: NodeJS.ProcessEnv) =>
-      new Promise<number>((resolve, reject) => {
-        const t = performance.now();
-        const p = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'ignore'] });
-        p.stdout.once('data', () => {
-          resolve(performance.now() - t);
-          p.kill('SIGTERM');
-        });
-        p.once('error', reject);
-      });
-    const baseline: number[] = [];
-    const ready: number[] = [];
-    for (let i = 0; i < 5; i++) {
-      baseline.push(await firstLine(['-e', 'console.log("ready")'], process.env));
-      const keys = tempDir('hcp-keys-');
-      const data = tempDir();
-      dirs.push(keys, data);
-      const config = writeProvisioning(data.path, { baseUrl: 'http://127.0.0.1:9' });
-      ready.push(await firstLine([BIN, 'serve', '--data-dir', data.path, '--port', '0', '--config', config], { ...process.env, HCP_KEY_DIR: keys.path }));
-      await new Promise((r) => setTimeout(r, 300));
-    }
-    const s = stats(ready);
-    record({
-      group: 'start-up',
-      name: '`serve` (provisioning applied, database, sync, devices, host) to its ready line',
-      unit: 'ms',
-      value: s,
-      baseline: { name: '`node -e` printing one line', value: stats(baseline) },
-      ratio: s.median / stats(baseline).median,
-      goal: 'ready ≤ 1.5 s',
-      met: s.p99 <= 1_500,
     });
   });
 });
