@@ -64,6 +64,8 @@ export class Uploader {
   private st: UploaderStatus = { online: false, lastUploadAt: null, lastError: null, disabled: false };
   /** When the province stopped answering, while it does not. */
   private downSince: number | null = null;
+  /** A failed queue operation may have left a batch in flight: put it back before claiming again. */
+  private requeue = false;
 
   constructor(private readonly o: UploaderOptions) {
     this.limit = o.maxRecords ?? 200;
@@ -112,23 +114,39 @@ export class Uploader {
 
   private async run(): Promise<void> {
     while (this.running) {
-      if (this.st.disabled) {
-        await this.sleep(Number.POSITIVE_INFINITY, 'idle');
-        continue;
+      try {
+        await this.step();
+      } catch (err) {
+        // The queue itself failed (a full disk, a locked file): records stay where they are, in-flight ones go back
+        // to pending once the store answers again, and the loop lives on instead of dying with the rejection.
+        this.o.log.warn({ err: String(err) }, 'upload queue unavailable; trying again after a backoff');
+        this.requeue = true;
+        await this.sleep(this.backoff(), 'backoff');
       }
-      // Another terminal's bundle waits first: its records are older than anything this terminal made since.
-      const bundle = this.o.bundles?.next() ?? null;
-      const batch = bundle ? [] : this.o.outbox.claim(this.limit, this.o.maxBytes ?? 1024 * 1024 - 4096);
-      if (!bundle && batch.length === 0) {
-        await this.sleep(this.o.idleMs ?? 30_000, 'idle');
-        continue;
-      }
-      const next = bundle ? await this.relay(bundle) : await this.send(batch.map((e) => e.record));
-      if (typeof next === 'number') {
-        if (next > 0) await this.sleep(next, 'backoff');
-      } else {
-        await this.sleep(next.retryAfterMs, 'retry-after');
-      }
+    }
+  }
+
+  private async step(): Promise<void> {
+    if (this.requeue) {
+      this.o.outbox.requeueInFlight();
+      this.requeue = false;
+    }
+    if (this.st.disabled) {
+      await this.sleep(Number.POSITIVE_INFINITY, 'idle');
+      return;
+    }
+    // Another terminal's bundle waits first: its records are older than anything this terminal made since.
+    const bundle = this.o.bundles?.next() ?? null;
+    const batch = bundle ? [] : this.o.outbox.claim(this.limit, this.o.maxBytes ?? 1024 * 1024 - 4096);
+    if (!bundle && batch.length === 0) {
+      await this.sleep(this.o.idleMs ?? 30_000, 'idle');
+      return;
+    }
+    const next = bundle ? await this.relay(bundle) : await this.send(batch.map((e) => e.record));
+    if (typeof next === 'number') {
+      if (next > 0) await this.sleep(next, 'backoff');
+    } else {
+      await this.sleep(next.retryAfterMs, 'retry-after');
     }
   }
 

@@ -26,6 +26,7 @@ export const STATUS_OF: Record<CommandErrorCode, number> = {
   UNKNOWN_QUESTION: 400,
   REASON_REQUIRED: 400,
   STORAGE_FAILED: 503,
+  STORAGE_FULL: 503,
 };
 
 /** An error to answer with a given status and body. */

@@ -111,6 +111,8 @@ export interface TerminalView {
   scale: 'manyi' | 'haocha';
   stats: { todayCount: number; satisfiedRate: number | null } | null;
   sync: { online: boolean; pending: number };
+  /** The disk is full: no invitation opens until space returns (the screen says so). */
+  storageFull: boolean;
   notice: { kind: 'unknown-badge'; until: number } | null;
   /** The physical keypad, and its last key so the screen can show what was pressed. */
   keypad: { kind: string; connected: boolean; lastKey: number | null; lastKeyAt: number | null } | null;

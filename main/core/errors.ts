@@ -18,7 +18,8 @@ export type CommandErrorCode =
   | 'UNKNOWN_TAG'
   | 'UNKNOWN_QUESTION'
   | 'REASON_REQUIRED'
-  | 'STORAGE_FAILED';
+  | 'STORAGE_FAILED'
+  | 'STORAGE_FULL';
 
 /** A command the terminal refuses, with words a person can act on. Nothing was changed. */
 export class CommandError extends Error {

@@ -1,3 +1,4 @@
+import type { StorageProbe } from './storage-guard.js';
 import type { NewRecord, RecordPatch } from '../../sync/record.js';
 import type { Diagnostics, TerminalView } from '../bridge/contract.js';
 import type { TechnicianSetup } from '../bridge/technician.js';
@@ -142,6 +143,8 @@ export interface TerminalPorts {
   keypad?: KeypadPort;
   /** Voice prompts on the screen (provisioning `voice`). */
   voice?: TerminalView['voice'];
+  /** Free space where the database lives; absent, the terminal learns of a full disk only from a failed write. */
+  storage?: StorageProbe;
   /** This terminal's own channel (pf) for records nobody chose on it: "5" with a physical keypad, else "4". */
   channel?: Pf;
   log: Logger;

@@ -39,6 +39,7 @@ export class RatingBook {
     private readonly identity: IdentityProtector,
     private readonly where: Where | null,
     private readonly log: Logger,
+    private readonly onWriteFailed: (err: unknown) => void = () => undefined,
   ) {}
 
   /** A failed write is the citizen's concern only as "try again"; the cause goes to the log. */
@@ -48,6 +49,7 @@ export class RatingBook {
     } catch (err) {
       if (err instanceof CommandError) throw err;
       this.log.error({ err }, 'storage write failed');
+      this.onWriteFailed(err);
       throw new CommandError('STORAGE_FAILED', 'the rating could not be stored; nothing was recorded, please try again');
     }
   }

@@ -1,3 +1,4 @@
+import type { StorageStatus } from './storage-guard.js';
 import { z } from 'zod';
 import type { TerminalState } from '../bridge/contract.js';
 import type { StaffSummary, SyncStatus } from './events.js';
@@ -89,4 +90,6 @@ export interface TerminalStatus {
   sync: SyncStatus;
   /** v1.1: today's invitations by how they ended. */
   invitations: InvitationCounts;
+  /** Whether a rating can be stored now (a full disk stops new ratings until space returns). */
+  storage: StorageStatus;
 }

@@ -2,7 +2,7 @@ import type { Cancel, Clock } from './clock.js';
 import { CommandError } from './errors.js';
 import type { Diagnostics, TerminalView } from '../bridge/contract.js';
 import type { TechnicianSetup } from '../bridge/technician.js';
-import type { AuditLog, TechnicianLock, TechnicianLockStore } from './ports.js';
+import type { AuditLog, TechnicianLock, TechnicianLockStore, TerminalPorts } from './ports.js';
 
 /** Wrong technician PINs in a row before entry locks, and for how long; the lock survives a restart. */
 export const TECH_ATTEMPTS = 5;
@@ -35,6 +35,21 @@ export class TechnicianDesk {
 
   constructor(private readonly d: TechnicianDeps) {
     this.locks = d.locks ?? memoryLocks();
+  }
+
+  /** The desk as the terminal's ports describe it. */
+  static fromPorts(ports: TerminalPorts, onChange: TechnicianDeps['onChange']): TechnicianDesk {
+    const t = ports.technician;
+    const audit = ports.audit ?? { record: () => undefined };
+    return new TechnicianDesk({
+      pinHash: t?.pinHash ?? null,
+      verifyPin: ports.verifyPin,
+      badgeIds: t?.badgeIds ?? [],
+      locks: t?.locks,
+      audit,
+      clock: ports.clock,
+      onChange,
+    });
   }
 
   /** A technician badge outside technician mode asks for the PIN pad (and is no staff login). */

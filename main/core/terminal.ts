@@ -20,6 +20,7 @@ import { TechnicianDesk } from './technician.js';
 import { buildView, type Locale } from './view.js';
 import { CitizenPrefs } from './citizen-prefs.js';
 import { FiguresCache } from './figures-cache.js';
+import { StorageGuard } from './storage-guard.js';
 
 export type { OpenSessionRequest } from './invitations.js';
 export type { FollowUpAnswer } from './policy.js';
@@ -42,13 +43,15 @@ export class Terminal {
   private lastState: TerminalState | null = null;
   private readonly prefs = new CitizenPrefs();
   private readonly figures: FiguresCache;
+  private readonly storage: StorageGuard;
 
   constructor(private readonly ports: TerminalPorts) {
     this.config = ports.config;
     this.figures = new FiguresCache(ports.repo);
     this.notice = new TimedNotice(ports.clock, () => this.changed());
     this.staff = new StaffDesk(ports.shifts, { pinHashes: ports.staffPinHashes ?? {}, verifyPin: ports.verifyPin, now: () => ports.clock.now() });
-    this.book = new RatingBook(ports.repo, ports.clock, ports.identity, ports.where, ports.log);
+    this.storage = new StorageGuard(ports.storage, ports.clock, ports.log, () => this.changed());
+    this.book = new RatingBook(ports.repo, ports.clock, ports.identity, ports.where, ports.log, (err) => this.storage.writeFailed(err));
     this.invitations = new Invitations({
       repo: ports.repo,
       book: this.book,
@@ -68,23 +71,15 @@ export class Terminal {
         ended: () => this.prefs.reset() && this.changed(),
       },
     });
-    const t = ports.technician;
-    this.tech = new TechnicianDesk({
-      pinHash: t?.pinHash ?? null,
-      verifyPin: ports.verifyPin,
-      badgeIds: t?.badgeIds ?? [],
-      locks: t?.locks,
-      audit: ports.audit ?? { record: () => undefined },
-      clock: ports.clock,
-      onChange: (active, reason) => {
-        // An invitation cannot outlive the window being serviced: it ends cancelled.
-        if (active) this.invitations.closeOpen('byMaintenance');
-        this.emit(active ? { type: 'maintenance.start' } : { type: 'maintenance.end', reason });
-      },
+    this.tech = TechnicianDesk.fromPorts(ports, (active, reason) => {
+      // An invitation cannot outlive the window being serviced: it ends cancelled.
+      if (active) this.invitations.closeOpen('byMaintenance');
+      this.emit(active ? { type: 'maintenance.start' } : { type: 'maintenance.end', reason });
     });
     const { abandoned, released } = ports.repo.recover(ports.clock.now());
     if (abandoned || released) ports.log.info({ abandoned, released }, 'recovered after restart');
     this.staff.recover(this.config);
+    this.storage.start();
   }
 
   // ── queries ──────────────────────────────────────────────────────────────
@@ -126,6 +121,7 @@ export class Terminal {
       sync: this.syncStatus(),
       // Today's invitations by how they ended, for the business system and the heartbeat (不得干扰评价).
       invitations: countInvitations(this.ports.repo.invitationEnds(today), today),
+      storage: this.storage.status(),
     };
   }
 
@@ -146,6 +142,7 @@ export class Terminal {
       session: this.invitations.session,
       canEncryptPhone: this.ports.identity.canEncryptForProvince,
       sync: { online: sync.online, pending: sync.pending },
+      storageFull: this.storage.full,
       notice: this.notice.current,
       keypad: this.ports.devices?.keypadSummary() ?? null,
       technician: this.tech.view(this.ports, this.ports.where !== null),
@@ -340,6 +337,7 @@ export class Terminal {
     this.tech.close();
     this.invitations.close();
     this.notice.close();
+    this.storage.close();
   }
 
   /** Shows the screen again (technician actions whose results the view carries). */
@@ -356,6 +354,7 @@ export class Terminal {
 
   private async open(req: OpenSessionRequest, uninvited: boolean): Promise<OpenedSession> {
     const staff = this.serving();
+    this.storage.assertRoom();
     // The world may have moved while the link was fetched: staff logged out, paused, or changed.
     const recheck = () => {
       if (this.serving().staffId !== staff.staffId) throw new CommandError('NO_STAFF', 'the staff member changed while the invitation was opening');

@@ -22,6 +22,7 @@ export interface ViewInput {
   session: OpenSession | null;
   canEncryptPhone: boolean;
   sync: { online: boolean; pending: number };
+  storageFull: boolean;
   notice: { kind: 'unknown-badge'; until: number } | null;
   keypad: TerminalView['keypad'];
   technician: TerminalView['technician'];
@@ -62,6 +63,7 @@ export function buildView(i: ViewInput): TerminalView {
     scale: i.config.rating.scale,
     stats: i.figures && { todayCount: i.figures.count, satisfiedRate: i.figures.count ? i.figures.satisfied / i.figures.count : null },
     sync: i.sync,
+    storageFull: i.storageFull,
     notice: i.notice && i.notice.until > i.now ? i.notice : null,
     keypad: i.keypad,
     technician: i.technician,

@@ -81,6 +81,11 @@ export function App() {
       {view.state !== 'maintenance' && view.state !== 'unprovisioned' && <TechnicianGesture onOpen={() => setTechPad(true)} />}
       {view.state !== 'maintenance' && (techPad || view.technician.padRequested) && <PinPad technician={view.technician} onClose={() => setTechPad(false)} />}
       <DisplaySleep view={view} />
+      {view.storageFull && (
+        <div className="banner storage-full" role="alert">
+          {t('notice.storageFull')}
+        </div>
+      )}
       {view.notice && (
         <div className="toast" role="alert">
           {t('notice.unknownBadge')}

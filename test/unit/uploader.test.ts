@@ -247,4 +247,32 @@ describe('uploader against the province simulator', () => {
     expect([...sim.records.values()].map((r) => r.status)).toEqual(['accepted', 'accepted']);
     expect(sim.stats).toMatchObject({ invalidSignatures: 0, invalidRecords: 0, duplicates: 0 });
   });
+  it('lives through a queue that fails (a full disk): a batch whose answers could not be stored goes again, once', async () => {
+    const adapter = new ScriptedAdapter([]);
+    const { outbox, uploader } = rig(adapter, 3);
+    await uploader.stop();
+    // The store refuses the first answers and then the next claim, as a full disk would, then recovers.
+    const full = () => Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
+    let applyFails = 1;
+    let claimFails = 0;
+    const flaky = Object.create(outbox) as Outbox;
+    flaky.applyResults = (r) => {
+      if (applyFails-- > 0) {
+        claimFails = 1;
+        throw full();
+      }
+      outbox.applyResults(r);
+    };
+    flaky.claim = (n, b) => {
+      if (claimFails-- > 0) throw full();
+      return outbox.claim(n, b);
+    };
+    const again = new Uploader({ adapter, outbox: flaky, log: silentLog, backoffBaseMs: 5, backoffCapMs: 20, idleMs: 20, random: () => 1 });
+    stops.push(() => again.stop());
+    again.start();
+    await until(() => states(outbox).every((s) => s === 'accepted' || s === 'duplicate'));
+    expect(states(outbox)).toHaveLength(3);
+    // The first answer was lost to the disk, so the same three went once more; nothing went a third time.
+    expect(adapter.batches.map((b) => b.length)).toEqual([3, 3]);
+  });
 });

@@ -145,8 +145,9 @@ describe('a full day at one window, on one fake clock', () => {
     expect(all.filter((e) => e.record.writingEvaluation === '等了很久')).toHaveLength(tally.followUps);
     expect(outbox.counts()).toMatchObject({ held: 0, pending: all.length });
     expect(tally.unrated.length).toBeGreaterThan(5);
-    // Only the hourly default-rating job is still scheduled: no invitation, Thanks or notice timer is left behind.
-    expect(clock.scheduled).toBe(1);
+    // Only the hourly default-rating job and the free-space check are still scheduled: no invitation, Thanks or
+    // notice timer is left behind.
+    expect(clock.scheduled).toBe(2);
     // How long the day took for real, for the notes (not asserted: this machine is shared).
     process.stdout.write(
       `window day: ${tally.rated} ratings, ${tally.unrated.length} walk-aways, ${tally.cancelled} cancelled in ${Math.round(performance.now() - started)} ms of real time\n`,
