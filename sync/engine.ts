@@ -72,6 +72,8 @@ export interface SyncEngine<C> {
   status(): SyncStatus;
   onStatus(listener: (s: SyncStatus) => void): void;
   onConfig(listener: (config: C) => void): void;
+  /** The offset to the province's clock was learned or changed: work that waits for a trusted clock may run. */
+  onClockLearned(listener: () => void): void;
   /** The URL a citizen's phone opens: the province's dynamic link, or the offline one after the link timeout. */
   sessionLink(req: { sessionId: string; staffId: string; projectNo?: string | undefined; taskCode?: string | undefined }): Promise<string>;
   /** Records were committed: upload now rather than at the next wake-up. */
@@ -94,7 +96,17 @@ export interface SyncEngine<C> {
 export function createSyncEngine<C extends { configVersion: string }>(o: SyncEngineOptions<C>): SyncEngine<C> {
   const acc = o.account;
   const startedAt = Date.now();
-  const offset = new ClockOffset(Date.now, null, (ms) => o.log.info({ clockOffsetMs: ms }, 'clock offset learned'));
+  const clockListeners: (() => void)[] = [];
+  const offset = new ClockOffset(
+    Date.now,
+    null,
+    (ms) => {
+      o.log.info({ clockOffsetMs: ms }, 'clock offset learned');
+      for (const l of clockListeners) l();
+    },
+    () => performance.now(),
+    (ms) => o.log.warn({ movedMs: ms }, 'the local clock jumped; records are not clockTrusted until the province answers again'),
+  );
   const adapter = new JsonProvinceAdapter({ baseUrl: acc.baseUrl, credentials: acc, clock: offset, timeoutMs: o.tuning.timeoutMs });
   const outbox = new Outbox(o.db, () => offset.now());
   const statusListeners: ((s: SyncStatus) => void)[] = [];
@@ -179,6 +191,7 @@ export function createSyncEngine<C extends { configVersion: string }>(o: SyncEng
     status,
     onStatus: (l) => void statusListeners.push(l),
     onConfig: (l) => void configListeners.push(l),
+    onClockLearned: (l) => void clockListeners.push(l),
     async sessionLink(req) {
       const r = await adapter.createLink(
         { terminalId: acc.terminalId, sessionId: req.sessionId, proManager: req.staffId, projectNo: req.projectNo, taskCode: req.taskCode },

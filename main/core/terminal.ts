@@ -259,7 +259,8 @@ export class Terminal {
 
   /** 默认评价 for sessions past the province's no-rating period; run by the runtime's scheduler. */
   generateDefaults(): number {
-    if (!this.ports.where) return 0;
+    // Not on an untrusted clock: one set a year ahead would default every open session early (it runs again once trusted).
+    if (!this.ports.where || !this.ports.clock.trusted()) return 0;
     const n = generateDefaults({
       config: this.config,
       reads: this.ports.repo,

@@ -40,8 +40,16 @@ export function provinceEngine(d: {
   });
 }
 
-/** Only wires events: the province's config reaches the terminal, sync status reaches the screen and SSE. */
-export function linkTerminalToProvince(terminal: Terminal, engine: SyncEngine<TerminalConfig>): void {
+/** Only wires events: the province's config reaches the terminal, sync status reaches the screen and SSE, a learned clock runs 默认评价. */
+export function linkTerminalToProvince(terminal: Terminal, engine: SyncEngine<TerminalConfig>, log: Log): void {
   engine.onConfig((config) => terminal.applyConfig(config));
   engine.onStatus((sync) => terminal.publish({ type: 'sync.status', sync }));
+  // 默认评价 waits for a clock the province vouches for: one that jumped a year ahead must not default every session.
+  engine.onClockLearned(() => {
+    try {
+      terminal.generateDefaults();
+    } catch (err) {
+      log.error({ err }, 'default ratings could not be generated; trying again in an hour');
+    }
+  });
 }

@@ -199,7 +199,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     devices?.onInput((source, what) => terminal.serviced && workbench.noteInput(source, what));
     const stopDefaults = scheduleDefaultRatings(clock, () => terminal.generateDefaults(), opts.log);
     const stopAuditPurge = every(clock, 86_400_000, () => audit.purge());
-    if (sync) linkTerminalToProvince(terminal, sync);
+    if (sync) linkTerminalToProvince(terminal, sync, opts.log);
     if (!opts.passive) {
       devices?.attach(terminal);
       sync?.start();

@@ -1,3 +1,5 @@
+import { expect } from 'vitest';
+import { verifyChain } from '../../sync/chain.js';
 import { startProvinceSim, type ProvinceSim } from '../../sync/province-sim/simulator.js';
 import type { Faults } from '../../sync/province-sim/faults.js';
 import type { EvaluationRecord } from '../../sync/record.js';
@@ -54,4 +56,16 @@ export async function until<T>(f: () => Promise<T> | T, ok: (v: T) => boolean, t
     if (Date.now() - start > timeoutMs) throw new Error(`${what} not met within ${timeoutMs} ms; last ${JSON.stringify(v).slice(0, 300)}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** Every session's records reached the province exactly once, numbered 1..n without a gap, on an unbroken chain. */
+export function expectExactlyOnce(s: ProvinceSim, sessionIds: string[]): void {
+  const groups = new Map<string, number>();
+  for (const r of accepted(s)) groups.set(r.groupId ?? '', (groups.get(r.groupId ?? '') ?? 0) + 1);
+  for (const id of sessionIds) expect(groups.get(id), `session ${id}`).toBe(1);
+  const records = accepted(s);
+  expect(records.map((r) => r.seq)).toEqual(Array.from({ length: records.length }, (_, i) => i + 1));
+  expect(new Set(records.map((r) => r.evalId)).size).toBe(records.length);
+  expect(verifyChain(records)).toBeNull();
+  expect(s.stats).toMatchObject({ invalidSignatures: 0, invalidRecords: 0, invalidRequests: 0 });
 }

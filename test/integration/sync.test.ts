@@ -1,13 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { verifyChain } from '../../sync/chain.js';
 import { NO_FAULTS } from '../../sync/province-sim/faults.js';
 import type { ProvinceSim } from '../../sync/province-sim/simulator.js';
 import { apiClient, BridgeClient, sseClient } from '../helpers/clients.js';
 import { BADGE, tempDir, writeProvisioning } from '../helpers/fixtures.js';
 import { runCommand, startTerminal, type RunningTerminal } from '../helpers/process.js';
-import { accepted, FAST_SYNC, rateOnce, simConfig, startSim, until } from '../helpers/sync-rig.js';
+import { accepted, expectExactlyOnce, FAST_SYNC, rateOnce, simConfig, startSim, until } from '../helpers/sync-rig.js';
 
 const keys = tempDir('hcp-keys-');
 const env = { HCP_KEY_DIR: keys.path, HCP_LOG_LEVEL: 'warn', ...FAST_SYNC };
@@ -41,17 +40,6 @@ async function terminal(dataDir: string, baseUrl: string): Promise<{ t: RunningT
 
 const syncOf = async (api: ReturnType<typeof apiClient>) =>
   (await api.get('/status')).body['sync'] as { pending: number; deadLetter: number; online: boolean; lastError: string | null; lastUploadAt: string | null };
-
-function expectExactlyOnce(s: ProvinceSim, sessionIds: string[]): void {
-  const groups = new Map<string, number>();
-  for (const r of accepted(s)) groups.set(r.groupId ?? '', (groups.get(r.groupId ?? '') ?? 0) + 1);
-  for (const id of sessionIds) expect(groups.get(id), `session ${id}`).toBe(1);
-  const records = accepted(s);
-  expect(records.map((r) => r.seq)).toEqual(Array.from({ length: records.length }, (_, i) => i + 1));
-  expect(new Set(records.map((r) => r.evalId)).size).toBe(records.length);
-  expect(verifyChain(records)).toBeNull();
-  expect(s.stats).toMatchObject({ invalidSignatures: 0, invalidRecords: 0, invalidRequests: 0 });
-}
 
 describe('upload to the province', { timeout: 120_000 }, () => {
   it('keeps 500 ratings made while the province is down and delivers them all, in order, once it is up', async () => {

@@ -18,6 +18,7 @@ afterEach(() => f?.cleanup());
 /** A session opened and left unrated at `closedAt`; then the clock moves to each of `checks`, asking for defaults. */
 async function unratedAt(closedAt: number, rating: Record<string, unknown>) {
   const clock = new FakeClock(closedAt - 30_000);
+  clock.isTrusted = true;
   f = coreFixture(testConfig({ timeoutSeconds: 30, ...rating }), { clock });
   f.terminal.loginByBadge(BADGE);
   await f.terminal.openSession({});
@@ -63,6 +64,7 @@ describe('默认评价 by working days (v1.1, 云南: 5 个工作日)', () => {
 describe('the default record’s channel', () => {
   it('is the terminal’s own: 5 where it has a keypad, 4 for a touch screen alone', async () => {
     const clock = new FakeClock(cst(11, 20));
+    clock.isTrusted = true;
     f = coreFixture(testConfig({ defaultAfterDays: 1 }), { clock, channel: '5' });
     f.terminal.loginByBadge(BADGE);
     await f.terminal.openSession({});

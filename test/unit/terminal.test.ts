@@ -315,9 +315,14 @@ describe('默认评价 (defaultAfterDays)', () => {
     const { sessionId } = await f.terminal.openSession({ projectNo: 'BJ-9', items: [item(1), item(2)] });
     f.clock.advance(30_000);
     expect(f.terminal.getSession(sessionId).status).toBe('unrated');
+    f.clock.isTrusted = true;
     f.clock.advance(5 * 86_400_000 - 60_000);
     expect(f.terminal.generateDefaults()).toBe(0);
     f.clock.advance(120_000);
+    // A clock the province does not vouch for (it may have jumped a year ahead) defaults nothing.
+    f.clock.isTrusted = false;
+    expect(f.terminal.generateDefaults()).toBe(0);
+    f.clock.isTrusted = true;
     expect(f.terminal.generateDefaults()).toBe(1);
     const records = new Outbox(f.db).list().map((e) => e.record);
     expect(records.map((r) => [r.evaluateType, r.satisfaction, r.taskCode, r.groupId, r.projectNo])).toEqual([

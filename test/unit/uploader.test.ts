@@ -211,7 +211,12 @@ describe('uploader', () => {
 describe('clock offset', () => {
   it('learns serverTime precisely and lets a Date header correct only a real error', () => {
     let local = 1_000_000;
-    const c = new ClockOffset(() => local);
+    const c = new ClockOffset(
+      () => local,
+      null,
+      undefined,
+      () => local,
+    );
     expect(c.known()).toBe(false);
     c.learnDateHeader(new Date(local + 400_000).toUTCString(), local);
     expect(Math.abs((c.value ?? 0) - 400_000)).toBeLessThanOrEqual(1500);
@@ -222,6 +227,46 @@ describe('clock offset', () => {
     local += 10_000;
     expect(c.now()).toBe(local + 400_123);
     expect(c.known()).toBe(true);
+  });
+  it('stops vouching for the time when the local clock jumps, until the province answers again', () => {
+    const start = Date.UTC(2026, 10, 30, 2);
+    let local = start;
+    let mono = 0;
+    const jumps: number[] = [];
+    const c = new ClockOffset(
+      () => local,
+      null,
+      undefined,
+      () => mono,
+      (ms) => jumps.push(ms),
+    );
+    c.learnServerTime(start + 2_000, local);
+    expect(c.known()).toBe(true);
+    // An hour passes on both clocks, with NTP's slew: still vouched for.
+    local += 3_600_000 + 800;
+    mono += 3_600_000;
+    expect(c.known()).toBe(true);
+    // Set forward a year: the time is the local clock's, and records say it is not trusted.
+    local += 365 * 86_400_000;
+    mono += 1_000;
+    expect(c.known()).toBe(false);
+    expect(jumps).toHaveLength(1);
+    // One reading a year off is not believed on its own (a wild reply must not move every record)…
+    const truth = () => start + 2_000 + mono;
+    c.learnServerTime(truth(), local);
+    expect(c.known()).toBe(false);
+    // …a second that agrees is, and the corrected time is the province's again.
+    local += 60_000;
+    mono += 60_000;
+    c.learnServerTime(truth(), local);
+    expect(c.known()).toBe(true);
+    expect(Math.abs(c.now() - truth())).toBeLessThan(5);
+    // Back a day: one reading is enough to trust it again.
+    local -= 86_400_000 - 1;
+    expect(c.known()).toBe(false);
+    c.learnServerTime(truth(), local);
+    expect(c.known()).toBe(true);
+    expect(Math.abs(c.now() - truth())).toBeLessThan(5);
   });
 });
 

@@ -29,6 +29,7 @@ describe('a full day at one window, on one fake clock', () => {
     // and the expectations below would fail. Only the clock port moves time.
     vi.useFakeTimers();
     const clock = new FakeClock(MONDAY_0830);
+    clock.isTrusted = true;
     const config = testConfig({ defaultAfterDays: 1, followUp: 'bad', timeoutSeconds: 30, followUpTimeoutSeconds: 60 });
     let fx = coreFixture(config, { clock });
     f = fx;
