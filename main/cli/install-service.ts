@@ -2,6 +2,7 @@ import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { TERMINAL_V8_FLAGS } from '../runtime/v8-flags.js';
 import { parseCommandArgs, portArg, UsageError } from './args.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -28,7 +29,7 @@ StartLimitBurst=10
 [Service]
 Type=simple
 User=${o.user}
-ExecStart=${[o.node, o.bin, 'serve', '--data-dir', o.dataDir, ...port].map(quote).join(' ')}
+ExecStart=${[o.node, ...TERMINAL_V8_FLAGS, o.bin, 'serve', '--data-dir', o.dataDir, ...port].map(quote).join(' ')}
 Restart=on-failure
 RestartSec=2
 TimeoutStopSec=15

@@ -1,11 +1,13 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, it } from 'vitest';
-import { INVITE_KEY } from '../../device-drivers/keypad-keys.js';
 import { apiClient, BridgeClient } from '../helpers/clients.js';
 import { BADGE, tempDir, writeProvisioning } from '../helpers/fixtures.js';
 import { startTerminal } from '../helpers/process.js';
 import { FAST_SYNC } from '../helpers/sync-rig.js';
+import { keypadRater } from '../helpers/keypad-rater.js';
+import { usage } from '../helpers/proc-usage.js';
+import { TERMINAL_V8_FLAGS } from '../../main/runtime/v8-flags.js';
 import { record } from './figures.js';
 import { acceptingProvince } from './province.js';
 
@@ -17,13 +19,6 @@ const WARMUP = 1_000;
 const MiB = 2 ** 20;
 const dirs = [tempDir('hcp-keys-'), tempDir()];
 afterAll(() => dirs.forEach((d) => d.cleanup()));
-
-/** A process's resident memory now and at its peak, and its open descriptors (Linux /proc). */
-function usage(pid: number): { rss: number; peak: number; fds: number } {
-  const status = readFileSync(`/proc/${String(pid)}/status`, 'utf8');
-  const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN) * 1024;
-  return { rss: kb('VmRSS'), peak: kb('VmHWM'), fds: readdirSync(`/proc/${String(pid)}/fd`).length };
-}
 
 describe('memory and descriptors over a long day', () => {
   it(`rates ${RATINGS.toLocaleString('en')} times through the keypad while uploading`, async () => {
@@ -38,35 +33,18 @@ describe('memory and descriptors over a long day', () => {
       HCP_KEY_DIR: keys.path,
       ...FAST_SYNC,
       HCP_LOG_LEVEL: 'warn',
+      // As the systemd unit runs it.
+      NODE_OPTIONS: TERMINAL_V8_FLAGS.join(' '),
     });
     const pid = t.proc.pid ?? 0;
     try {
       const api = apiClient(t.ready.api);
       await api.post('/staff/login', { badgeId: BADGE });
       const ui = await BridgeClient.kiosk(t.ready.ui, t.dataDir);
-      // The keypad enables its rating keys when SET_KEYS arrives, so a press before that sends nothing: press again.
-      let retries = 0;
-      const pressUntil = async (key: number, state: string) => {
-        for (let i = 0; ; i++) {
-          await ui.send({ type: 'simulateKey', key });
-          try {
-            await ui.view((v) => v.state === state, 300);
-            return;
-          } catch (err) {
-            retries++;
-            if (i > 20) throw err;
-          }
-        }
-      };
+      const keypadUser = keypadRater(ui);
       const keypad = async () => ((await api.get('/status')).body['devices'] as { keypad: { connected: boolean } }).keypad.connected;
       while (!(await keypad())) await new Promise((r) => setTimeout(r, 50));
-      /** One citizen at the keypad: INVITE on the staff side, then a rating key once the keys are lit. */
-      const rateOnce = async (key: number) => {
-        await pressUntil(INVITE_KEY, 'inviting');
-        // SET_KEYS has to reach the keypad before a rating key sends anything (a person takes longer than this).
-        await new Promise((r) => setTimeout(r, 40));
-        await pressUntil(key, 'thanks');
-      };
+      const rateOnce = (key: number) => keypadUser.rate(key);
       for (let i = 0; i < WARMUP; i++) await rateOnce(1 + (i % 3));
       const warm = usage(pid);
       for (let i = 0; i < RATINGS - WARMUP; i++) await rateOnce(1 + (i % 3));
@@ -82,7 +60,7 @@ describe('memory and descriptors over a long day', () => {
         }
       });
       ui.close();
-      console.log(`keypad presses repeated: ${String(retries)}`);
+      console.log(`keypad presses repeated: ${String(keypadUser.retries())}`);
       const one = (x: number) => ({ median: x, p99: x, n: 1 });
       record({
         group: 'memory',

@@ -37,7 +37,7 @@ export function apiClient(base: string, token: string | null = TOKEN) {
 /** Plays the kiosk UI over the bridge WebSocket: receives views and sends intents, as the renderer does. */
 export class BridgeClient {
   private nextId = 1;
-  private readonly waiting = new Map<number, (r: IntentResult) => void>();
+  private readonly waiting = new Map<number, { resolve: (r: IntentResult) => void; reject: (e: Error) => void }>();
   private readonly viewWaiters: { pred: (v: TerminalView) => boolean; resolve: (v: TerminalView) => void }[] = [];
   latest: TerminalView | null = null;
 
@@ -53,9 +53,14 @@ export class BridgeClient {
           }
         }
       } else {
-        this.waiting.get(msg.id)?.(msg.result);
+        this.waiting.get(msg.id)?.resolve(msg.result);
         this.waiting.delete(msg.id);
       }
+    });
+    // A terminal killed mid-intent never answers: the intent fails rather than waiting forever.
+    ws.on('close', () => {
+      for (const w of this.waiting.values()) w.reject(new Error('the bridge closed before the terminal answered'));
+      this.waiting.clear();
     });
   }
 
@@ -78,8 +83,8 @@ export class BridgeClient {
 
   send(intent: Intent): Promise<IntentResult> {
     const id = this.nextId++;
-    return new Promise((resolve) => {
-      this.waiting.set(id, resolve);
+    return new Promise((resolve, reject) => {
+      this.waiting.set(id, { resolve, reject });
       this.ws.send(JSON.stringify({ id, intent }));
     });
   }
@@ -89,7 +94,7 @@ export class BridgeClient {
   }
 
   nextResult(): Promise<IntentResult> {
-    return new Promise((resolve) => this.waiting.set(-1, resolve));
+    return new Promise((resolve, reject) => this.waiting.set(-1, { resolve, reject }));
   }
 
   view(pred: (v: TerminalView) => boolean, timeoutMs = 5000): Promise<TerminalView> {

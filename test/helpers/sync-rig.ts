@@ -4,7 +4,9 @@ import { startProvinceSim, type ProvinceSim } from '../../sync/province-sim/simu
 import type { Faults } from '../../sync/province-sim/faults.js';
 import type { EvaluationRecord } from '../../sync/record.js';
 import { apiClient, BridgeClient } from './clients.js';
-import { BADGE, BADGE_2, provisioningFile } from './fixtures.js';
+import { join } from 'node:path';
+import { BADGE, BADGE_2, provisioningFile, writeProvisioning } from './fixtures.js';
+import { startTerminal, type RunningTerminal } from './process.js';
 
 export const APP = { appKey: 'app-key-1', appSecret: 'app-secret-123456' };
 
@@ -68,4 +70,37 @@ export function expectExactlyOnce(s: ProvinceSim, sessionIds: string[]): void {
   expect(new Set(records.map((r) => r.evalId)).size).toBe(records.length);
   expect(verifyChain(records)).toBeNull();
   expect(s.stats).toMatchObject({ invalidSignatures: 0, invalidRecords: 0, invalidRequests: 0 });
+}
+
+export interface RatingTerminal {
+  t: RunningTerminal;
+  api: ReturnType<typeof apiClient>;
+  ui: BridgeClient;
+  /** Closes the kiosk socket and kills the process if it still runs. */
+  close: () => Promise<void>;
+}
+
+/** A terminal on `dataDir/data` uploading to `baseUrl`, its kiosk screen connected and the test staff member logged in. */
+export async function ratingTerminal(dataDir: string, baseUrl: string, env: Record<string, string>): Promise<RatingTerminal> {
+  const file = writeProvisioning(dataDir, { baseUrl }, 'provision.json');
+  const t = await startTerminal(['--data-dir', join(dataDir, 'data'), '--port', '0', '--config', file], env);
+  const close = async () => {
+    ui?.close();
+    if (t.proc.exitCode === null && t.proc.signalCode === null) await t.stop('SIGKILL');
+  };
+  let ui: BridgeClient | undefined;
+  try {
+    const api = apiClient(t.ready.api);
+    ui = await BridgeClient.kiosk(t.ready.ui, t.dataDir);
+    await until(
+      () => api.post('/staff/login', { badgeId: BADGE }),
+      (r) => r.status === 200,
+      5000,
+      'login',
+    );
+    return { t, api, ui, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
 }

@@ -6,7 +6,7 @@ import type { ProvinceSim } from '../../sync/province-sim/simulator.js';
 import { apiClient, BridgeClient, sseClient } from '../helpers/clients.js';
 import { BADGE, tempDir, writeProvisioning } from '../helpers/fixtures.js';
 import { runCommand, startTerminal, type RunningTerminal } from '../helpers/process.js';
-import { accepted, expectExactlyOnce, FAST_SYNC, rateOnce, simConfig, startSim, until } from '../helpers/sync-rig.js';
+import { accepted, expectExactlyOnce, FAST_SYNC, ratingTerminal, rateOnce, simConfig, startSim, until, type RatingTerminal } from '../helpers/sync-rig.js';
 
 const keys = tempDir('hcp-keys-');
 const env = { HCP_KEY_DIR: keys.path, HCP_LOG_LEVEL: 'warn', ...FAST_SYNC };
@@ -22,20 +22,10 @@ async function sim(o: Parameters<typeof startSim>[0] = {}): Promise<ProvinceSim>
   return s;
 }
 
-async function terminal(dataDir: string, baseUrl: string): Promise<{ t: RunningTerminal; api: ReturnType<typeof apiClient>; ui: BridgeClient }> {
-  const file = writeProvisioning(dataDir, { baseUrl }, 'provision.json');
-  const t = await startTerminal(['--data-dir', join(dataDir, 'data'), '--port', '0', '--config', file], env);
-  cleanups.push(() => (t.proc.exitCode === null ? t.stop('SIGKILL') : undefined));
-  const api = apiClient(t.ready.api);
-  const ui = await BridgeClient.kiosk(t.ready.ui, t.dataDir);
-  cleanups.push(() => ui.close());
-  await until(
-    () => api.post('/staff/login', { badgeId: BADGE }),
-    (r) => r.status === 200,
-    5000,
-    'login',
-  );
-  return { t, api, ui };
+async function terminal(dataDir: string, baseUrl: string): Promise<RatingTerminal> {
+  const r = await ratingTerminal(dataDir, baseUrl, env);
+  cleanups.push(() => r.close());
+  return r;
 }
 
 const syncOf = async (api: ReturnType<typeof apiClient>) =>
