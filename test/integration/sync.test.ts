@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { NO_FAULTS } from '../../sync/province-sim/faults.js';
 import type { ProvinceSim } from '../../sync/province-sim/simulator.js';
-import { apiClient, BridgeClient, sseClient } from '../helpers/clients.js';
-import { BADGE, tempDir, writeProvisioning } from '../helpers/fixtures.js';
-import { runCommand, startTerminal, type RunningTerminal } from '../helpers/process.js';
+import { apiClient, sseClient } from '../helpers/clients.js';
+import { BADGE, tempDir } from '../helpers/fixtures.js';
+import { runCommand } from '../helpers/process.js';
 import { accepted, expectExactlyOnce, FAST_SYNC, ratingTerminal, rateOnce, simConfig, startSim, until, type RatingTerminal } from '../helpers/sync-rig.js';
 
 const keys = tempDir('hcp-keys-');
