@@ -31,10 +31,19 @@ export const DEFAULT_HELLO: Hello = {
  * commands, and sends KEY/CARD events, repeating each every 250 ms until acknowledged (4 sends at most).
  * Tests drive it over ptys; demo mode runs it in memory as the simulated keypad.
  */
+/** How much of its past the emulator keeps for tests and the demo panel. */
+export const HISTORY = 500;
+
+function keepRecent<T>(list: T[], item: T): void {
+  list.push(item);
+  if (list.length > HISTORY) list.splice(0, list.length - HISTORY);
+}
+
 export class KeypadEmulator extends TypedEmitter<EmulatorEvents> {
   enabledMask = 0;
   ledMode = 0;
   readonly lines: [string, string] = ['', ''];
+  /** The last prompts played, keys highlighted and commands received: HISTORY each, as the demo's keypad runs for months. */
   readonly prompts: number[] = [];
   readonly highlights: number[] = [];
   readonly sent: Frame[] = [];
@@ -118,7 +127,7 @@ export class KeypadEmulator extends TypedEmitter<EmulatorEvents> {
   private onData(chunk: Buffer): void {
     for (const f of this.scanner.push(chunk, Date.now())) {
       if (f.addr !== this.o.address && f.addr !== BROADCAST) continue;
-      this.sent.push(f);
+      keepRecent(this.sent, f);
       this.apply(f);
       this.emit('command', f);
     }
@@ -154,11 +163,11 @@ export class KeypadEmulator extends TypedEmitter<EmulatorEvents> {
       }
       case Cmd.PLAY_PROMPT:
         if (f.payload.length !== 1 || (f.payload[0] ?? 0) < 1 || (f.payload[0] ?? 0) > 5) return ack(AckStatus.BAD_PAYLOAD);
-        this.prompts.push(f.payload[0] ?? 0);
+        keepRecent(this.prompts, f.payload[0] ?? 0);
         return ack(AckStatus.OK);
       case Cmd.HIGHLIGHT:
         if (f.payload.length !== 1) return ack(AckStatus.BAD_PAYLOAD);
-        this.highlights.push(f.payload[0] ?? 0);
+        keepRecent(this.highlights, f.payload[0] ?? 0);
         return ack(AckStatus.OK);
       default:
         return ack(AckStatus.UNKNOWN_COMMAND);

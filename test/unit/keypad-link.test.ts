@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { KeypadEmulator } from '../../device-drivers/keypad-serial/emulator.js';
+import { HISTORY, KeypadEmulator } from '../../device-drivers/keypad-serial/emulator.js';
 import { SerialKeypad } from '../../device-drivers/keypad-serial/serial-keypad.js';
 import { AckStatus, Cmd, LedMode, Prompt, type Frame } from '../../device-drivers/keypad-serial/protocol.js';
+import { encodeFrame } from '../../device-drivers/keypad-serial/codec.js';
 import { memoryTransportPair } from '../../device-drivers/transport.js';
 import { KeypadController } from '../../main/devices/keypad-controller.js';
 import { Outbox } from '../../sync/outbox/outbox.js';
@@ -39,6 +40,21 @@ function rig(opts: { ack?: boolean; address?: number; silenceMs?: number } = {})
 }
 
 describe('keypad link', () => {
+  it('keeps a bounded history in the emulator, so the demo’s simulated keypad does not grow for months', async () => {
+    const [host, device] = memoryTransportPair();
+    const emulator = new KeypadEmulator(device, {});
+    stops.push(() => emulator.stop());
+    await emulator.start();
+    const got: Frame[] = [];
+    await host.open({ data: () => undefined, closed: () => undefined });
+    emulator.on('command', (f) => got.push(f));
+    for (let i = 0; i < 3 * HISTORY; i++) host.write(encodeFrame({ addr: 1, seq: i & 0xff, cmd: Cmd.PLAY_PROMPT, payload: Buffer.from([Prompt.THANKS]) }));
+    await until(() => got.length === 3 * HISTORY);
+    expect(emulator.sent).toHaveLength(HISTORY);
+    expect(emulator.prompts).toHaveLength(HISTORY);
+    expect(emulator.sent.at(-1)?.seq).toBe((3 * HISTORY - 1) & 0xff);
+  });
+
   it('pings on start, learns the device from HELLO and reports it connected', async () => {
     const r = rig();
     await r.emulator.start();
