@@ -20,6 +20,7 @@ import { MetaStore } from '../store/meta.js';
 import { auditLog } from '../store/audit-log.js';
 import { META_PROVINCE_CONFIG } from '../store/sync-memory.js';
 import { technicianLocks } from '../store/technician-locks.js';
+import { scheduleCheckpoints } from '../store/checkpoints.js';
 import { describeChanges, formFromFile, formFromStored } from '../provisioning/form.js';
 import { diagnosticsSource } from './diagnostics.js';
 import { storedOfflineConfig, TechnicianWorkbench } from './technician-workbench.js';
@@ -199,6 +200,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     devices?.onInput((source, what) => terminal.serviced && workbench.noteInput(source, what));
     const stopDefaults = scheduleDefaultRatings(clock, () => terminal.generateDefaults(), opts.log);
     const stopAuditPurge = every(clock, 86_400_000, () => audit.purge());
+    const stopCheckpoints = scheduleCheckpoints(db, clock, () => ['inviting', 'follow-up'].includes(terminal.state()), opts.log);
     if (sync) linkTerminalToProvince(terminal, sync, opts.log);
     if (!opts.passive) {
       devices?.attach(terminal);
@@ -234,6 +236,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       async close() {
         stopDefaults();
         stopAuditPurge();
+        stopCheckpoints();
         terminal.close();
         await sync?.stop();
         await devices?.stop().catch((err: unknown) => opts.log.warn({ err }, 'devices did not stop cleanly'));

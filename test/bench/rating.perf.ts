@@ -1,7 +1,8 @@
 import Database from 'better-sqlite3';
 import { afterAll, describe, it } from 'vitest';
 import { BADGE, newRecord, tempDir } from '../helpers/fixtures.js';
-import { coreFixture, testConfig, type CoreFixture } from '../helpers/core.js';
+import { coreFixture, silentLog, testConfig, type CoreFixture } from '../helpers/core.js';
+import { scheduleCheckpoints } from '../../main/store/checkpoints.js';
 import { record, stats, timeEach } from './figures.js';
 import { history } from './history.js';
 
@@ -11,6 +12,8 @@ const RUNS = 400;
 function terminalWith(stored: number): CoreFixture {
   const f = coreFixture(testConfig({ followUp: 'none' }));
   history(f.db, f.clock.now(), stored);
+  // As the runtime runs it: WAL checkpoints between ratings (the fake clock's 5 s after each), not inside a commit.
+  scheduleCheckpoints(f.db, f.clock, () => false, silentLog);
   f.terminal.loginByBadge(BADGE);
   return f;
 }
@@ -27,6 +30,7 @@ describe('durable commit and the cost of a rating as records accumulate', () => 
     const db = new Database(`${raw.path}/raw.db`);
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
+    db.pragma('wal_autocheckpoint = 0');
     db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, payload TEXT NOT NULL)');
     const insert = db.prepare('INSERT INTO t (payload) VALUES (?)');
     const payload = JSON.stringify(newRecord());
