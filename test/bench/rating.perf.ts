@@ -30,7 +30,6 @@ describe('durable commit and the cost of a rating as records accumulate', () => 
     const db = new Database(`${raw.path}/raw.db`);
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
-    db.pragma('wal_autocheckpoint = 0');
     db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, payload TEXT NOT NULL)');
     const insert = db.prepare('INSERT INTO t (payload) VALUES (?)');
     const payload = JSON.stringify(newRecord());
