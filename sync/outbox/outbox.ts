@@ -125,23 +125,25 @@ export class Outbox {
    * in-flight. Never claims past a held record, so the province receives records in seq order.
    */
   claim(maxRecords: number, maxBytes: number): OutboxEntry[] {
-    return this.bookkeeping(() => {
-      const held = prepared(this.db, `SELECT MIN(seq) AS s FROM outbox WHERE state = 'held'`).get() as { s: number | null };
-      const rows = prepared(this.db, `SELECT * FROM outbox WHERE state = 'pending' AND seq < ? ORDER BY seq LIMIT ?`).all(
-        held.s ?? Number.MAX_SAFE_INTEGER,
-        maxRecords,
-      ) as Row[];
-      const picked: Row[] = [];
-      let bytes = 0;
-      for (const r of rows) {
-        bytes += Buffer.byteLength(r.payload) + 1;
-        if (picked.length > 0 && bytes > maxBytes) break;
-        picked.push(r);
-      }
-      const mark = prepared(this.db, `UPDATE outbox SET state = 'in-flight', attempts = attempts + 1, updated_at = ? WHERE seq = ?`);
-      for (const r of picked) mark.run(this.now(), r.seq);
-      return picked.map((r) => toEntry({ ...r, state: 'in-flight', attempts: r.attempts + 1 }));
-    });
+    return this.db
+      .transaction(() => {
+        const held = prepared(this.db, `SELECT MIN(seq) AS s FROM outbox WHERE state = 'held'`).get() as { s: number | null };
+        const rows = prepared(this.db, `SELECT * FROM outbox WHERE state = 'pending' AND seq < ? ORDER BY seq LIMIT ?`).all(
+          held.s ?? Number.MAX_SAFE_INTEGER,
+          maxRecords,
+        ) as Row[];
+        const picked: Row[] = [];
+        let bytes = 0;
+        for (const r of rows) {
+          bytes += Buffer.byteLength(r.payload) + 1;
+          if (picked.length > 0 && bytes > maxBytes) break;
+          picked.push(r);
+        }
+        const mark = prepared(this.db, `UPDATE outbox SET state = 'in-flight', attempts = attempts + 1, updated_at = ? WHERE seq = ?`);
+        for (const r of picked) mark.run(this.now(), r.seq);
+        return picked.map((r) => toEntry({ ...r, state: 'in-flight', attempts: r.attempts + 1 }));
+      })
+      .immediate();
   }
 
   /** Applies the province's per-record answers in one transaction: accepted/duplicate are done, rejected is dead-letter. */
@@ -156,12 +158,14 @@ export class Outbox {
       this.db,
       `UPDATE outbox SET state = 'rejected', last_code = ?, last_error = ?, updated_at = ? WHERE eval_id = ? AND state = 'in-flight'`,
     );
-    this.bookkeeping(() => {
-      for (const r of results) {
-        if (r.status === 'rejected') dead.run(r.code ?? 'REJECTED', r.message ?? r.code ?? 'rejected by the province', this.now(), r.evalId);
-        else done.run(r.status, this.now(), r.evalId);
-      }
-    });
+    this.db
+      .transaction(() => {
+        for (const r of results) {
+          if (r.status === 'rejected') dead.run(r.code ?? 'REJECTED', r.message ?? r.code ?? 'rejected by the province', this.now(), r.evalId);
+          else done.run(r.status, this.now(), r.evalId);
+        }
+      })
+      .immediate();
   }
 
   /** A batch that did not get through goes back to pending, with the reason, for the next try. */
@@ -170,9 +174,11 @@ export class Outbox {
       this.db,
       `UPDATE outbox SET state = 'pending', last_error = COALESCE(?, last_error), updated_at = ? WHERE eval_id = ? AND state = 'in-flight'`,
     );
-    this.bookkeeping(() => {
-      for (const id of evalIds) stmt.run(error, this.now(), id);
-    });
+    this.db
+      .transaction(() => {
+        for (const id of evalIds) stmt.run(error, this.now(), id);
+      })
+      .immediate();
   }
 
   /** After a crash, whatever was in flight is simply sent again: the province keys records by evalId. */
@@ -185,24 +191,6 @@ export class Outbox {
     if (!evalIds) return prepared(this.db, `UPDATE outbox SET state = 'pending', updated_at = ? WHERE state = 'rejected'`).run(this.now()).changes;
     const stmt = prepared(this.db, `UPDATE outbox SET state = 'pending', updated_at = ? WHERE eval_id = ? AND state = 'rejected'`);
     return this.db.transaction(() => evalIds.reduce((n, id) => n + stmt.run(this.now(), id).changes, 0))();
-  }
-
-  /**
-   * The uploader's own state changes (claimed, answered, put back): atomic, but not fsynced one by one. Losing the
-   * last of them to a power cut only sends records again, which the province answers `duplicate` (it keys records by
-   * evalId), so exactly-once holds without two fsyncs a batch; the next rating's FULL commit makes them durable anyway.
-   * Appends, where a rating is acknowledged, stay `synchronous=FULL`.
-   */
-  private bookkeeping<T>(work: () => T): T {
-    // Inside a caller's transaction the safety level cannot change (nor need it: the caller's commit decides).
-    if (this.db.inTransaction) return this.db.transaction(work).immediate();
-    const was = this.db.pragma('synchronous', { simple: true }) as number;
-    this.db.pragma('synchronous = NORMAL');
-    try {
-      return this.db.transaction(work).immediate();
-    } finally {
-      this.db.pragma(`synchronous = ${String(was)}`);
-    }
   }
 
   /** Retention: accepted records older than the period go; nothing not yet accepted is ever purged. */
