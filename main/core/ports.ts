@@ -1,4 +1,4 @@
-import type { StorageProbe } from './storage-guard.js';
+import type { StorageProbe } from './storage.js';
 import type { NewRecord, RecordPatch } from '../../sync/record.js';
 import type { Diagnostics, TerminalView } from '../bridge/contract.js';
 import type { TechnicianSetup } from '../bridge/technician.js';

@@ -1,4 +1,4 @@
-import type { StorageStatus } from './storage-guard.js';
+import type { StorageStatus } from './storage.js';
 import { z } from 'zod';
 import type { TerminalState } from '../bridge/contract.js';
 import type { StaffSummary, SyncStatus } from './events.js';

@@ -1,6 +1,9 @@
 import type { Cancel, Clock } from './clock.js';
 import { CommandError } from './errors.js';
 import type { Logger } from './ports.js';
+import type { StorageProbe, StorageStatus } from './storage.js';
+
+export type { StorageProbe, StorageStatus } from './storage.js';
 
 /** Below this much free space no new rating starts: a rating, its queue entry and the WAL up to its checkpoint need room. */
 export const LOW_WATER_BYTES = 4 * 2 ** 20;
@@ -9,17 +12,6 @@ export const HIGH_WATER_BYTES = 8 * 2 ** 20;
 export const STORAGE_CHECK_MS = 5_000;
 /** Where free space cannot be read, a write that failed for space is tried again after this long. */
 const BLIND_RETRY_MS = 60_000;
-
-/** Free bytes on the data directory's filesystem, or null where the platform cannot tell. */
-export interface StorageProbe {
-  freeBytes(): number | null;
-}
-
-export interface StorageStatus {
-  ok: boolean;
-  freeBytes: number | null;
-  message: string | null;
-}
 
 /** SQLite's "database or disk is full", or the file system's own ENOSPC. */
 export function isDiskFull(err: unknown): boolean {

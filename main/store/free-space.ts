@@ -1,5 +1,5 @@
 import { statfsSync } from 'node:fs';
-import type { StorageProbe } from '../core/storage-guard.js';
+import type { StorageProbe } from '../core/storage.js';
 
 /** Free space for an unprivileged writer on the filesystem holding `dir` (statfs's bavail, not bfree). */
 export function freeSpace(dir: string): StorageProbe {
