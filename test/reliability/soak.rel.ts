@@ -100,8 +100,10 @@ describe('soak', () => {
     expect(dead).toEqual(rejected);
     expect([...sim.records.values()].filter((r) => r.status === 'accepted')).toHaveLength(RATINGS - rejected.size);
 
-    // After the first fifth (warm-up), resident memory has no upward trend and descriptors do not grow.
-    const steady = samples.slice(2);
+    // Over the second half, resident memory has no upward trend and descriptors do not grow. The first half is
+    // warm-up: V8 and the allocator size themselves over the first ~10,000 ratings of a long run (114 → 133 MiB
+    // there), then hold (133 → 137); a leak keeps climbing (it did at 3.6 MB per 1,000 until the keypad fix).
+    const steady = samples.slice(SAMPLES / 2 - 1);
     const perThousand =
       slope(
         steady.map((s) => s.at),
@@ -110,7 +112,7 @@ describe('soak', () => {
     const growth = perThousand * ((RATINGS - (steady[0]?.at ?? 0)) / 1000);
     console.log(
       `soak: ${RATINGS.toLocaleString('en')} ratings in ${((Date.now() - started) / 60_000).toFixed(1)} min; ` +
-        `RSS ${samples.map((s) => (s.rss / 2 ** 20).toFixed(0)).join(' → ')} MiB (trend ${(perThousand / MB).toFixed(2)} MB per 1,000 after warm-up); ` +
+        `RSS ${samples.map((s) => (s.rss / 2 ** 20).toFixed(0)).join(' → ')} MiB (trend ${(perThousand / MB).toFixed(2)} MB per 1,000 over the second half); ` +
         `fds ${samples.map((s) => s.fds).join(' ')}; dead-letter ${String(dead.size)} = rejected ${String(rejected.size)}; faults ${JSON.stringify(sim.stats.faults)}`,
     );
     expect(growth).toBeLessThan(10 * MB);
