@@ -23,8 +23,11 @@ export interface HeartbeatOptions {
 export class Heartbeat {
   private handle: unknown = null;
   private running = false;
+  private readonly timers: Timers;
 
-  constructor(private readonly o: HeartbeatOptions) {}
+  constructor(private readonly o: HeartbeatOptions) {
+    this.timers = o.timers ?? NODE_TIMERS;
+  }
 
   start(): void {
     this.running = true;
@@ -33,7 +36,7 @@ export class Heartbeat {
 
   stop(): void {
     this.running = false;
-    if (this.handle !== null) (this.o.timers ?? NODE_TIMERS).clear(this.handle);
+    if (this.handle !== null) this.timers.clear(this.handle);
     this.handle = null;
   }
 
@@ -42,7 +45,7 @@ export class Heartbeat {
     const interval = this.o.intervalMs ?? 60_000;
     const spread = this.o.jitter ?? 0.1;
     const wait = interval * (1 - spread + 2 * spread * (this.o.random ?? Math.random)());
-    this.handle = (this.o.timers ?? NODE_TIMERS).set(() => this.beat(), Math.max(1, Math.round(wait)));
+    this.handle = this.timers.set(() => this.beat(), Math.max(1, Math.round(wait)));
     let sent: Promise<HeartbeatOutcome>;
     try {
       sent = this.o.adapter.heartbeat(this.o.body());

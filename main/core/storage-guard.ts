@@ -1,9 +1,7 @@
-import type { Cancel, Clock } from './clock.js';
+import { every, type Cancel, type Clock } from './clock.js';
 import { CommandError } from './errors.js';
 import type { Logger } from './ports.js';
 import type { StorageProbe, StorageStatus } from './storage.js';
-
-export type { StorageProbe, StorageStatus } from './storage.js';
 
 /** Below this much free space no new rating starts: a rating, its queue entry and the WAL up to its checkpoint need room. */
 export const LOW_WATER_BYTES = 4 * 2 ** 20;
@@ -37,7 +35,9 @@ export class StorageGuard {
   ) {}
 
   start(): void {
-    if (this.probe) this.check();
+    if (!this.probe) return;
+    this.check();
+    this.timer = every(this.clock, STORAGE_CHECK_MS, () => this.check());
   }
 
   get full(): boolean {
@@ -79,7 +79,6 @@ export class StorageGuard {
     } else if (this.fullSince !== null && now - this.fullSince >= BLIND_RETRY_MS) {
       this.set(false);
     }
-    this.timer = this.clock.after(STORAGE_CHECK_MS, () => this.check());
   }
 
   private set(full: boolean): void {
