@@ -4,7 +4,7 @@ import { afterAll, describe, it } from 'vitest';
 import { apiClient, BridgeClient } from '../helpers/clients.js';
 import { BADGE, tempDir, writeProvisioning } from '../helpers/fixtures.js';
 import { startTerminal } from '../helpers/process.js';
-import { FAST_SYNC } from '../helpers/sync-rig.js';
+import { FAST_SYNC, until } from '../helpers/sync-rig.js';
 import { keypadRater } from '../helpers/keypad-rater.js';
 import { usage } from '../helpers/proc-usage.js';
 import { TERMINAL_V8_FLAGS } from '../../main/runtime/v8-flags.js';
@@ -43,13 +43,13 @@ describe('memory and descriptors over a long day', () => {
       const ui = await BridgeClient.kiosk(t.ready.ui, t.dataDir);
       const keypadUser = keypadRater(ui);
       const keypad = async () => ((await api.get('/status')).body['devices'] as { keypad: { connected: boolean } }).keypad.connected;
-      while (!(await keypad())) await new Promise((r) => setTimeout(r, 50));
+      await until(keypad, (c) => c, 10_000, 'simulated keypad connected');
       const rateOnce = (key: number) => keypadUser.rate(key);
       for (let i = 0; i < WARMUP; i++) await rateOnce(1 + (i % 3));
       const warm = usage(pid);
       for (let i = 0; i < RATINGS - WARMUP; i++) await rateOnce(1 + (i % 3));
       const pending = async () => ((await api.get('/status')).body['sync'] as { pending: number }).pending;
-      while ((await pending()) > 0) await new Promise((r) => setTimeout(r, 100));
+      await until(pending, (n) => n === 0, 120_000, 'every rating uploaded');
       await new Promise((r) => setTimeout(r, 2_000));
       const end = usage(pid);
       const fileMiB = ['hcp-terminal.db', 'hcp-terminal.db-wal'].map((f) => {

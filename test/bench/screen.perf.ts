@@ -13,6 +13,7 @@ import { apiClient } from '../helpers/clients.js';
 import { BADGE, tempDir, writeProvisioning } from '../helpers/fixtures.js';
 import { startTerminal, type RunningTerminal } from '../helpers/process.js';
 import { PtyPair } from '../helpers/pty.js';
+import { until } from '../helpers/sync-rig.js';
 import { CHROMIUM } from '../e2e/playwright.config.js';
 import { record, stats } from './figures.js';
 import { history } from './history.js';
@@ -60,14 +61,15 @@ const arm = (page: Page, selector: string) =>
   page.evaluate((s) => {
     (window as unknown as { hcpWant: string | null }).hcpWant = s;
   }, selector);
+/** The n-th stamp the page took (the stamp, not when this poll saw it, is the figure). */
 async function seen(page: Page, n: number): Promise<number> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const at = await page.evaluate((k) => (window as unknown as { hcpSeen: number[] }).hcpSeen[k - 1] ?? null, n);
-    if (at !== null) return at;
-    if (Date.now() > deadline) throw new Error(`the page did not show it within 10 s (stamp ${String(n)})`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
+  const at = await until(
+    () => page.evaluate((k) => (window as unknown as { hcpSeen: number[] }).hcpSeen[k - 1] ?? null, n),
+    (x) => x !== null,
+    10_000,
+    `the page showing it (stamp ${String(n)})`,
+  );
+  return at ?? NaN;
 }
 
 /** A terminal on a pty keypad with `stored` records of 90 days behind it, and its kiosk page open in Chromium. */
@@ -157,7 +159,12 @@ describe('what a citizen sees', () => {
       const opened = await api.post('/sessions', {});
       if (opened.status !== 201) throw new Error(`invitation not opened: ${JSON.stringify(opened.body)}`);
       await page.waitForSelector('.app[data-state="inviting"]');
-      while (emulator.enabledMask !== 0x1f) await new Promise((r) => setTimeout(r, 2));
+      await until(
+        () => emulator.enabledMask,
+        (m) => m === 0x1f,
+        5_000,
+        'the keypad’s rating keys lit',
+      );
       const k = await page.evaluate(() => (window as unknown as { hcpSeen: number[] }).hcpSeen.length);
       await arm(page, '.screen.thanks');
       const t = epoch();
