@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { TERMINAL_V8_FLAGS } from '../../main/runtime/v8-flags.js';
 import { verifyChain } from '../../sync/chain.js';
 import { evaluationRecordSchema } from '../../sync/record.js';
 import { apiClient, BridgeClient } from '../helpers/clients.js';
@@ -105,6 +106,16 @@ describe('hcp-terminal serve', () => {
     const status = runCommand(['status', '--data-dir', dir], env);
     expect(status.code).toBe(0);
     expect(JSON.parse(status.stdout)).toMatchObject({ terminalId: 'T-350402-0001', queue: { pending: 1, deadLetter: 0, lastSeq: 1 } });
+  });
+
+  it('runs with the terminal’s V8 flags when started by hand through the bin, as the systemd unit runs it', async () => {
+    const t = await startTerminal(['--data-dir', dataDir(), '--port', '0'], { ...env, NODE_OPTIONS: '' });
+    running.push(t);
+    // The bin replaces itself (same pid) with a Node that has the flags: read what that process runs with.
+    const cmdline = readFileSync(`/proc/${String(t.proc.pid)}/cmdline`, 'utf8').split('\0');
+    for (const flag of TERMINAL_V8_FLAGS) expect(cmdline).toContain(flag);
+    expect(cmdline.filter((a) => TERMINAL_V8_FLAGS.includes(a))).toHaveLength(TERMINAL_V8_FLAGS.length);
+    expect((await apiClient(t.ready.api, null).get('/health')).status).toBe(200);
   });
 
   it('refuses a second terminal on a data directory in use with exit code 3', async () => {
