@@ -14,6 +14,7 @@ import type { ProvisioningFile, StoredProvisioning } from '../provisioning/schem
 import type { TlsFiles } from '../provisioning/tls.js';
 import { KeySealer, loadKeyFile, pinHasher, type SecretSealer } from '../provisioning/secrets.js';
 import { ensureWritableDir, openDatabase } from '../store/database.js';
+import type { TableSalvage } from '../store/salvage.js';
 import { DataDirError } from '../store/errors.js';
 import { DataDirLock } from '../store/lock.js';
 import { MetaStore } from '../store/meta.js';
@@ -84,8 +85,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     const opened = openDatabase(opts.dataDir);
     db = opened.db;
     const database = db;
-    if (opened.recoveredFrom)
-      opts.log.error({ movedTo: opened.recoveredFrom }, 'database failed its integrity check; damaged file kept, readable rows salvaged');
+    if (opened.recoveredFrom) reportSalvage(database, opened.recoveredFrom, opened.salvaged, opts.log);
     const meta = new MetaStore(db);
     const sealer = opts.sealer ?? fileSealer(opts.dataDir, meta, Boolean(file || opts.demo));
     const unsealable = () => new DataDirError('sealed secrets cannot be opened with this machine’s key; provision the terminal again', 'sealing-key');
@@ -251,6 +251,22 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     lock.release();
     throw err;
   }
+}
+
+/** Salvage says what it kept and lost, table by table, in the log and in the audit log diagnostics shows. */
+function reportSalvage(db: Database, movedTo: string, tables: readonly TableSalvage[], log: Log): void {
+  const lost = tables.filter((t) => t.lost > 0 || t.tailUnreadable || t.unreadable);
+  const summary = tables
+    .filter((t) => t.kept > 0 || lost.includes(t))
+    .map(
+      (t) => `${t.table}: ${String(t.kept)} kept, ${t.unreadable ? 'unreadable' : `${String(t.lost)} lost${t.tailUnreadable ? ' and an unreadable end' : ''}`}`,
+    )
+    .join('; ');
+  log.error(
+    { movedTo, salvage: tables },
+    `database failed its integrity check; damaged file kept, readable rows salvaged (${summary || 'nothing readable'})${lost.length ? '' : '; no row lost'}`,
+  );
+  auditLog(db, Date.now).record({ actor: 'system', action: 'database.salvage', detail: { movedTo, tables: tables.map((t) => ({ ...t })) } });
 }
 
 /** What a technician allowed against the secure default is said at every start, so nobody forgets it is on. */
