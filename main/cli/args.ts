@@ -8,6 +8,17 @@ export class UsageError extends Error {
   }
 }
 
+/** A start-up failure that is neither of the above but still has an exit code of terminal-cli.md (2 or 3). */
+export class StartupError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: 2 | 3,
+  ) {
+    super(message);
+    this.name = 'StartupError';
+  }
+}
+
 type Spec = Record<string, { type: 'string' | 'boolean' }>;
 
 /** Parsed options: strings for string options, true for flags given. */

@@ -1,6 +1,6 @@
 import { ProvisioningError } from '../provisioning/apply.js';
 import { DataDirError } from '../store/errors.js';
-import { UsageError } from './args.js';
+import { StartupError, UsageError } from './args.js';
 import { exportRecords } from './export.js';
 import { importBundle } from './import.js';
 import { installService } from './install-service.js';
@@ -57,6 +57,10 @@ export async function main(argv: string[]): Promise<number> {
     if (err instanceof ProvisioningError) {
       process.stderr.write(`hcp-terminal: ${err.message}\n`);
       return 2;
+    }
+    if (err instanceof StartupError) {
+      process.stderr.write(`hcp-terminal: ${err.message}\n`);
+      return err.exitCode;
     }
     if (err instanceof DataDirError) {
       process.stderr.write(`hcp-terminal: ${err.message}\n`);

@@ -3,11 +3,12 @@ import { fileURLToPath } from 'node:url';
 import { startHost, type RunningHost } from '../host/host.js';
 import { installCrashHandlers } from '../log/crash-handler.js';
 import { createLogger, type Log } from '../log/logger.js';
-import { readProvisioningFile } from '../provisioning/apply.js';
+import { ProvisioningError, readProvisioningFile } from '../provisioning/apply.js';
 import type { ProvisioningFile } from '../provisioning/schema.js';
 import { startRuntime } from '../runtime/runtime.js';
 import { ensureWritableDir } from '../store/database.js';
-import { parseCommandArgs, portArg } from './args.js';
+import { DataDirError } from '../store/errors.js';
+import { parseCommandArgs, portArg, StartupError, UsageError } from './args.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const UI_DIR = join(here, '..', '..', 'renderer');
@@ -15,7 +16,30 @@ export const UI_DIR = join(here, '..', '..', 'renderer');
 /** How one run of the terminal ended: stopped, or restarted (with the technician kept in, or not). */
 type Ending = 'stop' | 'restart' | 'restart-technician';
 
+/**
+ * `serve` under systemd: a start-up failure must end with an exit code of terminal-cli.md and one line saying why,
+ * never 1 and a stack trace (Restart= would loop on it with nothing a technician can read).
+ */
 export async function serve(argv: string[]): Promise<number> {
+  try {
+    return await serveUntilStopped(argv);
+  } catch (err) {
+    throw startupFailure(err);
+  }
+}
+
+/** The spec's exit code for a failure: arguments and the port are the caller's to fix (2), everything else is the terminal's storage (3). */
+export function startupFailure(err: unknown): unknown {
+  if (err instanceof UsageError || err instanceof ProvisioningError || err instanceof DataDirError || err instanceof StartupError) return err;
+  const e = err instanceof Error ? (err as NodeJS.ErrnoException) : null;
+  const message = e ? e.message : String(err);
+  if (e?.syscall === 'listen' || e?.code === 'EADDRINUSE' || e?.code === 'EADDRNOTAVAIL') {
+    return new StartupError(`cannot listen for the local API: ${message} (choose another --port, or stop what holds it)`, 2);
+  }
+  return new StartupError(`the terminal could not start: ${message}`, 3);
+}
+
+async function serveUntilStopped(argv: string[]): Promise<number> {
   const a = parseCommandArgs(
     argv,
     { 'data-dir': { type: 'string' }, config: { type: 'string' }, port: { type: 'string' }, demo: { type: 'boolean' }, 'usb-root': { type: 'string' } },

@@ -25,8 +25,9 @@ export function installErrorHandling(app: FastifyInstance, log: Log): void {
 
   app.setNotFoundHandler((req, reply) => reply.code(404).send({ code: 'NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0]}` }));
 
-  // JSON with a clear message for malformed input; an empty body counts as no body.
-  app.removeContentTypeParser('application/json');
+  // JSON only, with a clear message for malformed input; an empty body counts as no body. Fastify's own text/plain
+  // parser would hand a string to the body schemas, which then answered 400 where local-api promises 415.
+  app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
     const text = typeof body === 'string' ? body : body.toString('utf8');
     if (text.trim() === '') return done(null, undefined);

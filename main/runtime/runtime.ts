@@ -14,6 +14,7 @@ import type { ProvisioningFile, StoredProvisioning } from '../provisioning/schem
 import type { TlsFiles } from '../provisioning/tls.js';
 import { KeySealer, loadKeyFile, pinHasher, type SecretSealer } from '../provisioning/secrets.js';
 import { ensureWritableDir, openDatabase } from '../store/database.js';
+import type { TableSalvage } from '../store/salvage.js';
 import { DataDirError } from '../store/errors.js';
 import { DataDirLock } from '../store/lock.js';
 import { MetaStore } from '../store/meta.js';
@@ -84,8 +85,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     const opened = openDatabase(opts.dataDir);
     db = opened.db;
     const database = db;
-    if (opened.recoveredFrom)
-      opts.log.error({ movedTo: opened.recoveredFrom }, 'database failed its integrity check; damaged file kept, readable rows salvaged');
+    if (opened.recoveredFrom) reportSalvage(database, opened.recoveredFrom, opened.salvaged, opts.log);
     const meta = new MetaStore(db);
     const sealer = opts.sealer ?? fileSealer(opts.dataDir, meta, Boolean(file || opts.demo));
     const unsealable = () => new DataDirError('sealed secrets cannot be opened with this machine’s key; provision the terminal again', 'sealing-key');
@@ -253,6 +253,22 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   }
 }
 
+/** Salvage says what it kept and lost, table by table, in the log and in the audit log diagnostics shows. */
+function reportSalvage(db: Database, movedTo: string, tables: readonly TableSalvage[], log: Log): void {
+  const lost = tables.filter((t) => t.lost > 0 || t.tailUnreadable || t.unreadable);
+  const summary = tables
+    .filter((t) => t.kept > 0 || lost.includes(t))
+    .map(
+      (t) => `${t.table}: ${String(t.kept)} kept, ${t.unreadable ? 'unreadable' : `${String(t.lost)} lost${t.tailUnreadable ? ' and an unreadable end' : ''}`}`,
+    )
+    .join('; ');
+  log.error(
+    { movedTo, salvage: tables },
+    `database failed its integrity check; damaged file kept, readable rows salvaged (${summary || 'nothing readable'})${lost.length ? '' : '; no row lost'}`,
+  );
+  auditLog(db, Date.now).record({ actor: 'system', action: 'database.salvage', detail: { movedTo, tables: tables.map((t) => ({ ...t })) } });
+}
+
 /** What a technician allowed against the secure default is said at every start, so nobody forgets it is on. */
 function auditExceptions(p: StoredProvisioning, log: Log): void {
   if (p.province.allowInsecureHttp && p.province.baseUrl.startsWith('http:')) {
@@ -280,7 +296,16 @@ function withProvince(p: StoredProvisioning, url: string): StoredProvisioning {
 
 function fileSealer(dataDir: string, meta: MetaStore, mayCreate: boolean): SecretSealer {
   const hasSecrets = loadProvisioning(meta) !== undefined;
-  const key = loadKeyFile(dataDir, mayCreate || !hasSecrets);
+  let key: Buffer | null;
+  try {
+    key = loadKeyFile(dataDir, mayCreate || !hasSecrets);
+  } catch (err) {
+    // An unwritable $HCP_KEY_DIR (or ~/.config) is storage the terminal cannot use: exit 3 with the folder named.
+    throw new DataDirError(
+      `the key folder for sealing secrets cannot be used (set HCP_KEY_DIR to a writable folder): ${(err as Error).message}`,
+      'sealing-key',
+    );
+  }
   if (!key) throw new DataDirError('the sealing key of this data directory is missing; provision the terminal again', 'sealing-key');
   return new KeySealer(key);
 }

@@ -3,6 +3,7 @@ import { accessSync, constants, existsSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataDirError } from './errors.js';
 import { privateDir, privateFile, tightenIfPresent } from '../util/private-files.js';
+import { salvageInto, type TableSalvage } from './salvage.js';
 import { checkMigrationList, migrations, type Migration } from './migrations/index.js';
 
 export const DB_FILE = 'hcp-terminal.db';
@@ -11,6 +12,8 @@ export interface OpenedDatabase {
   db: Database.Database;
   /** Set when the integrity check failed and the old file was moved aside. */
   recoveredFrom: string | null;
+  /** Per table of the damaged file: rows kept and lost (empty when nothing was damaged). */
+  salvaged: TableSalvage[];
 }
 
 export function ensureWritableDir(dataDir: string): void {
@@ -33,11 +36,12 @@ export function openDatabase(dataDir: string, list: readonly Migration[] = migra
     recoveredFrom = moveAside(path);
     db = connect(path);
     migrate(db, list);
-    salvage(db, recoveredFrom);
-    return { db, recoveredFrom };
+    const fresh = db;
+    const salvaged = salvageInto(db, recoveredFrom, (old) => salvageableTables(old, fresh));
+    return { db, recoveredFrom, salvaged };
   }
   migrate(db, list);
-  return { db, recoveredFrom };
+  return { db, recoveredFrom, salvaged: [] };
 }
 
 /** Read-only access for `hcp-terminal status` while a terminal may be running. */
@@ -120,41 +124,4 @@ function moveAside(path: string): string {
     throw new DataDirError(`database failed its integrity check and could not be moved aside: ${(err as Error).message}`, 'corrupt');
   }
   return aside;
-}
-
-/**
- * Copies whatever rows of the damaged file can still be read into the new one, table by table and row by
- * row, so that unsent ratings survive a damaged page elsewhere. The damaged file is kept for experts.
- */
-function salvage(db: Database.Database, damaged: string): void {
-  let old: Database.Database;
-  try {
-    old = new Database(damaged, { readonly: true });
-  } catch {
-    return;
-  }
-  try {
-    for (const table of salvageableTables(old, db)) {
-      let rows: Record<string, unknown>[];
-      try {
-        rows = old.prepare(`SELECT * FROM "${table}"`).all() as Record<string, unknown>[];
-      } catch {
-        continue;
-      }
-      db.transaction(() => {
-        for (const row of rows) {
-          const cols = Object.keys(row);
-          try {
-            db.prepare(`INSERT OR IGNORE INTO "${table}" (${cols.map((c) => `"${c}"`).join(',')}) VALUES (${cols.map(() => '?').join(',')})`).run(
-              ...cols.map((c) => row[c]),
-            );
-          } catch {
-            // A row that does not fit the current schema is left in the damaged file.
-          }
-        }
-      })();
-    }
-  } finally {
-    old.close();
-  }
 }

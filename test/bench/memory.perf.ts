@@ -1,4 +1,4 @@
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, it } from 'vitest';
 import { apiClient, BridgeClient } from '../helpers/clients.js';
@@ -33,10 +33,14 @@ describe('memory and descriptors over a long day', () => {
       HCP_KEY_DIR: keys.path,
       ...FAST_SYNC,
       HCP_LOG_LEVEL: 'warn',
-      // As the systemd unit runs it.
-      NODE_OPTIONS: TERMINAL_V8_FLAGS.join(' '),
+      // Started as a person starts it: `hcp-terminal serve`, no V8 flags of its own; the bin must add them.
+      NODE_OPTIONS: '',
     });
     const pid = t.proc.pid ?? 0;
+    // The bin replaced itself with a Node that has the terminal's flags (same pid): say so beside the figures.
+    const cmdline = readFileSync(`/proc/${String(pid)}/cmdline`, 'utf8').split('\0');
+    const flagged = TERMINAL_V8_FLAGS.every((f) => cmdline.includes(f));
+    console.log(`terminal started through the bin, V8 flags ${flagged ? 'in effect' : 'MISSING'}: ${cmdline.join(' ')}`);
     try {
       const api = apiClient(t.ready.api);
       await api.post('/staff/login', { badgeId: BADGE });
@@ -64,7 +68,7 @@ describe('memory and descriptors over a long day', () => {
       const one = (x: number) => ({ median: x, p99: x, n: 1 });
       record({
         group: 'memory',
-        name: `RSS after ${RATINGS.toLocaleString('en')} keypad ratings and their upload (database ${fileMiB[0]?.toFixed(1) ?? '?'} MiB, WAL ${fileMiB[1]?.toFixed(1) ?? '?'} MiB)`,
+        name: `RSS of \`hcp-terminal serve\` started by hand${flagged ? '' : ' (V8 flags missing)'} after ${RATINGS.toLocaleString('en')} keypad ratings and their upload (database ${fileMiB[0]?.toFixed(1) ?? '?'} MiB, WAL ${fileMiB[1]?.toFixed(1) ?? '?'} MiB)`,
         unit: 'MiB',
         value: one(end.rss / MiB),
         baseline: { name: `after ${WARMUP.toLocaleString('en')} (warm)`, value: one(warm.rss / MiB) },

@@ -1,7 +1,9 @@
 import Database from 'better-sqlite3';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { TERMINAL_V8_FLAGS } from '../../main/runtime/v8-flags.js';
 import { verifyChain } from '../../sync/chain.js';
 import { evaluationRecordSchema } from '../../sync/record.js';
 import { apiClient, BridgeClient } from '../helpers/clients.js';
@@ -106,6 +108,16 @@ describe('hcp-terminal serve', () => {
     expect(JSON.parse(status.stdout)).toMatchObject({ terminalId: 'T-350402-0001', queue: { pending: 1, deadLetter: 0, lastSeq: 1 } });
   });
 
+  it('runs with the terminal’s V8 flags when started by hand through the bin, as the systemd unit runs it', async () => {
+    const t = await startTerminal(['--data-dir', dataDir(), '--port', '0'], { ...env, NODE_OPTIONS: '' });
+    running.push(t);
+    // The bin replaces itself (same pid) with a Node that has the flags: read what that process runs with.
+    const cmdline = readFileSync(`/proc/${String(t.proc.pid)}/cmdline`, 'utf8').split('\0');
+    for (const flag of TERMINAL_V8_FLAGS) expect(cmdline).toContain(flag);
+    expect(cmdline.filter((a) => TERMINAL_V8_FLAGS.includes(a))).toHaveLength(TERMINAL_V8_FLAGS.length);
+    expect((await apiClient(t.ready.api, null).get('/health')).status).toBe(200);
+  });
+
   it('refuses a second terminal on a data directory in use with exit code 3', async () => {
     const dir = dataDir();
     const first = await serve(dir, ['--config', writeProvisioning(dir)]);
@@ -121,6 +133,36 @@ describe('hcp-terminal serve', () => {
     const r = runCommand(['serve', '--data-dir', join(dir, 'a-file', 'data'), '--port', '0'], env);
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/not writable/);
+  });
+
+  it('exits 3 with one line, not a stack trace, when the key folder or the log folder cannot be made', () => {
+    const dir = dataDir();
+    writeFileSync(join(dir, 'a-file'), 'x');
+    // Root ignores file modes, so "not writable" is made with a file where a folder must go.
+    const keyless = runCommand(['serve', '--data-dir', join(dir, 'data'), '--demo', '--port', '0'], { HCP_KEY_DIR: join(dir, 'a-file', 'keys') });
+    expect(keyless.code).toBe(3);
+    expect(keyless.stderr).toMatch(/^hcp-terminal: the key folder for sealing secrets cannot be used .*HCP_KEY_DIR.*ENOTDIR/m);
+    expect(keyless.stderr).not.toMatch(/^\s+at /m);
+    const logless = join(dir, 'logless');
+    mkdirSync(logless, { recursive: true });
+    writeFileSync(join(logless, 'logs'), 'x');
+    const r = runCommand(['serve', '--data-dir', logless, '--port', '0'], env);
+    expect(r.code).toBe(3);
+    expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^hcp-terminal: the terminal could not start: .*logs/)]);
+  });
+
+  it('exits 2 with one line when its port is in use', async () => {
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    const port = (holder.address() as AddressInfo).port;
+    try {
+      const r = runCommand(['serve', '--data-dir', dataDir(), '--port', String(port)], env);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/^hcp-terminal: cannot listen for the local API: .*EADDRINUSE/m);
+      expect(r.stderr).not.toMatch(/^\s+at /m);
+    } finally {
+      holder.close();
+    }
   });
 
   it('exits 2 on a bad provisioning file, naming the field, and changes nothing', () => {

@@ -124,9 +124,13 @@ describe('bad input', () => {
         ],
         ['oversized', { raw: big }, 413, /larger than 64 KiB/],
         ['not JSON at all', { raw: 'badgeId=1', body: undefined }, 415, /application\/json/],
+        // Fastify parses text/plain by default; the zod check then answered 400 where the contract says 415.
+        ['plain text', { raw: '{"badgeId": "0A1B2C3D"}', body: undefined }, 415, /application\/json/],
       ];
+      const types: Record<string, string> = { 'not JSON at all': 'application/x-www-form-urlencoded', 'plain text': 'text/plain; charset=utf-8' };
       for (const [name, c, status, message] of cases) {
-        const headers: Record<string, string> = name === 'not JSON at all' ? { 'content-type': 'application/x-www-form-urlencoded' } : {};
+        const type = types[name];
+        const headers: Record<string, string> = type ? { 'content-type': type } : {};
         const r = await t.api.call('POST', path, c.body, { ...(c.raw !== undefined ? { raw: c.raw } : {}), headers });
         expect(r.status, `${name} on ${path}`).toBe(status);
         expect(typeof r.body['code'], `${name} on ${path}`).toBe('string');

@@ -70,6 +70,77 @@ describe('database', () => {
   });
 });
 
+describe('salvage around a damaged page', () => {
+  it('keeps every outbox row that can still be read when one of its leaf pages is garbage, and counts the lost', () => {
+    const d = dir();
+    const { db } = openDatabase(d);
+    const outbox = new Outbox(db);
+    db.transaction(() => {
+      for (let i = 0; i < 2_000; i++) outbox.append(record(1 + (i % 5)), { held: false });
+    })();
+    db.pragma('wal_checkpoint(TRUNCATE)');
+    const pageSize = db.pragma('page_size', { simple: true }) as number;
+    const leaves = db.prepare(`SELECT pageno, ncell FROM dbstat WHERE name = 'outbox' AND pagetype = 'leaf' ORDER BY pageno`).all() as {
+      pageno: number;
+      ncell: number;
+    }[];
+    db.close();
+    expect(leaves.length).toBeGreaterThan(10);
+    // One torn page in the middle of the table: garbage over one leaf, nothing else touched.
+    const victim = leaves[Math.floor(leaves.length / 2)] as { pageno: number; ncell: number };
+    const path = join(d, DB_FILE);
+    const buf = readFileSync(path);
+    buf.fill(0x5a, (victim.pageno - 1) * pageSize, victim.pageno * pageSize);
+    writeFileSync(path, buf);
+
+    const reopened = openDatabase(d);
+    expect(reopened.recoveredFrom).not.toBeNull();
+    const seqs = new Outbox(reopened.db).list().map((r) => r.seq);
+    expect(seqs).toHaveLength(2_000 - victim.ncell);
+    // What is missing is one run of consecutive records: the damaged page's, and nothing around it.
+    const missing = Array.from({ length: 2_000 }, (_, i) => i + 1).filter((s) => !seqs.includes(s));
+    expect(missing).toHaveLength(victim.ncell);
+    expect((missing.at(-1) ?? 0) - (missing[0] ?? 0)).toBe(victim.ncell - 1);
+    expect(reopened.salvaged.find((t) => t.table === 'outbox')).toEqual({
+      table: 'outbox',
+      kept: 2_000 - victim.ncell,
+      lost: victim.ncell,
+      tailUnreadable: false,
+      unreadable: false,
+    });
+    // The queue's counts follow the rows kept, and numbering continues after the last record ever made.
+    expect(new Outbox(reopened.db).counts()).toMatchObject({ pending: 2_000 - victim.ncell });
+    expect(reopened.db.transaction(() => new Outbox(reopened.db).append(record(), { held: false }))().seq).toBe(2_001);
+    reopened.db.close();
+  });
+
+  it('keeps the rows before a damaged last page and says the end of the table could not be read', () => {
+    const d = dir();
+    const { db } = openDatabase(d);
+    const outbox = new Outbox(db);
+    db.transaction(() => {
+      for (let i = 0; i < 300; i++) outbox.append(record(), { held: false });
+    })();
+    db.pragma('wal_checkpoint(TRUNCATE)');
+    const pageSize = db.pragma('page_size', { simple: true }) as number;
+    const leaves = db.prepare(`SELECT pageno, ncell FROM dbstat WHERE name = 'outbox' AND pagetype = 'leaf' ORDER BY path`).all() as {
+      pageno: number;
+      ncell: number;
+    }[];
+    db.close();
+    const last = leaves.at(-1) as { pageno: number; ncell: number };
+    const path = join(d, DB_FILE);
+    const buf = readFileSync(path);
+    buf.fill(0x5a, (last.pageno - 1) * pageSize, last.pageno * pageSize);
+    writeFileSync(path, buf);
+
+    const reopened = openDatabase(d);
+    expect(new Outbox(reopened.db).list().map((r) => r.seq)).toEqual(Array.from({ length: 300 - last.ncell }, (_, i) => i + 1));
+    expect(reopened.salvaged.find((t) => t.table === 'outbox')).toMatchObject({ kept: 300 - last.ncell, tailUnreadable: true });
+    reopened.db.close();
+  });
+});
+
 describe('data directory lock', () => {
   it('lets one terminal hold a directory and refuses a second until the first lets go', () => {
     const d = dir();
