@@ -215,7 +215,7 @@ export function createSyncEngine<C extends { configVersion: string }>(o: SyncEng
       return n;
     },
     importBundle(text) {
-      const r = bundles.add(text);
+      const r = bundles.add(text, { terminalId: acc.terminalId, secretOf: (appKey) => (appKey === acc.appKey ? acc.appSecret : null) });
       if (r.ok && r.isNew) {
         o.log.info({ records: r.records }, 'bundle imported for relay');
         uploader.notify();

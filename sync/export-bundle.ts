@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { hmacHex, type SignAlg } from './crypto/gm.js';
+import { hmacHex, sm3Hex, type SignAlg } from './crypto/gm.js';
 import type { EvaluationRecord } from './record.js';
 
 export const BUNDLE_FORMAT = 'hcp-export/1';
@@ -56,8 +56,26 @@ export function verifyBundle(
   return { ok: true, terminalId: b.data.terminalId, records: b.data.records, signature };
 }
 
+/**
+ * What identifies a bundle: SM3 of its canonical text, the signature included. Not the signature alone, which a
+ * changed copy can carry on: the copy and the genuine file are two bundles, and neither shuts the other out.
+ */
+export function bundleContentId(b: ExportBundle): string {
+  const { signature, ...body } = b;
+  return sm3Hex(canonical(body) + '\n' + signature);
+}
+
+export interface ForeignBundle {
+  /** SM3 of the canonical bundle (bundleContentId). */
+  bundleId: string;
+  signature: string;
+  terminalId: string;
+  evalIds: string[];
+  bundle: ExportBundle;
+}
+
 /** What a relaying terminal can check of another terminal's bundle without its secret: the shape, the limits, the record ids. */
-export function readForeignBundle(text: string): { ok: true; signature: string; terminalId: string; evalIds: string[] } | { ok: false; error: string } {
+export function readForeignBundle(text: string): ({ ok: true } & ForeignBundle) | { ok: false; error: string } {
   if (Buffer.byteLength(text) > MAX_BUNDLE_BYTES) return { ok: false, error: `larger than ${String(MAX_BUNDLE_BYTES / 2 ** 20)} MiB` };
   let json: unknown;
   try {
@@ -71,5 +89,12 @@ export function readForeignBundle(text: string): { ok: true; signature: string; 
   if (b.data.records.length > MAX_BUNDLE_RECORDS) return { ok: false, error: `more than ${String(MAX_BUNDLE_RECORDS)} records; export again (export splits)` };
   const ids = z.array(z.object({ evalId: z.string().min(1).max(64) })).safeParse(b.data.records);
   if (!ids.success) return { ok: false, error: 'a record has no evalId' };
-  return { ok: true, signature: b.data.signature, terminalId: b.data.terminalId, evalIds: ids.data.map((r) => r.evalId) };
+  return {
+    ok: true,
+    bundleId: bundleContentId(b.data),
+    signature: b.data.signature,
+    terminalId: b.data.terminalId,
+    evalIds: ids.data.map((r) => r.evalId),
+    bundle: b.data,
+  };
 }

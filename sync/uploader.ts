@@ -66,6 +66,8 @@ export class Uploader {
   private downSince: number | null = null;
   /** A failed queue operation may have left a batch in flight: put it back before claiming again. */
   private requeue = false;
+  /** Whose turn it is when both a bundle and the terminal's own records wait. */
+  private bundleTurn = true;
 
   constructor(private readonly o: UploaderOptions) {
     this.limit = o.maxRecords ?? 200;
@@ -135,13 +137,20 @@ export class Uploader {
       await this.sleep(Number.POSITIVE_INFINITY, 'idle');
       return;
     }
-    // Another terminal's bundle waits first: its records are older than anything this terminal made since.
-    const bundle = this.o.bundles?.next() ?? null;
-    const batch = bundle ? [] : this.o.outbox.claim(this.limit, this.o.maxBytes ?? 1024 * 1024 - 4096);
+    // Another terminal's bundle and this terminal's own batches take turns: neither a run of bundles nor one
+    // backing off (it waits for its own time, below) holds the terminal's own records back.
+    let bundle = this.o.bundles?.next() ?? null;
+    let batch: ReturnType<UploadQueue['claim']> = [];
+    if (!bundle || !this.bundleTurn) {
+      batch = this.o.outbox.claim(this.limit, this.o.maxBytes ?? 1024 * 1024 - 4096);
+      if (batch.length > 0) bundle = null;
+    }
     if (!bundle && batch.length === 0) {
-      await this.sleep(this.o.idleMs ?? 30_000, 'idle');
+      const due = this.o.bundles?.nextDueInMs() ?? null;
+      await this.sleep(Math.min(this.o.idleMs ?? 30_000, due ?? Number.POSITIVE_INFINITY), 'idle');
       return;
     }
+    this.bundleTurn = !bundle;
     const next = bundle ? await this.relay(bundle) : await this.send(batch.map((e) => e.record));
     if (typeof next === 'number') {
       if (next > 0) await this.sleep(next, 'backoff');
@@ -192,21 +201,42 @@ export class Uploader {
     }
     if (!this.running) return 0;
     if (outcome.kind === 'results') {
-      bundles.done(b.signature, outcome.results);
+      bundles.done(b.bundleId, outcome.results);
       this.attempt = 0;
       this.update({ online: true, lastUploadAt: new Date().toISOString(), lastError: null });
       this.o.log.info({ origin: b.originTerminal, records: b.evalIds.length }, 'relayed another terminal’s bundle');
       return 0;
     }
-    // Only the exporting terminal can re-make a bundle: one the province cannot take as it is waits for a technician.
-    if (outcome.kind === 'too-large' || (outcome.kind === 'refused' && outcome.status === 400)) {
-      const code = outcome.kind === 'too-large' ? 'BATCH_TOO_LARGE' : outcome.code;
-      bundles.deadLetter(b.signature, code, describe(outcome));
-      this.o.log.warn({ origin: b.originTerminal, code }, 'bundle refused by the province (dead-letter)');
+    const dead = deadLetterReason(outcome, b.refusals);
+    if (dead) {
+      bundles.deadLetter(b.bundleId, dead, describe(outcome));
+      this.o.log.warn(
+        { origin: b.originTerminal, code: dead, reason: describe(outcome) },
+        'bundle refused by the province (dead-letter); a technician may resend it or set it aside',
+      );
       return 0;
     }
-    bundles.failed(b.signature, describe(outcome));
+    if (outcome.kind === 'refused' || outcome.kind === 'transient') {
+      // The bundle waits for its own backoff while the terminal's own records go; a province that is down fails
+      // those too, and the uploader's own backoff then holds everything.
+      const refused = outcome.kind === 'refused' ? { code: outcome.code } : null;
+      bundles.failed(b.bundleId, describe(outcome), this.bundleBackoff(b.attempts), refused);
+      this.update(
+        outcome.kind === 'refused'
+          ? { online: true, lastError: `bundle: HTTP ${String(outcome.status)} ${outcome.code}: ${outcome.message}` }
+          : { online: false, lastError: outcome.reason },
+      );
+      return 0;
+    }
+    bundles.failed(b.bundleId, describe(outcome), 0);
     return this.react(outcome, 1);
+  }
+
+  /** A bundle's own full-jitter backoff, from its own tries, never under the base (no busy loop on one bundle). */
+  private bundleBackoff(attempts: number): number {
+    const base = this.o.backoffBaseMs ?? 1000;
+    const ceiling = Math.min(this.o.backoffCapMs ?? 300_000, base * 2 ** Math.min(attempts, 30));
+    return Math.max(base, Math.round((this.o.random ?? Math.random)() * ceiling));
   }
 
   /** What a failed try means for the next one: how long to wait, and what to show. */
@@ -286,6 +316,22 @@ export class Uploader {
       this.downSince = null;
     }
   }
+}
+
+/** 4xx answers a retry might still fix (province-api: 401 "retry with backoff"), tried this often before a bundle is dead. */
+export const MAX_BUNDLE_REFUSALS = 5;
+
+/**
+ * Whether the province's answer makes a bundle a dead letter, and under which code: only the exporting terminal
+ * can re-make a bundle. 400 (not a bundle), 413 and 401 BAD_SIGNATURE (the other terminal's signature: no retry
+ * from here can fix it) at once; any other 4xx but 429 after MAX_BUNDLE_REFUSALS tries with backoff. 403, 429 and
+ * CLOCK_SKEW are about this terminal, not the bundle: they pause everything, as for a batch.
+ */
+export function deadLetterReason(o: Exclude<UploadOutcome, { kind: 'results' }>, refusalsSoFar: number): string | null {
+  if (o.kind === 'too-large') return 'BATCH_TOO_LARGE';
+  if (o.kind !== 'refused' || o.status < 400 || o.status >= 500 || o.status === 429) return null;
+  if (o.status === 400 || (o.status === 401 && o.code === 'BAD_SIGNATURE')) return o.code || `HTTP_${String(o.status)}`;
+  return refusalsSoFar + 1 >= MAX_BUNDLE_REFUSALS ? o.code || `HTTP_${String(o.status)}` : null;
 }
 
 function describe(o: { kind: string; reason?: string; message?: string; code?: string }): string {

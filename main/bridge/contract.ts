@@ -41,6 +41,8 @@ export const intentSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('technicianExit') }),
   z.strictObject({ type: z.literal('resendDeadLetters'), evalIds: z.array(z.uuid()).max(1000).optional() }),
   z.strictObject({ type: z.literal('integrityCheck') }),
+  /** Technician: a dead relay bundle sent again, or set aside (kept, never sent). */
+  z.strictObject({ type: z.literal('relayBundle'), bundleId: z.string().regex(/^[0-9a-f]{64}$/), action: z.enum(['resend', 'set-aside']) }),
   /** Technician: provisioning typed at the window, checked as typed, then applied. */
   z.strictObject({ type: z.literal('provisioningCheck'), draft }),
   z.strictObject({ type: z.literal('provisioningApply'), draft }),
@@ -133,7 +135,16 @@ export interface Diagnostics {
   terminalId: string | null;
   queue: { pending: number; deadLetter: number; oldestPendingAt: number | null };
   deadLetters: { evalId: string; seq: number; code: string | null; message: string | null }[];
-  relayed: { originTerminal: string; records: number; state: string; lastError: string | null }[];
+  /** Other terminals' bundles: `rejected` is a dead letter (with its reason) a technician may resend or set aside. */
+  relayed: {
+    bundleId: string;
+    originTerminal: string;
+    records: number;
+    state: 'pending' | 'done' | 'rejected' | 'set-aside';
+    attempts: number;
+    lastCode: string | null;
+    lastError: string | null;
+  }[];
   sync: { online: boolean; lastUploadAt: string | null; lastError: string | null; lastHeartbeatAt: string | null };
   clock: { offsetMs: number | null; trusted: boolean };
   database: { bytes: number; integrity: { ok: boolean; at: number; detail: string } | null };

@@ -2,7 +2,11 @@ import { parseArgs } from 'node:util';
 
 /** Wrong command-line arguments (exit code 2). */
 export class UsageError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /** False for a value that is wrong in itself (a missing folder, an unreadable file): one line says it all. */
+    readonly showUsage = true,
+  ) {
     super(message);
     this.name = 'UsageError';
   }

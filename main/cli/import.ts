@@ -1,27 +1,24 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { MAX_BUNDLE_BYTES } from '../../sync/export-bundle.js';
+import { existsSync } from 'node:fs';
+import { readBundleFile } from '../../sync/relay/bundle-file.js';
 import { BundleQueue } from '../../sync/relay/bundle-queue.js';
+import { loadProvisioning } from '../provisioning/apply.js';
+import { KeySealer, loadKeyFile } from '../provisioning/secrets.js';
 import { auditLog } from '../store/audit-log.js';
 import { openDatabase } from '../store/database.js';
 import { DataDirError } from '../store/errors.js';
 import { DataDirLock } from '../store/lock.js';
+import { MetaStore } from '../store/meta.js';
 import { parseCommandArgs, UsageError } from './args.js';
 
 /**
  * `hcp-terminal import`: another terminal's export bundle, from a USB drive, stored for relay (province-api v1.1)
  * on a stopped terminal; it goes to the province when this terminal next runs. Importing the same bundle again adds nothing.
  */
-export function importBundle(argv: string[]): number {
+export async function importBundle(argv: string[]): Promise<number> {
   const a = parseCommandArgs(argv, { 'data-dir': { type: 'string' }, file: { type: 'string' } }, ['data-dir', 'file']);
   const file = a.required('file');
-  let text: string;
-  try {
-    if (statSync(file).size > MAX_BUNDLE_BYTES) throw new UsageError(`${file} is larger than a bundle may be (16 MiB)`);
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    if (err instanceof UsageError) throw err;
-    throw new UsageError(`cannot read bundle ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  }
+  const read = readBundleFile(file);
+  if (!read.ok) throw new UsageError(`${file} cannot be relayed: ${read.error}`, false);
   const dataDir = a.required('data-dir');
   if (!existsSync(dataDir)) throw new DataDirError(`${dataDir} is not a terminal's data directory`, 'not-writable');
   let lock: DataDirLock;
@@ -36,10 +33,21 @@ export function importBundle(argv: string[]): number {
   try {
     const { db } = openDatabase(dataDir);
     try {
-      const r = new BundleQueue(db).add(text);
-      if (!r.ok) throw new UsageError(`${file} cannot be relayed: ${r.error}`);
-      auditLog(db, Date.now).record({ actor: 'technician', action: 'relay.import', detail: { source: 'cli', file, records: r.records, new: r.isNew } });
-      process.stdout.write(JSON.stringify({ event: 'imported', records: r.records, new: r.isNew }) + '\n');
+      const prov = loadProvisioning(new MetaStore(db));
+      // The app secret, when this data directory can open it, lets the signature be checked here and now.
+      const key = prov ? loadKeyFile(dataDir, false) : null;
+      const appSecret = prov && key ? await new KeySealer(key).open(prov.province.appSecretSealed).catch(() => null) : null;
+      const r = new BundleQueue(db).add(read.text, {
+        terminalId: prov?.terminal.terminalId ?? null,
+        secretOf: (appKey) => (prov && appKey === prov.province.appKey ? appSecret : null),
+      });
+      if (!r.ok) throw new UsageError(`${file} cannot be relayed: ${r.error}`, false);
+      auditLog(db, Date.now).record({
+        actor: 'technician',
+        action: 'relay.import',
+        detail: { source: 'cli', file, bundleId: r.bundleId, records: r.records, new: r.isNew },
+      });
+      process.stdout.write(JSON.stringify({ event: 'imported', records: r.records, new: r.isNew, bundleId: r.bundleId }) + '\n');
       return 0;
     } finally {
       db.close();

@@ -34,7 +34,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'export':
         return await exportRecords(rest);
       case 'import':
-        return importBundle(rest);
+        return await importBundle(rest);
       case 'install-service':
         return installService(rest);
       case 'kiosk':
@@ -51,7 +51,7 @@ export async function main(argv: string[]): Promise<number> {
     }
   } catch (err) {
     if (err instanceof UsageError) {
-      process.stderr.write(`hcp-terminal: ${err.message}\n${USAGE}\n`);
+      process.stderr.write(`hcp-terminal: ${err.message}\n${err.showUsage ? `${USAGE}\n` : ''}`);
       return 2;
     }
     if (err instanceof ProvisioningError) {

@@ -32,9 +32,12 @@ export function diagnosticsSource(d: {
         queue: { pending: s.pending, deadLetter: s.deadLetter, oldestPendingAt: d.sync?.oldestPendingAt() ?? null },
         deadLetters: d.sync?.deadLetters(50) ?? [],
         relayed: (d.sync?.relayedBundles() ?? []).map((b) => ({
+          bundleId: b.bundleId,
           originTerminal: b.originTerminal,
           records: b.records,
           state: b.state,
+          attempts: b.attempts,
+          lastCode: b.lastCode,
           lastError: b.lastError,
         })),
         sync: { online: s.online, lastUploadAt: s.lastUploadAt, lastError: s.lastError, lastHeartbeatAt: d.sync?.lastHeartbeatAt() ?? null },

@@ -21,18 +21,20 @@ export async function writeExportBundles(p: {
   withNames: boolean;
   /** Write nothing when there is nothing to send (a bundle without records cannot be relayed). */
   skipEmpty?: boolean;
-}): Promise<{ records: number; files: string[] }> {
+}): Promise<{ records: number; files: string[]; held: number }> {
   const meta = new MetaStore(p.db);
   const prov = loadProvisioning(meta);
   if (!prov) throw new DataDirError('this terminal is not provisioned: there is nothing to export', 'not-writable');
   // Read-only: a data directory that never sealed a name has no data key, and no sealed names to open.
   const dataKey = await sealedRandomKey(meta, META_DATA_KEY, p.sealer, false);
   const names = new KeySealer(dataKey ?? Buffer.alloc(32));
+  // A record whose follow-up is still open is left out (and counted): the citizen may yet add tags and a comment,
+  // and a bundle relayed first would make the province keep the rating without them (its later upload: duplicate).
   // A USB stick gets lost: evaluator names travel only when the technician asks for them.
-  const records = new Outbox(p.db)
-    .list({ states: ['held', 'pending', 'in-flight', 'rejected'] })
-    .map((e) => (p.withNames ? openName(e.record, names) : withoutName(e.record)));
-  if (records.length === 0 && p.skipEmpty) return { records: 0, files: [] };
+  const outbox = new Outbox(p.db);
+  const held = outbox.counts().held;
+  const records = outbox.list({ states: ['pending', 'in-flight', 'rejected'] }).map((e) => (p.withNames ? openName(e.record, names) : withoutName(e.record)));
+  if (records.length === 0 && p.skipEmpty) return { records: 0, files: [], held };
   const appSecret = await p.sealer.open(prov.province.appSecretSealed);
   const files: string[] = [];
   for (let i = 0; i === 0 || i < records.length; i += MAX_BUNDLE_RECORDS) {
@@ -49,7 +51,7 @@ export async function writeExportBundles(p: {
     chmodSync(out, 0o600);
     files.push(out);
   }
-  return { records: records.length, files };
+  return { records: records.length, files, held };
 }
 
 function withoutName(r: EvaluationRecord): EvaluationRecord {

@@ -18,7 +18,19 @@ export interface IntentExtras {
 
 type TechnicianIntent = Extract<
   Intent,
-  { type: 'provisioningCheck' | 'provisioningApply' | 'testConnection' | 'rescan' | 'usbImport' | 'usbExport' | 'deviceTest' | 'restartTerminal' | 'exitKiosk' }
+  {
+    type:
+      | 'provisioningCheck'
+      | 'provisioningApply'
+      | 'testConnection'
+      | 'rescan'
+      | 'usbImport'
+      | 'usbExport'
+      | 'relayBundle'
+      | 'deviceTest'
+      | 'restartTerminal'
+      | 'exitKiosk';
+  }
 >;
 
 /** Technician actions outside technician mode. */
@@ -78,6 +90,7 @@ export async function handleIntent(terminal: Terminal, intent: Intent, extras: I
       case 'rescan':
       case 'usbImport':
       case 'usbExport':
+      case 'relayBundle':
       case 'deviceTest':
       case 'restartTerminal':
       case 'exitKiosk': {
@@ -115,6 +128,8 @@ async function technicianAction(w: TechnicianWorkbench, intent: TechnicianIntent
       return w.usbImport(intent.path);
     case 'usbExport':
       return w.usbExport(intent.what);
+    case 'relayBundle':
+      return w.relayBundle(intent.bundleId, intent.action);
     case 'deviceTest':
       return w.deviceTest(intent.what, intent.prompt);
     case 'restartTerminal':

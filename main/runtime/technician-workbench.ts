@@ -1,8 +1,9 @@
 import type { Database } from 'better-sqlite3';
-import { chmodSync, copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { listHidDevices, listSerialPorts } from '../../device-drivers/detect.js';
 import { testProvinceConnection } from '../../sync/province/connection-test.js';
+import { readBundleFile } from '../../sync/relay/bundle-file.js';
 import { BundleQueue } from '../../sync/relay/bundle-queue.js';
 import type { IntentResult } from '../bridge/contract.js';
 import { PROVISIONING_FIELDS, type DeviceInput, type DetectedPort, type ProvisioningDraft, type TechnicianSetup } from '../bridge/technician.js';
@@ -149,17 +150,40 @@ export class TechnicianWorkbench {
   }
 
   private importBundle(path: string): Outcome {
-    let text: string;
-    try {
-      text = readFileSync(path, 'utf8').replace(/^\uFEFF/, '');
-    } catch (err) {
-      return this.said(fail('USB_READ', `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`));
+    const file = readBundleFile(path);
+    if (!file.ok) return this.said(fail('USB_READ', `${path} cannot be relayed: ${file.error}`));
+    const p = this.d.provisioning;
+    const appSecret = this.d.base?.appSecret;
+    const r = new BundleQueue(this.d.db, this.d.now).add(file.text, {
+      terminalId: p?.terminal.terminalId ?? null,
+      secretOf: (appKey) => (p && appSecret !== undefined && appKey === p.province.appKey ? appSecret : null),
+    });
+    if (!r.ok) {
+      this.d.audit.record({ actor: 'technician', action: 'relay.import-refused', detail: { file: path, reason: r.error } });
+      return this.said(fail('INVALID_BUNDLE', `${path} cannot be relayed: ${r.error}`));
     }
-    const r = new BundleQueue(this.d.db).add(text);
-    if (!r.ok) return this.said(fail('INVALID_BUNDLE', `${path} cannot be relayed: ${r.error}`));
-    this.d.audit.record({ actor: 'technician', action: 'relay.import', detail: { file: path, records: r.records, new: r.isNew } });
+    this.d.audit.record({ actor: 'technician', action: 'relay.import', detail: { file: path, bundleId: r.bundleId, records: r.records, new: r.isNew } });
     this.d.notifySync();
     return this.said({ ok: true }, r.isNew ? 'bundleImported' : 'bundleSeen', { records: r.records });
+  }
+
+  /** Diagnostics' dead relay bundles: sent again (tried at once), or set aside (kept, listed, never sent). */
+  relayBundle(bundleId: string, action: 'resend' | 'set-aside'): Outcome {
+    const queue = new BundleQueue(this.d.db, this.d.now);
+    const before = queue.get(bundleId);
+    if (!before) return this.said(fail('NO_BUNDLE', 'no such relay bundle on this terminal'));
+    const done = action === 'resend' ? queue.resend(bundleId) : queue.setAside(bundleId);
+    if (!done) {
+      const allowed = action === 'resend' ? 'a dead or set-aside bundle' : 'a dead bundle';
+      return this.said(fail('BUNDLE_STATE', `only ${allowed} can be ${action === 'resend' ? 'resent' : 'set aside'}; this one is ${before.state}`));
+    }
+    this.d.audit.record({
+      actor: 'technician',
+      action: action === 'resend' ? 'relay.resend' : 'relay.set-aside',
+      detail: { bundleId, origin: before.originTerminal, records: before.records, was: before.state, code: before.lastCode },
+    });
+    if (action === 'resend') this.d.notifySync();
+    return this.said({ ok: true }, action === 'resend' ? 'bundleResent' : 'bundleSetAside', { records: before.records, origin: before.originTerminal });
   }
 
   async usbExport(what: 'records' | 'logs'): Promise<Outcome> {
@@ -169,16 +193,17 @@ export class TechnicianWorkbench {
     const stamp = new Date(this.d.now()).toISOString().replace(/[:.]/g, '-');
     try {
       if (what === 'records') {
-        const { records, files } = await writeExportBundles({
+        const { records, files, held } = await writeExportBundles({
           db: this.d.db,
           sealer: this.d.sealer,
           out: join(drive, `hcp-export-${id}-${stamp}.json`),
           withNames: false,
           skipEmpty: true,
         });
-        if (records === 0) return this.said({ ok: true }, 'nothingToExport');
-        this.d.audit.record({ actor: 'technician', action: 'export.records', detail: { drive, records, files: files.length } });
-        return this.said({ ok: true }, 'recordsExported', { records, files: files.join(', ') });
+        // A record whose follow-up is still open stays home: the citizen may yet add reasons to it.
+        if (records === 0) return this.said({ ok: true }, held ? 'nothingToExportHeld' : 'nothingToExport', { held });
+        this.d.audit.record({ actor: 'technician', action: 'export.records', detail: { drive, records, held, files: files.length } });
+        return this.said({ ok: true }, held ? 'recordsExportedHeld' : 'recordsExported', { records, held, files: files.join(', ') });
       }
       const dir = join(drive, `hcp-logs-${id}-${stamp}`);
       mkdirSync(dir, { mode: 0o700 });

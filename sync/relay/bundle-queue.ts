@@ -2,19 +2,29 @@ import type { Database } from 'better-sqlite3';
 import { z } from 'zod';
 import { readForeignBundle } from '../export-bundle.js';
 import type { RecordResult } from '../province/adapter.js';
+import { checkForeignBundle, type ImporterKnowledge } from './bundle-check.js';
 
 export interface PendingBundle {
+  /** SM3 of the bundle's canonical text (what identifies it here). */
+  bundleId: string;
   signature: string;
   originTerminal: string;
   body: string;
   evalIds: string[];
+  /** Refusals so far that a retry might still fix. */
+  refusals: number;
+  attempts: number;
 }
 
+/** `rejected`: a dead letter, waiting for a technician; `set-aside`: a technician put it aside, it is never sent. */
+export type BundleState = 'pending' | 'done' | 'rejected' | 'set-aside';
+
 export interface BundleSummary {
+  bundleId: string;
   signature: string;
   originTerminal: string;
   records: number;
-  state: 'pending' | 'done' | 'rejected';
+  state: BundleState;
   attempts: number;
   accepted: number | null;
   duplicate: number | null;
@@ -24,16 +34,18 @@ export interface BundleSummary {
   importedAt: number;
 }
 
-export type ImportOutcome = { ok: true; signature: string; records: number; isNew: boolean } | { ok: false; error: string };
+export type ImportOutcome = { ok: true; bundleId: string; signature: string; records: number; isNew: boolean } | { ok: false; error: string };
 
 interface Row {
+  bundle_id: string;
   signature: string;
   origin_terminal: string;
   record_count: number;
   eval_ids: string;
   body: string;
-  state: BundleSummary['state'];
+  state: BundleState;
   attempts: number;
+  refusals: number;
   accepted: number | null;
   duplicate: number | null;
   rejected: number | null;
@@ -42,9 +54,15 @@ interface Row {
   imported_at: number;
 }
 
+/** A wait set under a clock that has since been corrected never holds a bundle longer than the backoff's cap, twice. */
+const MAX_WAIT_MS = 600_000;
+
+const NOBODY: ImporterKnowledge = { terminalId: null, secretOf: () => null };
+
 /**
  * Other terminals' bundles this terminal relays for them: stored durably before anything is acknowledged, relayed
- * oldest first, once. The same bundle imported again (same signature) adds nothing.
+ * oldest first, once. A bundle is known by its content (SM3 of its canonical text): the same file imported again
+ * adds nothing, a changed copy is another bundle and does not shut the genuine one out.
  */
 export class BundleQueue {
   constructor(
@@ -52,70 +70,116 @@ export class BundleQueue {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** Checks a bundle file's text and stores it for relay. */
-  add(text: string): ImportOutcome {
+  /** Checks a bundle file's text (and what this terminal can verify of it) and stores it for relay. */
+  add(text: string, importer: ImporterKnowledge = NOBODY): ImportOutcome {
     const b = readForeignBundle(text);
     if (!b.ok) return b;
+    const refused = checkForeignBundle(b, importer);
+    if (refused) return { ok: false, error: refused };
     const t = this.now();
     const changes = this.db
       .prepare(
-        `INSERT OR IGNORE INTO relay_bundles (signature, origin_terminal, record_count, eval_ids, body, state, imported_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)`,
+        `INSERT OR IGNORE INTO relay_bundles (bundle_id, signature, origin_terminal, record_count, eval_ids, body, state, imported_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?)`,
       )
-      .run(b.signature, b.terminalId, b.evalIds.length, JSON.stringify(b.evalIds), text, t, t).changes;
-    return { ok: true, signature: b.signature, records: b.evalIds.length, isNew: changes === 1 };
+      .run(b.bundleId, b.signature, b.terminalId, b.evalIds.length, JSON.stringify(b.evalIds), text, t, t).changes;
+    return { ok: true, bundleId: b.bundleId, signature: b.signature, records: b.evalIds.length, isNew: changes === 1 };
   }
 
+  /** The oldest bundle due now; one backing off waits for its time while the terminal's own records go. */
   next(): PendingBundle | null {
-    const r = this.db.prepare(`SELECT * FROM relay_bundles WHERE state = 'pending' ORDER BY imported_at, signature LIMIT 1`).get() as Row | undefined;
-    return r ? { signature: r.signature, originTerminal: r.origin_terminal, body: r.body, evalIds: z.array(z.string()).parse(JSON.parse(r.eval_ids)) } : null;
+    const r = this.db
+      .prepare(`SELECT * FROM relay_bundles WHERE state = 'pending' AND (retry_at <= ? OR retry_at > ?) ORDER BY imported_at, bundle_id LIMIT 1`)
+      .get(this.now(), this.now() + MAX_WAIT_MS) as Row | undefined;
+    return r
+      ? {
+          bundleId: r.bundle_id,
+          signature: r.signature,
+          originTerminal: r.origin_terminal,
+          body: r.body,
+          evalIds: z.array(z.string()).parse(JSON.parse(r.eval_ids)),
+          refusals: r.refusals,
+          attempts: r.attempts,
+        }
+      : null;
+  }
+
+  /** How long until the next bundle backing off is due (null: none waits). */
+  nextDueInMs(): number | null {
+    const r = this.db.prepare(`SELECT MIN(retry_at) AS at FROM relay_bundles WHERE state = 'pending'`).get() as { at: number | null };
+    return r.at === null ? null : Math.min(MAX_WAIT_MS, Math.max(0, r.at - this.now()));
   }
 
   /** The province judged every record: the bundle is done; its rejected records are counted for diagnostics. */
-  done(signature: string, results: readonly RecordResult[]): void {
+  done(bundleId: string, results: readonly RecordResult[]): void {
     const n = (s: RecordResult['status']) => results.filter((r) => r.status === s).length;
     const firstRejected = results.find((r) => r.status === 'rejected');
     this.db
       .prepare(
-        `UPDATE relay_bundles SET state = 'done', attempts = attempts + 1, accepted = ?, duplicate = ?, rejected = ?, last_code = ?, last_error = ?, updated_at = ? WHERE signature = ?`,
+        `UPDATE relay_bundles SET state = 'done', attempts = attempts + 1, accepted = ?, duplicate = ?, rejected = ?, last_code = ?, last_error = ?, updated_at = ? WHERE bundle_id = ?`,
       )
-      .run(n('accepted'), n('duplicate'), n('rejected'), firstRejected?.code ?? null, firstRejected?.message ?? null, this.now(), signature);
+      .run(n('accepted'), n('duplicate'), n('rejected'), firstRejected?.code ?? null, firstRejected?.message ?? null, this.now(), bundleId);
   }
 
-  /** The province refused the bundle as a whole in a way no retry can fix (not a bundle, too large): dead-letter. */
-  deadLetter(signature: string, code: string, message: string): void {
+  /** The province refused the bundle as a whole in a way no retry can fix: a dead letter, with its reason. */
+  deadLetter(bundleId: string, code: string, message: string): void {
     this.db
-      .prepare(`UPDATE relay_bundles SET state = 'rejected', attempts = attempts + 1, last_code = ?, last_error = ?, updated_at = ? WHERE signature = ?`)
-      .run(code, message, this.now(), signature);
+      .prepare(`UPDATE relay_bundles SET state = 'rejected', attempts = attempts + 1, last_code = ?, last_error = ?, updated_at = ? WHERE bundle_id = ?`)
+      .run(code, message, this.now(), bundleId);
   }
 
-  /** A try that did not get through: stays pending, with the reason. */
-  failed(signature: string, error: string): void {
-    this.db.prepare(`UPDATE relay_bundles SET attempts = attempts + 1, last_error = ?, updated_at = ? WHERE signature = ?`).run(error, this.now(), signature);
+  /** A try that did not get through: stays pending, with the reason, not before `retryInMs`; `refused` counts a 4xx. */
+  failed(bundleId: string, error: string, retryInMs: number, refused: { code: string } | null = null): void {
+    const t = this.now();
+    this.db
+      .prepare(
+        `UPDATE relay_bundles SET attempts = attempts + 1, refusals = refusals + ?, last_code = COALESCE(?, last_code), last_error = ?, retry_at = ?, updated_at = ? WHERE bundle_id = ?`,
+      )
+      .run(refused ? 1 : 0, refused?.code ?? null, error, t + retryInMs, t, bundleId);
   }
 
-  /** A technician's resend of a dead-lettered bundle. */
-  resend(signature: string): boolean {
+  /** A technician's resend of a dead or set-aside bundle: pending again, tried at once, its refusals forgotten. */
+  resend(bundleId: string): boolean {
     return (
-      this.db.prepare(`UPDATE relay_bundles SET state = 'pending', updated_at = ? WHERE signature = ? AND state = 'rejected'`).run(this.now(), signature)
+      this.db
+        .prepare(
+          `UPDATE relay_bundles SET state = 'pending', refusals = 0, retry_at = 0, updated_at = ? WHERE bundle_id = ? AND state IN ('rejected','set-aside')`,
+        )
+        .run(this.now(), bundleId).changes === 1
+    );
+  }
+
+  /** A technician sets a dead bundle aside: kept, listed, never sent (until resent). */
+  setAside(bundleId: string): boolean {
+    return (
+      this.db.prepare(`UPDATE relay_bundles SET state = 'set-aside', updated_at = ? WHERE bundle_id = ? AND state = 'rejected'`).run(this.now(), bundleId)
         .changes === 1
     );
   }
 
-  list(): BundleSummary[] {
-    const rows = this.db.prepare(`SELECT * FROM relay_bundles ORDER BY imported_at`).all() as Row[];
-    return rows.map((r) => ({
-      signature: r.signature,
-      originTerminal: r.origin_terminal,
-      records: r.record_count,
-      state: r.state,
-      attempts: r.attempts,
-      accepted: r.accepted,
-      duplicate: r.duplicate,
-      rejected: r.rejected,
-      lastCode: r.last_code,
-      lastError: r.last_error,
-      importedAt: r.imported_at,
-    }));
+  get(bundleId: string): BundleSummary | null {
+    const r = this.db.prepare(`SELECT * FROM relay_bundles WHERE bundle_id = ?`).get(bundleId) as Row | undefined;
+    return r ? summary(r) : null;
   }
+
+  list(): BundleSummary[] {
+    return (this.db.prepare(`SELECT * FROM relay_bundles ORDER BY imported_at`).all() as Row[]).map(summary);
+  }
+}
+
+function summary(r: Row): BundleSummary {
+  return {
+    bundleId: r.bundle_id,
+    signature: r.signature,
+    originTerminal: r.origin_terminal,
+    records: r.record_count,
+    state: r.state,
+    attempts: r.attempts,
+    accepted: r.accepted,
+    duplicate: r.duplicate,
+    rejected: r.rejected,
+    lastCode: r.last_code,
+    lastError: r.last_error,
+    importedAt: r.imported_at,
+  };
 }

@@ -1,4 +1,6 @@
 import type { Database } from 'better-sqlite3';
+import { sm3Hex } from '../crypto/gm.js';
+import { readForeignBundle } from '../export-bundle.js';
 
 /**
  * Bundles another terminal exported, waiting to be relayed to the province (province-api v1.1). The body is kept
@@ -23,5 +25,51 @@ export function createRelayBundles(db: Database): void {
       updated_at       INTEGER NOT NULL
     ) STRICT;
     CREATE INDEX relay_bundles_state ON relay_bundles (state, imported_at);
+  `);
+}
+
+/**
+ * Issue 15: a bundle is known by its content (SM3 of its canonical text), not by the signature it claims, so a
+ * changed copy and the genuine file are two rows; a technician may set a dead bundle aside; a bundle backing off
+ * has a time of its own (`retry_at`) so that the terminal's own records go meanwhile; `refusals` counts the 4xx
+ * answers a retry might still fix. The table is rebuilt (SQLite cannot change a primary key); every row is kept.
+ */
+export function rekeyRelayBundles(db: Database): void {
+  db.exec(`
+    CREATE TABLE relay_bundles_new (
+      bundle_id        TEXT PRIMARY KEY,
+      signature        TEXT NOT NULL,
+      origin_terminal  TEXT NOT NULL,
+      record_count     INTEGER NOT NULL,
+      eval_ids         TEXT NOT NULL,
+      body             TEXT NOT NULL,
+      state            TEXT NOT NULL CHECK (state IN ('pending','done','rejected','set-aside')),
+      attempts         INTEGER NOT NULL DEFAULT 0,
+      refusals         INTEGER NOT NULL DEFAULT 0,
+      accepted         INTEGER,
+      duplicate        INTEGER,
+      rejected         INTEGER,
+      last_code        TEXT,
+      last_error       TEXT,
+      retry_at         INTEGER NOT NULL DEFAULT 0,
+      imported_at      INTEGER NOT NULL,
+      updated_at       INTEGER NOT NULL
+    ) STRICT;
+  `);
+  const rows = db.prepare(`SELECT signature, body FROM relay_bundles`).all() as { signature: string; body: string }[];
+  const copy = db.prepare(
+    `INSERT OR IGNORE INTO relay_bundles_new (bundle_id, signature, origin_terminal, record_count, eval_ids, body, state, attempts, accepted, duplicate, rejected, last_code, last_error, imported_at, updated_at)
+     SELECT ?, signature, origin_terminal, record_count, eval_ids, body, state, attempts, accepted, duplicate, rejected, last_code, last_error, imported_at, updated_at
+     FROM relay_bundles WHERE signature = ?`,
+  );
+  for (const r of rows) {
+    const b = readForeignBundle(r.body);
+    // A stored body that no longer reads as a bundle keeps a content id all the same: SM3 of its bytes.
+    copy.run(b.ok ? b.bundleId : sm3Hex(r.body), r.signature);
+  }
+  db.exec(`
+    DROP TABLE relay_bundles;
+    ALTER TABLE relay_bundles_new RENAME TO relay_bundles;
+    CREATE INDEX relay_bundles_state ON relay_bundles (state, retry_at, imported_at);
   `);
 }

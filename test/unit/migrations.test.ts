@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DB_FILE, openDatabase } from '../../main/store/database.js';
 import { checkMigrationList, migrations } from '../../main/store/migrations/index.js';
+import { sm3Hex } from '../../sync/crypto/gm.js';
 import { scratchDirs } from '../helpers/fixtures.js';
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'schema');
@@ -37,10 +38,15 @@ function fill(db: Database.Database, version: number): void {
     db.prepare(`INSERT INTO outbox_head (id, seq, chain_hash) VALUES (1, 1, 'ab')`).run();
   }
   if (version >= 4) db.prepare(`UPDATE sessions SET defaulted_at = 30 WHERE session_id = 's-1'`).run();
-  if (version >= 5) {
+  if (version >= 5 && version < 9) {
     db.prepare(
       `INSERT INTO relay_bundles (signature, origin_terminal, record_count, eval_ids, body, state, imported_at, updated_at) VALUES ('sig-1', 'T-A', 1, '["e-9"]', '{}', 'pending', 40, 40)`,
     ).run();
+  }
+  if (version >= 9) {
+    db.prepare(
+      `INSERT INTO relay_bundles (bundle_id, signature, origin_terminal, record_count, eval_ids, body, state, imported_at, updated_at) VALUES (?, 'sig-1', 'T-A', 1, '["e-9"]', '{}', 'pending', 40, 40)`,
+    ).run(sm3Hex('{}'));
   }
   if (version >= 6) db.prepare(`INSERT INTO audit_log (at, actor, action, detail) VALUES (50, 'technician', 'technician.enter', '{}')`).run();
   if (version >= 7) {
@@ -94,9 +100,12 @@ describe('schema migrations', () => {
     if (v >= 3) expect(db.prepare(`SELECT o.state, h.seq FROM outbox o, outbox_head h WHERE o.eval_id = 'e-1'`).get()).toEqual({ state: 'pending', seq: 1 });
     if (v >= 4) expect(db.prepare(`SELECT defaulted_at FROM sessions WHERE session_id = 's-1'`).get()).toEqual({ defaulted_at: 30 });
     if (v >= 5)
-      expect(db.prepare(`SELECT origin_terminal, state FROM relay_bundles WHERE signature = 'sig-1'`).get()).toEqual({
+      // Issue 15 re-keyed the table by content: a stored body that no longer reads as a bundle is known by SM3 of its bytes.
+      expect(db.prepare(`SELECT bundle_id, origin_terminal, state, retry_at FROM relay_bundles WHERE signature = 'sig-1'`).get()).toEqual({
+        bundle_id: sm3Hex('{}'),
         origin_terminal: 'T-A',
         state: 'pending',
+        retry_at: 0,
       });
     if (v >= 6) expect(db.prepare(`SELECT action FROM audit_log`).get()).toEqual({ action: 'technician.enter' });
     if (v >= 7) expect(db.prepare(`SELECT end_reason FROM sessions WHERE session_id = 's-2'`).get()).toEqual({ end_reason: 'byPause' });

@@ -6,6 +6,7 @@ import { m0005RelayBundles } from './0005-relay-bundles.js';
 import { m0006AuditLog } from './0006-audit-log.js';
 import { m0007SessionsEndReason } from './0007-sessions-end-reason.js';
 import { m0008OutboxCounts } from './0008-outbox-counts.js';
+import { m0009RelayBundlesByContent } from './0009-relay-bundles-by-content.js';
 import type { Migration } from './migration.js';
 
 export type { Migration } from './migration.js';
@@ -23,6 +24,7 @@ export const migrations: readonly Migration[] = [
   m0006AuditLog,
   m0007SessionsEndReason,
   m0008OutboxCounts,
+  m0009RelayBundlesByContent,
 ];
 
 /** The list must be 1, 2, 3 … in order: a gap or a duplicate would skip or repeat a step on some terminal. */

@@ -2,6 +2,7 @@ import { useTranslation } from 'react-i18next';
 import type { Diagnostics as DiagnosticsView } from '../../../main/bridge/contract.js';
 import type { TechnicianSetup } from '../../../main/bridge/technician.js';
 import { useUi } from '../context.js';
+import { RelayedBundles } from './RelayedBundles.js';
 import { UsbFiles } from './UsbFiles.js';
 
 const MiB = 1024 * 1024;
@@ -34,6 +35,7 @@ export function Diagnostics({ d, setup }: { d: DiagnosticsView; setup: Technicia
         </article>
         <article className="tech-card" aria-labelledby="tech-dead-list">
           <h2 id="tech-dead-list">{t('technician.deadLetters')}</h2>
+          <RelayedBundles relayed={d.relayed} />
           {d.deadLetters.length === 0 ? (
             <p>{t('technician.none')}</p>
           ) : (
@@ -77,18 +79,6 @@ export function Diagnostics({ d, setup }: { d: DiagnosticsView; setup: Technicia
           <button type="button" onClick={() => void send({ type: 'integrityCheck' })}>
             {t('technician.checkIntegrity')}
           </button>
-          {d.relayed.length > 0 && (
-            <>
-              <h3>{t('technician.relayed')}</h3>
-              <ul className="tech-list">
-                {d.relayed.map((b, i) => (
-                  <li key={i}>
-                    {b.originTerminal}: {b.records} · {b.state} {b.lastError ?? ''}
-                  </li>
-                ))}
-              </ul>
-            </>
-          )}
         </article>
       </section>
       <section className="tech-grid">

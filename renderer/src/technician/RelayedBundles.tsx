@@ -1,0 +1,39 @@
+import { useTranslation } from 'react-i18next';
+import type { Diagnostics } from '../../../main/bridge/contract.js';
+import { useUi } from '../context.js';
+
+/**
+ * Other terminals' bundles this terminal relays. A bundle the province refused is a dead letter: its reason, and
+ * the technician's two ways out (send it again, or set it aside so it is kept but never sent); both are audited.
+ */
+export function RelayedBundles({ relayed }: { relayed: Diagnostics['relayed'] }) {
+  const { t } = useTranslation();
+  const request = useUi((s) => s.request);
+  if (relayed.length === 0) return null;
+  return (
+    <>
+      <h3>{t('technician.relayed')}</h3>
+      <ul className="tech-list" data-testid="tech-relayed">
+        {relayed.map((b) => (
+          <li key={b.bundleId} className={b.state === 'rejected' ? 'tech-warning' : ''} data-state={b.state}>
+            <span>
+              {b.originTerminal}: {b.records} · {t(`technician.bundleState.${b.state}`)}
+              {b.attempts > 0 && ` · ${t('technician.bundleTries', { attempts: b.attempts })}`}
+              {b.state !== 'done' && b.lastError && ` · ${b.lastCode ? `${b.lastCode}: ` : ''}${b.lastError}`}
+            </span>
+            {(b.state === 'rejected' || b.state === 'set-aside') && (
+              <button type="button" onClick={() => void request({ type: 'relayBundle', bundleId: b.bundleId, action: 'resend' })}>
+                {t('technician.resend')}
+              </button>
+            )}
+            {b.state === 'rejected' && (
+              <button type="button" onClick={() => void request({ type: 'relayBundle', bundleId: b.bundleId, action: 'set-aside' })}>
+                {t('technician.setAside')}
+              </button>
+            )}
+          </li>
+        ))}
+      </ul>
+    </>
+  );
+}

@@ -1,0 +1,178 @@
+import type { Database } from 'better-sqlite3';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { readProvisioningFile } from '../../main/provisioning/apply.js';
+import { handleIntent } from '../../main/runtime/intents.js';
+import { startRuntime, type Runtime } from '../../main/runtime/runtime.js';
+import { openDatabase } from '../../main/store/database.js';
+import { Outbox } from '../../sync/outbox/outbox.js';
+import { BundleQueue } from '../../sync/relay/bundle-queue.js';
+import { APP_A, bundleOf, chainedRecords } from '../helpers/bundles.js';
+import { silentLog } from '../helpers/core.js';
+import { newRecord, tempDir, writeProvisioning } from '../helpers/fixtures.js';
+import { runCommand } from '../helpers/process.js';
+import { APP } from '../helpers/sync-rig.js';
+
+const A = 'T-350402-0001';
+const B = 'T-350402-0002';
+const TECH_PIN = '135790';
+const keys = tempDir('hcp-keys-');
+const env = { HCP_KEY_DIR: keys.path, HCP_LOG_LEVEL: 'warn' };
+const cleanups: (() => unknown)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+afterAll(() => keys.cleanup());
+
+function scratch(): string {
+  const d = tempDir();
+  cleanups.push(d.cleanup);
+  return d.path;
+}
+
+/** A data directory provisioned by the real CLI as terminal `terminalId`. */
+function provisioned(terminalId: string): string {
+  const dir = scratch();
+  const data = join(dir, 'data');
+  const r = runCommand(['provision', '--data-dir', data, '--file', writeProvisioning(dir, { terminalId })], env);
+  expect(r.code, r.stderr).toBe(0);
+  return data;
+}
+
+/** Records as the terminal leaves them in its database: one `held` (its follow-up still open), the rest pending. */
+function addRecords(db: Database, terminalId: string): { held: string; pending: string } {
+  const outbox = new Outbox(db);
+  return db.transaction(() => ({
+    pending: outbox.append(newRecord({ terminalId, satisfaction: 5 }), { held: false }).evalId,
+    held: outbox.append(newRecord({ terminalId, satisfaction: 1 }), { held: true }).evalId,
+  }))();
+}
+
+describe('hcp-terminal export and import at the edges (issue 15)', { timeout: 180_000 }, () => {
+  it('export leaves out a record whose follow-up is still open, and says how many', () => {
+    const data = provisioned(A);
+    const { db } = openDatabase(data);
+    const ids = addRecords(db, A);
+    db.close();
+    const out = join(scratch(), 'records.json');
+    const r = runCommand(['export', '--data-dir', data, '--out', out], env);
+    expect(r.code, r.stderr).toBe(0);
+    const line = JSON.parse(r.stdout) as { records: number; held: number; message: string };
+    expect(line).toMatchObject({ event: 'exported', records: 1, held: 1 });
+    expect(line.message).toMatch(/1 record\(s\) whose follow-up is still open were left out/);
+    expect(r.stderr).toMatch(/follow-up is still open/);
+    const bundle = JSON.parse(readFileSync(out, 'utf8')) as { records: { evalId: string }[] };
+    expect(bundle.records.map((x) => x.evalId)).toEqual([ids.pending]);
+  });
+
+  it('export into a folder that is not there exits 2 with one line, no stack trace', () => {
+    const data = provisioned(A);
+    const r = runCommand(['export', '--data-dir', data, '--out', join(scratch(), 'no-such-folder', 'records.json')], env);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/no-such-folder does not exist/);
+    expect(r.stderr).not.toMatch(/\bat .*\.js:\d+/);
+  });
+
+  it('import refuses a bundle that claims the importing terminal’s own id, and takes one with a byte-order mark', () => {
+    const data = provisioned(B);
+    const usb = scratch();
+    const mine = join(usb, 'mine.json');
+    // Signed with B's own app key and secret: only the id gives it away.
+    writeFileSync(mine, JSON.stringify(bundleOf(B, chainedRecords(B, 2), APP)));
+    const refused = runCommand(['import', '--data-dir', data, '--file', mine], env);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/claims to come from this terminal \(T-350402-0002\)/);
+    expect(refused.stderr.trim().split('\n')).toHaveLength(1);
+
+    const bom = join(usb, 'bom.json');
+    writeFileSync(bom, '\uFEFF' + JSON.stringify(bundleOf(A, chainedRecords(A, 2))));
+    const taken = runCommand(['import', '--data-dir', data, '--file', bom], env);
+    expect(taken.code, taken.stderr).toBe(0);
+    expect(JSON.parse(taken.stdout)).toMatchObject({ event: 'imported', records: 2, new: true });
+    const { db } = openDatabase(data);
+    const stored = new BundleQueue(db).list();
+    db.close();
+    expect(stored.map((s) => s.originTerminal)).toEqual([A]);
+  });
+
+  it('import checks the signature when this terminal holds the bundle’s app key', () => {
+    const data = provisioned(B);
+    const file = join(scratch(), 'changed.json');
+    const b = bundleOf(A, chainedRecords(A, 2), APP);
+    writeFileSync(file, JSON.stringify({ ...b, records: [{ ...(b.records[0] as object), satisfaction: 1 }, b.records[1]] }));
+    const r = runCommand(['import', '--data-dir', data, '--file', file], env);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/signature does not verify: the file was changed after it was exported/);
+  });
+});
+
+describe('the technician screen’s dead bundles and export (issue 15)', { timeout: 180_000 }, () => {
+  async function runtime() {
+    process.env['HCP_KEY_DIR'] ??= keys.path;
+    const dataDir = scratch();
+    const usb = scratch();
+    mkdirSync(join(usb, 'STICK'));
+    const rt = await startRuntime({
+      log: silentLog,
+      dataDir,
+      provisioningFile: readProvisioningFile(writeProvisioning(dataDir, { terminalId: B })),
+      usbRoots: [usb],
+    });
+    cleanups.push(() => rt.close());
+    const act = (intent: Parameters<typeof handleIntent>[1]) => handleIntent(rt.terminal, intent, rt.intentExtras);
+    return { rt, act, stick: join(usb, 'STICK') };
+  }
+  const diagnostics = (rt: Runtime) => {
+    const d = rt.terminal.view().technician.diagnostics;
+    if (!d) throw new Error('technician mode is not open');
+    return d;
+  };
+  const audited = (rt: Runtime, action: string) =>
+    (rt.db.prepare('SELECT detail FROM audit_log WHERE action = ? ORDER BY id').all(action) as { detail: string }[]).map((r) => JSON.parse(r.detail) as object);
+
+  it('shows a dead bundle with its reason; a technician sets it aside or resends it, both audited', async () => {
+    const { rt, act } = await runtime();
+    const q = new BundleQueue(rt.db);
+    const added = q.add(JSON.stringify(bundleOf(A, chainedRecords(A, 2), APP_A)));
+    if (!added.ok) throw new Error(added.error);
+    q.deadLetter(added.bundleId, 'BAD_SIGNATURE', 'the bundle signature does not verify');
+    expect(await act({ type: 'relayBundle', bundleId: added.bundleId, action: 'set-aside' })).toMatchObject({ ok: false, code: 'NOT_TECHNICIAN' });
+    await rt.terminal.technicianEnter(TECH_PIN);
+    expect(diagnostics(rt).relayed).toEqual([
+      expect.objectContaining({
+        bundleId: added.bundleId,
+        originTerminal: A,
+        state: 'rejected',
+        lastCode: 'BAD_SIGNATURE',
+        lastError: 'the bundle signature does not verify',
+      }),
+    ]);
+
+    expect(await act({ type: 'relayBundle', bundleId: added.bundleId, action: 'set-aside' })).toEqual({ ok: true });
+    expect(diagnostics(rt).relayed[0]).toMatchObject({ state: 'set-aside' });
+    // Set aside, it is never sent: a set-aside bundle is not set aside again, and a pending one cannot be.
+    expect(await act({ type: 'relayBundle', bundleId: added.bundleId, action: 'set-aside' })).toMatchObject({ ok: false, code: 'BUNDLE_STATE' });
+    expect(await act({ type: 'relayBundle', bundleId: added.bundleId, action: 'resend' })).toEqual({ ok: true });
+    expect(q.get(added.bundleId)).toMatchObject({ state: 'pending' });
+    expect(await act({ type: 'relayBundle', bundleId: 'f'.repeat(64), action: 'resend' })).toMatchObject({ ok: false, code: 'NO_BUNDLE' });
+    expect(audited(rt, 'relay.set-aside')).toEqual([
+      expect.objectContaining({ bundleId: added.bundleId, origin: A, records: 2, was: 'rejected', code: 'BAD_SIGNATURE' }),
+    ]);
+    expect(audited(rt, 'relay.resend')).toEqual([expect.objectContaining({ bundleId: added.bundleId, was: 'set-aside' })]);
+  });
+
+  it('the screen’s export leaves out a record whose follow-up is open, and says how many', async () => {
+    const { rt, act, stick } = await runtime();
+    const ids = addRecords(rt.db, B);
+    await rt.terminal.technicianEnter(TECH_PIN);
+    expect(await act({ type: 'usbExport', what: 'records' })).toEqual({ ok: true });
+    const said = rt.terminal.view().technician.setup?.lastAction;
+    expect(said).toMatchObject({ ok: true, key: 'recordsExportedHeld', params: { records: 1, held: 1 } });
+    const files = (said?.params['files'] ?? '').toString().split(', ');
+    expect(files[0]?.startsWith(stick)).toBe(true);
+    const bundle = JSON.parse(readFileSync(files[0] ?? '', 'utf8')) as { records: { evalId: string }[] };
+    expect(bundle.records.map((r) => r.evalId)).toEqual([ids.pending]);
+  });
+});

@@ -1,0 +1,95 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../main/store/database.js';
+import { readBundleFile } from '../../sync/relay/bundle-file.js';
+import { BundleQueue } from '../../sync/relay/bundle-queue.js';
+import { deadLetterReason, MAX_BUNDLE_REFUSALS } from '../../sync/uploader.js';
+import { APP_A, bundleOf, chainedRecords, tampered } from '../helpers/bundles.js';
+import { tempDir } from '../helpers/fixtures.js';
+
+const A = 'T-350402-0001';
+const B = 'T-350402-0002';
+const cleanups: (() => void)[] = [];
+afterEach(() => {
+  for (const c of cleanups.splice(0)) c();
+});
+
+function queue() {
+  const dir = tempDir();
+  const { db } = openDatabase(dir.path);
+  cleanups.push(() => {
+    db.close();
+    dir.cleanup();
+  });
+  return { q: new BundleQueue(db), dir: dir.path };
+}
+
+const B_KNOWS = { terminalId: B, secretOf: () => null };
+
+describe('relay bundles are known by their content (issue 15)', () => {
+  it('a tampered copy imported first does not shut the genuine bundle out', () => {
+    const { q } = queue();
+    const genuine = bundleOf(A, chainedRecords(A, 3));
+    const copy = tampered(genuine, 0);
+    const first = q.add(JSON.stringify(copy), B_KNOWS);
+    const second = q.add(JSON.stringify(genuine), B_KNOWS);
+    expect(first).toMatchObject({ ok: true, isNew: true });
+    expect(second).toMatchObject({ ok: true, isNew: true, signature: genuine.signature });
+    expect(first.ok && second.ok && first.bundleId !== second.bundleId).toBe(true);
+    // The same file again, whatever its whitespace, is the same bundle.
+    expect(q.add(JSON.stringify(genuine, null, 2), B_KNOWS)).toMatchObject({ ok: true, isNew: false });
+    expect(q.list()).toHaveLength(2);
+  });
+
+  it('checks what it can here: the signature under an app key it holds, and the hash chain between records', () => {
+    const { q } = queue();
+    const genuine = bundleOf(A, chainedRecords(A, 3));
+    // The importing terminal holds A's app secret (one hall, one app key): a changed record is refused at once.
+    const holdsKey = { terminalId: B, secretOf: (k: string) => (k === APP_A.appKey ? APP_A.appSecret : null) };
+    expect(q.add(JSON.stringify(tampered(genuine, 0)), holdsKey)).toMatchObject({ ok: false, error: expect.stringMatching(/signature does not verify/) });
+    // Without the secret, a changed record with one before it in the bundle breaks the chain from it.
+    expect(q.add(JSON.stringify(tampered(genuine, 1)), B_KNOWS)).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/record seq 2 does not follow seq 1 in the hash chain/),
+    });
+    expect(q.add(JSON.stringify(genuine), holdsKey)).toMatchObject({ ok: true, isNew: true });
+  });
+
+  it('refuses a bundle that claims to come from the importing terminal itself', () => {
+    const { q } = queue();
+    const mine = bundleOf(B, chainedRecords(B, 2));
+    expect(q.add(JSON.stringify(mine), B_KNOWS)).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/claims to come from this terminal \(T-350402-0002\)/),
+    });
+    expect(q.list()).toEqual([]);
+  });
+
+  it('reads a bundle file with a UTF-8 byte-order mark, and relays it without one', () => {
+    const { q, dir } = queue();
+    const file = join(dir, 'bom.json');
+    const text = JSON.stringify(bundleOf(A, chainedRecords(A, 1)));
+    writeFileSync(file, '\uFEFF' + text);
+    const read = readBundleFile(file);
+    expect(read).toEqual({ ok: true, text });
+    expect(read.ok && q.add(read.text, B_KNOWS)).toMatchObject({ ok: true, records: 1 });
+    writeFileSync(file, Buffer.from([0x7b, 0xff, 0x7d]));
+    expect(readBundleFile(file)).toEqual({ ok: false, error: 'not UTF-8 text' });
+  });
+});
+
+describe('which refusals make a bundle a dead letter', () => {
+  it('401 BAD_SIGNATURE at once (the other terminal’s signature: no retry can fix it); other 4xx after retries; never 429, 403 or 5xx', () => {
+    const refused = (status: number, code: string) => ({ kind: 'refused' as const, status, code, message: code });
+    expect(deadLetterReason(refused(401, 'BAD_SIGNATURE'), 0)).toBe('BAD_SIGNATURE');
+    expect(deadLetterReason(refused(400, 'INVALID_REQUEST'), 0)).toBe('INVALID_REQUEST');
+    expect(deadLetterReason({ kind: 'too-large' }, 0)).toBe('BATCH_TOO_LARGE');
+    expect(deadLetterReason(refused(401, 'UNKNOWN_APP_KEY'), 0)).toBeNull();
+    expect(deadLetterReason(refused(401, 'UNKNOWN_APP_KEY'), MAX_BUNDLE_REFUSALS - 1)).toBe('UNKNOWN_APP_KEY');
+    expect(deadLetterReason(refused(404, 'NOT_FOUND'), MAX_BUNDLE_REFUSALS - 1)).toBe('NOT_FOUND');
+    expect(deadLetterReason({ kind: 'rate-limited', retryAfterMs: 1000 }, 99)).toBeNull();
+    expect(deadLetterReason({ kind: 'disabled', message: 'off' }, 99)).toBeNull();
+    expect(deadLetterReason({ kind: 'transient', reason: 'HTTP 503' }, 99)).toBeNull();
+  });
+});
