@@ -210,6 +210,8 @@ export class Uploader {
     const dead = deadLetterReason(outcome, b.refusals);
     if (dead) {
       bundles.deadLetter(b.bundleId, dead, describe(outcome));
+      // Published, so that the diagnostics screen shows the dead bundle without waiting for another change.
+      this.update({ online: true, lastError: `bundle from ${b.originTerminal} refused (${dead}): ${describe(outcome)}` });
       this.o.log.warn(
         { origin: b.originTerminal, code: dead, reason: describe(outcome) },
         'bundle refused by the province (dead-letter); a technician may resend it or set it aside',

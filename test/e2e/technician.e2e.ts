@@ -1,9 +1,13 @@
 import type { Page } from '@playwright/test';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { NO_FAULTS } from '../../sync/province-sim/faults.js';
+import { startProvinceSim } from '../../sync/province-sim/simulator.js';
+import { APP_A, bundleOf, chainedRecords, tampered } from '../helpers/bundles.js';
 import { apiClient } from '../helpers/clients.js';
 import { BADGE, tempDir, writeProvisioning } from '../helpers/fixtures.js';
-import { startTerminal } from '../helpers/process.js';
-import { FAST_SYNC, startSim } from '../helpers/sync-rig.js';
+import { runCommand, startTerminal } from '../helpers/process.js';
+import { APP, FAST_SYNC, simConfig, startSim } from '../helpers/sync-rig.js';
 import { expect, openKiosk, test } from './terminal-fixture.js';
 
 const TECH_PIN = '135790';
@@ -79,6 +83,51 @@ test('the right PIN opens technician mode: the API reports maintenance; a reject
 
     await page.getByRole('button', { name: '退出维护' }).click();
     await expect.poll(async () => (await api.get('/status')).body['state']).toBe('serving');
+  } finally {
+    await terminal.stop();
+    await sim.close();
+    data.cleanup();
+    keys.cleanup();
+  }
+});
+
+test('a relay bundle the province refuses shows as dead with its reason, never holds back the terminal’s own rating, and is set aside or resent', async ({
+  page,
+}) => {
+  const sim = await startProvinceSim({ apps: [APP, APP_A], config: simConfig() });
+  const keys = tempDir('hcp-keys-');
+  const data = tempDir();
+  const env = { HCP_KEY_DIR: keys.path, ...FAST_SYNC };
+  const args = ['--data-dir', join(data.path, 'b'), '--port', '0', '--config', writeProvisioning(data.path, { baseUrl: sim.url, terminalId: 'T-350402-0002' })];
+  // The terminal made once, stopped while a technician imports a tampered copy of another hall's bundle.
+  await (await startTerminal(args, env)).stop();
+  const file = join(data.path, 'copy.json');
+  writeFileSync(file, JSON.stringify(tampered(bundleOf('T-350402-0001', chainedRecords('T-350402-0001', 2)))));
+  expect(runCommand(['import', '--data-dir', join(data.path, 'b'), '--file', file], env).code).toBe(0);
+  const terminal = await startTerminal(args, env);
+  try {
+    const api = apiClient(terminal.ready.api);
+    await api.post('/staff/login', { badgeId: BADGE });
+    await openKiosk(page, terminal);
+    const { sessionId } = (await api.post('/sessions', {})).body as { sessionId: string };
+    await page.getByRole('button', { name: '满意', exact: true }).click();
+    await expect
+      .poll(() => [...sim.records.values()].filter((r) => r.status === 'accepted' && r.record.groupId === sessionId).length, { timeout: 20_000 })
+      .toBe(1);
+
+    await openPinPad(page);
+    await typePin(page, TECH_PIN);
+    const bundle = page.getByTestId('tech-relayed').getByRole('listitem');
+    await expect(bundle).toHaveAttribute('data-state', 'rejected', { timeout: 15_000 });
+    await expect(bundle).toContainText('T-350402-0001: 2 · 省平台拒收 · 已尝试 1 次');
+    await expect(bundle).toContainText('BAD_SIGNATURE');
+    await bundle.getByRole('button', { name: '搁置' }).click();
+    await expect(bundle).toHaveAttribute('data-state', 'set-aside');
+    await expect(page.getByTestId('tech-last-action')).toContainText('已搁置');
+    await bundle.getByRole('button', { name: '重新上传' }).click();
+    // Sent again at once, refused again: dead again, after one more try at least.
+    await expect(bundle).toContainText(/已尝试 [2-9] 次/, { timeout: 20_000 });
+    await expect(bundle).toHaveAttribute('data-state', 'rejected', { timeout: 20_000 });
   } finally {
     await terminal.stop();
     await sim.close();

@@ -24,12 +24,14 @@ function scratch(prefix?: string): string {
 }
 
 /** A provisioned terminal in this process, as `serve` starts it; `restarts` counts the restarts it asked for. */
-async function terminal(o: Partial<RuntimeOptions> & { baseUrl?: string } = {}) {
+async function terminal(o: Partial<RuntimeOptions> & { baseUrl?: string; terminalId?: string } = {}) {
   process.env['HCP_KEY_DIR'] ??= scratch('hcp-keys-');
   const dataDir = o.dataDir ?? scratch();
   const usb = o.usbRoots?.[0] ?? scratch('hcp-usb-');
   const restarts: number[] = [];
-  const provisioningFile = o.dataDir ? null : readProvisioningFile(writeProvisioning(dataDir, o.baseUrl ? { baseUrl: o.baseUrl } : {}));
+  const provisioningFile = o.dataDir
+    ? null
+    : readProvisioningFile(writeProvisioning(dataDir, { ...(o.baseUrl ? { baseUrl: o.baseUrl } : {}), ...(o.terminalId ? { terminalId: o.terminalId } : {}) }));
   const rt = await startRuntime({ log: silentLog, ...o, dataDir, provisioningFile, usbRoots: [usb], restart: (r) => restarts.push(r.technician ? 1 : 0) });
   runtimes.push(rt);
   const act = (intent: Parameters<typeof handleIntent>[1]) => handleIntent(rt.terminal, intent, rt.intentExtras);
@@ -168,8 +170,17 @@ describe('technician workbench', () => {
     expect(audit).toContain('technician.enter');
     expect(audit).toContain('export.records');
 
+    // A does not take its own bundle back (issue 15): its seqs would collide with its own records at the province.
+    await t.act({ type: 'rescan' });
+    const own = setupOf(t.rt).usb.files.find((f) => f.path.endsWith(bundle ?? '?'));
+    expect(await t.act({ type: 'usbImport', path: own?.path ?? '' })).toMatchObject({
+      ok: false,
+      code: 'INVALID_BUNDLE',
+      message: expect.stringMatching(/claims to come from this terminal/) as string,
+    });
+
     // Terminal B takes A's bundle from the stick and queues it for relay, once.
-    const b = await terminal({ usbRoots: [t.usb] });
+    const b = await terminal({ usbRoots: [t.usb], terminalId: 'T-350402-0002' });
     await b.rt.terminal.technicianEnter(TECH_PIN);
     await b.act({ type: 'rescan' });
     const listed = setupOf(b.rt).usb.files.find((f) => f.path.endsWith(bundle ?? '?'));

@@ -3,16 +3,19 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../main/store/database.js';
 import { readBundleFile } from '../../sync/relay/bundle-file.js';
+import { Outbox } from '../../sync/outbox/outbox.js';
+import type { ProvinceAdapter, UploadOutcome } from '../../sync/province/adapter.js';
 import { BundleQueue } from '../../sync/relay/bundle-queue.js';
-import { deadLetterReason, MAX_BUNDLE_REFUSALS } from '../../sync/uploader.js';
+import { deadLetterReason, MAX_BUNDLE_REFUSALS, Uploader } from '../../sync/uploader.js';
 import { APP_A, bundleOf, chainedRecords, tampered } from '../helpers/bundles.js';
-import { tempDir } from '../helpers/fixtures.js';
+import { silentLog } from '../helpers/core.js';
+import { newRecord, tempDir } from '../helpers/fixtures.js';
 
 const A = 'T-350402-0001';
 const B = 'T-350402-0002';
-const cleanups: (() => void)[] = [];
-afterEach(() => {
-  for (const c of cleanups.splice(0)) c();
+const cleanups: (() => unknown)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0)) await c();
 });
 
 function queue() {
@@ -91,5 +94,38 @@ describe('which refusals make a bundle a dead letter', () => {
     expect(deadLetterReason({ kind: 'rate-limited', retryAfterMs: 1000 }, 99)).toBeNull();
     expect(deadLetterReason({ kind: 'disabled', message: 'off' }, 99)).toBeNull();
     expect(deadLetterReason({ kind: 'transient', reason: 'HTTP 503' }, 99)).toBeNull();
+  });
+});
+
+describe('relay bundles and the terminal’s own batches take turns', () => {
+  it('a run of bundles does not hold own records back until the last bundle is relayed', async () => {
+    const dir = tempDir();
+    const { db } = openDatabase(dir.path);
+    const outbox = new Outbox(db);
+    const bundles = new BundleQueue(db);
+    for (let i = 0; i < 3; i++) bundles.add(JSON.stringify(bundleOf(A, chainedRecords(A, 1))));
+    db.transaction(() => {
+      for (let i = 0; i < 4; i++) outbox.append(newRecord({ terminalId: B }), { held: false });
+    })();
+    const calls: string[] = [];
+    const accept = (ids: readonly string[]): Promise<UploadOutcome> =>
+      Promise.resolve({ kind: 'results', results: ids.map((evalId) => ({ evalId, status: 'accepted' as const })) });
+    const adapter: ProvinceAdapter = {
+      uploadBatch: (_id, records) => (calls.push('own'), accept(records.map((r) => r.evalId))),
+      relayBundle: (_text, evalIds) => (calls.push('bundle'), accept(evalIds)),
+      fetchConfig: () => Promise.reject(new Error('unused')),
+      createLink: () => Promise.reject(new Error('unused')),
+      heartbeat: () => Promise.reject(new Error('unused')),
+    };
+    const uploader = new Uploader({ adapter, outbox, bundles, log: silentLog, maxRecords: 2, idleMs: 20 });
+    cleanups.push(async () => {
+      await uploader.stop();
+      db.close();
+      dir.cleanup();
+    });
+    uploader.start();
+    const start = Date.now();
+    while (calls.length < 5 && Date.now() - start < 10_000) await new Promise((r) => setTimeout(r, 10));
+    expect(calls).toEqual(['bundle', 'own', 'bundle', 'own', 'bundle']);
   });
 });
