@@ -128,10 +128,11 @@ export function FollowUp({ view, session }: { view: TerminalView; session: NonNu
           )}
         </div>
         <div className="fu-fields">
+          {/* Each field is named by its label and what it shows (WCAG 2.5.3): “点此输入” said aloud reaches it. */}
           {(f.tags.length > 0 || f.questions.length > 0 || bad) && (
             <div className="fu-field">
               <span id="fu-comment">{t('followUp.comment')}</span>
-              <button type="button" className="fu-input" aria-labelledby="fu-comment" aria-describedby="fu-comment-value" onClick={() => setTyping('comment')}>
+              <button type="button" className="fu-input" aria-labelledby="fu-comment fu-comment-value" onClick={() => setTyping('comment')}>
                 <span id="fu-comment-value">{comment || t('followUp.tapToType')}</span>
               </button>
             </div>
@@ -140,7 +141,7 @@ export function FollowUp({ view, session }: { view: TerminalView; session: NonNu
             <div className="fu-field">
               <span id="fu-phone">{t('followUp.phone')}</span>
               {/* Once typed, the number shows masked (screens.md); it is stored encrypted. */}
-              <button type="button" className="fu-input" aria-labelledby="fu-phone" aria-describedby="fu-phone-value" onClick={() => setTyping('phone')}>
+              <button type="button" className="fu-input" aria-labelledby="fu-phone fu-phone-value" onClick={() => setTyping('phone')}>
                 <span id="fu-phone-value" data-testid="phone-shown">
                   {phone ? maskPhone(phone) : t('followUp.tapToType')}
                 </span>
