@@ -1,6 +1,7 @@
 import { useTranslation } from 'react-i18next';
 import type { TerminalView } from '../../../main/bridge/contract.js';
 import { Face } from '../components/Face.js';
+import { Phrases } from '../components/Phrases.js';
 import { QrCode } from '../components/QrCode.js';
 import { StaffCard } from '../components/StaffCard.js';
 import { useUi } from '../context.js';
@@ -24,16 +25,23 @@ export function Inviting({ view, session }: { view: TerminalView; session: NonNu
   return (
     <main className="screen inviting">
       <div className="invite-head">
-        <h1 className="invite-title">{t('inviting.title')}</h1>
+        <h1 className="invite-title">
+          <Phrases text={t('inviting.title')} locale={view.locale} />
+        </h1>
         {item && (
           <p className="invite-item">
-            {session.mode === 'per-item'
-              ? t('inviting.itemOf', {
-                  n: session.currentItem + 1,
-                  total: session.items.length,
-                  name: item.deptName ? `${item.taskName}（${item.deptName}）` : item.taskName,
-                })
-              : t('inviting.item', { name: session.items.map((i) => i.taskName).join('、') })}
+            <Phrases
+              locale={view.locale}
+              text={
+                session.mode === 'per-item'
+                  ? t('inviting.itemOf', {
+                      n: session.currentItem + 1,
+                      total: session.items.length,
+                      name: item.deptName ? `${item.taskName}（${item.deptName}）` : item.taskName,
+                    })
+                  : t('inviting.item', { name: session.items.map((i) => i.taskName).join('、') })
+              }
+            />
           </p>
         )}
       </div>
@@ -74,7 +82,9 @@ export function Inviting({ view, session }: { view: TerminalView; session: NonNu
             <QrCode value={session.qrUrl} label={t('inviting.scan')} size={elderly ? 150 : 132} />
             <div>
               <div className="qr-title">{t('inviting.scan')}</div>
-              <div className="qr-hint">{t('inviting.scanHint')}</div>
+              <div className="qr-hint">
+                <Phrases text={t('inviting.scanHint')} locale={view.locale} />
+              </div>
             </div>
           </div>
         )}
