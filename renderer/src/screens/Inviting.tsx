@@ -10,6 +10,13 @@ import { speak } from '../voice.js';
 
 const LEVELS = [5, 4, 3, 2, 1] as const;
 
+declare module 'react' {
+  interface CSSProperties {
+    /** A level label's length, so that CSS can size it to stay on one line in its button (styles.css). */
+    '--chars'?: number;
+  }
+}
+
 export function Inviting({ view, session }: { view: TerminalView; session: NonNullable<TerminalView['session']> }) {
   const { t } = useTranslation();
   const send = useUi((s) => s.send);
@@ -59,7 +66,7 @@ export function Inviting({ view, session }: { view: TerminalView; session: NonNu
             }}
           >
             <Face level={level} />
-            <span className="level-label">{t(`levels.${view.scale}.${level}`)}</span>
+            <LevelLabel text={t(`levels.${view.scale}.${level}`)} />
           </button>
         ))}
       </div>
@@ -90,6 +97,14 @@ export function Inviting({ view, session }: { view: TerminalView; session: NonNu
         )}
       </div>
     </main>
+  );
+}
+
+function LevelLabel({ text }: { text: string }) {
+  return (
+    <span className="level-label" style={{ '--chars': text.length }}>
+      {text}
+    </span>
   );
 }
 
