@@ -5,6 +5,7 @@ import { useUi } from '../context.js';
 import { secondsLeft, useTerminalNow } from '../hooks.js';
 import { maskPhone, MOBILE_PHONE } from '../../../main/bridge/formats.js';
 import { TypingPanel } from '../keyboard/TypingPanel.js';
+import { Phrases } from '../components/Phrases.js';
 
 /** Typing keeps the follow-up open; the terminal hears of it at most this often. */
 const ACTIVITY_EVERY_MS = 5_000;
@@ -57,7 +58,9 @@ export function FollowUp({ view, session }: { view: TerminalView; session: NonNu
 
   return (
     <main className="screen follow-up">
-      <h1 className="fu-title">{bad ? t('followUp.titleBad') : t('followUp.titleAll')}</h1>
+      <h1 className="fu-title">
+        <Phrases text={bad ? t('followUp.titleBad') : t('followUp.titleAll')} locale={view.locale} />
+      </h1>
       <div className="fu-body">
         <div className="fu-choices">
           {f.dimensions && (
@@ -107,7 +110,9 @@ export function FollowUp({ view, session }: { view: TerminalView; session: NonNu
             <section className="fu-section" aria-label={t('followUp.questions')}>
               {f.questions.map((q) => (
                 <div className="fu-row" key={q.id}>
-                  <span className="fu-row-label">{q.text}</span>
+                  <span className="fu-row-label">
+                    <Phrases text={q.text} locale={view.locale} />
+                  </span>
                   <div className="segmented" role="radiogroup" aria-label={q.text}>
                     {(['y', 'n', 'u'] as const).map((a) => (
                       <button
@@ -128,10 +133,11 @@ export function FollowUp({ view, session }: { view: TerminalView; session: NonNu
           )}
         </div>
         <div className="fu-fields">
+          {/* Each field is named by its label and what it shows (WCAG 2.5.3): “点此输入” said aloud reaches it. */}
           {(f.tags.length > 0 || f.questions.length > 0 || bad) && (
             <div className="fu-field">
               <span id="fu-comment">{t('followUp.comment')}</span>
-              <button type="button" className="fu-input" aria-labelledby="fu-comment" aria-describedby="fu-comment-value" onClick={() => setTyping('comment')}>
+              <button type="button" className="fu-input" aria-labelledby="fu-comment fu-comment-value" onClick={() => setTyping('comment')}>
                 <span id="fu-comment-value">{comment || t('followUp.tapToType')}</span>
               </button>
             </div>
@@ -140,7 +146,7 @@ export function FollowUp({ view, session }: { view: TerminalView; session: NonNu
             <div className="fu-field">
               <span id="fu-phone">{t('followUp.phone')}</span>
               {/* Once typed, the number shows masked (screens.md); it is stored encrypted. */}
-              <button type="button" className="fu-input" aria-labelledby="fu-phone" aria-describedby="fu-phone-value" onClick={() => setTyping('phone')}>
+              <button type="button" className="fu-input" aria-labelledby="fu-phone fu-phone-value" onClick={() => setTyping('phone')}>
                 <span id="fu-phone-value" data-testid="phone-shown">
                   {phone ? maskPhone(phone) : t('followUp.tapToType')}
                 </span>

@@ -1,6 +1,7 @@
 import { useTranslation } from 'react-i18next';
 import type { TerminalView } from '../../../main/bridge/contract.js';
 import { Face } from '../components/Face.js';
+import { Phrases } from '../components/Phrases.js';
 import { QrCode } from '../components/QrCode.js';
 import { StaffCard } from '../components/StaffCard.js';
 import { useUi } from '../context.js';
@@ -8,6 +9,13 @@ import { secondsLeft, useTerminalNow } from '../hooks.js';
 import { speak } from '../voice.js';
 
 const LEVELS = [5, 4, 3, 2, 1] as const;
+
+declare module 'react' {
+  interface CSSProperties {
+    /** A level label's length, so that CSS can size it to stay on one line in its button (styles.css). */
+    '--chars'?: number;
+  }
+}
 
 export function Inviting({ view, session }: { view: TerminalView; session: NonNullable<TerminalView['session']> }) {
   const { t } = useTranslation();
@@ -24,16 +32,23 @@ export function Inviting({ view, session }: { view: TerminalView; session: NonNu
   return (
     <main className="screen inviting">
       <div className="invite-head">
-        <h1 className="invite-title">{t('inviting.title')}</h1>
+        <h1 className="invite-title">
+          <Phrases text={t('inviting.title')} locale={view.locale} />
+        </h1>
         {item && (
           <p className="invite-item">
-            {session.mode === 'per-item'
-              ? t('inviting.itemOf', {
-                  n: session.currentItem + 1,
-                  total: session.items.length,
-                  name: item.deptName ? `${item.taskName}（${item.deptName}）` : item.taskName,
-                })
-              : t('inviting.item', { name: session.items.map((i) => i.taskName).join('、') })}
+            <Phrases
+              locale={view.locale}
+              text={
+                session.mode === 'per-item'
+                  ? t('inviting.itemOf', {
+                      n: session.currentItem + 1,
+                      total: session.items.length,
+                      name: item.deptName ? `${item.taskName}（${item.deptName}）` : item.taskName,
+                    })
+                  : t('inviting.item', { name: session.items.map((i) => i.taskName).join('、') })
+              }
+            />
           </p>
         )}
       </div>
@@ -51,7 +66,7 @@ export function Inviting({ view, session }: { view: TerminalView; session: NonNu
             }}
           >
             <Face level={level} />
-            <span className="level-label">{t(`levels.${view.scale}.${level}`)}</span>
+            <LevelLabel text={t(`levels.${view.scale}.${level}`)} />
           </button>
         ))}
       </div>
@@ -74,12 +89,22 @@ export function Inviting({ view, session }: { view: TerminalView; session: NonNu
             <QrCode value={session.qrUrl} label={t('inviting.scan')} size={elderly ? 150 : 132} />
             <div>
               <div className="qr-title">{t('inviting.scan')}</div>
-              <div className="qr-hint">{t('inviting.scanHint')}</div>
+              <div className="qr-hint">
+                <Phrases text={t('inviting.scanHint')} locale={view.locale} />
+              </div>
             </div>
           </div>
         )}
       </div>
     </main>
+  );
+}
+
+function LevelLabel({ text }: { text: string }) {
+  return (
+    <span className="level-label" style={{ '--chars': text.length }}>
+      {text}
+    </span>
   );
 }
 
