@@ -1,5 +1,5 @@
 import type { Database } from 'better-sqlite3';
-import { chmodSync, copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { listHidDevices, listSerialPorts } from '../../device-drivers/detect.js';
 import { testProvinceConnection } from '../../sync/province/connection-test.js';
@@ -8,7 +8,7 @@ import type { IntentResult } from '../bridge/contract.js';
 import { PROVISIONING_FIELDS, type DeviceInput, type DetectedPort, type ProvisioningDraft, type TechnicianSetup } from '../bridge/technician.js';
 import type { Devices } from '../devices/devices.js';
 import type { Log } from '../log/logger.js';
-import { keepPreviousProvisioning, META_OFFLINE_CONFIG, prepareProvisioning, readProvisioningFile, storeProvisioning } from '../provisioning/apply.js';
+import { keepPreviousProvisioning, META_OFFLINE_CONFIG, parseProvisioningText, prepareProvisioning, storeProvisioning } from '../provisioning/apply.js';
 import { checkDraft, describeChanges, formFromFile, formFromStored, type CheckedDraft, type FormBase } from '../provisioning/form.js';
 import { offlineConfigSchema, type ProvisioningFile, type StoredProvisioning } from '../provisioning/schema.js';
 import type { PinHasher, SecretSealer } from '../provisioning/secrets.js';
@@ -16,6 +16,8 @@ import type { auditLog } from '../store/audit-log.js';
 import type { MetaStore } from '../store/meta.js';
 import { writeExportBundles } from './export-records.js';
 import { insideRoots, scanUsb, usbDrives } from './usb-drive.js';
+import { readUsbFile } from './usb-walk.js';
+import { MAX_BUNDLE_BYTES } from '../../sync/export-bundle.js';
 
 const MAX_INPUTS = 12;
 
@@ -52,11 +54,12 @@ export class TechnicianWorkbench {
   private usb: TechnicianSetup['usb'];
   private ports: TechnicianSetup['ports'] = { serial: [], hid: [], scannedAt: null };
   private inputs: DeviceInput[] = [];
+  private usbScan: ReturnType<typeof scanUsb> | null = null;
   private last: TechnicianSetup['lastAction'] = null;
   private connection: TechnicianSetup['connection'] = null;
 
   constructor(private readonly d: WorkbenchDeps) {
-    this.usb = { roots: [...d.usbRoots], files: [], scannedAt: null };
+    this.usb = { roots: [...d.usbRoots], files: [], cutShort: null, scannedAt: null };
   }
 
   setup(): TechnicianSetup {
@@ -77,7 +80,10 @@ export class TechnicianWorkbench {
 
   /** Looks at the USB drives and the devices again (on entry, and on the technician's "rescan"). */
   async rescan(): Promise<void> {
-    this.usb = { ...this.usb, files: scanUsb(this.d.usbRoots, this.form()), scannedAt: this.d.now() };
+    // One walk at a time: technician entries and "rescan" presses during a slow drive share it.
+    this.usbScan ??= scanUsb(this.d.usbRoots, this.form()).finally(() => (this.usbScan = null));
+    const { files, cutShort } = await this.usbScan;
+    this.usb = { ...this.usb, files, cutShort, scannedAt: this.d.now() };
     const [serial, hid] = await Promise.all([listSerialPorts().catch(() => []), listHidDevices().catch(() => [])]);
     this.ports = {
       serial: serial.map((p) => ({
@@ -138,10 +144,11 @@ export class TechnicianWorkbench {
       if (!this.d.provisioning) return this.said(fail('UNPROVISIONED', 'provision this terminal first: it relays bundles with its own credentials'));
       return this.importBundle(path);
     }
-    // Read again, as `hcp-terminal provision` reads a file: the drive may have changed since it was listed.
+    // Read again, as `hcp-terminal provision` reads a file: the drive may have changed since it was listed (a link
+    // swapped in is refused by readUsbFile, not followed).
     let parsed: ProvisioningFile;
     try {
-      parsed = readProvisioningFile(path);
+      parsed = parseProvisioningText(readUsbFile(this.d.usbRoots, path, MAX_BUNDLE_BYTES), path);
     } catch (err) {
       return this.said(fail('INVALID_FILE', err instanceof Error ? err.message : String(err)));
     }
@@ -151,9 +158,9 @@ export class TechnicianWorkbench {
   private importBundle(path: string): Outcome {
     let text: string;
     try {
-      text = readFileSync(path, 'utf8').replace(/^\uFEFF/, '');
+      text = readUsbFile(this.d.usbRoots, path, MAX_BUNDLE_BYTES);
     } catch (err) {
-      return this.said(fail('USB_READ', `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`));
+      return this.said(fail('USB_READ', err instanceof Error ? err.message : String(err)));
     }
     const r = new BundleQueue(this.d.db).add(text);
     if (!r.ok) return this.said(fail('INVALID_BUNDLE', `${path} cannot be relayed: ${r.error}`));
