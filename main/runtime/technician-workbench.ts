@@ -17,6 +17,7 @@ import type { MetaStore } from '../store/meta.js';
 import { writeExportBundles } from './export-records.js';
 import { insideRoots, scanUsb, usbDrives } from './usb-drive.js';
 import { readUsbFile } from './usb-walk.js';
+import { identityChangeRefusal } from '../provisioning/identity-change.js';
 import { MAX_BUNDLE_BYTES } from '../../sync/export-bundle.js';
 
 const MAX_INPUTS = 12;
@@ -82,7 +83,13 @@ export class TechnicianWorkbench {
   async rescan(): Promise<void> {
     // One walk at a time: technician entries and "rescan" presses during a slow drive share it.
     this.usbScan ??= scanUsb(this.d.usbRoots, this.form()).finally(() => (this.usbScan = null));
-    const { files, cutShort } = await this.usbScan;
+    const { files: found, cutShort } = await this.usbScan;
+    // The preview warns before the import refuses: a file that changes the id while records are unsent cannot be taken.
+    const files = found.map((f) => {
+      const id = f.kind === 'provisioning' && !f.error ? f.changes.find((c) => c.field === 'terminal.terminalId') : undefined;
+      const refusal = id && this.d.provisioning ? identityChangeRefusal(this.d.db, this.d.provisioning.terminal.terminalId, id.to) : null;
+      return refusal ? { ...f, error: refusal } : f;
+    });
     this.usb = { ...this.usb, files, cutShort, scannedAt: this.d.now() };
     const [serial, hid] = await Promise.all([listSerialPorts().catch(() => []), listHidDevices().catch(() => [])]);
     this.ports = {
@@ -223,7 +230,9 @@ export class TechnicianWorkbench {
 
   /** The draft as a provisioning file, or the refusal naming each bad field. */
   private checked(draft: ProvisioningDraft): CheckedDraft | Extract<Outcome, { ok: false }> {
-    const r = checkDraft(draft, this.d.base);
+    const checked = checkDraft(draft, this.d.base);
+    const refusal = 'fields' in checked ? null : this.identityRefusal(checked.file);
+    const r = refusal ? { fields: { 'terminal.terminalId': refusal } } : checked;
     if (!('fields' in r)) return r;
     const message = Object.entries(r.fields)
       .map(([f, m]) => `${f}: ${m}`)
@@ -236,7 +245,14 @@ export class TechnicianWorkbench {
   }
 
   /** Stores a checked file as `provision` does, writes old → new to the audit log, and restarts the terminal with it. */
+  /** A new terminal id while records made under the old one are unsent would strand them (identity-change.ts). */
+  private identityRefusal(file: ProvisioningFile): string | null {
+    return identityChangeRefusal(this.d.db, this.d.provisioning?.terminal.terminalId ?? null, file.terminal.terminalId);
+  }
+
   private async store(file: ProvisioningFile, opts: Parameters<typeof prepareProvisioning>[4], why: { source: string; replaced: string[] }): Promise<Outcome> {
+    const refusal = this.identityRefusal(file);
+    if (refusal) return this.said(fail('IDENTITY_UNSENT', refusal));
     const stored = await prepareProvisioning(this.d.meta, this.d.sealer, this.d.pins, file, opts);
     this.d.db.transaction(() => {
       keepPreviousProvisioning(this.d.meta);
