@@ -82,7 +82,8 @@ export interface TechnicianSetup {
   secretsSet: string[];
   offlineConfig: { staff: number; tasks: number } | null;
   tlsConfigured: boolean;
-  usb: { roots: string[]; files: UsbFile[]; scannedAt: number | null };
+  /** `cutShort`: the walk of the drives stopped at a bound (too deep, too many entries or files, too slow); the list is incomplete. */
+  usb: { roots: string[]; files: UsbFile[]; cutShort: 'depth' | 'entries' | 'files' | 'time' | null; scannedAt: number | null };
   ports: { serial: DetectedPort[]; hid: DetectedPort[]; scannedAt: number | null };
   inputs: DeviceInput[];
   /**

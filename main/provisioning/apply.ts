@@ -24,6 +24,11 @@ export function readProvisioningFile(path: string): ProvisioningFile {
   } catch (err) {
     throw new ProvisioningError(`cannot read provisioning file ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
+  return parseProvisioningText(text, path);
+}
+
+/** A provisioning file's text (a BOM allowed), validated. */
+export function parseProvisioningText(text: string, path: string): ProvisioningFile {
   let json: unknown;
   try {
     json = JSON.parse(text.replace(/^\uFEFF/, ''));

@@ -8,7 +8,8 @@ import { scheduleDefaultRatings } from '../core/default-ratings.js';
 import type { Terminal } from '../core/terminal.js';
 import { createDevices, type DeviceOptions } from '../devices/devices.js';
 import type { Log } from '../log/logger.js';
-import { loadConfig, loadProvisioning, prepareProvisioning, restorePreviousProvisioning, storeProvisioning } from '../provisioning/apply.js';
+import { identityChangeRefusal } from '../provisioning/identity-change.js';
+import { loadConfig, loadProvisioning, ProvisioningError, prepareProvisioning, restorePreviousProvisioning, storeProvisioning } from '../provisioning/apply.js';
 import { DEMO_BADGE, demoProvisioning } from '../provisioning/demo.js';
 import type { ProvisioningFile, StoredProvisioning } from '../provisioning/schema.js';
 import type { TlsFiles } from '../provisioning/tls.js';
@@ -93,6 +94,8 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     const pins = pinHasher((await key(META_PIN_PEPPER)) ?? Buffer.alloc(0));
     const apply = async (f: ProvisioningFile, demo: boolean) => {
       const before = loadProvisioning(meta);
+      const refusal = identityChangeRefusal(database, before?.terminal.terminalId ?? null, f.terminal.terminalId);
+      if (refusal) throw new ProvisioningError(refusal);
       const stored = await prepareProvisioning(meta, sealer, pins, f, { demo });
       // Applying the same file at every start changes nothing and says nothing; a real change is audited.
       const changes = describeChanges(before ? formFromStored(before) : {}, formFromFile(f));

@@ -3,13 +3,12 @@ import { chmodSync, copyFileSync, mkdirSync, readdirSync, writeFileSync } from '
 import { join } from 'node:path';
 import { listHidDevices, listSerialPorts } from '../../device-drivers/detect.js';
 import { testProvinceConnection } from '../../sync/province/connection-test.js';
-import { readBundleFile } from '../../sync/relay/bundle-file.js';
 import { BundleQueue } from '../../sync/relay/bundle-queue.js';
 import type { IntentResult } from '../bridge/contract.js';
 import { PROVISIONING_FIELDS, type DeviceInput, type DetectedPort, type ProvisioningDraft, type TechnicianSetup } from '../bridge/technician.js';
 import type { Devices } from '../devices/devices.js';
 import type { Log } from '../log/logger.js';
-import { keepPreviousProvisioning, META_OFFLINE_CONFIG, prepareProvisioning, readProvisioningFile, storeProvisioning } from '../provisioning/apply.js';
+import { keepPreviousProvisioning, META_OFFLINE_CONFIG, parseProvisioningText, prepareProvisioning, storeProvisioning } from '../provisioning/apply.js';
 import { checkDraft, describeChanges, formFromFile, formFromStored, type CheckedDraft, type FormBase } from '../provisioning/form.js';
 import { offlineConfigSchema, type ProvisioningFile, type StoredProvisioning } from '../provisioning/schema.js';
 import type { PinHasher, SecretSealer } from '../provisioning/secrets.js';
@@ -17,6 +16,9 @@ import type { auditLog } from '../store/audit-log.js';
 import type { MetaStore } from '../store/meta.js';
 import { writeExportBundles } from './export-records.js';
 import { insideRoots, scanUsb, usbDrives } from './usb-drive.js';
+import { readUsbFile } from './usb-walk.js';
+import { identityChangeRefusal } from '../provisioning/identity-change.js';
+import { MAX_BUNDLE_BYTES } from '../../sync/export-bundle.js';
 
 const MAX_INPUTS = 12;
 
@@ -53,11 +55,12 @@ export class TechnicianWorkbench {
   private usb: TechnicianSetup['usb'];
   private ports: TechnicianSetup['ports'] = { serial: [], hid: [], scannedAt: null };
   private inputs: DeviceInput[] = [];
+  private usbScan: ReturnType<typeof scanUsb> | null = null;
   private last: TechnicianSetup['lastAction'] = null;
   private connection: TechnicianSetup['connection'] = null;
 
   constructor(private readonly d: WorkbenchDeps) {
-    this.usb = { roots: [...d.usbRoots], files: [], scannedAt: null };
+    this.usb = { roots: [...d.usbRoots], files: [], cutShort: null, scannedAt: null };
   }
 
   setup(): TechnicianSetup {
@@ -78,7 +81,16 @@ export class TechnicianWorkbench {
 
   /** Looks at the USB drives and the devices again (on entry, and on the technician's "rescan"). */
   async rescan(): Promise<void> {
-    this.usb = { ...this.usb, files: scanUsb(this.d.usbRoots, this.form()), scannedAt: this.d.now() };
+    // One walk at a time: technician entries and "rescan" presses during a slow drive share it.
+    this.usbScan ??= scanUsb(this.d.usbRoots, this.form()).finally(() => (this.usbScan = null));
+    const { files: found, cutShort } = await this.usbScan;
+    // The preview warns before the import refuses: a file that changes the id while records are unsent cannot be taken.
+    const files = found.map((f) => {
+      const id = f.kind === 'provisioning' && !f.error ? f.changes.find((c) => c.field === 'terminal.terminalId') : undefined;
+      const refusal = id && this.d.provisioning ? identityChangeRefusal(this.d.db, this.d.provisioning.terminal.terminalId, id.to) : null;
+      return refusal ? { ...f, error: refusal } : f;
+    });
+    this.usb = { ...this.usb, files, cutShort, scannedAt: this.d.now() };
     const [serial, hid] = await Promise.all([listSerialPorts().catch(() => []), listHidDevices().catch(() => [])]);
     this.ports = {
       serial: serial.map((p) => ({
@@ -139,10 +151,11 @@ export class TechnicianWorkbench {
       if (!this.d.provisioning) return this.said(fail('UNPROVISIONED', 'provision this terminal first: it relays bundles with its own credentials'));
       return this.importBundle(path);
     }
-    // Read again, as `hcp-terminal provision` reads a file: the drive may have changed since it was listed.
+    // Read again, as `hcp-terminal provision` reads a file: the drive may have changed since it was listed (a link
+    // swapped in is refused by readUsbFile, not followed).
     let parsed: ProvisioningFile;
     try {
-      parsed = readProvisioningFile(path);
+      parsed = parseProvisioningText(readUsbFile(this.d.usbRoots, path, MAX_BUNDLE_BYTES), path);
     } catch (err) {
       return this.said(fail('INVALID_FILE', err instanceof Error ? err.message : String(err)));
     }
@@ -150,11 +163,16 @@ export class TechnicianWorkbench {
   }
 
   private importBundle(path: string): Outcome {
-    const file = readBundleFile(path);
-    if (!file.ok) return this.said(fail('USB_READ', `${path} cannot be relayed: ${file.error}`));
+    // Confined to the drive (readUsbFile: no links, real path inside, size cap, BOM dropped), then judged as a bundle.
+    let text: string;
+    try {
+      text = readUsbFile(this.d.usbRoots, path, MAX_BUNDLE_BYTES);
+    } catch (err) {
+      return this.said(fail('USB_READ', err instanceof Error ? err.message : String(err)));
+    }
     const p = this.d.provisioning;
     const appSecret = this.d.base?.appSecret;
-    const r = new BundleQueue(this.d.db, this.d.now).add(file.text, {
+    const r = new BundleQueue(this.d.db, this.d.now).add(text, {
       terminalId: p?.terminal.terminalId ?? null,
       secretOf: (appKey) => (p && appSecret !== undefined && appKey === p.province.appKey ? appSecret : null),
     });
@@ -241,7 +259,9 @@ export class TechnicianWorkbench {
 
   /** The draft as a provisioning file, or the refusal naming each bad field. */
   private checked(draft: ProvisioningDraft): CheckedDraft | Extract<Outcome, { ok: false }> {
-    const r = checkDraft(draft, this.d.base);
+    const checked = checkDraft(draft, this.d.base);
+    const refusal = 'fields' in checked ? null : this.identityRefusal(checked.file);
+    const r = refusal ? { fields: { 'terminal.terminalId': refusal } } : checked;
     if (!('fields' in r)) return r;
     const message = Object.entries(r.fields)
       .map(([f, m]) => `${f}: ${m}`)
@@ -254,7 +274,14 @@ export class TechnicianWorkbench {
   }
 
   /** Stores a checked file as `provision` does, writes old → new to the audit log, and restarts the terminal with it. */
+  /** A new terminal id while records made under the old one are unsent would strand them (identity-change.ts). */
+  private identityRefusal(file: ProvisioningFile): string | null {
+    return identityChangeRefusal(this.d.db, this.d.provisioning?.terminal.terminalId ?? null, file.terminal.terminalId);
+  }
+
   private async store(file: ProvisioningFile, opts: Parameters<typeof prepareProvisioning>[4], why: { source: string; replaced: string[] }): Promise<Outcome> {
+    const refusal = this.identityRefusal(file);
+    if (refusal) return this.said(fail('IDENTITY_UNSENT', refusal));
     const stored = await prepareProvisioning(this.d.meta, this.d.sealer, this.d.pins, file, opts);
     this.d.db.transaction(() => {
       keepPreviousProvisioning(this.d.meta);

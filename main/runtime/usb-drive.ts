@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readUsbFileAsync, USB_WALK_LIMITS, UsbReadError, walkUsb, type CutShort, type WalkLimits } from './usb-walk.js';
 import { join, relative, resolve, sep } from 'node:path';
 import { BUNDLE_FORMAT, MAX_BUNDLE_BYTES, readForeignBundle } from '../../sync/export-bundle.js';
 import type { ProvisioningDraft, UsbFile } from '../bridge/technician.js';
@@ -8,46 +9,24 @@ import { describeChanges, formFromFile } from '../provisioning/form.js';
 /** Where Debian-family desktops (UOS, Kylin) and udisks mount USB drives; `--usb-root` replaces them. */
 export const DEFAULT_USB_ROOTS = ['/media', '/run/media', '/mnt'];
 
-/** Drives hang one or two levels below a root (/media/usb0, /media/<user>/<label>); files a few levels below that. */
-const MAX_DEPTH = 4;
-const MAX_FILES = 200;
-
-/** Every `*.json` on the drives under the roots, each read and said what it is: provisioning file, export bundle, or neither. */
-export function scanUsb(roots: readonly string[], current: ProvisioningDraft | null): UsbFile[] {
+/** Every `*.json` on the drives under the roots, each read and said what it is; `cutShort` when the walk hit a bound. */
+export async function scanUsb(
+  roots: readonly string[],
+  current: ProvisioningDraft | null,
+  limits: WalkLimits = USB_WALK_LIMITS,
+): Promise<{ files: UsbFile[]; cutShort: CutShort | null }> {
+  const { paths, cutShort } = await walkUsb(roots, limits);
   const files: UsbFile[] = [];
-  for (const root of roots) walk(root, 0, (path) => files.length < MAX_FILES && files.push(classify(path, current)));
-  return files;
+  for (const path of paths) files.push(await classify(path, current));
+  return { files, cutShort };
 }
 
-function walk(dir: string, depth: number, found: (path: string) => unknown): void {
-  if (depth > MAX_DEPTH) return;
-  let names: string[];
-  try {
-    names = readdirSync(dir).sort();
-  } catch {
-    return;
-  }
-  for (const name of names) {
-    if (name.startsWith('.')) continue;
-    const path = join(dir, name);
-    let st;
-    try {
-      st = statSync(path);
-    } catch {
-      continue;
-    }
-    if (st.isDirectory()) walk(path, depth + 1, found);
-    else if (st.isFile() && name.toLowerCase().endsWith('.json')) found(path);
-  }
-}
-
-function classify(path: string, current: ProvisioningDraft | null): UsbFile {
+async function classify(path: string, current: ProvisioningDraft | null): Promise<UsbFile> {
   let text: string;
   try {
-    if (statSync(path).size > MAX_BUNDLE_BYTES) return { path, kind: 'other', error: 'larger than 16 MiB' };
-    text = readFileSync(path, 'utf8').replace(/^\uFEFF/, '');
+    text = await readUsbFileAsync(path, MAX_BUNDLE_BYTES);
   } catch (err) {
-    return { path, kind: 'other', error: `cannot be read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` };
+    return { path, kind: 'other', error: err instanceof UsbReadError ? err.message : String(err) };
   }
   let json: unknown;
   try {

@@ -118,6 +118,34 @@ describe('hcp-terminal serve', () => {
     expect((await apiClient(t.ready.api, null).get('/health')).status).toBe(200);
   });
 
+  it('refuses a new terminal id with exit 2 while records made under the old one are unsent, in provision and serve --config', async () => {
+    const dir = dataDir();
+    const t = await serve(dir, ['--config', writeProvisioning(dir)]);
+    const api = apiClient(t.ready.api);
+    await api.post('/staff/login', { badgeId: BADGE });
+    const ui = await BridgeClient.kiosk(t.ready.ui, t.dataDir);
+    const { sessionId } = (await api.post('/sessions', {})).body as { sessionId: string };
+    expect(await ui.send({ type: 'choose', sessionId, item: 0, level: 5 })).toEqual({ ok: true });
+    ui.close();
+    expect(await t.stop('SIGTERM')).toBe(0);
+
+    const renamed = writeProvisioning(dir, { terminalId: 'T-350402-0002' }, 'renamed.json');
+    const unsent = /^hcp-terminal: terminal\.terminalId cannot change from T-350402-0001 to T-350402-0002 while 1 records made under T-350402-0001/m;
+    const provisioned = runCommand(['provision', '--data-dir', dir, '--file', renamed], env);
+    expect(provisioned.code).toBe(2);
+    expect(provisioned.stderr).toMatch(unsent);
+    const served = runCommand(['serve', '--data-dir', dir, '--config', renamed, '--port', '0'], env);
+    expect(served.code).toBe(2);
+    expect(served.stderr).toMatch(unsent);
+    const status = runCommand(['status', '--data-dir', dir], env);
+    expect(JSON.parse(status.stdout)).toMatchObject({ terminalId: 'T-350402-0001', queue: { pending: 1 } });
+    // A moved window is not a new terminal: each record keeps where it was made.
+    const moved = provisioningFile();
+    (moved['terminal'] as Record<string, unknown>)['windowCode'] = 'C03';
+    writeFileSync(join(dir, 'moved.json'), JSON.stringify(moved));
+    expect(runCommand(['provision', '--data-dir', dir, '--file', join(dir, 'moved.json')], env).code).toBe(0);
+  }, 120_000);
+
   it('refuses a second terminal on a data directory in use with exit code 3', async () => {
     const dir = dataDir();
     const first = await serve(dir, ['--config', writeProvisioning(dir)]);

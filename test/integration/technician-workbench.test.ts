@@ -192,6 +192,32 @@ describe('technician workbench', () => {
     expect(await auditText(b.rt)).toContain('relay.import');
   });
 
+  it('refuses a new terminal id while records made under the old one are unsent: in the form, the USB preview and the import', async () => {
+    const t = await terminal();
+    t.rt.terminal.loginByBadge(BADGE);
+    const { sessionId } = await t.rt.terminal.openSession({});
+    t.rt.terminal.choose(sessionId, 0, 5, '4');
+    const stick = join(t.usb, 'STICK');
+    mkdirSync(stick);
+    writeProvisioning(stick, { terminalId: 'T-350402-0002' }, 'renamed.json');
+    await t.rt.terminal.technicianEnter(TECH_PIN);
+    await t.act({ type: 'rescan' });
+    const form = setupOf(t.rt).form;
+    const unsent = /terminal\.terminalId cannot change from T-350402-0001 to T-350402-0002 while 1 records made under T-350402-0001 are not accepted/;
+
+    const renamed = await t.act({ type: 'provisioningCheck', draft: { ...form, 'terminal.terminalId': 'T-350402-0002' } });
+    expect(renamed.ok ? {} : (renamed.fields ?? {})).toMatchObject({ 'terminal.terminalId': expect.stringMatching(unsent) });
+    expect(await t.act({ type: 'provisioningApply', draft: { ...form, 'terminal.terminalId': 'T-350402-0002' } })).toMatchObject({ ok: false });
+    // The USB preview says so before anyone presses import, and the import refuses it anyway.
+    const listed = setupOf(t.rt).usb.files.find((f) => f.path.endsWith('renamed.json'));
+    expect(listed).toMatchObject({ kind: 'provisioning', error: expect.stringMatching(unsent) });
+    expect(await t.act({ type: 'usbImport', path: listed?.path ?? '' })).toMatchObject({ ok: false, code: 'IDENTITY_UNSENT' });
+    expect(t.restarts).toHaveLength(0);
+    expect(await auditText(t.rt)).not.toContain('T-350402-0002');
+    // Where the window is may change: each record keeps where it was made.
+    expect(await t.act({ type: 'provisioningApply', draft: { ...form, 'terminal.windowCode': 'C03', 'terminal.hallCode': 'H02' } })).toEqual({ ok: true });
+  });
+
   it('audits every technician action, and restart and exit-kiosk only where the shell can', async () => {
     const t = await terminal();
     await t.rt.terminal.technicianEnter(TECH_PIN);

@@ -14,6 +14,11 @@ export function UsbFiles({ setup, kind }: { setup: TechnicianSetup; kind: 'provi
       <button type="button" onClick={() => void request({ type: 'rescan' })}>
         {t('technician.rescan')}
       </button>
+      {setup.usb.cutShort && (
+        <p className="field-error" role="status">
+          {t(`technician.usbCutShort.${setup.usb.cutShort}`)}
+        </p>
+      )}
       {files.length === 0 ? (
         <p>{t('technician.usbNone', { roots: setup.usb.roots.join(', ') })}</p>
       ) : (
