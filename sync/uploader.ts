@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { Outbox } from './outbox/outbox.js';
 import type { ProvinceAdapter, UploadOutcome } from './province/adapter.js';
 import type { BundleQueue, PendingBundle } from './relay/bundle-queue.js';
@@ -14,11 +13,11 @@ export interface UploaderOptions {
   adapter: ProvinceAdapter;
   outbox: UploadQueue;
   log: UploaderLog;
-  /** Records per batch (the province accepts ≤ 200). Default 200. */
+  /** Records per batch, at most the adapter's `maxRecordsPerSubmit` (hcp-json accepts ≤ 200, gov-form 1). Default: the adapter's. */
   maxRecords?: number;
   /** JSON bytes per batch (the province accepts ≤ 1 MiB). Default 1 MiB less room for the envelope. */
   maxBytes?: number;
-  /** Full-jitter exponential backoff: base and cap, ms. Defaults 1000 and 300000. */
+  /** Full-jitter exponential backoff: base and cap, ms. Defaults 1000 and the adapter's cap (300000 hcp-json, 60000 gov-form); never above the adapter's. */
   backoffBaseMs?: number;
   backoffCapMs?: number;
   /** Idle wake-up even without a new rating (a safety net), ms. Default 30000. */
@@ -69,8 +68,14 @@ export class Uploader {
   /** Whose turn it is when both a bundle and the terminal's own records wait. */
   private bundleTurn = true;
 
+  /** Records one request may carry. */
+  private readonly maxRecords: number;
+  private readonly backoffCapMs: number;
+
   constructor(private readonly o: UploaderOptions) {
-    this.limit = o.maxRecords ?? 200;
+    this.maxRecords = Math.max(1, Math.min(o.maxRecords ?? o.adapter.maxRecordsPerSubmit, o.adapter.maxRecordsPerSubmit));
+    this.backoffCapMs = Math.min(o.backoffCapMs ?? o.adapter.backoffCapMs, o.adapter.backoffCapMs);
+    this.limit = this.maxRecords;
   }
 
   status(): UploaderStatus {
@@ -165,7 +170,7 @@ export class Uploader {
     const prepare = this.o.prepare ?? ((r: EvaluationRecord) => r);
     let outcome;
     try {
-      outcome = await this.o.adapter.uploadBatch(randomUUID(), records.map(prepare));
+      outcome = await this.o.adapter.submit(records.map(prepare));
     } catch (err) {
       outcome = { kind: 'transient' as const, reason: `adapter failed: ${String(err)}` };
     }
@@ -175,7 +180,7 @@ export class Uploader {
       const rejected = outcome.results.filter((r) => r.status === 'rejected');
       this.attempt = 0;
       this.skewRetries = 0;
-      this.limit = Math.min(this.o.maxRecords ?? 200, this.limit * 2);
+      this.limit = Math.min(this.maxRecords, this.limit * 2);
       this.update({
         online: true,
         lastUploadAt: new Date().toISOString(),
@@ -245,7 +250,7 @@ export class Uploader {
   private react(outcome: Exclude<UploadOutcome, { kind: 'results' }>, size: number): number | { retryAfterMs: number } {
     switch (outcome.kind) {
       case 'clock-skew':
-        // The adapter has learned the offset from serverTime: sign again at once, but do not loop on a bad clock.
+        // The adapter has learned the offset from the refusal (serverTime, or a gov-form reply's Date): sign again at once, but do not loop on a bad clock.
         this.update({ online: true, lastError: 'clock skew corrected' });
         return ++this.skewRetries <= 3 ? 0 : this.backoff();
       case 'too-large':
@@ -263,7 +268,8 @@ export class Uploader {
         return { retryAfterMs: wait };
       }
       case 'refused':
-        this.update({ online: true, lastError: `HTTP ${outcome.status} ${outcome.code}: ${outcome.message}` });
+        // gov-form answers everything with HTTP 200: the status says nothing there, the province's message does.
+        this.update({ online: true, lastError: `${outcome.status === 200 ? '' : `HTTP ${String(outcome.status)} `}${outcome.code}: ${outcome.message}` });
         return this.backoff();
       case 'transient':
         this.update({ online: false, lastError: outcome.reason });
@@ -273,7 +279,7 @@ export class Uploader {
 
   /** Full jitter: uniform in [0, min(cap, base · 2^attempt)]. */
   private backoff(): number {
-    const ceiling = Math.min(this.o.backoffCapMs ?? 300_000, (this.o.backoffBaseMs ?? 1000) * 2 ** this.attempt);
+    const ceiling = Math.min(this.backoffCapMs, (this.o.backoffBaseMs ?? 1000) * 2 ** this.attempt);
     this.attempt = Math.min(this.attempt + 1, 30);
     return Math.round((this.o.random ?? Math.random)() * ceiling);
   }

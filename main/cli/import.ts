@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { readBundleFile } from '../../sync/relay/bundle-file.js';
 import { BundleQueue } from '../../sync/relay/bundle-queue.js';
 import { loadProvisioning } from '../provisioning/apply.js';
+import { provinceAppId, provinceSecretSealed } from '../provisioning/province-schema.js';
 import { KeySealer, loadKeyFile } from '../provisioning/secrets.js';
 import { auditLog } from '../store/audit-log.js';
 import { openDatabase } from '../store/database.js';
@@ -36,10 +37,10 @@ export async function importBundle(argv: string[]): Promise<number> {
       const prov = loadProvisioning(new MetaStore(db));
       // The app secret, when this data directory can open it, lets the signature be checked here and now.
       const key = prov ? loadKeyFile(dataDir, false) : null;
-      const appSecret = prov && key ? await new KeySealer(key).open(prov.province.appSecretSealed).catch(() => null) : null;
+      const appSecret = prov && key ? await new KeySealer(key).open(provinceSecretSealed(prov.province)).catch(() => null) : null;
       const r = new BundleQueue(db).add(read.text, {
         terminalId: prov?.terminal.terminalId ?? null,
-        secretOf: (appKey) => (prov && appKey === prov.province.appKey ? appSecret : null),
+        secretOf: (appKey) => (prov && appKey === provinceAppId(prov.province) ? appSecret : null),
       });
       if (!r.ok) throw new UsageError(`${file} cannot be relayed: ${r.error}`, false);
       auditLog(db, Date.now).record({

@@ -10,6 +10,7 @@ import type { Devices } from '../devices/devices.js';
 import type { Log } from '../log/logger.js';
 import { keepPreviousProvisioning, META_OFFLINE_CONFIG, parseProvisioningText, prepareProvisioning, storeProvisioning } from '../provisioning/apply.js';
 import { checkDraft, describeChanges, formFromFile, formFromStored, type CheckedDraft, type FormBase } from '../provisioning/form.js';
+import { provinceAccount, provinceAppId, provinceSecretField } from '../provisioning/province-schema.js';
 import { offlineConfigSchema, type ProvisioningFile, type StoredProvisioning } from '../provisioning/schema.js';
 import type { PinHasher, SecretSealer } from '../provisioning/secrets.js';
 import type { auditLog } from '../store/audit-log.js';
@@ -67,7 +68,7 @@ export class TechnicianWorkbench {
     const offline = this.d.base?.offlineConfig;
     return {
       form: this.form(),
-      secretsSet: this.d.provisioning ? PROVISIONING_FIELDS.filter((f) => f.kind === 'secret').map((f) => f.path) : [],
+      secretsSet: this.secretsSet(),
       offlineConfig: offline ? { staff: offline.staff.length, tasks: offline.tasks.length } : null,
       tlsConfigured: this.d.base?.tls != null,
       usb: this.usb,
@@ -114,6 +115,14 @@ export class TechnicianWorkbench {
     this.d.refresh();
   }
 
+  /** The stored secrets: the province's is only its own dialect's (the other dialect's field has nothing to keep). */
+  private secretsSet(): string[] {
+    const p = this.d.provisioning;
+    if (!p) return [];
+    const other = provinceSecretField(p.province) === 'province.appWord' ? 'province.appSecret' : 'province.appWord';
+    return PROVISIONING_FIELDS.filter((f) => f.kind === 'secret' && f.path !== other).map((f) => f.path);
+  }
+
   check(draft: ProvisioningDraft): Outcome {
     const r = this.checked(draft);
     return 'ok' in r ? r : { ok: true };
@@ -130,15 +139,13 @@ export class TechnicianWorkbench {
     const r = this.checked(draft);
     if ('ok' in r) return r;
     const p = r.file.province;
-    const report = await testProvinceConnection({
-      baseUrl: p.baseUrl,
-      credentials: { appKey: p.appKey, appSecret: p.appSecret, signAlg: p.signAlg, terminalId: r.file.terminal.terminalId },
-    });
+    const secret = p.dialect === 'gov-form' ? p.appWord : p.appSecret;
+    const report = await testProvinceConnection({ account: provinceAccount(p, secret, r.file.terminal.terminalId) });
     this.connection = { at: this.d.now(), ...report };
     this.d.audit.record({
       actor: 'technician',
       action: 'provisioning.test-connection',
-      detail: { baseUrl: p.baseUrl, reachable: report.reachable, code: report.code },
+      detail: { dialect: p.dialect, baseUrl: p.baseUrl, reachable: report.reachable, code: report.code },
     });
     this.d.refresh();
     return { ok: true };
@@ -159,7 +166,7 @@ export class TechnicianWorkbench {
     } catch (err) {
       return this.said(fail('INVALID_FILE', err instanceof Error ? err.message : String(err)));
     }
-    return this.store(parsed, {}, { source: path, replaced: ['province.appSecret', 'localApi.token', 'technician.pin'] });
+    return this.store(parsed, {}, { source: path, replaced: [provinceSecretField(parsed.province), 'localApi.token', 'technician.pin'] });
   }
 
   private importBundle(path: string): Outcome {
@@ -174,7 +181,7 @@ export class TechnicianWorkbench {
     const appSecret = this.d.base?.appSecret;
     const r = new BundleQueue(this.d.db, this.d.now).add(text, {
       terminalId: p?.terminal.terminalId ?? null,
-      secretOf: (appKey) => (p && appSecret !== undefined && appKey === p.province.appKey ? appSecret : null),
+      secretOf: (appKey) => (p && appSecret !== undefined && appKey === provinceAppId(p.province) ? appSecret : null),
     });
     if (!r.ok) {
       this.d.audit.record({ actor: 'technician', action: 'relay.import-refused', detail: { file: path, reason: r.error } });
