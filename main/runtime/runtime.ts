@@ -8,7 +8,7 @@ import { scheduleDefaultRatings } from '../core/default-ratings.js';
 import type { Terminal } from '../core/terminal.js';
 import { createDevices, type DeviceOptions } from '../devices/devices.js';
 import type { Log } from '../log/logger.js';
-import { identityChangeRefusal } from '../provisioning/identity-change.js';
+import { identityChangeRefusal } from './identity-change.js';
 import { loadConfig, loadProvisioning, ProvisioningError, prepareProvisioning, restorePreviousProvisioning, storeProvisioning } from '../provisioning/apply.js';
 import { DEMO_BADGE, demoProvisioning } from '../provisioning/demo.js';
 import { provinceSecretSealed } from '../provisioning/province-schema.js';

@@ -18,7 +18,7 @@ import type { MetaStore } from '../store/meta.js';
 import { writeExportBundles } from './export-records.js';
 import { insideRoots, scanUsb, usbDrives } from './usb-drive.js';
 import { readUsbFile } from './usb-walk.js';
-import { identityChangeRefusal } from '../provisioning/identity-change.js';
+import { identityChangeRefusal } from './identity-change.js';
 import { MAX_BUNDLE_BYTES } from '../../sync/export-bundle.js';
 
 const MAX_INPUTS = 12;

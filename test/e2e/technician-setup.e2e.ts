@@ -1,5 +1,5 @@
 import type { Page } from '@playwright/test';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ProvinceSim } from '../../sync/province-sim/simulator.js';
 import { apiClient } from '../helpers/clients.js';
@@ -173,6 +173,29 @@ test('an unprovisioned terminal takes its first provisioning file from a USB dri
     .toBe('closed');
   // Provisioned, and not left in technician mode: nobody typed a PIN.
   await expect(page.getByText('窗口暂停服务')).toBeVisible();
+});
+
+test('a USB drive with a link out of it and more entries than the walk takes: the link is not listed, and the screen says the list was cut short', async ({
+  page,
+}) => {
+  const keys = tempDir('hcp-keys-');
+  const data = tempDir();
+  const usb = tempDir('hcp-usb-');
+  const outside = tempDir('hcp-outside-');
+  const terminal = await startTerminal(['--data-dir', data.path, '--port', '0', '--usb-root', usb.path], { HCP_KEY_DIR: keys.path });
+  rigs.push(async () => {
+    await terminal.stop();
+    for (const d of [data, keys, usb, outside]) d.cleanup();
+  });
+  await openKiosk(page, terminal);
+  await expect(page.getByRole('heading', { name: '终端尚未配置' })).toBeVisible();
+  const stick = join(usb.path, 'stick');
+  mkdirSync(join(stick, 'many'), { recursive: true });
+  symlinkSync(writeProvisioning(outside.path, {}, 'elsewhere.json'), join(stick, 'a-link.json'));
+  for (let i = 0; i < 5_100; i++) writeFileSync(join(stick, 'many', `f${String(i)}.txt`), '');
+  await page.getByRole('button', { name: '重新扫描' }).click();
+  await expect(page.getByText('U盘上的文件和文件夹太多：只查看了前 5000 个。')).toBeVisible();
+  await expect(page.getByText('a-link.json')).toHaveCount(0);
 });
 
 test.describe('with the simulated keypad', () => {
