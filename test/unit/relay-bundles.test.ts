@@ -111,11 +111,14 @@ describe('relay bundles and the terminal’s own batches take turns', () => {
     const accept = (ids: readonly string[]): Promise<UploadOutcome> =>
       Promise.resolve({ kind: 'results', results: ids.map((evalId) => ({ evalId, status: 'accepted' as const })) });
     const adapter: ProvinceAdapter = {
-      uploadBatch: (_id, records) => (calls.push('own'), accept(records.map((r) => r.evalId))),
+      dialect: 'hcp-json',
+      maxRecordsPerSubmit: 200,
+      backoffCapMs: 300_000,
+      sendsDefaultRatings: true,
+      submit: (records) => (calls.push('own'), accept(records.map((r) => r.evalId))),
       relayBundle: (_text, evalIds) => (calls.push('bundle'), accept(evalIds)),
-      fetchConfig: () => Promise.reject(new Error('unused')),
       createLink: () => Promise.reject(new Error('unused')),
-      heartbeat: () => Promise.reject(new Error('unused')),
+      offlineLink: () => 'unused',
     };
     const uploader = new Uploader({ adapter, outbox, bundles, log: silentLog, maxRecords: 2, idleMs: 20 });
     cleanups.push(async () => {
