@@ -39,6 +39,7 @@ function sandbox(o: UnitOptions): string[] {
     `ProtectHome=${paths.some((p) => HOMES.test(p)) ? 'read-only' : 'yes'}`,
     `ReadWritePaths=${quote(o.dataDir)}`,
     'PrivateTmp=yes',
+    'PrivateMounts=yes',
     'ProtectKernelTunables=yes',
     'ProtectKernelModules=yes',
     'ProtectKernelLogs=yes',
