@@ -108,6 +108,7 @@ async function layOut(root, release, version) {
   writeFile(join(doc, 'copyright'), readFileSync(join(HERE, 'debian', 'copyright'), 'utf8'));
   writeFile(join(doc, 'packaging.md'), readFileSync(join(ROOT, 'docs', 'packaging.md'), 'utf8'));
   writeFile(join(doc, 'changelog.gz'), gzipSync(changelog(version), { level: 9 }));
+  writeFile(join(root, 'usr/share/man/man1', `${PKG}.1.gz`), gzipSync(readFileSync(join(HERE, 'debian', `${PKG}.1`)), { level: 9 }));
   writeFile(join(root, 'usr/share/lintian/overrides', PKG), readFileSync(join(HERE, 'debian', 'lintian-overrides'), 'utf8'));
 }
 

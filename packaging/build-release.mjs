@@ -8,7 +8,7 @@
 //
 // It needs a built checkout (`npm run build`), npm, readelf and the registry's node-linux-<arch> runtime.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -24,7 +24,7 @@ export class MissingToolError extends Error {}
 
 /** Stops with a message naming every tool the build needs and this machine lacks. */
 export function requireTools(tools) {
-  const missing = tools.filter(([cmd]) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status !== 0);
+  const missing = tools.filter(([cmd]) => spawnSync('/bin/sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status !== 0);
   if (missing.length > 0) {
     throw new MissingToolError(`cannot build the package: missing ${missing.map(([cmd, why]) => `\`${cmd}\` (${why})`).join(', ')}`);
   }
@@ -85,8 +85,57 @@ function pruneForeignPrebuilds(modulesDir, arch) {
   for (const sub of ['better-sqlite3/deps', 'better-sqlite3/src', 'node-hid/hidapi', 'node-hid/src', '@serialport/bindings-cpp/src', 'typescript']) {
     rmSync(join(modulesDir, sub), { recursive: true, force: true });
   }
+  tidy(modulesDir);
   removeEmptyDirs(modulesDir);
   return walk(modulesDir).filter((f) => f.endsWith('.node'));
+}
+
+/** What a package carries for its developers, never loaded at run time (and flagged by lintian). */
+const DEV_DIRS = new Set([
+  'test',
+  'tests',
+  '__tests__',
+  'integration',
+  '.github',
+  '.vscode',
+  '.husky',
+  'docs',
+  'doc',
+  'example',
+  'examples',
+  'benchmark',
+  'benchmarks',
+]);
+const DEV_FILES =
+  /^(\.npmignore|\.gitignore|\.gitattributes|\.gitmodules|\.eslintrc.*|\.eslintignore|eslint\.config\.[cm]?js|\.prettierrc.*|\.editorconfig|\.travis\.yml|\.taprc|\.nycrc.*|\.airtap\.yml|index\.html)$/;
+
+function tidy(modulesDir) {
+  rmSync(join(modulesDir, '.bin'), { recursive: true, force: true });
+  const visit = (dir) => {
+    const isPackage = readdirSync(dir).includes('package.json');
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const p = join(dir, entry.name);
+      if (entry.isDirectory()) {
+        if (isPackage && DEV_DIRS.has(entry.name)) rmSync(p, { recursive: true, force: true });
+        else visit(p);
+      } else if (DEV_FILES.test(entry.name) && (entry.name !== 'index.html' || isPackage)) {
+        rmSync(p, { force: true });
+      }
+    }
+  };
+  visit(modulesDir);
+}
+
+/** Plain modes throughout (directories 0755, files 0644): only node itself is executed; the launcher runs it. */
+function normaliseModes(dir) {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, entry.name);
+    if (entry.isSymbolicLink()) continue;
+    if (entry.isDirectory()) {
+      chmodSync(p, 0o755);
+      normaliseModes(p);
+    } else chmodSync(p, 0o644);
+  }
 }
 
 function removeEmptyDirs(dir) {
@@ -147,6 +196,8 @@ export function buildRelease({ arch, out }) {
   cpSync(join(bin, 'node'), join(release, 'node', 'bin', 'node'));
   cpSync(join(bin, '..', 'LICENSE'), join(release, 'node', 'LICENSE'));
 
+  normaliseModes(release);
+  chmodSync(join(release, 'node', 'bin', 'node'), 0o755);
   const checked = checkElfMachines([join(release, 'node', 'bin', 'node'), ...nativeModules], arch);
 
   // CycloneDX SBOM of what ships: the production dependency tree of this release.

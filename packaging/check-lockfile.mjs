@@ -3,7 +3,7 @@
 // install: no git, file or tarball-URL dependency, no entry without a hash (a registry entry may omit its URL). This workplace cannot reach the services
 // of `npm audit` and `npm audit signatures`; a vendor's build machine runs those (docs/packaging.md, supply chain).
 import { readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -26,7 +26,7 @@ export function checkLockfile(lock) {
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const { checked, problems } = checkLockfile(JSON.parse(readFileSync(join(ROOT, process.argv[2] ?? 'package-lock.json'), 'utf8')));
+  const { checked, problems } = checkLockfile(JSON.parse(readFileSync(resolve(ROOT, process.argv[2] ?? 'package-lock.json'), 'utf8')));
   if (problems.length > 0) {
     process.stderr.write(`package-lock.json: ${problems.length} entries fail:\n  ${problems.join('\n  ')}\n`);
     process.exit(1);
