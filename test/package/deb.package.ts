@@ -95,7 +95,7 @@ async function rateTwice(t: Started): Promise<void> {
       30_000,
       'back to serving',
     );
-    await keypadRater(ui).rate(4);
+    await keypadRater(ui).rate(1);
     await until(
       () => ui.latest?.state,
       (s) => s === 'serving',
@@ -137,7 +137,7 @@ describe.runIf(isRoot && hasDpkg && !alreadyThere)('the Debian package, as a tec
     expect(existsSync(deb)).toBe(true);
 
     // 2. lintian: no errors (warnings are overridden with reasons, packaging/debian/lintian-overrides).
-    if (sh('lintian', ['--version']).status === 0) {
+    if (process.env['HCP_PACKAGE_LINTIAN'] !== '0' && sh('lintian', ['--version']).status === 0) {
       const lint = sh('lintian', ['--fail-on', 'error', '--suppress-tags', 'running-with-root-privileges', deb]);
       expect(lint.status, lint.stdout + lint.stderr).toBe(0);
     }
