@@ -20,7 +20,9 @@ db.exec("create table if not exists t (x integer)"); db.prepare("insert into t v
 console.log("better-sqlite3:", db.prepare("select sqlite_version() v, count(*) n from t").get());
 db.close(); require("fs").rmSync(require("os").tmpdir() + "/hcp-qemu-smoke.db", { force: true });
 const HID = require("node-hid"); console.log("node-hid: devices()", HID.devices().length);
-require("@serialport/bindings-cpp").autoDetect().list().then((p) => console.log("serialport: list()", p.length));
+const binding = require("@serialport/bindings-cpp").autoDetect();
+// list() asks udevadm, absent on a machine without udev: the native binding loaded is what is checked here.
+binding.list().then((p) => console.log("serialport: list()", p.length), (e) => console.log("serialport: binding loaded; list():", e.code));
 '
 
 data="$(mktemp -d)"
