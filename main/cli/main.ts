@@ -17,7 +17,7 @@ const USAGE = `usage:
   hcp-terminal export --data-dir DIR --out FILE [--with-names]
   hcp-terminal import --data-dir DIR --file BUNDLE
   hcp-terminal kiosk --data-dir DIR [--browser PATH]
-  hcp-terminal install-service --data-dir DIR [--user USER] [--port N] [--print] [--unit-dir DIR] [--autostart-dir DIR]
+  hcp-terminal install-service --data-dir DIR [--user USER] [--kiosk-user USER] [--port N] [--print] [--unit-dir DIR] [--autostart-dir DIR]
   hcp-terminal province-sim [--port N] [--faults SPEC]`;
 
 /** Exit codes of terminal-cli.md: 0 done, 2 invalid arguments or provisioning file, 3 unusable data directory. */
