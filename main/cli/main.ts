@@ -18,7 +18,7 @@ const USAGE = `usage:
   hcp-terminal import --data-dir DIR --file BUNDLE
   hcp-terminal kiosk --data-dir DIR [--browser PATH]
   hcp-terminal install-service --data-dir DIR [--user USER] [--port N] [--print] [--unit-dir DIR] [--autostart-dir DIR]
-  hcp-terminal province-sim [--port N] [--faults SPEC]`;
+  hcp-terminal province-sim [--port N] [--faults SPEC] [--dialect hcp-json|gov-form] [--satisfaction-codes gbt|desc5]`;
 
 /** Exit codes of terminal-cli.md: 0 done, 2 invalid arguments or provisioning file, 3 unusable data directory. */
 export async function main(argv: string[]): Promise<number> {
