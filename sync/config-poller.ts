@@ -1,10 +1,11 @@
-import type { ProvinceAdapter } from './province/adapter.js';
+import type { ConfigSource } from './province/adapter.js';
 import type { UploaderLog } from './uploader.js';
 
 export type Validation<T> = { ok: true; value: T } | { ok: false; error: string };
 
 export interface ConfigPollerOptions<T> {
-  adapter: ProvinceAdapter;
+  /** The province's config endpoint: only dialects that have one run a ConfigPoller. */
+  source: ConfigSource;
   /** Checks the province's answer; a bad config is rejected and reported, the old one stays. */
   validate: (body: unknown) => Validation<T>;
   /** Applies a validated config atomically (the caller stores it and hands it to the terminal). */
@@ -55,7 +56,7 @@ export class ConfigPoller<T extends { configVersion: string }> {
   }
 
   private async fetchOnce(): Promise<void> {
-    const outcome = await this.o.adapter.fetchConfig(this.etag);
+    const outcome = await this.o.source.fetch(this.etag);
     if (outcome.kind === 'not-modified') {
       this.o.onReachable();
       return;

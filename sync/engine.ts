@@ -2,10 +2,9 @@ import type { Database } from 'better-sqlite3';
 import { ClockOffset } from './clock-offset.js';
 import { ConfigPoller, type Validation } from './config-poller.js';
 import { Heartbeat } from './heartbeat.js';
-import { DEFAULT_LINK_TEMPLATE_PATH, offlineLink } from './links.js';
 import { Outbox } from './outbox/outbox.js';
-import { JsonProvinceAdapter } from './province/json-adapter.js';
-import type { SignAlg } from './crypto/gm.js';
+import type { Dialect, LinkRequest } from './province/adapter.js';
+import { createProvinceAdapter, type ProvinceAccount } from './province/factory.js';
 import type { EvaluationRecord } from './record.js';
 import { BundleQueue, type BundleSummary, type ImportOutcome } from './relay/bundle-queue.js';
 import { Uploader, type UploaderLog } from './uploader.js';
@@ -33,15 +32,7 @@ export interface SyncStatus {
   online: boolean;
 }
 
-export interface ProvinceAccount {
-  baseUrl: string;
-  appKey: string;
-  appSecret: string;
-  terminalId: string;
-  signAlg: SignAlg;
-  /** The offline evaluation link; default: the province's `/m/e` page. */
-  offlineLinkTemplate?: string | undefined;
-}
+export type { ProvinceAccount } from './province/factory.js';
 
 /** What the engine remembers between starts (the host stores it; the engine never sees the table). */
 export interface SyncMemory<C> {
@@ -65,6 +56,10 @@ export interface SyncEngineOptions<C extends { configVersion: string }> {
 }
 
 export interface SyncEngine<C> {
+  /** The province's dialect (`province.dialect`). */
+  readonly dialect: Dialect;
+  /** Whether the terminal reports 默认评价 itself; in `gov-form` the province makes them. */
+  readonly sendsDefaultRatings: boolean;
   /** Local time corrected by the offset learned from the province. */
   now: () => number;
   /** Whether that offset is known. */
@@ -107,7 +102,7 @@ export function createSyncEngine<C extends { configVersion: string }>(o: SyncEng
     () => performance.now(),
     (ms) => o.log.warn({ movedMs: ms }, 'the local clock jumped; records are not clockTrusted until the province answers again'),
   );
-  const adapter = new JsonProvinceAdapter({ baseUrl: acc.baseUrl, credentials: acc, clock: offset, timeoutMs: o.tuning.timeoutMs });
+  const adapter = createProvinceAdapter(acc, { clock: offset, timeoutMs: o.tuning.timeoutMs });
   const outbox = new Outbox(o.db, () => offset.now());
   const statusListeners: ((s: SyncStatus) => void)[] = [];
   const configListeners: ((c: C) => void)[] = [];
@@ -129,53 +124,58 @@ export function createSyncEngine<C extends { configVersion: string }>(o: SyncEng
   const bundles = new BundleQueue(o.db, () => offset.now());
   const uploader = new Uploader({ adapter, outbox, bundles, log: o.log, backoffCapMs: o.tuning.backoffCapMs, prepare: o.prepare, onStatus: publish });
 
-  const poller = new ConfigPoller<C>({
-    adapter,
-    validate: o.validateConfig,
-    apply: (config, etag) => {
-      o.memory.saveConfig(config, etag);
-      for (const l of configListeners) l(config);
-    },
-    onReachable: () => {
-      uploader.enable();
-      uploader.markOnline();
-    },
-    log: o.log,
-    intervalMs: o.tuning.configPollMs,
-    etag: o.memory.etag(),
-    configVersion: o.memory.config()?.configVersion ?? null,
-  });
+  // A dialect without a config endpoint runs no poller: its configuration is the provisioning file's and the technician's.
+  const poller =
+    adapter.config &&
+    new ConfigPoller<C>({
+      source: adapter.config,
+      validate: o.validateConfig,
+      apply: (config, etag) => {
+        o.memory.saveConfig(config, etag);
+        for (const l of configListeners) l(config);
+      },
+      onReachable: () => {
+        uploader.enable();
+        uploader.markOnline();
+      },
+      log: o.log,
+      intervalMs: o.tuning.configPollMs,
+      etag: o.memory.etag(),
+      configVersion: o.memory.config()?.configVersion ?? null,
+    });
 
-  const heartbeat = new Heartbeat({
-    adapter,
-    intervalMs: o.tuning.heartbeatMs,
-    log: o.log,
-    body: () => {
-      const counts = outbox.counts();
-      const u = uploader.status();
-      return {
-        version: o.heartbeat.version,
-        ...(o.heartbeat.state ? { state: o.heartbeat.state() } : {}),
-        uptimeS: Math.round((Date.now() - startedAt) / 1000),
-        queue: {
-          pending: counts.pending + counts.held,
-          deadLetter: counts.deadLetter,
-          oldestPendingAgeS: counts.oldestPendingAt === null ? null : Math.round((offset.now() - counts.oldestPendingAt) / 1000),
-        },
-        devices: o.heartbeat.devices(),
-        lastUploadAt: u.lastUploadAt,
-        clockOffsetMs: offset.value,
-        ...(o.heartbeat.invitations ? { invitations: o.heartbeat.invitations() } : {}),
-      };
-    },
-    onOk: (configVersion) => {
-      lastHeartbeat = new Date().toISOString();
-      uploader.provinceBack();
-      poller.onVersion(configVersion);
-    },
-  });
+  // Nor a heartbeat without the endpoint: the uploader's shorter backoff cap finds the province again instead.
+  const heartbeat =
+    adapter.heartbeat &&
+    new Heartbeat({
+      sink: adapter.heartbeat,
+      intervalMs: o.tuning.heartbeatMs,
+      log: o.log,
+      body: () => {
+        const counts = outbox.counts();
+        const u = uploader.status();
+        return {
+          version: o.heartbeat.version,
+          ...(o.heartbeat.state ? { state: o.heartbeat.state() } : {}),
+          uptimeS: Math.round((Date.now() - startedAt) / 1000),
+          queue: {
+            pending: counts.pending + counts.held,
+            deadLetter: counts.deadLetter,
+            oldestPendingAgeS: counts.oldestPendingAt === null ? null : Math.round((offset.now() - counts.oldestPendingAt) / 1000),
+          },
+          devices: o.heartbeat.devices(),
+          lastUploadAt: u.lastUploadAt,
+          clockOffsetMs: offset.value,
+          ...(o.heartbeat.invitations ? { invitations: o.heartbeat.invitations() } : {}),
+        };
+      },
+      onOk: (configVersion) => {
+        lastHeartbeat = new Date().toISOString();
+        uploader.provinceBack();
+        poller?.onVersion(configVersion);
+      },
+    });
 
-  const template = acc.offlineLinkTemplate ?? acc.baseUrl.replace(/\/$/, '') + DEFAULT_LINK_TEMPLATE_PATH;
   const purge = () => {
     try {
       const n = outbox.purgeDone(offset.now() - RETENTION_DAYS * DAY_MS);
@@ -186,6 +186,8 @@ export function createSyncEngine<C extends { configVersion: string }>(o: SyncEng
   };
 
   return {
+    dialect: adapter.dialect,
+    sendsDefaultRatings: adapter.sendsDefaultRatings,
     now: () => offset.now(),
     clockKnown: () => offset.known(),
     status,
@@ -193,12 +195,17 @@ export function createSyncEngine<C extends { configVersion: string }>(o: SyncEng
     onConfig: (l) => void configListeners.push(l),
     onClockLearned: (l) => void clockListeners.push(l),
     async sessionLink(req) {
-      const r = await adapter.createLink(
-        { terminalId: acc.terminalId, sessionId: req.sessionId, proManager: req.staffId, projectNo: req.projectNo, taskCode: req.taskCode },
-        o.tuning.linkTimeoutMs,
-      );
-      if (r.kind === 'link') return r.url;
-      return offlineLink(template, acc.signAlg, acc.appSecret, acc.terminalId, req.sessionId);
+      const link: LinkRequest = {
+        terminalId: acc.terminalId,
+        sessionId: req.sessionId,
+        proManager: req.staffId,
+        projectNo: req.projectNo,
+        taskCode: req.taskCode,
+      };
+      const r = await adapter.createLink(link, o.tuning.linkTimeoutMs);
+      if (r.kind !== 'link') return adapter.offlineLink(link);
+      uploader.markOnline();
+      return r.url;
     },
     notify: () => uploader.notify(),
     deadLetters: (limit) => outbox.list({ states: ['rejected'], limit }).map((e) => ({ evalId: e.evalId, seq: e.seq, code: e.lastCode, message: e.lastError })),
@@ -225,16 +232,16 @@ export function createSyncEngine<C extends { configVersion: string }>(o: SyncEng
     relayedBundles: () => bundles.list(),
     start() {
       uploader.start();
-      poller.start();
-      heartbeat.start();
+      poller?.start();
+      heartbeat?.start();
       purge();
       retention = setInterval(purge, DAY_MS);
       retention.unref();
     },
     async stop() {
       if (retention) clearInterval(retention);
-      heartbeat.stop();
-      poller.stop();
+      heartbeat?.stop();
+      poller?.stop();
       await uploader.stop();
     },
   };

@@ -1,8 +1,9 @@
-import type { HeartbeatOutcome, ProvinceAdapter } from './province/adapter.js';
+import type { HeartbeatOutcome, HeartbeatSink } from './province/adapter.js';
 import { NODE_TIMERS, type Timers } from './timers.js';
 
 export interface HeartbeatOptions {
-  adapter: ProvinceAdapter;
+  /** The province's heartbeat endpoint: only dialects that have one run a Heartbeat. */
+  sink: HeartbeatSink;
   /** The body's figures, read fresh for each beat. */
   body: () => object;
   onOk: (configVersion: string) => void;
@@ -48,7 +49,7 @@ export class Heartbeat {
     this.handle = this.timers.set(() => this.beat(), Math.max(1, Math.round(wait)));
     let sent: Promise<HeartbeatOutcome>;
     try {
-      sent = this.o.adapter.heartbeat(this.o.body());
+      sent = this.o.sink.beat(this.o.body());
     } catch (err) {
       sent = Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }

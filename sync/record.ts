@@ -1,6 +1,7 @@
 import { z } from 'zod';
 
 const level = z.number().int().min(1).max(5);
+const cstTime = z.string().regex(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/);
 
 /** One evaluation record as province-api.md defines it (the default adapter's wire format). */
 export const evaluationRecordSchema = z.strictObject({
@@ -17,7 +18,7 @@ export const evaluationRecordSchema = z.strictObject({
   evalDetail: z.string().optional(),
   evalDetailVersion: z.string().optional(),
   writingEvaluation: z.string().max(500).optional(),
-  assessTime: z.string().regex(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/),
+  assessTime: cstTime,
   clockTrusted: z.boolean(),
   assessNumber: z.union([z.literal(1), z.literal(2)]),
   evaluateType: z.union([z.literal(1), z.literal(2), z.literal(3)]),
@@ -34,9 +35,20 @@ export const evaluationRecordSchema = z.strictObject({
   certKey: z.string().startsWith('sm2:').optional(),
   mobile: z.string().startsWith('sm2:').optional(),
   flags: z.array(z.enum(['uninvited', 'fast', 'burst'])),
+  /**
+   * The terminal's own: when the invitation opened (CST), which a `gov-form` province's service record needs. Kept
+   * in the outbox and in a `gov-form` terminal's export bundle; never sent in `hcp-json`, whose record has no such field.
+   */
+  serviceTime: cstTime.optional(),
 });
 
 export type EvaluationRecord = z.infer<typeof evaluationRecordSchema>;
 /** What a caller hands the outbox: everything but the numbering, which the outbox owns. */
 export type NewRecord = Omit<EvaluationRecord, 'seq' | 'chainHash'>;
 export type RecordPatch = Partial<Pick<EvaluationRecord, 'dimensions' | 'evalDetail' | 'evalDetailVersion' | 'writingEvaluation' | 'mobile'>>;
+
+/** The record as province-api.md knows it: the terminal's own fields left out. */
+export function hcpJsonRecord(r: EvaluationRecord): Omit<EvaluationRecord, 'serviceTime'> {
+  const { serviceTime: _serviceTime, ...wire } = r;
+  return wire;
+}

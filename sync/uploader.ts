@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { Outbox } from './outbox/outbox.js';
 import type { ProvinceAdapter, UploadOutcome } from './province/adapter.js';
 import type { BundleQueue, PendingBundle } from './relay/bundle-queue.js';
@@ -14,11 +13,11 @@ export interface UploaderOptions {
   adapter: ProvinceAdapter;
   outbox: UploadQueue;
   log: UploaderLog;
-  /** Records per batch (the province accepts ≤ 200). Default 200. */
+  /** Records per batch, at most the adapter's `maxRecordsPerSubmit` (hcp-json accepts ≤ 200, gov-form 1). Default: the adapter's. */
   maxRecords?: number;
   /** JSON bytes per batch (the province accepts ≤ 1 MiB). Default 1 MiB less room for the envelope. */
   maxBytes?: number;
-  /** Full-jitter exponential backoff: base and cap, ms. Defaults 1000 and 300000. */
+  /** Full-jitter exponential backoff: base and cap, ms. Defaults 1000 and the adapter's cap (300000 hcp-json, 60000 gov-form); never above the adapter's. */
   backoffBaseMs?: number;
   backoffCapMs?: number;
   /** Idle wake-up even without a new rating (a safety net), ms. Default 30000. */
@@ -67,8 +66,14 @@ export class Uploader {
   /** A failed queue operation may have left a batch in flight: put it back before claiming again. */
   private requeue = false;
 
+  /** Records one request may carry. */
+  private readonly maxRecords: number;
+  private readonly backoffCapMs: number;
+
   constructor(private readonly o: UploaderOptions) {
-    this.limit = o.maxRecords ?? 200;
+    this.maxRecords = Math.max(1, Math.min(o.maxRecords ?? o.adapter.maxRecordsPerSubmit, o.adapter.maxRecordsPerSubmit));
+    this.backoffCapMs = Math.min(o.backoffCapMs ?? o.adapter.backoffCapMs, o.adapter.backoffCapMs);
+    this.limit = this.maxRecords;
   }
 
   status(): UploaderStatus {
@@ -156,7 +161,7 @@ export class Uploader {
     const prepare = this.o.prepare ?? ((r: EvaluationRecord) => r);
     let outcome;
     try {
-      outcome = await this.o.adapter.uploadBatch(randomUUID(), records.map(prepare));
+      outcome = await this.o.adapter.submit(records.map(prepare));
     } catch (err) {
       outcome = { kind: 'transient' as const, reason: `adapter failed: ${String(err)}` };
     }
@@ -166,7 +171,7 @@ export class Uploader {
       const rejected = outcome.results.filter((r) => r.status === 'rejected');
       this.attempt = 0;
       this.skewRetries = 0;
-      this.limit = Math.min(this.o.maxRecords ?? 200, this.limit * 2);
+      this.limit = Math.min(this.maxRecords, this.limit * 2);
       this.update({
         online: true,
         lastUploadAt: new Date().toISOString(),
@@ -231,7 +236,8 @@ export class Uploader {
         return { retryAfterMs: wait };
       }
       case 'refused':
-        this.update({ online: true, lastError: `HTTP ${outcome.status} ${outcome.code}: ${outcome.message}` });
+        // gov-form answers everything with HTTP 200: the status says nothing there, the province's message does.
+        this.update({ online: true, lastError: `${outcome.status === 200 ? '' : `HTTP ${String(outcome.status)} `}${outcome.code}: ${outcome.message}` });
         return this.backoff();
       case 'transient':
         this.update({ online: false, lastError: outcome.reason });
@@ -241,7 +247,7 @@ export class Uploader {
 
   /** Full jitter: uniform in [0, min(cap, base · 2^attempt)]. */
   private backoff(): number {
-    const ceiling = Math.min(this.o.backoffCapMs ?? 300_000, (this.o.backoffBaseMs ?? 1000) * 2 ** this.attempt);
+    const ceiling = Math.min(this.backoffCapMs, (this.o.backoffBaseMs ?? 1000) * 2 ** this.attempt);
     this.attempt = Math.min(this.attempt + 1, 30);
     return Math.round((this.o.random ?? Math.random)() * ceiling);
   }

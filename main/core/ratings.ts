@@ -135,6 +135,8 @@ export class RatingBook {
       level: r.level,
       pf: r.pf,
       at: formatCst(r.now),
+      // Never after the rating: a clock corrected between opening and rating must not put the service after it.
+      serviceTime: formatCst(Math.min(row.openedAt, r.now)),
       clockTrusted: this.clock.trusted(),
       projectNo: row.projectNo,
       item: r.item,

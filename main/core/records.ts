@@ -19,6 +19,8 @@ export interface RecordInput {
   level: Level;
   pf: Pf;
   at: string;
+  /** When the invitation opened (CST): a gov-form province's service record needs it. */
+  serviceTime?: string | undefined;
   clockTrusted: boolean;
   projectNo: string | null;
   item: SessionItem | null;
@@ -48,6 +50,7 @@ export function buildRecord(i: RecordInput, evalId: string): NewRecord {
     ...(i.applicant?.certKey ? { certKey: i.applicant.certKey } : {}),
     ...(i.applicant?.mobile ? { mobile: i.applicant.mobile } : {}),
     flags: i.flags,
+    ...(i.serviceTime ? { serviceTime: i.serviceTime } : {}),
   };
 }
 

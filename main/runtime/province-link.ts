@@ -45,6 +45,8 @@ export function linkTerminalToProvince(terminal: Terminal, engine: SyncEngine<Te
   engine.onConfig((config) => terminal.applyConfig(config));
   engine.onStatus((sync) => terminal.publish({ type: 'sync.status', sync }));
   // 默认评价 waits for a clock the province vouches for: one that jumped a year ahead must not default every session.
+  // A gov-form province generates them itself: such a terminal never makes one.
+  if (!engine.sendsDefaultRatings) return;
   engine.onClockLearned(() => {
     try {
       terminal.generateDefaults();

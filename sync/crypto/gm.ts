@@ -25,8 +25,16 @@ export function hmacHex(alg: SignAlg, key: string | Uint8Array, data: string | U
 
 /** SM2 public-key encryption in C1C3C2 order, as `"sm2:" + hex` (the province's field format). */
 export function sm2EncryptField(plain: string, publicKeyHex: string): string {
+  return 'sm2:' + sm2EncryptHex(plain, publicKeyHex);
+}
+
+/**
+ * SM2 public-key encryption of UTF-8 text: lower-case hex of C1 ‖ C3 ‖ C2 (GM/T 0003-2012), C1 uncompressed with its
+ * `04` prefix (the library leaves the prefix out). Randomised: the same text never encrypts the same way twice.
+ */
+export function sm2EncryptHex(plain: string, publicKeyHex: string): string {
   const C1C3C2 = 1;
-  return 'sm2:04' + sm2.doEncrypt(utf8(plain), publicKeyHex, C1C3C2);
+  return '04' + sm2.doEncrypt(utf8(plain), publicKeyHex, C1C3C2).toLowerCase();
 }
 
 export function isValidSm2PublicKey(hex: string): boolean {

@@ -1,5 +1,9 @@
 import type { EvaluationRecord } from '../record.js';
 
+/** The province dialects a terminal can speak (`province.dialect` in the provisioning file). */
+export const DIALECTS = ['hcp-json', 'gov-form'] as const;
+export type Dialect = (typeof DIALECTS)[number];
+
 export interface RecordResult {
   evalId: string;
   status: 'accepted' | 'duplicate' | 'rejected';
@@ -9,14 +13,15 @@ export interface RecordResult {
 
 /** Everything a province reply can mean for the caller; a record is never dropped because of any of these. */
 export type Failure =
+  /** The province refused our time; the adapter has already corrected the clock from its answer. */
   | { kind: 'clock-skew'; serverTime: number }
   | { kind: 'disabled'; message: string }
   | { kind: 'too-large' }
   /** 429: `retryAfterMs` clamped to 1–300 s, or null when the header was absent or unreadable. */
   | { kind: 'rate-limited'; retryAfterMs: number | null }
-  /** 400 / 401 other than CLOCK_SKEW: our request or credentials are wrong. */
+  /** Our request or credentials are wrong (a bad signature, an unknown app): kept, reported, retried with backoff. */
   | { kind: 'refused'; status: number; code: string; message: string }
-  /** 5xx, timeouts, resets, garbage, HTML error pages. */
+  /** 5xx, timeouts, resets, garbage, HTML error pages, anything that is not the dialect's documented answer. */
   | { kind: 'transient'; reason: string };
 
 export type UploadOutcome = { kind: 'results'; results: RecordResult[] } | Failure;
@@ -32,15 +37,42 @@ export interface LinkRequest {
   taskCode?: string | undefined;
 }
 
+/** A province that pushes the terminal's configuration (staff, tasks, tags, rating policy). */
+export interface ConfigSource {
+  fetch(etag: string | null): Promise<ConfigOutcome>;
+}
+
+/** A province that wants to hear from the terminal every minute and answers with its clock and config version. */
+export interface HeartbeatSink {
+  beat(body: object): Promise<HeartbeatOutcome>;
+}
+
 /**
- * One province's wire format. The outbox and uploader speak only this interface, so a province with another
- * format (field names, GB/T 39046 numbering, XML …) gets another adapter and nothing else changes.
+ * One province's wire format: the only place it lives. What every dialect has is required: send records and get a
+ * verdict per record (a batch, or one at a time), relay another terminal's records, an evaluation link (online and
+ * offline), and the clock (every adapter feeds the `ClockOffset` it was built with from the replies its dialect
+ * vouches for). What only some provinces have is an optional capability: a dialect without a config endpoint or a
+ * heartbeat simply has no `config` or `heartbeat`, and the engine runs nothing for it.
+ *
+ * The outbox, the uploader's exactly-once and dead-letter rules, the clock offset, the export bundle and the relay
+ * are one implementation for every dialect: they speak only this interface.
  */
 export interface ProvinceAdapter {
-  uploadBatch(batchId: string, records: readonly EvaluationRecord[]): Promise<UploadOutcome>;
-  /** Relays another terminal's export bundle, its text unchanged; `evalIds` are its records, in order. */
+  readonly dialect: Dialect;
+  /** How many records one `submit` may carry: 200 for a batch dialect, 1 for one request per record. */
+  readonly maxRecordsPerSubmit: number;
+  /** The longest backoff between tries while the province does not answer (a dialect without a heartbeat comes back sooner). */
+  readonly backoffCapMs: number;
+  /** Whether the terminal itself reports 默认评价 for unrated sessions, or the province generates them. */
+  readonly sendsDefaultRatings: boolean;
+  /** Sends records, oldest first; the answer is one verdict per record in order, or a failure that leaves them all pending. */
+  submit(records: readonly EvaluationRecord[]): Promise<UploadOutcome>;
+  /** Relays another terminal's export bundle (`evalIds`: its records, in order); same verdicts as `submit`. */
   relayBundle(bundleText: string, evalIds: readonly string[]): Promise<UploadOutcome>;
-  fetchConfig(etag: string | null): Promise<ConfigOutcome>;
+  /** The province's page for a session's QR code. */
   createLink(req: LinkRequest, timeoutMs: number): Promise<LinkOutcome>;
-  heartbeat(body: object): Promise<HeartbeatOutcome>;
+  /** The QR code when `createLink` fails or the terminal is offline: made on the terminal, readable by the province. */
+  offlineLink(req: LinkRequest): string;
+  readonly config?: ConfigSource;
+  readonly heartbeat?: HeartbeatSink;
 }

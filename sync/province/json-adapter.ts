@@ -2,8 +2,23 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { ClockOffset } from '../clock-offset.js';
 import type { EvaluationRecord } from '../record.js';
-import type { ConfigOutcome, Failure, HeartbeatOutcome, LinkOutcome, LinkRequest, ProvinceAdapter, UploadOutcome } from './adapter.js';
+import { DEFAULT_LINK_TEMPLATE_PATH, offlineLink } from '../links.js';
+import { hcpJsonRecord } from '../record.js';
+import type {
+  ConfigOutcome,
+  ConfigSource,
+  Failure,
+  HeartbeatOutcome,
+  HeartbeatSink,
+  LinkOutcome,
+  LinkRequest,
+  ProvinceAdapter,
+  UploadOutcome,
+} from './adapter.js';
+import { MAX_REPLY_BYTES, networkFailure, readCapped, retryAfter } from './http.js';
 import { signedHeaders, type Credentials } from './signing.js';
+
+export { MAX_REPLY_BYTES, RETRY_AFTER_MAX_MS, RETRY_AFTER_MIN_MS, retryAfter } from './http.js';
 
 const errorBody = z.object({ code: z.string(), message: z.string().optional(), serverTime: z.number().optional() });
 const batchReply = z.object({
@@ -14,13 +29,8 @@ const batchReply = z.object({
 const linkReply = z.object({ url: z.url(), expiresAt: z.string() });
 const heartbeatReply = z.object({ serverTime: z.number(), configVersion: z.string() });
 
-/** Replies larger than this are cut off and treated as garbage: a province (or a man in the middle) cannot fill the memory. */
-export const MAX_REPLY_BYTES = 1024 * 1024;
 /** A config carries staff photos as data URLs: more room, still bounded. */
 export const MAX_CONFIG_BYTES = 16 * 1024 * 1024;
-/** What a `Retry-After` may ask: at least a second, at most the backoff cap. */
-export const RETRY_AFTER_MIN_MS = 1_000;
-export const RETRY_AFTER_MAX_MS = 300_000;
 
 export interface JsonAdapterOptions {
   baseUrl: string;
@@ -28,6 +38,8 @@ export interface JsonAdapterOptions {
   clock: ClockOffset;
   /** Per-request timeout for uploads, config and heartbeat, ms. Default 15000. */
   timeoutMs?: number;
+  /** The offline evaluation link; default: the province's `/m/e` page. */
+  offlineLinkTemplate?: string | undefined;
   fetch?: typeof fetch;
 }
 
@@ -38,18 +50,34 @@ interface Reply {
   json: unknown;
 }
 
-/** The default adapter: province-api.md's JSON over HTTPS, signed, every reply validated before it is believed. */
+/**
+ * The default dialect `hcp-json`: province-api.md's JSON over HTTPS, signed, every reply validated before it is
+ * believed. Batches of up to 200, a config endpoint and a heartbeat.
+ */
 export class JsonProvinceAdapter implements ProvinceAdapter {
+  readonly dialect = 'hcp-json';
+  readonly maxRecordsPerSubmit = 200;
+  readonly backoffCapMs = 300_000;
+  readonly sendsDefaultRatings = true;
+  readonly config: ConfigSource = { fetch: (etag) => this.fetchConfig(etag) };
+  readonly heartbeat: HeartbeatSink = { beat: (body) => this.beat(body) };
   private readonly base: URL;
   private readonly fetch: typeof fetch;
+  private readonly template: string;
 
   constructor(private readonly o: JsonAdapterOptions) {
     this.base = new URL(o.baseUrl.endsWith('/') ? o.baseUrl : o.baseUrl + '/');
     this.fetch = o.fetch ?? globalThis.fetch;
+    this.template = o.offlineLinkTemplate ?? o.baseUrl.replace(/\/$/, '') + DEFAULT_LINK_TEMPLATE_PATH;
+  }
+
+  submit(records: readonly EvaluationRecord[]): Promise<UploadOutcome> {
+    return this.uploadBatch(randomUUID(), records);
   }
 
   async uploadBatch(batchId: string, records: readonly EvaluationRecord[]): Promise<UploadOutcome> {
-    const r = await this.call('POST', 'hcp/v1/evaluations/batch', { batchId, terminalId: this.o.credentials.terminalId, records });
+    const wire = records.map(hcpJsonRecord);
+    const r = await this.call('POST', 'hcp/v1/evaluations/batch', { batchId, terminalId: this.o.credentials.terminalId, records: wire });
     if ('kind' in r) return r;
     if (r.status !== 200) return this.failure(r);
     const parsed = batchReply.safeParse(r.json);
@@ -73,6 +101,11 @@ export class JsonProvinceAdapter implements ProvinceAdapter {
       return { kind: 'transient', reason: 'the bundle reply does not match the records relayed' };
     }
     return { kind: 'results', results };
+  }
+
+  offlineLink(req: LinkRequest): string {
+    const c = this.o.credentials;
+    return offlineLink(this.template, c.signAlg, c.appSecret, req.terminalId, req.sessionId);
   }
 
   async fetchConfig(etag: string | null): Promise<ConfigOutcome> {
@@ -99,7 +132,7 @@ export class JsonProvinceAdapter implements ProvinceAdapter {
     return parsed.success ? { kind: 'link', ...parsed.data } : { kind: 'transient', reason: 'the link reply is not the expected JSON' };
   }
 
-  async heartbeat(body: object): Promise<HeartbeatOutcome> {
+  async beat(body: object): Promise<HeartbeatOutcome> {
     const r = await this.call('POST', `hcp/v1/terminals/${encodeURIComponent(this.o.credentials.terminalId)}/heartbeat`, body);
     if ('kind' in r) return r;
     if (r.status !== 200) return this.failure(r);
@@ -132,9 +165,7 @@ export class JsonProvinceAdapter implements ProvinceAdapter {
       res = await this.fetch(url, { method, headers, ...(body === undefined ? {} : { body: text }), signal: AbortSignal.timeout(timeoutMs) });
       replyText = await readCapped(res, maxBytes);
     } catch (err) {
-      const e = err as Error;
-      if (e instanceof ReplyTooLarge) return { kind: 'transient', reason: e.message };
-      return { kind: 'transient', reason: e.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : `connection failed: ${socketCode(e)}` };
+      return { kind: 'transient', reason: networkFailure(err, timeoutMs) };
     }
     const receivedAt = Date.now();
     let json: unknown;
@@ -173,56 +204,4 @@ export class JsonProvinceAdapter implements ProvinceAdapter {
     if (r.status === 429) return { kind: 'rate-limited', retryAfterMs: retryAfter(r.headers.get('retry-after')) };
     return { kind: 'refused', status: r.status, code, message };
   }
-}
-
-/** The socket's error code (ECONNREFUSED, ECONNRESET …) from undici's wrapped errors, else the message. */
-function socketCode(e: Error): string {
-  let c: unknown = e;
-  for (let depth = 0; depth < 4 && c; depth++) {
-    const x = c as { code?: unknown; errors?: unknown[]; cause?: unknown };
-    if (typeof x.code === 'string' && !x.code.startsWith('UND_ERR_')) return x.code;
-    c = x.errors?.[0] ?? x.cause;
-  }
-  return e.message;
-}
-
-const HTTP_DATE = /^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT$/;
-
-/**
- * `Retry-After` as delta-seconds or an IMF-fixdate, clamped to 1 s … 300 s; anything else (`Infinity`, `-1`,
- * `soon`, a number past 2^31 ms) is treated as absent (null: the uploader's own backoff decides).
- */
-export function retryAfter(h: string | null, now = Date.now()): number | null {
-  const v = h?.trim() ?? '';
-  let ms: number;
-  if (/^\d{1,12}$/.test(v)) ms = Number(v) * 1000;
-  else if (HTTP_DATE.test(v) && Number.isFinite(Date.parse(v))) ms = Date.parse(v) - now;
-  else return null;
-  return Math.min(RETRY_AFTER_MAX_MS, Math.max(RETRY_AFTER_MIN_MS, ms));
-}
-
-class ReplyTooLarge extends Error {}
-
-/** The body as text, read up to `max` bytes; a longer one is abandoned (the connection is cancelled). */
-async function readCapped(res: Response, max: number): Promise<string> {
-  const declared = Number(res.headers.get('content-length') ?? NaN);
-  if (declared > max) {
-    await res.body?.cancel();
-    throw new ReplyTooLarge(`reply of ${String(declared)} bytes is larger than ${String(max)}`);
-  }
-  if (!res.body) return '';
-  const reader = (res.body as ReadableStream<Uint8Array>).getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > max) {
-      await reader.cancel();
-      throw new ReplyTooLarge(`reply larger than ${String(max)} bytes; cut off`);
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }

@@ -107,22 +107,28 @@ export async function simulateFleet(o: FleetOptions): Promise<FleetResult> {
     const rng = o.jitter ? seeded(o.seed * 7919 + i) : () => 1;
     const backlog = new Set<string>();
     backlogs.push(backlog);
+    const sink = { beat: () => answer(() => ({ kind: 'ok' as const, serverTime: vt.t, configVersion: 'v1' })) };
     const adapter: ProvinceAdapter = {
-      uploadBatch: (_id, records) =>
+      dialect: 'hcp-json',
+      maxRecordsPerSubmit: 200,
+      backoffCapMs: 300_000,
+      sendsDefaultRatings: true,
+      submit: (records) =>
         answer<UploadOutcome>(() => {
           for (const r of records) {
             if (backlog.delete(r.evalId) && backlog.size === 0 && vt.t >= back && --unfinished === 0) empty.at = vt.t;
           }
           return { kind: 'results', results: records.map((r) => ({ evalId: r.evalId, status: 'accepted' as const })) };
         }),
-      heartbeat: () => answer(() => ({ kind: 'ok' as const, serverTime: vt.t, configVersion: 'v1' })),
-      fetchConfig: () => answer(() => ({ kind: 'not-modified' as const })),
+      heartbeat: sink,
+      config: { fetch: () => answer(() => ({ kind: 'not-modified' as const })) },
       createLink: () => Promise.resolve({ kind: 'transient', reason: 'unused' }),
+      offlineLink: () => 'unused',
       relayBundle: () => Promise.reject(new Error('unused')),
     };
     const uploader = new Uploader({ adapter, outbox: queue, log: silentLog, timers: vt, random: rng });
     const heartbeat = new Heartbeat({
-      adapter,
+      sink,
       body: () => ({}),
       onOk: () => uploader.provinceBack(),
       timers: vt,

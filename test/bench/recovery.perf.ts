@@ -50,17 +50,23 @@ async function recovery(outageMs: number, seed: number): Promise<{ recoveryMs: n
         inFlight--;
       }
     };
+  const sink = { beat: track(json.beat.bind(json)) };
   const adapter: ProvinceAdapter = {
-    uploadBatch: track(json.uploadBatch.bind(json)),
-    heartbeat: track(json.heartbeat.bind(json)),
+    dialect: json.dialect,
+    maxRecordsPerSubmit: json.maxRecordsPerSubmit,
+    backoffCapMs: json.backoffCapMs,
+    sendsDefaultRatings: json.sendsDefaultRatings,
+    submit: track(json.submit.bind(json)),
+    heartbeat: sink,
     relayBundle: track(json.relayBundle.bind(json)),
-    fetchConfig: track(json.fetchConfig.bind(json)),
+    config: { fetch: track(json.fetchConfig.bind(json)) },
     createLink: track(json.createLink.bind(json)),
+    offlineLink: json.offlineLink.bind(json),
   };
   const random = seeded(seed);
   const uploader = new Uploader({ adapter, outbox, log: silentLog, timers: vt, random });
   const heartbeat = new Heartbeat({
-    adapter,
+    sink,
     body: () => ({}),
     onOk: () => uploader.provinceBack(),
     timers: vt,

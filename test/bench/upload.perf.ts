@@ -39,9 +39,9 @@ async function drain(baseUrl: string): Promise<{ seconds: number; batches: numbe
   });
   const batches: number[] = [];
   const timed: typeof adapter = Object.create(adapter) as typeof adapter;
-  timed.uploadBatch = async (id, records) => {
+  timed.submit = async (records) => {
     const t = performance.now();
-    const r = await adapter.uploadBatch(id, records);
+    const r = await adapter.submit(records);
     batches.push(performance.now() - t);
     return r;
   };

@@ -93,7 +93,7 @@ describe('a province reply cannot move the clock', () => {
     const clock = new ClockOffset();
     const adapter = new JsonProvinceAdapter({ baseUrl: p.url, credentials, clock, timeoutMs: 2000 });
     expect((await adapter.uploadBatch('b1', [{ ...newRecord(), seq: 1, chainHash: 'x'.repeat(64) }])).kind).toBe('transient');
-    expect(await adapter.heartbeat({})).toMatchObject({ kind: 'transient' });
+    expect(await adapter.beat({})).toMatchObject({ kind: 'transient' });
     expect(clock.known()).toBe(false);
     // The record's time is the terminal's clock, as it was.
     expect(formatCst(clock.now())).toBe(formatCst(Date.now()));
@@ -107,14 +107,14 @@ describe('a province reply cannot move the clock', () => {
     });
     const clock = new ClockOffset();
     const adapter = new JsonProvinceAdapter({ baseUrl: p.url, credentials, clock, timeoutMs: 2000 });
-    await adapter.heartbeat({});
+    await adapter.beat({});
     expect(clock.known()).toBe(false);
     serverTime = Date.now() + 30_000;
-    await adapter.heartbeat({});
+    await adapter.beat({});
     expect(Math.abs((clock.value ?? 0) - 30_000)).toBeLessThan(2_000);
     serverTime = Date.now() + YEAR_MS;
-    await adapter.heartbeat({});
-    await adapter.heartbeat({});
+    await adapter.beat({});
+    await adapter.beat({});
     expect(Math.abs((clock.value ?? 0) - YEAR_MS)).toBeLessThan(2_000);
   });
 });
@@ -171,7 +171,7 @@ describe('a province reply cannot fill the memory', () => {
     });
     const adapter = new JsonProvinceAdapter({ baseUrl: p.url, credentials, clock: new ClockOffset(), timeoutMs: 10_000 });
     const before = process.memoryUsage().rss;
-    const outcome = await adapter.heartbeat({});
+    const outcome = await adapter.beat({});
     expect(outcome).toMatchObject({ kind: 'transient', reason: expect.stringMatching(/larger than/) });
     // The connection was dropped long before the province finished writing.
     expect(sent).toBeLessThan(100);

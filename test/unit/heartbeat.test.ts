@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Cancel } from '../../main/core/clock.js';
 import { Heartbeat } from '../../sync/heartbeat.js';
-import type { HeartbeatOutcome, ProvinceAdapter } from '../../sync/province/adapter.js';
+import type { HeartbeatOutcome, HeartbeatSink } from '../../sync/province/adapter.js';
 import { silentLog } from '../helpers/core.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 
@@ -9,15 +9,15 @@ function rig(opts: { jitter?: number; answer?: HeartbeatOutcome } = {}) {
   const clock = new FakeClock(0);
   const beats: number[] = [];
   const oks: string[] = [];
-  const adapter = {
-    heartbeat: () => {
+  const sink: HeartbeatSink = {
+    beat: () => {
       beats.push(clock.now());
       return Promise.resolve(opts.answer ?? { kind: 'ok', serverTime: clock.now(), configVersion: 'v7' });
     },
-  } as Pick<ProvinceAdapter, 'heartbeat'> as ProvinceAdapter;
+  };
   let r = 0;
   const hb = new Heartbeat({
-    adapter,
+    sink,
     body: () => ({}),
     onOk: (v) => oks.push(v),
     log: silentLog,

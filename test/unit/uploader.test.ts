@@ -17,9 +17,13 @@ const record = () => newRecord({ satisfaction: 5, clockTrusted: true, userName: 
 
 /** An adapter that answers from a script, then accepts everything; it records every batch it was sent. */
 class ScriptedAdapter implements ProvinceAdapter {
+  readonly dialect = 'hcp-json';
+  readonly maxRecordsPerSubmit = 200;
+  readonly backoffCapMs = 300_000;
+  readonly sendsDefaultRatings = true;
   batches: EvaluationRecord[][] = [];
   constructor(private script: (Failure | 'accept' | ((records: readonly EvaluationRecord[]) => UploadOutcome))[]) {}
-  uploadBatch(_id: string, records: readonly EvaluationRecord[]): Promise<UploadOutcome> {
+  submit(records: readonly EvaluationRecord[]): Promise<UploadOutcome> {
     this.batches.push([...records]);
     const step = this.script.shift() ?? 'accept';
     if (step === 'accept') return Promise.resolve({ kind: 'results', results: records.map((r) => ({ evalId: r.evalId, status: 'accepted' })) });
@@ -28,13 +32,10 @@ class ScriptedAdapter implements ProvinceAdapter {
   relayBundle(): never {
     throw new Error('unused');
   }
-  fetchConfig(): never {
-    throw new Error('unused');
-  }
   createLink(): never {
     throw new Error('unused');
   }
-  heartbeat(): never {
+  offlineLink(): never {
     throw new Error('unused');
   }
 }

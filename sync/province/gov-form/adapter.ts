@@ -1,0 +1,200 @@
+import { z } from 'zod';
+import type { ClockOffset } from '../../clock-offset.js';
+import { bundleSchema } from '../../export-bundle.js';
+import { evaluationRecordSchema, type EvaluationRecord } from '../../record.js';
+import type { Failure, LinkOutcome, LinkRequest, ProvinceAdapter, RecordResult, UploadOutcome } from '../adapter.js';
+import { MAX_REPLY_BYTES, networkFailure, readCapped, retryAfter } from '../http.js';
+import { defaultOfflinePageTemplate, offlinePageUrl } from './offline-page.js';
+import { evaluationPayload, projectNoOf, servicePayload, serviceKey, type SatisfactionCodes } from './payload.js';
+import { classifyMessage, envelopeSchema, formBody, type Envelope, type GovFormCredentials } from './wire.js';
+
+export interface GovFormAdapterOptions {
+  baseUrl: string;
+  terminalId: string;
+  credentials: GovFormCredentials;
+  satisfactionCodes: SatisfactionCodes;
+  offlinePageTemplate?: string | undefined;
+  clock: ClockOffset;
+  /** Per-request timeout, ms. Default 15000. */
+  timeoutMs?: number;
+  fetch?: typeof fetch;
+}
+
+/** No heartbeat tells a terminal of this dialect that the province is back: it must find out by trying, at most a minute apart. */
+export const GOV_FORM_BACKOFF_CAP_MS = 60_000;
+/** Service records known to be at the province (this run): enough for a busy day's sessions, bounded. */
+const KNOWN_SERVICES = 4096;
+
+const linkData = z.object({ url: z.url(), expiresIn: z.coerce.number().nonnegative() });
+
+type Step = { ok: true } | { ok: false; verdict: RecordResult } | { ok: false; failure: Failure };
+
+/**
+ * The `gov-form` dialect (province-gov-form.md): one form post per record, SM2-encrypted `sign` and payload, the
+ * verdict in an HTTP 200 body, the service (办件) record before its rating. No batches, config, heartbeat or bundle
+ * endpoint: the adapter has none of those capabilities, and relayed bundles go record by record as supplements.
+ */
+export class GovFormAdapter implements ProvinceAdapter {
+  readonly dialect = 'gov-form';
+  readonly maxRecordsPerSubmit = 1;
+  readonly backoffCapMs = GOV_FORM_BACKOFF_CAP_MS;
+  readonly sendsDefaultRatings = false;
+  private readonly base: URL;
+  private readonly fetch: typeof fetch;
+  private readonly template: string;
+  /** Service records submitted (or found existing) in this run, oldest first; after a restart they are submitted again, which the province answers 服务数据已存在. */
+  private readonly services = new Set<string>();
+
+  constructor(private readonly o: GovFormAdapterOptions) {
+    this.base = new URL(o.baseUrl.endsWith('/') ? o.baseUrl : o.baseUrl + '/');
+    this.fetch = o.fetch ?? globalThis.fetch;
+    this.template = o.offlinePageTemplate ?? defaultOfflinePageTemplate(o.baseUrl);
+  }
+
+  /** One request at a time, oldest first: the next record goes only after the previous one's verdict. */
+  async submit(records: readonly EvaluationRecord[]): Promise<UploadOutcome> {
+    const results: RecordResult[] = [];
+    for (const r of records) {
+      const v = await this.rate(r, 'evaluation/submit');
+      if ('kind' in v) return v;
+      results.push(v);
+    }
+    return { kind: 'results', results };
+  }
+
+  /** 补报: each of the bundle's records as its terminal recorded them, with `relayBy`, after its service record. */
+  async relayBundle(bundleText: string, evalIds: readonly string[]): Promise<UploadOutcome> {
+    let records: unknown[];
+    try {
+      const b = bundleSchema.safeParse(JSON.parse(bundleText));
+      if (!b.success) return { kind: 'refused', status: 400, code: 'INVALID_BUNDLE', message: 'not an export bundle of format hcp-export/1' };
+      records = b.data.records;
+    } catch {
+      return { kind: 'refused', status: 400, code: 'INVALID_BUNDLE', message: 'the bundle is not JSON' };
+    }
+    const results: RecordResult[] = [];
+    for (const [i, evalId] of evalIds.entries()) {
+      const parsed = evaluationRecordSchema.safeParse(records[i]);
+      if (!parsed.success || parsed.data.evalId !== evalId) {
+        results.push({ evalId, status: 'rejected', code: 'INVALID_RECORD', message: 'the bundle’s record is not a valid evaluation record' });
+        continue;
+      }
+      const v = await this.rate(parsed.data, 'evaluation/supplement', this.o.terminalId);
+      if ('kind' in v) return v;
+      results.push(v);
+    }
+    return { kind: 'results', results };
+  }
+
+  async createLink(req: LinkRequest, timeoutMs: number): Promise<LinkOutcome> {
+    const payload = { projectNo: projectNoOf(req), serviceNumber: req.sessionId, pf: '3', type: '1' };
+    const e = await this.post('evaluation/url', payload, timeoutMs);
+    if ('kind' in e) return e;
+    if (e.success !== 'true') return this.refusal(e.message);
+    const data = linkData.safeParse(e.data);
+    if (!data.success) return { kind: 'transient', reason: 'the evaluation/url answer has no url' };
+    return { kind: 'link', url: data.data.url, expiresAt: new Date(this.o.clock.now() + data.data.expiresIn * 1000).toISOString() };
+  }
+
+  offlineLink(req: LinkRequest): string {
+    return offlinePageUrl(this.template, { projectNo: projectNoOf(req), sessionId: req.sessionId, terminalId: req.terminalId, at: this.o.clock.now() });
+  }
+
+  /** One rating: its service record first (unless known), the rating, and once more after 没有对应的服务数据. */
+  private async rate(r: EvaluationRecord, path: string, relayBy?: string): Promise<RecordResult | Failure> {
+    if (r.evaluateType === 3) {
+      // The province generates 默认评价 itself in this dialect; one made before the terminal changed dialect waits for a technician.
+      return { evalId: r.evalId, status: 'rejected', code: 'DEFAULT_RATING', message: '默认评价 is generated by the province in the gov-form dialect' };
+    }
+    const key = serviceKey(r);
+    for (let round = 0; round < 2; round++) {
+      if (!this.services.has(key)) {
+        const s = await this.submitService(r, key);
+        if (!s.ok) return 'verdict' in s ? s.verdict : s.failure;
+      }
+      const e = await this.post(path, evaluationPayload(r, this.o.satisfactionCodes, relayBy));
+      if ('kind' in e) return e;
+      if (e.success === 'true') return { evalId: r.evalId, status: 'accepted' };
+      const why = classifyMessage(e.message);
+      if (why === 'duplicate') return { evalId: r.evalId, status: 'duplicate' };
+      if (why === 'service-missing') {
+        this.services.delete(key);
+        continue;
+      }
+      const f = this.refusal(e.message);
+      return f.kind === 'refused' && f.code === 'REJECTED' ? { evalId: r.evalId, status: 'rejected', code: 'REJECTED', message: e.message } : f;
+    }
+    // The province took the service record and still says it is missing: not a verdict on the rating, try later.
+    return { kind: 'transient', reason: 'the province still has no service record for this rating after it was submitted' };
+  }
+
+  private async submitService(r: EvaluationRecord, key: string): Promise<Step> {
+    const e = await this.post('service/submit', servicePayload(r));
+    if ('kind' in e) return { ok: false, failure: e };
+    if (e.success === 'true' || classifyMessage(e.message) === 'service-exists') {
+      this.remember(key);
+      return { ok: true };
+    }
+    const f = this.refusal(e.message);
+    if (f.kind === 'refused' && f.code === 'REJECTED') {
+      return { ok: false, verdict: { evalId: r.evalId, status: 'rejected', code: 'SERVICE_REJECTED', message: `service record: ${e.message}` } };
+    }
+    return { ok: false, failure: f };
+  }
+
+  private remember(key: string): void {
+    this.services.delete(key);
+    this.services.add(key);
+    if (this.services.size > KNOWN_SERVICES) {
+      const oldest = this.services.values().next().value;
+      if (oldest !== undefined) this.services.delete(oldest);
+    }
+  }
+
+  /** A `success: "false"` that is not about the record's own fate: the clock, the credentials, or (code REJECTED) the record's data. */
+  private refusal(message: string): Failure {
+    switch (classifyMessage(message)) {
+      case 'clock':
+        return { kind: 'clock-skew', serverTime: this.o.clock.now() };
+      case 'sign':
+        return { kind: 'refused', status: 200, code: 'SIGN_REFUSED', message };
+      default:
+        return { kind: 'refused', status: 200, code: 'REJECTED', message };
+    }
+  }
+
+  /** One form post; the province's envelope, or why there is none. The clock is learned from a 200 envelope's `Date` only. */
+  private async post(path: string, payload: object, timeoutMs = this.o.timeoutMs ?? 15_000): Promise<Envelope | Failure> {
+    const url = new URL(path, this.base);
+    let res: Response;
+    let text: string;
+    try {
+      const body = formBody(this.o.credentials, this.o.clock.now(), payload);
+      res = await this.fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded; charset=UTF-8', accept: 'application/json' },
+        body,
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      text = await readCapped(res, MAX_REPLY_BYTES);
+    } catch (err) {
+      return { kind: 'transient', reason: networkFailure(err, timeoutMs) };
+    }
+    const receivedAt = Date.now();
+    if (res.status === 429) return { kind: 'rate-limited', retryAfterMs: retryAfter(res.headers.get('retry-after')) };
+    if (res.status !== 200) {
+      const what = res.headers.get('content-type')?.includes('html') ? 'an HTML error page' : 'the gateway’s answer';
+      return { kind: 'transient', reason: `HTTP ${String(res.status)}: ${what}` };
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      return { kind: 'transient', reason: `HTTP 200 that is not the province's JSON (${res.headers.get('content-type') ?? 'no content type'})` };
+    }
+    const e = envelopeSchema.safeParse(json);
+    if (!e.success) return { kind: 'transient', reason: 'HTTP 200 without the province’s envelope (code, success, message)' };
+    this.o.clock.learnDateHeader(res.headers.get('date'), receivedAt);
+    return e.data;
+  }
+}
