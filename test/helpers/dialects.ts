@@ -53,12 +53,20 @@ export interface Province {
   close(): Promise<void>;
 }
 
+/** What a test says about the terminal it provisions. */
+export interface ProvisionFor {
+  baseUrl: string;
+  terminalId?: string;
+  devices?: Record<string, unknown>;
+  rating?: Record<string, unknown>;
+}
+
 export interface Dialect {
   name: DialectName;
   /** A simulator of this dialect with the test credentials (on `port` when given, to come back where it was). */
   start(o?: { port?: number; faults?: Faults }): Promise<Province>;
   /** The provisioning file of a test terminal of this dialect whose province is at `baseUrl`. */
-  provisioning(o: { baseUrl: string; terminalId?: string; devices?: Record<string, unknown> }): Record<string, unknown>;
+  provisioning(o: ProvisionFor): Record<string, unknown>;
   /** How a rejected record's reason reads in the terminal's sync status. */
   rejection: RegExp;
   /**
@@ -131,7 +139,8 @@ export function hcpJsonProvince(sim: ProvinceSim): Province {
   };
 }
 
-function govFormProvince(sim: GovFormSim): Province {
+/** The suite's view of a gov-form simulator. */
+export function govFormProvince(sim: GovFormSim): Province {
   const levelOf = (code: string) => (sim.satisfactionCodes === 'gbt' ? 6 - Number(code) : Number(code));
   return {
     dialect: 'gov-form',
@@ -200,7 +209,7 @@ export const govForm: Dialect = {
     return govFormProvince(await startGovFormSim({ apps: [GOV_APP], sm2PrivateKey: DEMO_SM2_PRIVATE_KEY, satisfactionCodes: GOV_CODES, ...o }));
   },
   provisioning: (o) => {
-    const file = provisioningFile({ ...o, rating: RATING });
+    const file = provisioningFile({ ...o, rating: { ...RATING, ...o.rating } });
     const origin = new URL(o.baseUrl).origin;
     return {
       ...file,
@@ -223,12 +232,7 @@ export function baseUrlAt(d: Dialect, port: number): string {
   return d.name === 'gov-form' ? `http://127.0.0.1:${String(port)}/pubservice` : `http://127.0.0.1:${String(port)}`;
 }
 
-export function writeDialectProvisioning(
-  d: Dialect,
-  dir: string,
-  o: { baseUrl: string; terminalId?: string; devices?: Record<string, unknown> },
-  name = 'provision.json',
-): string {
+export function writeDialectProvisioning(d: Dialect, dir: string, o: ProvisionFor, name = 'provision.json'): string {
   const file = join(dir, name);
   writeFileSync(file, JSON.stringify(d.provisioning(o), null, 2));
   return file;
