@@ -17,6 +17,9 @@ export interface FieldSpec {
 }
 
 const serial = { path: 'devices.keypad.type', is: ['serial'] } as const;
+/** An empty dialect is the default, `hcp-json`. */
+const hcpJson = { path: 'province.dialect', is: ['hcp-json', ''] } as const;
+const govForm = { path: 'province.dialect', is: ['gov-form'] } as const;
 const hid = { path: 'devices.keypad.type', is: ['hid'] } as const;
 
 /** Every field of the provisioning file a technician edits at the window; offlineConfig and TLS come by USB file. */
@@ -25,13 +28,19 @@ export const PROVISIONING_FIELDS: readonly FieldSpec[] = [
   { path: 'terminal.areaCode', kind: 'text', keys: 'digits' },
   { path: 'terminal.hallCode', kind: 'text' },
   { path: 'terminal.windowCode', kind: 'text' },
+  // The province's dialect decides which of its fields apply (docs/provinces.md).
+  { path: 'province.dialect', kind: 'select', options: ['hcp-json', 'gov-form'] },
   { path: 'province.baseUrl', kind: 'text' },
   { path: 'province.allowInsecureHttp', kind: 'boolean' },
-  { path: 'province.appKey', kind: 'text' },
-  { path: 'province.appSecret', kind: 'secret' },
-  { path: 'province.signAlg', kind: 'select', options: ['HMAC-SM3', 'HMAC-SHA256'] },
+  { path: 'province.appKey', kind: 'text', when: hcpJson },
+  { path: 'province.appSecret', kind: 'secret', when: hcpJson },
+  { path: 'province.signAlg', kind: 'select', options: ['HMAC-SM3', 'HMAC-SHA256'], when: hcpJson },
+  { path: 'province.appMark', kind: 'text', when: govForm },
+  { path: 'province.appWord', kind: 'secret', when: govForm },
   { path: 'province.sm2PublicKey', kind: 'text' },
-  { path: 'province.offlineLinkTemplate', kind: 'text' },
+  { path: 'province.satisfactionCodes', kind: 'select', options: ['desc5', 'gbt'], when: govForm },
+  { path: 'province.offlineLinkTemplate', kind: 'text', when: hcpJson },
+  { path: 'province.offlinePageTemplate', kind: 'text', when: govForm },
   { path: 'devices.keypad.type', kind: 'select', options: ['serial', 'hid', 'simulated', 'none'] },
   { path: 'devices.keypad.path', kind: 'text', when: serial },
   { path: 'devices.keypad.baudRate', kind: 'select', options: ['9600', '19200', '115200'], when: serial },

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { terminalConfigSchema, type TerminalConfig } from '../core/config.js';
 import type { MetaStore } from '../store/meta.js';
 import { describeProvisioningIssues, provisioningFileSchema, storedProvisioningSchema, type ProvisioningFile, type StoredProvisioning } from './schema.js';
+import { sealProvince } from './province-schema.js';
 import type { PinHasher, SecretSealer } from './secrets.js';
 
 export const META_PROVISIONING = 'provisioning';
@@ -61,10 +62,9 @@ export async function prepareProvisioning(
     if (s.pin) staffPinHashes[s.staffId] = await keepOrHash(s.pin, old);
     else if (kept && old) staffPinHashes[s.staffId] = old;
   }
-  const { appSecret, ...province } = file.province;
   return storedProvisioningSchema.parse({
     terminal: file.terminal,
-    province: { ...province, appSecretSealed: await sealer.seal(appSecret) },
+    province: await sealProvince(file.province, (plain) => sealer.seal(plain)),
     devices: file.devices,
     localApi: {
       host: file.localApi.host,

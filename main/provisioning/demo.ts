@@ -10,6 +10,7 @@ export function demoProvisioning(provinceBaseUrl: string): ProvisioningFile {
   return {
     terminal: { terminalId: 'T-350402-DEMO', areaCode: '350402', hallCode: 'H01', windowCode: 'A12' },
     province: {
+      dialect: 'hcp-json',
       baseUrl: provinceBaseUrl,
       allowInsecureHttp: false,
       appKey: 'demo-app-key',

@@ -4,6 +4,9 @@ import { provisioningFileSchema, type ProvisioningFile, type StoredProvisioning 
 
 /** What the form cannot show but a file it makes must carry: secrets opened, the offline roster, TLS. */
 export interface FormBase {
+  /** The stored province's dialect: its secret is kept only while the form stays in that dialect. */
+  dialect?: string | undefined;
+  /** The stored province's secret (`appSecret` or `appWord`, by dialect). */
   appSecret: string;
   token: string;
   tls: { cert: string; key: string } | null;
@@ -23,14 +26,7 @@ export function formFromStored(p: StoredProvisioning): ProvisioningDraft {
   const { keypad, badge } = p.devices;
   return flatten({
     terminal: p.terminal,
-    province: {
-      baseUrl: p.province.baseUrl,
-      allowInsecureHttp: p.province.allowInsecureHttp,
-      appKey: p.province.appKey,
-      signAlg: p.province.signAlg,
-      sm2PublicKey: p.province.sm2PublicKey,
-      offlineLinkTemplate: p.province.offlineLinkTemplate,
-    },
+    province: withoutSecret(p.province),
     devices: { keypad, badge },
     localApi: { host: p.localApi.host, port: p.localApi.port, allowLan: p.localApi.allowLan },
     technician: { badgeIds: p.technicianBadgeIds },
@@ -40,9 +36,16 @@ export function formFromStored(p: StoredProvisioning): ProvisioningDraft {
 
 /** A provisioning file's fields as the form shows them (secrets left out), for previews and the audit log. */
 export function formFromFile(f: ProvisioningFile): ProvisioningDraft {
-  const { appSecret: _s, ...province } = f.province;
+  const province = withoutSecret(f.province);
   const { token: _t, tls: _tls, ...localApi } = f.localApi;
   return flatten({ terminal: f.terminal, province, devices: f.devices, localApi, technician: { badgeIds: f.technician.badgeIds }, voice: f.voice });
+}
+
+/** A province's fields without its secret, whichever dialect (sealed or not). */
+function withoutSecret(p: ProvisioningFile['province'] | StoredProvisioning['province']): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(p)) if (!['appSecret', 'appSecretSealed', 'appWord', 'appWordSealed'].includes(k)) out[k] = v;
+  return out;
 }
 
 function flatten(o: Record<string, unknown>): ProvisioningDraft {
@@ -63,7 +66,8 @@ export function checkDraft(draft: ProvisioningDraft, base: FormBase | null): Che
   const raw: Record<string, unknown> = {};
   for (const f of PROVISIONING_FIELDS) {
     if (!fieldVisible(f, draft)) continue;
-    const value = valueOf(f, draft[f.path] ?? '', base, keepTechnicianPin);
+    const sameDialect = (base?.dialect ?? 'hcp-json') === (draft['province.dialect'] || 'hcp-json');
+    const value = valueOf(f, draft[f.path] ?? '', sameDialect ? base : base && { ...base, appSecret: '' }, keepTechnicianPin);
     if (value !== undefined) put(raw, f.path, value);
   }
   if (base?.tls) put(raw, 'localApi.tls', base.tls);
@@ -79,17 +83,18 @@ function valueOf(f: FieldSpec, typed: string, base: FormBase | null, keepPin: bo
     case 'secret':
       if (v) return v;
       if (f.path === 'technician.pin') return keepPin ? KEEP_PIN : '';
-      return (f.path === 'province.appSecret' ? base?.appSecret : base?.token) ?? '';
+      return (f.path === 'province.appSecret' || f.path === 'province.appWord' ? base?.appSecret : base?.token) ?? '';
     case 'boolean':
       return v === 'true';
     case 'number':
       return /^\d+$/.test(v) ? Number(v) : v;
     case 'select':
+      if (f.path === 'province.dialect') return v || 'hcp-json';
       return f.path === 'devices.keypad.baudRate' ? Number(v) : v;
     case 'text':
       if (f.path === 'technician.badgeIds') return v.split(/[\s,]+/).filter(Boolean);
       // Optional fields left empty are absent, not empty.
-      if (!v && (f.path === 'province.sm2PublicKey' || f.path === 'province.offlineLinkTemplate')) return undefined;
+      if (!v && ['province.sm2PublicKey', 'province.offlineLinkTemplate', 'province.offlinePageTemplate'].includes(f.path)) return undefined;
       return v;
   }
 }

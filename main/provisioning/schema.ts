@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { isValidSm2PublicKey } from '../../sync/crypto/gm.js';
 import { BADGE_ID, BADGE_ID_MESSAGE, PIN, PIN_MESSAGE } from '../bridge/formats.js';
 import { strictStaffSchema, strictTerminalConfigSchema, withoutNulls } from '../core/config.js';
 import { describeIssues } from '../util/zod-issues.js';
+import { provinceFileSchema, provinceStoredSchema } from './province-schema.js';
 import { checkCertificate, checkPrivateKey, isLoopbackHost } from './tls.js';
 
 const pin = z.string().regex(PIN, PIN_MESSAGE);
@@ -44,30 +44,7 @@ export const provisioningFileSchema = z.strictObject({
     hallCode: nonEmpty.max(64),
     windowCode: nonEmpty.max(64),
   }),
-  province: z
-    .strictObject({
-      baseUrl: z.url({ protocol: /^https?$/, error: 'an http(s) URL' }),
-      /** A lab's plain-HTTP province: names, comments, the roster and the clock would travel unauthenticated. Audited in the log at every start. */
-      allowInsecureHttp: z.boolean().default(false),
-      appKey: nonEmpty.max(128),
-      appSecret: z.string().min(8, 'at least 8 characters').max(256),
-      signAlg: z.enum(['HMAC-SM3', 'HMAC-SHA256']).default('HMAC-SM3'),
-      sm2PublicKey: z.string().refine(isValidSm2PublicKey, 'an uncompressed SM2 public key: "04" and 128 hex digits, a point on the curve').optional(),
-      offlineLinkTemplate: z
-        .string()
-        .refine((t) => ['{terminalId}', '{sessionId}', '{sig}'].every((p) => t.includes(p)), 'a URL template with {terminalId}, {sessionId} and {sig}')
-        .optional(),
-    })
-    .superRefine((p, ctx) => {
-      const url = new URL(p.baseUrl);
-      if (url.protocol === 'http:' && !isLoopbackHost(url.hostname) && !p.allowInsecureHttp) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['baseUrl'],
-          message: 'must be https:// (plain http only for a loopback address, or with "allowInsecureHttp": true in a lab)',
-        });
-      }
-    }),
+  province: provinceFileSchema,
   devices: z
     .strictObject({
       keypad: keypadSchema.default({ type: 'none' }),
@@ -115,20 +92,10 @@ export type ProvisioningFile = z.infer<typeof provisioningFileSchema>;
 export type KeypadSettings = z.infer<typeof keypadSchema>;
 export type BadgeSettings = z.infer<typeof badgeSchema>;
 
-const provinceStored = z.strictObject({
-  baseUrl: z.string(),
-  allowInsecureHttp: z.boolean().default(false),
-  appKey: z.string(),
-  appSecretSealed: z.string(),
-  signAlg: z.enum(['HMAC-SM3', 'HMAC-SHA256']).default('HMAC-SM3'),
-  sm2PublicKey: z.string().optional(),
-  offlineLinkTemplate: z.string().optional(),
-});
-
 /** What is kept in the database: the file minus its secrets, which are sealed or hashed. */
 export const storedProvisioningSchema = z.strictObject({
   terminal: provisioningFileSchema.shape.terminal,
-  province: provinceStored,
+  province: provinceStoredSchema,
   devices: z.strictObject({ keypad: keypadSchema, badge: badgeSchema }),
   localApi: z.strictObject({
     host: z.string(),

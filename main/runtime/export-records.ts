@@ -3,8 +3,10 @@ import { chmodSync, writeFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { makeBundle, MAX_BUNDLE_RECORDS } from '../../sync/export-bundle.js';
 import { Outbox } from '../../sync/outbox/outbox.js';
+import { bundleIdentity } from '../../sync/province/factory.js';
 import type { EvaluationRecord } from '../../sync/record.js';
 import { loadProvisioning } from '../provisioning/apply.js';
+import { provinceAccount, provinceSecretSealed } from '../provisioning/province-schema.js';
 import { KeySealer, type SecretSealer } from '../provisioning/secrets.js';
 import { DataDirError } from '../store/errors.js';
 import { MetaStore } from '../store/meta.js';
@@ -33,14 +35,13 @@ export async function writeExportBundles(p: {
     .list({ states: ['held', 'pending', 'in-flight', 'rejected'] })
     .map((e) => (p.withNames ? openName(e.record, names) : withoutName(e.record)));
   if (records.length === 0 && p.skipEmpty) return { records: 0, files: [] };
-  const appSecret = await p.sealer.open(prov.province.appSecretSealed);
+  // A gov-form terminal states itself by appMark and signs with appWord; its records carry serviceTime for their service record.
+  const identity = bundleIdentity(provinceAccount(prov.province, await p.sealer.open(provinceSecretSealed(prov.province)), prov.terminal.terminalId));
   const files: string[] = [];
   for (let i = 0; i === 0 || i < records.length; i += MAX_BUNDLE_RECORDS) {
     const part = makeBundle({
       terminalId: prov.terminal.terminalId,
-      appKey: prov.province.appKey,
-      appSecret,
-      signAlg: prov.province.signAlg,
+      ...identity,
       records: records.slice(i, i + MAX_BUNDLE_RECORDS),
     });
     const out = partPath(p.out, i / MAX_BUNDLE_RECORDS);

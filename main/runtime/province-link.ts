@@ -4,6 +4,7 @@ import { parseProvinceConfig, type TerminalConfig } from '../core/config.js';
 import type { Terminal } from '../core/terminal.js';
 import type { Log } from '../log/logger.js';
 import type { StoredProvisioning } from '../provisioning/schema.js';
+import { provinceAccount } from '../provisioning/province-schema.js';
 import type { KeySealer } from '../provisioning/secrets.js';
 import type { MetaStore } from '../store/meta.js';
 import { syncMemory } from '../store/sync-memory.js';
@@ -16,6 +17,7 @@ export function provinceEngine(d: {
   db: Database;
   meta: MetaStore;
   provisioning: StoredProvisioning;
+  /** The province's secret, opened (`appSecret` or `appWord`, by dialect). */
   appSecret: string;
   nameSealer: KeySealer;
   tuning: SyncTuning;
@@ -27,7 +29,7 @@ export function provinceEngine(d: {
   const p = d.provisioning;
   return createSyncEngine<TerminalConfig>({
     db: d.db,
-    account: { ...p.province, appSecret: d.appSecret, terminalId: p.terminal.terminalId },
+    account: provinceAccount(p.province, d.appSecret, p.terminal.terminalId),
     memory: syncMemory(d.db, d.meta),
     validateConfig: (body) => {
       const parsed = parseProvinceConfig(body);

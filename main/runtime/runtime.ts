@@ -10,6 +10,7 @@ import { createDevices, type DeviceOptions } from '../devices/devices.js';
 import type { Log } from '../log/logger.js';
 import { loadConfig, loadProvisioning, prepareProvisioning, restorePreviousProvisioning, storeProvisioning } from '../provisioning/apply.js';
 import { DEMO_BADGE, demoProvisioning } from '../provisioning/demo.js';
+import { provinceSecretSealed } from '../provisioning/province-schema.js';
 import type { ProvisioningFile, StoredProvisioning } from '../provisioning/schema.js';
 import type { TlsFiles } from '../provisioning/tls.js';
 import { KeySealer, loadKeyFile, pinHasher, type SecretSealer } from '../provisioning/secrets.js';
@@ -119,7 +120,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     const provisioning = loadProvisioning(meta) ?? null;
     const open = (sealed: string) => sealer.open(sealed).catch(() => Promise.reject(unsealable()));
     const apiToken = provisioning ? await open(provisioning.localApi.tokenSealed) : null;
-    const appSecret = provisioning ? await open(provisioning.province.appSecretSealed) : '';
+    const appSecret = provisioning ? await open(provinceSecretSealed(provisioning.province)) : '';
     const tls = provisioning?.localApi.tls;
     const apiTls = tls ? { cert: tls.cert, key: await open(tls.keySealed) } : null;
     if (provisioning) auditExceptions(provisioning, opts.log);
@@ -158,7 +159,9 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       sealer,
       pins,
       provisioning,
-      base: provisioning ? { appSecret, token: apiToken ?? '', tls: apiTls, offlineConfig: storedOfflineConfig(meta) } : null,
+      base: provisioning
+        ? { dialect: provisioning.province.dialect, appSecret, token: apiToken ?? '', tls: apiTls, offlineConfig: storedOfflineConfig(meta) }
+        : null,
       audit,
       devices,
       notifySync: () => sync?.notify(),
@@ -267,7 +270,8 @@ function auditExceptions(p: StoredProvisioning, log: Log): void {
 }
 
 async function startDemoProvince(appSecret: string, prov: StoredProvisioning): Promise<ProvinceSim> {
-  const sim = await startProvinceSim({ apps: [{ appKey: prov.province.appKey, appSecret }] });
+  const appKey = prov.province.dialect === 'gov-form' ? prov.province.appMark : prov.province.appKey;
+  const sim = await startProvinceSim({ apps: [{ appKey, appSecret }] });
   // Only now is its address known: the hall's static QR code must point at it.
   const { staff, ...config } = demoProvisioning(sim.url).offlineConfig ?? { staff: [] };
   sim.setConfig({ ...config, staff: staff.map(({ pin: _pin, ...s }) => s) });
@@ -275,6 +279,7 @@ async function startDemoProvince(appSecret: string, prov: StoredProvisioning): P
 }
 
 function withProvince(p: StoredProvisioning, url: string): StoredProvisioning {
+  if (p.province.dialect === 'gov-form') return { ...p, province: { ...p.province, baseUrl: url } };
   return { ...p, province: { ...p.province, baseUrl: url, offlineLinkTemplate: url + DEFAULT_LINK_TEMPLATE_PATH } };
 }
 

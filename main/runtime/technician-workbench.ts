@@ -10,6 +10,7 @@ import type { Devices } from '../devices/devices.js';
 import type { Log } from '../log/logger.js';
 import { keepPreviousProvisioning, META_OFFLINE_CONFIG, prepareProvisioning, readProvisioningFile, storeProvisioning } from '../provisioning/apply.js';
 import { checkDraft, describeChanges, formFromFile, formFromStored, type CheckedDraft, type FormBase } from '../provisioning/form.js';
+import { provinceAccount, provinceSecretField } from '../provisioning/province-schema.js';
 import { offlineConfigSchema, type ProvisioningFile, type StoredProvisioning } from '../provisioning/schema.js';
 import type { PinHasher, SecretSealer } from '../provisioning/secrets.js';
 import type { auditLog } from '../store/audit-log.js';
@@ -117,15 +118,13 @@ export class TechnicianWorkbench {
     const r = this.checked(draft);
     if ('ok' in r) return r;
     const p = r.file.province;
-    const report = await testProvinceConnection({
-      baseUrl: p.baseUrl,
-      credentials: { appKey: p.appKey, appSecret: p.appSecret, signAlg: p.signAlg, terminalId: r.file.terminal.terminalId },
-    });
+    const secret = p.dialect === 'gov-form' ? p.appWord : p.appSecret;
+    const report = await testProvinceConnection({ account: provinceAccount(p, secret, r.file.terminal.terminalId) });
     this.connection = { at: this.d.now(), ...report };
     this.d.audit.record({
       actor: 'technician',
       action: 'provisioning.test-connection',
-      detail: { baseUrl: p.baseUrl, reachable: report.reachable, code: report.code },
+      detail: { dialect: p.dialect, baseUrl: p.baseUrl, reachable: report.reachable, code: report.code },
     });
     this.d.refresh();
     return { ok: true };
@@ -145,7 +144,7 @@ export class TechnicianWorkbench {
     } catch (err) {
       return this.said(fail('INVALID_FILE', err instanceof Error ? err.message : String(err)));
     }
-    return this.store(parsed, {}, { source: path, replaced: ['province.appSecret', 'localApi.token', 'technician.pin'] });
+    return this.store(parsed, {}, { source: path, replaced: [provinceSecretField(parsed.province), 'localApi.token', 'technician.pin'] });
   }
 
   private importBundle(path: string): Outcome {

@@ -1,50 +1,93 @@
 import { ClockOffset } from '../clock-offset.js';
-import { JsonProvinceAdapter } from './json-adapter.js';
-import type { Credentials } from './signing.js';
+import type { Failure, ProvinceAdapter } from './adapter.js';
+import { createProvinceAdapter, type ProvinceAccount } from './factory.js';
 
 export interface ConnectionReport {
   reachable: boolean;
   latencyMs: number;
   /** Province time − terminal time, when the reply told it. */
   clockOffsetMs: number | null;
-  /** The province's error code (or the kind of network failure); null when all was well. */
+  /** What was wrong, as a code (UNREACHABLE, SIGN_REFUSED, CLOCK_SKEW, UNKNOWN_APP, the province's own …); null when all was well. */
   code: string | null;
+  /** The same in words, for the technician. */
   message: string;
 }
 
+/** A clock further off than this is worth a word even when the province took the request (it refuses at 300 s). */
+const CLOCK_WORTH_SAYING_MS = 30_000;
+
+/** gov-form has no code for an unknown app: its message says so in words like these. */
+const UNKNOWN_APP = /appMark|应用(不存在|未注册|无效|未授权)|未注册|无效的应用|app ?(mark|key)? ?(not found|unknown)/i;
+
 /**
- * "Test connection" on the provisioning screen: one signed, side-effect-free request (the terminal's config) with
- * the settings as typed, before they are saved. Says whether the province answered, how fast, how far the clocks
- * are apart, and what it objected to.
+ * "Test connection" on the provisioning screen, in either dialect: one request with the settings as typed, before
+ * they are saved, that changes nothing at the province (`hcp-json`: the terminal's config; `gov-form`: an evaluation
+ * page for a test session, since it has no config). Says in words whether the province answered, how fast, how far
+ * the clocks are apart, and what it objected to.
  */
-export async function testProvinceConnection(p: { baseUrl: string; credentials: Credentials; timeoutMs?: number }): Promise<ConnectionReport> {
+export async function testProvinceConnection(p: { account: ProvinceAccount; timeoutMs?: number; fetch?: typeof fetch }): Promise<ConnectionReport> {
   const clock = new ClockOffset();
-  const adapter = new JsonProvinceAdapter({ baseUrl: p.baseUrl, credentials: p.credentials, clock, timeoutMs: p.timeoutMs ?? 5_000 });
+  const timeoutMs = p.timeoutMs ?? 5_000;
+  const adapter = createProvinceAdapter(p.account, { clock, timeoutMs, ...(p.fetch ? { fetch: p.fetch } : {}) });
   const started = performance.now();
-  const r = await adapter.fetchConfig(null);
+  const r = await probe(adapter, p.account.terminalId, timeoutMs);
   const latencyMs = Math.round(performance.now() - started);
-  const offset = () => clock.value;
-  switch (r.kind) {
-    case 'config':
-    case 'not-modified':
-      return { reachable: true, latencyMs, clockOffsetMs: offset(), code: null, message: 'the province answered and accepted the signature' };
-    case 'clock-skew':
-      return {
-        reachable: true,
-        latencyMs,
-        clockOffsetMs: offset(),
-        code: 'CLOCK_SKEW',
-        message: 'the terminal’s clock is more than 300 s off; it corrects itself from the province',
-      };
-    case 'refused':
-      return { reachable: true, latencyMs, clockOffsetMs: offset(), code: r.code, message: r.message };
-    case 'disabled':
-      return { reachable: true, latencyMs, clockOffsetMs: offset(), code: 'TERMINAL_DISABLED', message: r.message };
-    case 'rate-limited':
-      return { reachable: true, latencyMs, clockOffsetMs: offset(), code: 'RATE_LIMITED', message: 'the province is busy; try again later' };
-    case 'too-large':
-      return { reachable: true, latencyMs, clockOffsetMs: offset(), code: 'BATCH_TOO_LARGE', message: 'unexpected reply to a config request' };
-    case 'transient':
-      return { reachable: false, latencyMs, clockOffsetMs: null, code: 'UNREACHABLE', message: r.reason };
+  const offset = clock.value;
+  const report = (code: string | null, message: string): ConnectionReport => ({ reachable: true, latencyMs, clockOffsetMs: offset, code, message });
+  if (r === 'ok') {
+    if (offset !== null && Math.abs(offset) > CLOCK_WORTH_SAYING_MS) {
+      return report(
+        null,
+        `the province answered and accepted the credentials; the terminal’s clock is off by ${seconds(offset)} s, which it corrects from the province`,
+      );
+    }
+    return report(null, 'the province answered and accepted the credentials');
   }
+  switch (r.kind) {
+    case 'clock-skew':
+      return report(
+        'CLOCK_SKEW',
+        offset === null
+          ? 'the province refused the terminal’s time (more than 300 s off) and did not say its own'
+          : `the terminal’s clock is off by ${seconds(offset)} s; the province refuses more than 300 s, and the terminal corrects itself from it`,
+      );
+    case 'refused':
+      return refused(r, report);
+    case 'disabled':
+      return report('TERMINAL_DISABLED', `the province has disabled this terminal: ${r.message}`);
+    case 'rate-limited':
+      return report('RATE_LIMITED', 'the province is busy; try again later');
+    case 'too-large':
+      return report('BATCH_TOO_LARGE', 'unexpected reply to a test request');
+    case 'transient':
+      return { reachable: false, latencyMs, clockOffsetMs: null, code: 'UNREACHABLE', message: `the province cannot be reached: ${r.reason}` };
+  }
+}
+
+/** The dialect's side-effect-free request. */
+async function probe(adapter: ProvinceAdapter, terminalId: string, timeoutMs: number): Promise<'ok' | Failure> {
+  if (adapter.config) {
+    const r = await adapter.config.fetch(null);
+    return r.kind === 'config' || r.kind === 'not-modified' ? 'ok' : r;
+  }
+  const r = await adapter.createLink({ terminalId, sessionId: 'connection-test', proManager: 'connection-test' }, timeoutMs);
+  if (r.kind === 'link') return 'ok';
+  // gov-form: a message about the test session itself means the credentials and the clock were accepted.
+  if (r.kind === 'refused' && r.code === 'REJECTED' && !UNKNOWN_APP.test(r.message)) return 'ok';
+  return r;
+}
+
+function refused(r: Extract<Failure, { kind: 'refused' }>, report: (code: string, message: string) => ConnectionReport): ConnectionReport {
+  // hcp-json's own codes stay as the province gave them; gov-form has only words, so its codes are ours.
+  if (r.code === 'UNKNOWN_APP_KEY') return report(r.code, `unknown app: the province does not know this app key (${r.message})`);
+  if (r.code === 'REJECTED' && UNKNOWN_APP.test(r.message)) return report('UNKNOWN_APP', `unknown app: the province does not know this appMark (${r.message})`);
+  if (r.code === 'BAD_SIGNATURE' || r.code === 'SIGN_REFUSED') {
+    return report(r.code, `sign refused: check the app secret${r.code === 'SIGN_REFUSED' ? ' (appWord) and the province’s public key' : ''} (${r.message})`);
+  }
+  if (r.code === 'REPLAYED_NONCE') return report(r.code, `sign refused as a replay (${r.message})`);
+  return report(r.code, r.message);
+}
+
+function seconds(ms: number): string {
+  return `${ms > 0 ? '+' : ''}${String(Math.round(ms / 1000))}`;
 }

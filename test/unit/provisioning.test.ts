@@ -2,6 +2,7 @@ import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadProvisioning, parseProvisioning, prepareProvisioning, readProvisioningFile, storeProvisioning } from '../../main/provisioning/apply.js';
+import { provinceSecretSealed } from '../../main/provisioning/province-schema.js';
 import { KeySealer, keyFilePath, layeredSealer, loadKeyFile, pinHasher } from '../../main/provisioning/secrets.js';
 import { openDatabase } from '../../main/store/database.js';
 import { terminalConfigSchema } from '../../main/core/config.js';
@@ -24,7 +25,7 @@ describe('provisioning file', () => {
   it('accepts the shape of terminal-cli.md and fills the defaults', () => {
     const p = parseProvisioning(provisioningFile());
     expect(p.terminal.terminalId).toBe('T-350402-0001');
-    expect(p.province.signAlg).toBe('HMAC-SM3');
+    expect(p.province).toMatchObject({ dialect: 'hcp-json', signAlg: 'HMAC-SM3' });
     expect(p.offlineConfig?.rating).toMatchObject({ scale: 'manyi', timeoutSeconds: 30, requireInvitation: true });
   });
 
@@ -86,7 +87,7 @@ describe('applying a provisioning file', () => {
     const sealer = new KeySealer(Buffer.alloc(32, 1));
     const stored = await applyProvisioning(meta, sealer, parseProvisioning(provisioningFile()));
     expect(await sealer.open(stored.localApi.tokenSealed)).toBe(TOKEN);
-    expect(await sealer.open(stored.province.appSecretSealed)).toBe('app-secret-123456');
+    expect(await sealer.open(provinceSecretSealed(stored.province))).toBe('app-secret-123456');
     expect(await PINS.verify('135790', stored.technicianPinHash)).toBe(true);
     expect(await PINS.verify('1234', stored.staffPinHashes['SM0012'] ?? '')).toBe(true);
     db.pragma('wal_checkpoint(TRUNCATE)');

@@ -1,0 +1,134 @@
+import { z } from 'zod';
+import { isValidSm2PublicKey } from '../../sync/crypto/gm.js';
+import { DIALECTS } from '../../sync/province/adapter.js';
+import type { ProvinceAccount } from '../../sync/province/factory.js';
+import { PARAM_PLACEHOLDER } from '../../sync/province/gov-form/offline-page.js';
+import { isLoopbackHost } from './tls.js';
+
+const nonEmpty = z.string().trim().min(1, 'must not be empty');
+const baseUrl = z.url({ protocol: /^https?$/, error: 'an http(s) URL' });
+const sm2PublicKey = z.string().refine(isValidSm2PublicKey, 'an uncompressed SM2 public key: "04" and 128 hex digits, a point on the curve');
+const signAlg = z.enum(['HMAC-SM3', 'HMAC-SHA256']);
+const satisfactionCodes = z.enum(['gbt', 'desc5'], { error: '"gbt" (1 = 非常满意, GB/T 39046) or "desc5" (5 = 非常满意)' });
+
+/** province-api.md (`hcp-json`, the default): app key and secret, HMAC signing. */
+const hcpJsonProvince = z.strictObject({
+  dialect: z.literal('hcp-json'),
+  baseUrl,
+  /** A lab's plain-HTTP province: names, comments, the roster and the clock would travel unauthenticated. Audited in the log at every start. */
+  allowInsecureHttp: z.boolean().default(false),
+  appKey: nonEmpty.max(128),
+  appSecret: z.string().min(8, 'at least 8 characters').max(256),
+  signAlg: signAlg.default('HMAC-SM3'),
+  sm2PublicKey: sm2PublicKey.optional(),
+  offlineLinkTemplate: z
+    .string()
+    .refine((t) => ['{terminalId}', '{sessionId}', '{sig}'].every((p) => t.includes(p)), 'a URL template with {terminalId}, {sessionId} and {sig}')
+    .optional(),
+});
+
+/** province-gov-form.md: `appMark` / `appWord`, everything SM2-encrypted under the province's key (so the key is required). */
+const govFormProvince = z.strictObject({
+  dialect: z.literal('gov-form'),
+  baseUrl,
+  allowInsecureHttp: z.boolean().default(false),
+  appMark: nonEmpty.max(128),
+  appWord: z.string().min(1, 'must not be empty').max(256),
+  sm2PublicKey,
+  satisfactionCodes: satisfactionCodes.default('desc5'),
+  offlinePageTemplate: z
+    .url({ protocol: /^https?$/, error: 'an http(s) URL template with {param}' })
+    .refine((t) => t.includes(PARAM_PLACEHOLDER), 'a URL template with {param}')
+    .optional(),
+});
+
+const dialectField = z.enum(DIALECTS, { error: `one of ${DIALECTS.map((d) => `"${d}"`).join(', ')}` });
+
+/** `province` of the provisioning file: by `dialect` (absent: `hcp-json`), each dialect with its own fields. */
+export const provinceFileSchema = z
+  .preprocess(
+    (p) => (p && typeof p === 'object' && !Array.isArray(p) && !('dialect' in p) ? { ...p, dialect: 'hcp-json' } : p),
+    z.looseObject({ dialect: dialectField }).pipe(z.discriminatedUnion('dialect', [hcpJsonProvince, govFormProvince])),
+  )
+  .superRefine((p, ctx) => {
+    const url = new URL(p.baseUrl);
+    if (url.protocol === 'http:' && !isLoopbackHost(url.hostname) && !p.allowInsecureHttp) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['baseUrl'],
+        message: 'must be https:// (plain http only for a loopback address, or with "allowInsecureHttp": true in a lab)',
+      });
+    }
+  });
+export type ProvinceFile = z.infer<typeof provinceFileSchema>;
+
+const hcpJsonStored = z.strictObject({
+  dialect: z.literal('hcp-json').default('hcp-json'),
+  baseUrl: z.string(),
+  allowInsecureHttp: z.boolean().default(false),
+  appKey: z.string(),
+  appSecretSealed: z.string(),
+  signAlg: signAlg.default('HMAC-SM3'),
+  sm2PublicKey: z.string().optional(),
+  offlineLinkTemplate: z.string().optional(),
+});
+
+const govFormStored = z.strictObject({
+  dialect: z.literal('gov-form'),
+  baseUrl: z.string(),
+  allowInsecureHttp: z.boolean().default(false),
+  appMark: z.string(),
+  appWordSealed: z.string(),
+  sm2PublicKey: z.string(),
+  satisfactionCodes: satisfactionCodes.default('desc5'),
+  offlinePageTemplate: z.string().optional(),
+});
+
+/** What is kept in the database: the province minus its secret, which is sealed (a terminal stored before dialects is `hcp-json`). */
+export const provinceStoredSchema = z.union([govFormStored, hcpJsonStored]);
+export type ProvinceStored = z.infer<typeof provinceStoredSchema>;
+
+/** The file's province with its secret sealed. */
+export async function sealProvince(p: ProvinceFile, seal: (plain: string) => Promise<string>): Promise<ProvinceStored> {
+  if (p.dialect === 'gov-form') {
+    const { appWord, ...rest } = p;
+    return { ...rest, appWordSealed: await seal(appWord) };
+  }
+  const { appSecret, ...rest } = p;
+  return { ...rest, appSecretSealed: await seal(appSecret) };
+}
+
+/** The sealed secret of either dialect (`appSecret` or `appWord`). */
+export function provinceSecretSealed(p: ProvinceStored): string {
+  return p.dialect === 'gov-form' ? p.appWordSealed : p.appSecretSealed;
+}
+
+/** The secret's field in the provisioning file, for audit lines and the form. */
+export function provinceSecretField(p: { dialect?: string }): 'province.appWord' | 'province.appSecret' {
+  return p.dialect === 'gov-form' ? 'province.appWord' : 'province.appSecret';
+}
+
+/** What the sync engine needs of the province, with the secret opened. */
+export function provinceAccount(p: ProvinceStored | ProvinceFile, secret: string, terminalId: string): ProvinceAccount {
+  if (p.dialect === 'gov-form') {
+    return {
+      dialect: 'gov-form',
+      baseUrl: p.baseUrl,
+      terminalId,
+      appMark: p.appMark,
+      appWord: secret,
+      sm2PublicKey: p.sm2PublicKey,
+      satisfactionCodes: p.satisfactionCodes,
+      offlinePageTemplate: p.offlinePageTemplate,
+    };
+  }
+  return {
+    dialect: 'hcp-json',
+    baseUrl: p.baseUrl,
+    terminalId,
+    appKey: p.appKey,
+    appSecret: secret,
+    signAlg: p.signAlg,
+    offlineLinkTemplate: p.offlineLinkTemplate,
+  };
+}
