@@ -94,6 +94,8 @@ export async function startGovFormSim(o: GovFormSimOptions) {
   const services = new Map<string, GovService>();
   const evaluations = new Map<string, GovEvaluation>();
   const rejected: { evalId: string; message: string }[] = [];
+  /** The last refusals of any kind, newest last: what a test shows when a terminal and the province disagree. */
+  const refusals: { path: string; message: string; at: number }[] = [];
   const seqs = new Map<string, Map<number, string>>(); // terminalId → seq → evalId
   const links = new Map<string, { projectNo: string; serviceNumber: string }>();
   const stats: GovFormStats = {
@@ -238,6 +240,10 @@ export async function startGovFormSim(o: GovFormSimOptions) {
       if (fault(req, reply, false)) return reply;
       const opened = open(req);
       const verdict = 'refusal' in opened ? fail(opened.refusal) : judge(opened.payload);
+      if (verdict.success === 'false') {
+        refusals.push({ path, message: verdict.message, at: now() });
+        if (refusals.length > 50) refusals.shift();
+      }
       if (fault(req, reply, true)) return reply;
       return answer(reply, verdict);
     });
@@ -262,6 +268,7 @@ export async function startGovFormSim(o: GovFormSimOptions) {
     services: [...services.values()],
     evaluations: [...evaluations.values()],
     rejected,
+    refusals,
   }));
   app.post('/sim/faults', async (req) => {
     faults = parseJson(req.body) ?? NO_FAULTS;
@@ -297,6 +304,7 @@ export async function startGovFormSim(o: GovFormSimOptions) {
     services,
     evaluations,
     rejected,
+    refusals,
     setFaults(f: Faults) {
       faults = f;
     },

@@ -47,6 +47,8 @@ export interface Province {
   duplicates(): number;
   /** Every rating the province holds, by terminal and seq. */
   held(): HeldRating[];
+  /** What the province refused lately, for a failing test's message. */
+  refusals(): string[];
   /** Relays seen: which terminal relayed how many of whose records. */
   relays(): { relay: string; origin: string; records: number }[];
   knowsLink(url: string): 'dynamic' | 'offline' | null;
@@ -134,6 +136,7 @@ export function hcpJsonProvince(sim: ProvinceSim): Province {
         .map(({ record: r }) => ({ ...r, sessionId: r.groupId ?? r.evalId }))
         .sort(byTerminalAndSeq),
     relays: () => sim.relayedBy,
+    refusals: () => [...sim.records.values()].filter((r) => r.status === 'rejected').map((r) => `rejected ${r.record.evalId}`),
     knowsLink: (url) => sim.knowsLink(url),
     close: () => sim.close(),
   };
@@ -177,6 +180,7 @@ export function govFormProvince(sim: GovFormSim): Province {
           };
         })
         .sort(byTerminalAndSeq),
+    refusals: () => sim.refusals.map((r) => `${r.path}: ${r.message}`),
     relays: () => {
       const counts = new Map<string, { relay: string; origin: string; records: number }>();
       for (const e of sim.evaluations.values()) {

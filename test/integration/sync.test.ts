@@ -121,7 +121,9 @@ describe.each(dialects)('upload to a $name province', { timeout: 180_000 }, (d) 
       (x) => x === 5,
       30_000,
       '5 held',
-    );
+    ).catch((err: unknown) => {
+      throw new Error(`${String(err)}; the province refused: ${s.refusals().join(' | ')}`);
+    });
     expectExactlyOnce(s, ids);
     expect(s.clockSkews()).toBeGreaterThan(0);
   });
