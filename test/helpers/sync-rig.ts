@@ -104,3 +104,29 @@ export async function ratingTerminal(dataDir: string, baseUrl: string, env: Reco
     throw err;
   }
 }
+
+/**
+ * Keeps ratings coming, ten at a time, until the province has met every fault kind in `kinds` at least once (or
+ * `max` ratings were made): a dialect whose queue drains before a rare kind strikes then meets it all the same.
+ * Returns the sessions rated here.
+ */
+export async function rateUntilStruck(
+  p: { faultCounts(): Record<string, number> },
+  kinds: readonly string[],
+  more: () => Promise<string>,
+  pending: () => Promise<number> | number,
+  max: number,
+): Promise<string[]> {
+  const struck = () => kinds.every((k) => (p.faultCounts()[k] ?? 0) > 0);
+  const ids: string[] = [];
+  for (;;) {
+    await until(
+      async () => struck() || (await pending()) === 0,
+      (x) => x,
+      120_000,
+      'every fault kind struck, or the queue empty',
+    );
+    if (struck() || ids.length >= max) return ids;
+    for (let i = 0; i < 10; i++) ids.push(await more());
+  }
+}

@@ -6,7 +6,7 @@ import { startRuntime } from '../../main/runtime/runtime.js';
 import { silentLog } from '../helpers/core.js';
 import { count, dialects, missing, writeDialectProvisioning } from '../helpers/dialects.js';
 import { BADGE, tempDir } from '../helpers/fixtures.js';
-import { expectExactlyOnce, FAST_SYNC, until } from '../helpers/sync-rig.js';
+import { expectExactlyOnce, FAST_SYNC, rateUntilStruck, until } from '../helpers/sync-rig.js';
 
 const keys = tempDir('hcp-keys-');
 afterAll(() => keys.cleanup());
@@ -32,11 +32,13 @@ describe.each(dialects)('every fault kind at once against a $name province, per-
         'login',
       );
       const ids: string[] = [];
-      for (let i = 0; i < n; i++) {
+      const rate = async () => {
         const { sessionId } = await t.openSession({});
         t.choose(sessionId, 0, 5, '4');
-        ids.push(sessionId);
-      }
+        return sessionId;
+      };
+      for (let i = 0; i < n; i++) ids.push(await rate());
+      ids.push(...(await rateUntilStruck(sim, Object.keys(rates), rate, () => t.syncStatus().pending, n)));
       sim.setFaults({ ...NO_FAULTS, skewMs: 400_000 });
       await until(
         () => t.syncStatus(),
@@ -51,9 +53,9 @@ describe.each(dialects)('every fault kind at once against a $name province, per-
       expect(runtime.resendDeadLetters()).toBe(dead);
       await until(
         () => sim.held().length,
-        (x) => x === n,
+        (x) => x === ids.length,
         60_000,
-        `${String(n)} held`,
+        'every rating held',
       );
       expect(t.syncStatus()).toMatchObject({ pending: 0, deadLetter: 0 });
       expectExactlyOnce(sim, ids);

@@ -7,7 +7,17 @@ import { apiClient, sseClient } from '../helpers/clients.js';
 import { baseUrlAt, count, dialects, missing, type Dialect, type Province } from '../helpers/dialects.js';
 import { BADGE, tempDir } from '../helpers/fixtures.js';
 import { runCommand } from '../helpers/process.js';
-import { expectExactlyOnce, FAST_SYNC, ratingTerminal, rateOnce, simConfig, startSim, until, type RatingTerminal } from '../helpers/sync-rig.js';
+import {
+  expectExactlyOnce,
+  FAST_SYNC,
+  ratingTerminal,
+  rateUntilStruck,
+  rateOnce,
+  simConfig,
+  startSim,
+  until,
+  type RatingTerminal,
+} from '../helpers/sync-rig.js';
 
 const keys = tempDir('hcp-keys-');
 const env = { HCP_KEY_DIR: keys.path, HCP_LOG_LEVEL: 'warn', ...FAST_SYNC };
@@ -93,12 +103,21 @@ describe.each(dialects)('upload to a $name province', { timeout: 180_000 }, (d) 
     const n = count(d, 300, 60);
     const ids: string[] = [];
     for (let i = 0; i < n; i++) ids.push(await rateOnce(api, ui, 5));
+    ids.push(
+      ...(await rateUntilStruck(
+        s,
+        Object.keys(rates),
+        () => rateOnce(api, ui, 5),
+        async () => (await syncOf(api)).pending,
+        n,
+      )),
+    );
     s.setFaults({ ...NO_FAULTS, skewMs: 400_000 });
     await until(
       () => held(s),
-      (x) => x === n,
+      (x) => x === ids.length,
       120_000,
-      `${String(n)} held`,
+      'every rating held',
     );
     expectExactlyOnce(s, ids);
     // Every kind of fault actually happened, and the skew was met and corrected.
