@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEMO_SM2_PRIVATE_KEY, DEMO_SM2_PUBLIC_KEY } from '../../sync/province-sim/demo-keys.js';
 import type { Faults } from '../../sync/province-sim/faults.js';
+import { decodeOfflineParam } from '../../sync/province-sim/gov-form-offline.js';
 import { startGovFormSim, type GovFormSim } from '../../sync/province-sim/gov-form-sim.js';
 import { startProvinceSim, type ProvinceSim } from '../../sync/province-sim/simulator.js';
 import { parseProvisioning } from '../../main/provisioning/apply.js';
@@ -52,6 +53,8 @@ export interface Province {
   /** Relays seen: which terminal relayed how many of whose records. */
   relays(): { relay: string; origin: string; records: number }[];
   knowsLink(url: string): 'dynamic' | 'offline' | null;
+  /** The session an offline QR code binds, as the province's page reads it; null when it cannot read one. */
+  offlineSession(url: string): { sessionId: string; terminalId: string } | null;
   close(): Promise<void>;
 }
 
@@ -138,6 +141,11 @@ export function hcpJsonProvince(sim: ProvinceSim): Province {
     relays: () => sim.relayedBy,
     refusals: () => [...sim.records.values()].filter((r) => r.status === 'rejected').map((r) => `rejected ${r.record.evalId}`),
     knowsLink: (url) => sim.knowsLink(url),
+    offlineSession: (url) => {
+      const q = new URL(url).searchParams;
+      const [sessionId, terminalId] = [q.get('s'), q.get('t')];
+      return sessionId && terminalId ? { sessionId, terminalId } : null;
+    },
     close: () => sim.close(),
   };
 }
@@ -193,6 +201,11 @@ export function govFormProvince(sim: GovFormSim): Province {
       return [...counts.values()];
     },
     knowsLink: (url) => sim.knowsLink(url),
+    offlineSession: (url) => {
+      const p = decodeOfflineParam(new URL(url).searchParams.get('param') ?? '');
+      // The page binds the phone's rating to the service the terminal submits: its projectNo is the terminal's own.
+      return p && p.projNo === `${p.terminalId}-${p.serviceNumber}` ? { sessionId: p.serviceNumber, terminalId: p.terminalId } : null;
+    },
     close: () => sim.close(),
   };
 }
