@@ -1,10 +1,14 @@
 import { z } from 'zod';
 import { isValidSm2PublicKey } from '../../sync/crypto/gm.js';
-import { DIALECTS } from '../../sync/province/adapter.js';
+import type { Dialect } from '../../sync/province/adapter.js';
 import type { ProvinceAccount } from '../../sync/province/factory.js';
-import { PARAM_PLACEHOLDER } from '../../sync/province/gov-form/offline-page.js';
 import { isLoopbackHost } from './tls.js';
 
+/** The dialects sync/ speaks (checked against its type: a dialect added there and not here fails to compile). */
+const DIALECTS = ['hcp-json', 'gov-form'] as const satisfies readonly Dialect[];
+const _everyDialect: Dialect extends (typeof DIALECTS)[number] ? true : never = true;
+/** Where `offlinePageTemplate` takes the encoded query (province-gov-form.md). */
+const PARAM_PLACEHOLDER = '{param}';
 const nonEmpty = z.string().trim().min(1, 'must not be empty');
 const baseUrl = z.url({ protocol: /^https?$/, error: 'an http(s) URL' });
 const sm2PublicKey = z.string().refine(isValidSm2PublicKey, 'an uncompressed SM2 public key: "04" and 128 hex digits, a point on the curve');

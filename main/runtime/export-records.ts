@@ -4,7 +4,7 @@ import { extname } from 'node:path';
 import { makeBundle, MAX_BUNDLE_RECORDS } from '../../sync/export-bundle.js';
 import { Outbox } from '../../sync/outbox/outbox.js';
 import { bundleIdentity } from '../../sync/province/factory.js';
-import type { EvaluationRecord } from '../../sync/record.js';
+import { hcpJsonRecord, type EvaluationRecord } from '../../sync/record.js';
 import { loadProvisioning } from '../provisioning/apply.js';
 import { provinceAccount, provinceSecretSealed } from '../provisioning/province-schema.js';
 import { KeySealer, type SecretSealer } from '../provisioning/secrets.js';
@@ -31,9 +31,11 @@ export async function writeExportBundles(p: {
   const dataKey = await sealedRandomKey(meta, META_DATA_KEY, p.sealer, false);
   const names = new KeySealer(dataKey ?? Buffer.alloc(32));
   // A USB stick gets lost: evaluator names travel only when the technician asks for them.
+  // hcp-json's record has no serviceTime (a strict province refuses unknown fields); a gov-form supplement needs it.
+  const asBundled = prov.province.dialect === 'gov-form' ? (r: EvaluationRecord) => r : hcpJsonRecord;
   const records = new Outbox(p.db)
     .list({ states: ['held', 'pending', 'in-flight', 'rejected'] })
-    .map((e) => (p.withNames ? openName(e.record, names) : withoutName(e.record)));
+    .map((e) => asBundled(p.withNames ? openName(e.record, names) : withoutName(e.record)));
   if (records.length === 0 && p.skipEmpty) return { records: 0, files: [] };
   // A gov-form terminal states itself by appMark and signs with appWord; its records carry serviceTime for their service record.
   const identity = bundleIdentity(provinceAccount(prov.province, await p.sealer.open(provinceSecretSealed(prov.province)), prov.terminal.terminalId));

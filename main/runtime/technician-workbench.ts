@@ -64,7 +64,7 @@ export class TechnicianWorkbench {
     const offline = this.d.base?.offlineConfig;
     return {
       form: this.form(),
-      secretsSet: this.d.provisioning ? PROVISIONING_FIELDS.filter((f) => f.kind === 'secret').map((f) => f.path) : [],
+      secretsSet: this.secretsSet(),
       offlineConfig: offline ? { staff: offline.staff.length, tasks: offline.tasks.length } : null,
       tlsConfigured: this.d.base?.tls != null,
       usb: this.usb,
@@ -100,6 +100,14 @@ export class TechnicianWorkbench {
   noteInput(source: DeviceInput['source'], what: string): void {
     this.inputs = [{ at: this.d.now(), source, what }, ...this.inputs].slice(0, MAX_INPUTS);
     this.d.refresh();
+  }
+
+  /** The stored secrets: the province's is only its own dialect's (the other dialect's field has nothing to keep). */
+  private secretsSet(): string[] {
+    const p = this.d.provisioning;
+    if (!p) return [];
+    const other = provinceSecretField(p.province) === 'province.appWord' ? 'province.appSecret' : 'province.appWord';
+    return PROVISIONING_FIELDS.filter((f) => f.kind === 'secret' && f.path !== other).map((f) => f.path);
   }
 
   check(draft: ProvisioningDraft): Outcome {

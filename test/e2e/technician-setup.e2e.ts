@@ -199,3 +199,37 @@ test.describe('with the simulated keypad', () => {
     expect((await r.api.get('/status')).body['sync']).toMatchObject({ pending: 0 });
   });
 });
+
+test('the provisioning screen shows a gov-form province’s own fields and checks them by field', async ({ page }) => {
+  const r = await rig();
+  await openKiosk(page, r.terminal);
+  await enterTechnicianMode(page);
+  await page.getByRole('tab', { name: '终端设置' }).click();
+
+  const dialect = page.getByLabel('省级接口类型');
+  await expect(dialect).toHaveValue('hcp-json');
+  await expect(page.getByLabel('应用密钥 AppSecret')).toBeVisible();
+  await expect(page.getByLabel('应用标识 appMark')).toBeHidden();
+  await dialect.selectOption('gov-form');
+  for (const label of ['应用标识 appMark', '应用口令 appWord', '满意度编码', '离线评价页面模板']) await expect(page.getByLabel(label)).toBeVisible();
+  await expect(page.getByLabel('应用密钥 AppSecret')).toBeHidden();
+  await expect(page.getByLabel('签名算法')).toBeHidden();
+  // The hcp-json secret is not taken for the appWord: both gov-form credentials must be typed, and saving waits for them.
+  const mark = page.getByLabel('应用标识 appMark');
+  const word = page.getByLabel('应用口令 appWord');
+  await expect(page.locator('#field-province\\.appMark-error')).toBeVisible();
+  await expect(page.locator('#field-province\\.appWord-error')).toBeVisible();
+  await expect(page.getByRole('button', { name: '保存并应用' })).toBeDisabled();
+  await mark.fill('mark-350402');
+  await word.fill('word-350402');
+  await expect(page.locator('#field-province\\.appWord-error')).toBeHidden();
+  // The province's key is required in this dialect and must be a point on the curve.
+  const key = page.getByLabel(/SM2/);
+  await key.fill('04' + '1'.repeat(128));
+  await expect(page.locator('#field-province\\.sm2PublicKey-error')).toContainText('a point on the curve');
+  await key.fill('');
+  await expect(page.locator('#field-province\\.sm2PublicKey-error')).toBeVisible();
+  await page.getByLabel('离线评价页面模板').fill('https://hcp.example.gov.cn/h5/pj');
+  await expect(page.locator('#field-province\\.offlinePageTemplate-error')).toContainText('{param}');
+  await expect(page.getByRole('button', { name: '保存并应用' })).toBeDisabled();
+});

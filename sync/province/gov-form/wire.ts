@@ -54,6 +54,7 @@ export function classifyMessage(message: string): Refusal {
   if (message.includes('没有对应的服务数据')) return 'service-missing';
   if (message.includes('服务数据已存在')) return 'service-exists';
   if (message.includes('时间戳超出有效范围')) return 'clock';
-  if (message.includes('签名')) return 'sign';
+  // The spec's own examples: 签名已使用, and 验签失败, which names the check rather than the word 签名.
+  if (message.includes('签名') || message.includes('验签')) return 'sign';
   return 'invalid';
 }

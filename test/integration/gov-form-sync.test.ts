@@ -1,0 +1,182 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../main/store/database.js';
+import { ClockOffset } from '../../sync/clock-offset.js';
+import { Outbox } from '../../sync/outbox/outbox.js';
+import { testProvinceConnection } from '../../sync/province/connection-test.js';
+import { createProvinceAdapter, type GovFormAccount } from '../../sync/province/factory.js';
+import { JsonProvinceAdapter } from '../../sync/province/json-adapter.js';
+import { Uploader } from '../../sync/uploader.js';
+import { silentLog } from '../helpers/core.js';
+import { newRecord, tempDir } from '../helpers/fixtures.js';
+import { no, startGovFormStub, type SeenRequest, type StubAnswer } from '../helpers/gov-form-stub.js';
+
+const stops: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const s of stops.splice(0)) await s();
+});
+
+async function stub(answer?: (req: SeenRequest, n: number) => StubAnswer | undefined) {
+  const s = await startGovFormStub(answer);
+  stops.push(s.close);
+  const account: GovFormAccount = {
+    dialect: 'gov-form',
+    baseUrl: s.url,
+    terminalId: 'T-350402-0001',
+    appMark: 'mark-1',
+    appWord: 'word-1',
+    sm2PublicKey: s.publicKey,
+    satisfactionCodes: 'gbt',
+  };
+  return { ...s, account };
+}
+
+async function until(f: () => boolean, what: string, ms = 20_000): Promise<void> {
+  const start = Date.now();
+  while (!f()) {
+    if (Date.now() - start > ms) throw new Error(`${what} not met within ${String(ms)} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+const IDLE_MS = 123_456;
+
+/** A real outbox and uploader over the gov-form adapter; every wait the uploader asks for is noted and run at once. */
+function rig(account: GovFormAccount, n: number, overrides: Partial<Parameters<typeof newRecord>[0]>[] = []) {
+  const dir = tempDir();
+  const { db } = openDatabase(dir.path);
+  stops.push(() => {
+    db.close();
+    dir.cleanup();
+  });
+  const outbox = new Outbox(db);
+  db.transaction(() => {
+    for (let i = 0; i < n; i++) outbox.append(newRecord({ terminalId: account.terminalId, groupId: `S-${String(i)}`, ...overrides[i] }), { held: false });
+  })();
+  const waits: number[] = [];
+  const adapter = createProvinceAdapter(account, { clock: new ClockOffset(), timeoutMs: 3000 });
+  const uploader = new Uploader({
+    adapter,
+    outbox,
+    log: silentLog,
+    idleMs: IDLE_MS,
+    // The hcp-json cap asked for; the dialect's own (60 s) must win.
+    backoffCapMs: 300_000,
+    random: () => 1,
+    timers: {
+      set: (fn, ms) => {
+        waits.push(ms);
+        return setTimeout(fn, ms === IDLE_MS ? 50 : 0);
+      },
+      clear: (h) => clearTimeout(h as NodeJS.Timeout),
+    },
+  });
+  stops.push(() => uploader.stop());
+  return { outbox, uploader, waits };
+}
+
+const seqOf = (s: SeenRequest) => Number(s.payload['customFields']?.split(',')[2]);
+
+describe('gov-form through the one uploader', () => {
+  it('sends one record at a time, oldest first, each after its service record; a sign refusal is kept and retried with a fresh sign', async () => {
+    let active = 0;
+    let maxActive = 0;
+    const s = await stub((req, n) => {
+      active++;
+      maxActive = Math.max(maxActive, active);
+      setImmediate(() => active--);
+      return req.path === 'evaluation/submit' && n === 2 ? no('验签失败') : undefined;
+    });
+    const { outbox, uploader } = rig(s.account, 3);
+    uploader.start();
+    await until(() => outbox.counts().pending === 0, 'all sent');
+    expect(outbox.list().map((e) => e.state)).toEqual(['accepted', 'accepted', 'accepted']);
+    const ratings = s.seen.filter((r) => r.path === 'evaluation/submit');
+    expect(ratings.map(seqOf)).toEqual([1, 1, 2, 3]);
+    expect(ratings[0]?.form['sign']).not.toBe(ratings[1]?.form['sign']);
+    expect(s.seen.map((r) => r.path)).toEqual([
+      'service/submit',
+      'evaluation/submit',
+      'evaluation/submit',
+      'service/submit',
+      'evaluation/submit',
+      'service/submit',
+      'evaluation/submit',
+    ]);
+    expect(maxActive).toBe(1);
+    expect(uploader.status().lastError).toBeNull();
+  });
+
+  it('dead-letters a record the province refuses with its message, sends the rest, and a technician’s resend goes again', async () => {
+    let refuse = true;
+    const s = await stub((req) => (refuse && req.path === 'evaluation/submit' && seqOf(req) === 2 ? no('writingEvaluation超过500字') : undefined));
+    const { outbox, uploader } = rig(s.account, 3);
+    uploader.start();
+    await until(() => outbox.counts().pending === 0, 'all judged');
+    expect(outbox.list().map((e) => [e.seq, e.state, e.lastError])).toEqual([
+      [1, 'accepted', null],
+      [2, 'rejected', 'writingEvaluation超过500字'],
+      [3, 'accepted', null],
+    ]);
+    refuse = false;
+    expect(outbox.resend()).toBe(1);
+    uploader.notify();
+    await until(() => outbox.counts().pending === 0 && outbox.counts().deadLetter === 0, 'resent');
+    expect(outbox.get(outbox.list()[1]?.evalId ?? '')?.state).toBe('accepted');
+  });
+
+  it('backs off at most 60 s through an outage of HTML 503s and garbage 200s, then drains everything, each record once', async () => {
+    let failures = 14;
+    const s = await stub(() => {
+      if (failures-- <= 0) return undefined;
+      return failures % 2 ? { status: 503, body: '<html>维护中</html>' } : { body: '<html>登录</html>' };
+    });
+    const { outbox, uploader, waits } = rig(s.account, 4);
+    uploader.start();
+    await until(() => outbox.counts().pending === 0, 'drained');
+    const backoffs = waits.filter((w) => w !== IDLE_MS);
+    expect(Math.max(...backoffs)).toBe(60_000);
+    expect(backoffs.filter((w) => w === 60_000).length).toBeGreaterThan(3);
+    const accepted = s.seen.filter((r) => r.path === 'evaluation/submit').map(seqOf);
+    expect(accepted).toEqual([1, 2, 3, 4]);
+    expect(outbox.list().every((e) => e.state === 'accepted')).toBe(true);
+  });
+});
+
+describe('test connection in the gov-form dialect', () => {
+  it('says in words: fine, sign refused, clock off by N s, unknown app, unreachable', async () => {
+    let answer: StubAnswer | undefined;
+    const s = await stub(() => answer);
+    const test = () => testProvinceConnection({ account: s.account, timeoutMs: 3000 });
+    expect(await test()).toMatchObject({ reachable: true, code: null });
+    expect(s.seen[0]?.path).toBe('evaluation/url');
+    answer = no('没有对应的服务数据');
+    expect(await test()).toMatchObject({ reachable: true, code: null });
+    answer = no('验签失败');
+    expect(await test()).toMatchObject({ reachable: true, code: 'SIGN_REFUSED', message: expect.stringMatching(/^sign refused/) });
+    answer = { ...no('时间戳超出有效范围'), headers: { date: new Date(Date.now() + 400_000).toUTCString() } };
+    expect(await test()).toMatchObject({ reachable: true, code: 'CLOCK_SKEW', message: expect.stringMatching(/clock is off by \+(399|400|401) s/) });
+    answer = no('appMark不存在或未授权');
+    expect(await test()).toMatchObject({ reachable: true, code: 'UNKNOWN_APP', message: expect.stringMatching(/^unknown app/) });
+    const down = await testProvinceConnection({ account: { ...s.account, baseUrl: 'http://127.0.0.1:9/pubservice' }, timeoutMs: 3000 });
+    expect(down).toMatchObject({ reachable: false, code: 'UNREACHABLE', message: expect.stringMatching(/cannot be reached/) });
+  });
+});
+
+describe('hcp-json stays as it was', () => {
+  it('never sends the terminal’s own serviceTime in a batch', async () => {
+    const bodies: string[] = [];
+    const fetch: typeof globalThis.fetch = (_url, init) => {
+      bodies.push(typeof init?.body === 'string' ? init.body : '');
+      return Promise.resolve(new Response(JSON.stringify({ results: [] }), { status: 200 }));
+    };
+    const adapter = new JsonProvinceAdapter({
+      baseUrl: 'https://hcp.example.gov.cn',
+      credentials: { appKey: 'k', appSecret: 'secret-123456', terminalId: 'T-1', signAlg: 'HMAC-SM3' },
+      clock: new ClockOffset(),
+      fetch,
+    });
+    await adapter.submit([{ ...newRecord({ serviceTime: '2026-11-24 09:59:30' }), seq: 1, chainHash: '0'.repeat(64) }]);
+    expect(bodies[0]).toContain('"assessTime"');
+    expect(bodies[0]).not.toContain('serviceTime');
+  });
+});
