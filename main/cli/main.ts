@@ -11,7 +11,7 @@ import { serve } from './serve.js';
 import { status } from './status.js';
 
 const USAGE = `usage:
-  hcp-terminal serve --data-dir DIR [--config FILE] [--port N] [--demo] [--usb-root DIR]
+  hcp-terminal serve --data-dir DIR [--config FILE] [--port N] [--demo [--dialect hcp-json|gov-form]] [--usb-root DIR]
   hcp-terminal provision --data-dir DIR --file FILE
   hcp-terminal status --data-dir DIR
   hcp-terminal export --data-dir DIR --out FILE [--with-names]
