@@ -8,7 +8,7 @@ import { startGovFormSim, type GovFormSim } from '../../sync/province-sim/gov-fo
 import { apiClient, BridgeClient } from '../helpers/clients.js';
 import { GOV_APP, GOV_CODES, govForm, govFormProvince, missing, writeDialectProvisioning } from '../helpers/dialects.js';
 import { BADGE, tempDir } from '../helpers/fixtures.js';
-import { startTerminal, type RunningTerminal } from '../helpers/process.js';
+import { runCommand, startTerminal, type RunningTerminal } from '../helpers/process.js';
 import { expectExactlyOnce, FAST_SYNC, until } from '../helpers/sync-rig.js';
 
 const keys = tempDir('hcp-keys-');
@@ -189,6 +189,32 @@ describe('a gov-form window, end to end', { timeout: 240_000 }, () => {
           expect(e.payload.writingEvaluation).toBe('等候太久');
         }
       }
+    },
+  );
+});
+
+describe('serve --demo --dialect gov-form', { timeout: 60_000 }, () => {
+  it.skipIf(missing(govForm) !== null)(
+    'runs the demo hall against the embedded gov-form simulator: its QR is the simulator’s page, its ratings arrive',
+    async () => {
+      const dir = tempDir();
+      cleanups.push(dir.cleanup);
+      const t = await startTerminal(['--data-dir', join(dir.path, 'data'), '--port', '0', '--demo', '--dialect', 'gov-form'], { HCP_KEY_DIR: keys.path });
+      cleanups.push(() => (t.proc.exitCode === null ? t.stop('SIGKILL') : undefined));
+      const api = apiClient(t.ready.api, 'demo-local-api-token-0001');
+      const opened = (await api.post('/sessions', {})).body as { sessionId: string; qrUrl: string };
+      // The simulator's page: its evaluation/url link, or (when the link is slow to come on a busy machine) its offline page.
+      expect(opened.qrUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/h5\/pj(\/d\/|\?param=)/);
+      const ui = await BridgeClient.kiosk(t.ready.ui, t.dataDir);
+      cleanups.push(() => ui.close());
+      expect((await ui.send({ type: 'choose', sessionId: opened.sessionId, item: 0, level: 5 })).ok).toBe(true);
+      await until(
+        () => syncOf(api),
+        (s) => s.pending === 0 && s.online,
+        20_000,
+        'the demo rating uploaded',
+      );
+      expect(runCommand(['province-sim', '--dialect', 'nope'], env)).toMatchObject({ code: 2 });
     },
   );
 });
