@@ -218,7 +218,7 @@ export class Uploader {
   private react(outcome: Exclude<UploadOutcome, { kind: 'results' }>, size: number): number | { retryAfterMs: number } {
     switch (outcome.kind) {
       case 'clock-skew':
-        // The adapter has learned the offset from serverTime: sign again at once, but do not loop on a bad clock.
+        // The adapter has learned the offset from the refusal (serverTime, or a gov-form reply's Date): sign again at once, but do not loop on a bad clock.
         this.update({ online: true, lastError: 'clock skew corrected' });
         return ++this.skewRetries <= 3 ? 0 : this.backoff();
       case 'too-large':

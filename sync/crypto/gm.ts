@@ -34,7 +34,20 @@ export function sm2EncryptField(plain: string, publicKeyHex: string): string {
  */
 export function sm2EncryptHex(plain: string, publicKeyHex: string): string {
   const C1C3C2 = 1;
-  return '04' + sm2.doEncrypt(utf8(plain), publicKeyHex, C1C3C2).toLowerCase();
+  return '04' + sm2.doEncrypt(utf8(plain), precomputed(publicKeyHex), C1C3C2).toLowerCase();
+}
+
+/** The key's multiples, computed once: a gov-form request encrypts twice, and this makes each about three times faster. */
+const points = new Map<string, ReturnType<typeof sm2.precomputePublicKey>>();
+function precomputed(publicKeyHex: string): ReturnType<typeof sm2.precomputePublicKey> {
+  let p = points.get(publicKeyHex);
+  if (!p) {
+    // A terminal has one province key; a test run a few. Bounded all the same.
+    if (points.size >= 8) points.clear();
+    p = sm2.precomputePublicKey(publicKeyHex);
+    points.set(publicKeyHex, p);
+  }
+  return p;
 }
 
 export function isValidSm2PublicKey(hex: string): boolean {
