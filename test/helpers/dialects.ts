@@ -241,7 +241,7 @@ export const govForm: Dialect = {
     };
   },
   rejection: /rejected: REJECTED .*proManager/,
-  load: 0.2,
+  load: 0.1,
 };
 
 /** The gov-form simulator's base URL on `port`: where a terminal provisioned before the simulator started finds it. */
