@@ -11,14 +11,14 @@ import { serve } from './serve.js';
 import { status } from './status.js';
 
 const USAGE = `usage:
-  hcp-terminal serve --data-dir DIR [--config FILE] [--port N] [--demo] [--usb-root DIR]
+  hcp-terminal serve --data-dir DIR [--config FILE] [--port N] [--demo [--dialect hcp-json|gov-form]] [--usb-root DIR]
   hcp-terminal provision --data-dir DIR --file FILE
   hcp-terminal status --data-dir DIR
   hcp-terminal export --data-dir DIR --out FILE [--with-names]
   hcp-terminal import --data-dir DIR --file BUNDLE
   hcp-terminal kiosk --data-dir DIR [--browser PATH]
   hcp-terminal install-service --data-dir DIR [--user USER] [--kiosk-user USER] [--port N] [--print] [--unit-dir DIR] [--autostart-dir DIR]
-  hcp-terminal province-sim [--port N] [--faults SPEC]`;
+  hcp-terminal province-sim [--port N] [--faults SPEC] [--dialect hcp-json|gov-form] [--satisfaction-codes gbt|desc5]`;
 
 /** Exit codes of terminal-cli.md: 0 done, 2 invalid arguments or provisioning file, 3 unusable data directory. */
 export async function main(argv: string[]): Promise<number> {

@@ -42,13 +42,25 @@ export function startupFailure(err: unknown): unknown {
 async function serveUntilStopped(argv: string[]): Promise<number> {
   const a = parseCommandArgs(
     argv,
-    { 'data-dir': { type: 'string' }, config: { type: 'string' }, port: { type: 'string' }, demo: { type: 'boolean' }, 'usb-root': { type: 'string' } },
+    {
+      'data-dir': { type: 'string' },
+      config: { type: 'string' },
+      port: { type: 'string' },
+      demo: { type: 'boolean' },
+      dialect: { type: 'string' },
+      'usb-root': { type: 'string' },
+    },
     ['data-dir'],
   );
   const dataDir = a.required('data-dir');
   const port = portArg(a.string('port'));
   const config = a.string('config');
   const usbRoot = a.string('usb-root');
+  const dialect = a.string('dialect');
+  if (dialect !== undefined && dialect !== 'hcp-json' && dialect !== 'gov-form')
+    throw new UsageError(`--dialect must be hcp-json or gov-form, not "${dialect}"`);
+  if (dialect !== undefined && !a.flag('demo'))
+    throw new UsageError('--dialect chooses the demo province’s dialect: use it with --demo (a real terminal’s dialect is in its provisioning file)');
   // Validate everything before touching the directory: a bad file or argument changes nothing.
   const provisioningFile = config ? readProvisioningFile(config) : null;
   ensureWritableDir(dataDir);
@@ -80,6 +92,7 @@ async function serveUntilStopped(argv: string[]): Promise<number> {
         log,
         provisioningFile: round === 0 ? provisioningFile : null,
         demo: a.flag('demo'),
+        demoDialect: dialect,
         port: boundPort,
         usbRoots: usbRoot ? [usbRoot] : undefined,
         resumeTechnician,
@@ -114,6 +127,7 @@ async function startOnce(o: {
   log: Log;
   provisioningFile: ProvisioningFile | null;
   demo: boolean;
+  demoDialect: 'hcp-json' | 'gov-form' | undefined;
   port: number | undefined;
   usbRoots: string[] | undefined;
   resumeTechnician: boolean;
@@ -124,6 +138,7 @@ async function startOnce(o: {
     dataDir: o.dataDir,
     provisioningFile: o.provisioningFile,
     demo: o.demo,
+    demoDialect: o.demoDialect,
     log: o.log,
     usbRoots: o.usbRoots,
     restart: o.restart,

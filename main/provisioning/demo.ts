@@ -5,19 +5,35 @@ import type { ProvisioningFile } from './schema.js';
 export const DEMO_TOKEN = 'demo-local-api-token-0001';
 export const DEMO_BADGE = '0A1B2C3D4E';
 
+/** The demo's province in the gov-form dialect: the simulator's published development key, GB/T 39046 numbering. */
+export interface DemoGovForm {
+  dialect: 'gov-form';
+  sm2PublicKey: string;
+}
+
 /** A demo hall for `serve --demo`: two staff members, tags and questions, so every screen can be tried. */
-export function demoProvisioning(provinceBaseUrl: string): ProvisioningFile {
+export function demoProvisioning(provinceBaseUrl: string, gov?: DemoGovForm): ProvisioningFile {
   return {
     terminal: { terminalId: 'T-350402-DEMO', areaCode: '350402', hallCode: 'H01', windowCode: 'A12' },
-    province: {
-      dialect: 'hcp-json',
-      baseUrl: provinceBaseUrl,
-      allowInsecureHttp: false,
-      appKey: 'demo-app-key',
-      appSecret: 'demo-app-secret-not-for-production',
-      signAlg: 'HMAC-SM3',
-      offlineLinkTemplate: provinceBaseUrl + DEFAULT_LINK_TEMPLATE_PATH,
-    },
+    province: gov
+      ? {
+          dialect: 'gov-form',
+          baseUrl: provinceBaseUrl,
+          allowInsecureHttp: false,
+          appMark: 'demo-app-mark',
+          appWord: 'demo-app-word-not-for-production',
+          sm2PublicKey: gov.sm2PublicKey,
+          satisfactionCodes: 'gbt',
+        }
+      : {
+          dialect: 'hcp-json',
+          baseUrl: provinceBaseUrl,
+          allowInsecureHttp: false,
+          appKey: 'demo-app-key',
+          appSecret: 'demo-app-secret-not-for-production',
+          signAlg: 'HMAC-SM3',
+          offlineLinkTemplate: provinceBaseUrl + DEFAULT_LINK_TEMPLATE_PATH,
+        },
     devices: { keypad: { type: 'simulated' }, badge: { type: 'keyboard' } },
     localApi: { host: '127.0.0.1', port: 8720, token: DEMO_TOKEN, allowLan: false },
     technician: { pin: '135790', badgeIds: [] },

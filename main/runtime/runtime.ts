@@ -1,7 +1,11 @@
 import type { Database } from 'better-sqlite3';
 import type { SyncEngine } from '../../sync/engine.js';
 import { DEFAULT_LINK_TEMPLATE_PATH } from '../../sync/links.js';
-import { startProvinceSim, type ProvinceSim } from '../../sync/province-sim/simulator.js';
+import { startProvinceSim } from '../../sync/province-sim/simulator.js';
+import { startGovFormSim } from '../../sync/province-sim/gov-form-sim.js';
+import { DEMO_SM2_PRIVATE_KEY, DEMO_SM2_PUBLIC_KEY } from '../../sync/province-sim/demo-keys.js';
+import { DEFAULT_OFFLINE_PAGE_PATH } from '../../sync/province/gov-form/offline-page.js';
+import type { Dialect } from '../../sync/province/adapter.js';
 import { every, realTimers, type Clock } from '../core/clock.js';
 import type { TerminalConfig } from '../core/config.js';
 import { scheduleDefaultRatings } from '../core/default-ratings.js';
@@ -40,6 +44,8 @@ export interface RuntimeOptions {
   /** A provisioning file already read and validated (readProvisioningFile), applied before anything starts. */
   provisioningFile?: ProvisioningFile | null | undefined;
   demo?: boolean | undefined;
+  /** The demo province's dialect (`serve --demo --dialect`); hcp-json when absent. */
+  demoDialect?: Dialect | undefined;
   log: Log;
   /** Electron passes a `safeStorage` sealer; headless terminals use a key file. */
   sealer?: SecretSealer | undefined;
@@ -82,7 +88,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   ensureWritableDir(opts.dataDir);
   const lock = DataDirLock.acquire(opts.dataDir);
   let db: Database | null = null;
-  let sim: ProvinceSim | null = null;
+  let sim: { url: string; close: () => Promise<void> } | null = null;
   try {
     const opened = openDatabase(opts.dataDir);
     db = opened.db;
@@ -113,10 +119,16 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       await apply(file, false);
       opts.log.info({ terminalId: file.terminal.terminalId }, 'provisioning applied');
     }
-    const freshDemo = !file && opts.demo === true && !loadProvisioning(meta);
+    const stored = loadProvisioning(meta);
+    const demoDialect = opts.demoDialect ?? 'hcp-json';
+    // A demo asked for in the other dialect is provisioned anew (a demo's data is only ever the demo's).
+    const freshDemo = !file && opts.demo === true && (!stored || (stored.demo && stored.province.dialect !== demoDialect));
     if (freshDemo) {
       // The stored address is a placeholder: a demo's province is the simulator started below on a port of its own.
-      const demo = demoProvisioning('http://127.0.0.1:8721');
+      const demo = demoProvisioning(
+        'http://127.0.0.1:8721',
+        demoDialect === 'gov-form' ? { dialect: 'gov-form', sm2PublicKey: DEMO_SM2_PUBLIC_KEY } : undefined,
+      );
       await apply(demo, true);
       opts.log.info({ terminalId: demo.terminal.terminalId }, 'demo terminal provisioned');
     }
@@ -288,9 +300,15 @@ function auditExceptions(p: StoredProvisioning, log: Log): void {
   }
 }
 
-async function startDemoProvince(appSecret: string, prov: StoredProvisioning): Promise<ProvinceSim> {
-  const appKey = prov.province.dialect === 'gov-form' ? prov.province.appMark : prov.province.appKey;
-  const sim = await startProvinceSim({ apps: [{ appKey, appSecret }] });
+async function startDemoProvince(appSecret: string, prov: StoredProvisioning): Promise<{ url: string; close: () => Promise<void> }> {
+  if (prov.province.dialect === 'gov-form') {
+    return startGovFormSim({
+      apps: [{ appMark: prov.province.appMark, appWord: appSecret }],
+      sm2PrivateKey: DEMO_SM2_PRIVATE_KEY,
+      satisfactionCodes: prov.province.satisfactionCodes,
+    });
+  }
+  const sim = await startProvinceSim({ apps: [{ appKey: prov.province.appKey, appSecret }] });
   // Only now is its address known: the hall's static QR code must point at it.
   const { staff, ...config } = demoProvisioning(sim.url).offlineConfig ?? { staff: [] };
   sim.setConfig({ ...config, staff: staff.map(({ pin: _pin, ...s }) => s) });
@@ -298,7 +316,9 @@ async function startDemoProvince(appSecret: string, prov: StoredProvisioning): P
 }
 
 function withProvince(p: StoredProvisioning, url: string): StoredProvisioning {
-  if (p.province.dialect === 'gov-form') return { ...p, province: { ...p.province, baseUrl: url } };
+  if (p.province.dialect === 'gov-form') {
+    return { ...p, province: { ...p.province, baseUrl: url, offlinePageTemplate: new URL(url).origin + DEFAULT_OFFLINE_PAGE_PATH } };
+  }
   return { ...p, province: { ...p.province, baseUrl: url, offlineLinkTemplate: url + DEFAULT_LINK_TEMPLATE_PATH } };
 }
 

@@ -58,6 +58,33 @@ export function isValidSm2PublicKey(hex: string): boolean {
   }
 }
 
+/** A fresh SM2 key pair, both as hex; the public key uncompressed with its `04` prefix. */
+export function sm2KeyPair(): { publicKey: string; privateKey: string } {
+  const k = sm2.generateKeyPairHex();
+  return { publicKey: k.publicKey, privateKey: k.privateKey };
+}
+
+/** The public key of an SM2 private key (hex), uncompressed with its `04` prefix. */
+export function sm2PublicKeyOf(privateKeyHex: string): string {
+  return sm2.getPublicKeyFromPrivateKey(privateKeyHex);
+}
+
+/**
+ * Decrypts lower-case hex `C1 ‖ C3 ‖ C2` (C1 uncompressed, with its `04` prefix) to UTF-8 text: null when it is not
+ * such a ciphertext, not under this key, altered, or not UTF-8. The province's side; the terminal never decrypts.
+ */
+export function sm2DecryptHex(cipherHex: string, privateKeyHex: string): string | null {
+  // 04, C1's two coordinates (128 hex), C3 (64 hex), at least one byte of C2.
+  if (!/^04[0-9a-f]{194,}$/.test(cipherHex) || cipherHex.length % 2 !== 0) return null;
+  const C1C3C2 = 1;
+  try {
+    const plain = sm2.doDecrypt(cipherHex.slice(2), privateKeyHex, C1C3C2, { output: 'array' });
+    return plain.length === 0 ? null : new TextDecoder('utf-8', { fatal: true }).decode(plain);
+  } catch {
+    return null;
+  }
+}
+
 function utf8(s: string): Uint8Array {
   return new TextEncoder().encode(s);
 }

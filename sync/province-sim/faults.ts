@@ -1,5 +1,12 @@
-/** Fault injection for the province simulator: `--faults "500=0.1,reset=0.05,429=0.05,skew=400000,reject=0.02"`. */
-export const FAULT_KINDS = ['down', '500', '503', 'reset', 'hang', '429', 'garbage', 'html', 'reject'] as const;
+import { z } from 'zod';
+
+/**
+ * Fault injection for the province simulator, either dialect: `--faults "500=0.1,reset=0.05,429=0.05,skew=400000,reject=0.02"`.
+ * These are the gateway's faults (in front of the province), so they are the same whatever the province speaks:
+ * `html` is a 502 HTML page, `html200` an HTML page with HTTP 200 (a captive portal or a misconfigured proxy),
+ * `garbage` random bytes with HTTP 200.
+ */
+export const FAULT_KINDS = ['down', '500', '503', 'reset', 'hang', '429', 'garbage', 'html', 'html200', 'reject'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
 export interface Faults {
@@ -10,6 +17,12 @@ export interface Faults {
 }
 
 export const NO_FAULTS: Faults = { rates: {}, skewMs: 0 };
+
+/** Faults as `POST /sim/faults` takes them. */
+export const faultsSchema = z.strictObject({
+  rates: z.partialRecord(z.enum(FAULT_KINDS), z.number().min(0).max(1)),
+  skewMs: z.number(),
+});
 
 export function parseFaults(spec: string): Faults {
   const faults: Faults = { rates: {}, skewMs: 0 };

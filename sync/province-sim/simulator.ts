@@ -1,5 +1,5 @@
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import { chainHash, GENESIS_CHAIN_HASH } from '../chain.js';
@@ -8,7 +8,8 @@ import { verifyBundle } from '../export-bundle.js';
 import { offlineLinkSignature } from '../links.js';
 import { signature } from '../province/signing.js';
 import { evaluationRecordSchema, type EvaluationRecord } from '../record.js';
-import { drawFault, NO_FAULTS, type Faults } from './faults.js';
+import { faultsSchema, NO_FAULTS, type Faults } from './faults.js';
+import { gateway } from './gateway.js';
 
 export interface SimApp {
   appKey: string;
@@ -76,7 +77,6 @@ export async function startProvinceSim(o: SimOptions) {
   const bySeq = new Map<string, Map<number, string>>(); // terminalId → seq → chainHash
   const links = new Map<string, { terminalId: string; sessionId: string }>();
   const heartbeats: { terminalId: string; body: unknown; at: number }[] = [];
-  const hanging = new Set<FastifyReply>();
   const stats: SimStats = {
     requests: 0,
     batches: 0,
@@ -108,6 +108,14 @@ export async function startProvinceSim(o: SimOptions) {
       .send({ code, message, ...extra });
 
   /** Checks the X-HCP headers; answers the request itself when they fail. */
+  const { fault, hanging } = gateway({
+    faults: () => faults,
+    random,
+    counts: stats.faults,
+    serverError: (reply, status) => err(reply, status, 'INTERNAL', 'injected server error'),
+    rateLimited: (reply) => err(reply, 429, 'RATE_LIMITED', 'slow down'),
+  });
+
   const authenticate = (req: FastifyRequest, reply: FastifyReply): { terminalId: string; secret: string; alg: SignAlg } | null => {
     const h = (name: string) => {
       const v = req.headers[name.toLowerCase()];
@@ -140,43 +148,6 @@ export async function startProvinceSim(o: SimOptions) {
     nonces.set(nonce, now());
     if (nonces.size > 50_000) for (const [n, t] of nonces) if (now() - t > 600_000) nonces.delete(n);
     return { terminalId: h('X-HCP-Terminal'), secret, alg };
-  };
-
-  /** Runs a request-level fault; returns true when the request is dealt with. `after`: the work was done already. */
-  const fault = (req: FastifyRequest, reply: FastifyReply, after: boolean): boolean => {
-    if (faults.rates.down) {
-      req.raw.socket.destroy();
-      return true;
-    }
-    const kind = drawFault(faults, random);
-    if (!kind) return false;
-    // Half the faults strike before the work, half after it: then the records are stored but the answer is lost.
-    const strikesAfter = random() < 0.5;
-    if (strikesAfter !== after) return false;
-    stats.faults[kind] = (stats.faults[kind] ?? 0) + 1;
-    switch (kind) {
-      case '500':
-      case '503':
-        err(reply, Number(kind), 'INTERNAL', 'injected server error');
-        return true;
-      case 'reset':
-      case 'down':
-        req.raw.socket.destroy();
-        return true;
-      case 'hang':
-        hanging.add(reply);
-        return true;
-      case '429':
-        reply.header('retry-after', '1');
-        err(reply, 429, 'RATE_LIMITED', 'slow down');
-        return true;
-      case 'garbage':
-        reply.code(200).header('content-type', 'application/json').send(randomBytes(40).toString('latin1'));
-        return true;
-      case 'html':
-        reply.code(502).header('content-type', 'text/html').send('<html><body><h1>502 Bad Gateway</h1></body></html>');
-        return true;
-    }
   };
 
   const ingest = (terminalId: string, raw: unknown[]) =>
@@ -325,6 +296,7 @@ export async function startProvinceSim(o: SimOptions) {
 
   // ── control ──
   app.get('/sim/state', async () => ({
+    dialect: 'hcp-json',
     stats,
     faults,
     configVersion: config['configVersion'],
@@ -333,7 +305,8 @@ export async function startProvinceSim(o: SimOptions) {
     relayedBy,
   }));
   app.post('/sim/faults', async (req) => {
-    faults = (safeJson(req.body) as Faults | undefined) ?? NO_FAULTS;
+    const parsed = faultsSchema.safeParse(safeJson(req.body));
+    faults = parsed.success ? parsed.data : NO_FAULTS;
     return { ok: true };
   });
   app.post('/sim/config', async (req) => {
@@ -361,6 +334,7 @@ export async function startProvinceSim(o: SimOptions) {
   const base = () => `http://127.0.0.1:${port}`;
 
   return {
+    dialect: 'hcp-json' as const,
     url: base(),
     port,
     stats,

@@ -1,25 +1,15 @@
 import { expect } from 'vitest';
 import { verifyChain } from '../../sync/chain.js';
 import { startProvinceSim, type ProvinceSim } from '../../sync/province-sim/simulator.js';
+import { APP, hcpJson, hcpJsonProvince, simConfig, writeDialectProvisioning, type Dialect, type Province } from './dialects.js';
 import type { Faults } from '../../sync/province-sim/faults.js';
 import type { EvaluationRecord } from '../../sync/record.js';
 import { apiClient, BridgeClient } from './clients.js';
 import { join } from 'node:path';
-import { BADGE, BADGE_2, provisioningFile, writeProvisioning } from './fixtures.js';
+import { BADGE } from './fixtures.js';
 import { startTerminal, type RunningTerminal } from './process.js';
 
-export const APP = { appKey: 'app-key-1', appSecret: 'app-secret-123456' };
-
-/** The province's config for the test terminal: the same roster as the test provisioning file. */
-export function simConfig(extraStaff: Record<string, unknown>[] = []): Record<string, unknown> {
-  const offline = (provisioningFile()['offlineConfig'] ?? {}) as { staff: Record<string, unknown>[] } & Record<string, unknown>;
-  return {
-    ...offline,
-    staff: [{ staffId: 'SM0012', name: '张三', title: '综合窗口', badgeIds: [BADGE] }, { staffId: 'SM0013', name: '李四', badgeIds: [BADGE_2] }, ...extraStaff],
-    // Good ratings only need no follow-up; keep invitations long so a slow machine never times one out.
-    rating: { timeoutSeconds: 120, followUpTimeoutSeconds: 60, followUp: 'bad' },
-  };
-}
+export { APP, simConfig };
 
 export function startSim(o: { port?: number; faults?: Faults } = {}): Promise<ProvinceSim> {
   return startProvinceSim({ apps: [APP], config: simConfig(), ...o });
@@ -60,16 +50,23 @@ export async function until<T>(f: () => Promise<T> | T, ok: (v: T) => boolean, t
   }
 }
 
-/** Every session's records reached the province exactly once, numbered 1..n without a gap, on an unbroken chain. */
-export function expectExactlyOnce(s: ProvinceSim, sessionIds: string[]): void {
-  const groups = new Map<string, number>();
-  for (const r of accepted(s)) groups.set(r.groupId ?? '', (groups.get(r.groupId ?? '') ?? 0) + 1);
-  for (const id of sessionIds) expect(groups.get(id), `session ${id}`).toBe(1);
-  const records = accepted(s);
-  expect(records.map((r) => r.seq)).toEqual(Array.from({ length: records.length }, (_, i) => i + 1));
-  expect(new Set(records.map((r) => r.evalId)).size).toBe(records.length);
-  expect(verifyChain(records)).toBeNull();
-  expect(s.stats).toMatchObject({ invalidSignatures: 0, invalidRecords: 0, invalidRequests: 0 });
+/**
+ * Every session's rating reached the province exactly once, each terminal's numbered 1..n without a gap, on an
+ * unbroken chain, and nothing the terminal sent was malformed. Either dialect: it reads what the province holds.
+ */
+export function expectExactlyOnce(p: Province | ProvinceSim, sessionIds: string[]): void {
+  const province = 'held' in p ? p : hcpJsonProvince(p);
+  const held = province.held();
+  const perSession = new Map<string, number>();
+  for (const r of held) perSession.set(r.sessionId, (perSession.get(r.sessionId) ?? 0) + 1);
+  for (const id of sessionIds) expect(perSession.get(id), `session ${id}`).toBe(1);
+  expect(new Set(held.map((r) => r.evalId)).size).toBe(held.length);
+  for (const terminalId of new Set(held.map((r) => r.terminalId))) {
+    const own = held.filter((r) => r.terminalId === terminalId);
+    expect(own.map((r) => r.seq)).toEqual(Array.from({ length: own.length }, (_, i) => i + 1));
+    expect(verifyChain(own), `chain of ${terminalId}`).toBeNull();
+  }
+  expect(province.invalid()).toMatchObject({ invalidSignatures: 0, invalidRecords: 0, invalidRequests: 0 });
 }
 
 export interface RatingTerminal {
@@ -80,9 +77,12 @@ export interface RatingTerminal {
   close: () => Promise<void>;
 }
 
-/** A terminal on `dataDir/data` uploading to `baseUrl`, its kiosk screen connected and the test staff member logged in. */
-export async function ratingTerminal(dataDir: string, baseUrl: string, env: Record<string, string>): Promise<RatingTerminal> {
-  const file = writeProvisioning(dataDir, { baseUrl }, 'provision.json');
+/**
+ * A terminal of `dialect` on `dataDir/data` uploading to `baseUrl`, its kiosk screen connected and the test staff
+ * member logged in.
+ */
+export async function ratingTerminal(dataDir: string, baseUrl: string, env: Record<string, string>, dialect: Dialect = hcpJson): Promise<RatingTerminal> {
+  const file = writeDialectProvisioning(dialect, dataDir, { baseUrl });
   const t = await startTerminal(['--data-dir', join(dataDir, 'data'), '--port', '0', '--config', file], env);
   const close = async () => {
     ui?.close();
@@ -102,5 +102,31 @@ export async function ratingTerminal(dataDir: string, baseUrl: string, env: Reco
   } catch (err) {
     await close();
     throw err;
+  }
+}
+
+/**
+ * Keeps ratings coming, ten at a time, until the province has met every fault kind in `kinds` at least once (or
+ * `max` ratings were made): a dialect whose queue drains before a rare kind strikes then meets it all the same.
+ * Returns the sessions rated here.
+ */
+export async function rateUntilStruck(
+  p: { faultCounts(): Record<string, number> },
+  kinds: readonly string[],
+  more: () => Promise<string>,
+  pending: () => Promise<number> | number,
+  max: number,
+): Promise<string[]> {
+  const struck = () => kinds.every((k) => (p.faultCounts()[k] ?? 0) > 0);
+  const ids: string[] = [];
+  for (;;) {
+    await until(
+      async () => struck() || (await pending()) === 0,
+      (x) => x,
+      120_000,
+      'every fault kind struck, or the queue empty',
+    );
+    if (struck() || ids.length >= max) return ids;
+    for (let i = 0; i < 10; i++) ids.push(await more());
   }
 }
