@@ -1,4 +1,4 @@
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startHost, type RunningHost } from '../host/host.js';
 import { installCrashHandlers } from '../log/crash-handler.js';
@@ -7,7 +7,20 @@ import { readProvisioningFile } from '../provisioning/apply.js';
 import type { ProvisioningFile } from '../provisioning/schema.js';
 import { startRuntime } from '../runtime/runtime.js';
 import { ensureWritableDir } from '../store/database.js';
+import { runLauncher } from '../update/launcher.js';
+import { testHooks } from '../util/test-hooks.js';
 import { parseCommandArgs, portArg } from './args.js';
+
+/** `serve`'s arguments for the child, without the launcher's own option. */
+function launch(releasesDir: string, dataDir: string, argv: string[], log: Log): Promise<number> {
+  const serveArgs: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? '';
+    if (arg === '--releases-dir') i++;
+    else if (!arg.startsWith('--releases-dir=')) serveArgs.push(arg);
+  }
+  return runLauncher({ releasesDir: resolve(releasesDir), dataDir, serveArgs, log: log.child({ component: 'launcher' }) });
+}
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const UI_DIR = join(here, '..', '..', 'renderer');
@@ -18,9 +31,17 @@ type Ending = 'stop' | 'restart' | 'restart-technician';
 export async function serve(argv: string[]): Promise<number> {
   const a = parseCommandArgs(
     argv,
-    { 'data-dir': { type: 'string' }, config: { type: 'string' }, port: { type: 'string' }, demo: { type: 'boolean' }, 'usb-root': { type: 'string' } },
+    {
+      'data-dir': { type: 'string' },
+      config: { type: 'string' },
+      port: { type: 'string' },
+      demo: { type: 'boolean' },
+      'usb-root': { type: 'string' },
+      'releases-dir': { type: 'string' },
+    },
     ['data-dir'],
   );
+  const releasesDir = a.string('releases-dir');
   const dataDir = a.required('data-dir');
   const port = portArg(a.string('port'));
   const config = a.string('config');
@@ -29,6 +50,9 @@ export async function serve(argv: string[]): Promise<number> {
   const provisioningFile = config ? readProvisioningFile(config) : null;
   ensureWritableDir(dataDir);
   const log = createLogger(dataDir);
+  // With releases, this process is the launcher: it runs `current` as a child and judges its trial from outside.
+  if (releasesDir) return launch(releasesDir, dataDir, argv, log);
+  if (testHooks().crashAtStart) throw new Error('test hook: this release crashes at start (test-hooks.json)');
   installCrashHandlers(log);
 
   let ending: (why: Ending) => void = () => undefined;
