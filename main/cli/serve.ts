@@ -8,6 +8,9 @@ import type { ProvisioningFile } from '../provisioning/schema.js';
 import { startRuntime } from '../runtime/runtime.js';
 import { ensureWritableDir } from '../store/database.js';
 import { runLauncher } from '../update/launcher.js';
+import { trialMillis } from '../update/trial-length.js';
+import { readUpdateSettings } from '../provisioning/update-settings.js';
+import { readDatabaseSchema } from '../store/schema-info.js';
 import { testHooks } from '../util/test-hooks.js';
 import { parseCommandArgs, portArg } from './args.js';
 
@@ -19,7 +22,13 @@ function launch(releasesDir: string, dataDir: string, argv: string[], log: Log):
     if (arg === '--releases-dir') i++;
     else if (!arg.startsWith('--releases-dir=')) serveArgs.push(arg);
   }
-  return runLauncher({ releasesDir: resolve(releasesDir), dataDir, serveArgs, log: log.child({ component: 'launcher' }) });
+  return runLauncher({
+    releasesDir: resolve(releasesDir),
+    serveArgs,
+    log: log.child({ component: 'launcher' }),
+    database: () => readDatabaseSchema(dataDir),
+    trialMs: () => trialMillis(readUpdateSettings(dataDir)),
+  });
 }
 
 const here = dirname(fileURLToPath(import.meta.url));

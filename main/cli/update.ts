@@ -5,7 +5,8 @@ import { UpdateRefused } from '../update/bundle-read.js';
 import { installBundle } from '../update/install.js';
 import { layoutOf, PACKAGE_DATA_DIR, PACKAGE_RELEASES_DIR } from '../update/layout.js';
 import { rollBack, RollbackImpossible } from '../update/rollback.js';
-import { readUpdateSettings } from '../update/settings.js';
+import { readUpdateSettings } from '../provisioning/update-settings.js';
+import { readDatabaseSchema } from '../store/schema-info.js';
 import { releasesReport } from '../update/status.js';
 import { readTrialState, writeTrialState } from '../update/trial-state.js';
 import { parseCommandArgs } from './args.js';
@@ -36,7 +37,14 @@ export async function update(argv: string[]): Promise<number> {
   const log = logOf(dataDir).child({ component: 'update' });
   const keys = dataDir ? readUpdateSettings(dataDir).publicKeys : [];
   try {
-    const r = await installBundle({ file, releasesDir, dataDir, trustedKeys: keys, runningVersion: softwareVersion(), freeBytes: testFreeBytes() });
+    const r = await installBundle({
+      file,
+      releasesDir,
+      database: readDatabaseSchema(dataDir),
+      trustedKeys: keys,
+      runningVersion: softwareVersion(),
+      freeBytes: testFreeBytes(),
+    });
     log.info({ file, version: r.version, from: r.from, seq: r.seq }, 'update installed: switched to it on trial');
     recordAttempt(releasesDir, { ok: true, file, version: r.version, message: `installed ${r.version} (seq ${String(r.seq)}), on trial` });
     process.stdout.write(JSON.stringify({ event: 'installed', version: r.version, from: r.from, seq: r.seq, trial: true }) + '\n');
@@ -73,7 +81,13 @@ function recordAttempt(releasesDir: string, attempt: { ok: boolean; file: string
 export function releases(argv: string[]): number {
   const a = parseCommandArgs(argv, dirs, []);
   const { releasesDir, dataDir } = where(a);
-  process.stdout.write(JSON.stringify(releasesReport(releasesDir, dataDir), null, 2) + '\n');
+  process.stdout.write(
+    JSON.stringify(
+      releasesReport(releasesDir, { database: readDatabaseSchema(dataDir), trialMinutes: dataDir ? readUpdateSettings(dataDir).trialMinutes : null }),
+      null,
+      2,
+    ) + '\n',
+  );
   return 0;
 }
 
@@ -82,7 +96,7 @@ export function rollback(argv: string[]): number {
   const { releasesDir, dataDir } = where(a);
   const log = logOf(dataDir).child({ component: 'update' });
   try {
-    const r = rollBack(layoutOf(releasesDir), dataDir, 'manual-rollback', 'rolled back by hand');
+    const r = rollBack(layoutOf(releasesDir), readDatabaseSchema(dataDir), 'manual-rollback', 'rolled back by hand');
     log.warn(r, 'rolled back by hand to the last known good release');
     process.stdout.write(JSON.stringify({ event: 'rolled-back', from: r.from, to: r.to }) + '\n');
     return 0;

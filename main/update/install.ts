@@ -16,7 +16,7 @@ import { dirname, join } from 'node:path';
 import { sm2VerifyHex, sm3Stream } from '../../sync/crypto/gm.js';
 import { describeIssues } from '../util/zod-issues.js';
 import { readSignedPart, UpdateRefused, walkTar } from './bundle-read.js';
-import { readDatabaseSchema, schemaBlocks } from './database-schema.js';
+import { schemaBlocks, type DatabaseSchema } from './schema-rules.js';
 import { layoutOf, linkedVersion, listReleases, readRelease, switchLink, syncDir, type Layout } from './layout.js';
 import {
   compareVersions,
@@ -36,7 +36,8 @@ export interface InstallOptions {
   releasesDir: string;
   /** `updates.publicKeys`: the vendor keys this terminal trusts. */
   trustedKeys: readonly string[];
-  dataDir?: string;
+  /** The shared database's schema (main/store/schema-info.ts), null when there is none yet. */
+  database?: DatabaseSchema | null;
   /** The running release's version when there is no `current` link (a checkout). */
   runningVersion?: string;
   arch?: string;
@@ -171,7 +172,7 @@ function checkCompatibility(m: Manifest, l: Layout, from: string | null, o: Inst
   if (m.version === from || m.version === linkedVersion(l.good, l)) {
     throw new UpdateRefused('seq', `release ${m.version} is already installed and in use`);
   }
-  const db = readDatabaseSchema(o.dataDir);
+  const db = o.database ?? null;
   const blocked = schemaBlocks(m.schema, db);
   if (blocked) throw new UpdateRefused('schema', `release ${m.version} cannot run here: ${blocked}`);
   // After this release has run, its minReader holds; the release we would go back to must still read the database.

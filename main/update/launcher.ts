@@ -5,15 +5,18 @@ import { createInterface } from 'node:readline';
 import type { Log } from '../log/logger.js';
 import { layoutOf, linkedVersion, switchLink, type Layout } from './layout.js';
 import { rollBack, RollbackImpossible } from './rollback.js';
-import { readUpdateSettings, trialMillis } from './settings.js';
+import type { DatabaseSchema } from './schema-rules.js';
 import { MAX_TRIAL_STARTS, readTrialState, withEvent, writeTrialState } from './trial-state.js';
 
 export interface LauncherOptions {
   releasesDir: string;
-  dataDir: string;
   /** `serve`'s own arguments, passed to each start of the current release. */
   serveArgs: string[];
   log: Log;
+  /** The shared database's schema, read afresh before a rollback (the release under trial may have migrated it). */
+  database: () => DatabaseSchema | null;
+  /** How long a release on trial must serve, ms (`updates.trialMinutes`). */
+  trialMs: () => number;
   /** How often the `current` link is looked at, so that an `update` or `rollback` from elsewhere restarts the terminal. */
   pollMs?: number;
 }
@@ -64,7 +67,7 @@ export async function runLauncher(o: LauncherOptions): Promise<number> {
         process.stdout.write(line + '\n');
       } else if (!ready) process.stdout.write(line + '\n');
       if (ready && !flags.good) {
-        const ms = trialMillis(readUpdateSettings(o.dataDir));
+        const ms = o.trialMs();
         o.log.info({ version: cur, trialMs: ms }, 'the release on trial is ready; it is marked good if it keeps serving');
         flags.timer = setTimeout(() => {
           if (linkedVersion(l.current, l) !== cur || proc.exitCode !== null) return;
@@ -114,7 +117,7 @@ function prepareStart(l: Layout, o: LauncherOptions, cur: string): boolean | 'ro
   if (s.trialOf !== cur) s = { ...s, trialOf: cur, starts: 0 };
   if (s.starts >= MAX_TRIAL_STARTS || s.failed.includes(cur)) {
     try {
-      const r = rollBack(l, o.dataDir, 'rolled-back', `${String(s.starts)} starts did not pass the trial`);
+      const r = rollBack(l, o.database(), 'rolled-back', `${String(s.starts)} starts did not pass the trial`);
       o.log.error({ from: r.from, to: r.to, starts: s.starts }, 'release failed its trial: rolled back to the last known good release');
       return 'rolled-back';
     } catch (err) {

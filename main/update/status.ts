@@ -1,10 +1,9 @@
-import { readDatabaseSchema } from './database-schema.js';
+import type { DatabaseSchema } from './schema-rules.js';
 import { layoutOf, linkedVersion, listReleases } from './layout.js';
-import { readUpdateSettings } from './settings.js';
 import { MAX_TRIAL_STARTS, readTrialState } from './trial-state.js';
 
 /** What `hcp-terminal releases` prints: the releases, which runs, which is known good, the trial and what happened. */
-export function releasesReport(releasesDir: string, dataDir: string | undefined) {
+export function releasesReport(releasesDir: string, d: { database: DatabaseSchema | null; trialMinutes: number | null }) {
   const l = layoutOf(releasesDir);
   const current = linkedVersion(l.current, l);
   const good = linkedVersion(l.good, l) ?? current;
@@ -19,12 +18,12 @@ export function releasesReport(releasesDir: string, dataDir: string | undefined)
       version: onTrial ? current : null,
       starts: onTrial && s.trialOf === current ? s.starts : 0,
       maxStarts: MAX_TRIAL_STARTS,
-      trialMinutes: dataDir ? readUpdateSettings(dataDir).trialMinutes : null,
+      trialMinutes: d.trialMinutes,
     },
     rolledBackFrom: s.rolledBackFrom,
     rolledBackAt: s.rolledBackAt,
     highestSeq: s.highestSeq,
-    database: readDatabaseSchema(dataDir) ?? null,
+    database: d.database,
     releases: listReleases(l).map((r) => ({
       version: r.version,
       seq: r.seq,

@@ -11,6 +11,7 @@ import { installBundle, type InstallOptions } from '../../main/update/install.js
 import { UpdateRefused } from '../../main/update/bundle-read.js';
 import { layoutOf, switchLink } from '../../main/update/layout.js';
 import { releasesReport } from '../../main/update/status.js';
+import { readDatabaseSchema } from '../../main/store/schema-info.js';
 import { bundleOf, installFirstRelease, TEST_KEY, type TestRelease } from '../helpers/releases.js';
 
 const root = tempDir('hcp-upd-');
@@ -79,7 +80,7 @@ function expectUntouched(): void {
 }
 /** The same install in this process (the CLI is a thin shell over it; a process per case would cost seconds each here). */
 async function refused(file: string, reason: string, words: RegExp, o: Partial<InstallOptions> = {}): Promise<void> {
-  const err: unknown = await installBundle({ file, releasesDir, dataDir: data, trustedKeys: [TEST_KEY.publicKey], ...o }).then(
+  const err: unknown = await installBundle({ file, releasesDir, database: readDatabaseSchema(data), trustedKeys: [TEST_KEY.publicKey], ...o }).then(
     () => null,
     (e: unknown) => e,
   );
@@ -216,7 +217,7 @@ describe('hcp-terminal update refuses, with its own message, and changes nothing
 
 describe('a power cut (kill -9) at each step of an install', () => {
   const steps = ['verified', 'checked', 'space', 'copying', 'copied', 'placed', 'state', 'switched'] as const;
-  const report = () => releasesReport(releasesDir, data);
+  const report = () => releasesReport(releasesDir, { database: readDatabaseSchema(data), trialMinutes: 10 });
   it.each(steps)('at "%s" leaves the old release, or the new one on trial: never neither', async (step) => {
     // Start every step from A alone, as before the first step: the previous step's B and its trial forgotten.
     const l = layoutOf(releasesDir);
@@ -240,7 +241,7 @@ describe('a power cut (kill -9) at each step of an install', () => {
     expect(['verified', 'checked', 'space', 'copying', 'copied', 'placed', 'state'].includes(step)).toBe(s.current === A.version);
     // And the same bundle installs afterwards when the cut came before the switch.
     if (s.current === A.version) {
-      await installBundle({ file: good.file, releasesDir, dataDir: data, trustedKeys: [TEST_KEY.publicKey] });
+      await installBundle({ file: good.file, releasesDir, database: readDatabaseSchema(data), trustedKeys: [TEST_KEY.publicKey] });
       expect(report()).toMatchObject({ current: B.version, lastKnownGood: A.version, trial: { onTrial: true } });
     }
   });

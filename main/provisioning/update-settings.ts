@@ -1,5 +1,5 @@
-import { META_PROVISIONING } from '../provisioning/apply.js';
-import { storedProvisioningSchema, updatesSettingsSchema, type UpdatesSettings } from '../provisioning/schema.js';
+import { META_PROVISIONING } from './apply.js';
+import { storedProvisioningSchema, updatesSettingsSchema, type UpdatesSettings } from './schema.js';
 import { openReadOnly } from '../store/database.js';
 
 /** `updates` as provisioned in the data directory, read without opening it for writing (a terminal may be running). */
@@ -22,10 +22,4 @@ export function readUpdateSettings(dataDir: string): UpdatesSettings {
   } finally {
     db.close();
   }
-}
-
-/** The trial's length: `updates.trialMinutes`, or HCP_UPDATES_TRIAL_MS in a test (never real minutes in `npm test`). */
-export function trialMillis(settings: UpdatesSettings): number {
-  const override = Number(process.env['HCP_UPDATES_TRIAL_MS']);
-  return Number.isFinite(override) && override > 0 ? override : settings.trialMinutes * 60_000;
 }
