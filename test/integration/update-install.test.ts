@@ -7,6 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sm2SignHex } from '../../sync/crypto/gm.js';
 import { tempDir, provisioningFile } from '../helpers/fixtures.js';
 import { BIN, runCommand } from '../helpers/process.js';
+
+/** A loaded two-core machine starts Node slowly: a command gets a minute and a half. */
+const SLOW = 90_000;
 import { installBundle, type InstallOptions } from '../../main/update/install.js';
 import { UpdateRefused } from '../../main/update/bundle-read.js';
 import { layoutOf, switchLink } from '../../main/update/layout.js';
@@ -27,15 +30,15 @@ beforeAll(async () => {
   releasesDir = installFirstRelease(root.path, A);
   const file = join(root.path, 'provision.json');
   writeFileSync(file, JSON.stringify({ ...provisioningFile(), updates: { publicKeys: [TEST_KEY.publicKey], trialMinutes: 10 } }));
-  const p = runCommand(['provision', '--data-dir', data, '--file', file], env);
+  const p = runCommand(['provision', '--data-dir', data, '--file', file], env, SLOW);
   expect(p.code, p.stderr).toBe(0);
   const b = await bundleOf(root.path, B);
   good = { file: b.file, bytes: readFileSync(b.file) };
-}, 60_000);
+}, 180_000);
 afterAll(() => [root, keys].forEach((d) => d.cleanup()));
 
 function update(file: string, extraEnv: Record<string, string> = {}) {
-  return runCommand(['update', '--file', file, '--data-dir', data, '--releases-dir', releasesDir], { ...env, ...extraEnv });
+  return runCommand(['update', '--file', file, '--data-dir', data, '--releases-dir', releasesDir], { ...env, ...extraEnv }, SLOW);
 }
 function releases(): {
   current: string;
@@ -44,7 +47,7 @@ function releases(): {
   releases: { version: string }[];
   lastAttempt: { reason?: string } | null;
 } {
-  const r = runCommand(['releases', '--data-dir', data, '--releases-dir', releasesDir], env);
+  const r = runCommand(['releases', '--data-dir', data, '--releases-dir', releasesDir], env, SLOW);
   expect(r.code, r.stderr).toBe(0);
   return JSON.parse(r.stdout) as ReturnType<typeof releases>;
 }
@@ -106,7 +109,7 @@ function manifestOf(tar: Buffer): string {
   return tar.subarray(512, 512 + size).toString('utf8');
 }
 
-describe('hcp-terminal update refuses, with its own message, and changes nothing', () => {
+describe('hcp-terminal update refuses, with its own message, and changes nothing', { timeout: 120_000 }, () => {
   it('a file that is not a bundle', () => {
     const f = join(root.path, 'junk.hcpupd');
     writeFileSync(f, 'this is a spreadsheet, not an update\n'.repeat(50));
@@ -208,14 +211,14 @@ describe('hcp-terminal update refuses, with its own message, and changes nothing
     expect(readFileSync(target, 'utf8')).toBe('x');
   });
   it('every bundle while no key is trusted', () => {
-    const r = runCommand(['update', '--file', good.file, '--releases-dir', releasesDir, '--data-dir', join(root.path, 'empty-data')], env);
+    const r = runCommand(['update', '--file', good.file, '--releases-dir', releasesDir, '--data-dir', join(root.path, 'empty-data')], env, SLOW);
     expect(r.code).toBe(4);
     expect(r.stderr).toMatch(/no update key is trusted/);
     expect(current()).toBe(join('releases', A.version));
   });
 });
 
-describe('a power cut (kill -9) at each step of an install', () => {
+describe('a power cut (kill -9) at each step of an install', { timeout: 120_000 }, () => {
   const steps = ['verified', 'checked', 'space', 'copying', 'copied', 'placed', 'state', 'switched'] as const;
   const report = () => releasesReport(releasesDir, { database: readDatabaseSchema(data), trialMinutes: 10 });
   it.each(steps)('at "%s" leaves the old release, or the new one on trial: never neither', async (step) => {
@@ -226,6 +229,7 @@ describe('a power cut (kill -9) at each step of an install', () => {
     rmSync(l.trialFile, { force: true });
     const r = spawnSync(process.execPath, [BIN, 'update', '--file', good.file, '--data-dir', data, '--releases-dir', releasesDir], {
       env: { ...process.env, ...env, HCP_TEST_KILL_AT: step },
+      timeout: SLOW,
     });
     expect(r.signal).toBe('SIGKILL');
     const s = report();

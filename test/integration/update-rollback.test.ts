@@ -11,6 +11,9 @@ import { readDatabaseSchema } from '../../main/store/schema-info.js';
 import { apiClient, BridgeClient } from '../helpers/clients.js';
 import { BADGE, provisioningFile, tempDir } from '../helpers/fixtures.js';
 import { BIN, runCommand } from '../helpers/process.js';
+
+/** A loaded two-core machine starts Node slowly: a command gets a minute and a half. */
+const SLOW = 90_000;
 import { bundleOf, installFirstRelease, TEST_KEY, type TestRelease } from '../helpers/releases.js';
 import { expectExactlyOnce, FAST_SYNC, rateOnce, startSim, until } from '../helpers/sync-rig.js';
 import Database from 'better-sqlite3';
@@ -92,7 +95,7 @@ describe('a release that fails its trial is rolled back by itself, and no rating
       await rate(2);
       // 2. Update to B, whose build has one more (additive) migration; the launcher restarts on it, on trial.
       const b = await bundleOf(root.path, B);
-      const u = runCommand(['update', '--file', b.file, '--data-dir', data, '--releases-dir', releasesDir], env);
+      const u = runCommand(['update', '--file', b.file, '--data-dir', data, '--releases-dir', releasesDir], env, SLOW);
       expect(u.code, u.stderr).toBe(0);
       await until(
         () => report(),
@@ -166,5 +169,5 @@ describe('a release that fails its trial is rolled back by itself, and no rating
       await t.stop();
       await sim.close();
     }
-  }, 240_000);
+  }, 400_000);
 });
