@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { scratchDirs } from '../helpers/fixtures.js';
@@ -7,6 +7,13 @@ import { runCommand } from '../helpers/process.js';
 
 const dir = scratchDirs();
 const hasSystemdAnalyze = spawnSync('systemd-analyze', ['--version']).status === 0;
+const isRoot = process.getuid?.() === 0;
+const hasUseradd = spawnSync('sh', ['-c', 'command -v useradd']).status === 0;
+
+function account(name: string): { uid: number; gid: number } {
+  const f = spawnSync('getent', ['passwd', name], { encoding: 'utf8' }).stdout.split(':');
+  return { uid: Number(f[2]), gid: Number(f[3]) };
+}
 
 describe('hcp-terminal install-service', () => {
   it('prints, and writes, a unit that starts the headless terminal at boot and restarts it, and a kiosk autostart entry', () => {
@@ -42,5 +49,65 @@ describe('hcp-terminal install-service', () => {
       .join('\n');
     expect(complaints).toBe('');
     expect(r.status).toBe(0);
+  });
+
+  it.runIf(isRoot)('hands the data directory to the service user, and writes no autostart entry into a home that is not there', () => {
+    const data = join(dir(), 'new', 'data');
+    const units = dir();
+    const r = runCommand(['install-service', '--data-dir', data, '--user', 'nobody', '--unit-dir', units], {});
+    expect(r.code, r.stderr).toBe(0);
+    const st = statSync(data);
+    expect({ uid: st.uid, gid: st.gid }).toEqual(account('nobody'));
+    expect(st.mode & 0o777).toBe(0o700);
+    // nobody's home is /nonexistent: nothing is made under /home for it.
+    expect(existsSync('/home/nobody')).toBe(false);
+    expect(JSON.parse(r.stdout)).toMatchObject({ autostart: null, dataDir: data });
+    expect(runCommand(['install-service', '--data-dir', data, '--user', 'no-such-user-hcp', '--unit-dir', units], {}).code).toBe(2);
+  });
+
+  it.runIf(isRoot && hasUseradd)("writes the kiosk's autostart entry into the desktop user's real home, owned by them", () => {
+    const name = `hcpk${String(process.pid % 100000)}`;
+    const home = join(dir(), 'homes', 'kiosk');
+    expect(spawnSync('useradd', ['--home-dir', home, '--create-home', '--shell', '/bin/sh', name]).status).toBe(0);
+    try {
+      const data = dir();
+      const r = runCommand(['install-service', '--data-dir', data, '--user', 'nobody', '--kiosk-user', name, '--unit-dir', dir()], {});
+      expect(r.code, r.stderr).toBe(0);
+      const entry = join(home, '.config', 'autostart', 'hcp-terminal-kiosk.desktop');
+      expect(JSON.parse(r.stdout)).toMatchObject({ autostart: entry });
+      const me = account(name);
+      for (const p of [entry, join(home, '.config'), join(home, '.config', 'autostart')]) expect(statSync(p).uid, p).toBe(me.uid);
+      expect(existsSync(join('/home', name))).toBe(false);
+    } finally {
+      spawnSync('userdel', [name]);
+    }
+  });
+
+  it('hardens the unit as far as serial, HID and the data directory allow', () => {
+    const printed = runCommand(['install-service', '--data-dir', '/var/lib/hcp-test', '--user', 'kiosk', '--print'], {});
+    for (const line of [
+      'ProtectSystem=strict',
+      'ProtectHome=yes',
+      'ReadWritePaths=/var/lib/hcp-test',
+      'NoNewPrivileges=yes',
+      'CapabilityBoundingSet=',
+      'DevicePolicy=closed',
+      'DeviceAllow=char-ttyUSB rw',
+      'DeviceAllow=char-hidraw rw',
+      'RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6 AF_NETLINK',
+      'SystemCallFilter=@system-service',
+    ]) {
+      expect(printed.stdout.split('\n')).toContain(line);
+    }
+  });
+
+  it.runIf(hasSystemdAnalyze)('scores at most 2.0 (OK) in systemd-analyze security', () => {
+    const units = dir();
+    expect(runCommand(['install-service', '--data-dir', '/var/lib/hcp-test', '--user', 'root', '--unit-dir', units, '--autostart-dir', dir()], {}).code).toBe(
+      0,
+    );
+    const r = spawnSync('systemd-analyze', ['security', '--offline=yes', join(units, 'hcp-terminal.service')], { encoding: 'utf8' });
+    const score = /Overall exposure level for \S+: ([\d.]+)/.exec(r.stdout)?.[1];
+    expect(Number(score), r.stdout + r.stderr).toBeLessThanOrEqual(2.0);
   });
 });

@@ -1,0 +1,1 @@
+export function checkLockfile(lock: unknown): { checked: number; problems: string[] };
