@@ -28,6 +28,8 @@ export function releaseFiles(dir: string, exclude: readonly string[] = []): stri
       const full = join(d, e.name);
       const rel = relative(dir, full).split(sep).join('/');
       if (d === dir && (exclude.includes(e.name) || e.name === INSTALLED_MANIFEST || e.name === INSTALLED_MANIFEST.replace('.json', '.sig'))) continue;
+      // npm's command links are for a shell, not for the terminal: they do not ship.
+      if (e.name === '.bin' && rel.endsWith('node_modules/.bin')) continue;
       const st = lstatSync(full);
       if (st.isDirectory()) walk(full);
       else if (st.isFile()) {

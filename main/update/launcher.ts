@@ -48,7 +48,15 @@ export async function runLauncher(o: LauncherOptions): Promise<number> {
       o.log.error({ releasesDir: l.releasesDir }, 'no release to run: the current link is missing or names no release');
       return 3;
     }
-    if (!linkedVersion(l.good, l)) switchLink(l.good, l, cur); // the first release installed is good by definition
+    if (!linkedVersion(l.good, l)) {
+      // The first release installed is good by definition. A read-only release folder (the package's unit before
+      // updates are set up) still runs it: without a `good` link nothing is on trial.
+      try {
+        switchLink(l.good, l, cur);
+      } catch (err) {
+        o.log.warn({ err, releasesDir: l.releasesDir }, 'cannot record the last known good release: updates and rollback are off');
+      }
+    }
     const onTrial = prepareStart(l, o, cur);
     if (onTrial === 'rolled-back') continue;
     const releaseDir = join(l.releasesDir, cur);
@@ -112,7 +120,7 @@ function isReadyLine(line: string): boolean {
 /** Counts this start if `cur` is on trial, or rolls back when its starts are spent. Returns whether it runs on trial. */
 function prepareStart(l: Layout, o: LauncherOptions, cur: string): boolean | 'rolled-back' {
   const goodVersion = linkedVersion(l.good, l);
-  if (goodVersion === cur) return false;
+  if (goodVersion === null || goodVersion === cur) return false;
   let s = readTrialState(l);
   if (s.trialOf !== cur) s = { ...s, trialOf: cur, starts: 0 };
   if (s.starts >= MAX_TRIAL_STARTS || s.failed.includes(cur)) {
