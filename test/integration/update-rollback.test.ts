@@ -44,6 +44,7 @@ function launch(args: string[], env: Record<string, string>) {
   let err = '';
   proc.stderr.on('data', (d: Buffer) => (err += d.toString()));
   const exited = new Promise<number | null>((resolve) => proc.once('exit', (c) => resolve(c)));
+  // The first ready line the launcher passes on (A's, or after a rollback the good release's).
   const ready = new Promise<{ ui: string; api: string }>((resolve, reject) => {
     createInterface({ input: proc.stdout }).once('line', (line) => resolve(JSON.parse(line) as { ui: string; api: string }));
     void exited.then((c) => reject(new Error(`launcher exited ${String(c)}: ${err}`)));
@@ -72,7 +73,7 @@ describe('a release that fails its trial is rolled back by itself, and no rating
       await until(
         () => versionNow(api),
         (r) => r !== null,
-        30_000,
+        120_000,
         'the local API answers',
       );
       const ui = await BridgeClient.kiosk(`http://127.0.0.1:${String(port)}/`, data);
@@ -80,7 +81,7 @@ describe('a release that fails its trial is rolled back by itself, and no rating
         await until(
           () => api.post('/staff/login', { badgeId: BADGE }),
           (r) => r.status === 200,
-          10_000,
+          60_000,
           'login',
         );
         for (let i = 0; i < n; i++) sessions.push(await rateOnce(api, ui, 5));
@@ -100,13 +101,13 @@ describe('a release that fails its trial is rolled back by itself, and no rating
       await until(
         () => report(),
         (r) => r.current === B.version && r.trial.onTrial && r.trial.starts === 1,
-        30_000,
+        120_000,
         'B starts on trial',
       );
       await until(
         () => new Database(join(data, DB_FILE), { readonly: true }).pragma('user_version', { simple: true }) as number,
         (v) => v === b.manifest.schema.writes,
-        30_000,
+        120_000,
         'B migrates the database',
       );
       await rate(2);
@@ -126,13 +127,13 @@ describe('a release that fails its trial is rolled back by itself, and no rating
       await until(
         () => sim.records.size,
         (n) => n >= sessions.length,
-        30_000,
+        120_000,
         'every rating uploaded',
       );
       expectExactlyOnce(sim, sessions);
       // The province hears what happened from the heartbeat.
       const lastBeat = async () => ((await (await fetch(`${sim.url}/sim/state`)).json()) as { heartbeats: { body: unknown }[] }).heartbeats.at(-1)?.body;
-      await until(lastBeat, (b) => JSON.stringify(b).includes('rolledBackFrom'), 15_000, 'a heartbeat after the rollback');
+      await until(lastBeat, (b) => JSON.stringify(b).includes('rolledBackFrom'), 60_000, 'a heartbeat after the rollback');
       expect(await lastBeat()).toMatchObject({ software: { version: A.version, trial: false, rolledBackFrom: B.version } });
       // 5. B′ (fixed) installs, passes its trial and is marked good.
       await t.stop();
@@ -146,7 +147,7 @@ describe('a release that fails its trial is rolled back by itself, and no rating
       await until(
         () => existsSync(join(data, 'updates', `${sm3Of(b2.file)}.hcpupd`)),
         (v) => v,
-        30_000,
+        120_000,
         'B′ downloaded',
       );
       expect(report().current).toBe(A.version);
@@ -154,14 +155,14 @@ describe('a release that fails its trial is rolled back by itself, and no rating
       await until(
         () => report(),
         (r) => r.current === B2.version && r.lastKnownGood === B2.version && !r.trial.onTrial,
-        60_000,
+        120_000,
         'B′ passes its trial',
       );
       await rate(1);
       await until(
         () => sim.records.size,
         (n) => n >= sessions.length,
-        30_000,
+        120_000,
         'the rating on B′ uploaded',
       );
       expectExactlyOnce(sim, sessions);
@@ -169,5 +170,5 @@ describe('a release that fails its trial is rolled back by itself, and no rating
       await t.stop();
       await sim.close();
     }
-  }, 400_000);
+  }, 900_000);
 });
