@@ -89,7 +89,9 @@ export async function installBundle(o: InstallOptions): Promise<Installed> {
   }
   installStep('placed');
   // The running release becomes the one to fall back to, unless a known good one is already recorded.
-  if (from !== null && linkedVersion(l.good, l) === null) switchLink(l.good, l, from);
+  // Only a release folder can be gone back to: a checkout's running version has none.
+  const running = linkedVersion(l.current, l);
+  if (running !== null && linkedVersion(l.good, l) === null) switchLink(l.good, l, running);
   const before = readTrialState(l);
   writeTrialState(
     l,
