@@ -4,3 +4,4 @@ export class MissingToolError extends Error {}
 export function requireTools(tools: [string, string][]): void;
 export function checkElfMachines(files: string[], arch: 'amd64' | 'arm64'): number;
 export function buildRelease(o: { arch: 'amd64' | 'arm64'; out: string }): { release: string; version: string; elfChecked: number; nativeModules: string[] };
+export function releaseSchema(): string;

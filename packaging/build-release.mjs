@@ -10,7 +10,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -158,6 +158,13 @@ export function checkElfMachines(files, arch) {
   return files.length;
 }
 
+/** `{ writes, minReader }` of the built migrations, read by a child Node (the builder itself stays synchronous). */
+export function releaseSchema() {
+  const index = pathToFileURL(join(ROOT, 'dist', 'main', 'store', 'migrations', 'index.js')).href;
+  const code = `const m = await import(${JSON.stringify(index)}); process.stdout.write(JSON.stringify({ writes: m.migrations.length, minReader: m.MIN_READER }));`;
+  return execFileSync(process.execPath, ['--input-type=module', '-e', code], { encoding: 'utf8', env: { ...process.env, HCP_TEST_HOOKS: '' } });
+}
+
 /** Builds releases/<version>/ under `out` for `arch` and returns its path. */
 export function buildRelease({ arch, out }) {
   requireTools([
@@ -182,6 +189,8 @@ export function buildRelease({ arch, out }) {
   });
   cpSync(join(ROOT, 'bin'), join(release, 'bin'), { recursive: true });
   for (const f of ['package.json', 'package-lock.json']) cpSync(join(ROOT, f), join(release, f));
+  // The schema this release writes and the oldest that reads it (docs/updates.md): the updates' checks read it.
+  writeFileSync(join(release, 'release-schema.json'), releaseSchema() + '\n');
 
   // Production dependencies only, no install scripts (nothing is compiled: the prebuilds are in the packages).
   run('npm', ['ci', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error', '--os=linux', `--cpu=${ARCHES[arch].node}`], {

@@ -6,6 +6,7 @@ import { Outbox } from './outbox/outbox.js';
 import type { Dialect, LinkRequest } from './province/adapter.js';
 import { bundleIdentity, createProvinceAdapter, type ProvinceAccount } from './province/factory.js';
 import type { EvaluationRecord } from './record.js';
+import type { UpdateAnnouncement } from './province/adapter.js';
 import { BundleQueue, type BundleSummary, type ImportOutcome } from './relay/bundle-queue.js';
 import { Uploader, type UploaderLog } from './uploader.js';
 
@@ -50,7 +51,16 @@ export interface SyncEngineOptions<C extends { configVersion: string }> {
   /** Turns a stored record into what is sent (opens the sealed evaluator name). */
   prepare: (r: EvaluationRecord) => EvaluationRecord;
   /** Figures the heartbeat reports besides the queue. */
-  heartbeat: { version: string; devices: () => Record<string, unknown>; state?: () => string; invitations?: () => object };
+  heartbeat: {
+    version: string;
+    devices: () => Record<string, unknown>;
+    state?: () => string;
+    invitations?: () => object;
+    /** v1.2's `software`: the version, whether it is on trial, and what it rolled back from. */
+    software?: () => object;
+    /** v1.2: the province announced an update. */
+    onUpdate?: (u: UpdateAnnouncement) => void;
+  };
   tuning: SyncTuning;
   log: UploaderLog & { error(obj: object, msg?: string): void };
 }
@@ -167,10 +177,12 @@ export function createSyncEngine<C extends { configVersion: string }>(o: SyncEng
           lastUploadAt: u.lastUploadAt,
           clockOffsetMs: offset.value,
           ...(o.heartbeat.invitations ? { invitations: o.heartbeat.invitations() } : {}),
+          ...(o.heartbeat.software ? { software: o.heartbeat.software() } : {}),
         };
       },
-      onOk: (configVersion) => {
+      onOk: (configVersion, update) => {
         lastHeartbeat = new Date().toISOString();
+        if (update) o.heartbeat.onUpdate?.(update);
         uploader.provinceBack();
         poller?.onVersion(configVersion);
       },

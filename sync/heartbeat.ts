@@ -1,4 +1,4 @@
-import type { HeartbeatOutcome, HeartbeatSink } from './province/adapter.js';
+import type { HeartbeatOutcome, HeartbeatSink, UpdateAnnouncement } from './province/adapter.js';
 import { NODE_TIMERS, type Timers } from './timers.js';
 
 export interface HeartbeatOptions {
@@ -6,7 +6,7 @@ export interface HeartbeatOptions {
   sink: HeartbeatSink;
   /** The body's figures, read fresh for each beat. */
   body: () => object;
-  onOk: (configVersion: string) => void;
+  onOk: (configVersion: string, update?: UpdateAnnouncement) => void;
   /** Default 60000 ms (province-api.md). */
   intervalMs?: number;
   /** Each wait is the interval ± this share of it, at random (default 0.1); 0 turns the jitter off. */
@@ -55,7 +55,7 @@ export class Heartbeat {
     }
     sent
       .then((r) => {
-        if (r.kind === 'ok' && this.running) this.o.onOk(r.configVersion);
+        if (r.kind === 'ok' && this.running) this.o.onOk(r.configVersion, r.update);
       })
       .catch((err: unknown) => this.o.log.error({ err }, 'heartbeat failed'));
   }

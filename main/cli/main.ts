@@ -1,46 +1,50 @@
 import { ProvisioningError } from '../provisioning/apply.js';
 import { DataDirError } from '../store/errors.js';
 import { StartupError, UsageError } from './args.js';
-import { exportRecords } from './export.js';
-import { importBundle } from './import.js';
-import { installService } from './install-service.js';
-import { kiosk } from './kiosk.js';
-import { provinceSim } from './province-sim.js';
-import { provision } from './provision.js';
-import { serve } from './serve.js';
-import { status } from './status.js';
 
 const USAGE = `usage:
-  hcp-terminal serve --data-dir DIR [--config FILE] [--port N] [--demo [--dialect hcp-json|gov-form]] [--usb-root DIR]
+  hcp-terminal serve --data-dir DIR [--config FILE] [--port N] [--demo [--dialect hcp-json|gov-form]] [--usb-root DIR] [--releases-dir DIR]
   hcp-terminal provision --data-dir DIR --file FILE
   hcp-terminal status --data-dir DIR
   hcp-terminal export --data-dir DIR --out FILE [--with-names]
   hcp-terminal import --data-dir DIR --file BUNDLE
   hcp-terminal kiosk --data-dir DIR [--browser PATH]
   hcp-terminal install-service --data-dir DIR [--user USER] [--kiosk-user USER] [--port N] [--print] [--unit-dir DIR] [--autostart-dir DIR]
-  hcp-terminal province-sim [--port N] [--faults SPEC] [--dialect hcp-json|gov-form] [--satisfaction-codes gbt|desc5]`;
+  hcp-terminal province-sim [--port N] [--faults SPEC] [--dialect hcp-json|gov-form] [--satisfaction-codes gbt|desc5]
+  hcp-terminal update --file FILE [--data-dir DIR] [--releases-dir DIR]
+  hcp-terminal releases [--data-dir DIR] [--releases-dir DIR]
+  hcp-terminal rollback [--data-dir DIR] [--releases-dir DIR]`;
 
-/** Exit codes of terminal-cli.md: 0 done, 2 invalid arguments or provisioning file, 3 unusable data directory. */
+/**
+ * Exit codes of terminal-cli.md: 0 done, 2 invalid arguments or provisioning file, 3 unusable data directory, 4 a refused
+ * update file. Each command is loaded when asked for: `update` and `releases` need not load fastify or the drivers.
+ */
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
     switch (command) {
       case 'serve':
-        return await serve(rest);
+        return await (await import('./serve.js')).serve(rest);
       case 'provision':
-        return await provision(rest);
+        return await (await import('./provision.js')).provision(rest);
       case 'status':
-        return status(rest);
+        return (await import('./status.js')).status(rest);
       case 'export':
-        return await exportRecords(rest);
+        return await (await import('./export.js')).exportRecords(rest);
       case 'import':
-        return await importBundle(rest);
+        return await (await import('./import.js')).importBundle(rest);
       case 'install-service':
-        return installService(rest);
+        return (await import('./install-service.js')).installService(rest);
       case 'kiosk':
-        return await kiosk(rest);
+        return await (await import('./kiosk.js')).kiosk(rest);
+      case 'update':
+        return await (await import('./update.js')).update(rest);
+      case 'releases':
+        return (await import('./update.js')).releases(rest);
+      case 'rollback':
+        return (await import('./update.js')).rollback(rest);
       case 'province-sim':
-        return await provinceSim(rest);
+        return await (await import('./province-sim.js')).provinceSim(rest);
       case undefined:
       case '--help':
       case 'help':

@@ -1,4 +1,4 @@
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startHost, type RunningHost } from '../host/host.js';
 import { installCrashHandlers } from '../log/crash-handler.js';
@@ -9,6 +9,28 @@ import { startRuntime } from '../runtime/runtime.js';
 import { ensureWritableDir } from '../store/database.js';
 import { DataDirError } from '../store/errors.js';
 import { parseCommandArgs, portArg, StartupError, UsageError } from './args.js';
+import { runLauncher } from '../update/launcher.js';
+import { trialMillis } from '../update/trial-length.js';
+import { readUpdateSettings } from '../provisioning/update-settings.js';
+import { readDatabaseSchema } from '../store/schema-info.js';
+import { testHooks } from '../util/test-hooks.js';
+
+/** `serve`'s arguments for the child, without the launcher's own option. */
+function launch(releasesDir: string, dataDir: string, argv: string[], log: Log): Promise<number> {
+  const serveArgs: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? '';
+    if (arg === '--releases-dir') i++;
+    else if (!arg.startsWith('--releases-dir=')) serveArgs.push(arg);
+  }
+  return runLauncher({
+    releasesDir: resolve(releasesDir),
+    serveArgs,
+    log: log.child({ component: 'launcher' }),
+    database: () => readDatabaseSchema(dataDir),
+    trialMs: () => trialMillis(readUpdateSettings(dataDir)),
+  });
+}
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const UI_DIR = join(here, '..', '..', 'renderer');
@@ -49,9 +71,11 @@ async function serveUntilStopped(argv: string[]): Promise<number> {
       demo: { type: 'boolean' },
       dialect: { type: 'string' },
       'usb-root': { type: 'string' },
+      'releases-dir': { type: 'string' },
     },
     ['data-dir'],
   );
+  const releasesDir = a.string('releases-dir');
   const dataDir = a.required('data-dir');
   const port = portArg(a.string('port'));
   const config = a.string('config');
@@ -65,6 +89,9 @@ async function serveUntilStopped(argv: string[]): Promise<number> {
   const provisioningFile = config ? readProvisioningFile(config) : null;
   ensureWritableDir(dataDir);
   const log = createLogger(dataDir);
+  // With releases, this process is the launcher: it runs `current` as a child and judges its trial from outside.
+  if (releasesDir) return launch(releasesDir, dataDir, argv, log);
+  if (testHooks().crashAtStart) throw new Error('test hook: this release crashes at start (test-hooks.json)');
   installCrashHandlers(log);
 
   let ending: (why: Ending) => void = () => undefined;

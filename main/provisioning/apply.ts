@@ -83,6 +83,7 @@ export async function prepareProvisioning(
     staffPinHashes,
     demo: opts.demo ?? kept?.demo ?? false,
     voice: file.voice,
+    ...(file.updates ? { updates: file.updates } : {}),
   });
 }
 

@@ -36,6 +36,16 @@ export const offlineConfigSchema = strictTerminalConfigSchema.extend({
   staff: z.array(strictStaffSchema.extend({ pin: pin.optional() })).default([]),
 });
 
+/** Signed updates (terminal-cli.md v1.2, issue 19): the vendor keys trusted for bundles, and how long a new release is on trial. */
+export const updatesSettingsSchema = z.strictObject({
+  publicKeys: z
+    .array(z.string().refine(isValidSm2PublicKey, 'an uncompressed SM2 public key: "04" and 128 hex digits, a point on the curve'))
+    .max(8)
+    .default([]),
+  trialMinutes: z.number().int().min(1).max(1440).default(10),
+});
+export type UpdatesSettings = z.infer<typeof updatesSettingsSchema>;
+
 /** The provisioning file of terminal-cli.md. Unknown fields are errors: a typo must not pass silently. */
 export const provisioningFileSchema = z.strictObject({
   terminal: z.strictObject({
@@ -86,6 +96,7 @@ export const provisioningFileSchema = z.strictObject({
   offlineConfig: z.preprocess(withoutNulls, offlineConfigSchema).optional(),
   /** Voice prompts on the screen: always, never, or only for a citizen in elderly mode (issue 10). */
   voice: z.enum(['on', 'off', 'elderly-only']).default('on'),
+  updates: updatesSettingsSchema.optional(),
 });
 
 export type ProvisioningFile = z.infer<typeof provisioningFileSchema>;
@@ -109,6 +120,7 @@ export const storedProvisioningSchema = z.strictObject({
   staffPinHashes: z.record(z.string(), z.string()),
   demo: z.boolean().default(false),
   voice: z.enum(['on', 'off', 'elderly-only']).default('on'),
+  updates: updatesSettingsSchema.optional(),
 });
 export type StoredProvisioning = z.infer<typeof storedProvisioningSchema>;
 

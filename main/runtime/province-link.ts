@@ -1,4 +1,5 @@
 import type { Database } from 'better-sqlite3';
+import type { UpdateAnnouncement } from '../../sync/province/adapter.js';
 import { createSyncEngine, type SyncEngine, type SyncTuning } from '../../sync/engine.js';
 import { parseProvinceConfig, type TerminalConfig } from '../core/config.js';
 import type { Terminal } from '../core/terminal.js';
@@ -24,6 +25,9 @@ export function provinceEngine(d: {
   devices: () => Record<string, unknown>;
   state: () => string;
   invitations: () => object;
+  /** v1.2: the heartbeat's `software`, and where an announced update goes. */
+  software: () => object;
+  onUpdate: (u: UpdateAnnouncement) => void;
   log: Log;
 }): SyncEngine<TerminalConfig> {
   const p = d.provisioning;
@@ -36,7 +40,7 @@ export function provinceEngine(d: {
       return parsed.success ? { ok: true, value: parsed.data } : { ok: false, error: describeIssues(parsed.error, '(config)') };
     },
     prepare: (r) => openName(r, d.nameSealer),
-    heartbeat: { version: softwareVersion(), devices: d.devices, state: d.state, invitations: d.invitations },
+    heartbeat: { version: softwareVersion(), devices: d.devices, state: d.state, invitations: d.invitations, software: d.software, onUpdate: d.onUpdate },
     tuning: d.tuning,
     log: d.log,
   });

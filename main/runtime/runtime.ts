@@ -33,6 +33,11 @@ import { diagnosticsSource } from './diagnostics.js';
 import { storedOfflineConfig, TechnicianWorkbench } from './technician-workbench.js';
 import { DEFAULT_USB_ROOTS } from './usb-drive.js';
 import { softwareVersion } from './version.js';
+import { UpdateManager } from '../update/update-manager.js';
+import { readDatabaseSchema } from '../store/schema-info.js';
+import { softwareStatus } from '../update/status.js';
+import { hallOpen } from '../bridge/hall-hours.js';
+import type { UpdateAnnouncement } from '../../sync/province/adapter.js';
 import { syncTuningFromEnv } from './environment.js';
 import { identityProtector, META_DATA_KEY, META_PIN_PEPPER, sealedRandomKey } from './identity.js';
 import type { IntentExtras } from './intents.js';
@@ -145,6 +150,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     let devicesStatus: () => Record<string, unknown> = () => ({});
     let terminalState: () => string = () => 'starting';
     let invitations: () => object = () => ({});
+    let onUpdate: (u: UpdateAnnouncement) => void = () => undefined;
     const startedAt = Date.now();
     const sync: SyncEngine<TerminalConfig> | null = provisioning
       ? provinceEngine({
@@ -157,6 +163,8 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
           devices: () => devicesStatus(),
           state: () => terminalState(),
           invitations: () => invitations(),
+          software: () => softwareStatus(softwareVersion(), process.env['HCP_RELEASES_DIR']),
+          onUpdate: (u) => onUpdate(u),
           log: opts.log,
         })
       : null;
@@ -212,6 +220,18 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     invitations = () => terminal.status().invitations;
     refresh = () => terminal.refreshView();
     inside = () => terminal.serviced;
+    if (provisioning) {
+      const updates = new UpdateManager({
+        terminalId: provisioning.terminal.terminalId,
+        dataDir: opts.dataDir,
+        releasesDir: process.env['HCP_RELEASES_DIR'],
+        trustedKeys: provisioning.updates?.publicKeys ?? [],
+        database: () => readDatabaseSchema(opts.dataDir),
+        idle: () => terminal.currentStaff() === null || !hallOpen(clock.now(), loadConfig(meta, META_PROVINCE_CONFIG).hallHours),
+        log: opts.log.child({ component: 'update' }),
+      });
+      onUpdate = (u) => updates.announce(u);
+    }
     terminal.onEvent((e) => {
       if (e.type === 'maintenance.start') void workbench.rescan().catch((err: unknown) => opts.log.warn({ err }, 'technician rescan failed'));
     });

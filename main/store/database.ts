@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { DataDirError } from './errors.js';
 import { privateDir, privateFile, tightenIfPresent } from '../util/private-files.js';
 import { salvageInto, type TableSalvage } from './salvage.js';
-import { checkMigrationList, migrations, type Migration } from './migrations/index.js';
+import { activeMigrations, checkMigrationList, MIN_READER, type Migration } from './migrations/index.js';
 
 export const DB_FILE = 'hcp-terminal.db';
 
@@ -26,7 +26,7 @@ export function ensureWritableDir(dataDir: string): void {
 }
 
 /** Opens (creating or migrating) the terminal's database with the durability settings the product promises. */
-export function openDatabase(dataDir: string, list: readonly Migration[] = migrations): OpenedDatabase {
+export function openDatabase(dataDir: string, list: readonly Migration[] = activeMigrations()): OpenedDatabase {
   checkMigrationList(list);
   const path = join(dataDir, DB_FILE);
   let recoveredFrom: string | null = null;
@@ -85,16 +85,45 @@ function passesQuickCheck(db: Database.Database): boolean {
   }
 }
 
+/** Where the database records the oldest schema that can read it (Chromium's `last_compatible_version`). */
+export const MIN_READER_KEY = 'schema.minReader';
+
+/** The database's own minReader: null for a database written before the rule (then only its own version can read it). */
+export function readMinReader(db: Database.Database): number | null {
+  try {
+    const row = db.prepare('SELECT value FROM meta WHERE key = ?').get(MIN_READER_KEY) as { value: string } | undefined;
+    const n: unknown = row ? JSON.parse(row.value) : null;
+    return typeof n === 'number' && Number.isInteger(n) ? n : null;
+  } catch {
+    return null;
+  }
+}
+
 function migrate(db: Database.Database, list: readonly Migration[]): void {
   const current = db.pragma('user_version', { simple: true }) as number;
   if (current > list.length) {
-    throw new DataDirError(`database schema version ${current} is newer than this software (${list.length}); refusing to open it`, 'too-new');
+    // A newer release wrote this database (and a rollback brought this one back): readable when it says so.
+    const minReader = readMinReader(db);
+    if (minReader !== null && minReader <= list.length) return;
+    throw new DataDirError(
+      `database schema version ${current} is newer than this software (${list.length}) and needs schema ${minReader ?? current} or later to read it; refusing to open it`,
+      'too-new',
+    );
   }
   for (const m of list.slice(current)) {
     db.transaction(() => {
       m.up(db);
       db.pragma(`user_version = ${m.version}`);
     })();
+  }
+  if (list.length >= 1) {
+    const recorded = readMinReader(db);
+    const minReader = Math.max(recorded ?? 0, Math.min(MIN_READER, list.length));
+    if (recorded !== minReader) {
+      db.prepare(
+        'INSERT INTO meta (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at',
+      ).run(MIN_READER_KEY, JSON.stringify(minReader), Date.now());
+    }
   }
 }
 

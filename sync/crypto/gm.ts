@@ -3,7 +3,7 @@
  * Everything the terminal hashes or signs goes through here, so the choice of library stays in one file.
  */
 import { sm2, sm3 } from 'sm-crypto-v2';
-import { createHash, createHmac } from 'node:crypto';
+import { createHash, createHmac, getHashes } from 'node:crypto';
 
 export type SignAlg = 'HMAC-SM3' | 'HMAC-SHA256';
 
@@ -87,4 +87,43 @@ export function sm2DecryptHex(cipherHex: string, privateKeyHex: string): string 
 
 function utf8(s: string): Uint8Array {
   return new TextEncoder().encode(s);
+}
+
+/** The SM2 signer's default user id (GM/T 0009), which both ends hash into Z. */
+export const SM2_DEFAULT_USER_ID = '1234567812345678';
+
+/** SM2 signature with SM3 and the Z value of the default user id, DER, lower-case hex. */
+export function sm2SignHex(data: Uint8Array, privateKeyHex: string): string {
+  return sm2.doSignature(data, privateKeyHex, { der: true, hash: true, userId: SM2_DEFAULT_USER_ID }).toLowerCase();
+}
+
+export function sm2VerifyHex(data: Uint8Array, signatureHex: string, publicKeyHex: string): boolean {
+  try {
+    if (!/^[0-9a-f]+$/.test(signatureHex) || !isValidSm2PublicKey(publicKeyHex)) return false;
+    return sm2.doVerifySignature(data, signatureHex, publicKeyHex, { der: true, hash: true, userId: SM2_DEFAULT_USER_ID });
+  } catch {
+    return false;
+  }
+}
+
+export function sm2PublicKeyOf(privateKeyHex: string): string {
+  return sm2.getPublicKeyFromPrivateKey(privateKeyHex);
+}
+
+/** An incremental SM3 for files too large to hold in memory: Node's OpenSSL where it has SM3, else buffered pure JS. */
+export interface Sm3Stream {
+  update(chunk: Uint8Array): void;
+  digestHex(): string;
+}
+
+export function sm3Stream(): Sm3Stream {
+  if (getHashes().includes('sm3')) {
+    const h = createHash('sm3');
+    return { update: (c) => h.update(c), digestHex: () => h.digest('hex') };
+  }
+  const parts: Uint8Array[] = [];
+  return {
+    update: (c) => parts.push(Uint8Array.from(c)),
+    digestHex: () => sm3(Buffer.concat(parts)),
+  };
 }

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import { chainHash, GENESIS_CHAIN_HASH } from '../chain.js';
 import type { SignAlg } from '../crypto/gm.js';
+import { updateAnnouncer } from './update-route.js';
 import { verifyBundle } from '../export-bundle.js';
 import { offlineLinkSignature } from '../links.js';
 import { signature } from '../province/signing.js';
@@ -265,9 +266,9 @@ export async function startProvinceSim(o: SimOptions) {
     if (!auth) return reply;
     stats.heartbeats++;
     heartbeats.push({ terminalId: auth.terminalId, body: safeJson(req.body), at: now() });
-    return reply.send({ serverTime: now(), configVersion: String(config['configVersion']) });
+    return reply.send({ serverTime: now(), configVersion: String(config['configVersion']), ...updates.field() });
   });
-
+  const updates = updateAnnouncer(app, () => base()); // v1.2: an `update` in the heartbeat answer
   /** Import of a terminal's offline export bundle (the USB-stick path for halls with no network). */
   app.post('/hcp/v1/evaluations/import', async (req, reply) => {
     const bundle = verifyBundle(safeJson(req.body), (appKey) => apps.get(appKey) ?? null);
@@ -293,7 +294,6 @@ export async function startProvinceSim(o: SimOptions) {
     if (fault(req, reply, true)) return reply;
     return reply.send({ batchId: bundle.signature, results });
   });
-
   // ── control ──
   app.get('/sim/state', async () => ({
     dialect: 'hcp-json',
@@ -357,6 +357,7 @@ export async function startProvinceSim(o: SimOptions) {
       if (token && links.has(token)) return 'dynamic';
       return offlineLinkValid(u.searchParams.get('t') ?? '', u.searchParams.get('s') ?? '', u.searchParams.get('sig') ?? '') ? 'offline' : null;
     },
+    announceUpdate: updates.announce,
     close: () => app.close(),
   };
 }

@@ -27,7 +27,17 @@ export type Failure =
 export type UploadOutcome = { kind: 'results'; results: RecordResult[] } | Failure;
 export type ConfigOutcome = { kind: 'config'; body: unknown; etag: string | null } | { kind: 'not-modified' } | Failure;
 export type LinkOutcome = { kind: 'link'; url: string; expiresAt: string } | Failure;
-export type HeartbeatOutcome = { kind: 'ok'; serverTime: number; configVersion: string } | Failure;
+/** A software update the province announces in the heartbeat answer (province-api.md v1.2). */
+export interface UpdateAnnouncement {
+  version: string;
+  seq: number;
+  url: string;
+  size: number;
+  sm3: string;
+  rolloutPercent: number;
+}
+
+export type HeartbeatOutcome = { kind: 'ok'; serverTime: number; configVersion: string; update?: UpdateAnnouncement } | Failure;
 
 export interface LinkRequest {
   terminalId: string;

@@ -27,7 +27,19 @@ const batchReply = z.object({
   ),
 });
 const linkReply = z.object({ url: z.url(), expiresAt: z.string() });
-const heartbeatReply = z.object({ serverTime: z.number(), configVersion: z.string() });
+const heartbeatReply = z.object({ serverTime: z.number(), configVersion: z.string(), update: z.unknown().optional() });
+/** v1.2's `update`; one that does not parse is ignored (and logged by the caller's diagnostics), never a failed heartbeat. */
+const updateAnnouncement = z.object({
+  version: z.string().min(1).max(64),
+  seq: z.number().int().min(1),
+  url: z.url({ protocol: /^https?$/ }),
+  size: z.number().int().min(1),
+  sm3: z
+    .string()
+    .regex(/^[0-9a-fA-F]{64}$/)
+    .transform((s) => s.toLowerCase()),
+  rolloutPercent: z.number().min(0).max(100),
+});
 
 /** A config carries staff photos as data URLs: more room, still bounded. */
 export const MAX_CONFIG_BYTES = 16 * 1024 * 1024;
@@ -138,7 +150,8 @@ export class JsonProvinceAdapter implements ProvinceAdapter {
     if (r.status !== 200) return this.failure(r);
     const parsed = heartbeatReply.safeParse(r.json);
     if (!parsed.success) return { kind: 'transient', reason: 'the heartbeat reply is not the expected JSON' };
-    return { kind: 'ok', ...parsed.data };
+    const update = parsed.data.update == null ? undefined : updateAnnouncement.safeParse(parsed.data.update);
+    return { kind: 'ok', serverTime: parsed.data.serverTime, configVersion: parsed.data.configVersion, ...(update?.success ? { update: update.data } : {}) };
   }
 
   private async call(

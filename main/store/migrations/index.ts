@@ -8,6 +8,8 @@ import { m0007SessionsEndReason } from './0007-sessions-end-reason.js';
 import { m0008OutboxCounts } from './0008-outbox-counts.js';
 import { m0009RelayBundlesByContent } from './0009-relay-bundles-by-content.js';
 import type { Migration } from './migration.js';
+import { testHooks } from '../../util/test-hooks.js';
+import { testExtraMigration } from './test-extra.js';
 
 export type { Migration } from './migration.js';
 
@@ -32,4 +34,18 @@ export function checkMigrationList(list: readonly Migration[]): void {
   list.forEach((m, i) => {
     if (m.version !== i + 1) throw new Error(`migration ${m.name} has version ${m.version}, expected ${i + 1}`);
   });
+}
+
+/**
+ * The oldest schema version whose release can read a database this software writes. Migrations only add (a nullable or
+ * defaulted column, a table, an index), so an older release keeps working on a newer database. 9: migration 9 re-keyed
+ * `relay_bundles` by content (`bundle_id`, issue 15), which a schema-8 release cannot insert into, and 9 is also the
+ * first schema whose release knows this rule (before it, a newer database was refused outright). Raise it only with a
+ * migration that breaks older readers, which the rule forbids without a decision written in docs/architecture.md.
+ */
+export const MIN_READER = 9;
+
+/** The list this release runs: the shipped one, plus the test hook's extra step when a test release asks for it. */
+export function activeMigrations(): readonly Migration[] {
+  return testHooks().extraMigration ? [...migrations, testExtraMigration(migrations.length + 1)] : migrations;
 }

@@ -1,0 +1,280 @@
+import {
+  closeSync,
+  existsSync,
+  fchmodSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statfsSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
+import { dirname, join } from 'node:path';
+import { sm2VerifyHex, sm3Stream } from '../../sync/crypto/gm.js';
+import { describeIssues } from '../util/zod-issues.js';
+import { readSignedPart, UpdateRefused, walkTar } from './bundle-read.js';
+import { schemaBlocks, type DatabaseSchema } from './schema-rules.js';
+import { layoutOf, linkedVersion, listReleases, readRelease, switchLink, syncDir, type Layout } from './layout.js';
+import {
+  compareVersions,
+  debianArch,
+  INSTALLED_MANIFEST,
+  isSafeReleasePath,
+  manifestSchema,
+  MANIFEST_FILE,
+  SIGNATURE_FILE,
+  type Manifest,
+} from './manifest.js';
+import { installStep } from './test-kill.js';
+import { readTrialState, withEvent, writeTrialState } from './trial-state.js';
+
+export interface InstallOptions {
+  file: string;
+  releasesDir: string;
+  /** `updates.publicKeys`: the vendor keys this terminal trusts. */
+  trustedKeys: readonly string[];
+  /** The shared database's schema (main/store/schema-info.ts), null when there is none yet. */
+  database?: DatabaseSchema | null;
+  /** The running release's version when there is no `current` link (a checkout). */
+  runningVersion?: string;
+  arch?: string;
+  freeBytes?: (dir: string) => number | null;
+}
+
+export interface Installed {
+  version: string;
+  from: string | null;
+  seq: number;
+}
+
+/** Room kept free beyond the release itself: the database and the log still have to grow. */
+const SPACE_MARGIN = 64 * 1024 * 1024;
+
+/**
+ * Installs a bundle beside the running release and switches to it on trial, in the order of terminal-cli.md v1.2:
+ * signature first, then arch, minFrom, seq and schema, then space, then every file copied and hashed, then the switch.
+ * Any refusal throws UpdateRefused and leaves `current` as it was; a power cut leaves the old release or the new on trial.
+ */
+export async function installBundle(o: InstallOptions): Promise<Installed> {
+  const l = layoutOf(o.releasesDir);
+  const signed = await readSignedPart(o.file);
+  verifySignature(signed.manifestBytes, signed.signature, o.trustedKeys);
+  installStep('verified');
+  const manifest = parseManifest(signed.manifestBytes);
+  const from = linkedVersion(l.current, l) ?? o.runningVersion ?? null;
+  checkCompatibility(manifest, l, from, o);
+  installStep('checked');
+  checkSpace(manifest, l, o.freeBytes ?? statfsFree);
+  installStep('space');
+  const staging = join(l.releasesDir, `.staging-${manifest.version}`);
+  const target = join(l.releasesDir, manifest.version);
+  clearStaleStaging(l);
+  mkdirSync(staging, { recursive: true, mode: 0o755 });
+  try {
+    await copyFiles(o.file, manifest, staging);
+    writeFileSync(join(staging, INSTALLED_MANIFEST), signed.manifestBytes, { mode: 0o644 });
+    writeFileSync(join(staging, INSTALLED_MANIFEST.replace('.json', '.sig')), signed.signature + '\n', { mode: 0o644 });
+    syncDir(staging);
+    installStep('copied');
+    // A folder of this version that is neither current nor good is a leftover (a failed trial, say): replaced.
+    if (existsSync(target)) rmSync(target, { recursive: true, force: true });
+    renameSync(staging, target);
+    syncDir(l.releasesDir);
+  } catch (err) {
+    rmSync(staging, { recursive: true, force: true });
+    throw err;
+  }
+  installStep('placed');
+  // The running release becomes the one to fall back to, unless a known good one is already recorded.
+  // Only a release folder can be gone back to: a checkout's running version has none.
+  const running = linkedVersion(l.current, l);
+  if (running !== null && linkedVersion(l.good, l) === null) switchLink(l.good, l, running);
+  const before = readTrialState(l);
+  writeTrialState(
+    l,
+    withEvent(
+      {
+        ...before,
+        trialOf: manifest.version,
+        starts: 0,
+        rolledBackFrom: null,
+        rolledBackAt: null,
+        failed: before.failed.filter((v) => v !== manifest.version),
+      },
+      'installed',
+      manifest.version,
+      `seq ${String(manifest.seq)}, from ${from ?? 'nothing'}`,
+    ),
+  );
+  installStep('state');
+  switchLink(l.current, l, manifest.version);
+  installStep('switched');
+  // Only now is the seq spent: a power cut before the switch leaves the same bundle installable again.
+  const after = readTrialState(l);
+  writeTrialState(l, { ...after, highestSeq: Math.max(after.highestSeq, manifest.seq) });
+  return { version: manifest.version, from, seq: manifest.seq };
+}
+
+export function verifySignature(manifestBytes: Buffer, signature: string, trustedKeys: readonly string[]): void {
+  if (!/^[0-9a-f]{16,400}$/.test(signature)) {
+    throw new UpdateRefused('bad-signature', 'manifest.sig is not a signature: lower-case hex of a DER SM2 signature was expected');
+  }
+  if (trustedKeys.length === 0) {
+    throw new UpdateRefused('untrusted-key', 'no update key is trusted on this terminal (updates.publicKeys in the provisioning file is empty)');
+  }
+  const bytes = new Uint8Array(manifestBytes);
+  if (!trustedKeys.some((k) => sm2VerifyHex(bytes, signature, k))) {
+    throw new UpdateRefused(
+      'untrusted-key',
+      `the manifest's signature verifies under none of the ${String(trustedKeys.length)} trusted keys (updates.publicKeys): signed by a key this terminal does not trust, or manifest.json was altered after signing`,
+    );
+  }
+}
+
+function parseManifest(bytes: Buffer): Manifest {
+  let json: unknown;
+  try {
+    json = JSON.parse(bytes.toString('utf8'));
+  } catch {
+    throw new UpdateRefused('bad-manifest', 'manifest.json is signed but is not JSON');
+  }
+  const parsed = manifestSchema.safeParse(json);
+  if (!parsed.success)
+    throw new UpdateRefused('bad-manifest', `manifest.json is signed but not an hcpupd/1 manifest: ${describeIssues(parsed.error, '(manifest)')}`);
+  const seen = new Set<string>();
+  for (const f of parsed.data.files) {
+    if (!isSafeReleasePath(f.path)) throw new UpdateRefused('unsafe-entry', `manifest.json names a path outside the release: "${f.path}"`);
+    if (seen.has(f.path)) throw new UpdateRefused('bad-manifest', `manifest.json lists "${f.path}" twice`);
+    seen.add(f.path);
+  }
+  return parsed.data;
+}
+
+function checkCompatibility(m: Manifest, l: Layout, from: string | null, o: InstallOptions): void {
+  const arch = o.arch ?? debianArch();
+  if (m.arch !== arch) throw new UpdateRefused('arch', `the bundle is for ${m.arch}, this terminal is ${arch}`);
+  if (from !== null && compareVersions(from, m.minFrom) < 0) {
+    throw new UpdateRefused('min-from', `the bundle updates ${m.minFrom} or later; this terminal runs ${from}: install the releases between first`);
+  }
+  // Releases that ran or run count; a folder left by an install cut short before its switch does not.
+  const state = readTrialState(l);
+  const used = new Set([from, linkedVersion(l.good, l), ...state.failed]);
+  const installed = listReleases(l).filter((r) => used.has(r.version));
+  const highest = Math.max(state.highestSeq, ...installed.map((r) => r.seq));
+  if (m.seq <= highest) {
+    const holder = installed.find((r) => r.seq === highest);
+    throw new UpdateRefused(
+      'seq',
+      `the bundle's seq ${String(m.seq)} is not above ${String(highest)}${holder ? ` (release ${holder.version})` : ''}: an older or replayed bundle, refused so that a signed old release cannot downgrade the terminal`,
+    );
+  }
+  if (m.version === from || m.version === linkedVersion(l.good, l)) {
+    throw new UpdateRefused('seq', `release ${m.version} is already installed and in use`);
+  }
+  const db = o.database ?? null;
+  const blocked = schemaBlocks(m.schema, db);
+  if (blocked) throw new UpdateRefused('schema', `release ${m.version} cannot run here: ${blocked}`);
+  // After this release has run, its minReader holds; the release we would go back to must still read the database.
+  const running = from !== null ? readRelease(join(l.releasesDir, from)) : null;
+  const fallback = running?.schema?.writes ?? db?.version;
+  if (fallback !== undefined && m.schema.minReader > fallback) {
+    throw new UpdateRefused(
+      'schema',
+      `the bundle's database needs schema ${String(m.schema.minReader)} or later to read it, and the current database and release are at ${String(fallback)}: a rollback could not read the ratings it would write`,
+    );
+  }
+}
+
+function statfsFree(dir: string): number | null {
+  try {
+    const s = statfsSync(dir);
+    return s.bavail * s.bsize;
+  } catch {
+    return null;
+  }
+}
+
+function checkSpace(m: Manifest, l: Layout, freeBytes: (dir: string) => number | null): void {
+  mkdirSync(l.releasesDir, { recursive: true });
+  const need = m.files.reduce((n, f) => n + f.size, 0) + SPACE_MARGIN;
+  const free = freeBytes(l.releasesDir);
+  if (free !== null && free < need) {
+    throw new UpdateRefused('disk-full', `not enough free space to stage ${m.version}: ${mib(need)} needed (with a margin for the ratings), ${mib(free)} free`);
+  }
+}
+
+function mib(n: number): string {
+  return `${(n / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+function clearStaleStaging(l: Layout): void {
+  for (const name of readdirSync(l.releasesDir)) {
+    if (name.startsWith('.staging-')) rmSync(join(l.releasesDir, name), { recursive: true, force: true });
+  }
+}
+
+/** Second pass: each entry must be a plain file the manifest lists, written inside `staging` and hashed as it is written. */
+async function copyFiles(file: string, m: Manifest, staging: string): Promise<void> {
+  const expected = new Map(m.files.map((f) => [f.path, f]));
+  const done = new Set<string>();
+  let copied = 0;
+  let bad: UpdateRefused | undefined;
+  try {
+    await walkTar(file, (entry) => {
+      const path = entry.path;
+      if (path === MANIFEST_FILE || path === SIGNATURE_FILE) {
+        entry.resume();
+        return;
+      }
+      if (entry.type === 'Directory') {
+        if (!isSafeReleasePath(path.replace(/\/$/, ''))) throw new UpdateRefused('unsafe-entry', `the bundle holds a folder outside the release: "${path}"`);
+        entry.resume();
+        return;
+      }
+      if (entry.type !== 'File' && entry.type !== 'OldFile' && entry.type !== 'ContiguousFile') {
+        throw new UpdateRefused(
+          'unsafe-entry',
+          `the bundle holds a ${entry.type} entry "${path}": only plain files are installed (no links, devices or fifos)`,
+        );
+      }
+      if (!isSafeReleasePath(path)) throw new UpdateRefused('unsafe-entry', `the bundle holds a file outside the release: "${path}"`);
+      const want = expected.get(path);
+      if (!want) throw new UpdateRefused('tampered', `the bundle holds "${path}", which the signed manifest does not list`);
+      if (done.has(path)) throw new UpdateRefused('tampered', `the bundle holds "${path}" twice`);
+      done.add(path);
+      const dest = join(staging, path);
+      mkdirSync(dirname(dest), { recursive: true, mode: 0o755 });
+      const fd = openSync(dest, 'wx', 0o644);
+      const hash = sm3Stream();
+      let size = 0;
+      // Listeners go on at once: the parser sets the entry flowing as soon as this callback returns.
+      entry.on('data', (c: Buffer) => {
+        size += c.length;
+        hash.update(c);
+        writeSync(fd, c);
+      });
+      entry.on('end', () => {
+        try {
+          fchmodSync(fd, (entry.mode ?? 0o644) & 0o111 ? 0o755 : 0o644);
+          fsyncSync(fd);
+        } finally {
+          closeSync(fd);
+        }
+        if (size !== want.size) bad ??= new UpdateRefused('tampered', `"${path}" is ${String(size)} bytes, the signed manifest says ${String(want.size)}`);
+        else if (hash.digestHex() !== want.sm3)
+          bad ??= new UpdateRefused('tampered', `"${path}" does not match its SM3 in the signed manifest: altered after signing`);
+        else if (++copied === 1) installStep('copying');
+      });
+    });
+    if (bad) throw bad;
+  } catch (err) {
+    if (err instanceof UpdateRefused) throw err;
+    throw new UpdateRefused('truncated', `the bundle is damaged or cut short while copying: ${(err as Error).message}`);
+  }
+  const missing = m.files.find((f) => !done.has(f.path));
+  if (missing)
+    throw new UpdateRefused('truncated', `the bundle ends without "${missing.path}", which the signed manifest lists: the file is truncated or incomplete`);
+}
