@@ -11,7 +11,8 @@ const _everyDialect: Dialect extends (typeof DIALECTS)[number] ? true : never = 
 const PARAM_PLACEHOLDER = '{param}';
 const nonEmpty = z.string().trim().min(1, 'must not be empty');
 const baseUrl = z.url({ protocol: /^https?$/, error: 'an http(s) URL' });
-const sm2PublicKey = z.string().refine(isValidSm2PublicKey, 'an uncompressed SM2 public key: "04" and 128 hex digits, a point on the curve');
+/** An uncompressed SM2 public key on the curve: the province's, or a vendor's update key. */
+export const sm2PublicKey = z.string().refine(isValidSm2PublicKey, 'an uncompressed SM2 public key: "04" and 128 hex digits, a point on the curve');
 const signAlg = z.enum(['HMAC-SM3', 'HMAC-SHA256']);
 const satisfactionCodes = z.enum(['gbt', 'desc5'], { error: '"gbt" (1 = 非常满意, GB/T 39046) or "desc5" (5 = 非常满意)' });
 

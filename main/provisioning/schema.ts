@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { BADGE_ID, BADGE_ID_MESSAGE, PIN, PIN_MESSAGE } from '../bridge/formats.js';
 import { strictStaffSchema, strictTerminalConfigSchema, withoutNulls } from '../core/config.js';
 import { describeIssues } from '../util/zod-issues.js';
-import { provinceFileSchema, provinceStoredSchema } from './province-schema.js';
+import { provinceFileSchema, provinceStoredSchema, sm2PublicKey } from './province-schema.js';
 import { checkCertificate, checkPrivateKey, isLoopbackHost } from './tls.js';
 
 const pin = z.string().regex(PIN, PIN_MESSAGE);
@@ -39,7 +39,7 @@ export const offlineConfigSchema = strictTerminalConfigSchema.extend({
 /** Signed updates (terminal-cli.md v1.2, issue 19): the vendor keys trusted for bundles, and how long a new release is on trial. */
 export const updatesSettingsSchema = z.strictObject({
   publicKeys: z
-    .array(z.string().refine(isValidSm2PublicKey, 'an uncompressed SM2 public key: "04" and 128 hex digits, a point on the curve'))
+    .array(sm2PublicKey)
     .max(8)
     .default([]),
   trialMinutes: z.number().int().min(1).max(1440).default(10),

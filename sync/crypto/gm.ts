@@ -106,10 +106,6 @@ export function sm2VerifyHex(data: Uint8Array, signatureHex: string, publicKeyHe
   }
 }
 
-export function sm2PublicKeyOf(privateKeyHex: string): string {
-  return sm2.getPublicKeyFromPrivateKey(privateKeyHex);
-}
-
 /** An incremental SM3 for files too large to hold in memory: Node's OpenSSL where it has SM3, else buffered pure JS. */
 export interface Sm3Stream {
   update(chunk: Uint8Array): void;
