@@ -38,10 +38,7 @@ export const offlineConfigSchema = strictTerminalConfigSchema.extend({
 
 /** Signed updates (terminal-cli.md v1.2, issue 19): the vendor keys trusted for bundles, and how long a new release is on trial. */
 export const updatesSettingsSchema = z.strictObject({
-  publicKeys: z
-    .array(sm2PublicKey)
-    .max(8)
-    .default([]),
+  publicKeys: z.array(sm2PublicKey).max(8).default([]),
   trialMinutes: z.number().int().min(1).max(1440).default(10),
 });
 export type UpdatesSettings = z.infer<typeof updatesSettingsSchema>;
