@@ -45,3 +45,14 @@ export async function timeEach(n: number, fn: (i: number) => unknown, warmup = M
 export function record(f: Figure): void {
   appendFileSync(FIGURES_FILE, JSON.stringify(f) + '\n');
 }
+
+/** A group that could not run here, and why: printed as its own line under the table. */
+export interface Skipped {
+  skipped: string;
+  reason: string;
+}
+
+export function skip(group: string, reason: string): void {
+  process.stdout.write(`${group}: ${reason}\n`);
+  appendFileSync(FIGURES_FILE, JSON.stringify({ skipped: group, reason } satisfies Skipped) + '\n');
+}
