@@ -1,3 +1,4 @@
+import { useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { TerminalView } from '../../../main/bridge/contract.js';
 import { Face } from '../components/Face.js';
@@ -19,6 +20,10 @@ export function Inviting({ view, session }: { view: TerminalView; session: NonNu
   const left = secondsLeft(session.expiresAt, now);
   const total = Math.max(1, Math.round((session.expiresAt - session.openedAt) / 1000));
   const item = session.items[session.currentItem];
+  // The pressed button answers the finger at once (pointer-down, this frame), before the terminal does; Thanks comes
+  // only with the terminal's view, after the rating is committed. A failed choice lets go of it.
+  const [pressed, setPressed] = useState<number | null>(null);
+  const sent = useRef(false);
   if (session.mode === 'choose') return <ChooseMode session={session} />;
 
   return (
@@ -42,12 +47,28 @@ export function Inviting({ view, session }: { view: TerminalView; session: NonNu
           <button
             key={level}
             type="button"
-            className={`level level-${level}`}
+            className={`level level-${level}${pressed === level ? ' pressed' : ''}`}
             disabled={busy}
+            onPointerDown={() => {
+              if (!busy) setPressed(level);
+            }}
+            onPointerCancel={() => {
+              if (!sent.current) setPressed(null);
+            }}
+            onPointerLeave={(e) => {
+              // A mouse dragged off before letting go chose nothing (a finger's leave comes with its lift, before the click).
+              if (e.pointerType === 'mouse' && !sent.current) setPressed(null);
+            }}
             onClick={() => {
+              sent.current = true;
+              setPressed(level);
               // The level's name, said as it is pressed; the choice goes at once, never waiting for the voice.
               speak(view, `level-${view.scale}-${level}`);
-              void send({ type: 'choose', sessionId: session.sessionId, item: session.currentItem, level });
+              void send({ type: 'choose', sessionId: session.sessionId, item: session.currentItem, level }).then((r) => {
+                if (r.ok) return;
+                sent.current = false;
+                setPressed(null);
+              });
             }}
           >
             <Face level={level} />
