@@ -35,6 +35,9 @@ RestartSec=2
 TimeoutStopSec=15
 UMask=0077
 Environment=HCP_LOG_LEVEL=info
+# V8's compiled modules, kept between starts (a faster start on slow boards; bin/hcp-terminal.js).
+CacheDirectory=hcp-terminal
+Environment=NODE_COMPILE_CACHE=%C/hcp-terminal
 # Serial keypads and badge readers belong to the dialout group.
 SupplementaryGroups=dialout
 NoNewPrivileges=yes

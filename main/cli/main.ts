@@ -1,14 +1,6 @@
 import { ProvisioningError } from '../provisioning/apply.js';
 import { DataDirError } from '../store/errors.js';
 import { UsageError } from './args.js';
-import { exportRecords } from './export.js';
-import { importBundle } from './import.js';
-import { installService } from './install-service.js';
-import { kiosk } from './kiosk.js';
-import { provinceSim } from './province-sim.js';
-import { provision } from './provision.js';
-import { serve } from './serve.js';
-import { status } from './status.js';
 
 const USAGE = `usage:
   hcp-terminal serve --data-dir DIR [--config FILE] [--port N] [--demo] [--usb-root DIR]
@@ -20,27 +12,32 @@ const USAGE = `usage:
   hcp-terminal install-service --data-dir DIR [--user USER] [--port N] [--print] [--unit-dir DIR] [--autostart-dir DIR]
   hcp-terminal province-sim [--port N] [--faults SPEC]`;
 
+/*
+ * Each command's modules are loaded when it runs: `serve` on a half-a-core kiosk does not parse the province
+ * simulator, the exporter or the installer before its ready line (docs/performance.md).
+ */
+
 /** Exit codes of terminal-cli.md: 0 done, 2 invalid arguments or provisioning file, 3 unusable data directory. */
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
     switch (command) {
       case 'serve':
-        return await serve(rest);
+        return await (await import('./serve.js')).serve(rest);
       case 'provision':
-        return await provision(rest);
+        return await (await import('./provision.js')).provision(rest);
       case 'status':
-        return status(rest);
+        return (await import('./status.js')).status(rest);
       case 'export':
-        return await exportRecords(rest);
+        return await (await import('./export.js')).exportRecords(rest);
       case 'import':
-        return importBundle(rest);
+        return (await import('./import.js')).importBundle(rest);
       case 'install-service':
-        return installService(rest);
+        return (await import('./install-service.js')).installService(rest);
       case 'kiosk':
-        return await kiosk(rest);
+        return await (await import('./kiosk.js')).kiosk(rest);
       case 'province-sim':
-        return await provinceSim(rest);
+        return await (await import('./province-sim.js')).provinceSim(rest);
       case undefined:
       case '--help':
       case 'help':
