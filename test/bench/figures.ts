@@ -1,8 +1,11 @@
 import { appendFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
 
-/** Where the bench's workers leave their figures for the run's report (test/bench/report.ts). */
-export const FIGURES_FILE = new URL('../../bench/results/.current.jsonl', import.meta.url);
+/** Where the bench's workers leave their figures for the run's report (test/bench/report.ts); `HCP_BENCH_FIGURES` for a second run beside one in progress. */
+export const FIGURES_FILE = process.env['HCP_BENCH_FIGURES']
+  ? pathToFileURL(process.env['HCP_BENCH_FIGURES'])
+  : new URL('../../bench/results/.current.jsonl', import.meta.url);
 
 export interface Stats {
   median: number;

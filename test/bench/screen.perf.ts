@@ -188,12 +188,30 @@ function suite(name: string, quotaUs: number | null): void {
         if (d.pressed) nextFrame++;
       }
       const touchCpu = (cpu(m) - touchCpu0) / TOUCHES;
-      while (rated < RATED) {
-        await invite(r, false);
-        const k = await stampCount(page);
-        await arm(page, '.screen.thanks');
-        await tap(page);
-        await seen(page, k + 1);
+      // The rest of the 1,000 for the memory figure, without a round trip to the page each: the page presses 满意
+      // itself whenever it is offered (a click, as a touch ends), the driver opens invitations and waits for each rating.
+      const api = apiClient(r.terminal.ready.api);
+      if (half)
+        await page.evaluate(() => {
+          const pressed = new WeakSet<Element>();
+          new MutationObserver(() => {
+            const b = document.querySelector<HTMLButtonElement>('.level-4:not(:disabled)');
+            if (b && !pressed.has(b)) {
+              pressed.add(b);
+              b.click();
+            }
+          }).observe(document.body, { subtree: true, childList: true, attributes: true });
+        });
+      while (half && rated < RATED) {
+        const opened = await api.post('/sessions', {});
+        const id = (opened.body as { sessionId?: string }).sessionId;
+        if (opened.status !== 201 || !id) throw new Error(`invitation not opened: ${JSON.stringify(opened.body)}`);
+        await until(
+          () => api.get(`/sessions/${id}`),
+          (x) => (x.body as { status?: string }).status === 'rated',
+          20_000,
+          'the page’s rating stored',
+        );
         rated++;
       }
       const after = pss(m);
@@ -244,14 +262,15 @@ function suite(name: string, quotaUs: number | null): void {
             goal: 'information',
             met: true,
           });
-      if (m.limit) {
+      if (m.limit && half) {
         const mem = once(after / MiB);
-        figure(m, 'memory', {
-          group: 'memory',
+        record({
+          group: 'memory (half a core)',
           name: `the kiosk's total proportional set size (terminal and every Chromium process) after ${String(RATED)} ratings; beside it, after ${String(WARMUP)}`,
           unit: 'MiB',
           value: mem,
           baseline: { name: `after a ${String(WARMUP)}-rating warm-up`, value: once(warm / MiB) },
+          ratio: after / warm,
           goal: 'information',
           met: true,
         });

@@ -16,9 +16,6 @@ export function Inviting({ view, session }: { view: TerminalView; session: NonNu
   const busy = useUi((s) => s.busy);
   const error = useUi((s) => s.error);
   const elderly = view.elderly;
-  const now = useTerminalNow();
-  const left = secondsLeft(session.expiresAt, now);
-  const total = Math.max(1, Math.round((session.expiresAt - session.openedAt) / 1000));
   const item = session.items[session.currentItem];
   // The pressed button answers the finger at once (pointer-down, this frame), before the terminal does; Thanks comes
   // only with the terminal's view, after the rating is committed. A failed choice lets go of it.
@@ -83,13 +80,7 @@ export function Inviting({ view, session }: { view: TerminalView; session: NonNu
       )}
       <div className="invite-foot">
         {view.staff && <StaffCard staff={view.staff} compact />}
-        <div className="countdown" role="timer" aria-label={`${t('inviting.countdownLabel')} ${t('inviting.countdown', { s: left })}`}>
-          <svg viewBox="0 0 44 44" aria-hidden="true">
-            <circle cx="22" cy="22" r="19" className="countdown-track" />
-            <circle cx="22" cy="22" r="19" className="countdown-bar" strokeDasharray={`${(left / total) * 119.4} 119.4`} />
-          </svg>
-          <span className="countdown-text">{t('inviting.countdown', { s: left })}</span>
-        </div>
+        <Countdown openedAt={session.openedAt} expiresAt={session.expiresAt} />
         {session.qrUrl && (
           <div className="qr-box">
             <QrCode value={session.qrUrl} label={t('inviting.scan')} size={elderly ? 150 : 132} />
@@ -101,6 +92,26 @@ export function Inviting({ view, session }: { view: TerminalView; session: NonNu
         )}
       </div>
     </main>
+  );
+}
+
+/**
+ * The time left, ticking on its own: only this re-renders four times a second, not the levels, the staff card and the
+ * QR code around it (issue 18). The ring steps once a second, without a transition that would repaint every frame.
+ */
+function Countdown({ openedAt, expiresAt }: { openedAt: number; expiresAt: number }) {
+  const { t } = useTranslation();
+  const now = useTerminalNow();
+  const left = secondsLeft(expiresAt, now);
+  const total = Math.max(1, Math.round((expiresAt - openedAt) / 1000));
+  return (
+    <div className="countdown" role="timer" aria-label={`${t('inviting.countdownLabel')} ${t('inviting.countdown', { s: left })}`}>
+      <svg viewBox="0 0 44 44" aria-hidden="true">
+        <circle cx="22" cy="22" r="19" className="countdown-track" />
+        <circle cx="22" cy="22" r="19" className="countdown-bar" strokeDasharray={`${(left / total) * 119.4} 119.4`} />
+      </svg>
+      <span className="countdown-text">{t('inviting.countdown', { s: left })}</span>
+    </div>
   );
 }
 
