@@ -9,7 +9,7 @@ if (!existsSync(fileURLToPath(entry))) {
   process.exit(1);
 }
 // V8's compiled code of the terminal's modules, kept between starts (NODE_COMPILE_CACHE, which the systemd unit points
-// at its cache directory, else the temp directory): on a half-a-core kiosk, compiling them was most of `serve`'s
-// time to its ready line (docs/performance.md). A cache that does not match the sources is ignored and rewritten.
+// at its cache directory, else the temp directory): on a half-a-core kiosk, loading and compiling them was two thirds of
+// `serve`'s time to its ready line (docs/performance.md). A cache that does not match the sources is ignored and rewritten.
 module.enableCompileCache?.();
 await import(entry.href);
