@@ -17,7 +17,7 @@ const USAGE = `usage:
 
 /**
  * Exit codes of terminal-cli.md: 0 done, 2 invalid arguments or provisioning file, 3 unusable data directory, 4 a refused
- * update file. Each command is loaded when asked for: `update` and `releases` need not load fastify or the drivers.
+ * update file. Each command is loaded when asked for: `serve` on a half-a-core kiosk does not parse the province simulator, the exporter or the installer before its ready line (docs/performance.md), and `update` and `releases` need not load fastify or the drivers.
  */
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { Cancel, Clock } from './clock.js';
 import type { StaffMember, TerminalConfig } from './config.js';
 import { CommandError } from './errors.js';
@@ -9,6 +8,7 @@ import type { LinkProvider, Logger, RatingRepository } from './ports.js';
 import type { ApplicantInput, RatingBook } from './ratings.js';
 import type { Pf } from './records.js';
 import type { CancelReason, SessionItem, SessionRow } from './session.js';
+import { newId } from './ids.js';
 
 export interface OpenSessionRequest {
   projectNo?: string | undefined;
@@ -90,7 +90,7 @@ export class Invitations {
     if (this.busy) throw new CommandError('SESSION_OPEN', 'a session is still open at this window; wait for it or cancel it');
     this.opening = true;
     try {
-      const sessionId = randomUUID();
+      const sessionId = newId();
       const items = req.items ?? [];
       let qrUrl = '';
       try {

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { formatCst, type Clock } from './clock.js';
 import type { TerminalConfig } from './config.js';
 import { CommandError } from './errors.js';
@@ -7,6 +6,7 @@ import type { FollowUpAnswer } from './policy.js';
 import type { IdentityProtector, Logger, RatingRepository, RatingWrites } from './ports.js';
 import { buildRecord, evalDetail, type Flag, type Pf, type RecordInput, type Where } from './records.js';
 import type { SessionItem, SessionRow, StoredApplicant } from './session.js';
+import { newId } from './ids.js';
 
 export interface ApplicantInput {
   name?: string | undefined;
@@ -58,7 +58,7 @@ export class RatingBook {
   recordChoice(c: ChoiceToRecord): string[] {
     return this.commit((w) => {
       const ids = c.items.map((item) => {
-        const evalId = randomUUID();
+        const evalId = newId();
         w.appendRecord(buildRecord(this.input(c.row, { level: c.level, pf: c.pf, now: c.now, item, flags: c.flags, evaluateType: 1 }), evalId), c.held);
         return evalId;
       });
@@ -106,7 +106,7 @@ export class RatingBook {
   recordDefault(row: SessionRow, now: number, pf: Pf): void {
     const items: (SessionItem | null)[] = row.items.length ? row.items : [null];
     this.commit((w) => {
-      for (const item of items) w.appendRecord(buildRecord(this.input(row, { level: 3, pf, now, item, flags: [], evaluateType: 3 }), randomUUID()), false);
+      for (const item of items) w.appendRecord(buildRecord(this.input(row, { level: 3, pf, now, item, flags: [], evaluateType: 3 }), newId()), false);
       w.markDefaulted(row.sessionId, now);
     });
   }

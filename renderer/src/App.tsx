@@ -12,9 +12,8 @@ import { FollowUp } from './screens/FollowUp.js';
 import { Inviting } from './screens/Inviting.js';
 import { Closed, Message, Paused, Serving, Thanks } from './screens/Simple.js';
 import { Unprovisioned } from './screens/Unprovisioned.js';
-import { PinPad } from './technician/PinPad.js';
+import { PinPad, TechnicianScreens } from './lazy.js';
 import { TechnicianGesture } from './technician/TechnicianGesture.js';
-import { TechnicianScreens } from './technician/TechnicianScreens.js';
 
 function Screen({ view }: { view: TerminalView }) {
   switch (view.state) {

@@ -5,6 +5,7 @@ import { UiContext } from './context.js';
 import './i18n.js';
 import { createUiStore } from './store.js';
 import { createTransport } from './transport.js';
+import { preloadWhenIdle } from './lazy.js';
 import './styles.css';
 
 const store = createUiStore(createTransport());
@@ -18,3 +19,4 @@ if (root) {
     </StrictMode>,
   );
 }
+preloadWhenIdle();

@@ -1,14 +1,15 @@
 /**
- * 国密 primitives through a pure-JS library, because Electron's BoringSSL has no SM3/SM2.
- * Everything the terminal hashes or signs goes through here, so the choice of library stays in one file.
+ * 国密 primitives: SM3 from the runtime's OpenSSL where it has one, else pure JS (./sm3.ts); SM2 through a pure-JS
+ * library, because Electron's BoringSSL has no SM2. Everything the terminal hashes or signs goes through here.
  */
-import { sm2, sm3 } from 'sm-crypto-v2';
-import { createHash, createHmac, getHashes } from 'node:crypto';
+import { sm2 } from 'sm-crypto-v2';
+import { createHash, createHmac } from 'node:crypto';
+import { SM3 } from './sm3.js';
 
 export type SignAlg = 'HMAC-SM3' | 'HMAC-SHA256';
 
 export function sm3Hex(data: string | Uint8Array): string {
-  return sm3(typeof data === 'string' ? utf8(data) : data);
+  return SM3.hash(typeof data === 'string' ? utf8(data) : data);
 }
 
 export function hashHex(alg: SignAlg, data: string | Uint8Array): string {
@@ -19,7 +20,7 @@ export function hashHex(alg: SignAlg, data: string | Uint8Array): string {
 export function hmacHex(alg: SignAlg, key: string | Uint8Array, data: string | Uint8Array): string {
   const keyBytes = typeof key === 'string' ? utf8(key) : key;
   const dataBytes = typeof data === 'string' ? utf8(data) : data;
-  if (alg === 'HMAC-SM3') return sm3(dataBytes, { mode: 'hmac', key: keyBytes });
+  if (alg === 'HMAC-SM3') return SM3.hmac(keyBytes, dataBytes);
   return createHmac('sha256', keyBytes).update(dataBytes).digest('hex');
 }
 
@@ -113,13 +114,13 @@ export interface Sm3Stream {
 }
 
 export function sm3Stream(): Sm3Stream {
-  if (getHashes().includes('sm3')) {
+  if (SM3.name === 'native') {
     const h = createHash('sm3');
     return { update: (c) => h.update(c), digestHex: () => h.digest('hex') };
   }
   const parts: Uint8Array[] = [];
   return {
     update: (c) => parts.push(Uint8Array.from(c)),
-    digestHex: () => sm3(Buffer.concat(parts)),
+    digestHex: () => SM3.hash(Buffer.concat(parts)),
   };
 }

@@ -1,8 +1,11 @@
 import { appendFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
 
-/** Where the bench's workers leave their figures for the run's report (test/bench/report.ts). */
-export const FIGURES_FILE = new URL('../../bench/results/.current.jsonl', import.meta.url);
+/** Where the bench's workers leave their figures for the run's report (test/bench/report.ts); `HCP_BENCH_FIGURES` for a second run beside one in progress. */
+export const FIGURES_FILE = process.env['HCP_BENCH_FIGURES']
+  ? pathToFileURL(process.env['HCP_BENCH_FIGURES'])
+  : new URL('../../bench/results/.current.jsonl', import.meta.url);
 
 export interface Stats {
   median: number;
@@ -44,4 +47,15 @@ export async function timeEach(n: number, fn: (i: number) => unknown, warmup = M
 /** Records one figure for the report. */
 export function record(f: Figure): void {
   appendFileSync(FIGURES_FILE, JSON.stringify(f) + '\n');
+}
+
+/** A group that could not run here, and why: printed as its own line under the table. */
+export interface Skipped {
+  skipped: string;
+  reason: string;
+}
+
+export function skip(group: string, reason: string): void {
+  process.stdout.write(`${group}: ${reason}\n`);
+  appendFileSync(FIGURES_FILE, JSON.stringify({ skipped: group, reason } satisfies Skipped) + '\n');
 }

@@ -2,7 +2,8 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 
-export const BIN = fileURLToPath(new URL('../../bin/hcp-terminal.js', import.meta.url));
+/** `HCP_BIN`: another build's entry (the bench's before-and-after runs). */
+export const BIN = process.env['HCP_BIN'] ?? fileURLToPath(new URL('../../bin/hcp-terminal.js', import.meta.url));
 
 export interface RunningTerminal {
   proc: ChildProcess;
@@ -15,9 +16,16 @@ export interface RunningTerminal {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Starts `hcp-terminal serve …` as a separate process and waits for its ready line. */
-export function startTerminal(args: string[], env: Record<string, string>, timeoutMs = 20_000): Promise<RunningTerminal> {
-  const proc = spawn(process.execPath, [BIN, 'serve', ...args], { env: { ...process.env, HCP_LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * Starts `hcp-terminal serve …` as a separate process and waits for its ready line. `wrapper`, if given, is a script
+ * that runs its arguments (the bench's CPU-limited cgroup: it joins the group, then execs, so the pid is the terminal's).
+ */
+export function startTerminal(args: string[], env: Record<string, string>, timeoutMs = 20_000, wrapper?: string): Promise<RunningTerminal> {
+  const argv = [process.execPath, BIN, 'serve', ...args];
+  const proc = spawn(wrapper ?? process.execPath, wrapper ? argv : argv.slice(1), {
+    env: { ...process.env, HCP_LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let err = '';
   proc.stderr.on('data', (d: Buffer) => (err += d.toString()));
   const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));

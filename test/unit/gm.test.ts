@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { hashHex, hmacHex, isValidSm2PublicKey, sm2EncryptField, sm3Hex } from '../../sync/crypto/gm.js';
 import { SM2_KEYS } from '../helpers/fixtures.js';
 
-describe('SM3 (pure JS, as run under Electron)', () => {
+describe('SM3 as the terminal runs it', () => {
   it('matches the published vectors of GB/T 32905', () => {
     expect(sm3Hex('abc')).toBe('66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0');
     expect(sm3Hex('abcd'.repeat(16))).toBe('debe9ff92275b8a138604889c18e5a4d6fdb70e5387e5765293dcba39c0c5732');

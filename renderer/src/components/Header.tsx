@@ -5,13 +5,22 @@ import { useUi } from '../context.js';
 import { useTerminalNow } from '../hooks.js';
 import { LANGUAGES } from '../i18n.js';
 
-/** The hall's clock in China Standard Time, worded in the citizen's language by Intl. */
+/**
+ * The hall's clock in China Standard Time, worded in the citizen's language by Intl. The formatters are made once per
+ * language instead of twice a second: making one looks up and loads ICU's locale data.
+ */
+const formatters = new Map<string, { time: Intl.DateTimeFormat; date: Intl.DateTimeFormat }>();
 function clock(ms: number, locale: string): { time: string; date: string } {
-  const zone = { timeZone: 'Asia/Shanghai' } as const;
-  return {
-    time: new Intl.DateTimeFormat(locale, { ...zone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(ms),
-    date: new Intl.DateTimeFormat(locale, { ...zone, year: 'numeric', month: 'long', day: 'numeric', weekday: 'long' }).format(ms),
-  };
+  let f = formatters.get(locale);
+  if (!f) {
+    const zone = { timeZone: 'Asia/Shanghai' } as const;
+    f = {
+      time: new Intl.DateTimeFormat(locale, { ...zone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }),
+      date: new Intl.DateTimeFormat(locale, { ...zone, year: 'numeric', month: 'long', day: 'numeric', weekday: 'long' }),
+    };
+    formatters.set(locale, f);
+  }
+  return { time: f.time.format(ms), date: f.date.format(ms) };
 }
 
 export function Header({ view }: { view: TerminalView }) {

@@ -1,8 +1,9 @@
+import { memo } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { TerminalView } from '../../../main/bridge/contract.js';
 
 /** The staff member's figures and the upload state, small and out of the citizen's way. */
-export function StatusStrip({ view }: { view: TerminalView }) {
+function Strip({ view }: { view: TerminalView }) {
   const { t } = useTranslation();
   const s = view.stats;
   return (
@@ -19,3 +20,16 @@ export function StatusStrip({ view }: { view: TerminalView }) {
     </footer>
   );
 }
+
+/** Every view push re-renders the page; the strip only when what it shows changed. */
+export const StatusStrip = memo(
+  Strip,
+  (a, b) =>
+    a.view.locale === b.view.locale &&
+    a.view.staff?.staffId === b.view.staff?.staffId &&
+    a.view.staff?.name === b.view.staff?.name &&
+    a.view.stats?.todayCount === b.view.stats?.todayCount &&
+    a.view.stats?.satisfiedRate === b.view.stats?.satisfiedRate &&
+    a.view.sync.online === b.view.sync.online &&
+    a.view.sync.pending === b.view.sync.pending,
+);

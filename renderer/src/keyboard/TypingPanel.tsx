@@ -1,5 +1,6 @@
 import { useTranslation } from 'react-i18next';
-import { OnScreenKeyboard, type KeyboardKind } from './OnScreenKeyboard.js';
+import type { KeyboardKind } from './OnScreenKeyboard.js';
+import { OnScreenKeyboard } from './LazyKeyboard.js';
 
 /**
  * One field being typed on a touch screen: the field on top, the keyboard under it, nothing else, so the keyboard

@@ -1,3 +1,4 @@
+import { useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { TerminalView } from '../../../main/bridge/contract.js';
 import { Face } from '../components/Face.js';
@@ -23,10 +24,11 @@ export function Inviting({ view, session }: { view: TerminalView; session: NonNu
   const busy = useUi((s) => s.busy);
   const error = useUi((s) => s.error);
   const elderly = view.elderly;
-  const now = useTerminalNow();
-  const left = secondsLeft(session.expiresAt, now);
-  const total = Math.max(1, Math.round((session.expiresAt - session.openedAt) / 1000));
   const item = session.items[session.currentItem];
+  // The pressed button answers the finger at once (pointer-down, this frame), before the terminal does; Thanks comes
+  // only with the terminal's view, after the rating is committed. A failed choice lets go of it.
+  const [pressed, setPressed] = useState<number | null>(null);
+  const sent = useRef(false);
   if (session.mode === 'choose') return <ChooseMode session={session} />;
 
   return (
@@ -57,12 +59,28 @@ export function Inviting({ view, session }: { view: TerminalView; session: NonNu
           <button
             key={level}
             type="button"
-            className={`level level-${level}`}
+            className={`level level-${level}${pressed === level ? ' pressed' : ''}`}
             disabled={busy}
+            onPointerDown={() => {
+              if (!busy) setPressed(level);
+            }}
+            onPointerCancel={() => {
+              if (!sent.current) setPressed(null);
+            }}
+            onPointerLeave={(e) => {
+              // A mouse dragged off before letting go chose nothing (a finger's leave comes with its lift, before the click).
+              if (e.pointerType === 'mouse' && !sent.current) setPressed(null);
+            }}
             onClick={() => {
+              sent.current = true;
+              setPressed(level);
               // The level's name, said as it is pressed; the choice goes at once, never waiting for the voice.
               speak(view, `level-${view.scale}-${level}`);
-              void send({ type: 'choose', sessionId: session.sessionId, item: session.currentItem, level });
+              void send({ type: 'choose', sessionId: session.sessionId, item: session.currentItem, level }).then((r) => {
+                if (r.ok) return;
+                sent.current = false;
+                setPressed(null);
+              });
             }}
           >
             <Face level={level} />
@@ -77,13 +95,7 @@ export function Inviting({ view, session }: { view: TerminalView; session: NonNu
       )}
       <div className="invite-foot">
         {view.staff && <StaffCard staff={view.staff} compact />}
-        <div className="countdown" role="timer" aria-label={`${t('inviting.countdownLabel')} ${t('inviting.countdown', { s: left })}`}>
-          <svg viewBox="0 0 44 44" aria-hidden="true">
-            <circle cx="22" cy="22" r="19" className="countdown-track" />
-            <circle cx="22" cy="22" r="19" className="countdown-bar" strokeDasharray={`${(left / total) * 119.4} 119.4`} />
-          </svg>
-          <span className="countdown-text">{t('inviting.countdown', { s: left })}</span>
-        </div>
+        <Countdown openedAt={session.openedAt} expiresAt={session.expiresAt} />
         {session.qrUrl && (
           <div className="qr-box">
             <QrCode value={session.qrUrl} label={t('inviting.scan')} size={elderly ? 150 : 132} />
@@ -105,6 +117,26 @@ function LevelLabel({ text }: { text: string }) {
     <span className="level-label" style={{ '--chars': text.length }}>
       {text}
     </span>
+  );
+}
+
+/**
+ * The time left, ticking on its own: only this re-renders four times a second, not the levels, the staff card and the
+ * QR code around it (issue 18). The ring steps once a second, without a transition that would repaint every frame.
+ */
+function Countdown({ openedAt, expiresAt }: { openedAt: number; expiresAt: number }) {
+  const { t } = useTranslation();
+  const now = useTerminalNow();
+  const left = secondsLeft(expiresAt, now);
+  const total = Math.max(1, Math.round((expiresAt - openedAt) / 1000));
+  return (
+    <div className="countdown" role="timer" aria-label={`${t('inviting.countdownLabel')} ${t('inviting.countdown', { s: left })}`}>
+      <svg viewBox="0 0 44 44" aria-hidden="true">
+        <circle cx="22" cy="22" r="19" className="countdown-track" />
+        <circle cx="22" cy="22" r="19" className="countdown-bar" strokeDasharray={`${(left / total) * 119.4} 119.4`} />
+      </svg>
+      <span className="countdown-text">{t('inviting.countdown', { s: left })}</span>
+    </div>
   );
 }
 

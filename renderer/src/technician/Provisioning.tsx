@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { fieldVisible, PROVISIONING_FIELDS, type FieldSpec, type ProvisioningDraft, type TechnicianSetup } from '../../../main/bridge/technician.js';
 import { useUi } from '../context.js';
-import { OnScreenKeyboard } from '../keyboard/OnScreenKeyboard.js';
+import { OnScreenKeyboard } from '../keyboard/LazyKeyboard.js';
 import { fieldLabelKey } from './labels.js';
 import { UsbFiles } from './UsbFiles.js';
 
