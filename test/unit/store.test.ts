@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Outbox } from '../../sync/outbox/outbox.js';
-import { DB_FILE, openDatabase } from '../../main/store/database.js';
+import { DB_FILE, MIN_READER_KEY, openDatabase } from '../../main/store/database.js';
 import { DataDirError } from '../../main/store/errors.js';
 import { DataDirLock } from '../../main/store/lock.js';
 import { migrations } from '../../main/store/migrations/index.js';
@@ -28,6 +28,8 @@ describe('database', () => {
     openDatabase(d).db.close();
     const raw = new Database(join(d, DB_FILE));
     raw.pragma(`user_version = ${migrations.length + 1}`);
+    // Newer software that says this release cannot read what it wrote (minReader above this release's schema).
+    raw.prepare(`UPDATE meta SET value = ? WHERE key = ?`).run(JSON.stringify(migrations.length + 1), MIN_READER_KEY);
     raw.close();
     expect(() => openDatabase(d)).toThrow(/newer than this software/);
   });
