@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ClockOffset } from '../../sync/clock-offset.js';
+import { cstDateTime } from '../../sync/province/gov-form/wire.js';
 import { makeBundle } from '../../sync/export-bundle.js';
 import type { ProvinceAdapter } from '../../sync/province/adapter.js';
 import { createProvinceAdapter, type GovFormAccount } from '../../sync/province/factory.js';
@@ -133,6 +134,24 @@ describe('gov-form adapter: every request', () => {
     for (const [o] of cases) await adapter.submit([record(o)]);
     const details = stub.seen.filter((s) => s.path === 'evaluation/submit').map((s) => s.payload['evalDetail']);
     expect(details).toEqual(cases.map(([, d]) => d));
+  });
+});
+
+describe('gov-form adapter: times the province will take', () => {
+  it('a rating stamped while the terminal ran 400 s ahead goes with assessTime and serviceTime no later than the province’s clock', async () => {
+    const clock = new ClockOffset();
+    clock.learnServerTime(Date.now() - 400_000);
+    const { stub, adapter } = await rig(undefined, {}, clock);
+    const r = record({ assessTime: cstDateTime(Date.now()), serviceTime: cstDateTime(Date.now() - 10_000), clockTrusted: false });
+    const provinceNow = cstDateTime(clock.now());
+    await adapter.submit([r]);
+    const [service, rating] = stub.seen;
+    const assessTime = rating?.payload['assessTime'] ?? '';
+    const serviceTime = service?.payload['serviceTime'] ?? '';
+    expect(assessTime <= provinceNow).toBe(true);
+    expect(serviceTime <= assessTime).toBe(true);
+    // What the terminal stored, and the chain over it, are unchanged.
+    expect(rating?.payload['customFields']).toBe([r.terminalId, r.evalId, String(r.seq), r.chainHash].join(','));
   });
 });
 

@@ -26,6 +26,19 @@ export function serviceKey(r: EvaluationRecord): string {
   return JSON.stringify([projectNoOf({ ...r, sessionId: sessionOf(r) }), sessionOf(r), r.taskCode ?? null]);
 }
 
+/**
+ * The times a province on `latest` (its clock, as this terminal now knows it, `yyyy-MM-dd HH:mm:ss` CST) will take:
+ * `assessTime` never after it, `serviceTime` never after `assessTime`. A rating stamped while the terminal's clock ran
+ * ahead and the offset was not yet known (`clockTrusted: false`) would otherwise be refused for good (the spec bounds
+ * `assessTime` by the province's clock + 300 s). The record itself, its chain and `customFields` keep what was stored.
+ */
+export function withinProvinceClock(r: EvaluationRecord, latest: string): EvaluationRecord {
+  const serviceTime = r.serviceTime ?? r.assessTime;
+  if (r.assessTime <= latest && serviceTime <= r.assessTime) return r;
+  const assessTime = r.assessTime <= latest ? r.assessTime : latest;
+  return { ...r, assessTime, serviceTime: serviceTime <= assessTime ? serviceTime : assessTime };
+}
+
 /** `service/submit`: the 办件 a rating belongs to, one per item. */
 export function servicePayload(r: EvaluationRecord): Record<string, string> {
   const serviceNumber = sessionOf(r);
