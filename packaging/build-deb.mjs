@@ -169,6 +169,8 @@ export async function buildDeb({ arch }) {
 
   const out = join(ROOT, 'dist', 'packages', `${PKG}_${version}_${arch}.deb`);
   rmSync(out, { force: true });
+  // A clean checkout has no dist/packages yet (npm run build makes only dist/main and dist/renderer).
+  mkdirSync(dirname(out), { recursive: true });
   run('dpkg-deb', ['--root-owner-group', '-Zxz', '--build', root, out], { env: { ...process.env, SOURCE_DATE_EPOCH: String(sourceDateEpoch()) } });
   return { out, arch, version, elfChecked, size: statSync(out).size, installedKiB };
 }
