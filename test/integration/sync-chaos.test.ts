@@ -61,11 +61,12 @@ describe.each(dialects)('every fault kind at once against a $name province, per-
       // A rejection whose answer was lost is judged again on resend, so the simulator may have rejected more often.
       expect(sim.rejectedInjected()).toBeGreaterThanOrEqual(dead);
       expect(runtime.resendDeadLetters()).toBe(dead);
+      // The province holds a record before the terminal has committed its answer, so wait for both.
       await until(
-        () => sim.held().length,
-        (x) => x === ids.length,
+        () => ({ held: sim.held().length, ...t.syncStatus() }),
+        (s) => s.held === ids.length && s.pending === 0,
         60_000,
-        'every rating held',
+        'every rating held and acknowledged',
       );
       expect(t.syncStatus()).toMatchObject({ pending: 0, deadLetter: 0 });
       expectExactlyOnce(sim, ids);
