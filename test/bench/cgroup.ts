@@ -110,14 +110,26 @@ export function cpuLimit(quotaUs: number, periodUs: number, scratch: string): Cp
 
 /** Proportional set size (shared pages split among their users) of each pid, in bytes: a fair total over processes. */
 export function totalPss(pids: readonly number[]): number {
-  let sum = 0;
+  return [...pssByKind(pids).values()].reduce((a, b) => a + b, 0);
+}
+
+/**
+ * The same, by kind of process: `terminal` (node), Chromium's `browser`, and each Chromium `--type=` (renderer,
+ * gpu-process, utility, zygote…), so that a growth can be put on the process that grew.
+ */
+export function pssByKind(pids: readonly number[]): Map<string, number> {
+  const out = new Map<string, number>();
   for (const pid of pids) {
     try {
       const m = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${String(pid)}/smaps_rollup`, 'utf8'));
-      sum += Number(m?.[1] ?? 0) * 1024;
+      // Chromium rewrites its children's command lines into one space-separated string (setproctitle).
+      const cmdline = readFileSync(`/proc/${String(pid)}/cmdline`, 'utf8').replace(/\0/g, ' ');
+      const exe = cmdline.split(' ')[0] ?? '';
+      const kind = /--type=([\w-]+)/.exec(cmdline)?.[1] ?? (/node$/.test(exe) ? 'terminal' : /chrom/.test(exe) ? 'browser' : 'other');
+      out.set(kind, (out.get(kind) ?? 0) + Number(m?.[1] ?? 0) * 1024);
     } catch {
       // exited meanwhile
     }
   }
-  return sum;
+  return out;
 }

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, it } from 'vitest';
 import { apiClient } from '../helpers/clients.js';
 import { startTerminal } from '../helpers/process.js';
 import { until } from '../helpers/sync-rig.js';
-import { totalPss } from './cgroup.js';
+import { pssByKind, totalPss } from './cgroup.js';
 import { record, skip, stats, type Stats } from './figures.js';
 import { closeMode, openMode, rig, type Mode, type Rig } from './kiosk-rig.js';
 import { arm, down, epoch, firstPaint, seen, stampCount, stampFirstPaint, watch } from './page-stamps.js';
@@ -113,6 +113,24 @@ function figure(
 }
 
 const pss = (mode: Mode) => (mode.limit ? totalPss(mode.limit.pids()) : NaN);
+
+/** The page's JavaScript heap after a forced collection, bytes: what the page itself keeps, garbage aside. */
+async function pageHeap(page: Page): Promise<number> {
+  const cdp = await page.context().newCDPSession(page);
+  try {
+    await cdp.send('HeapProfiler.collectGarbage');
+    return (await cdp.send('Runtime.getHeapUsage')).usedSize;
+  } finally {
+    await cdp.detach();
+  }
+}
+
+/** Where the kiosk's memory is, by process kind, with the page's collected heap: "terminal 60, renderer 120, … MiB". */
+async function memoryParts(mode: Mode, page: Page): Promise<string> {
+  const heap = await pageHeap(page);
+  const kinds = mode.limit ? [...pssByKind(mode.limit.pids())].sort((a, b) => b[1] - a[1]) : [];
+  return [...kinds.map(([k, v]) => `${k} ${(v / MiB).toFixed(0)}`), `the page's JS heap after GC ${(heap / MiB).toFixed(1)}`].join(', ');
+}
 const cpu = (mode: Mode) => (mode.limit ? mode.limit.cpuMs() : NaN);
 const once = (x: number): Stats => ({ median: x, p99: x, n: 1 });
 
@@ -141,6 +159,7 @@ function suite(name: string, quotaUs: number | null): void {
       await watch(page);
       let rated = 0;
       let warm = NaN;
+      let warmParts = '';
       let keyCpu0 = NaN;
       const cdp = m.profileDir ? await page.context().newCDPSession(page) : null;
       if (m.profileDir) await m.browser.startTracing(page, { path: join(m.profileDir, 'keys.trace.json'), screenshots: false });
@@ -163,6 +182,7 @@ function suite(name: string, quotaUs: number | null): void {
         if (i >= WARMUP) keys.push(at - t);
         if (i === WARMUP - 1) {
           warm = pss(m);
+          warmParts = half ? await memoryParts(m, page) : '';
           keyCpu0 = cpu(m);
         }
       }
@@ -215,6 +235,7 @@ function suite(name: string, quotaUs: number | null): void {
         rated++;
       }
       const after = pss(m);
+      const afterParts = half ? await memoryParts(m, page) : '';
       const base = half ? null : { name: 'the same page stamping a message pushed on its open socket', value: stats(await socketBaseline(page, PRESSES)) };
       await r.close();
       const limit = half ? 100 : 25;
@@ -266,7 +287,7 @@ function suite(name: string, quotaUs: number | null): void {
         const mem = once(after / MiB);
         record({
           group: 'memory (half a core)',
-          name: `the kiosk's total proportional set size (terminal and every Chromium process) after ${String(RATED)} ratings; beside it, after ${String(WARMUP)}`,
+          name: `the kiosk's total proportional set size (terminal and every Chromium process) after ${String(RATED)} ratings; beside it, after ${String(WARMUP)}. By process after a forced GC of the page, MiB: after ${String(WARMUP)}: ${warmParts}; after ${String(RATED)}: ${afterParts}`,
           unit: 'MiB',
           value: mem,
           baseline: { name: `after a ${String(WARMUP)}-rating warm-up`, value: once(warm / MiB) },
