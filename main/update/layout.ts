@@ -113,7 +113,9 @@ const RELEASE_NAME = /^[0-9A-Za-z][0-9A-Za-z.+~_-]{0,127}$/;
  */
 export function linkedVersion(link: string, l: Layout): string | null {
   try {
-    const name = basename(readlinkSync(link));
+    const target = readlinkSync(link);
+    // The shell launcher reads a trailing slash as an empty name; so does this (the installer never writes one).
+    const name = target.endsWith('/') ? '' : basename(target);
     if (!RELEASE_NAME.test(name)) return null;
     return lstatSync(join(l.releasesDir, name)).isDirectory() ? name : null;
   } catch {
