@@ -11,6 +11,7 @@ import { recordAttempt as record, type Attempt } from '../update/trial-state.js'
 import { parseCommandArgs, UsageError } from './args.js';
 import { factsFor, mayWriteInto, takeFromSpool } from './update-as-owner.js';
 import type { TerminalFacts } from './update-facts.js';
+import { keyPinPath, pinnedKeys, readKeyPin } from './update-pin.js';
 
 /** Exit code of a refused update file (terminal-cli.md v1.2). */
 export const EXIT_REFUSED = 4;
@@ -61,11 +62,13 @@ export async function update(argv: string[]): Promise<number> {
 
 async function installOne(file: string, shownAs: string, releasesDir: string, facts: TerminalFacts, log: Log): Promise<number> {
   try {
+    const trusted = pinnedKeys(facts.publicKeys, readKeyPin(keyPinPath()));
+    if ('refused' in trusted) throw new UpdateRefused('untrusted-key', trusted.refused);
     const r = await installBundle({
       file,
       releasesDir,
       database: facts.database,
-      trustedKeys: facts.publicKeys,
+      trustedKeys: trusted.keys,
       runningVersion: softwareVersion(),
       freeBytes: testFreeBytes(),
     });

@@ -2,6 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pino from 'pino';
+import { sm2 } from 'sm-crypto-v2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canInstallHere, installHereOrHandOver, type InstallRoute } from '../../main/update/handover.js';
 import { layoutOf, spoolDirOf } from '../../main/update/layout.js';
@@ -133,4 +134,32 @@ describe('the terminal hands a bundle to root’s installer where it may not add
     const r = await rootInstaller();
     expect(r.code, r.stderr).toBe(0);
   }, 120_000);
+});
+
+describe('root’s own list of update keys (/etc/hcp-terminal/update-keys) narrows whom root’s installs trust', () => {
+  const C: TestRelease = { version: '1.2.0', seq: 3 };
+  const pin = () => join(root.path, 'update-keys');
+  const update = (file: string) =>
+    runCommand(['update', '--file', file, '--data-dir', data, '--releases-dir', releasesDir], { ...env, HCP_TEST_UPDATE_KEYS_FILE: pin() }, SLOW);
+
+  it('refuses a key the database trusts but root’s list does not, and a list others may write; installs one in both', async () => {
+    const c = (await bundleOf(root.path, C)).file;
+    const before = current();
+    // The service user could have provisioned this key itself: root's list does not have it.
+    writeFileSync(pin(), `# vendor keys root trusts\n${sm2.generateKeyPairHex().publicKey}\n`);
+    chmodSync(pin(), 0o644);
+    let r = update(c);
+    expect(r.code).toBe(4);
+    expect(r.stderr).toMatch(/\(untrusted-key\): none of the 1 keys in updates.publicKeys is in root's list/);
+    writeFileSync(pin(), `# vendor keys root trusts\n${TEST_KEY.publicKey}\n`);
+    chmodSync(pin(), 0o666);
+    r = update(c);
+    expect(r.code).toBe(4);
+    expect(r.stderr).toMatch(/unusable.*may be written by others/);
+    expect(current()).toBe(before);
+    chmodSync(pin(), 0o644);
+    r = update(c);
+    expect(r.code, r.stderr).toBe(0);
+    expect(current()).toBe(join('releases', C.version));
+  }, 180_000);
 });
