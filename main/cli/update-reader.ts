@@ -57,7 +57,10 @@ async function take(dataDir: string, spool: string, maxBytes: number): Promise<v
   const path = join(spool, name);
   const st = lstatSync(path);
   if (!st.isFile()) {
-    process.stdout.write(JSON.stringify({ facts: f, item: refuse(path, name, `"${name}" in the spool is not a plain file (a link, a folder or a device): deleted unread`) }) + '\n');
+    process.stdout.write(
+      JSON.stringify({ facts: f, item: refuse(path, name, `"${name}" in the spool is not a plain file (a link, a folder or a device): deleted unread`) }) +
+        '\n',
+    );
     return;
   }
   const fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);

@@ -41,7 +41,14 @@ describe('the package’s units for updates', () => {
     const { updater } = packageUnits();
     expect(updater.path.split('\n')).toContain(`DirectoryNotEmpty=${spoolDirOf(DATA)}`);
     expect(updater.service).toMatch(new RegExp(`^ExecStart=.* update --spool ${spoolDirOf(DATA)} --data-dir ${DATA}$`, 'm'));
-    for (const line of ['Type=oneshot', 'PrivateNetwork=yes', 'ProtectSystem=strict', `ReadWritePaths=${LIB} ${DATA}`, 'NoNewPrivileges=yes', 'SuccessExitStatus=4']) {
+    for (const line of [
+      'Type=oneshot',
+      'PrivateNetwork=yes',
+      'ProtectSystem=strict',
+      `ReadWritePaths=${LIB} ${DATA}`,
+      'NoNewPrivileges=yes',
+      'SuccessExitStatus=4',
+    ]) {
       expect(updater.service.split('\n')).toContain(line);
     }
     expect(updater.service).toMatch(/^CapabilityBoundingSet=CAP_CHOWN CAP_DAC_READ_SEARCH CAP_SETUID CAP_SETGID$/m);

@@ -115,7 +115,9 @@ describe('/usr/bin/hcp-terminal runs releases/<name of the link> and nothing els
     symlinkSync('releases/1.1.0', join(s.lib, 'current'));
     const r = s.run('serve', '--data-dir', '/d');
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stdout.trim()).toBe(`A ran: --v8-flag ${join(s.lib, 'releases', '1.0.0')}/bin/hcp-terminal.js serve --releases-dir ${s.lib}/releases --data-dir /d`);
+    expect(r.stdout.trim()).toBe(
+      `A ran: --v8-flag ${join(s.lib, 'releases', '1.0.0')}/bin/hcp-terminal.js serve --releases-dir ${s.lib}/releases --data-dir /d`,
+    );
   });
 
   it('never runs what a `good` link aims at outside releases/: the name alone counts, or `current` is used', () => {
