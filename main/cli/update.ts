@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { createLogger, type Log } from '../log/logger.js';
 import { softwareVersion } from '../runtime/version.js';
@@ -98,6 +98,8 @@ function refused(releasesDir: string, file: string, err: UpdateRefused, log: Log
 async function updateFromSpool(spool: string, releasesDir: string, dataDir: string, log: Log): Promise<number> {
   let code = 0;
   mkdirSync(releasesDir, { recursive: true });
+  // Copies left by an installer that was killed mid-way (a power cut): nothing verified them, nothing needs them.
+  for (const name of readdirSync(releasesDir)) if (name.startsWith('.incoming-')) rmSync(join(releasesDir, name), { force: true });
   for (let i = 0; i < SPOOL_MAX_ITEMS; i++) {
     const taken = await takeFromSpool({ spoolDir: spool, dataDir, intoDir: releasesDir, maxBytes: spoolMaxBytes() });
     const item = taken.item;
