@@ -91,7 +91,7 @@ async function layOut(root, release, version) {
   const launcher = readFileSync(join(HERE, 'hcp-terminal.sh'), 'utf8').replace('@V8_FLAGS@', TERMINAL_V8_FLAGS.join(' '));
   writeFile(join(root, 'usr/bin', PKG), launcher, 0o755);
 
-  const { serviceFiles } = await import(pathToFileURL(join(ROOT, 'dist/main/cli/service-unit.js')).href);
+  const { serviceFiles, updaterUnits } = await import(pathToFileURL(join(ROOT, 'dist/main/cli/service-unit.js')).href);
   const { unit } = serviceFiles({
     dataDir: DATA,
     user: PKG,
@@ -99,14 +99,21 @@ async function layOut(root, release, version) {
     command: [`/usr/bin/${PKG}`],
     documentation: `file:///usr/share/doc/${PKG}/packaging.md`,
     environmentFile: ENV_FILE,
+    // The launcher keeps `current`, `good` and trial.json there (releases/ inside stays root's: docs/updates.md).
+    layoutDir: LIB,
   });
   writeFile(join(root, `lib/systemd/system/${PKG}.service`), unit.replace('install-service`; regenerate', 'install-service` for the package; reinstall'));
+  // Root's installer of the bundles the terminal hands over (a USB drive on the technician's screen, the network).
+  const updater = updaterUnits({ dataDir: DATA, layoutDir: LIB, command: [`/usr/bin/${PKG}`], documentation: `file:///usr/share/doc/${PKG}/updates.md` });
+  writeFile(join(root, `lib/systemd/system/${PKG}-update.service`), updater.service);
+  writeFile(join(root, `lib/systemd/system/${PKG}-update.path`), updater.path);
   writeFile(join(root, ENV_FILE.slice(1)), readFileSync(join(HERE, 'debian', `${PKG}.env`), 'utf8'));
   writeFile(join(root, 'lib/udev/rules.d/60-hcp-terminal.rules'), readFileSync(join(HERE, 'debian', '60-hcp-terminal.rules'), 'utf8'));
 
   const doc = join(root, 'usr/share/doc', PKG);
   writeFile(join(doc, 'copyright'), readFileSync(join(HERE, 'debian', 'copyright'), 'utf8'));
   writeFile(join(doc, 'packaging.md'), readFileSync(join(ROOT, 'docs', 'packaging.md'), 'utf8'));
+  writeFile(join(doc, 'updates.md'), readFileSync(join(ROOT, 'docs', 'updates.md'), 'utf8'));
   writeFile(join(doc, 'changelog.gz'), gzipSync(changelog(version), { level: 9 }));
   writeFile(join(root, 'usr/share/man/man1', `${PKG}.1.gz`), gzipSync(readFileSync(join(HERE, 'debian', `${PKG}.1`)), { level: 9 }));
   writeFile(join(root, 'usr/share/lintian/overrides', PKG), readFileSync(join(HERE, 'debian', 'lintian-overrides'), 'utf8'));

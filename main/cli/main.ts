@@ -12,6 +12,7 @@ const USAGE = `usage:
   hcp-terminal install-service --data-dir DIR [--user USER] [--kiosk-user USER] [--port N] [--print] [--unit-dir DIR] [--autostart-dir DIR]
   hcp-terminal province-sim [--port N] [--faults SPEC] [--dialect hcp-json|gov-form] [--satisfaction-codes gbt|desc5]
   hcp-terminal update --file FILE [--data-dir DIR] [--releases-dir DIR]
+  hcp-terminal update --spool DIR --data-dir DIR [--releases-dir DIR]
   hcp-terminal releases [--data-dir DIR] [--releases-dir DIR]
   hcp-terminal rollback [--data-dir DIR] [--releases-dir DIR]`;
 
@@ -40,9 +41,9 @@ export async function main(argv: string[]): Promise<number> {
       case 'update':
         return await (await import('./update.js')).update(rest);
       case 'releases':
-        return (await import('./update.js')).releases(rest);
+        return await (await import('./update.js')).releases(rest);
       case 'rollback':
-        return (await import('./update.js')).rollback(rest);
+        return await (await import('./update.js')).rollback(rest);
       case 'province-sim':
         return await (await import('./province-sim.js')).provinceSim(rest);
       case undefined:

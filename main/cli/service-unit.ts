@@ -1,3 +1,5 @@
+import { spoolDirOf } from '../update/layout.js';
+
 /**
  * The systemd unit of the headless terminal and the desktop autostart entry of its kiosk window: one source for
  * `hcp-terminal install-service` (a checkout) and the Debian package (packaging/build-deb.mjs).
@@ -13,6 +15,11 @@ export interface UnitOptions {
   environmentFile?: string;
   /** The package's udev rule and postinst make the service user's group own the keypad's hidraw. */
   group?: string;
+  /**
+   * The package's release folder (`/usr/lib/hcp-terminal`, around `releases/`): the launcher rewrites `current`, `good`
+   * and `trial.json` there, so the unit may write it; `releases/` inside stays root's by its mode (docs/updates.md).
+   */
+  layoutDir?: string;
 }
 
 export interface ServiceFiles {
@@ -37,7 +44,7 @@ function sandbox(o: UnitOptions): string[] {
     'UMask=0077',
     'ProtectSystem=strict',
     `ProtectHome=${paths.some((p) => HOMES.test(p)) ? 'read-only' : 'yes'}`,
-    `ReadWritePaths=${quote(o.dataDir)}`,
+    `ReadWritePaths=${[o.dataDir, ...(o.layoutDir === undefined ? [] : [o.layoutDir])].map(quote).join(' ')}`,
     'PrivateTmp=yes',
     'PrivateMounts=yes',
     'ProtectKernelTunables=yes',
@@ -117,4 +124,78 @@ NoDisplay=true
 /** systemd and desktop-entry quoting: a word with spaces or quotes goes in double quotes. */
 export function quote(word: string): string {
   return /^[\w@%+=:,./-]+$/.test(word) ? word : `"${word.replace(/(["\\$`])/g, '\\$1')}"`;
+}
+
+export interface UpdaterOptions {
+  dataDir: string;
+  /** The folder around `releases/` (the package's /usr/lib/hcp-terminal). */
+  layoutDir: string;
+  command: readonly string[];
+  documentation: string;
+}
+
+/**
+ * Root's installer of bundles the terminal hands over (docs/updates.md, "Installs are root's"): a path unit that
+ * starts a oneshot whenever the spool holds a file. The oneshot runs as root, because only root adds a release, but
+ * writes only the release folder, has no network, and reads the spool and the database only through a child that
+ * runs as the data directory's owner.
+ */
+export function updaterUnits(o: UpdaterOptions): { service: string; path: string } {
+  const spool = spoolDirOf(o.dataDir);
+  const exec = [...o.command, 'update', '--spool', spool, '--data-dir', o.dataDir].map(quote).join(' ');
+  const service = `# Written for the package by \`hcp-terminal install-service\`'s generator; reinstall rather than edit.
+[Unit]
+Description=HCP Terminal: installs the update bundles the terminal hands over
+Documentation=${o.documentation}
+ConditionDirectoryNotEmpty=${quote(spool)}
+
+[Service]
+Type=oneshot
+ExecStart=${exec}
+# A refused bundle is an answer (in the log, in \`hcp-terminal releases\` and to the terminal), not a failed unit.
+SuccessExitStatus=4
+TimeoutStartSec=30min
+Environment=HCP_LOG_LEVEL=info
+# Root, because only root adds a release; nothing else root could do is kept.
+CapabilityBoundingSet=CAP_CHOWN CAP_DAC_READ_SEARCH CAP_SETUID CAP_SETGID
+NoNewPrivileges=yes
+UMask=0022
+ProtectSystem=strict
+ReadWritePaths=${quote(o.layoutDir)} ${quote(o.dataDir)}
+ProtectHome=yes
+PrivateTmp=yes
+PrivateDevices=yes
+PrivateNetwork=yes
+PrivateMounts=yes
+IPAddressDeny=any
+ProtectKernelTunables=yes
+ProtectKernelModules=yes
+ProtectKernelLogs=yes
+ProtectControlGroups=yes
+ProtectClock=yes
+ProtectHostname=yes
+ProtectProc=invisible
+RestrictNamespaces=yes
+RestrictRealtime=yes
+RestrictSUIDSGID=yes
+LockPersonality=yes
+RestrictAddressFamilies=AF_UNIX
+SystemCallArchitectures=native
+SystemCallFilter=@system-service
+SystemCallFilter=~@resources
+SystemCallErrorNumber=EPERM
+`;
+  const path = `# Written for the package; reinstall rather than edit.
+[Unit]
+Description=HCP Terminal: watches for update bundles the terminal hands over
+Documentation=${o.documentation}
+
+[Path]
+DirectoryNotEmpty=${quote(spool)}
+Unit=hcp-terminal-update.service
+
+[Install]
+WantedBy=multi-user.target
+`;
+  return { service, path };
 }

@@ -17,7 +17,7 @@ import { sm2VerifyHex, sm3Stream } from '../../sync/crypto/gm.js';
 import { describeIssues } from '../util/zod-issues.js';
 import { readSignedPart, UpdateRefused, walkTar } from './bundle-read.js';
 import { schemaBlocks, type DatabaseSchema } from './schema-rules.js';
-import { layoutOf, linkedVersion, listReleases, readRelease, switchLink, syncDir, type Layout } from './layout.js';
+import { layoutOf, linkedVersion, listReleases, readFileNoFollow, readRelease, switchLink, syncDir, writeFileDurably, type Layout } from './layout.js';
 import {
   compareVersions,
   debianArch,
@@ -115,6 +115,9 @@ export async function installBundle(o: InstallOptions): Promise<Installed> {
   // Only now is the seq spent: a power cut before the switch leaves the same bundle installable again.
   const after = readTrialState(l);
   writeTrialState(l, { ...after, highestSeq: Math.max(after.highestSeq, manifest.seq) });
+  // And in the installer's own record: trial.json is the launcher's (the service user's, in the package), and a
+  // replayed old bundle must stay refused even if it is rewritten.
+  writeFileDurably(installedSeqFile(l), `${String(Math.max(readInstalledSeq(l), manifest.seq))}\n`);
   return { version: manifest.version, from, seq: manifest.seq };
 }
 
@@ -163,7 +166,7 @@ function checkCompatibility(m: Manifest, l: Layout, from: string | null, o: Inst
   const state = readTrialState(l);
   const used = new Set([from, linkedVersion(l.good, l), ...state.failed]);
   const installed = listReleases(l).filter((r) => used.has(r.version));
-  const highest = Math.max(state.highestSeq, ...installed.map((r) => r.seq));
+  const highest = Math.max(state.highestSeq, readInstalledSeq(l), ...installed.map((r) => r.seq));
   if (m.seq <= highest) {
     const holder = installed.find((r) => r.seq === highest);
     throw new UpdateRefused(
@@ -185,6 +188,20 @@ function checkCompatibility(m: Manifest, l: Layout, from: string | null, o: Inst
       'schema',
       `the bundle's database needs schema ${String(m.schema.minReader)} or later to read it, and the current database and release are at ${String(fallback)}: a rollback could not read the ratings it would write`,
     );
+  }
+}
+
+/** The highest seq ever switched to, kept inside releases/ (root's alone in the package), beside trial.json's copy. */
+function installedSeqFile(l: Layout): string {
+  return join(l.releasesDir, '.installed-seq');
+}
+
+function readInstalledSeq(l: Layout): number {
+  try {
+    const n = Number(readFileNoFollow(installedSeqFile(l)).trim());
+    return Number.isSafeInteger(n) && n > 0 ? n : 0;
+  } catch {
+    return 0;
   }
 }
 

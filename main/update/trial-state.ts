@@ -1,6 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { writeFileDurably, type Layout } from './layout.js';
+import { pointerOwner, readFileNoFollow, writeFileDurably, type Layout } from './layout.js';
 
 /** How many starts a release on trial gets before the launcher goes back to the last known good one. */
 export const MAX_TRIAL_STARTS = 3;
@@ -34,7 +33,7 @@ export type TrialState = z.infer<typeof stateSchema>;
 
 export function readTrialState(l: Layout): TrialState {
   try {
-    const parsed = stateSchema.safeParse(JSON.parse(readFileSync(l.trialFile, 'utf8')));
+    const parsed = stateSchema.safeParse(JSON.parse(readFileNoFollow(l.trialFile)));
     if (parsed.success) return parsed.data;
   } catch {
     // Missing (a fresh install) or unreadable: start from nothing; the symlinks still say what runs.
@@ -44,7 +43,15 @@ export function readTrialState(l: Layout): TrialState {
 
 export function writeTrialState(l: Layout, s: TrialState): void {
   const history = s.history.slice(-50);
-  writeFileDurably(l.trialFile, JSON.stringify({ ...s, history }, null, 2) + '\n');
+  writeFileDurably(l.trialFile, JSON.stringify({ ...s, history }, null, 2) + '\n', pointerOwner(l));
+}
+
+export type Attempt = NonNullable<TrialState['lastAttempt']>;
+
+/** The last install attempt, kept beside the trial state for `releases`, the diagnostics screen and whoever handed the file over. */
+export function recordAttempt(l: Layout, attempt: Omit<Attempt, 'at'>): void {
+  const s = readTrialState(l);
+  writeTrialState(l, { ...s, lastAttempt: { at: new Date().toISOString(), ...attempt } });
 }
 
 export function withEvent(s: TrialState, kind: TrialEvent['kind'], version: string, detail?: string): TrialState {

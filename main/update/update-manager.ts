@@ -3,9 +3,8 @@ import { join } from 'node:path';
 import type { UpdateAnnouncement } from '../../sync/province/adapter.js';
 import { sm3Hex } from '../../sync/crypto/gm.js';
 import type { Log } from '../log/logger.js';
-import { UpdateRefused } from './bundle-read.js';
 import { downloadBundle } from './download.js';
-import { installBundle } from './install.js';
+import { installHereOrHandOver, type InstallOutcome } from './handover.js';
 import { layoutOf, linkedVersion, listReleases } from './layout.js';
 import { readTrialState } from './trial-state.js';
 import type { DatabaseSchema } from './schema-rules.js';
@@ -26,7 +25,11 @@ export interface UpdateManagerOptions {
   idle: () => boolean;
   log: Log;
   fetchImpl?: typeof fetch;
+  /** How long an install waits for root's installer before answering "handed over" (main/update/handover.ts); ms. */
+  handOverWaitMs?: number;
 }
+
+export type { InstallOutcome } from './handover.js';
 
 /**
  * Takes the heartbeat's announcements: downloads the bundle in the background when this terminal's bucket is in the
@@ -36,16 +39,44 @@ export interface UpdateManagerOptions {
 export class UpdateManager {
   private busy = false;
   private refusedSeq = 0;
+  /** An announced bundle given to root's installer: not fetched again while root has it. */
+  private handedSeq = 0;
+  /** Installs one at a time, whoever asks (the network, the technician's USB screen). */
+  private installing: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly o: UpdateManagerOptions) {}
 
+  /**
+   * Installs a bundle file (a USB drive's, say; it is copied, never moved) as `hcp-terminal update` would, or hands it
+   * to root's installer where this terminal may not write its releases (the package). The terminal restarts on the new
+   * release, on trial, once it is installed.
+   */
+  installFile(file: string): Promise<InstallOutcome> {
+    return this.install(file, 'copy');
+  }
+
+  private install(file: string, how: 'copy' | 'move'): Promise<InstallOutcome> {
+    const run = this.installing.then(() =>
+      installHereOrHandOver(file, how, {
+        releasesDir: this.o.releasesDir,
+        dataDir: this.o.dataDir,
+        trustedKeys: this.o.trustedKeys,
+        database: this.o.database,
+        log: this.o.log,
+        ...(this.o.handOverWaitMs === undefined ? {} : { waitMs: this.o.handOverWaitMs }),
+      }),
+    );
+    this.installing = run.catch(() => undefined);
+    return run;
+  }
+
   announce(u: UpdateAnnouncement): void {
     const releasesDir = this.o.releasesDir;
-    if (!releasesDir || this.busy || u.seq <= this.refusedSeq) return;
+    if (!releasesDir || this.busy || u.seq <= this.refusedSeq || u.seq <= this.handedSeq) return;
     if (rolloutBucket(this.o.terminalId) >= u.rolloutPercent) return;
     if (u.seq <= this.highestSeq(releasesDir)) return;
     this.busy = true;
-    void this.fetchAndInstall(u, releasesDir).finally(() => (this.busy = false));
+    void this.fetchAndInstall(u).finally(() => (this.busy = false));
   }
 
   private highestSeq(releasesDir: string): number {
@@ -59,7 +90,7 @@ export class UpdateManager {
     );
   }
 
-  private async fetchAndInstall(u: UpdateAnnouncement, releasesDir: string): Promise<void> {
+  private async fetchAndInstall(u: UpdateAnnouncement): Promise<void> {
     const dir = join(this.o.dataDir, 'updates');
     let file: string;
     try {
@@ -72,15 +103,18 @@ export class UpdateManager {
       this.o.log.info({ version: u.version }, 'update downloaded; it installs when no staff member is logged in or the hall is closed');
       return;
     }
-    try {
-      const r = await installBundle({ file, releasesDir, database: this.o.database(), trustedKeys: this.o.trustedKeys });
-      this.o.log.warn({ version: r.version, from: r.from }, 'announced update installed: restarting on it, on trial');
-      for (const name of readdirSync(dir)) rmSync(join(dir, name), { force: true });
-    } catch (err) {
-      if (!(err instanceof UpdateRefused)) throw err;
+    const out = await this.install(file, 'move');
+    if (out.kind === 'installed') {
+      this.o.log.warn({ version: out.version, handedOver: out.handedOver }, 'announced update installed: restarting on it, on trial');
+      // Earlier downloads are of no use now (the spool folder beside them is root's installer's business).
+      for (const e of readdirSync(dir, { withFileTypes: true })) if (e.isFile()) rmSync(join(dir, e.name), { force: true });
+    } else if (out.kind === 'handed-over') {
+      this.handedSeq = u.seq;
+      this.o.log.warn({ version: u.version }, out.message);
+    } else {
       this.refusedSeq = u.seq;
       rmSync(file, { force: true });
-      this.o.log.error({ version: u.version, reason: err.reason, why: err.message }, 'announced update refused; the running release is untouched');
+      this.o.log.error({ version: u.version, reason: out.reason, why: out.message }, 'announced update refused; the running release is untouched');
     }
   }
 }

@@ -227,6 +227,8 @@ describe('a power cut (kill -9) at each step of an install', { timeout: 120_000 
     switchLink(l.current, l, A.version);
     rmSync(join(releasesDir, B.version), { recursive: true, force: true });
     rmSync(l.trialFile, { force: true });
+    // The installer's own record of the highest seq switched to (beside trial.json's copy) is forgotten too.
+    rmSync(join(releasesDir, '.installed-seq'), { force: true });
     const r = spawnSync(process.execPath, [BIN, 'update', '--file', good.file, '--data-dir', data, '--releases-dir', releasesDir], {
       env: { ...process.env, ...env, HCP_TEST_KILL_AT: step },
       timeout: SLOW,

@@ -1,7 +1,11 @@
 import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chownSync, copyFileSync, existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
+import { writeBundle } from '../../main/update/bundle-write.js';
+import { debianArch } from '../../main/update/manifest.js';
+import { TEST_KEY } from '../helpers/releases.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ProvinceSim } from '../../sync/province-sim/simulator.js';
 import { NO_FAULTS } from '../../sync/province-sim/faults.js';
@@ -15,7 +19,11 @@ const PKG = 'hcp-terminal';
 const DATA = '/var/lib/hcp-terminal';
 const ETC = '/etc/hcp-terminal';
 const BACKUPS = '/var/backups/hcp-terminal';
+const LIB = '/usr/lib/hcp-terminal';
 const UNIT = '/lib/systemd/system/hcp-terminal.service';
+const UPDATER = '/lib/systemd/system/hcp-terminal-update.service';
+const UPDATER_PATH = '/lib/systemd/system/hcp-terminal-update.path';
+const SPOOL = `${DATA}/updates/install`;
 // Ports of this test alone (other suites use 0 or their own).
 const SIM_PORT = 18791;
 const API_PORT = 18790;
@@ -34,11 +42,70 @@ function ok(cmd: string, args: string[], env: Record<string, string> = {}): stri
   return `${r.stdout}${r.stderr}`;
 }
 
-/** The unit's ExecStart, with its environment file's HCP_SERVE_ARGS replaced by this test's own. */
-function execStart(extra: string[]): string[] {
-  const line = /^ExecStart=(.+)$/m.exec(readFileSync(UNIT, 'utf8'))?.[1];
-  if (!line) throw new Error('no ExecStart in the unit');
+/** A unit's ExecStart, with its environment file's HCP_SERVE_ARGS replaced by this test's own. */
+function execStart(extra: string[], unit = UNIT): string[] {
+  const line = /^ExecStart=(.+)$/m.exec(readFileSync(unit, 'utf8'))?.[1];
+  if (!line) throw new Error(`no ExecStart in ${unit}`);
   return line.split(' ').flatMap((w) => (w === '$HCP_SERVE_ARGS' ? extra : [w]));
+}
+
+/** `hcp-terminal releases`, as root. */
+function releasesNow(): unknown {
+  const r = sh('/usr/bin/hcp-terminal', ['releases']);
+  if (r.status !== 0) throw new Error(`releases → ${String(r.status)}: ${r.stderr}`);
+  return JSON.parse(r.stdout);
+}
+
+/** The owner of a path itself (a link is not followed). */
+const ownerOf = (path: string) => lstatSync(path).uid;
+
+/** What an update may change and a refusal must not: where the pointers point, and the installed releases. */
+function releaseState(): { current: string; good: string; releases: string[] } {
+  return { current: readlinkSync(`${LIB}/current`), good: readlinkSync(`${LIB}/good`), releases: readdirSync(`${LIB}/releases`).sort() };
+}
+
+/** Files root left in the service user's data directory: there must be none (no log, no -wal or -shm). */
+function rootOwnedInData(): string {
+  return ok('find', [DATA, '-user', 'root']).trim();
+}
+
+/**
+ * A signed bundle B of a newer version, made from the installed release A as a vendor makes one, whose start fails
+ * (its bin exits 1: the crash test hook is off in the package); and a later bundle (seq above B's, so that only its
+ * files can refuse it) with one byte of that bin changed after signing.
+ */
+async function brokenUpdateOf(a: string, scratch: string): Promise<{ version: string; file: string; tampered: string }> {
+  const [major = 0, minor = 0, patch = 0] = a.split(/[.-]/).map(Number);
+  const versionAt = (n: number) => `${String(major)}.${String(minor)}.${String(patch + n)}-pkgtest`;
+  const release = join(scratch, 'release');
+  ok('cp', ['-a', `${LIB}/releases/${a}`, release]);
+  const pkg = JSON.parse(readFileSync(join(release, 'package.json'), 'utf8')) as { version: string; hcpRelease?: { seq: number } };
+  const seq = (pkg.hcpRelease?.seq ?? 0) + 1;
+  writeFileSync(join(release, 'package.json'), JSON.stringify({ ...pkg, version: versionAt(1), hcpRelease: { ...pkg.hcpRelease, seq } }, null, 2));
+  writeFileSync(join(release, 'bin', 'hcp-terminal.js'), '// package test: a release that cannot start\nprocess.exit(1);\n');
+  const schema = JSON.parse(readFileSync(join(release, 'release-schema.json'), 'utf8')) as { writes: number; minReader: number };
+  const bundle = async (n: number) => {
+    const out = join(scratch, `hcp-terminal_${versionAt(n)}.hcpupd`);
+    await writeBundle({
+      releaseDir: release,
+      version: versionAt(n),
+      seq: seq + n - 1,
+      arch: debianArch(),
+      minFrom: a,
+      schema,
+      privateKey: TEST_KEY.privateKey,
+      out,
+    });
+    return out;
+  };
+  const file = await bundle(1);
+  const later = readFileSync(await bundle(2));
+  const at = later.lastIndexOf(Buffer.from('process.exit(1)'));
+  if (at < 0) throw new Error('the broken bin is not in the bundle');
+  later[at + 13] = '0'.charCodeAt(0);
+  const tampered = join(scratch, 'tampered.hcpupd');
+  writeFileSync(tampered, later);
+  return { version: versionAt(1), file, tampered };
 }
 
 interface Started {
@@ -117,10 +184,12 @@ describe.runIf(isRoot && hasDpkg && !alreadyThere)('the Debian package, as a tec
   let deb = process.env['HCP_DEB'] ?? '';
   let sim: ProvinceSim | undefined;
   let terminal: Started | undefined;
+  const scratch = mkdtempSync(join(tmpdir(), 'hcp-package-test-'));
 
   afterAll(async () => {
     await terminal?.stop();
     await sim?.close();
+    rmSync(scratch, { recursive: true, force: true });
     // Leave the machine as it was: no package, no user, no data, no backups this test made.
     sh('dpkg', ['-P', PKG], { HCP_TERMINAL_BACKUPS: '/tmp/hcp-terminal-package-test-backups' });
     rmSync('/tmp/hcp-terminal-package-test-backups', { recursive: true, force: true });
@@ -166,14 +235,29 @@ describe.runIf(isRoot && hasDpkg && !alreadyThere)('the Debian package, as a tec
     expect(readFileSync('/lib/udev/rules.d/60-hcp-terminal.rules', 'utf8')).toMatch(/SUBSYSTEM=="hidraw".*GROUP="hcp-terminal", MODE="0660"/);
     expect(existsSync('/etc/systemd/system/multi-user.target.wants/hcp-terminal.service')).toBe(true);
     if (sh('systemd-analyze', ['--version']).status === 0) {
-      const v = sh('systemd-analyze', ['verify', UNIT]);
-      expect(`${v.stdout}${v.stderr}`.split('\n').filter((l) => l.includes('hcp-terminal.service'))).toEqual([]);
+      const v = sh('systemd-analyze', ['verify', UNIT, UPDATER, UPDATER_PATH]);
+      expect(`${v.stdout}${v.stderr}`.split('\n').filter((l) => l.includes('hcp-terminal'))).toEqual([]);
     }
+    // Installs are root's, pointers are the launcher's (docs/updates.md): releases/ is root's alone; the folder around
+    // it is the service's group's to add to, sticky; the pointers are the service user's; root's installer is armed.
+    const serviceUid = Number(passwd[2]);
+    const lib = statSync(LIB);
+    expect({ mode: lib.mode & 0o7777, uid: lib.uid, gid: lib.gid }).toEqual({ mode: 0o1775, uid: 0, gid: Number(passwd[3]) });
+    const releasesDir = statSync(`${LIB}/releases`);
+    expect({ mode: releasesDir.mode & 0o7777, uid: releasesDir.uid }).toEqual({ mode: 0o755, uid: 0 });
+    expect(ownerOf(`${LIB}/current`)).toBe(serviceUid);
+    expect(readFileSync(UNIT, 'utf8')).toMatch(/^ReadWritePaths=\/var\/lib\/hcp-terminal \/usr\/lib\/hcp-terminal$/m);
+    expect(readFileSync(UPDATER_PATH, 'utf8')).toMatch(/^DirectoryNotEmpty=\/var\/lib\/hcp-terminal\/updates\/install$/m);
+    expect(existsSync('/etc/systemd/system/multi-user.target.wants/hcp-terminal-update.path')).toBe(true);
 
     // 5–6. Provision through /etc (a simulated keypad, the simulator as province), start ExecStart as the service
     // user, rate on the screen and on the keypad; both reach the province.
     sim = await startSim({ port: SIM_PORT });
-    const file = provisioningFile({ baseUrl: sim.url, port: API_PORT, devices: { keypad: { type: 'simulated' }, badge: { type: 'keyboard' } } });
+    const file = {
+      ...provisioningFile({ baseUrl: sim.url, port: API_PORT, devices: { keypad: { type: 'simulated' }, badge: { type: 'keyboard' } } }),
+      // The repository's TEST key pair, for this test's bundles: a real terminal never trusts it.
+      updates: { publicKeys: [TEST_KEY.publicKey], trialMinutes: 10 },
+    };
     writeFileSync(`${ETC}/provisioning.json`, JSON.stringify(file, null, 2), { mode: 0o640 });
     ok('chown', ['root:hcp-terminal', `${ETC}/provisioning.json`]);
     terminal = await startAsService();
@@ -190,8 +274,67 @@ describe.runIf(isRoot && hasDpkg && !alreadyThere)('the Debian package, as a tec
     await terminal.stop();
     terminal = undefined;
     expect(queue()).toMatchObject({ pending: 2, lastSeq: 4 });
+    // The launcher could record the last known good release itself (the unit may write its pointers now).
+    expect(readlinkSync(`${LIB}/good`)).toBe(`releases/${version}`);
+    expect(ownerOf(`${LIB}/good`)).toBe(serviceUid);
 
-    // 7. dpkg -r: the program goes, the data and settings stay.
+    // 6b. A signed update, installed by root: B is newer and cannot start. `update --file` switches to it on trial and
+    // hands every pointer it writes to the service user; started as the service starts, the launcher tries B 3 times,
+    // goes back to A by itself, and A serves the ratings made before, which reach the province with gapless seq.
+    const b = await brokenUpdateOf(version, scratch);
+    const installed = sh('/usr/bin/hcp-terminal', ['update', '--file', b.file]);
+    expect(installed.status, installed.stderr).toBe(0);
+    expect(readlinkSync(`${LIB}/current`)).toBe(`releases/${b.version}`);
+    for (const p of ['current', 'good', 'trial.json']) expect(ownerOf(`${LIB}/${p}`), p).toBe(serviceUid);
+    expect(statSync(`${LIB}/releases/${b.version}`).uid).toBe(0);
+    expect(rootOwnedInData()).toBe('');
+    terminal = await startAsService();
+    expect(readlinkSync(`${LIB}/current`)).toBe(`releases/${version}`);
+    const rel = releasesNow() as {
+      current: string;
+      history: { kind: string; version: string }[];
+      releases: { version: string; failedTrial: boolean }[];
+    };
+    expect(rel).toMatchObject({ current: version, lastKnownGood: version, rolledBackFrom: b.version, trial: { onTrial: false } });
+    expect(rel.history.filter((h) => h.kind === 'start' && h.version === b.version)).toHaveLength(3);
+    expect(rel.releases.find((r) => r.version === b.version)?.failedTrial).toBe(true);
+    sim.setFaults(NO_FAULTS);
+    await until(
+      () => accepted(sim as ProvinceSim).map((r) => r.seq),
+      (seqs) => seqs.length === 4,
+      60_000,
+      'the ratings made before the update uploaded',
+    );
+    expect(accepted(sim).map((r) => r.seq)).toEqual([1, 2, 3, 4]);
+
+    // 6c. A tampered bundle is refused (exit 4), by `update --file` and by root's installer from the spool the
+    // terminal hands bundles to; nothing changes, the spool is emptied, and root leaves no file in the data directory.
+    const untouched = releaseState();
+    const tampered = sh('/usr/bin/hcp-terminal', ['update', '--file', b.tampered]);
+    expect(tampered.status, tampered.stderr).toBe(4);
+    expect(tampered.stderr).toMatch(/update refused \(tampered\)/);
+    expect(releaseState()).toEqual(untouched);
+    ok('runuser', ['-u', 'hcp-terminal', '--', 'mkdir', '-p', SPOOL]);
+    copyFileSync(b.tampered, `${SPOOL}/1-handed-over.hcpupd`);
+    chownSync(`${SPOOL}/1-handed-over.hcpupd`, serviceUid, Number(passwd[3]));
+    const [cmd = '', ...args] = execStart([], UPDATER);
+    const spooled = sh(cmd, args);
+    expect(spooled.status, spooled.stderr).toBe(4);
+    expect(readdirSync(SPOOL)).toEqual([]);
+    expect(releaseState()).toEqual(untouched);
+    expect(releasesNow()).toMatchObject({
+      lastAttempt: { ok: false, reason: 'tampered', file: `${SPOOL}/1-handed-over.hcpupd` },
+    });
+    expect(rootOwnedInData()).toBe('');
+
+    // Two more ratings wait with the province down, for the remove and reinstall below.
+    sim.setFaults(DOWN);
+    await rateTwice(terminal);
+    await terminal.stop();
+    terminal = undefined;
+    expect(queue()).toMatchObject({ pending: 2, lastSeq: 6 });
+
+    // 7. dpkg -r: the program goes (with the release the bundle installed, and the pointers), the data and settings stay.
     ok('dpkg', ['-r', PKG]);
     expect(existsSync('/usr/bin/hcp-terminal')).toBe(false);
     expect(existsSync('/usr/lib/hcp-terminal')).toBe(false);
@@ -200,12 +343,12 @@ describe.runIf(isRoot && hasDpkg && !alreadyThere)('the Debian package, as a tec
 
     // 8. Install again: the two unsent ratings are still there, and upload.
     ok('apt-get', ['install', '-y', '-q', '--no-install-recommends', deb]);
-    expect(queue()).toMatchObject({ pending: 2, lastSeq: 4 });
+    expect(queue()).toMatchObject({ pending: 2, lastSeq: 6 });
     sim.setFaults(NO_FAULTS);
     terminal = await startAsService();
     await until(
       () => accepted(sim as ProvinceSim).map((r) => r.seq),
-      (seqs) => seqs.includes(3) && seqs.includes(4),
+      (seqs) => seqs.includes(5) && seqs.includes(6),
       60_000,
       'the kept ratings uploaded',
     );
@@ -213,7 +356,7 @@ describe.runIf(isRoot && hasDpkg && !alreadyThere)('the Debian package, as a tec
     await rateTwice(terminal);
     await terminal.stop();
     terminal = undefined;
-    expect(queue()).toMatchObject({ pending: 2, lastSeq: 6 });
+    expect(queue()).toMatchObject({ pending: 2, lastSeq: 8 });
 
     // 9a. A purge that cannot write its backup refuses, and deletes nothing.
     writeFileSync('/tmp/hcp-terminal-package-test-backups', 'a file where the backup folder should be');
@@ -231,7 +374,7 @@ describe.runIf(isRoot && hasDpkg && !alreadyThere)('the Debian package, as a tec
     const made = readdirSync(BACKUPS).filter((d) => !before.includes(d));
     expect(made).toHaveLength(1);
     const bundle = JSON.parse(readFileSync(join(BACKUPS, made[0] ?? '', 'unsent-records.json'), 'utf8')) as { records: { seq: number }[] };
-    expect(bundle.records.map((r) => r.seq).sort()).toEqual([5, 6]);
+    expect(bundle.records.map((r) => r.seq).sort()).toEqual([7, 8]);
     expect(existsSync(DATA)).toBe(false);
     expect(existsSync(ETC)).toBe(false);
     expect(sh('getent', ['passwd', 'hcp-terminal']).status).not.toBe(0);
