@@ -29,6 +29,7 @@ import { META_PROVINCE_CONFIG } from '../store/sync-memory.js';
 import { technicianLocks } from '../store/technician-locks.js';
 import { scheduleCheckpoints } from '../store/checkpoints.js';
 import { describeChanges, formFromFile, formFromStored } from '../provisioning/form.js';
+import { appliedUnchanged, recordApplied } from '../provisioning/file-fingerprint.js';
 import { diagnosticsSource } from './diagnostics.js';
 import { storedOfflineConfig, TechnicianWorkbench } from './technician-workbench.js';
 import { DEFAULT_USB_ROOTS } from './usb-drive.js';
@@ -94,6 +95,8 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const lock = DataDirLock.acquire(opts.dataDir);
   let db: Database | null = null;
   let sim: { url: string; close: () => Promise<void> } | null = null;
+  // The applied file's fingerprint, written once its scrypt is done: awaited before the database closes.
+  let fingerprinting: Promise<void> = Promise.resolve();
   try {
     const opened = openDatabase(opts.dataDir);
     db = opened.db;
@@ -120,9 +123,11 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       opts.log.error({}, 'the terminal did not start with the technician’s change; the provisioning from before it is back');
       auditLog(database, Date.now).record({ actor: 'system', action: 'provisioning.rollback', detail: {} });
     }
-    if (file) {
+    // The same file at every start (a fleet image) is checked with one scrypt instead of applied again (file-fingerprint.ts).
+    if (file && !(await appliedUnchanged(meta, pins, file))) {
       await apply(file, false);
       opts.log.info({ terminalId: file.terminal.terminalId }, 'provisioning applied');
+      fingerprinting = recordApplied(meta, pins, file).catch((err: unknown) => opts.log.warn({ err }, 'the provisioning file’s fingerprint was not recorded'));
     }
     const stored = loadProvisioning(meta);
     const demoDialect = opts.demoDialect ?? 'hcp-json';
@@ -279,12 +284,14 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
         await sync?.stop();
         await devices?.stop().catch((err: unknown) => opts.log.warn({ err }, 'devices did not stop cleanly'));
         await province?.close();
+        await fingerprinting;
         if (database.open) database.close();
         lock.release();
       },
     };
   } catch (err) {
     await sim?.close();
+    await fingerprinting;
     if (db?.open) db.close();
     lock.release();
     throw err;
