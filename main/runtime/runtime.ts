@@ -69,6 +69,12 @@ export interface RuntimeOptions {
   resumeTechnician?: boolean | undefined;
   /** The start after a technician's change failed: put the provisioning from before that change back first. */
   rollbackProvisioning?: boolean | undefined;
+  /**
+   * Leave the province's traffic (uploads, config poll, heartbeat, retention purge) to `startBackground()`: `serve`
+   * calls it after its ready line, so that on a half-a-core kiosk none of it comes before (docs/performance.md).
+   * Ratings are durable in the outbox either way; the uploads only begin a moment later.
+   */
+  backgroundLater?: boolean | undefined;
 }
 
 export interface Runtime {
@@ -82,6 +88,8 @@ export interface Runtime {
   apiTls: TlsFiles | null;
   /** Diagnostics' "resend": dead-letter records go to the province again. */
   resendDeadLetters(): number;
+  /** Starts the province's traffic where `backgroundLater` held it back; does nothing otherwise, twice, or once closed. */
+  startBackground(): void;
   close(): Promise<void>;
 }
 
@@ -245,10 +253,14 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     const stopAuditPurge = every(clock, 86_400_000, () => audit.purge());
     const stopCheckpoints = scheduleCheckpoints(db, clock, () => ['inviting', 'follow-up'].includes(terminal.state()), opts.log);
     if (sync) linkTerminalToProvince(terminal, sync, opts.log);
-    if (!opts.passive) {
-      devices?.attach(terminal);
+    let background: 'waiting' | 'done' = opts.passive ? 'done' : 'waiting';
+    const startBackground = () => {
+      if (background !== 'waiting') return;
+      background = 'done';
       sync?.start();
-    }
+    };
+    if (!opts.passive) devices?.attach(terminal);
+    if (!opts.backgroundLater) startBackground();
     const simulator = devices?.simulator;
     const province = sim;
     // A new demo opens on the Serving screen: someone trying it out has no badge to tap.
@@ -276,7 +288,9 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       apiToken,
       apiTls,
       resendDeadLetters: () => sync?.resendDeadLetters() ?? 0,
+      startBackground,
       async close() {
+        background = 'done';
         stopDefaults();
         stopAuditPurge();
         stopCheckpoints();
