@@ -99,19 +99,25 @@ async function start(v, dataDir) {
   let err = '';
   p.stderr.on('data', (d) => (err += d));
   const exited = new Promise((r) => p.once('exit', r));
-  const line = await new Promise((res, rej) => {
-    createInterface({ input: p.stdout }).once('line', res);
-    void exited.then((code) => rej(new Error(`${v.name} exited ${code} before ready:\n${err}`)));
-  });
-  const wall = performance.now() - t0;
-  const cpu = usage() - c0;
-  // The ready line's time on the profile's clock (CLOCK_MONOTONIC, µs), to cut the profile there.
-  if (prof) mkdirSync(join(prof, v.name), { recursive: true });
-  if (prof) writeFileSync(join(prof, v.name, `ready-${String(p.pid)}.txt`), String(process.hrtime.bigint() / 1000n));
-  JSON.parse(line);
-  p.kill('SIGTERM');
-  await exited;
-  return { wall, cpu };
+  let ended = false;
+  void exited.then(() => (ended = true));
+  try {
+    const line = await new Promise((res, rej) => {
+      createInterface({ input: p.stdout }).once('line', res);
+      void exited.then((code) => rej(new Error(`${v.name} exited ${code} before ready:\n${err}`)));
+    });
+    const wall = performance.now() - t0;
+    const cpu = usage() - c0;
+    // The ready line's time on the profile's clock (CLOCK_MONOTONIC, µs), to cut the profile there.
+    if (prof) mkdirSync(join(prof, v.name), { recursive: true });
+    if (prof) writeFileSync(join(prof, v.name, `ready-${String(p.pid)}.txt`), String(process.hrtime.bigint() / 1000n));
+    JSON.parse(line);
+    return { wall, cpu };
+  } finally {
+    // Stopped however this start ended, so that no terminal outlives the run (nor keeps its group from being removed).
+    if (!ended) p.kill('SIGTERM');
+    await exited;
+  }
 }
 
 const q = (xs, f) => {
