@@ -1,9 +1,16 @@
 #!/usr/bin/env node
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import module from 'node:module';
 import { fileURLToPath } from 'node:url';
 
-const entry = new URL('../dist/main/cli/main.js', import.meta.url);
+// The CLI bundled into a few files (scripts/bundle-cli.mjs): on a half-a-core kiosk, resolving and reading ~900
+// separate modules was a third of `serve`'s CPU before its ready line (docs/performance.md). tsc's own output is the
+// fallback where the bundle is missing, or older than the last `tsc -b` of a working tree (the release has no build
+// info and always runs the bundle): a stale bundle would run yesterday's code.
+const bundled = new URL('../dist/main/bundle/hcp-terminal.js', import.meta.url);
+const unbundled = new URL('../dist/main/cli/main.js', import.meta.url);
+const mtime = (url) => statSync(fileURLToPath(url), { throwIfNoEntry: false })?.mtimeMs ?? -1;
+const entry = mtime(bundled) >= mtime(new URL('../dist/.tsbuildinfo.node', import.meta.url)) ? bundled : unbundled;
 if (!existsSync(fileURLToPath(entry))) {
   process.stderr.write('hcp-terminal: not built yet; run `npm run build` first\n');
   process.exit(1);
@@ -35,4 +42,7 @@ if (process.argv[2] === 'serve' && !process.env[REEXEC_MARK] && typeof process.e
 // at its cache directory, else the temp directory): on a half-a-core kiosk, loading and compiling them was two thirds of
 // `serve`'s time to its ready line (docs/performance.md). A cache that does not match the sources is ignored and rewritten.
 module.enableCompileCache?.();
+// Stack traces in the logs name the TypeScript sources (main/runtime/runtime.ts:123), through the bundle's source
+// maps; a map is read only when a stack trace is formatted.
+process.setSourceMapsEnabled(true);
 await import(entry.href);

@@ -171,7 +171,7 @@ export function buildRelease({ arch, out }) {
     ['npm', 'installs the production node_modules'],
     ['readelf', 'binutils: checks every native module is built for the package architecture'],
   ]);
-  for (const built of ['dist/main/cli/main.js', 'dist/renderer/index.html']) {
+  for (const built of ['dist/main/cli/main.js', 'dist/main/bundle/hcp-terminal.js', 'dist/renderer/index.html']) {
     if (!existsSync(join(ROOT, built))) throw new MissingToolError(`cannot build the package: ${built} is missing; run \`npm run build\` first`);
   }
   const version = packageVersion();
@@ -179,12 +179,15 @@ export function buildRelease({ arch, out }) {
   rmSync(release, { recursive: true, force: true });
   mkdirSync(release, { recursive: true });
 
-  // The built terminal: no source maps, type declarations, build info or earlier packages.
+  // The built terminal: no type declarations, build info or earlier packages; source maps only for the bundle the bin
+  // runs (scripts/bundle-cli.mjs), so that stack traces in a kiosk's logs name the TypeScript sources.
+  const bundleDir = join('main', 'bundle') + sep;
   cpSync(join(ROOT, 'dist'), join(release, 'dist'), {
     recursive: true,
     filter: (src) => {
       const rel = relative(join(ROOT, 'dist'), src);
-      return !(rel === 'packages' || rel.startsWith(`packages${sep}`) || rel.endsWith('.map') || rel.endsWith('.d.ts') || /\.tsbuildinfo/.test(rel));
+      const map = rel.endsWith('.map') && !rel.startsWith(bundleDir);
+      return !(rel === 'packages' || rel.startsWith(`packages${sep}`) || map || rel.endsWith('.d.ts') || /\.tsbuildinfo/.test(rel));
     },
   });
   cpSync(join(ROOT, 'bin'), join(release, 'bin'), { recursive: true });

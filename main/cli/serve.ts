@@ -5,7 +5,7 @@ import { installCrashHandlers } from '../log/crash-handler.js';
 import { createLogger, type Log } from '../log/logger.js';
 import { ProvisioningError, readProvisioningFile } from '../provisioning/apply.js';
 import type { ProvisioningFile } from '../provisioning/schema.js';
-import { startRuntime } from '../runtime/runtime.js';
+import { startRuntime, type Runtime } from '../runtime/runtime.js';
 import { ensureWritableDir } from '../store/database.js';
 import { DataDirError } from '../store/errors.js';
 import { parseCommandArgs, portArg, StartupError, UsageError } from './args.js';
@@ -127,7 +127,7 @@ async function serveUntilStopped(argv: string[]): Promise<number> {
         restart: (o) => ending(o.technician ? 'restart-technician' : 'restart'),
       });
     // A technician's change that keeps the terminal from starting (a port in use, say) is undone, once.
-    const { host, close } =
+    const { host, close, runtime } =
       round === 0
         ? await once(false)
         : await once(false).catch((err: unknown) => {
@@ -139,6 +139,7 @@ async function serveUntilStopped(argv: string[]): Promise<number> {
       // Port 0 asked for any free port: a restart must come back on the one the kiosk page knows.
       if (port === 0) boundPort = host.port;
     }
+    runtime.startBackground();
     const why = await ended;
     await close();
     if (why === 'stop' || isStopping()) break;
@@ -160,7 +161,7 @@ async function startOnce(o: {
   resumeTechnician: boolean;
   rollback: boolean;
   restart: (o: { technician: boolean }) => void;
-}): Promise<{ host: RunningHost; close: () => Promise<void> }> {
+}): Promise<{ host: RunningHost; runtime: Runtime; close: () => Promise<void> }> {
   const runtime = await startRuntime({
     dataDir: o.dataDir,
     provisioningFile: o.provisioningFile,
@@ -171,6 +172,7 @@ async function startOnce(o: {
     restart: o.restart,
     resumeTechnician: o.resumeTechnician,
     rollbackProvisioning: o.rollback,
+    backgroundLater: true,
   });
   const prov = runtime.provisioning;
   let host: RunningHost;
@@ -191,6 +193,7 @@ async function startOnce(o: {
   o.log.info({ ui: host.uiUrl, state: runtime.terminal.state(), terminalId: prov?.terminal.terminalId ?? null }, 'terminal ready');
   return {
     host,
+    runtime,
     close: async () => {
       await host.close().catch((err: unknown) => o.log.error({ err }, 'server close failed'));
       await runtime.close();

@@ -29,6 +29,7 @@ import { META_PROVINCE_CONFIG } from '../store/sync-memory.js';
 import { technicianLocks } from '../store/technician-locks.js';
 import { scheduleCheckpoints } from '../store/checkpoints.js';
 import { describeChanges, formFromFile, formFromStored } from '../provisioning/form.js';
+import { appliedUnchanged, recordApplied } from '../provisioning/file-fingerprint.js';
 import { diagnosticsSource } from './diagnostics.js';
 import { storedOfflineConfig, TechnicianWorkbench } from './technician-workbench.js';
 import { DEFAULT_USB_ROOTS } from './usb-drive.js';
@@ -68,6 +69,12 @@ export interface RuntimeOptions {
   resumeTechnician?: boolean | undefined;
   /** The start after a technician's change failed: put the provisioning from before that change back first. */
   rollbackProvisioning?: boolean | undefined;
+  /**
+   * Leave the province's traffic (uploads, config poll, heartbeat, retention purge) to `startBackground()`: `serve`
+   * calls it after its ready line, so that on a half-a-core kiosk none of it comes before (docs/performance.md).
+   * Ratings are durable in the outbox either way; the uploads only begin a moment later.
+   */
+  backgroundLater?: boolean | undefined;
 }
 
 export interface Runtime {
@@ -81,6 +88,8 @@ export interface Runtime {
   apiTls: TlsFiles | null;
   /** Diagnostics' "resend": dead-letter records go to the province again. */
   resendDeadLetters(): number;
+  /** Starts the province's traffic where `backgroundLater` held it back; does nothing otherwise, twice, or once closed. */
+  startBackground(): void;
   close(): Promise<void>;
 }
 
@@ -94,6 +103,8 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const lock = DataDirLock.acquire(opts.dataDir);
   let db: Database | null = null;
   let sim: { url: string; close: () => Promise<void> } | null = null;
+  // The applied file's fingerprint, written once its scrypt is done: awaited before the database closes.
+  let fingerprinting: Promise<void> = Promise.resolve();
   try {
     const opened = openDatabase(opts.dataDir);
     db = opened.db;
@@ -120,9 +131,11 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       opts.log.error({}, 'the terminal did not start with the technician’s change; the provisioning from before it is back');
       auditLog(database, Date.now).record({ actor: 'system', action: 'provisioning.rollback', detail: {} });
     }
-    if (file) {
+    // The same file at every start (a fleet image) is checked with one scrypt instead of applied again (file-fingerprint.ts).
+    if (file && !(await appliedUnchanged(meta, pins, file))) {
       await apply(file, false);
       opts.log.info({ terminalId: file.terminal.terminalId }, 'provisioning applied');
+      fingerprinting = recordApplied(meta, pins, file).catch((err: unknown) => opts.log.warn({ err }, 'the provisioning file’s fingerprint was not recorded'));
     }
     const stored = loadProvisioning(meta);
     const demoDialect = opts.demoDialect ?? 'hcp-json';
@@ -240,10 +253,14 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     const stopAuditPurge = every(clock, 86_400_000, () => audit.purge());
     const stopCheckpoints = scheduleCheckpoints(db, clock, () => ['inviting', 'follow-up'].includes(terminal.state()), opts.log);
     if (sync) linkTerminalToProvince(terminal, sync, opts.log);
-    if (!opts.passive) {
-      devices?.attach(terminal);
+    let background: 'waiting' | 'done' = opts.passive ? 'done' : 'waiting';
+    const startBackground = () => {
+      if (background !== 'waiting') return;
+      background = 'done';
       sync?.start();
-    }
+    };
+    if (!opts.passive) devices?.attach(terminal);
+    if (!opts.backgroundLater) startBackground();
     const simulator = devices?.simulator;
     const province = sim;
     // A new demo opens on the Serving screen: someone trying it out has no badge to tap.
@@ -271,7 +288,9 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       apiToken,
       apiTls,
       resendDeadLetters: () => sync?.resendDeadLetters() ?? 0,
+      startBackground,
       async close() {
+        background = 'done';
         stopDefaults();
         stopAuditPurge();
         stopCheckpoints();
@@ -279,12 +298,14 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
         await sync?.stop();
         await devices?.stop().catch((err: unknown) => opts.log.warn({ err }, 'devices did not stop cleanly'));
         await province?.close();
+        await fingerprinting;
         if (database.open) database.close();
         lock.release();
       },
     };
   } catch (err) {
     await sim?.close();
+    await fingerprinting;
     if (db?.open) db.close();
     lock.release();
     throw err;
