@@ -8,7 +8,7 @@ import { rollBack, RollbackImpossible } from '../update/rollback.js';
 import { readUpdateSettings } from '../provisioning/update-settings.js';
 import { readDatabaseSchema } from '../store/schema-info.js';
 import { releasesReport } from '../update/status.js';
-import { readTrialState, writeTrialState } from '../update/trial-state.js';
+import { recordAttempt } from '../update/trial-state.js';
 import { parseCommandArgs } from './args.js';
 
 /** Exit code of a refused update file (terminal-cli.md v1.2). */
@@ -64,18 +64,6 @@ export async function update(argv: string[]): Promise<number> {
 function testFreeBytes(): ((dir: string) => number | null) | undefined {
   const n = Number(process.env['HCP_TEST_FREE_BYTES']);
   return process.env['HCP_TEST_HOOKS'] === '1' && Number.isFinite(n) ? () => n : undefined;
-}
-
-/** The last install attempt, kept beside the trial state for `releases` and the diagnostics screen. */
-function recordAttempt(releasesDir: string, attempt: { ok: boolean; file: string; version?: string; reason?: string; message: string }): void {
-  try {
-    const l = layoutOf(releasesDir);
-    if (!existsSync(l.releasesDir)) return;
-    const s = readTrialState(l);
-    writeTrialState(l, { ...s, lastAttempt: { at: new Date().toISOString(), ...attempt } });
-  } catch {
-    // Read-only release folder (an unprivileged user trying): the message on stderr and the log still say why.
-  }
 }
 
 export function releases(argv: string[]): number {

@@ -16,7 +16,7 @@ import { identityChangeRefusal } from './identity-change.js';
 import { loadConfig, loadProvisioning, ProvisioningError, prepareProvisioning, restorePreviousProvisioning, storeProvisioning } from '../provisioning/apply.js';
 import { DEMO_BADGE, demoProvisioning } from '../provisioning/demo.js';
 import { provinceSecretSealed } from '../provisioning/province-schema.js';
-import type { ProvisioningFile, StoredProvisioning } from '../provisioning/schema.js';
+import { updatesSettingsSchema, type ProvisioningFile, type StoredProvisioning } from '../provisioning/schema.js';
 import type { TlsFiles } from '../provisioning/tls.js';
 import { KeySealer, loadKeyFile, pinHasher, type SecretSealer } from '../provisioning/secrets.js';
 import { ensureWritableDir, openDatabase } from '../store/database.js';
@@ -68,6 +68,8 @@ export interface RuntimeOptions {
   resumeTechnician?: boolean | undefined;
   /** The start after a technician's change failed: put the provisioning from before that change back first. */
   rollbackProvisioning?: boolean | undefined;
+  /** The launcher's releases folder; HCP_RELEASES_DIR (set by the launcher for its child) when absent. */
+  releasesDir?: string | undefined;
 }
 
 export interface Runtime {
@@ -81,6 +83,8 @@ export interface Runtime {
   apiTls: TlsFiles | null;
   /** Diagnostics' "resend": dead-letter records go to the province again. */
   resendDeadLetters(): number;
+  /** The database failed its integrity check at this start and was salvaged into a new file (not a healthy start). */
+  databaseRecovered: boolean;
   close(): Promise<void>;
 }
 
@@ -144,6 +148,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     const tls = provisioning?.localApi.tls;
     const apiTls = tls ? { cert: tls.cert, key: await open(tls.keySealed) } : null;
     if (provisioning) auditExceptions(provisioning, opts.log);
+    const releasesDir = opts.releasesDir ?? process.env['HCP_RELEASES_DIR'];
     const nameSealer = new KeySealer((await key(META_DATA_KEY)) ?? Buffer.alloc(0));
     // The demo's province is a simulator started here, on a port of its own, serving the demo hall's config.
     sim = provisioning?.demo && opts.demo && !opts.passive ? await startDemoProvince(appSecret, provisioning) : null;
@@ -163,7 +168,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
           devices: () => devicesStatus(),
           state: () => terminalState(),
           invitations: () => invitations(),
-          software: () => softwareStatus(softwareVersion(), process.env['HCP_RELEASES_DIR']),
+          software: () => softwareStatus(softwareVersion(), releasesDir),
           onUpdate: (u) => onUpdate(u),
           log: opts.log,
         })
@@ -174,6 +179,21 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     const audit = auditLog(db, () => clock.now());
     let refresh: () => void = () => undefined;
     let inside = () => false;
+    let staffName: () => string | null = () => null;
+    // An install restarts the terminal: never under a citizen (no one logged in, or the hall closed).
+    let idle: () => boolean = () => false;
+    const trialMinutes = provisioning?.updates?.trialMinutes ?? updatesSettingsSchema.parse({}).trialMinutes;
+    const updates = provisioning
+      ? new UpdateManager({
+          terminalId: provisioning.terminal.terminalId,
+          dataDir: opts.dataDir,
+          releasesDir,
+          trustedKeys: provisioning.updates?.publicKeys ?? [],
+          database: () => readDatabaseSchema(opts.dataDir),
+          idle: () => idle(),
+          log: opts.log.child({ component: 'update' }),
+        })
+      : null;
     const workbench = new TechnicianWorkbench({
       dataDir: opts.dataDir,
       usbRoots: opts.usbRoots ?? DEFAULT_USB_ROOTS,
@@ -194,8 +214,30 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       exitKiosk: opts.exitKiosk,
       refresh: () => refresh(),
       technicianInside: () => inside(),
+      updates: {
+        checks: {
+          dataDir: opts.dataDir,
+          releasesDir,
+          trustedKeys: provisioning?.updates?.publicKeys ?? [],
+          database: () => readDatabaseSchema(opts.dataDir),
+          runningVersion: softwareVersion(),
+        },
+        install: updates ? (file) => updates.installFile(file) : undefined,
+        idle: () => idle(),
+        staff: () => staffName(),
+        trialMinutes,
+      },
     });
-    const diagnostics = diagnosticsSource({ db, sync, provisioning, version: softwareVersion(), startedAt, now: () => clock.now() });
+    const diagnostics = diagnosticsSource({
+      db,
+      sync,
+      provisioning,
+      version: softwareVersion(),
+      startedAt,
+      now: () => clock.now(),
+      releasesDir,
+      trialMinutes,
+    });
     const terminal = createTerminal(db, meta, {
       clock,
       audit,
@@ -220,18 +262,9 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     invitations = () => terminal.status().invitations;
     refresh = () => terminal.refreshView();
     inside = () => terminal.serviced;
-    if (provisioning) {
-      const updates = new UpdateManager({
-        terminalId: provisioning.terminal.terminalId,
-        dataDir: opts.dataDir,
-        releasesDir: process.env['HCP_RELEASES_DIR'],
-        trustedKeys: provisioning.updates?.publicKeys ?? [],
-        database: () => readDatabaseSchema(opts.dataDir),
-        idle: () => terminal.currentStaff() === null || !hallOpen(clock.now(), loadConfig(meta, META_PROVINCE_CONFIG).hallHours),
-        log: opts.log.child({ component: 'update' }),
-      });
-      onUpdate = (u) => updates.announce(u);
-    }
+    staffName = () => terminal.currentStaff()?.name ?? null;
+    idle = () => terminal.currentStaff() === null || !hallOpen(clock.now(), loadConfig(meta, META_PROVINCE_CONFIG).hallHours);
+    if (updates) onUpdate = (u) => updates.announce(u);
     terminal.onEvent((e) => {
       if (e.type === 'maintenance.start') void workbench.rescan().catch((err: unknown) => opts.log.warn({ err }, 'technician rescan failed'));
     });
@@ -271,6 +304,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       apiToken,
       apiTls,
       resendDeadLetters: () => sync?.resendDeadLetters() ?? 0,
+      databaseRecovered: opened.recoveredFrom !== null,
       async close() {
         stopDefaults();
         stopAuditPurge();

@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { writeFileDurably, type Layout } from './layout.js';
+import { layoutOf, writeFileDurably, type Layout } from './layout.js';
 
 /** How many starts a release on trial gets before the launcher goes back to the last known good one. */
 export const MAX_TRIAL_STARTS = 3;
@@ -49,4 +49,16 @@ export function writeTrialState(l: Layout, s: TrialState): void {
 
 export function withEvent(s: TrialState, kind: TrialEvent['kind'], version: string, detail?: string): TrialState {
   return { ...s, history: [...s.history, { at: new Date().toISOString(), kind, version, ...(detail ? { detail } : {}) }] };
+}
+
+/** The last install attempt (`hcp-terminal update`, a USB drive's, or an announced one), kept for `releases` and diagnostics. */
+export function recordAttempt(releasesDir: string, attempt: { ok: boolean; file: string; version?: string; reason?: string; message: string }): void {
+  try {
+    const l = layoutOf(releasesDir);
+    if (!existsSync(l.releasesDir)) return;
+    const s = readTrialState(l);
+    writeTrialState(l, { ...s, lastAttempt: { at: new Date().toISOString(), ...attempt } });
+  } catch {
+    // Read-only release folder (an unprivileged user trying): the message and the log still say why.
+  }
 }
