@@ -228,7 +228,10 @@ export class TechnicianWorkbench {
     if (!u.install || u.checks.releasesDir === undefined)
       return this.said(fail('NO_LAUNCHER', 'this terminal runs without the launcher (--releases-dir): updates need it for the trial and rollback'));
     const staff = u.staff();
-    if (!u.idle()) return this.said(fail('STAFF_LOGGED_IN', `${staff ?? 'a staff member'} is logged in: an update restarts the terminal`), undefined, { staff: staff ?? '' });
+    if (!u.idle())
+      return this.said(fail('STAFF_LOGGED_IN', `${staff ?? 'a staff member'} is logged in: an update restarts the terminal`), undefined, {
+        staff: staff ?? '',
+      });
     let result: FileInstall;
     try {
       const copy = await copyOffDrive(this.d.usbRoots, path, this.d.dataDir);
@@ -245,7 +248,11 @@ export class TechnicianWorkbench {
       else throw err;
     }
     if (result.ok) {
-      this.d.audit.record({ actor: 'technician', action: 'update.install', detail: { file: path, version: result.version, from: result.from, seq: result.seq } });
+      this.d.audit.record({
+        actor: 'technician',
+        action: 'update.install',
+        detail: { file: path, version: result.version, from: result.from, seq: result.seq },
+      });
       return this.said({ ok: true }, 'updateInstalled', { version: result.version, minutes: u.trialMinutes });
     }
     this.d.audit.record({ actor: 'technician', action: 'update.install-refused', detail: { file: path, reason: result.reason, message: result.message } });

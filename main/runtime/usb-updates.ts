@@ -69,7 +69,12 @@ export async function copyOffDrive(roots: readonly string[], path: string, dataD
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const handle = await openOnDrive(roots, path);
-  const out = join(dir, `${randomBytes(6).toString('hex')}-${basename(path).replace(/[^\w.-]/g, '_').slice(-80)}`);
+  const out = join(
+    dir,
+    `${randomBytes(6).toString('hex')}-${basename(path)
+      .replace(/[^\w.-]/g, '_')
+      .slice(-80)}`,
+  );
   try {
     const size = (await handle.stat()).size;
     if (size > MAX_UPDATE_BYTES) throw new UpdateRefused('not-a-bundle', `the file is ${mib(size)}, larger than any update (${mib(MAX_UPDATE_BYTES)})`);
@@ -80,7 +85,7 @@ export async function copyOffDrive(roots: readonly string[], path: string, dataD
     const target = await open(out, 'wx', 0o600);
     try {
       // By hand, not through streams: a stream on a handle holds it open until the stream is destroyed.
-      for (let copied = 0; ; ) {
+      for (let copied = 0; ;) {
         const { bytesRead, buffer } = await handle.read(Buffer.allocUnsafe(COPY_CHUNK), 0, COPY_CHUNK, copied);
         if (bytesRead === 0) break;
         copied += bytesRead;

@@ -80,7 +80,10 @@ export async function readSignedPart(file: BundleSource, o: { headOnly?: boolean
       ? {
           maxBytes: HEAD_BYTES,
           tooLong: () =>
-            new UpdateRefused('not-a-bundle', 'not an update bundle: it does not start with manifest.json and manifest.sig (a bundle made by package:update does)'),
+            new UpdateRefused(
+              'not-a-bundle',
+              'not an update bundle: it does not start with manifest.json and manifest.sig (a bundle made by package:update does)',
+            ),
         }
       : {},
   ).catch((err: unknown) => {
@@ -111,7 +114,7 @@ export function walkTar(
       if (settled) return;
       settled = true;
       if (err === undefined) resolve();
-      else reject(err instanceof Error ? err : new Error(String(err)));
+      else reject(err instanceof Error ? err : new Error(typeof err === 'string' ? err : 'the archive could not be read'));
     };
     const parser = new Parser({
       strict: true,

@@ -157,7 +157,10 @@ export async function previewBundle(source: BundleSource, o: Omit<InstallOptions
     const size = (typeof source === 'string' ? await stat(source) : await source.stat()).size;
     const least = leastTarBytes(m);
     if (size < least) {
-      throw new UpdateRefused('truncated', `the file is ${mib(size)}, and the files its signed manifest lists need at least ${mib(least)}: it is truncated or incomplete`);
+      throw new UpdateRefused(
+        'truncated',
+        `the file is ${mib(size)}, and the files its signed manifest lists need at least ${mib(least)}: it is truncated or incomplete`,
+      );
     }
     return { manifest: m, refused: null };
   } catch (err) {

@@ -30,8 +30,7 @@ export interface UpdateManagerOptions {
 
 /** What `installFile` did: switched to the release on trial, or why not (the running release is untouched). */
 export type FileInstall =
-  | { ok: true; version: string; from: string | null; seq: number }
-  | { ok: false; reason: RefusalReason | 'no-launcher' | 'not-idle' | 'busy'; message: string };
+  { ok: true; version: string; from: string | null; seq: number } | { ok: false; reason: RefusalReason | 'no-launcher' | 'not-idle' | 'busy'; message: string };
 
 /**
  * Takes the heartbeat's announcements: downloads the bundle in the background when this terminal's bucket is in the
@@ -93,8 +92,18 @@ export class UpdateManager {
    */
   async installFile(file: string): Promise<FileInstall> {
     const releasesDir = this.o.releasesDir;
-    if (!releasesDir) return { ok: false, reason: 'no-launcher', message: 'this terminal runs without the launcher (no --releases-dir): it cannot install or roll back an update' };
-    if (!this.o.idle()) return { ok: false, reason: 'not-idle', message: 'a staff member is logged in during hall hours: an update installs when no one is logged in or the hall is closed' };
+    if (!releasesDir)
+      return {
+        ok: false,
+        reason: 'no-launcher',
+        message: 'this terminal runs without the launcher (no --releases-dir): it cannot install or roll back an update',
+      };
+    if (!this.o.idle())
+      return {
+        ok: false,
+        reason: 'not-idle',
+        message: 'a staff member is logged in during hall hours: an update installs when no one is logged in or the hall is closed',
+      };
     if (this.installing) return { ok: false, reason: 'busy', message: 'another update is being installed' };
     this.installing = true;
     try {

@@ -114,7 +114,8 @@ async function terminal(o: { launcher: boolean }) {
   const view = () => rt.terminal.view().technician;
   const updates = () => new Map((view().setup?.usb.files ?? []).filter((f): f is UpdateFile => f.kind === 'update').map((f) => [f.path.split('/').pop(), f]));
   const current = () => (releasesDir ? readlinkSync(join(scratch.path, 'current')) : null);
-  const audit = () => rt.db.prepare("SELECT action, detail FROM audit_log WHERE action LIKE 'update.%' ORDER BY id").all() as { action: string; detail: string }[];
+  const audit = () =>
+    rt.db.prepare("SELECT action, detail FROM audit_log WHERE action LIKE 'update.%' ORDER BY id").all() as { action: string; detail: string }[];
   return { rt, dataDir, releasesDir, act, view, updates, current, audit };
 }
 
@@ -175,8 +176,20 @@ describe('update files on a USB drive (technician diagnostics)', { timeout: 120_
     expect(ok).toEqual({ ok: true });
     expect(t.current()).toBe(join('releases', B.version));
     expect(t.view().setup?.lastAction).toMatchObject({ ok: true, key: 'updateInstalled', params: { version: '1.1.0', minutes: 10 } });
-    expect(t.view().diagnostics?.releases).toMatchObject({ current: '1.1.0', lastKnownGood: '1.0.0', onTrial: true, lastAttempt: { ok: true, version: '1.1.0' } });
-    expect(t.audit().map((a) => [a.action, (JSON.parse(a.detail) as { reason?: string; version?: string }).reason ?? (JSON.parse(a.detail) as { version?: string }).version])).toEqual([
+    expect(t.view().diagnostics?.releases).toMatchObject({
+      current: '1.1.0',
+      lastKnownGood: '1.0.0',
+      onTrial: true,
+      lastAttempt: { ok: true, version: '1.1.0' },
+    });
+    expect(
+      t
+        .audit()
+        .map((a) => [
+          a.action,
+          (JSON.parse(a.detail) as { reason?: string; version?: string }).reason ?? (JSON.parse(a.detail) as { version?: string }).version,
+        ]),
+    ).toEqual([
       ['update.install-refused', 'tampered'],
       ['update.install-refused', 'untrusted-key'],
       ['update.install', '1.1.0'],
@@ -229,7 +242,10 @@ describe('update files on a USB drive (technician diagnostics)', { timeout: 120_
       setImmediate(spin);
       await t.act({ type: 'rescan' });
       spinning = false;
-      expect(t.updates().get('huge.hcpupd')).toMatchObject({ reason: 'not-a-bundle', error: expect.stringMatching(/does not start with manifest\.json/) as unknown });
+      expect(t.updates().get('huge.hcpupd')).toMatchObject({
+        reason: 'not-a-bundle',
+        error: expect.stringMatching(/does not start with manifest\.json/) as unknown,
+      });
       expect(turns).toBeGreaterThan(0);
     } finally {
       rmSync(big, { recursive: true, force: true });

@@ -35,12 +35,14 @@ export function UpdateFiles({ setup, releases }: { setup: TechnicianSetup; relea
       {files.length === 0 ? (
         <p>{t('technician.updates.none')}</p>
       ) : (
-        <ul className="tech-list usb-files">
+        <ul className="tech-list update-files">
           {files.map((f) => (
             <li key={f.path} data-testid="update-file">
               <div>
                 <code>{nameOf(f.path)}</code>
-                <p>{f.version !== null ? t('technician.updates.version', { version: f.version, seq: f.seq ?? '?' }) : t('technician.updates.versionUnknown')}</p>
+                <p>
+                  {f.version !== null ? t('technician.updates.version', { version: f.version, seq: f.seq ?? '?' }) : t('technician.updates.versionUnknown')}
+                </p>
                 {f.reason === null ? (
                   <p className="update-ok" data-testid="update-verdict">
                     {t('technician.updates.installable')}
