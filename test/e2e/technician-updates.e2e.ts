@@ -1,3 +1,4 @@
+import { AxeBuilder } from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
 import { copyFileSync, mkdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -98,6 +99,9 @@ test('the technician sees the USB drive’s update files with their verdicts, co
   const ask = page.getByRole('alertdialog', { name: '安装版本 1.1.0？' });
   await expect(ask).toContainText('试运行 10 分钟');
   await expect(ask).toContainText('当前版本 1.0.0');
+  // Read at arm's length by a technician: the card, its verdicts and the question meet WCAG AA as the citizen screens do.
+  const axe = await new AxeBuilder({ page }).include('[data-testid="usb-updates"]').withTags(['wcag2a', 'wcag2aa', 'wcag21aa', 'wcag22aa']).analyze();
+  expect(axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id)).toEqual([]);
   await ask.getByRole('button', { name: '取消' }).click();
   await expect(ask).toBeHidden();
   expect(readlinkSync(join(work.path, 'current'))).toBe(join('releases', A.version));
