@@ -16,6 +16,8 @@ export function UpdateFiles({ setup, releases }: { setup: TechnicianSetup; relea
   const { t } = useTranslation();
   const request = useUi((s) => s.request);
   const [asking, setAsking] = useState<string | null>(null);
+  // Copying a release off a slow stick and checking every file takes a while: the screen says so meanwhile.
+  const [installing, setInstalling] = useState<string | null>(null);
   const files = setup.usb.files.filter((f): f is UpdateFile => f.kind === 'update');
   const u = setup.updates;
   const current = releases?.current ?? '—';
@@ -55,6 +57,11 @@ export function UpdateFiles({ setup, releases }: { setup: TechnicianSetup; relea
                     {f.error && <p className="field-error">{f.error}</p>}
                   </>
                 )}
+                {installing === f.path && (
+                  <p role="status" className="tech-said">
+                    {t('technician.updates.installing')}
+                  </p>
+                )}
                 {asking === f.path && (
                   <div role="alertdialog" aria-labelledby="update-confirm-title" className="update-confirm">
                     <h3 id="update-confirm-title">{t('technician.updates.confirmTitle', { version: f.version ?? '' })}</h3>
@@ -66,7 +73,8 @@ export function UpdateFiles({ setup, releases }: { setup: TechnicianSetup; relea
                         className="primary"
                         onClick={() => {
                           setAsking(null);
-                          void request({ type: 'installUpdate', path: f.path });
+                          setInstalling(f.path);
+                          void request({ type: 'installUpdate', path: f.path }).finally(() => setInstalling(null));
                         }}
                       >
                         {t('technician.updates.confirm')}
@@ -79,7 +87,12 @@ export function UpdateFiles({ setup, releases }: { setup: TechnicianSetup; relea
                 )}
               </div>
               {u.launcher && (
-                <button type="button" className="primary" disabled={f.reason !== null || !u.idle || asking !== null} onClick={() => setAsking(f.path)}>
+                <button
+                  type="button"
+                  className="primary"
+                  disabled={f.reason !== null || !u.idle || asking !== null || installing !== null}
+                  onClick={() => setAsking(f.path)}
+                >
                   {t('technician.updates.install')}
                 </button>
               )}
