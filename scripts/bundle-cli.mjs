@@ -21,6 +21,9 @@ import { build } from 'rolldown';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const BUNDLE_DIR = join(ROOT, 'dist', 'main', 'bundle');
 const ENTRY = join(ROOT, 'dist', 'main', 'cli', 'main.js');
+/** The child that root's `update` starts as the data directory's owner (main/cli/update-as-owner.ts): a script of its
+ *  own, found beside the module that starts it, so it is an entry of the bundle too. */
+const READER = join(ROOT, 'dist', 'main', 'cli', 'update-reader.js');
 
 /** Packages with native code: their bindings are loaded by path from their own folder, so they stay in node_modules. */
 export const NATIVE = ['better-sqlite3', 'serialport', /^@serialport\//, 'node-hid'];
@@ -39,7 +42,7 @@ export async function bundleCli() {
   if (!existsSync(ENTRY)) throw new Error(`${ENTRY} is missing: run \`tsc -b\` first`);
   rmSync(BUNDLE_DIR, { recursive: true, force: true });
   await build({
-    input: { 'hcp-terminal': ENTRY },
+    input: { 'hcp-terminal': ENTRY, 'update-reader': READER },
     platform: 'node',
     external: NATIVE,
     plugins: [tscSourceMaps],

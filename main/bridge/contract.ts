@@ -51,6 +51,8 @@ export const intentSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('rescan') }),
   z.strictObject({ type: z.literal('usbImport'), path: z.string().min(1).max(4096) }),
   z.strictObject({ type: z.literal('usbExport'), what: z.enum(['records', 'logs']) }),
+  /** Technician: install a listed update file from a USB drive (the screen asked to confirm first). */
+  z.strictObject({ type: z.literal('installUpdate'), path: z.string().min(1).max(4096) }),
   z.strictObject({ type: z.literal('deviceTest'), what: z.enum(['leds', 'lcd', 'prompt']), prompt: z.number().int().min(1).max(5).optional() }),
   z.strictObject({ type: z.literal('restartTerminal') }),
   z.strictObject({ type: z.literal('exitKiosk') }),
@@ -151,6 +153,21 @@ export interface Diagnostics {
   security: string[];
   /** The latest warnings and errors from the log, newest first. */
   problems: { at: number; level: string; msg: string }[];
+  /** The releases under the launcher (`hcp-terminal releases`); null when the terminal runs without one. */
+  releases: ReleasesView | null;
+}
+
+/** Which release runs, which is known good, the trial, a rollback, and the last install attempt (main/update/status.ts). */
+export interface ReleasesView {
+  current: string | null;
+  lastKnownGood: string | null;
+  onTrial: boolean;
+  starts: number;
+  maxStarts: number;
+  trialMinutes: number | null;
+  rolledBackFrom: string | null;
+  rolledBackAt: string | null;
+  lastAttempt: { at: string; ok: boolean; file: string; version: string | null; reason: string | null; message: string } | null;
 }
 
 /** A refusal may name the fields it refers to (the provisioning form shows each message next to its field). */

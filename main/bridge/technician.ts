@@ -65,11 +65,41 @@ export function fieldVisible(f: FieldSpec, draft: ProvisioningDraft): boolean {
   return !f.when || f.when.is.includes(draft[f.when.path] ?? '');
 }
 
-/** A file found on a USB drive: a provisioning file (with what it would change) or another terminal's export bundle. */
+/**
+ * A file found on a USB drive: a provisioning file (with what it would change), another terminal's export bundle, or
+ * a software update (`*.hcpupd`) with the verdict of the checks an install makes first.
+ */
 export type UsbFile =
   | { path: string; kind: 'provisioning'; error: string | null; changes: { field: string; from: string; to: string }[] }
   | { path: string; kind: 'bundle'; error: string | null; terminalId: string | null; records: number }
+  | UpdateFile
   | { path: string; kind: 'other'; error: string };
+
+/**
+ * An update file on a USB drive. `reason` is the refusal's code (main/update/bundle-read.ts `RefusalReason`, or
+ * `usb-read`), `error` the terminal's own words for it; both null when it verifies and would install. `version`
+ * and `seq` come from the signed manifest, so they are null until its signature holds under a trusted key.
+ */
+export interface UpdateFile {
+  path: string;
+  kind: 'update';
+  error: string | null;
+  reason: string | null;
+  version: string | null;
+  seq: number | null;
+}
+
+/** Whether and when this terminal installs an update from the screen (docs/updates.md). */
+export interface UpdateSetup {
+  /** Run by the launcher (`--releases-dir`): without it there is no trial and no rollback, so no install. */
+  launcher: boolean;
+  /** The staff member logged in, if any: an install restarts the terminal. */
+  staff: string | null;
+  /** No one logged in, or the hall closed: an install may run now. */
+  idle: boolean;
+  /** The trial a new release serves before it is marked good. */
+  trialMinutes: number;
+}
 
 export interface DetectedPort {
   path: string;
@@ -92,7 +122,8 @@ export interface TechnicianSetup {
   offlineConfig: { staff: number; tasks: number } | null;
   tlsConfigured: boolean;
   /** `cutShort`: the walk of the drives stopped at a bound (too deep, too many entries or files, too slow); the list is incomplete. */
-  usb: { roots: string[]; files: UsbFile[]; cutShort: 'depth' | 'entries' | 'files' | 'time' | null; scannedAt: number | null };
+  usb: { roots: string[]; files: UsbFile[]; cutShort: 'depth' | 'entries' | 'files' | 'updates' | 'time' | null; scannedAt: number | null };
+  updates: UpdateSetup;
   ports: { serial: DetectedPort[]; hid: DetectedPort[]; scannedAt: number | null };
   inputs: DeviceInput[];
   /**

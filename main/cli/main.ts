@@ -3,7 +3,7 @@ import { DataDirError } from '../store/errors.js';
 import { StartupError, UsageError } from './args.js';
 
 const USAGE = `usage:
-  hcp-terminal serve --data-dir DIR [--config FILE] [--port N] [--demo [--dialect hcp-json|gov-form]] [--usb-root DIR] [--releases-dir DIR]
+  hcp-terminal serve --data-dir DIR [--config FILE] [--port N] [--demo [--dialect hcp-json|gov-form]] [--usb-root DIR] [--releases-dir DIR [--kiosk]]
   hcp-terminal provision --data-dir DIR --file FILE
   hcp-terminal status --data-dir DIR
   hcp-terminal export --data-dir DIR --out FILE [--with-names]

@@ -10,26 +10,55 @@ import { ensureWritableDir } from '../store/database.js';
 import { DataDirError } from '../store/errors.js';
 import { parseCommandArgs, portArg, StartupError, UsageError } from './args.js';
 import { runLauncher } from '../update/launcher.js';
-import { trialMillis } from '../update/trial-length.js';
+import { healthDeadlineMillis, trialMillis } from '../update/trial-length.js';
+import { HEALTH_EVENT } from '../update/health.js';
 import { readUpdateSettings } from '../provisioning/update-settings.js';
 import { readDatabaseSchema } from '../store/schema-info.js';
 import { testHooks } from '../util/test-hooks.js';
 
-/** `serve`'s arguments for the child, without the launcher's own option. */
-function launch(releasesDir: string, dataDir: string, argv: string[], log: Log): Promise<number> {
+/** The launcher: `serve`'s arguments go to each start of the current release, without the launcher's own options. */
+function launch(releasesDir: string, dataDir: string, argv: string[], log: Log, kiosk: boolean): Promise<number> {
   const serveArgs: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? '';
     if (arg === '--releases-dir') i++;
-    else if (!arg.startsWith('--releases-dir=')) serveArgs.push(arg);
+    else if (!arg.startsWith('--releases-dir=') && arg !== '--kiosk') serveArgs.push(arg);
   }
+  const settings = () => readUpdateSettings(dataDir);
   return runLauncher({
     releasesDir: resolve(releasesDir),
     serveArgs,
     log: log.child({ component: 'launcher' }),
     database: () => readDatabaseSchema(dataDir),
-    trialMs: () => trialMillis(readUpdateSettings(dataDir)),
+    trialMs: () => trialMillis(settings()),
+    healthMs: () => healthDeadlineMillis(settings()),
+    kiosk,
   });
+}
+
+/**
+ * Under a launcher (HCP_LAUNCHER_HEALTH=1, set by it), what the launcher's health check needs that only this process
+ * sees: whether the database passed its check at this start, and whether the kiosk's own page has connected. One JSON
+ * line on standard output each time that changes, which the launcher reads and never passes on. Run by hand, `serve`
+ * prints only its ready line (terminal-cli.md).
+ */
+function healthReporter(): { database: (recovered: boolean) => void; kioskPage: () => void } | null {
+  if (process.env['HCP_LAUNCHER_HEALTH'] !== '1') return null;
+  const facts: { database: 'passed' | 'recovered' | null; kiosk: boolean } = { database: null, kiosk: false };
+  const say = () => {
+    if (facts.database !== null) process.stdout.write(JSON.stringify({ event: HEALTH_EVENT, database: facts.database, kiosk: facts.kiosk }) + '\n');
+  };
+  return {
+    database(recovered) {
+      facts.database = recovered ? 'recovered' : 'passed';
+      say();
+    },
+    kioskPage() {
+      if (facts.kiosk) return;
+      facts.kiosk = true;
+      say();
+    },
+  };
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -72,6 +101,7 @@ async function serveUntilStopped(argv: string[]): Promise<number> {
       dialect: { type: 'string' },
       'usb-root': { type: 'string' },
       'releases-dir': { type: 'string' },
+      kiosk: { type: 'boolean' },
     },
     ['data-dir'],
   );
@@ -90,7 +120,9 @@ async function serveUntilStopped(argv: string[]): Promise<number> {
   ensureWritableDir(dataDir);
   const log = createLogger(dataDir);
   // With releases, this process is the launcher: it runs `current` as a child and judges its trial from outside.
-  if (releasesDir) return launch(releasesDir, dataDir, argv, log);
+  if (releasesDir) return launch(releasesDir, dataDir, argv, log, a.flag('kiosk'));
+  if (a.flag('kiosk')) log.info({}, '--kiosk is for the launcher (with --releases-dir): without it nothing is on trial');
+  const health = healthReporter();
   if (testHooks().crashAtStart) throw new Error('test hook: this release crashes at start (test-hooks.json)');
   installCrashHandlers(log);
 
@@ -125,9 +157,10 @@ async function serveUntilStopped(argv: string[]): Promise<number> {
         resumeTechnician,
         rollback,
         restart: (o) => ending(o.technician ? 'restart-technician' : 'restart'),
+        onKioskPage: () => health?.kioskPage(),
       });
     // A technician's change that keeps the terminal from starting (a port in use, say) is undone, once.
-    const { host, close, runtime } =
+    const { host, close, runtime, databaseRecovered } =
       round === 0
         ? await once(false)
         : await once(false).catch((err: unknown) => {
@@ -136,6 +169,7 @@ async function serveUntilStopped(argv: string[]): Promise<number> {
           });
     if (round === 0) {
       process.stdout.write(JSON.stringify({ event: 'ready', ui: host.uiUrl, api: host.apiUrl }) + '\n');
+      health?.database(databaseRecovered);
       // Port 0 asked for any free port: a restart must come back on the one the kiosk page knows.
       if (port === 0) boundPort = host.port;
     }
@@ -161,7 +195,8 @@ async function startOnce(o: {
   resumeTechnician: boolean;
   rollback: boolean;
   restart: (o: { technician: boolean }) => void;
-}): Promise<{ host: RunningHost; runtime: Runtime; close: () => Promise<void> }> {
+  onKioskPage: () => void;
+}): Promise<{ host: RunningHost; runtime: Runtime; close: () => Promise<void>; databaseRecovered: boolean }> {
   const runtime = await startRuntime({
     dataDir: o.dataDir,
     provisioningFile: o.provisioningFile,
@@ -185,6 +220,7 @@ async function startOnce(o: {
       log: o.log,
       dataDir: o.dataDir,
       tls: runtime.apiTls ?? undefined,
+      onKioskPage: o.onKioskPage,
     });
   } catch (err) {
     await runtime.close();
@@ -194,6 +230,7 @@ async function startOnce(o: {
   return {
     host,
     runtime,
+    databaseRecovered: runtime.databaseRecovered,
     close: async () => {
       await host.close().catch((err: unknown) => o.log.error({ err }, 'server close failed'));
       await runtime.close();

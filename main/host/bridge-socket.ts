@@ -15,6 +15,8 @@ export interface BridgeSocketOptions {
   /** Intents are taken only from a client holding the kiosk's per-boot secret; others only watch the screen. */
   pass: Pick<KioskPass, 'fromCookie'>;
   extras?: IntentExtras;
+  /** A client with the kiosk's secret connected: the kiosk page is up (a release on trial counts it as healthy). */
+  onKioskPage?: (() => void) | undefined;
 }
 
 /**
@@ -33,6 +35,7 @@ export async function bridgeSocket(app: FastifyInstance, o: BridgeSocketOptions)
       return;
     }
     const kiosk = o.pass.fromCookie(req.headers.cookie);
+    if (kiosk) o.onKioskPage?.();
     const send = (m: ServerMessage) => {
       if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(m));
     };

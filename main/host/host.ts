@@ -29,6 +29,8 @@ export interface HostOptions {
   kioskUi?: boolean;
   /** The local API over HTTPS (a LAN bind). */
   tls?: TlsFiles | undefined;
+  /** Called when the kiosk's own page (its per-boot secret) connects to the bridge: the launcher's health check. */
+  onKioskPage?: (() => void) | undefined;
 }
 
 export interface RunningHost {
@@ -88,6 +90,7 @@ export async function startHost(o: HostOptions): Promise<RunningHost> {
         log: o.log,
         pass: { fromCookie: (c) => passOf().fromCookie(c) },
         extras: o.runtime.intentExtras,
+        onKioskPage: o.onKioskPage,
       });
     });
     app.addHook('onSend', async (req, reply) => {

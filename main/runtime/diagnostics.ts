@@ -1,7 +1,8 @@
 import type { Database } from 'better-sqlite3';
 import { statSync } from 'node:fs';
 import type { TerminalConfig } from '../core/config.js';
-import type { Diagnostics } from '../bridge/contract.js';
+import type { Diagnostics, ReleasesView } from '../bridge/contract.js';
+import { trialSummary } from '../update/status.js';
 import type { SyncEngine } from '../../sync/engine.js';
 import type { StoredProvisioning } from '../provisioning/schema.js';
 import { recentProblems } from '../log/recent-problems.js';
@@ -14,6 +15,9 @@ export function diagnosticsSource(d: {
   version: string;
   startedAt: number;
   now: () => number;
+  /** The launcher's releases folder (`--releases-dir`), absent when the terminal runs without one. */
+  releasesDir?: string | undefined;
+  trialMinutes?: number | undefined;
 }): { snapshot: () => Diagnostics; checkIntegrity: () => Diagnostics['database']['integrity'] } {
   let integrity: Diagnostics['database']['integrity'] = null;
   const bytes = () => ['', '-wal'].reduce((n, ext) => n + size(d.db.name + ext), 0);
@@ -45,6 +49,7 @@ export function diagnosticsSource(d: {
         database: { bytes: bytes(), integrity },
         security,
         problems: recentProblems.list(),
+        releases: d.releasesDir ? releasesView(d.releasesDir, d.trialMinutes ?? null) : null,
       };
     },
     checkIntegrity() {
@@ -61,5 +66,26 @@ function size(path: string): number {
     return statSync(path).size;
   } catch {
     return 0;
+  }
+}
+
+/** The trial as diagnostics shows it; a releases folder that cannot be read says nothing rather than failing the screen. */
+function releasesView(releasesDir: string, trialMinutes: number | null): ReleasesView | null {
+  try {
+    const t = trialSummary(releasesDir, trialMinutes);
+    const a = t.lastAttempt;
+    return {
+      current: t.current,
+      lastKnownGood: t.lastKnownGood,
+      onTrial: t.trial.onTrial,
+      starts: t.trial.starts,
+      maxStarts: t.trial.maxStarts,
+      trialMinutes,
+      rolledBackFrom: t.rolledBackFrom,
+      rolledBackAt: t.rolledBackAt,
+      lastAttempt: a ? { at: a.at, ok: a.ok, file: a.file, version: a.version ?? null, reason: a.reason ?? null, message: a.message } : null,
+    };
+  } catch {
+    return null;
   }
 }

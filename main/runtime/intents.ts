@@ -26,6 +26,7 @@ type TechnicianIntent = Extract<
       | 'rescan'
       | 'usbImport'
       | 'usbExport'
+      | 'installUpdate'
       | 'relayBundle'
       | 'deviceTest'
       | 'restartTerminal'
@@ -90,6 +91,7 @@ export async function handleIntent(terminal: Terminal, intent: Intent, extras: I
       case 'rescan':
       case 'usbImport':
       case 'usbExport':
+      case 'installUpdate':
       case 'relayBundle':
       case 'deviceTest':
       case 'restartTerminal':
@@ -128,6 +130,8 @@ async function technicianAction(w: TechnicianWorkbench, intent: TechnicianIntent
       return w.usbImport(intent.path);
     case 'usbExport':
       return w.usbExport(intent.what);
+    case 'installUpdate':
+      return w.installUpdate(intent.path);
     case 'relayBundle':
       return w.relayBundle(intent.bundleId, intent.action);
     case 'deviceTest':

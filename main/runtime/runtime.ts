@@ -5,7 +5,7 @@ import { startProvinceSim } from '../../sync/province-sim/simulator.js';
 import { startGovFormSim } from '../../sync/province-sim/gov-form-sim.js';
 import { DEMO_SM2_PRIVATE_KEY, DEMO_SM2_PUBLIC_KEY } from '../../sync/province-sim/demo-keys.js';
 import { DEFAULT_OFFLINE_PAGE_PATH } from '../../sync/province/gov-form/offline-page.js';
-import type { Dialect } from '../../sync/province/adapter.js';
+import type { Dialect, UpdateAnnouncement } from '../../sync/province/adapter.js';
 import { every, realTimers, type Clock } from '../core/clock.js';
 import type { TerminalConfig } from '../core/config.js';
 import { scheduleDefaultRatings } from '../core/default-ratings.js';
@@ -34,11 +34,9 @@ import { diagnosticsSource } from './diagnostics.js';
 import { storedOfflineConfig, TechnicianWorkbench } from './technician-workbench.js';
 import { DEFAULT_USB_ROOTS } from './usb-drive.js';
 import { softwareVersion } from './version.js';
-import { UpdateManager } from '../update/update-manager.js';
-import { readDatabaseSchema } from '../store/schema-info.js';
+import { updateWiring } from './update-wiring.js';
 import { softwareStatus } from '../update/status.js';
 import { hallOpen } from '../bridge/hall-hours.js';
-import type { UpdateAnnouncement } from '../../sync/province/adapter.js';
 import { syncTuningFromEnv } from './environment.js';
 import { identityProtector, META_DATA_KEY, META_PIN_PEPPER, sealedRandomKey } from './identity.js';
 import type { IntentExtras } from './intents.js';
@@ -75,6 +73,8 @@ export interface RuntimeOptions {
    * Ratings are durable in the outbox either way; the uploads only begin a moment later.
    */
   backgroundLater?: boolean | undefined;
+  /** The launcher's releases folder; HCP_RELEASES_DIR (set by the launcher for its child) when absent. */
+  releasesDir?: string | undefined;
 }
 
 export interface Runtime {
@@ -90,6 +90,8 @@ export interface Runtime {
   resendDeadLetters(): number;
   /** Starts the province's traffic where `backgroundLater` held it back; does nothing otherwise, twice, or once closed. */
   startBackground(): void;
+  /** The database failed its integrity check at this start and was salvaged into a new file (not a healthy start). */
+  databaseRecovered: boolean;
   close(): Promise<void>;
 }
 
@@ -157,6 +159,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     const tls = provisioning?.localApi.tls;
     const apiTls = tls ? { cert: tls.cert, key: await open(tls.keySealed) } : null;
     if (provisioning) auditExceptions(provisioning, opts.log);
+    const releasesDir = opts.releasesDir ?? process.env['HCP_RELEASES_DIR'];
     const nameSealer = new KeySealer((await key(META_DATA_KEY)) ?? Buffer.alloc(0));
     // The demo's province is a simulator started here, on a port of its own, serving the demo hall's config.
     sim = provisioning?.demo && opts.demo && !opts.passive ? await startDemoProvince(appSecret, provisioning) : null;
@@ -176,7 +179,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
           devices: () => devicesStatus(),
           state: () => terminalState(),
           invitations: () => invitations(),
-          software: () => softwareStatus(softwareVersion(), process.env['HCP_RELEASES_DIR']),
+          software: () => softwareStatus(softwareVersion(), releasesDir),
           onUpdate: (u) => onUpdate(u),
           log: opts.log,
         })
@@ -187,6 +190,21 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     const audit = auditLog(db, () => clock.now());
     let refresh: () => void = () => undefined;
     let inside = () => false;
+    let staffName: () => string | null = () => null;
+    // An install restarts the terminal: never under a citizen (no one logged in, or the hall closed).
+    let idle: () => boolean = () => false;
+    const {
+      updates,
+      trialMinutes,
+      workbench: workbenchUpdates,
+    } = updateWiring({
+      provisioning,
+      dataDir: opts.dataDir,
+      releasesDir,
+      idle: () => idle(),
+      staff: () => staffName(),
+      log: opts.log,
+    });
     const workbench = new TechnicianWorkbench({
       dataDir: opts.dataDir,
       usbRoots: opts.usbRoots ?? DEFAULT_USB_ROOTS,
@@ -207,8 +225,18 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       exitKiosk: opts.exitKiosk,
       refresh: () => refresh(),
       technicianInside: () => inside(),
+      updates: workbenchUpdates,
     });
-    const diagnostics = diagnosticsSource({ db, sync, provisioning, version: softwareVersion(), startedAt, now: () => clock.now() });
+    const diagnostics = diagnosticsSource({
+      db,
+      sync,
+      provisioning,
+      version: softwareVersion(),
+      startedAt,
+      now: () => clock.now(),
+      releasesDir,
+      trialMinutes,
+    });
     const terminal = createTerminal(db, meta, {
       clock,
       audit,
@@ -233,18 +261,9 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     invitations = () => terminal.status().invitations;
     refresh = () => terminal.refreshView();
     inside = () => terminal.serviced;
-    if (provisioning) {
-      const updates = new UpdateManager({
-        terminalId: provisioning.terminal.terminalId,
-        dataDir: opts.dataDir,
-        releasesDir: process.env['HCP_RELEASES_DIR'],
-        trustedKeys: provisioning.updates?.publicKeys ?? [],
-        database: () => readDatabaseSchema(opts.dataDir),
-        idle: () => terminal.currentStaff() === null || !hallOpen(clock.now(), loadConfig(meta, META_PROVINCE_CONFIG).hallHours),
-        log: opts.log.child({ component: 'update' }),
-      });
-      onUpdate = (u) => updates.announce(u);
-    }
+    staffName = () => terminal.currentStaff()?.name ?? null;
+    idle = () => terminal.currentStaff() === null || !hallOpen(clock.now(), loadConfig(meta, META_PROVINCE_CONFIG).hallHours);
+    if (updates) onUpdate = (u) => updates.announce(u);
     terminal.onEvent((e) => {
       if (e.type === 'maintenance.start') void workbench.rescan().catch((err: unknown) => opts.log.warn({ err }, 'technician rescan failed'));
     });
@@ -289,6 +308,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       apiTls,
       resendDeadLetters: () => sync?.resendDeadLetters() ?? 0,
       startBackground,
+      databaseRecovered: opened.recoveredFrom !== null,
       async close() {
         background = 'done';
         stopDefaults();

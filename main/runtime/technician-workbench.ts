@@ -19,6 +19,8 @@ import { writeExportBundles } from './export-records.js';
 import { insideRoots, scanUsb, usbDrives } from './usb-drive.js';
 import { readUsbFile } from './usb-walk.js';
 import { identityChangeRefusal } from './identity-change.js';
+import { checkUsbUpdate, installFromDrive, type UpdateChecks } from './usb-updates.js';
+import type { FileInstall } from '../update/update-manager.js';
 import { MAX_BUNDLE_BYTES } from '../../sync/export-bundle.js';
 
 const MAX_INPUTS = 12;
@@ -46,6 +48,18 @@ export interface WorkbenchDeps {
   exitKiosk: (() => void) | undefined;
   /** The screen shows what changed. */
   refresh: () => void;
+  /** Update files on a USB drive: how they are checked, and how one is installed (UpdateManager.installFile). */
+  updates: WorkbenchUpdates;
+}
+
+export interface WorkbenchUpdates {
+  checks: UpdateChecks;
+  /** The one way the running terminal installs; absent while unprovisioned (no update key is trusted then). */
+  install: ((file: string) => Promise<FileInstall>) | undefined;
+  /** No one logged in, or the hall closed (as for an announced update). */
+  idle: () => boolean;
+  staff: () => string | null;
+  trialMinutes: number;
 }
 
 type Outcome = IntentResult;
@@ -77,13 +91,21 @@ export class TechnicianWorkbench {
       lastAction: this.last,
       connection: this.connection,
       canExitKiosk: this.d.exitKiosk !== undefined,
+      updates: {
+        launcher: this.d.updates.checks.releasesDir !== undefined && this.d.updates.install !== undefined,
+        staff: this.d.updates.staff(),
+        idle: this.d.updates.idle(),
+        trialMinutes: this.d.updates.trialMinutes,
+      },
     };
   }
 
   /** Looks at the USB drives and the devices again (on entry, and on the technician's "rescan"). */
   async rescan(): Promise<void> {
     // One walk at a time: technician entries and "rescan" presses during a slow drive share it.
-    this.usbScan ??= scanUsb(this.d.usbRoots, this.form()).finally(() => (this.usbScan = null));
+    const roots = this.d.usbRoots;
+    const checkUpdate = (path: string) => checkUsbUpdate(roots, path, this.d.updates.checks);
+    this.usbScan ??= scanUsb(roots, this.form(), undefined, checkUpdate).finally(() => (this.usbScan = null));
     const { files: found, cutShort } = await this.usbScan;
     // The preview warns before the import refuses: a file that changes the id while records are unsent cannot be taken.
     const files = found.map((f) => {
@@ -190,6 +212,40 @@ export class TechnicianWorkbench {
     this.d.audit.record({ actor: 'technician', action: 'relay.import', detail: { file: path, bundleId: r.bundleId, records: r.records, new: r.isNew } });
     this.d.notifySync();
     return this.said({ ok: true }, r.isNew ? 'bundleImported' : 'bundleSeen', { records: r.records });
+  }
+
+  /**
+   * Installs a listed update file (the screen asked to confirm): copied off the drive, then installed as the network
+   * path installs (UpdateManager.installFile); on success the launcher restarts the terminal on it, on trial.
+   */
+  async installUpdate(path: string): Promise<Outcome> {
+    const u = this.d.updates;
+    const listed = this.usb.files.find((f) => f.path === path);
+    if (!listed || listed.kind !== 'update' || !insideRoots(this.d.usbRoots, path))
+      return this.said(fail('NOT_ON_USB', 'that update file is not on a USB drive the terminal has listed; rescan'));
+    if (!u.install || u.checks.releasesDir === undefined)
+      return this.said(fail('NO_LAUNCHER', 'this terminal runs without the launcher (--releases-dir): updates need it for the trial and rollback'));
+    const staff = u.staff();
+    if (!u.idle())
+      return this.said(fail('STAFF_LOGGED_IN', `${staff ?? 'a staff member'} is logged in: an update restarts the terminal`), undefined, {
+        staff: staff ?? '',
+      });
+    const result = await installFromDrive(this.d.usbRoots, path, this.d.dataDir, u.install);
+    if (result.ok) {
+      this.d.audit.record({
+        actor: 'technician',
+        action: 'update.install',
+        detail: { file: path, version: result.version, from: result.from, seq: result.seq, handedOver: result.handedOver },
+      });
+      return this.said({ ok: true }, 'updateInstalled', { version: result.version, minutes: u.trialMinutes });
+    }
+    if (result.reason === 'handed-over') {
+      // The package: root's installer has the file and has not answered yet; it installs it when it runs.
+      this.d.audit.record({ actor: 'technician', action: 'update.handed-over', detail: { file: path, message: result.message } });
+      return this.said({ ok: true }, 'updateHandedOver');
+    }
+    this.d.audit.record({ actor: 'technician', action: 'update.install-refused', detail: { file: path, reason: result.reason, message: result.message } });
+    return this.said(fail('UPDATE_REFUSED', result.message), undefined, { reason: result.reason });
   }
 
   /** Diagnostics' dead relay bundles: sent again (tried at once), or set aside (kept, listed, never sent). */
@@ -306,7 +362,7 @@ export class TechnicianWorkbench {
   private said(r: Outcome, key?: string, params: Record<string, string | number> = {}): Outcome {
     this.last = r.ok
       ? { ok: true, key: key ?? 'done', params, text: key ?? '', at: this.d.now() }
-      : { ok: false, key: r.code, params, text: r.message, at: this.d.now() };
+      : { ok: false, key: key ?? r.code, params, text: r.message, at: this.d.now() };
     this.d.refresh();
     return r;
   }

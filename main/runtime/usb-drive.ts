@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { readUsbFileAsync, USB_WALK_LIMITS, UsbReadError, walkUsb, type CutShort, type WalkLimits } from './usb-walk.js';
+import { isUpdateName, readUsbFileAsync, USB_WALK_LIMITS, UsbReadError, walkUsb, type CutShort, type WalkLimits } from './usb-walk.js';
 import { join, relative, resolve, sep } from 'node:path';
 import { BUNDLE_FORMAT, MAX_BUNDLE_BYTES, readForeignBundle } from '../../sync/export-bundle.js';
 import type { ProvisioningDraft, UsbFile } from '../bridge/technician.js';
@@ -9,15 +9,19 @@ import { describeChanges, formFromFile } from '../provisioning/form.js';
 /** Where Debian-family desktops (UOS, Kylin) and udisks mount USB drives; `--usb-root` replaces them. */
 export const DEFAULT_USB_ROOTS = ['/media', '/run/media', '/mnt'];
 
-/** Every `*.json` on the drives under the roots, each read and said what it is; `cutShort` when the walk hit a bound. */
+/**
+ * Every `*.json` on the drives under the roots, each read and said what it is, and with `checkUpdate` every `*.hcpupd`
+ * judged by it; `cutShort` when the walk hit a bound. One file at a time: a slow stick is read by one reader.
+ */
 export async function scanUsb(
   roots: readonly string[],
   current: ProvisioningDraft | null,
   limits: WalkLimits = USB_WALK_LIMITS,
+  checkUpdate?: (path: string) => Promise<UsbFile>,
 ): Promise<{ files: UsbFile[]; cutShort: CutShort | null }> {
-  const { paths, cutShort } = await walkUsb(roots, limits);
+  const { paths, cutShort } = await walkUsb(roots, checkUpdate ? limits : { ...limits, updates: 0 });
   const files: UsbFile[] = [];
-  for (const path of paths) files.push(await classify(path, current));
+  for (const path of paths) files.push(checkUpdate && isUpdateName(path) ? await checkUpdate(path) : await classify(path, current));
   return { files, cutShort };
 }
 

@@ -1,5 +1,5 @@
 import { closeSync, constants, fstatSync, lstatSync, openSync, readFileSync, realpathSync } from 'node:fs';
-import { lstat, opendir, open, realpath } from 'node:fs/promises';
+import { lstat, opendir, open, realpath, type FileHandle } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 
 /**
@@ -13,28 +13,34 @@ export interface WalkLimits {
   entries: number;
   /** `*.json` files listed. */
   files: number;
+  /** `*.hcpupd` update files listed (each is opened and its signature checked); 0 lists none. */
+  updates: number;
   /** Wall-clock budget for the whole walk. */
   ms: number;
 }
 
-export const USB_WALK_LIMITS: WalkLimits = { depth: 4, entries: 5_000, files: 200, ms: 5_000 };
+export const USB_WALK_LIMITS: WalkLimits = { depth: 4, entries: 5_000, files: 200, updates: 16, ms: 5_000 };
 
 /** Why a walk stopped before it had seen everything; the screen says so. */
-export type CutShort = 'depth' | 'entries' | 'files' | 'time';
+export type CutShort = 'depth' | 'entries' | 'files' | 'updates' | 'time';
 
 export interface WalkResult {
   paths: string[];
   cutShort: CutShort | null;
 }
 
+/** An update bundle's name (terminal-cli.md v1.2): the walk lists these beside the `*.json` files. */
+export const isUpdateName = (name: string): boolean => name.toLowerCase().endsWith('.hcpupd');
+
 /**
- * Every regular `*.json` file under the roots whose real path lies inside the root it was found under. Links are
+ * Every regular `*.json` (and `*.hcpupd`) file under the roots whose real path lies inside the root it was found under. Links are
  * never followed (lstat; a link is neither a file nor a folder here), hidden names are skipped, and the fs calls are
  * asynchronous, so the event loop keeps serving the screen and the local API while a drive is read.
  */
 export async function walkUsb(roots: readonly string[], limits: WalkLimits = USB_WALK_LIMITS, now: () => number = Date.now): Promise<WalkResult> {
   const started = now();
   const paths: string[] = [];
+  let updates = 0;
   let entries = 0;
   let cutShort: CutShort | null = null;
   const stop = (why: CutShort) => {
@@ -76,7 +82,11 @@ export async function walkUsb(roots: readonly string[], limits: WalkLimits = USB
         }
         if (await realInside(realRoot, path)) await walk(realRoot, path, depth + 1);
       } else if (st.isFile() && name.toLowerCase().endsWith('.json') && (await realInside(realRoot, path))) {
-        if (paths.length >= limits.files) return stop('files');
+        if (paths.length - updates >= limits.files) return stop('files');
+        paths.push(path);
+      } else if (st.isFile() && limits.updates > 0 && isUpdateName(name) && (await realInside(realRoot, path))) {
+        if (updates >= limits.updates) return stop('updates');
+        updates++;
         paths.push(path);
       }
     }
@@ -150,6 +160,37 @@ export function readUsbFile(roots: readonly string[], path: string, maxBytes: nu
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * Opens a file on a USB drive for reading, asynchronously, under the same rules as readUsbFile: a regular file, no
+ * link at the last step or before it, its real path inside one of the roots. O_NONBLOCK: a fifo swapped in after the
+ * listing cannot hold the open (it is then refused as not a regular file). The caller closes the handle.
+ */
+export async function openOnDrive(roots: readonly string[], path: string): Promise<FileHandle> {
+  const p = resolve(path);
+  const why = (err: unknown) => new UsbReadError(`cannot be read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  const st = await lstat(p).catch((err: unknown) => Promise.reject(why(err)));
+  if (!st.isFile()) throw new UsbReadError('not a regular file on the drive');
+  const real = await realpath(p).catch((err: unknown) => Promise.reject(why(err)));
+  let inside = false;
+  for (const r of roots) {
+    const root = resolve(r);
+    if (!within(root, p)) continue;
+    const realRoot = await realpath(root).catch(() => null);
+    if (realRoot !== null && real === join(realRoot, relative(root, p))) inside = true;
+  }
+  if (!inside) throw new UsbReadError('it leads outside the USB drive; only files on the drive itself are read');
+  const handle = await open(p, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK).catch((err: unknown) => Promise.reject(why(err)));
+  const fst = await handle.stat().catch(async (err: unknown) => {
+    await handle.close();
+    throw why(err);
+  });
+  if (!fst.isFile()) {
+    await handle.close();
+    throw new UsbReadError('not a regular file on the drive');
+  }
+  return handle;
 }
 
 /** A listed file (the walk checked where it lies) read without blocking the event loop, and without following a link. */

@@ -10,7 +10,7 @@ import { recordAttempt, readTrialState } from './trial-state.js';
 
 /** What became of a bundle the terminal was asked to install (from the network, or a USB drive on the technician's screen). */
 export type InstallOutcome =
-  | { kind: 'installed'; version: string; handedOver: boolean }
+  | { kind: 'installed'; version: string; handedOver: boolean; from: string | null; seq: number | null }
   | { kind: 'refused'; reason: RefusalReason; message: string }
   /** Given to root's installer, which has not answered yet (it installs when it runs: hcp-terminal-update.path). */
   | { kind: 'handed-over'; message: string };
@@ -77,7 +77,7 @@ export async function installHereOrHandOver(file: string, how: 'copy' | 'move', 
     const done = await installBundle({ file, releasesDir, database: r.database(), trustedKeys: r.trustedKeys });
     recordAttempt(l, { ok: true, file, version: done.version, message: `installed ${done.version} (seq ${String(done.seq)}), on trial` });
     if (how === 'move') rmSync(file, { force: true });
-    return { kind: 'installed', version: done.version, handedOver: false };
+    return { kind: 'installed', version: done.version, handedOver: false, from: done.from, seq: done.seq };
   } catch (err) {
     const refusal = err instanceof UpdateRefused ? err : new UpdateRefused('io', `the install failed: ${(err as Error).message}`);
     try {
@@ -120,7 +120,7 @@ async function handOver(file: string, how: 'copy' | 'move', releasesDir: string,
   for (;;) {
     const a = readTrialState(l).lastAttempt;
     if (a && basename(a.file) === name) {
-      if (a.ok) return { kind: 'installed', version: a.version ?? '', handedOver: true };
+      if (a.ok) return { kind: 'installed', version: a.version ?? '', handedOver: true, from: null, seq: null };
       const reason = a.reason !== undefined && REASONS.has(a.reason) ? (a.reason as RefusalReason) : 'io';
       return { kind: 'refused', reason, message: a.message };
     }

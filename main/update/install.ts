@@ -12,10 +12,11 @@ import {
   writeFileSync,
   writeSync,
 } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { sm2VerifyHex, sm3Stream } from '../../sync/crypto/gm.js';
 import { describeIssues } from '../util/zod-issues.js';
-import { readSignedPart, UpdateRefused, walkTar } from './bundle-read.js';
+import { readSignedPart, UpdateRefused, walkTar, type BundleSource, type SignedPart } from './bundle-read.js';
 import { schemaBlocks, type DatabaseSchema } from './schema-rules.js';
 import { layoutOf, linkedVersion, listReleases, readFileNoFollow, readRelease, switchLink, syncDir, writeFileDurably, type Layout } from './layout.js';
 import {
@@ -61,11 +62,7 @@ const SPACE_MARGIN = 64 * 1024 * 1024;
 export async function installBundle(o: InstallOptions): Promise<Installed> {
   const l = layoutOf(o.releasesDir);
   const signed = await readSignedPart(o.file);
-  verifySignature(signed.manifestBytes, signed.signature, o.trustedKeys);
-  installStep('verified');
-  const manifest = parseManifest(signed.manifestBytes);
-  const from = linkedVersion(l.current, l) ?? o.runningVersion ?? null;
-  checkCompatibility(manifest, l, from, o);
+  const { manifest, from } = checkSignedPart(signed, o, { verified: () => installStep('verified') });
   installStep('checked');
   checkSpace(manifest, l, o.freeBytes ?? statfsFree);
   installStep('space');
@@ -121,6 +118,65 @@ export async function installBundle(o: InstallOptions): Promise<Installed> {
   return { version: manifest.version, from, seq: manifest.seq };
 }
 
+/**
+ * What an install checks before it reads any release file, in its order: the signature under a trusted key, then the
+ * signed manifest, arch, minFrom, seq and schema. Throws UpdateRefused. `seen.verified` marks the step for kill tests;
+ * `seen.manifest` gets the manifest once its signature holds (a listing shows its version even when a later check fails).
+ */
+export function checkSignedPart(
+  signed: SignedPart,
+  o: Omit<InstallOptions, 'file'>,
+  seen: { verified?: () => void; manifest?: (m: Manifest) => void } = {},
+): { manifest: Manifest; from: string | null } {
+  const l = layoutOf(o.releasesDir);
+  verifySignature(signed.manifestBytes, signed.signature, o.trustedKeys);
+  seen.verified?.();
+  const manifest = parseManifest(signed.manifestBytes);
+  seen.manifest?.(manifest);
+  const from = linkedVersion(l.current, l) ?? o.runningVersion ?? null;
+  checkCompatibility(manifest, l, from, o);
+  return { manifest, from };
+}
+
+/** A listing's verdict on a bundle: its signed manifest once the signature holds, and the refusal, or null when it would install. */
+export interface BundlePreview {
+  manifest: Manifest | null;
+  refused: UpdateRefused | null;
+}
+
+/**
+ * Would this bundle install? The same checks as an install, in the same order, on the head of the file only (its
+ * manifest and signature, at most HEAD_BYTES), then the free space; and a file too short for the sizes its signed
+ * manifest lists is called truncated. Each file's size and SM3 are checked by the install, which reads everything.
+ * Writes nothing: a screen that lists bundles calls it for each.
+ */
+export async function previewBundle(source: BundleSource, o: Omit<InstallOptions, 'file'>): Promise<BundlePreview> {
+  let manifest: Manifest | null = null;
+  try {
+    const { manifest: m } = checkSignedPart(await readSignedPart(source, { headOnly: true }), o, { manifest: (seen) => (manifest = seen) });
+    const l = layoutOf(o.releasesDir);
+    // The releases folder may not exist yet (a checkout without a launcher): its parent's disk holds the space.
+    refuseSpace(m, (o.freeBytes ?? statfsFree)(existsSync(l.releasesDir) ? l.releasesDir : dirname(l.releasesDir)));
+    const size = (typeof source === 'string' ? await stat(source) : await source.stat()).size;
+    const least = leastTarBytes(m);
+    if (size < least) {
+      throw new UpdateRefused(
+        'truncated',
+        `the file is ${mib(size)}, and the files its signed manifest lists need at least ${mib(least)}: it is truncated or incomplete`,
+      );
+    }
+    return { manifest: m, refused: null };
+  } catch (err) {
+    if (!(err instanceof UpdateRefused)) throw err;
+    return { manifest, refused: err };
+  }
+}
+
+/** Every listed file takes at least a 512-byte header and its body in 512-byte blocks: a shorter tar cannot hold them. */
+function leastTarBytes(m: Manifest): number {
+  return m.files.reduce((n, f) => n + 512 + Math.ceil(f.size / 512) * 512, 0);
+}
+
 export function verifySignature(manifestBytes: Buffer, signature: string, trustedKeys: readonly string[]): void {
   if (!/^[0-9a-f]{16,400}$/.test(signature)) {
     throw new UpdateRefused('bad-signature', 'manifest.sig is not a signature: lower-case hex of a DER SM2 signature was expected');
@@ -156,7 +212,7 @@ function parseManifest(bytes: Buffer): Manifest {
   return parsed.data;
 }
 
-function checkCompatibility(m: Manifest, l: Layout, from: string | null, o: InstallOptions): void {
+function checkCompatibility(m: Manifest, l: Layout, from: string | null, o: Omit<InstallOptions, 'file'>): void {
   const arch = o.arch ?? debianArch();
   if (m.arch !== arch) throw new UpdateRefused('arch', `the bundle is for ${m.arch}, this terminal is ${arch}`);
   if (from !== null && compareVersions(from, m.minFrom) < 0) {
@@ -216,8 +272,11 @@ function statfsFree(dir: string): number | null {
 
 function checkSpace(m: Manifest, l: Layout, freeBytes: (dir: string) => number | null): void {
   mkdirSync(l.releasesDir, { recursive: true });
+  refuseSpace(m, freeBytes(l.releasesDir));
+}
+
+function refuseSpace(m: Manifest, free: number | null): void {
   const need = m.files.reduce((n, f) => n + f.size, 0) + SPACE_MARGIN;
-  const free = freeBytes(l.releasesDir);
   if (free !== null && free < need) {
     throw new UpdateRefused('disk-full', `not enough free space to stage ${m.version}: ${mib(need)} needed (with a margin for the ratings), ${mib(free)} free`);
   }

@@ -6,6 +6,7 @@ import type { Log } from '../log/logger.js';
 import { layoutOf, linkedVersion, switchLink, type Layout } from './layout.js';
 import { rollBack, RollbackImpossible } from './rollback.js';
 import type { DatabaseSchema } from './schema-rules.js';
+import { isHealthy, parseHealthLine, type HealthFacts } from './health.js';
 import { MAX_TRIAL_STARTS, readTrialState, withEvent, writeTrialState } from './trial-state.js';
 
 export interface LauncherOptions {
@@ -15,16 +16,22 @@ export interface LauncherOptions {
   log: Log;
   /** The shared database's schema, read afresh before a rollback (the release under trial may have migrated it). */
   database: () => DatabaseSchema | null;
-  /** How long a release on trial must serve, ms (`updates.trialMinutes`). */
+  /** How long a release on trial must serve healthy, ms (`updates.trialMinutes`). */
   trialMs: () => number;
+  /** How long a start on trial may take to become healthy before it counts as a failed start, ms. */
+  healthMs?: () => number;
+  /** A kiosk window shows this terminal (`serve --kiosk`): a start is healthy only once its kiosk page has connected. */
+  kiosk?: boolean;
   /** How often the `current` link is looked at, so that an `update` or `rollback` from elsewhere restarts the terminal. */
   pollMs?: number;
 }
 
 /**
  * The launcher: runs `current` as a child and judges it from outside. It counts the starts of a release on trial
- * in trial.json before each start, marks it good after it has served `updates.trialMinutes`, and after 3 starts that
- * did not get there switches back to the last known good release. It runs from the last known good release's code
+ * in trial.json before each start, marks it good after it has served healthy (database check passed, and the kiosk
+ * page connected where a kiosk is configured) for `updates.trialMinutes`, stops a start that is not healthy within
+ * `healthMs` (a failed start: a broken screen must not stay up), and after 3 starts that did not get there switches
+ * back to the last known good release. It runs from the last known good release's code
  * (the package's /usr/bin/hcp-terminal starts `good`), so a broken release never judges itself.
  */
 export async function runLauncher(o: LauncherOptions): Promise<number> {
@@ -62,28 +69,57 @@ export async function runLauncher(o: LauncherOptions): Promise<number> {
     const releaseDir = join(l.releasesDir, cur);
     const node = existsSync(join(releaseDir, 'node', 'bin', 'node')) ? join(releaseDir, 'node', 'bin', 'node') : process.execPath;
     const proc = spawn(node, [join(releaseDir, 'bin', 'hcp-terminal.js'), 'serve', ...o.serveArgs], {
-      env: { ...process.env, HCP_RELEASES_DIR: l.releasesDir },
+      env: { ...process.env, HCP_RELEASES_DIR: l.releasesDir, HCP_LAUNCHER_HEALTH: '1' },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     run.child = proc;
-    const flags: { good: boolean; switched: boolean; timer: NodeJS.Timeout | null } = { good: !onTrial, switched: false, timer: null };
+    const flags: { good: boolean; switched: boolean; unhealthy: boolean; timer: NodeJS.Timeout | null; deadline: NodeJS.Timeout | null } = {
+      good: !onTrial,
+      switched: false,
+      unhealthy: false,
+      timer: null,
+      deadline: null,
+    };
+    const kiosk = o.kiosk ?? false;
+    let health: HealthFacts | null = null;
+    if (onTrial) {
+      const ms = o.healthMs?.() ?? o.trialMs();
+      flags.deadline = setTimeout(() => {
+        if (flags.good || flags.timer || proc.exitCode !== null) return;
+        flags.unhealthy = true;
+        o.log.error(
+          { version: cur, waitedMs: ms, database: health?.database ?? null, kioskPage: health?.kiosk ?? false, kioskConfigured: kiosk },
+          `the release on trial did not become healthy (${whatIsMissing(health, kiosk)}): stopped, a failed start`,
+        );
+        proc.kill('SIGTERM');
+        // A release too broken to be healthy may be too broken to stop: it gets as long as systemd gives a stop.
+        setTimeout(() => proc.exitCode === null && proc.signalCode === null && proc.kill('SIGKILL'), 15_000).unref();
+      }, ms);
+    }
     const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
     createInterface({ input: proc.stdout as NodeJS.ReadableStream }).on('line', (line) => {
-      const ready = !flags.good || !printedReady ? isReadyLine(line) : false;
+      // The health lines are for the launcher alone: whoever reads its standard output sees one ready line.
+      const facts = parseHealthLine(line);
+      if (facts) {
+        health = facts;
+        if (!flags.good && !flags.timer && isHealthy(health, kiosk)) {
+          const ms = o.trialMs();
+          o.log.info({ version: cur, trialMs: ms, kioskConfigured: kiosk }, 'the release on trial is healthy; it is marked good if it keeps serving');
+          flags.timer = setTimeout(() => {
+            if (linkedVersion(l.current, l) !== cur || proc.exitCode !== null) return;
+            markGood(l, cur);
+            flags.good = true;
+            o.log.info({ version: cur }, 'release passed its trial and is marked good');
+          }, ms);
+        }
+        return;
+      }
+      const ready = isReadyLine(line);
       if (ready && !printedReady) {
         printedReady = true;
         process.stdout.write(line + '\n');
       } else if (!ready) process.stdout.write(line + '\n');
-      if (ready && !flags.good) {
-        const ms = o.trialMs();
-        o.log.info({ version: cur, trialMs: ms }, 'the release on trial is ready; it is marked good if it keeps serving');
-        flags.timer = setTimeout(() => {
-          if (linkedVersion(l.current, l) !== cur || proc.exitCode !== null) return;
-          markGood(l, cur);
-          flags.good = true;
-          o.log.info({ version: cur }, 'release passed its trial and is marked good');
-        }, ms);
-      }
+      if (ready && !flags.good) o.log.info({ version: cur, kioskConfigured: kiosk }, 'the release on trial is ready; waiting for it to be healthy');
     });
     const watch = setInterval(() => {
       if (linkedVersion(l.current, l) !== cur && !flags.switched) {
@@ -95,17 +131,26 @@ export async function runLauncher(o: LauncherOptions): Promise<number> {
     const code = await exited;
     clearInterval(watch);
     if (flags.timer) clearTimeout(flags.timer);
+    if (flags.deadline) clearTimeout(flags.deadline);
     run.child = null;
     if (stoppingNow()) return code ?? 0;
     if (flags.switched) continue;
     if (!flags.good) {
-      o.log.warn({ version: cur, code }, 'the release on trial stopped before it passed its trial');
+      o.log.warn({ version: cur, code, notHealthyInTime: flags.unhealthy }, 'the release on trial stopped before it passed its trial');
       await new Promise((r) => setTimeout(r, 200));
       continue;
     }
     o.log.error({ version: cur, code }, 'the terminal stopped');
     return code ?? 1;
   }
+}
+
+/** What a start on trial still lacked when its time ran out, in the log's words. */
+function whatIsMissing(h: HealthFacts | null, kiosk: boolean): string {
+  if (h === null) return 'no ready line';
+  if (h.database !== 'passed') return 'its database failed its check at start';
+  if (kiosk && !h.kiosk) return 'no kiosk page connected';
+  return 'healthy too late';
 }
 
 function isReadyLine(line: string): boolean {

@@ -2,15 +2,14 @@ import type { DatabaseSchema } from './schema-rules.js';
 import { layoutOf, linkedVersion, listReleases } from './layout.js';
 import { MAX_TRIAL_STARTS, readTrialState } from './trial-state.js';
 
-/** What `hcp-terminal releases` prints: the releases, which runs, which is known good, the trial and what happened. */
-export function releasesReport(releasesDir: string, d: { database: DatabaseSchema | null; trialMinutes: number | null }) {
+/** Which release runs, which is known good, the trial and the last rollback and attempt: cheap, for a screen that refreshes. */
+export function trialSummary(releasesDir: string, trialMinutes: number | null) {
   const l = layoutOf(releasesDir);
   const current = linkedVersion(l.current, l);
   const good = linkedVersion(l.good, l) ?? current;
   const s = readTrialState(l);
   const onTrial = current !== null && current !== good;
   return {
-    releasesDir,
     current,
     lastKnownGood: good,
     trial: {
@@ -18,10 +17,26 @@ export function releasesReport(releasesDir: string, d: { database: DatabaseSchem
       version: onTrial ? current : null,
       starts: onTrial && s.trialOf === current ? s.starts : 0,
       maxStarts: MAX_TRIAL_STARTS,
-      trialMinutes: d.trialMinutes,
+      trialMinutes,
     },
     rolledBackFrom: s.rolledBackFrom,
     rolledBackAt: s.rolledBackAt,
+    lastAttempt: s.lastAttempt ?? null,
+    state: s,
+  };
+}
+
+/** What `hcp-terminal releases` prints: the releases, which runs, which is known good, the trial and what happened. */
+export function releasesReport(releasesDir: string, d: { database: DatabaseSchema | null; trialMinutes: number | null }) {
+  const l = layoutOf(releasesDir);
+  const { current, lastKnownGood: good, trial, rolledBackFrom, rolledBackAt, lastAttempt, state: s } = trialSummary(releasesDir, d.trialMinutes);
+  return {
+    releasesDir,
+    current,
+    lastKnownGood: good,
+    trial,
+    rolledBackFrom,
+    rolledBackAt,
     highestSeq: s.highestSeq,
     database: d.database,
     releases: listReleases(l).map((r) => ({
@@ -32,7 +47,7 @@ export function releasesReport(releasesDir: string, d: { database: DatabaseSchem
       lastKnownGood: r.version === good,
       failedTrial: s.failed.includes(r.version),
     })),
-    lastAttempt: s.lastAttempt ?? null,
+    lastAttempt,
     history: s.history.slice(-20),
   };
 }

@@ -101,7 +101,7 @@ describe('the terminal hands a bundle to root’s installer where it may not add
     await until(spoolEntries, (e) => e.length === 1, 30_000, 'the bundle in the spool');
     const installed = await rootInstaller();
     expect(installed.code, installed.stderr).toBe(0);
-    expect(await good).toEqual({ kind: 'installed', version: B.version, handedOver: true });
+    expect(await good).toMatchObject({ kind: 'installed', version: B.version, handedOver: true });
     expect(current()).toBe(join('releases', B.version));
     expect(readTrialState(layoutOf(releasesDir))).toMatchObject({ trialOf: B.version, highestSeq: B.seq });
     expect(spoolEntries()).toEqual([]);

@@ -4,10 +4,14 @@ import type { TechnicianSetup } from '../../../main/bridge/technician.js';
 import { useUi } from '../context.js';
 import { RelayedBundles } from './RelayedBundles.js';
 import { UsbFiles } from './UsbFiles.js';
+import { ReleasesCard, UpdateFiles } from './UpdateFiles.js';
 
 const MiB = 1024 * 1024;
 
-/** The technician's diagnostics screen (screens.md): the queue, dead letters with "resend", the clock, the database. */
+/**
+ * The technician's diagnostics screen (screens.md): the queue, dead letters with "resend", the clock, the database,
+ * the releases and their trial, and update files on a USB drive (terminal-cli.md v1.2).
+ */
 export function Diagnostics({ d, setup }: { d: DiagnosticsView; setup: TechnicianSetup }) {
   const { t } = useTranslation();
   const send = useUi((s) => s.send);
@@ -80,6 +84,7 @@ export function Diagnostics({ d, setup }: { d: DiagnosticsView; setup: Technicia
             {t('technician.checkIntegrity')}
           </button>
         </article>
+        <ReleasesCard releases={d.releases} />
       </section>
       <section className="tech-grid">
         <article className="tech-card" aria-labelledby="tech-usb-out">
@@ -94,6 +99,7 @@ export function Diagnostics({ d, setup }: { d: DiagnosticsView; setup: Technicia
           </div>
         </article>
         <UsbFiles setup={setup} kind="bundle" />
+        <UpdateFiles setup={setup} releases={d.releases} />
         <article className="tech-card" aria-labelledby="tech-problems">
           <h2 id="tech-problems">{t('technician.problems')}</h2>
           {d.problems.length === 0 ? (
