@@ -40,6 +40,24 @@ function Screen({ view }: { view: TerminalView }) {
   }
 }
 
+/**
+ * How long the page stays blank before it says it is connecting. The first view normally arrives well within it; a
+ * "connecting" screen drawn first costs a cheap board a whole render and a layout of CJK text (about 0.25 s of half a
+ * core, docs/performance.md) only to be replaced at once. A socket that does not answer still gets its message.
+ */
+const CONNECTING_NOTICE_MS = 1500;
+
+/** True once `ms` have passed, unless `done` came first. */
+function useAfter(ms: number, done: boolean): boolean {
+  const [passed, setPassed] = useState(false);
+  useEffect(() => {
+    if (done) return;
+    const t = setTimeout(() => setPassed(true), ms);
+    return () => clearTimeout(t);
+  }, [ms, done]);
+  return passed;
+}
+
 /** The terminal decides the language (view.locale); the page follows it, and tells assistive technology. */
 function useViewLocale(locale: TerminalView['locale'] | undefined) {
   const { i18n } = useTranslation();
@@ -59,6 +77,7 @@ export function App() {
   const connected = useUi((s) => s.connected);
   const elderly = useUi((s) => s.view?.elderly ?? false);
   const [techPad, setTechPad] = useState(false);
+  const slowToConnect = useAfter(CONNECTING_NOTICE_MS, view !== null);
   useViewLocale(view?.locale);
   useVoice(view);
   useEffect(() => {
@@ -67,7 +86,7 @@ export function App() {
   if (!view) {
     return (
       <div className={`app ${elderly ? 'elderly' : ''}`} data-state="connecting">
-        <Message kind="connecting" />
+        {slowToConnect && <Message kind="connecting" />}
       </div>
     );
   }

@@ -45,3 +45,16 @@ test('the pressed level shows before the terminal answers, and Thanks only after
   await expect(page.getByText('感谢您的评价')).toBeVisible();
   expect((await api.get(`/sessions/${sessionId}`)).body).toMatchObject({ status: 'rated', satisfaction: 4 });
 });
+
+/**
+ * Issue 18: the page draws nothing until the terminal's first view (a "connecting" screen drawn first cost a cheap
+ * board a render and a layout of CJK text only to be replaced at once), but a terminal that does not answer is still
+ * said, so nobody at the window looks at a blank screen wondering.
+ */
+test('a page whose terminal does not answer says it is connecting', async ({ page, hcp }) => {
+  // The socket opens, and nothing comes from the terminal.
+  await page.routeWebSocket(/\/bridge$/, () => undefined);
+  await openKiosk(page, hcp.terminal);
+  await expect(page.locator('.app')).toHaveAttribute('data-state', 'connecting');
+  await expect(page.getByText('正在连接…')).toBeVisible();
+});

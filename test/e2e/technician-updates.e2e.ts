@@ -1,7 +1,6 @@
 import { AxeBuilder } from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
 import { copyFileSync, mkdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { create } from 'tar';
 import { sm2SignHex } from '../../sync/crypto/gm.js';
@@ -9,6 +8,7 @@ import { provisioningFile, tempDir } from '../helpers/fixtures.js';
 import { startTerminal, type RunningTerminal } from '../helpers/process.js';
 import { bundleOf, installFirstRelease, TEST_KEY, type TestRelease } from '../helpers/releases.js';
 import { expect, openKiosk, test } from './terminal-fixture.js';
+import { freePort } from '../helpers/free-port.js';
 
 const TECH_PIN = '135790';
 const A: TestRelease = { version: '1.0.0', seq: 1 };
@@ -19,16 +19,6 @@ const cleanups: (() => Promise<void> | void)[] = [];
 test.afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
-}
 
 async function enterTechnicianMode(page: Page): Promise<void> {
   const corner = page.getByTestId('technician-corner');

@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -11,6 +10,7 @@ import { provisioningFile, tempDir } from '../helpers/fixtures.js';
 import { BIN, runCommand } from '../helpers/process.js';
 import { bundleOf, installFirstRelease, TEST_KEY, type TestRelease } from '../helpers/releases.js';
 import { until } from '../helpers/sync-rig.js';
+import { freePort } from '../helpers/free-port.js';
 
 /** A loaded two-core machine starts Node slowly: a command gets a minute and a half. */
 const SLOW = 90_000;
@@ -22,16 +22,6 @@ afterAll(() => [root, keys].forEach((d) => d.cleanup()));
 const A: TestRelease = { version: '1.0.0', seq: 1 };
 const B: TestRelease = { version: '1.1.0', seq: 2 };
 const C: TestRelease = { version: '1.2.0', seq: 3 };
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
-}
 
 /** The launcher as the package runs it, with `--kiosk`: every line it prints on standard output is kept. */
 function launch(args: string[], env: Record<string, string>) {

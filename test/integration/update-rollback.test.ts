@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { sm3Hex } from '../../sync/crypto/gm.js';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -17,6 +16,7 @@ const SLOW = 90_000;
 import { bundleOf, installFirstRelease, TEST_KEY, type TestRelease } from '../helpers/releases.js';
 import { expectExactlyOnce, FAST_SYNC, rateOnce, startSim, until } from '../helpers/sync-rig.js';
 import Database from 'better-sqlite3';
+import { freePort } from '../helpers/free-port.js';
 
 const root = tempDir('hcp-rollback-');
 const keys = tempDir('hcp-keys-');
@@ -27,16 +27,6 @@ const B: TestRelease = { version: '1.1.0', seq: 2, extraMigration: true };
 const B2: TestRelease = { version: '1.1.1', seq: 3, extraMigration: true };
 
 const sm3Of = (file: string) => sm3Hex(new Uint8Array(readFileSync(file)));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
-}
 
 /** The package's launcher, run the way /usr/bin/hcp-terminal runs it: `serve` with releases, judging `current` from outside. */
 function launch(args: string[], env: Record<string, string>) {
