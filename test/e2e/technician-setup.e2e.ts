@@ -6,9 +6,7 @@ import { apiClient } from '../helpers/clients.js';
 import { BADGE, provisioningFile, tempDir, writeProvisioning, type ProvisioningOverrides } from '../helpers/fixtures.js';
 import { startTerminal, type RunningTerminal } from '../helpers/process.js';
 import { FAST_SYNC, startSim } from '../helpers/sync-rig.js';
-import { expect, openKiosk, test } from './terminal-fixture.js';
-
-const TECH_PIN = '135790';
+import { enterTechnicianMode, expect, openKiosk, test } from './terminal-fixture.js';
 
 interface Rig {
   sim: ProvinceSim;
@@ -51,14 +49,6 @@ async function rig(o: ProvisioningOverrides = {}): Promise<Rig> {
     for (const d of [data, keys, usb]) d.cleanup();
   });
   return r;
-}
-
-async function enterTechnicianMode(page: Page): Promise<void> {
-  const corner = page.getByTestId('technician-corner');
-  for (let i = 0; i < 5; i++) await corner.click();
-  for (const d of TECH_PIN) await page.getByRole('dialog').getByRole('button', { name: d, exact: true }).click();
-  await page.getByRole('button', { name: '进入' }).click();
-  await expect(page.getByRole('heading', { name: '维护模式' })).toBeVisible();
 }
 
 async function rateOnScreen(page: Page, api: Rig['api']): Promise<string> {

@@ -1,5 +1,4 @@
 import { AxeBuilder } from '@axe-core/playwright';
-import type { Page } from '@playwright/test';
 import { copyFileSync, mkdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { create } from 'tar';
@@ -7,10 +6,9 @@ import { sm2SignHex } from '../../sync/crypto/gm.js';
 import { provisioningFile, tempDir } from '../helpers/fixtures.js';
 import { startTerminal, type RunningTerminal } from '../helpers/process.js';
 import { bundleOf, installFirstRelease, TEST_KEY, type TestRelease } from '../helpers/releases.js';
-import { expect, openKiosk, test } from './terminal-fixture.js';
+import { enterTechnicianMode, expect, openKiosk, test } from './terminal-fixture.js';
 import { freePort } from '../helpers/free-port.js';
 
-const TECH_PIN = '135790';
 const A: TestRelease = { version: '1.0.0', seq: 1 };
 const B: TestRelease = { version: '1.1.0', seq: 2 };
 const GOOD = 'hcp-terminal_1.1.0.hcpupd';
@@ -19,14 +17,6 @@ const cleanups: (() => Promise<void> | void)[] = [];
 test.afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
-
-async function enterTechnicianMode(page: Page): Promise<void> {
-  const corner = page.getByTestId('technician-corner');
-  for (let i = 0; i < 5; i++) await corner.click();
-  for (const d of TECH_PIN) await page.getByRole('dialog').getByRole('button', { name: d, exact: true }).click();
-  await page.getByRole('button', { name: '进入' }).click();
-  await expect(page.getByRole('heading', { name: '维护模式' })).toBeVisible();
-}
 
 /** The good bundle's manifest signed again after `edit`: a genuine vendor file, for another machine. */
 async function resigned(good: Buffer, out: string, scratch: string, edit: (m: Record<string, unknown>) => void): Promise<void> {

@@ -1,4 +1,4 @@
-import { test as base, type Page } from '@playwright/test';
+import { expect, test as base, type Page } from '@playwright/test';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { apiClient } from '../helpers/clients.js';
@@ -35,6 +35,18 @@ export const test = base.extend<{ provisioning: ProvisioningOverrides; hcp: Term
 export async function openKiosk(page: Page, terminal: RunningTerminal): Promise<void> {
   await page.goto(pathToFileURL(join(terminal.dataDir, 'kiosk', 'launch.html')).href);
   await page.waitForURL(terminal.ready.ui);
+}
+
+/** The technician's PIN in the provisioning fixture (test/helpers/fixtures.ts). */
+export const TECH_PIN = '135790';
+
+/** Into technician mode as a technician does it: five taps in the corner, then the PIN on the pad. */
+export async function enterTechnicianMode(page: Page): Promise<void> {
+  const corner = page.getByTestId('technician-corner');
+  for (let i = 0; i < 5; i++) await corner.click();
+  for (const d of TECH_PIN) await page.getByRole('dialog').getByRole('button', { name: d, exact: true }).click();
+  await page.getByRole('button', { name: '进入' }).click();
+  await expect(page.getByRole('heading', { name: '维护模式' })).toBeVisible();
 }
 
 export { expect } from '@playwright/test';
