@@ -11,7 +11,10 @@ interface Stamps {
   hcpSeen: number[];
   hcpWant: string | null;
   /** Each pointer-down on a rating button: when it happened, and whether the first frame after it showed it pressed. */
-  hcpDowns: { at: number; frame: number; pressed: boolean }[];
+  hcpDowns: { at: number; handled: number; frame: number; pressed: boolean }[];
+  /** Each lift of a finger from a rating button (the choice is sent from it): when the page handled it (not the
+   * event's timeStamp, which is the lift as the hardware stamped it). */
+  hcpLifts: number[];
 }
 
 /**
@@ -24,6 +27,7 @@ export async function watch(page: Page): Promise<void> {
     w.hcpSeen = [];
     w.hcpWant = null;
     w.hcpDowns = [];
+    w.hcpLifts = [];
     new MutationObserver(() => {
       if (w.hcpWant && document.querySelector(w.hcpWant)) {
         w.hcpWant = null;
@@ -34,10 +38,18 @@ export async function watch(page: Page): Promise<void> {
       'pointerdown',
       (e) => {
         const at = performance.timeOrigin + e.timeStamp;
+        const handled = performance.timeOrigin + performance.now();
         // A frame callback runs before that frame's style and paint: what is in the DOM now is what it shows.
         requestAnimationFrame((ts) => {
-          w.hcpDowns.push({ at, frame: performance.timeOrigin + ts, pressed: document.querySelector('.level.pressed') !== null });
+          w.hcpDowns.push({ at, handled, frame: performance.timeOrigin + ts, pressed: document.querySelector('.level.pressed') !== null });
         });
+      },
+      { capture: true },
+    );
+    document.addEventListener(
+      'pointerup',
+      (e) => {
+        if (e.target instanceof Element && e.target.closest('.level')) w.hcpLifts.push(performance.timeOrigin + performance.now());
       },
       { capture: true },
     );
@@ -63,7 +75,7 @@ export async function seen(page: Page, n: number): Promise<number> {
 }
 
 /** The n-th pointer-down the page saw. */
-export async function down(page: Page, n: number): Promise<{ at: number; frame: number; pressed: boolean }> {
+export async function down(page: Page, n: number): Promise<{ at: number; handled: number; frame: number; pressed: boolean }> {
   const d = await until(
     () => page.evaluate((k) => (window as unknown as Stamps).hcpDowns[k - 1] ?? null, n),
     (x) => x !== null,
@@ -72,6 +84,17 @@ export async function down(page: Page, n: number): Promise<{ at: number; frame: 
   );
   if (!d) throw new Error('no pointer-down');
   return d;
+}
+
+/** The n-th lift from a rating button the page handled. */
+export async function lifted(page: Page, n: number): Promise<number> {
+  const at = await until(
+    () => page.evaluate((k) => (window as unknown as Stamps).hcpLifts[k - 1] ?? null, n),
+    (x) => x !== null,
+    20_000,
+    `lift ${String(n)}`,
+  );
+  return at ?? NaN;
 }
 
 /** Stamps the frame after the one that rendered Serving: the first moment it can be on the glass. */

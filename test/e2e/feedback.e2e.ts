@@ -1,6 +1,6 @@
-import type { WebSocketRoute } from '@playwright/test';
+import type { Locator, Page, WebSocketRoute } from '@playwright/test';
 import { BADGE } from '../helpers/fixtures.js';
-import { expect, openKiosk, test } from './terminal-fixture.js';
+import { expect, openKiosk, test, type TerminalFixture } from './terminal-fixture.js';
 
 /**
  * Issue 18: on a slow board the terminal's answer can take a while. The pressed button answers the finger at once;
@@ -57,4 +57,96 @@ test('a page whose terminal does not answer says it is connecting', async ({ pag
   await openKiosk(page, hcp.terminal);
   await expect(page.locator('.app')).toHaveAttribute('data-state', 'connecting');
   await expect(page.getByText('正在连接…')).toBeVisible();
+});
+
+/** Counts the page's choices on their way to the terminal. */
+async function countChoices(page: Page): Promise<() => number> {
+  let n = 0;
+  await page.routeWebSocket(/\/bridge$/, (ws) => {
+    const server = ws.connectToServer();
+    ws.onMessage((m) => {
+      const text = typeof m === 'string' ? m : m.toString('utf8');
+      if (text.includes('"choose"')) n++;
+      server.send(text);
+    });
+  });
+  return () => n;
+}
+
+/** Notes in the page each touch's end and each click on a level, so a test knows they have happened. */
+const noteTouchEnds = (page: Page) =>
+  page.evaluate(() => {
+    const w = window as unknown as { hcpEnds: string[] };
+    w.hcpEnds = [];
+    for (const type of ['pointerup', 'pointercancel', 'click'])
+      window.addEventListener(type, (e) => (e.target instanceof Element && e.target.closest('.level') ? w.hcpEnds.push(type) : undefined), true);
+  });
+const touchEnds = (page: Page) => page.evaluate(() => (window as unknown as { hcpEnds: string[] }).hcpEnds);
+
+test.describe('on a touch screen', () => {
+  test.use({ hasTouch: true });
+
+  async function inviting(page: Page, hcp: TerminalFixture): Promise<{ sessionId: string; satisfied: Locator }> {
+    expect((await hcp.api.post('/staff/login', { badgeId: BADGE })).status).toBe(200);
+    await openKiosk(page, hcp.terminal);
+    const opened = await hcp.api.post('/sessions', {});
+    expect(opened.status).toBe(201);
+    const satisfied = page.getByRole('button', { name: '满意', exact: true });
+    await expect(satisfied).toBeEnabled();
+    await noteTouchEnds(page);
+    return { sessionId: (opened.body as { sessionId: string }).sessionId, satisfied };
+  }
+
+  /**
+   * Issue 18: the choice goes when the finger lifts, not when Chromium's gesture detector later makes a click of it
+   * (a round trip through the browser process that a half-core board pays). Here the click never comes.
+   */
+  test('a finger lifted from 满意 rates it, without waiting for the click', async ({ page, hcp }) => {
+    const { sessionId, satisfied } = await inviting(page, hcp);
+    await page.evaluate(() =>
+      window.addEventListener(
+        'click',
+        (e) => {
+          if (e.target instanceof Element && e.target.closest('.level')) e.stopImmediatePropagation();
+        },
+        true,
+      ),
+    );
+    const box = await satisfied.boundingBox();
+    if (!box) throw new Error('no 满意 button');
+    await page.touchscreen.tap(box.x + box.width / 2, box.y + box.height / 2);
+    await expect(page.getByText('感谢您的评价')).toBeVisible();
+    expect((await hcp.api.get(`/sessions/${sessionId}`)).body).toMatchObject({ status: 'rated', satisfaction: 4 });
+  });
+
+  test('a tap sends one choice: the lift sends it, and the click after it sends nothing more', async ({ page, hcp }) => {
+    const choices = await countChoices(page);
+    const { sessionId, satisfied } = await inviting(page, hcp);
+    await satisfied.tap();
+    await expect(page.getByText('感谢您的评价')).toBeVisible();
+    // The gesture detector's click, if it comes, comes with the frames after the lift.
+    await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
+    expect(choices()).toBe(1);
+    await expect(page.locator('.invite-error')).toHaveCount(0);
+    expect((await hcp.api.get(`/sessions/${sessionId}`)).body).toMatchObject({ status: 'rated', satisfaction: 4 });
+  });
+
+  test('a finger that slides off the button before lifting rates nothing', async ({ page, hcp }) => {
+    const choices = await countChoices(page);
+    const { sessionId, satisfied } = await inviting(page, hcp);
+    const box = await satisfied.boundingBox();
+    if (!box) throw new Error('no 满意 button');
+    const cdp = await page.context().newCDPSession(page);
+    const at = { x: box.x + box.width / 2, y: box.y + box.height / 2 };
+    await cdp.send('Input.dispatchTouchEvent', { type: 'touchStart', touchPoints: [at] });
+    await expect(satisfied).toHaveClass(/\bpressed\b/);
+    for (const dy of [40, 120, 240, 400])
+      await cdp.send('Input.dispatchTouchEvent', { type: 'touchMove', touchPoints: [{ x: at.x, y: Math.max(5, at.y - dy) }] });
+    await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] });
+    await expect.poll(() => touchEnds(page)).not.toHaveLength(0);
+    await expect(satisfied).not.toHaveClass(/\bpressed\b/);
+    await expect(satisfied).toBeEnabled();
+    expect(choices()).toBe(0);
+    expect((await hcp.api.get(`/sessions/${sessionId}`)).body).toMatchObject({ status: 'inviting' });
+  });
 });
