@@ -239,10 +239,13 @@ export class Uploader {
     return this.react(outcome, 1);
   }
 
-  /** A bundle's own full-jitter backoff, from its own tries, never under the base (no busy loop on one bundle). */
+  /**
+   * A bundle's own full-jitter backoff, from its own tries, never under the base (no busy loop on one bundle), and
+   * never above the adapter's cap: a gov-form supplement waits at most 60 s like any of its records.
+   */
   private bundleBackoff(attempts: number): number {
     const base = this.o.backoffBaseMs ?? 1000;
-    const ceiling = Math.min(this.o.backoffCapMs ?? 300_000, base * 2 ** Math.min(attempts, 30));
+    const ceiling = Math.min(this.backoffCapMs, base * 2 ** Math.min(attempts, 30));
     return Math.max(base, Math.round((this.o.random ?? Math.random)() * ceiling));
   }
 

@@ -132,3 +132,43 @@ describe('relay bundles and the terminal’s own batches take turns', () => {
     expect(calls).toEqual(['bundle', 'own', 'bundle', 'own', 'bundle']);
   });
 });
+
+describe('a relayed bundle backs off like the dialect’s own records', () => {
+  it('waits at most the adapter’s cap (60 s in gov-form) after a failed try, even where the engine’s tuning allows 300 s', async () => {
+    const dir = tempDir();
+    const { db } = openDatabase(dir.path);
+    const NOW = 1_700_000_000_000;
+    const bundles = new BundleQueue(db, () => NOW);
+    const added = bundles.add(JSON.stringify(bundleOf(A, chainedRecords(A, 2))));
+    if (!added.ok) throw new Error(added.error);
+    // A bundle that has already failed many times: its own exponential backoff is far past any cap.
+    for (let i = 0; i < 12; i++) bundles.failed(added.bundleId, 'HTTP 503: an HTML error page', 0);
+    let tries = 0;
+    const adapter: ProvinceAdapter = {
+      dialect: 'gov-form',
+      maxRecordsPerSubmit: 1,
+      backoffCapMs: 60_000,
+      sendsDefaultRatings: false,
+      submit: () => Promise.resolve({ kind: 'results', results: [] }),
+      relayBundle: () => (tries++, Promise.resolve({ kind: 'transient', reason: 'HTTP 503: an HTML error page' })),
+      createLink: () => Promise.reject(new Error('unused')),
+      offlineLink: () => 'unused',
+    };
+    const outbox = new Outbox(db);
+    // As the engine builds it: the tuning's 300 s cap, which the adapter's lower one overrides; the longest jitter.
+    const uploader = new Uploader({ adapter, outbox, bundles, log: silentLog, backoffCapMs: 300_000, idleMs: 20, random: () => 1 });
+    cleanups.push(async () => {
+      await uploader.stop();
+      db.close();
+      dir.cleanup();
+    });
+    uploader.start();
+    const start = Date.now();
+    // The try is over once the queue has counted it (13 tries: the twelve before and this one).
+    while ((bundles.list()[0]?.attempts ?? 0) < 13 && Date.now() - start < 10_000) await new Promise((r) => setTimeout(r, 10));
+    await uploader.stop();
+    expect(tries).toBe(1);
+    expect(bundles.list()[0]).toMatchObject({ state: 'pending', attempts: 13, lastError: 'HTTP 503: an HTML error page' });
+    expect(bundles.nextDueInMs()).toBe(60_000);
+  });
+});
