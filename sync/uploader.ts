@@ -208,8 +208,17 @@ export class Uploader {
     if (outcome.kind === 'results') {
       bundles.done(b.bundleId, outcome.results);
       this.attempt = 0;
-      this.update({ online: true, lastUploadAt: new Date().toISOString(), lastError: null });
-      this.o.log.info({ origin: b.originTerminal, records: b.evalIds.length }, 'relayed another terminal’s bundle');
+      // Refused records stay with the bundle (a technician may resend it) and say so, as the terminal's own do.
+      const rejected = outcome.results.filter((r) => r.status === 'rejected');
+      const first = rejected[0];
+      this.update({
+        online: true,
+        lastUploadAt: new Date().toISOString(),
+        lastError: first
+          ? `bundle from ${b.originTerminal}: ${String(rejected.length)} record(s) rejected: ${first.code ?? ''} ${first.message ?? ''}`.trim()
+          : null,
+      });
+      this.o.log.info({ origin: b.originTerminal, records: b.evalIds.length, rejected: rejected.length }, 'relayed another terminal’s bundle');
       return 0;
     }
     const dead = deadLetterReason(outcome, b.refusals);
