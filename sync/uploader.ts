@@ -208,8 +208,17 @@ export class Uploader {
     if (outcome.kind === 'results') {
       bundles.done(b.bundleId, outcome.results);
       this.attempt = 0;
-      this.update({ online: true, lastUploadAt: new Date().toISOString(), lastError: null });
-      this.o.log.info({ origin: b.originTerminal, records: b.evalIds.length }, 'relayed another terminal’s bundle');
+      // Refused records stay with the bundle (a technician may resend it) and say so, as the terminal's own do.
+      const rejected = outcome.results.filter((r) => r.status === 'rejected');
+      const first = rejected[0];
+      this.update({
+        online: true,
+        lastUploadAt: new Date().toISOString(),
+        lastError: first
+          ? `bundle from ${b.originTerminal}: ${String(rejected.length)} record(s) rejected: ${first.code ?? ''} ${first.message ?? ''}`.trim()
+          : null,
+      });
+      this.o.log.info({ origin: b.originTerminal, records: b.evalIds.length, rejected: rejected.length }, 'relayed another terminal’s bundle');
       return 0;
     }
     const dead = deadLetterReason(outcome, b.refusals);
@@ -239,10 +248,13 @@ export class Uploader {
     return this.react(outcome, 1);
   }
 
-  /** A bundle's own full-jitter backoff, from its own tries, never under the base (no busy loop on one bundle). */
+  /**
+   * A bundle's own full-jitter backoff, from its own tries, never under the base (no busy loop on one bundle), and
+   * never above the adapter's cap: a gov-form supplement waits at most 60 s like any of its records.
+   */
   private bundleBackoff(attempts: number): number {
     const base = this.o.backoffBaseMs ?? 1000;
-    const ceiling = Math.min(this.o.backoffCapMs ?? 300_000, base * 2 ** Math.min(attempts, 30));
+    const ceiling = Math.min(this.backoffCapMs, base * 2 ** Math.min(attempts, 30));
     return Math.max(base, Math.round((this.o.random ?? Math.random)() * ceiling));
   }
 

@@ -137,13 +137,19 @@ export interface Diagnostics {
   terminalId: string | null;
   queue: { pending: number; deadLetter: number; oldestPendingAt: number | null };
   deadLetters: { evalId: string; seq: number; code: string | null; message: string | null }[];
-  /** Other terminals' bundles: `rejected` is a dead letter (with its reason) a technician may resend or set aside. */
+  /**
+   * Other terminals' bundles: `rejected` is a dead letter (with its reason) a technician may resend or set aside; a
+   * `done` one with `rejected` records relayed the rest, and the refused ones (the first one's code and message in
+   * `lastCode` / `lastError`) go again when a technician resends it.
+   */
   relayed: {
     bundleId: string;
     originTerminal: string;
     records: number;
     state: 'pending' | 'done' | 'rejected' | 'set-aside';
     attempts: number;
+    /** Records the province refused when the bundle was relayed (null before). */
+    rejected: number | null;
     lastCode: string | null;
     lastError: string | null;
   }[];

@@ -9,6 +9,8 @@ export type Log = pino.Logger;
 const REDACT = [
   'token',
   'appSecret',
+  // gov-form's secret (province-gov-form.md: never logged, like appSecret).
+  'appWord',
   'pin',
   'authorization',
   'req.headers.authorization',
@@ -17,6 +19,7 @@ const REDACT = [
   '*.pin',
   '*.token',
   '*.appSecret',
+  '*.appWord',
   'phone',
   'mobile',
   'certKey',

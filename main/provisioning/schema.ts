@@ -43,58 +43,73 @@ export const updatesSettingsSchema = z.strictObject({
 });
 export type UpdatesSettings = z.infer<typeof updatesSettingsSchema>;
 
+/** The longest terminal id whose own projectNo, `{terminalId}-{sessionId}` (a 36-character UUID), fits gov-form's 50. */
+export const GOV_FORM_MAX_TERMINAL_ID = 13;
+
 /** The provisioning file of terminal-cli.md. Unknown fields are errors: a typo must not pass silently. */
-export const provisioningFileSchema = z.strictObject({
-  terminal: z.strictObject({
-    terminalId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, "-" and "_", at most 64'),
-    areaCode: z.string().regex(/^(\d{6}|\d{12})$/, '行政区划代码 of 6 or 12 digits'),
-    hallCode: nonEmpty.max(64),
-    windowCode: nonEmpty.max(64),
-  }),
-  province: provinceFileSchema,
-  devices: z
-    .strictObject({
-      keypad: keypadSchema.default({ type: 'none' }),
-      badge: badgeSchema.default({ type: 'keyboard' }),
-    })
-    .default({ keypad: { type: 'none' }, badge: { type: 'keyboard' } }),
-  localApi: z
-    .strictObject({
-      host: z.union([z.ipv4(), z.ipv6(), z.literal('localhost')]).default('127.0.0.1'),
-      port: z.number().int().min(0).max(65535).default(8720),
-      token: z.string().min(16, 'at least 16 characters').max(256),
-      /** HTTPS for a business system on the hall LAN: PEM certificate and private key. */
-      tls: z
-        .strictObject({
-          cert: z.string().superRefine((v, ctx) => {
-            const why = checkCertificate(v);
-            if (why) ctx.addIssue({ code: 'custom', message: why });
-          }),
-          key: z.string().superRefine((v, ctx) => {
-            const why = checkPrivateKey(v);
-            if (why) ctx.addIssue({ code: 'custom', message: why });
-          }),
-        })
-        .optional(),
-      /** Plain HTTP on the LAN: the bearer token travels in clear. Audited in the log at every start. */
-      allowLan: z.boolean().default(false),
-    })
-    .superRefine((l, ctx) => {
-      if (!isLoopbackHost(l.host) && !l.tls && !l.allowLan) {
-        ctx.addIssue({ code: 'custom', path: ['host'], message: 'a non-loopback address needs "tls" (certificate and key) or an explicit "allowLan": true' });
-      }
+export const provisioningFileSchema = z
+  .strictObject({
+    terminal: z.strictObject({
+      terminalId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, "-" and "_", at most 64'),
+      areaCode: z.string().regex(/^(\d{6}|\d{12})$/, '行政区划代码 of 6 or 12 digits'),
+      hallCode: nonEmpty.max(64),
+      windowCode: nonEmpty.max(64),
     }),
-  technician: z.strictObject({
-    pin,
-    /** Badges that open the technician PIN pad at the window. */
-    badgeIds: z.array(z.string().regex(BADGE_ID, BADGE_ID_MESSAGE)).max(20).default([]),
-  }),
-  // The same shape as the province's answer, so the same v1.1 rule: null means absent.
-  offlineConfig: z.preprocess(withoutNulls, offlineConfigSchema).optional(),
-  /** Voice prompts on the screen: always, never, or only for a citizen in elderly mode (issue 10). */
-  voice: z.enum(['on', 'off', 'elderly-only']).default('on'),
-  updates: updatesSettingsSchema.optional(),
-});
+    province: provinceFileSchema,
+    devices: z
+      .strictObject({
+        keypad: keypadSchema.default({ type: 'none' }),
+        badge: badgeSchema.default({ type: 'keyboard' }),
+      })
+      .default({ keypad: { type: 'none' }, badge: { type: 'keyboard' } }),
+    localApi: z
+      .strictObject({
+        host: z.union([z.ipv4(), z.ipv6(), z.literal('localhost')]).default('127.0.0.1'),
+        port: z.number().int().min(0).max(65535).default(8720),
+        token: z.string().min(16, 'at least 16 characters').max(256),
+        /** HTTPS for a business system on the hall LAN: PEM certificate and private key. */
+        tls: z
+          .strictObject({
+            cert: z.string().superRefine((v, ctx) => {
+              const why = checkCertificate(v);
+              if (why) ctx.addIssue({ code: 'custom', message: why });
+            }),
+            key: z.string().superRefine((v, ctx) => {
+              const why = checkPrivateKey(v);
+              if (why) ctx.addIssue({ code: 'custom', message: why });
+            }),
+          })
+          .optional(),
+        /** Plain HTTP on the LAN: the bearer token travels in clear. Audited in the log at every start. */
+        allowLan: z.boolean().default(false),
+      })
+      .superRefine((l, ctx) => {
+        if (!isLoopbackHost(l.host) && !l.tls && !l.allowLan) {
+          ctx.addIssue({ code: 'custom', path: ['host'], message: 'a non-loopback address needs "tls" (certificate and key) or an explicit "allowLan": true' });
+        }
+      }),
+    technician: z.strictObject({
+      pin,
+      /** Badges that open the technician PIN pad at the window. */
+      badgeIds: z.array(z.string().regex(BADGE_ID, BADGE_ID_MESSAGE)).max(20).default([]),
+    }),
+    // The same shape as the province's answer, so the same v1.1 rule: null means absent.
+    offlineConfig: z.preprocess(withoutNulls, offlineConfigSchema).optional(),
+    /** Voice prompts on the screen: always, never, or only for a citizen in elderly mode (issue 10). */
+    voice: z.enum(['on', 'off', 'elderly-only']).default('on'),
+    updates: updatesSettingsSchema.optional(),
+  })
+  .superRefine((f, ctx) => {
+    // gov-form: a session without a 办件编号 is sent as the terminal's own projectNo `{terminalId}-{sessionId}` (a UUID,
+    // 36 characters), and the province takes at most 50; a longer id would have every such rating refused.
+    if (f.province.dialect === 'gov-form' && f.terminal.terminalId.length > GOV_FORM_MAX_TERMINAL_ID) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['terminal', 'terminalId'],
+        message: `at most ${String(GOV_FORM_MAX_TERMINAL_ID)} characters in the gov-form dialect (projectNo "{terminalId}-{sessionId}" must fit the province's 50)`,
+      });
+    }
+  });
 
 export type ProvisioningFile = z.infer<typeof provisioningFileSchema>;
 export type KeypadSettings = z.infer<typeof keypadSchema>;

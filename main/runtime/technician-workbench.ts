@@ -255,7 +255,7 @@ export class TechnicianWorkbench {
     if (!before) return this.said(fail('NO_BUNDLE', 'no such relay bundle on this terminal'));
     const done = action === 'resend' ? queue.resend(bundleId) : queue.setAside(bundleId);
     if (!done) {
-      const allowed = action === 'resend' ? 'a dead or set-aside bundle' : 'a dead bundle';
+      const allowed = action === 'resend' ? 'a dead or set-aside bundle, or one with refused records,' : 'a dead bundle';
       return this.said(fail('BUNDLE_STATE', `only ${allowed} can be ${action === 'resend' ? 'resent' : 'set aside'}; this one is ${before.state}`));
     }
     this.d.audit.record({

@@ -5,7 +5,7 @@ import type { AuditEntry, AuditLog } from '../core/ports.js';
 export const AUDIT_RETENTION_DAYS = 180;
 
 /** Keys whose values never enter the audit log, however a caller names them. */
-const SECRET_KEY = /pin|secret|token|password|key/i;
+const SECRET_KEY = /pin|secret|token|password|key|appword/i;
 
 export interface StoredAuditEntry extends AuditEntry {
   at: number;

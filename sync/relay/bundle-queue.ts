@@ -138,12 +138,16 @@ export class BundleQueue {
       .run(refused ? 1 : 0, refused?.code ?? null, error, t + retryInMs, t, bundleId);
   }
 
-  /** A technician's resend of a dead or set-aside bundle: pending again, tried at once, its refusals forgotten. */
+  /**
+   * A technician's resend of a dead or set-aside bundle, or of a relayed one some of whose records the province refused
+   * (their dead letters): pending again, tried at once, its refusals forgotten. Records the province already holds come
+   * back as duplicates.
+   */
   resend(bundleId: string): boolean {
     return (
       this.db
         .prepare(
-          `UPDATE relay_bundles SET state = 'pending', refusals = 0, retry_at = 0, updated_at = ? WHERE bundle_id = ? AND state IN ('rejected','set-aside')`,
+          `UPDATE relay_bundles SET state = 'pending', refusals = 0, retry_at = 0, updated_at = ? WHERE bundle_id = ? AND (state IN ('rejected','set-aside') OR (state = 'done' AND rejected > 0))`,
         )
         .run(this.now(), bundleId).changes === 1
     );

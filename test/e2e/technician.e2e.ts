@@ -1,10 +1,13 @@
 import type { Page } from '@playwright/test';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { DEMO_SM2_PRIVATE_KEY } from '../../sync/province-sim/demo-keys.js';
 import { NO_FAULTS } from '../../sync/province-sim/faults.js';
+import { startGovFormSim } from '../../sync/province-sim/gov-form-sim.js';
 import { startProvinceSim } from '../../sync/province-sim/simulator.js';
 import { APP_A, bundleOf, chainedRecords, tampered } from '../helpers/bundles.js';
 import { apiClient } from '../helpers/clients.js';
+import { GOV_APP, GOV_CODES, govForm, writeDialectProvisioning } from '../helpers/dialects.js';
 import { BADGE, tempDir, writeProvisioning } from '../helpers/fixtures.js';
 import { runCommand, startTerminal } from '../helpers/process.js';
 import { APP, FAST_SYNC, simConfig, startSim } from '../helpers/sync-rig.js';
@@ -131,6 +134,45 @@ test('a relay bundle the province refuses shows as dead with its reason, never h
   } finally {
     await terminal.stop();
     await sim.close();
+    data.cleanup();
+    keys.cleanup();
+  }
+});
+
+test('a gov-form relay whose records the province refuses shows how many and why, and a resend sends them again', async ({ page }) => {
+  const raw = await startGovFormSim({ apps: [GOV_APP], sm2PrivateKey: DEMO_SM2_PRIVATE_KEY, satisfactionCodes: GOV_CODES });
+  // The province refuses every rating (a field message) until the fault is lifted.
+  raw.setFaults({ rates: { reject: 1 }, skewMs: 0 });
+  const keys = tempDir('hcp-keys-');
+  const data = tempDir();
+  const env = { HCP_KEY_DIR: keys.path, ...FAST_SYNC };
+  const config = writeDialectProvisioning(govForm, data.path, { baseUrl: raw.url, terminalId: 'T-350402-0002' });
+  const args = ['--data-dir', join(data.path, 'b'), '--port', '0', '--config', config];
+  await (await startTerminal(args, env)).stop();
+  const file = join(data.path, 'a.json');
+  writeFileSync(file, JSON.stringify(bundleOf('T-350402-0001', chainedRecords('T-350402-0001', 2))));
+  expect(runCommand(['import', '--data-dir', join(data.path, 'b'), '--file', file], env).code).toBe(0);
+  const terminal = await startTerminal(args, env);
+  try {
+    await openKiosk(page, terminal);
+    await openPinPad(page);
+    await typePin(page, TECH_PIN);
+    const bundle = page.getByTestId('tech-relayed').getByRole('listitem');
+    await expect(bundle).toContainText('T-350402-0001: 2 · 已代传', { timeout: 20_000 });
+    await expect(bundle).toContainText('2 条被省平台拒收 · REJECTED: 参数校验失败：proManager');
+    await expect(bundle).toHaveClass(/tech-warning/);
+    expect(raw.evaluations.size).toBe(0);
+
+    raw.setFaults(NO_FAULTS);
+    await bundle.getByRole('button', { name: '重新上传' }).click();
+    await expect.poll(() => raw.evaluations.size, { timeout: 20_000 }).toBe(2);
+    await expect(bundle).not.toContainText('拒收', { timeout: 20_000 });
+    await expect(bundle).not.toHaveClass(/tech-warning/);
+    await expect(bundle.getByRole('button', { name: '重新上传' })).toHaveCount(0);
+    expect([...raw.evaluations.values()].every((e) => e.via === 'supplement' && e.relayBy === 'T-350402-0002')).toBe(true);
+  } finally {
+    await terminal.stop();
+    await raw.close();
     data.cleanup();
     keys.cleanup();
   }

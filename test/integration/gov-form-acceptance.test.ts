@@ -1,14 +1,19 @@
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { INVITE_KEY } from '../../device-drivers/keypad-keys.js';
 import type { TerminalView } from '../../main/bridge/contract.js';
-import { DEMO_SM2_PRIVATE_KEY } from '../../sync/province-sim/demo-keys.js';
+import { ClockOffset } from '../../sync/clock-offset.js';
+import { createProvinceAdapter } from '../../sync/province/factory.js';
+import { DEMO_SM2_PRIVATE_KEY, DEMO_SM2_PUBLIC_KEY } from '../../sync/province-sim/demo-keys.js';
 import { NO_FAULTS } from '../../sync/province-sim/faults.js';
 import { startGovFormSim, type GovFormSim } from '../../sync/province-sim/gov-form-sim.js';
 import { apiClient, BridgeClient } from '../helpers/clients.js';
 import { GOV_APP, GOV_CODES, govForm, govFormProvince, missing, writeDialectProvisioning } from '../helpers/dialects.js';
-import { BADGE, tempDir } from '../helpers/fixtures.js';
-import { runCommand, startTerminal, type RunningTerminal } from '../helpers/process.js';
+import { BADGE, newRecord, tempDir } from '../helpers/fixtures.js';
+import { freePort } from '../helpers/free-port.js';
+import { BIN, runCommand, startTerminal, type RunningTerminal } from '../helpers/process.js';
 import { expectExactlyOnce, FAST_SYNC, until } from '../helpers/sync-rig.js';
 
 const keys = tempDir('hcp-keys-');
@@ -217,4 +222,51 @@ describe('serve --demo --dialect gov-form', { timeout: 60_000 }, () => {
       expect(runCommand(['province-sim', '--dialect', 'nope'], env)).toMatchObject({ code: 2 });
     },
   );
+});
+
+describe('province-sim --dialect gov-form', { timeout: 60_000 }, () => {
+  it('serves the gov-form province from the command line, with its key, offline page and the same fault injection', async () => {
+    const port = await freePort();
+    const args = ['province-sim', '--dialect', 'gov-form', '--port', String(port), '--satisfaction-codes', 'gbt', '--faults', 'down=1'];
+    const proc = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const exited = new Promise((resolve) => proc.once('exit', resolve));
+    cleanups.push(async () => {
+      proc.kill('SIGTERM');
+      await exited;
+    });
+    const line = await new Promise<string>((resolve) => createInterface({ input: proc.stdout }).once('line', resolve));
+    const ready = JSON.parse(line) as { event: string; dialect: string; url: string; sm2PublicKey: string; offlinePageTemplate: string; state: string };
+    expect(ready).toMatchObject({
+      event: 'ready',
+      dialect: 'gov-form',
+      url: `http://127.0.0.1:${String(port)}/pubservice`,
+      sm2PublicKey: DEMO_SM2_PUBLIC_KEY,
+      offlinePageTemplate: `http://127.0.0.1:${String(port)}/h5/pj?param={param}`,
+    });
+    const adapter = createProvinceAdapter(
+      {
+        dialect: 'gov-form',
+        baseUrl: ready.url,
+        terminalId: TERMINAL,
+        appMark: 'demo-app-mark',
+        appWord: 'demo-app-word-not-for-production',
+        sm2PublicKey: ready.sm2PublicKey,
+        satisfactionCodes: 'gbt',
+      },
+      { clock: new ClockOffset(), timeoutMs: 5000 },
+    );
+    const record = newRecord({ terminalId: TERMINAL, satisfaction: 5, clockTrusted: true });
+    const seqd = { ...record, seq: 1, chainHash: 'a'.repeat(64) };
+    // --faults: the gateway drops every connection, which is never a verdict.
+    expect(await adapter.submit([seqd])).toMatchObject({ kind: 'transient' });
+    const lifted = await fetch(`${new URL(ready.url).origin}/sim/faults`, { method: 'POST', body: JSON.stringify(NO_FAULTS) });
+    expect(lifted.status).toBe(200);
+    expect(await adapter.submit([seqd])).toEqual({ kind: 'results', results: [{ evalId: record.evalId, status: 'accepted' }] });
+    const state = (await (await fetch(ready.state)).json()) as {
+      satisfactionCodes: string;
+      evaluations: { evalId: string; payload: { satisfaction: string } }[];
+    };
+    expect(state.satisfactionCodes).toBe('gbt');
+    expect(state.evaluations).toEqual([expect.objectContaining({ evalId: record.evalId, payload: expect.objectContaining({ satisfaction: '1' }) })]);
+  });
 });

@@ -2,12 +2,15 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../main/store/database.js';
 import { ClockOffset } from '../../sync/clock-offset.js';
 import { Outbox } from '../../sync/outbox/outbox.js';
+import { DEMO_SM2_PRIVATE_KEY, DEMO_SM2_PUBLIC_KEY } from '../../sync/province-sim/demo-keys.js';
+import { startGovFormSim } from '../../sync/province-sim/gov-form-sim.js';
 import { testProvinceConnection } from '../../sync/province/connection-test.js';
 import { createProvinceAdapter, type GovFormAccount } from '../../sync/province/factory.js';
 import { JsonProvinceAdapter } from '../../sync/province/json-adapter.js';
 import { Uploader } from '../../sync/uploader.js';
 import { silentLog } from '../helpers/core.js';
 import { newRecord, tempDir } from '../helpers/fixtures.js';
+import { GOV_APP, GOV_CODES } from '../helpers/dialects.js';
 import { no, startGovFormStub, type SeenRequest, type StubAnswer } from '../helpers/gov-form-stub.js';
 
 const stops: (() => Promise<void> | void)[] = [];
@@ -159,6 +162,33 @@ describe('test connection in the gov-form dialect', () => {
     expect(await test()).toMatchObject({ reachable: true, code: 'UNKNOWN_APP', message: expect.stringMatching(/^unknown app/) });
     const down = await testProvinceConnection({ account: { ...s.account, baseUrl: 'http://127.0.0.1:9/pubservice' }, timeoutMs: 3000 });
     expect(down).toMatchObject({ reachable: false, code: 'UNREACHABLE', message: expect.stringMatching(/cannot be reached/) });
+  });
+});
+
+describe('test connection against the gov-form simulator', () => {
+  it('names an unregistered appMark as an unknown app and a wrong appWord as a sign refusal, though both messages say 验签失败', async () => {
+    const sim = await startGovFormSim({ apps: [GOV_APP], sm2PrivateKey: DEMO_SM2_PRIVATE_KEY, satisfactionCodes: GOV_CODES });
+    stops.push(() => sim.close());
+    const account: GovFormAccount = {
+      dialect: 'gov-form',
+      baseUrl: sim.url,
+      terminalId: 'T-350402-0001',
+      ...GOV_APP,
+      sm2PublicKey: DEMO_SM2_PUBLIC_KEY,
+      satisfactionCodes: GOV_CODES,
+    };
+    const test = (a: Partial<GovFormAccount>) => testProvinceConnection({ account: { ...account, ...a }, timeoutMs: 3000 });
+    expect(await test({})).toMatchObject({ reachable: true, code: null, message: 'the province answered and accepted the credentials' });
+    expect(await test({ appMark: 'app-mark-unknown' })).toMatchObject({
+      reachable: true,
+      code: 'UNKNOWN_APP',
+      message: expect.stringMatching(/^unknown app: the province does not know this appMark/),
+    });
+    expect(await test({ appWord: 'not-the-word' })).toMatchObject({
+      reachable: true,
+      code: 'SIGN_REFUSED',
+      message: expect.stringMatching(/^sign refused: check the app secret \(appWord\)/),
+    });
   });
 });
 

@@ -165,6 +165,28 @@ describe('the technician screen’s dead bundles and export (issue 15)', { timeo
     expect(audited(rt, 'relay.resend')).toEqual([expect.objectContaining({ bundleId: added.bundleId, was: 'set-aside' })]);
   });
 
+  it('shows a relayed bundle whose records the province partly refused, with the reason; a technician resends it, audited', async () => {
+    const { rt, act } = await runtime();
+    const q = new BundleQueue(rt.db);
+    const records = chainedRecords(A, 2);
+    const added = q.add(JSON.stringify(bundleOf(A, records, APP_A)));
+    if (!added.ok) throw new Error(added.error);
+    const [first, second] = records.map((r) => (r as { evalId: string }).evalId);
+    q.done(added.bundleId, [
+      { evalId: first ?? '', status: 'accepted' },
+      { evalId: second ?? '', status: 'rejected', code: 'REJECTED', message: '参数校验失败：proManager 不能为空' },
+    ]);
+    await rt.terminal.technicianEnter(TECH_PIN);
+    expect(diagnostics(rt).relayed).toEqual([
+      expect.objectContaining({ state: 'done', rejected: 1, lastCode: 'REJECTED', lastError: '参数校验失败：proManager 不能为空' }),
+    ]);
+    // A dead letter of the province's, not of the bundle: nothing to set aside, but it can go again.
+    expect(await act({ type: 'relayBundle', bundleId: added.bundleId, action: 'set-aside' })).toMatchObject({ ok: false, code: 'BUNDLE_STATE' });
+    expect(await act({ type: 'relayBundle', bundleId: added.bundleId, action: 'resend' })).toEqual({ ok: true });
+    expect(q.get(added.bundleId)).toMatchObject({ state: 'pending' });
+    expect(audited(rt, 'relay.resend')).toEqual([expect.objectContaining({ bundleId: added.bundleId, was: 'done', code: 'REJECTED' })]);
+  });
+
   it('the screen’s export leaves out a record whose follow-up is open, and says how many', async () => {
     const { rt, act, stick } = await runtime();
     const ids = addRecords(rt.db, B);

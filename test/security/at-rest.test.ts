@@ -56,6 +56,18 @@ describe('terminal data at rest is its user’s alone', () => {
     expect(JSON.parse(readFileSync(out, 'utf8'))).toMatchObject({ format: 'hcp-export/1' });
   });
 
+  it('never writes a province secret of either dialect to the log file', () => {
+    const data = dir();
+    const log = createLogger(data, 'warn');
+    log.warn(
+      { appSecret: 'hcp-json-secret-1', appWord: 'gov-form-word-1', province: { appWord: 'gov-form-word-2', appSecret: 'hcp-json-secret-2' } },
+      'secrets test',
+    );
+    const text = readFileSync(join(data, 'logs', 'terminal.log'), 'utf8');
+    expect(text).toContain('secrets test');
+    expect(text).not.toMatch(/hcp-json-secret|gov-form-word/);
+  });
+
   it('writes an unknown badge to the log by its last four digits only', async () => {
     const keys = dir();
     process.env['HCP_KEY_DIR'] = keys;

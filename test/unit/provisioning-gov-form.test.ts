@@ -54,6 +54,18 @@ describe('provisioning a gov-form province', () => {
     expect(errorOf(govFormFile({ baseUrl: 'http://hcp.example.gov.cn/pubservice' }))).toMatch(/province\.baseUrl: must be https/);
   });
 
+  it('refuses a terminal id whose own projectNo would not fit the province’s 50 characters, in gov-form only', () => {
+    const withId = (terminalId: string, file: Record<string, unknown>) => ({ ...file, terminal: { ...(file['terminal'] as object), terminalId } });
+    // 13 characters, a hyphen and a 36-character session UUID: exactly 50.
+    expect(parseProvisioning(withId('T-350402-0001', govFormFile())).terminal.terminalId).toBe('T-350402-0001');
+    expect(errorOf(withId('T-350402-00001', govFormFile()))).toMatch(/terminal\.terminalId: at most 13 characters in the gov-form dialect/);
+    expect(parseProvisioning(withId('T-350402-00001', provisioningFile())).terminal.terminalId).toBe('T-350402-00001');
+    // The technician's form says it by field too.
+    const draft = { ...formFromStored(storedFrom(govFormFile())), 'technician.pin': '135790', 'terminal.terminalId': 'GD-440106-HALL03-W012' };
+    const base = { dialect: 'gov-form', appSecret: APP_WORD, token: 'x'.repeat(16), tls: null, offlineConfig: undefined };
+    expect(checkDraft(draft, base)).toEqual({ fields: expect.objectContaining({ 'terminal.terminalId': expect.stringMatching(/at most 13 characters/) }) });
+  });
+
   it('stores appWord sealed like appSecret, never in plaintext, and opens it for the engine', async () => {
     const t = tempDir();
     cleanups.push(t.cleanup);

@@ -132,3 +132,98 @@ describe('relay bundles and the terminal’s own batches take turns', () => {
     expect(calls).toEqual(['bundle', 'own', 'bundle', 'own', 'bundle']);
   });
 });
+
+describe('a relayed bundle backs off like the dialect’s own records', () => {
+  it('waits at most the adapter’s cap (60 s in gov-form) after a failed try, even where the engine’s tuning allows 300 s', async () => {
+    const dir = tempDir();
+    const { db } = openDatabase(dir.path);
+    const NOW = 1_700_000_000_000;
+    const bundles = new BundleQueue(db, () => NOW);
+    const added = bundles.add(JSON.stringify(bundleOf(A, chainedRecords(A, 2))));
+    if (!added.ok) throw new Error(added.error);
+    // A bundle that has already failed many times: its own exponential backoff is far past any cap.
+    for (let i = 0; i < 12; i++) bundles.failed(added.bundleId, 'HTTP 503: an HTML error page', 0);
+    let tries = 0;
+    const adapter: ProvinceAdapter = {
+      dialect: 'gov-form',
+      maxRecordsPerSubmit: 1,
+      backoffCapMs: 60_000,
+      sendsDefaultRatings: false,
+      submit: () => Promise.resolve({ kind: 'results', results: [] }),
+      relayBundle: () => (tries++, Promise.resolve({ kind: 'transient', reason: 'HTTP 503: an HTML error page' })),
+      createLink: () => Promise.reject(new Error('unused')),
+      offlineLink: () => 'unused',
+    };
+    const outbox = new Outbox(db);
+    // As the engine builds it: the tuning's 300 s cap, which the adapter's lower one overrides; the longest jitter.
+    const uploader = new Uploader({ adapter, outbox, bundles, log: silentLog, backoffCapMs: 300_000, idleMs: 20, random: () => 1 });
+    cleanups.push(async () => {
+      await uploader.stop();
+      db.close();
+      dir.cleanup();
+    });
+    uploader.start();
+    const start = Date.now();
+    // The try is over once the queue has counted it (13 tries: the twelve before and this one).
+    while ((bundles.list()[0]?.attempts ?? 0) < 13 && Date.now() - start < 10_000) await new Promise((r) => setTimeout(r, 10));
+    await uploader.stop();
+    expect(tries).toBe(1);
+    expect(bundles.list()[0]).toMatchObject({ state: 'pending', attempts: 13, lastError: 'HTTP 503: an HTML error page' });
+    expect(bundles.nextDueInMs()).toBe(60_000);
+  });
+});
+
+describe('records the province refuses inside a relayed bundle', () => {
+  it('are counted with the first one’s message, said in the sync status, and go again when a technician resends the bundle', async () => {
+    const dir = tempDir();
+    const { db } = openDatabase(dir.path);
+    const bundles = new BundleQueue(db);
+    const added = bundles.add(JSON.stringify(bundleOf(A, chainedRecords(A, 3))));
+    if (!added.ok) throw new Error(added.error);
+    const held = new Set<string>();
+    let refuse = true;
+    const adapter: ProvinceAdapter = {
+      dialect: 'gov-form',
+      maxRecordsPerSubmit: 1,
+      backoffCapMs: 60_000,
+      sendsDefaultRatings: false,
+      submit: () => Promise.resolve({ kind: 'results', results: [] }),
+      // The province refuses the second record while `refuse`; it holds the others, which come back as duplicates.
+      relayBundle: (_text, evalIds) =>
+        Promise.resolve({
+          kind: 'results',
+          results: evalIds.map((evalId, i) => {
+            if (refuse && i === 1) return { evalId, status: 'rejected' as const, code: 'REJECTED', message: '参数校验失败：proManager 不能为空' };
+            const status = held.has(evalId) ? ('duplicate' as const) : ('accepted' as const);
+            held.add(evalId);
+            return { evalId, status };
+          }),
+        }),
+      createLink: () => Promise.reject(new Error('unused')),
+      offlineLink: () => 'unused',
+    };
+    const statuses: (string | null)[] = [];
+    const uploader = new Uploader({ adapter, outbox: new Outbox(db), bundles, log: silentLog, idleMs: 20, onStatus: (s) => statuses.push(s.lastError) });
+    cleanups.push(async () => {
+      await uploader.stop();
+      db.close();
+      dir.cleanup();
+    });
+    const settled = async (attempts: number) => {
+      const start = Date.now();
+      while (bundles.list()[0]?.attempts !== attempts && Date.now() - start < 10_000) await new Promise((r) => setTimeout(r, 10));
+      return bundles.list()[0];
+    };
+    uploader.start();
+    expect(await settled(1)).toMatchObject({ state: 'done', accepted: 2, rejected: 1, lastCode: 'REJECTED', lastError: '参数校验失败：proManager 不能为空' });
+    expect(statuses).toContain(`bundle from ${A}: 1 record(s) rejected: REJECTED 参数校验失败：proManager 不能为空`);
+
+    refuse = false;
+    expect(bundles.resend(added.bundleId)).toBe(true);
+    uploader.notify();
+    expect(await settled(2)).toMatchObject({ state: 'done', accepted: 1, duplicate: 2, rejected: 0 });
+    expect(held.size).toBe(3);
+    // Nothing refused is left: a done bundle is not sent again.
+    expect(bundles.resend(added.bundleId)).toBe(false);
+  });
+});

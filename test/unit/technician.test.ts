@@ -81,8 +81,8 @@ describe('technician mode', () => {
     auditLog(f.db, () => f.clock.now()).record({
       actor: 'technician',
       action: 'provisioning.change',
-      detail: { field: 'province.appSecret', appSecret: 'x', nested: { pin: '1' } },
+      detail: { field: 'province.appSecret', appSecret: 'x', nested: { pin: '1', appWord: 'w' } },
     });
-    expect(audit()[0]?.detail).toEqual({ field: 'province.appSecret', appSecret: '[redacted]', nested: { pin: '[redacted]' } });
+    expect(audit()[0]?.detail).toEqual({ field: 'province.appSecret', appSecret: '[redacted]', nested: { pin: '[redacted]', appWord: '[redacted]' } });
   });
 });
