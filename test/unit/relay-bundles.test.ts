@@ -18,6 +18,15 @@ afterEach(async () => {
   for (const c of cleanups.splice(0)) await c();
 });
 
+/** Stops the uploader, then closes its database and removes its folder, after the test. */
+function stopAtEnd(uploader: Uploader, db: { close(): unknown }, dir: { cleanup(): void }): void {
+  cleanups.push(async () => {
+    await uploader.stop();
+    db.close();
+    dir.cleanup();
+  });
+}
+
 function queue() {
   const dir = tempDir();
   const { db } = openDatabase(dir.path);
@@ -121,11 +130,7 @@ describe('relay bundles and the terminal’s own batches take turns', () => {
       offlineLink: () => 'unused',
     };
     const uploader = new Uploader({ adapter, outbox, bundles, log: silentLog, maxRecords: 2, idleMs: 20 });
-    cleanups.push(async () => {
-      await uploader.stop();
-      db.close();
-      dir.cleanup();
-    });
+    stopAtEnd(uploader, db, dir);
     uploader.start();
     const start = Date.now();
     while (calls.length < 5 && Date.now() - start < 10_000) await new Promise((r) => setTimeout(r, 10));
@@ -157,11 +162,7 @@ describe('a relayed bundle backs off like the dialect’s own records', () => {
     const outbox = new Outbox(db);
     // As the engine builds it: the tuning's 300 s cap, which the adapter's lower one overrides; the longest jitter.
     const uploader = new Uploader({ adapter, outbox, bundles, log: silentLog, backoffCapMs: 300_000, idleMs: 20, random: () => 1 });
-    cleanups.push(async () => {
-      await uploader.stop();
-      db.close();
-      dir.cleanup();
-    });
+    stopAtEnd(uploader, db, dir);
     uploader.start();
     const start = Date.now();
     // The try is over once the queue has counted it (13 tries: the twelve before and this one).
@@ -204,11 +205,7 @@ describe('records the province refuses inside a relayed bundle', () => {
     };
     const statuses: (string | null)[] = [];
     const uploader = new Uploader({ adapter, outbox: new Outbox(db), bundles, log: silentLog, idleMs: 20, onStatus: (s) => statuses.push(s.lastError) });
-    cleanups.push(async () => {
-      await uploader.stop();
-      db.close();
-      dir.cleanup();
-    });
+    stopAtEnd(uploader, db, dir);
     const settled = async (attempts: number) => {
       const start = Date.now();
       while (bundles.list()[0]?.attempts !== attempts && Date.now() - start < 10_000) await new Promise((r) => setTimeout(r, 10));
