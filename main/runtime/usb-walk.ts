@@ -43,10 +43,19 @@ export async function walkUsb(roots: readonly string[], limits: WalkLimits = USB
   let updates = 0;
   let entries = 0;
   let cutShort: CutShort | null = null;
+  let ended = false;
+  // Entries, files and time end the walk. A folder too deep, or an update file past the cap, is only passed over:
+  // ending there lost every file that sorts after it, a provisioning file at the top of the drive included. The
+  // first reason that ended the walk is the one said; a skip is said only when nothing ended it.
   const stop = (why: CutShort) => {
-    cutShort ??= why;
+    if (why === 'depth' || why === 'updates') {
+      cutShort ??= why;
+      return;
+    }
+    if (!ended) cutShort = why;
+    ended = true;
   };
-  const halted = () => cutShort !== null;
+  const halted = () => ended;
 
   const walk = async (realRoot: string, dir: string, depth: number): Promise<void> => {
     let handle;
@@ -85,7 +94,10 @@ export async function walkUsb(roots: readonly string[], limits: WalkLimits = USB
         if (paths.length - updates >= limits.files) return stop('files');
         paths.push(path);
       } else if (st.isFile() && limits.updates > 0 && isUpdateName(name) && (await realInside(realRoot, path))) {
-        if (updates >= limits.updates) return stop('updates');
+        if (updates >= limits.updates) {
+          stop('updates');
+          continue;
+        }
         updates++;
         paths.push(path);
       }

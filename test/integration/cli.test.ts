@@ -9,6 +9,7 @@ import { evaluationRecordSchema } from '../../sync/record.js';
 import { apiClient, BridgeClient } from '../helpers/clients.js';
 import { BADGE, provisioningFile, tempDir, writeProvisioning } from '../helpers/fixtures.js';
 import { runCommand, startTerminal, type RunningTerminal } from '../helpers/process.js';
+import { installFirstRelease } from '../helpers/releases.js';
 
 const keys = tempDir('hcp-keys-');
 const env = { HCP_KEY_DIR: keys.path };
@@ -116,6 +117,25 @@ describe('hcp-terminal serve', () => {
     for (const flag of TERMINAL_V8_FLAGS) expect(cmdline).toContain(flag);
     expect(cmdline.filter((a) => TERMINAL_V8_FLAGS.includes(a))).toHaveLength(TERMINAL_V8_FLAGS.length);
     expect((await apiClient(t.ready.api, null).get('/health')).status).toBe(200);
+  });
+
+  it('and the release a launcher started by hand runs (serve --releases-dir) has them too, not only the launcher', async () => {
+    const root = dataDir();
+    const releasesDir = installFirstRelease(root, { version: '1.0.0', seq: 1 });
+    const t = await startTerminal(['--releases-dir', releasesDir, '--data-dir', join(root, 'data'), '--demo', '--port', '0'], { ...env, NODE_OPTIONS: '' });
+    try {
+      const pid = String(t.proc.pid);
+      const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/);
+      expect(children).toHaveLength(1);
+      // The child is the terminal that rates and uploads all day; the launcher only watches it.
+      const cmdline = readFileSync(`/proc/${children[0] ?? ''}/cmdline`, 'utf8').split('\0');
+      expect(cmdline).toContain(join(releasesDir, '1.0.0', 'bin', 'hcp-terminal.js'));
+      for (const flag of TERMINAL_V8_FLAGS) expect(cmdline).toContain(flag);
+      expect((await apiClient(t.ready.api, null).get('/health')).status).toBe(200);
+    } finally {
+      // SIGTERM, which the launcher passes on: a SIGKILL would leave its child running.
+      await t.stop('SIGTERM');
+    }
   });
 
   it('refuses a new terminal id with exit 2 while records made under the old one are unsent, in provision and serve --config', async () => {
