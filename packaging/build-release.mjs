@@ -111,7 +111,12 @@ export function checkNativeBuilds(modulesDir, kept, arch) {
   visit(modulesDir);
   const without = native.filter((dir) => !kept.some((f) => f.startsWith(dir + sep) && !relative(dir, f).split(sep).includes('node_modules')));
   if (without.length === 0) return native.length;
-  const names = without.map((dir) => relative(modulesDir, dir).split(sep).filter((part) => part !== 'node_modules').join('/'));
+  const names = without.map((dir) =>
+    relative(modulesDir, dir)
+      .split(sep)
+      .filter((part) => part !== 'node_modules')
+      .join('/'),
+  );
   const toolchain = ['cc', 'c++', 'make', 'python3'].filter((cmd) => spawnSync('/bin/sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status !== 0);
   throw new MissingToolError(
     `cannot build the package: no prebuilt linux-${ARCHES[arch].node} binary in ${names.map((n) => `\`${n}\``).join(', ')}. ` +

@@ -86,7 +86,9 @@ describe('the package build', () => {
       );
       const serial = file('@serialport/bindings-cpp/prebuilds/linux-x64/bindings.glibc.node');
       expect(checkNativeBuilds(modules, [sqlite, nested, serial], 'amd64')).toBe(2);
-      expect(() => checkNativeBuilds(modules, [], 'arm64')).toThrow(/no prebuilt linux-arm64 binary in `@serialport\/bindings-cpp`, `better-sqlite3`|`better-sqlite3`, `@serialport\/bindings-cpp`/);
+      expect(() => checkNativeBuilds(modules, [], 'arm64')).toThrow(
+        /no prebuilt linux-arm64 binary in `@serialport\/bindings-cpp`, `better-sqlite3`|`better-sqlite3`, `@serialport\/bindings-cpp`/,
+      );
     } finally {
       rmSync(modules, { recursive: true, force: true });
     }
