@@ -127,6 +127,19 @@ describe('the package maintainer scripts: remove, then purge (as dpkg orders the
     expect(existsSync(s.etc)).toBe(true);
   });
 
+  it('a terminal that was never provisioned holds no ratings: the purge says so and deletes', () => {
+    const s = sandbox();
+    // The service started once (its database exists) and was never provisioned.
+    openDatabase(s.data).db.close();
+    expect(s.run('prerm', 'remove').code).toBe(0);
+    expect(s.run('postrm', 'remove').code).toBe(0);
+    const purge = s.run('postrm', 'purge');
+    expect(purge.code, purge.err).toBe(0);
+    expect(purge.out).toMatch(/never provisioned: it holds no ratings to keep/);
+    expect(existsSync(s.data)).toBe(false);
+    expect(existsSync(s.backups)).toBe(false);
+  });
+
   it('a purge refuses when the export at removal failed (here: the sealing key was missing), and deletes nothing', () => {
     const s = sandbox();
     withUnsentRatings(s);
