@@ -87,7 +87,43 @@ function pruneForeignPrebuilds(modulesDir, arch) {
   }
   tidy(modulesDir);
   removeEmptyDirs(modulesDir);
-  return walk(modulesDir).filter((f) => f.endsWith('.node'));
+  const kept = walk(modulesDir).filter((f) => f.endsWith('.node'));
+  checkNativeBuilds(modulesDir, kept, arch);
+  return kept;
+}
+
+/**
+ * Every native module (a package with a binding.gyp) must keep a prebuilt binary for the release's architecture.
+ * Nothing is compiled here (`npm ci --ignore-scripts`), nor on a kiosk: a module without its prebuild would ship
+ * without its binary and fail only when the terminal loads it. Stops naming each such module, and what building
+ * one would take that this machine lacks.
+ */
+export function checkNativeBuilds(modulesDir, kept, arch) {
+  const native = [];
+  const visit = (dir) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      if (!entry.isDirectory()) continue;
+      const p = join(dir, entry.name);
+      if (existsSync(join(p, 'binding.gyp')) && existsSync(join(p, 'package.json'))) native.push(p);
+      visit(p);
+    }
+  };
+  visit(modulesDir);
+  const without = native.filter((dir) => !kept.some((f) => f.startsWith(dir + sep) && !relative(dir, f).split(sep).includes('node_modules')));
+  if (without.length === 0) return native.length;
+  const names = without.map((dir) =>
+    relative(modulesDir, dir)
+      .split(sep)
+      .filter((part) => part !== 'node_modules')
+      .join('/'),
+  );
+  const toolchain = ['cc', 'c++', 'make', 'python3'].filter((cmd) => spawnSync('/bin/sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status !== 0);
+  throw new MissingToolError(
+    `cannot build the package: no prebuilt linux-${ARCHES[arch].node} binary in ${names.map((n) => `\`${n}\``).join(', ')}. ` +
+      `This build compiles nothing (nor does a kiosk): use a version of the module that ships one, or compile it on an ${arch} ` +
+      `machine with a C/C++ compiler, make, python3 and node-gyp and carry that binary as its prebuild` +
+      (toolchain.length > 0 ? ` (this machine lacks ${toolchain.map((c) => `\`${c}\``).join(', ')})` : ''),
+  );
 }
 
 /** What a package carries for its developers, never loaded at run time (and flagged by lintian). */

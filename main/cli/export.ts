@@ -9,10 +9,15 @@ import { parseCommandArgs, UsageError } from './args.js';
 /**
  * `hcp-terminal export`: every record the province has not accepted, in a signed bundle for a USB stick.
  * Reads the database without the lock, so a running terminal need not stop; exporting changes nothing.
- * A record whose follow-up is still open is left out, and the message says how many.
+ * A record whose follow-up is still open is left out, and the message says how many; `--include-held` takes it as it
+ * stands, for a terminal that will not run again (the package's removal: packaging/debian/prerm).
  */
 export async function exportRecords(argv: string[]): Promise<number> {
-  const a = parseCommandArgs(argv, { 'data-dir': { type: 'string' }, out: { type: 'string' }, 'with-names': { type: 'boolean' } }, ['data-dir', 'out']);
+  const a = parseCommandArgs(
+    argv,
+    { 'data-dir': { type: 'string' }, out: { type: 'string' }, 'with-names': { type: 'boolean' }, 'include-held': { type: 'boolean' } },
+    ['data-dir', 'out'],
+  );
   const withNames = a.flag('with-names');
   const dataDir = a.required('data-dir');
   const out = a.required('out');
@@ -24,7 +29,7 @@ export async function exportRecords(argv: string[]): Promise<number> {
     if (!key) throw new DataDirError('the sealing key of this data directory is missing; the bundle cannot be signed', 'sealing-key');
     let written: Awaited<ReturnType<typeof writeExportBundles>>;
     try {
-      written = await writeExportBundles({ db, sealer: new KeySealer(key), out, withNames });
+      written = await writeExportBundles({ db, sealer: new KeySealer(key), out, withNames, includeHeld: a.flag('include-held') });
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (typeof code === 'string' && code.startsWith('E')) throw new UsageError(`cannot write ${out}: ${code}`, false);

@@ -23,6 +23,11 @@ export async function writeExportBundles(p: {
   withNames: boolean;
   /** Write nothing when there is nothing to send (a bundle without records cannot be relayed). */
   skipEmpty?: boolean;
+  /**
+   * Take the records whose follow-up is still open too, as they stand: for a terminal that will not run again (the
+   * package's removal), whose next start would have released them as they are.
+   */
+  includeHeld?: boolean;
 }): Promise<{ records: number; files: string[]; held: number }> {
   const meta = new MetaStore(p.db);
   const prov = loadProvisioning(meta);
@@ -36,9 +41,9 @@ export async function writeExportBundles(p: {
   // hcp-json's record has no serviceTime (a strict province refuses unknown fields); a gov-form supplement needs it.
   const asBundled = prov.province.dialect === 'gov-form' ? (r: EvaluationRecord) => r : hcpJsonRecord;
   const outbox = new Outbox(p.db);
-  const held = outbox.counts().held;
+  const held = p.includeHeld ? 0 : outbox.counts().held;
   const records = outbox
-    .list({ states: ['pending', 'in-flight', 'rejected'] })
+    .list({ states: p.includeHeld ? ['held', 'pending', 'in-flight', 'rejected'] : ['pending', 'in-flight', 'rejected'] })
     .map((e) => asBundled(p.withNames ? openName(e.record, names) : withoutName(e.record)));
   if (records.length === 0 && p.skipEmpty) return { records: 0, files: [], held };
   // A gov-form terminal states itself by appMark and signs with appWord; its records carry serviceTime for their service record.

@@ -66,6 +66,25 @@ describe('hcp-terminal export and import at the edges (issue 15)', { timeout: 18
     expect(bundle.records.map((x) => x.evalId)).toEqual([ids.pending]);
   });
 
+  it('export --include-held (the package removal) keeps a record whose follow-up was still open when the terminal stopped', () => {
+    const data = provisioned(A);
+    const { db } = openDatabase(data);
+    const ids = addRecords(db, A);
+    db.close();
+    const out = join(scratch(), 'unsent-records.json');
+    const r = runCommand(['export', '--data-dir', data, '--include-held', '--out', out], env);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ event: 'exported', records: 2, held: 0 });
+    expect(r.stderr).not.toMatch(/left out/);
+    const bundle = JSON.parse(readFileSync(out, 'utf8')) as { records: { evalId: string; satisfaction: number }[] };
+    expect(bundle.records.map((x) => x.evalId)).toEqual([ids.pending, ids.held]);
+    // Exporting changes nothing: the record is still held, for a terminal that does start again.
+    const after = openDatabase(data).db;
+    const counts = new Outbox(after).counts();
+    after.close();
+    expect(counts).toMatchObject({ pending: 1, held: 1 });
+  });
+
   it('export into a folder that is not there exits 2 with one line, no stack trace', () => {
     const data = provisioned(A);
     const r = runCommand(['export', '--data-dir', data, '--out', join(scratch(), 'no-such-folder', 'records.json')], env);

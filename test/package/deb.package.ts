@@ -190,7 +190,23 @@ function queue(): { pending: number; lastSeq: number } {
   return (JSON.parse(out.slice(0, out.lastIndexOf('}') + 1)) as { queue: { pending: number; lastSeq: number } }).queue;
 }
 
-describe.runIf(isRoot && hasDpkg && !alreadyThere)('the Debian package, as a technician installs it', () => {
+// `npm run package:test` is asked for on purpose (.ci/run): a machine where it cannot run fails it, saying why, rather
+// than passing with nothing tested (a package a failed run left installed would otherwise turn CI green unseen).
+const cannotRun = !isRoot
+  ? 'it needs root (it installs and purges the package): run it as root, as .ci/run does'
+  : !hasDpkg
+    ? 'it needs dpkg (a Debian-family machine)'
+    : alreadyThere
+      ? `${PKG} is already installed here, and this test leaves a machine as it found it: remove it first (sudo dpkg -P ${PKG}; a purge keeps unsent ratings in ${BACKUPS})`
+      : null;
+
+describe.runIf(cannotRun !== null)('the Debian package test', () => {
+  it('runs only on a machine where it can install the package', () => {
+    expect.fail(`the package test cannot run on this machine: ${String(cannotRun)}`);
+  });
+});
+
+describe.runIf(cannotRun === null)('the Debian package, as a technician installs it', () => {
   const backupsBefore = existsSync(BACKUPS);
   let deb = process.env['HCP_DEB'] ?? '';
   let sim: ProvinceSim | undefined;

@@ -1,11 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import { load } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
-import { checkElfMachines } from '../../packaging/build-release.mjs';
+import { checkElfMachines, checkNativeBuilds } from '../../packaging/build-release.mjs';
 import { shippable } from '../../packaging/check-licences.mjs';
 import { checkLockfile } from '../../packaging/check-lockfile.mjs';
 
@@ -62,6 +62,36 @@ describe('the package build', () => {
   it.runIf(hasReadelf)('refuses a binary built for another machine', () => {
     expect(checkElfMachines([process.execPath], process.arch === 'arm64' ? 'arm64' : 'amd64')).toBe(1);
     expect(() => checkElfMachines([process.execPath], process.arch === 'arm64' ? 'amd64' : 'arm64')).toThrow(/not built for/);
+  });
+
+  it('stops naming a native module that has no prebuilt binary for the package architecture (nothing is compiled)', () => {
+    const modules = mkdtempSync(join(tmpdir(), 'hcp-native-'));
+    const file = (path: string) => {
+      mkdirSync(join(modules, path, '..'), { recursive: true });
+      writeFileSync(join(modules, path), '');
+      return join(modules, path);
+    };
+    try {
+      file('better-sqlite3/package.json');
+      file('better-sqlite3/binding.gyp');
+      const sqlite = file('better-sqlite3/prebuilds/linux-x64.node');
+      file('@serialport/bindings-cpp/package.json');
+      file('@serialport/bindings-cpp/binding.gyp');
+      // Its only binary belongs to a nested dependency, not to it.
+      file('@serialport/bindings-cpp/node_modules/helper/package.json');
+      const nested = file('@serialport/bindings-cpp/node_modules/helper/prebuilds/linux-x64/helper.node');
+      file('plain/package.json');
+      expect(() => checkNativeBuilds(modules, [sqlite, nested], 'amd64')).toThrow(
+        /cannot build the package: no prebuilt linux-x64 binary in `@serialport\/bindings-cpp`\. This build compiles nothing/,
+      );
+      const serial = file('@serialport/bindings-cpp/prebuilds/linux-x64/bindings.glibc.node');
+      expect(checkNativeBuilds(modules, [sqlite, nested, serial], 'amd64')).toBe(2);
+      expect(() => checkNativeBuilds(modules, [], 'arm64')).toThrow(
+        /no prebuilt linux-arm64 binary in `@serialport\/bindings-cpp`, `better-sqlite3`|`better-sqlite3`, `@serialport\/bindings-cpp`/,
+      );
+    } finally {
+      rmSync(modules, { recursive: true, force: true });
+    }
   });
 
   it('stops with a message naming each tool it lacks', () => {

@@ -1,0 +1,153 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../main/store/database.js';
+import { Outbox } from '../../sync/outbox/outbox.js';
+import { newRecord, scratchDirs, tempDir, writeProvisioning } from '../helpers/fixtures.js';
+import { BIN, runCommand } from '../helpers/process.js';
+
+/**
+ * The package's prerm and postrm, run as dpkg runs them on a removal and a purge, on a real data directory, with the
+ * system's paths moved into a scratch folder and the system's tools (runuser, getent, deb-systemd-*, deluser, udevadm)
+ * stubbed: what is checked is the scripts' own logic (which records a purge keeps, when it refuses). The package test
+ * (test/package, as root) runs them for real through dpkg.
+ */
+const ROOT = new URL('../..', import.meta.url).pathname;
+const REAL = { bin: '/usr/bin/hcp-terminal', data: '/var/lib/hcp-terminal', etc: '/etc/hcp-terminal', lib: '/usr/lib/hcp-terminal' };
+const TERMINAL = 'T-350402-0001';
+const keys = tempDir('hcp-keys-');
+const scratch = scratchDirs();
+afterAll(() => keys.cleanup());
+
+interface Sandbox {
+  data: string;
+  etc: string;
+  lib: string;
+  backups: string;
+  run: (script: 'prerm' | 'postrm', arg: string, env?: Record<string, string>) => { code: number | null; out: string; err: string };
+}
+
+function stub(bin: string, name: string, body: string): void {
+  writeFileSync(join(bin, name), `#!/bin/sh\n${body}\n`, { mode: 0o755 });
+}
+
+function sandbox(): Sandbox {
+  const dir = scratch();
+  const bin = join(dir, 'bin');
+  mkdirSync(bin);
+  // Names that share nothing with the real paths, so that the check below can tell every one was moved.
+  const paths = { data: join(dir, 'data'), etc: join(dir, 'settings'), lib: join(dir, 'program') };
+  // The service user is this test's user; systemd, udev and the user database are not touched.
+  stub(bin, 'runuser', '[ "$1" = -u ] && [ "$3" = -- ] || exit 99\nshift 3\nexec "$@"');
+  stub(bin, 'getent', 'exit 0');
+  for (const tool of ['deb-systemd-helper', 'deb-systemd-invoke', 'systemctl', 'deluser', 'delgroup', 'udevadm']) stub(bin, tool, 'exit 0');
+  stub(bin, 'hcp-terminal', `exec "${process.execPath}" "${BIN}" "$@"`);
+  for (const script of ['prerm', 'postrm']) {
+    const text = readFileSync(join(ROOT, 'packaging/debian', script), 'utf8')
+      .replaceAll(REAL.bin, 'hcp-terminal')
+      .replaceAll(REAL.data, paths.data)
+      .replaceAll(REAL.etc, paths.etc)
+      .replaceAll(REAL.lib, paths.lib);
+    // Never a real system path: these scripts delete what they name.
+    for (const real of Object.values(REAL)) expect(text).not.toContain(real);
+    writeFileSync(join(dir, script), text, { mode: 0o755 });
+  }
+  mkdirSync(paths.data, { recursive: true, mode: 0o700 });
+  mkdirSync(paths.etc, { recursive: true });
+  mkdirSync(join(paths.lib, 'releases'), { recursive: true });
+  const backups = join(dir, 'backups');
+  return {
+    ...paths,
+    backups,
+    run: (script, arg, env = {}) => {
+      const r = spawnSync('/bin/sh', [join(dir, script), arg], {
+        encoding: 'utf8',
+        env: {
+          ...process.env,
+          PATH: `${bin}:${process.env['PATH'] ?? ''}`,
+          HCP_KEY_DIR: keys.path,
+          HCP_LOG_LEVEL: 'warn',
+          HCP_TERMINAL_BACKUPS: backups,
+          ...env,
+        },
+      });
+      return { code: r.status, out: r.stdout, err: r.stderr };
+    },
+  };
+}
+
+/** A provisioned terminal's data directory holding one rating waiting for the province and one whose follow-up is open. */
+function withUnsentRatings(s: Sandbox): { pending: string; held: string } {
+  const r = runCommand(['provision', '--data-dir', s.data, '--file', writeProvisioning(scratch(), { terminalId: TERMINAL })], { HCP_KEY_DIR: keys.path });
+  expect(r.code, r.stderr).toBe(0);
+  const { db } = openDatabase(s.data);
+  try {
+    const outbox = new Outbox(db);
+    return db.transaction(() => ({
+      pending: outbox.append(newRecord({ terminalId: TERMINAL, satisfaction: 4 }), { held: false }).evalId,
+      // The service was stopped while a citizen was still adding a comment: the next start would release it as it is.
+      held: outbox.append(newRecord({ terminalId: TERMINAL, satisfaction: 1 }), { held: true }).evalId,
+    }))();
+  } finally {
+    db.close();
+  }
+}
+
+describe('the package maintainer scripts: remove, then purge (as dpkg orders them)', { timeout: 120_000 }, () => {
+  it('a purge keeps every unsent rating in a backup bundle, the one whose follow-up was open too, says so, then deletes', () => {
+    const s = sandbox();
+    const ids = withUnsentRatings(s);
+    expect(s.run('prerm', 'remove').code).toBe(0);
+    expect(s.run('postrm', 'remove').code).toBe(0);
+    expect(existsSync(s.lib)).toBe(false);
+    expect(existsSync(join(s.data, 'hcp-terminal.db'))).toBe(true);
+
+    const purge = s.run('postrm', 'purge');
+    expect(purge.code, purge.err).toBe(0);
+    expect(purge.out).toContain(`2 ratings not yet accepted by the province were saved to ${s.backups}/purge-`);
+    const [made] = readdirSync(s.backups);
+    const bundle = JSON.parse(readFileSync(join(s.backups, made ?? '', 'unsent-records.json'), 'utf8')) as { records: { evalId: string }[] };
+    expect(bundle.records.map((r) => r.evalId).sort()).toEqual([ids.pending, ids.held].sort());
+    expect(existsSync(s.data)).toBe(false);
+    expect(existsSync(s.etc)).toBe(false);
+  });
+
+  it('a purge that cannot write its backup refuses, says why, and deletes nothing', () => {
+    const s = sandbox();
+    withUnsentRatings(s);
+    expect(s.run('prerm', 'remove').code).toBe(0);
+    expect(s.run('postrm', 'remove').code).toBe(0);
+    // What a read-only or full /var/backups looks like to mkdir and cp.
+    writeFileSync(s.backups, 'a file where the backup folder should be');
+    const purge = s.run('postrm', 'purge');
+    expect(purge.code).toBe(1);
+    expect(purge.err).toMatch(/purge refused, nothing deleted: cannot create .*backups/);
+    expect(existsSync(join(s.data, 'hcp-terminal.db'))).toBe(true);
+    expect(existsSync(s.etc)).toBe(true);
+  });
+
+  it('a terminal that was never provisioned holds no ratings: the purge says so and deletes', () => {
+    const s = sandbox();
+    // The service started once (its database exists) and was never provisioned.
+    openDatabase(s.data).db.close();
+    expect(s.run('prerm', 'remove').code).toBe(0);
+    expect(s.run('postrm', 'remove').code).toBe(0);
+    const purge = s.run('postrm', 'purge');
+    expect(purge.code, purge.err).toBe(0);
+    expect(purge.out).toMatch(/never provisioned: it holds no ratings to keep/);
+    expect(existsSync(s.data)).toBe(false);
+    expect(existsSync(s.backups)).toBe(false);
+  });
+
+  it('a purge refuses when the export at removal failed (here: the sealing key was missing), and deletes nothing', () => {
+    const s = sandbox();
+    withUnsentRatings(s);
+    expect(s.run('prerm', 'remove', { HCP_KEY_DIR: scratch() }).code).toBe(0);
+    expect(s.run('postrm', 'remove').code).toBe(0);
+    const purge = s.run('postrm', 'purge');
+    expect(purge.code).toBe(1);
+    expect(purge.err).toMatch(/purge refused, nothing deleted: the unsent records could not be exported when the package was removed/);
+    expect(existsSync(join(s.data, 'hcp-terminal.db'))).toBe(true);
+  });
+});
