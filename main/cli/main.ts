@@ -6,7 +6,7 @@ const USAGE = `usage:
   hcp-terminal serve --data-dir DIR [--config FILE] [--port N] [--demo [--dialect hcp-json|gov-form]] [--usb-root DIR] [--releases-dir DIR [--kiosk]]
   hcp-terminal provision --data-dir DIR --file FILE
   hcp-terminal status --data-dir DIR
-  hcp-terminal export --data-dir DIR --out FILE [--with-names] [--include-held]
+  hcp-terminal export --data-dir DIR --out FILE [--with-names] [--include-held] [--with-relayed]
   hcp-terminal import --data-dir DIR --file BUNDLE
   hcp-terminal kiosk --data-dir DIR [--browser PATH]
   hcp-terminal install-service --data-dir DIR [--user USER] [--kiosk-user USER] [--port N] [--print] [--unit-dir DIR] [--autostart-dir DIR]

@@ -169,6 +169,17 @@ export class BundleQueue {
   list(): BundleSummary[] {
     return (this.db.prepare(`SELECT * FROM relay_bundles ORDER BY imported_at`).all() as Row[]).map(summary);
   }
+
+  /**
+   * The bundles whose records the province has not all taken (waiting, refused, set aside, or done with refused
+   * records), each as the file it was imported from, with how many of its records are not taken.
+   */
+  unsent(): { bundle: BundleSummary; body: string; unsentRecords: number }[] {
+    const rows = this.db
+      .prepare(`SELECT * FROM relay_bundles WHERE state != 'done' OR COALESCE(rejected, 0) > 0 ORDER BY imported_at, bundle_id`)
+      .all() as Row[];
+    return rows.map((r) => ({ bundle: summary(r), body: r.body, unsentRecords: r.state === 'done' ? (r.rejected ?? 0) : r.record_count }));
+  }
 }
 
 function summary(r: Row): BundleSummary {

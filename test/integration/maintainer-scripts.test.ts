@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../main/store/database.js';
 import { Outbox } from '../../sync/outbox/outbox.js';
+import { BundleQueue } from '../../sync/relay/bundle-queue.js';
+import { bundleOf, chainedRecords } from '../helpers/bundles.js';
 import { newRecord, scratchDirs, tempDir, writeProvisioning } from '../helpers/fixtures.js';
 import { BIN, runCommand } from '../helpers/process.js';
 
@@ -111,6 +113,45 @@ describe('the package maintainer scripts: remove, then purge (as dpkg orders the
     expect(bundle.records.map((r) => r.evalId).sort()).toEqual([ids.pending, ids.held].sort());
     expect(existsSync(s.data)).toBe(false);
     expect(existsSync(s.etc)).toBe(false);
+  });
+
+  it('a purge keeps the bundles it was relaying for other terminals, as they were imported, though its own ratings were all sent', () => {
+    const s = sandbox();
+    expect(
+      runCommand(['provision', '--data-dir', s.data, '--file', writeProvisioning(scratch(), { terminalId: TERMINAL })], { HCP_KEY_DIR: keys.path }).code,
+    ).toBe(0);
+    const other = 'T-350402-0002';
+    const sent = chainedRecords(other, 2, 5);
+    const bundles = [bundleOf(other, chainedRecords(other, 3)), bundleOf(other, sent)];
+    const files = bundles.map((b) => JSON.stringify(b, null, 1));
+    const { db } = openDatabase(s.data);
+    try {
+      const queue = new BundleQueue(db);
+      const ids = files.map((f) => {
+        const added = queue.add(f);
+        if (!added.ok) throw new Error(added.error);
+        return added.bundleId;
+      });
+      // The second went to the province whole: nothing of it is to keep.
+      queue.done(
+        ids[1] ?? '',
+        sent.map((r) => ({ evalId: r.evalId, status: 'accepted' as const })),
+      );
+    } finally {
+      db.close();
+    }
+    expect(s.run('prerm', 'remove').code).toBe(0);
+    expect(s.run('postrm', 'remove').code).toBe(0);
+    const purge = s.run('postrm', 'purge');
+    expect(purge.code, purge.err).toBe(0);
+    expect(purge.out).toContain('3 ratings not yet accepted by the province were saved to');
+    expect(purge.out).toContain('3 of them were being relayed for other terminals');
+    const [made] = readdirSync(s.backups);
+    const kept = join(s.backups, made ?? '');
+    expect(readdirSync(kept).sort()).toEqual(['unsent-records-relayed-1.json', 'unsent-records.json']);
+    // Byte for byte the file that was imported: its maker's signature still holds.
+    expect(readFileSync(join(kept, 'unsent-records-relayed-1.json'), 'utf8')).toBe(files[0]);
+    expect(existsSync(s.data)).toBe(false);
   });
 
   it('a purge that cannot write its backup refuses, says why, and deletes nothing', () => {
