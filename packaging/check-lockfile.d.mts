@@ -1,1 +1,2 @@
 export function checkLockfile(lock: unknown): { checked: number; problems: string[] };
+export function checkInstallScripts(lock: unknown, allowScripts: Record<string, boolean> | undefined): string[];

@@ -25,11 +25,29 @@ export function checkLockfile(lock) {
   return { checked, problems };
 }
 
+// npm 11 runs a dependency's install script only where package.json's allowScripts approves it, and only warns
+// about one it names nowhere; a new native dependency must be decided on here, not slip by as a warning in CI's log.
+export function checkInstallScripts(lock, allowScripts) {
+  const named = new Set(Object.keys(allowScripts ?? {}));
+  const problems = [];
+  for (const [path, entry] of Object.entries(lock.packages ?? {})) {
+    if (path === '' || !entry.hasInstallScript) continue;
+    const name = path.slice(path.lastIndexOf('node_modules/') + 'node_modules/'.length);
+    if (!named.has(name)) problems.push(`${name}: has an install script that package.json's allowScripts neither approves nor refuses`);
+  }
+  return problems;
+}
+
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const { checked, problems } = checkLockfile(JSON.parse(readFileSync(resolve(ROOT, process.argv[2] ?? 'package-lock.json'), 'utf8')));
+  const lock = JSON.parse(readFileSync(resolve(ROOT, process.argv[2] ?? 'package-lock.json'), 'utf8'));
+  const { allowScripts } = JSON.parse(readFileSync(resolve(ROOT, 'package.json'), 'utf8'));
+  const { checked, problems } = checkLockfile(lock);
+  problems.push(...checkInstallScripts(lock, allowScripts));
   if (problems.length > 0) {
     process.stderr.write(`package-lock.json: ${problems.length} entries fail:\n  ${problems.join('\n  ')}\n`);
     process.exit(1);
   }
-  process.stdout.write(`package-lock.json: ${checked} entries, each from the registry with a sha512 integrity hash\n`);
+  process.stdout.write(
+    `package-lock.json: ${checked} entries, each from the registry with a sha512 integrity hash; every install script decided in allowScripts\n`,
+  );
 }

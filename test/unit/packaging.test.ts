@@ -7,7 +7,7 @@ import { load } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
 import { checkElfMachines, checkNativeBuilds } from '../../packaging/build-release.mjs';
 import { shippable } from '../../packaging/check-licences.mjs';
-import { checkLockfile } from '../../packaging/check-lockfile.mjs';
+import { checkInstallScripts, checkLockfile } from '../../packaging/check-lockfile.mjs';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 const hasReadelf = spawnSync('readelf', ['--version']).status === 0;
@@ -55,6 +55,14 @@ describe('supply-chain checks', () => {
     expect(checkLockfile(bad).problems).toHaveLength(3);
     const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as unknown;
     expect(checkLockfile(lock).problems).toEqual([]);
+  });
+
+  it('every dependency with an install script is approved or refused in allowScripts, so none slips by as a warning', () => {
+    const lock = { lockfileVersion: 3, packages: { 'node_modules/a/node_modules/@s/native': { version: '1.0.0', hasInstallScript: true } } };
+    expect(checkInstallScripts(lock, {})).toEqual([expect.stringContaining('@s/native: has an install script')]);
+    expect(checkInstallScripts(lock, { '@s/native': false })).toEqual([]);
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { allowScripts: Record<string, boolean> };
+    expect(checkInstallScripts(JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as unknown, pkg.allowScripts)).toEqual([]);
   });
 });
 
