@@ -11,7 +11,7 @@ import { BADGE, tempDir, writeProvisioning } from '../helpers/fixtures.js';
 import { startTerminal, type RunningTerminal } from '../helpers/process.js';
 import { PtyPair } from '../helpers/pty.js';
 import { until } from '../helpers/sync-rig.js';
-import { CHROMIUM } from '../e2e/playwright.config.js';
+import { CHROMIUM, CHROMIUM_ARGS } from '../e2e/playwright.config.js';
 import { cpuLimit, type CpuLimit } from './cgroup.js';
 import { history } from './history.js';
 import { acceptingProvince } from './province.js';
@@ -29,8 +29,6 @@ export interface Mode {
   profileDir: string | undefined;
 }
 
-export const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
-
 /** The mode, or why it cannot run here. `quotaUs` null: no limit. */
 export async function openMode(name: string, quotaUs: number | null, periodUs: number): Promise<Mode | { skipped: string }> {
   const scratch = tempDir('hcp-cgroup-');
@@ -40,7 +38,7 @@ export async function openMode(name: string, quotaUs: number | null, periodUs: n
     return limit;
   }
   const group = 'skipped' in limit ? null : limit;
-  const browser = await chromium.launch({ executablePath: group ? group.wrapperFor(CHROMIUM) : CHROMIUM, args: ARGS });
+  const browser = await chromium.launch({ executablePath: group ? group.wrapperFor(CHROMIUM) : CHROMIUM, args: CHROMIUM_ARGS });
   const profileDir = process.env['HCP_BENCH_PROFILE'] ? join(process.env['HCP_BENCH_PROFILE'], name.replace(/\W+/g, '-')) : undefined;
   if (profileDir) mkdirSync(profileDir, { recursive: true });
   return { name, limit: group, browser, cleanups: [scratch.cleanup], profileDir };
