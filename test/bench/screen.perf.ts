@@ -8,7 +8,7 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { apiClient } from '../helpers/clients.js';
 import { startTerminal } from '../helpers/process.js';
-import { treeCpuMs } from './proc-cpu.js';
+import { cpuMs } from '../helpers/proc-usage.js';
 import { until } from '../helpers/sync-rig.js';
 import { pssByKind, totalPss } from './cgroup.js';
 import { record, skip, stats, type Stats } from './figures.js';
@@ -352,7 +352,7 @@ function suite(name: string, quotaUs: number | null): void {
         ready.push(epoch() - t0);
         cpuReady.push(cpu(m) - c0);
         const c1 = cpu(m);
-        const term1 = treeCpuMs(t.proc.pid ?? 0);
+        const term1 = cpuMs(t.proc.pid ?? 0);
         const page = await m.browser.newPage({ viewport: { width: 1280, height: 800 } });
         await stampFirstPaint(page);
         const trace = m.profileDir !== undefined && i === RESTARTS - 1;
@@ -361,7 +361,7 @@ function suite(name: string, quotaUs: number | null): void {
         await page.goto(pathToFileURL(join(t.dataDir, 'kiosk', 'launch.html')).href);
         painted.push((await firstPaint(page)) - opened);
         cpuPainted.push(cpu(m) - c1);
-        cpuTerminalPainted.push(treeCpuMs(t.proc.pid ?? 0) - term1);
+        cpuTerminalPainted.push(cpuMs(t.proc.pid ?? 0) - term1);
         if (trace) await m.browser.stopTracing();
         await page.close();
         await t.stop();
@@ -391,7 +391,7 @@ function suite(name: string, quotaUs: number | null): void {
       for (const [key, what, xs] of [
         ['cpu-ready', '`serve` started → ready line: CPU time of the terminal (and the idle browser)', cpuReady],
         ['cpu-paint', 'kiosk page opened → Serving painted: CPU time of Chromium and the terminal', cpuPainted],
-        ['cpu-paint-terminal', 'of which the terminal (its process tree, /proc, 10 ms ticks)', cpuTerminalPainted],
+        ['cpu-paint-terminal', 'of which the terminal (its /proc/<pid>/stat, 10 ms ticks)', cpuTerminalPainted],
       ] as const)
         if (xs.every(Number.isFinite))
           figure(m, key, { group: 'kiosk CPU time', name: what, unit: 'ms', value: stats(xs), baseline: null, goal: 'information', met: true });

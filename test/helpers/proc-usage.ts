@@ -6,3 +6,18 @@ export function usage(pid: number): { rss: number; peak: number; fds: number } {
   const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN) * 1024;
   return { rss: kb('VmRSS'), peak: kb('VmHWM'), fds: readdirSync(`/proc/${String(pid)}/fd`).length };
 }
+
+/**
+ * A process's CPU time so far (user + system, its waited-for children's included), ms, from /proc/<pid>/stat; NaN
+ * where it cannot be read. Ticks are USER_HZ, 100 a second on Linux.
+ */
+export function cpuMs(pid: number): number {
+  try {
+    const raw = readFileSync(`/proc/${String(pid)}/stat`, 'utf8');
+    // The command name may hold spaces and parentheses: the fields after it start past its last ')'.
+    const f = raw.slice(raw.lastIndexOf(')') + 2).split(' ');
+    return [11, 12, 13, 14].reduce((sum, i) => sum + Number(f[i]), 0) * 10;
+  } catch {
+    return NaN;
+  }
+}
