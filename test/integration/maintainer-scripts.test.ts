@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, lchownSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../main/store/database.js';
@@ -34,14 +34,16 @@ function stub(bin: string, name: string, body: string): void {
   writeFileSync(join(bin, name), `#!/bin/sh\n${body}\n`, { mode: 0o755 });
 }
 
-function sandbox(): Sandbox {
+/** `serviceUid`: runuser becomes that uid for real (the test runs as root), else the service user is this test's user. */
+function sandbox(serviceUid?: number): Sandbox {
   const dir = scratch();
   const bin = join(dir, 'bin');
   mkdirSync(bin);
   // Names that share nothing with the real paths, so that the check below can tell every one was moved.
   const paths = { data: join(dir, 'data'), etc: join(dir, 'settings'), lib: join(dir, 'program') };
-  // The service user is this test's user; systemd, udev and the user database are not touched.
-  stub(bin, 'runuser', '[ "$1" = -u ] && [ "$3" = -- ] || exit 99\nshift 3\nexec "$@"');
+  // systemd, udev and the user database are not touched.
+  const become = serviceUid === undefined ? '' : `setpriv --reuid=${String(serviceUid)} --regid=${String(serviceUid)} --clear-groups `;
+  stub(bin, 'runuser', `[ "$1" = -u ] && [ "$3" = -- ] || exit 99\nshift 3\nexec ${become}"$@"`);
   stub(bin, 'getent', 'exit 0');
   for (const tool of ['deb-systemd-helper', 'deb-systemd-invoke', 'systemctl', 'deluser', 'delgroup', 'udevadm']) stub(bin, tool, 'exit 0');
   stub(bin, 'hcp-terminal', `exec "${process.execPath}" "${BIN}" "$@"`);
@@ -56,6 +58,11 @@ function sandbox(): Sandbox {
     writeFileSync(join(dir, script), text, { mode: 0o755 });
   }
   mkdirSync(paths.data, { recursive: true, mode: 0o700 });
+  if (serviceUid !== undefined) {
+    // The service user reaches its data directory, as /var/lib lets it, and owns it.
+    chmodSync(dir, 0o755);
+    chownSync(paths.data, serviceUid, serviceUid);
+  }
   mkdirSync(paths.etc, { recursive: true });
   mkdirSync(join(paths.lib, 'releases'), { recursive: true });
   const backups = join(dir, 'backups');
@@ -190,5 +197,67 @@ describe('the package maintainer scripts: remove, then purge (as dpkg orders the
     expect(purge.code).toBe(1);
     expect(purge.err).toMatch(/purge refused, nothing deleted: the unsent records could not be exported when the package was removed/);
     expect(existsSync(join(s.data, 'hcp-terminal.db'))).toBe(true);
+  });
+
+  // Issue 24: the data directory is the service user's, so what it holds at a purge may be links that user planted.
+  describe('a purge reads the export made at removal as the service user, never through a link it planted', () => {
+    const SERVICE = 65534;
+    const SECRET = 'root-only-secret-7f3a';
+    const asRoot = process.geteuid?.() === 0;
+
+    /** A root-only file (0600 in a 0700 folder), and a data directory whose export the service user has rigged. */
+    function rigged(plant: (stage: string, secret: string, secretDir: string) => void): { s: Sandbox; stage: string } {
+      const s = sandbox(SERVICE);
+      const secretDir = scratch();
+      writeFileSync(join(secretDir, 'failed'), SECRET, { mode: 0o600 });
+      writeFileSync(join(s.data, 'hcp-terminal.db'), '');
+      const stage = join(s.data, '.removal-export');
+      plant(stage, join(secretDir, 'failed'), secretDir);
+      for (const p of [join(s.data, 'hcp-terminal.db'), stage]) lchownSync(p, SERVICE, SERVICE);
+      return { s, stage };
+    }
+
+    const plants: [string, (stage: string, secret: string, secretDir: string) => void][] = [
+      ['"failed" is a link to a root-only file', (stage, secret) => (mkdirSync(stage), symlinkSync(secret, join(stage, 'failed')))],
+      [
+        'the bundle is a link to a root-only file',
+        (stage, secret) => {
+          mkdirSync(stage);
+          writeFileSync(join(stage, 'ok'), '{"event":"exported","records":1}\n');
+          symlinkSync(secret, join(stage, 'unsent-records.json'));
+          chownSync(join(stage, 'ok'), SERVICE, SERVICE);
+          lchownSync(join(stage, 'unsent-records.json'), SERVICE, SERVICE);
+        },
+      ],
+      ['the export folder is a link to a root-only folder', (stage, _secret, secretDir) => symlinkSync(secretDir, stage)],
+    ];
+
+    it.skipIf(!asRoot)('a remove and purge with a real service user: its export is read as it and kept', () => {
+      const s = sandbox(SERVICE);
+      chownSync(s.data, process.getuid?.() ?? 0, 0);
+      withUnsentRatings(s);
+      // What the package has: the data directory and the sealing key are the service user's.
+      for (const d of [s.data, keys.path]) {
+        chownSync(d, SERVICE, SERVICE);
+        for (const f of readdirSync(d, { recursive: true, encoding: 'utf8' })) lchownSync(join(d, f), SERVICE, SERVICE);
+      }
+      expect(s.run('prerm', 'remove').code).toBe(0);
+      expect(s.run('postrm', 'remove').code).toBe(0);
+      const purge = s.run('postrm', 'purge');
+      expect(purge.code, purge.err).toBe(0);
+      expect(purge.out).toContain('2 ratings not yet accepted by the province were saved to');
+      expect(existsSync(s.data)).toBe(false);
+    });
+
+    it.skipIf(!asRoot).each(plants)('%s: the purge refuses, shows none of it, keeps none of it, deletes nothing', (_name, plant) => {
+      const { s } = rigged(plant);
+      const purge = s.run('postrm', 'purge');
+      expect(purge.code, purge.err).toBe(1);
+      expect(purge.err).toMatch(/purge refused, nothing deleted/);
+      expect(purge.out + purge.err).not.toContain(SECRET);
+      const kept = existsSync(s.backups) ? readdirSync(s.backups, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()) : [];
+      for (const f of kept) expect(readFileSync(join(f.parentPath, f.name), 'utf8')).not.toContain(SECRET);
+      expect(existsSync(join(s.data, 'hcp-terminal.db'))).toBe(true);
+    });
   });
 });
