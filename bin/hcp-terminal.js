@@ -1,7 +1,32 @@
 #!/usr/bin/env node
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import module from 'node:module';
 import { fileURLToPath } from 'node:url';
+
+// A Node older than the terminal's does not fail cleanly: better-sqlite3 13 killed Debian's Node 20 with a bare
+// "Segmentation fault" in `serve` (and not in `status`), which looks random. So the bin says which Node it needs, in one
+// line, before anything loads a native module. The floor is package.json's engines.node; HCP_TEST_NODE_VERSION (with
+// HCP_TEST_HOOKS=1) plays an old Node where the machine has none.
+const engines = (() => {
+  try {
+    return String(JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).engines?.node ?? '');
+  } catch {
+    return '';
+  }
+})();
+const floor = /^>=\s*(\d+)\.(\d+)\.(\d+)/.exec(engines);
+const running = (process.env.HCP_TEST_HOOKS === '1' && process.env.HCP_TEST_NODE_VERSION) || process.versions.node;
+if (floor) {
+  const have = running.split('.').map(Number);
+  const need = floor.slice(1).map(Number);
+  const older = need.findIndex((n, i) => (have[i] ?? 0) !== n);
+  if (older >= 0 && (have[older] ?? 0) < (need[older] ?? 0)) {
+    process.stderr.write(
+      `hcp-terminal: needs Node ${need.join('.')} or newer, but ${process.execPath} is Node ${running}; in a checkout run \`. scripts/node-runtime.sh\` first (or use \`npm run terminal -- …\`)\n`,
+    );
+    process.exit(2);
+  }
+}
 
 // The CLI bundled into a few files (scripts/bundle-cli.mjs): on a half-a-core kiosk, resolving and reading ~900
 // separate modules was a third of `serve`'s CPU before its ready line (docs/performance.md). tsc's own output is the
@@ -38,10 +63,16 @@ if (process.argv[2] === 'serve' && !process.env[REEXEC_MARK] && typeof process.e
   }
 }
 
-// V8's compiled code of the terminal's modules, kept between starts (NODE_COMPILE_CACHE, which the systemd unit points
-// at its cache directory, else the temp directory): on a half-a-core kiosk, loading and compiling them was two thirds of
-// `serve`'s time to its ready line (docs/performance.md). A cache that does not match the sources is ignored and rewritten.
-module.enableCompileCache?.();
+// V8's compiled code of the terminal's modules, kept between starts: on a half-a-core kiosk, loading and compiling them
+// was two thirds of `serve`'s time to its ready line (docs/performance.md). NODE_COMPILE_CACHE (the systemd unit points
+// it at its own cache directory) has Node keep it already; else only in a folder this user alone can change
+// (main/runtime/compile-cache.ts), never Node's default in the shared temp folder: Node runs what it finds there, and
+// root ran code any local user had planted (issue 24). A cache that does not match the sources is ignored and rewritten.
+if (!process.env.NODE_COMPILE_CACHE && typeof module.enableCompileCache === 'function') {
+  const { privateCompileCacheDir } = await import(new URL('../dist/main/runtime/compile-cache.js', import.meta.url).href);
+  const cache = privateCompileCacheDir();
+  if ('dir' in cache) module.enableCompileCache(cache.dir);
+}
 // Stack traces in the logs name the TypeScript sources (main/runtime/runtime.ts:123), through the bundle's source
 // maps; a map is read only when a stack trace is formatted.
 process.setSourceMapsEnabled(true);
