@@ -117,6 +117,12 @@ function writeAutostart(text: string, kioskUser: string, dir: string | undefined
     // A system account (the service user) has no desktop; its home may even be the data directory.
     if (!account || account.uid < 1000 || account.home === '' || account.home === '/' || !existsSync(account.home)) return undefined;
     target = join(account.home, '.config', 'autostart');
+    // Their home is theirs to fill with links (~/.config -> /etc, the entry -> /etc/shadow): root writes nothing there
+    // itself, the entry is written by that user, with that user's rights (issue 24).
+    if (process.getuid?.() === 0) {
+      writeAs(account, target, text);
+      return join(target, AUTOSTART);
+    }
   }
   const path = join(target, AUTOSTART);
   if (account && process.getuid?.() === 0) mkdirOwned(target, account);
@@ -125,4 +131,28 @@ function writeAutostart(text: string, kioskUser: string, dir: string | undefined
   chmodSync(path, 0o644);
   if (account && process.getuid?.() === 0) chownSync(path, account.uid, account.gid);
   return path;
+}
+
+/** Node, run as `account`, makes `dir` and writes the entry (given on stdin) into it; a link in the entry's place is refused. */
+const WRITE_AS_USER = `const fs = process.getBuiltinModule('node:fs');
+const [dir, name] = process.argv.slice(1);
+fs.mkdirSync(dir, { recursive: true });
+const fd = fs.openSync(dir + '/' + name, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_TRUNC | fs.constants.O_NOFOLLOW, 0o644);
+fs.writeSync(fd, fs.readFileSync(0));
+fs.fchmodSync(fd, 0o644);
+fs.closeSync(fd);`;
+
+function writeAs(account: Account, dir: string, text: string): void {
+  const r = spawnSync(process.execPath, ['-e', WRITE_AS_USER, dir, AUTOSTART], {
+    uid: account.uid,
+    gid: account.gid,
+    cwd: '/',
+    env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin' },
+    input: text,
+    encoding: 'utf8',
+  });
+  if (r.status !== 0) {
+    const why = (r.stderr || r.error?.message || '').split('\n').find((l) => /Error|EACCES|ELOOP|EEXIST|ENOTDIR/.test(l)) ?? `exit ${String(r.status)}`;
+    throw new DataDirError(`cannot write the kiosk autostart entry in ${dir} as ${account.name}: ${why.trim()}`, 'not-writable');
+  }
 }

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, lchownSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { scratchDirs } from '../helpers/fixtures.js';
@@ -9,6 +9,13 @@ const dir = scratchDirs();
 const hasSystemdAnalyze = spawnSync('systemd-analyze', ['--version']).status === 0;
 const isRoot = process.getuid?.() === 0;
 const hasUseradd = spawnSync('sh', ['-c', 'command -v useradd']).status === 0;
+
+/** A scratch folder others may pass through, as /home is: a user's home below it is theirs to reach. */
+function reachable(): string {
+  const d = dir();
+  chmodSync(d, 0o755);
+  return d;
+}
 
 function account(name: string): { uid: number; gid: number } {
   const f = spawnSync('getent', ['passwd', name], { encoding: 'utf8' }).stdout.split(':');
@@ -67,7 +74,7 @@ describe('hcp-terminal install-service', () => {
 
   it.runIf(isRoot && hasUseradd)("writes the kiosk's autostart entry into the desktop user's real home, owned by them", () => {
     const name = `hcpk${String(process.pid % 100000)}`;
-    const home = join(dir(), 'homes', 'kiosk');
+    const home = join(reachable(), 'homes', 'kiosk');
     expect(spawnSync('useradd', ['--home-dir', home, '--create-home', '--shell', '/bin/sh', name]).status).toBe(0);
     try {
       const data = dir();
@@ -78,6 +85,39 @@ describe('hcp-terminal install-service', () => {
       const me = account(name);
       for (const p of [entry, join(home, '.config'), join(home, '.config', 'autostart')]) expect(statSync(p).uid, p).toBe(me.uid);
       expect(existsSync(join('/home', name))).toBe(false);
+    } finally {
+      spawnSync('userdel', [name]);
+    }
+  });
+
+  // Issue 24: the kiosk user's home is theirs to fill with links; root, writing the entry itself, wrote through them.
+  it.runIf(isRoot && hasUseradd)('never writes through a link the kiosk user planted in their home: the entry is written as them', () => {
+    const name = `hcpl${String(process.pid % 100000)}`;
+    const home = join(reachable(), 'homes', 'kiosk');
+    expect(spawnSync('useradd', ['--home-dir', home, '--create-home', '--shell', '/bin/sh', name]).status).toBe(0);
+    try {
+      const me = account(name);
+      // Root's own: a file only root may write, and a folder only root may write into.
+      const rootOnly = dir();
+      const shadow = join(rootOnly, 'shadow');
+      writeFileSync(shadow, 'root:secret\n', { mode: 0o600 });
+      mkdirSync(join(home, '.config', 'autostart'), { recursive: true });
+      symlinkSync(shadow, join(home, '.config', 'autostart', 'hcp-terminal-kiosk.desktop'));
+      for (const p of [join(home, '.config'), join(home, '.config', 'autostart'), join(home, '.config', 'autostart', 'hcp-terminal-kiosk.desktop')]) {
+        lchownSync(p, me.uid, me.gid);
+      }
+      const r = runCommand(['install-service', '--data-dir', dir(), '--user', 'nobody', '--kiosk-user', name, '--unit-dir', dir()], {});
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toMatch(/cannot write the kiosk autostart entry/);
+      expect(readFileSync(shadow, 'utf8')).toBe('root:secret\n');
+      expect(statSync(shadow).uid).toBe(0);
+
+      // ~/.config itself a link to root's folder: nothing is made there.
+      rmSync(join(home, '.config'), { recursive: true });
+      symlinkSync(rootOnly, join(home, '.config'));
+      lchownSync(join(home, '.config'), me.uid, me.gid);
+      expect(runCommand(['install-service', '--data-dir', dir(), '--user', 'nobody', '--kiosk-user', name, '--unit-dir', dir()], {}).code).not.toBe(0);
+      expect(readdirSync(rootOnly)).toEqual(['shadow']);
     } finally {
       spawnSync('userdel', [name]);
     }
