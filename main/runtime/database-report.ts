@@ -10,7 +10,12 @@ import type { TableSalvage } from '../store/salvage.js';
  */
 export function reportDatabase(db: Database, opened: OpenedDatabase, log: Log): void {
   const { rebuilt } = opened;
-  const head = rebuilt.head ? `the queue’s head rebuilt from record ${String(rebuilt.head.now)} (it said ${String(rebuilt.head.was)})` : null;
+  const h = rebuilt.head;
+  const head = !h
+    ? null
+    : h.lostAfter === undefined
+      ? `the queue’s head rebuilt from record ${String(h.now)} (it said ${String(h.was)})`
+      : `the queue’s head set to seq ${String(h.now)}, the highest the damaged file’s indexes name (it said ${String(h.was)}); the records after ${String(h.lostAfter)} are lost and the chain goes on from record ${String(h.lostAfter)}’s hash`;
   const counts = rebuilt.counts ? 'the queue’s counts counted again from its rows' : null;
   const failed = rebuilt.failed ? `the queue’s head and counts could not be set right: ${rebuilt.failed}` : null;
   const repairs = [head, counts, failed].filter((s): s is string => s !== null);

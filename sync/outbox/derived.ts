@@ -6,8 +6,12 @@ const STATES: readonly OutboxState[] = ['held', 'pending', 'in-flight', 'accepte
 
 /** What setting the outbox's derived tables right from its rows changed. */
 export interface OutboxRebuild {
-  /** The head stood below the highest record (`was`) and now stands on it (`now`); null when it was right. */
-  head: { was: number; now: number } | null;
+  /**
+   * The head stood below the highest record (`was`) and now stands on it (`now`); null when it was right. `lostAfter`:
+   * seqs up to `now` were given out (the damaged file's indexes name them) but the records after this one were lost
+   * with the head, so the next record's chain hash follows this one's: the chain breaks where records are missing.
+   */
+  head: { was: number; now: number; lostAfter?: number } | null;
   /** The running counts disagreed with the rows and were counted again. */
   counts: boolean;
   /** Why they could not be set right (then `appendRefusal` says whether a rating can still be stored). */
@@ -22,21 +26,54 @@ export interface OutboxRebuild {
  * (the older ones purged once accepted) is kept as it is: numbering never restarts. Counting is a scan of the table,
  * so only a salvage asks for it; the head is two lookups, cheap at every start.
  */
-export function rebuildOutboxDerived(db: Database, opts: { counts: boolean }): OutboxRebuild {
+export function rebuildOutboxDerived(db: Database, opts: { counts: boolean; given?: number }): OutboxRebuild {
   try {
-    return db.transaction(() => ({ head: rebuildHead(db), counts: opts.counts && recount(db), failed: null }))();
+    return db.transaction(() => ({ head: rebuildHead(db, opts.given ?? 0), counts: opts.counts && recount(db), failed: null }))();
   } catch (err) {
     return { head: null, counts: false, failed: err instanceof Error ? err.message : String(err) };
   }
 }
 
-function rebuildHead(db: Database): OutboxRebuild['head'] {
-  const head = db.prepare('SELECT seq FROM outbox_head WHERE id = 1').get() as { seq: number } | undefined;
+/** `given`: the highest seq known to have been given out, besides the rows and the head (0 when none is). */
+function rebuildHead(db: Database, given: number): OutboxRebuild['head'] {
+  const head = db.prepare('SELECT seq, chain_hash FROM outbox_head WHERE id = 1').get() as { seq: number; chain_hash: string } | undefined;
   const top = db.prepare('SELECT seq, chain_hash FROM outbox ORDER BY seq DESC LIMIT 1').get() as { seq: number; chain_hash: string } | undefined;
   const was = head?.seq ?? 0;
+  const last = top && top.seq > was ? top : head;
+  const lastSeq = last?.seq ?? 0;
+  if (given > lastSeq) {
+    // A seq is never given out twice (province-api.md): numbering goes on after the highest, even without its hash.
+    db.prepare(SET_HEAD).run(given, last?.chain_hash ?? GENESIS_CHAIN_HASH);
+    return { was, now: given, lostAfter: lastSeq };
+  }
   if (!top || top.seq <= was) return null;
   db.prepare(SET_HEAD).run(top.seq, top.chain_hash);
   return { was, now: top.seq };
+}
+
+/**
+ * The highest seq a damaged file's outbox names anywhere it can still be read: the table's right edge, or any of its
+ * indexes, each of which holds every row's seq. Where the head and the table's last page are both lost, an index may
+ * still say how far numbering had gone. 0 when nothing can be read.
+ */
+export function highestSeqIn(old: Database): number {
+  const ways = [
+    'SELECT max(seq) AS m FROM outbox',
+    'SELECT max(seq) AS m FROM outbox INDEXED BY outbox_state_seq',
+    'SELECT max(seq) AS m FROM outbox INDEXED BY outbox_group',
+    'SELECT max(seq) AS m FROM outbox INDEXED BY sqlite_autoindex_outbox_1',
+    'SELECT seq AS m FROM outbox_head WHERE id = 1',
+  ];
+  let highest = 0;
+  for (const sql of ways) {
+    try {
+      const r = old.prepare(sql).get() as { m: number | null } | undefined;
+      highest = Math.max(highest, r?.m ?? 0);
+    } catch {
+      // This way runs through the damaged page: the next may not.
+    }
+  }
+  return highest;
 }
 
 function recount(db: Database): boolean {
