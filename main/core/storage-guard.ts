@@ -20,7 +20,8 @@ export function isDiskFull(err: unknown): boolean {
 /**
  * Keeps a full disk from costing a citizen's rating: the terminal stops inviting before the write would fail
  * (free space checked every few seconds, and at once when a write fails for space), says so on the screen and in
- * status, and resumes by itself when space returns. Nothing already stored is touched.
+ * status, and resumes by itself when space returns. Nothing already stored is touched. A database that refused a
+ * trial record at start stops invitations too, and says why in status.
  */
 export class StorageGuard {
   private fullSince: number | null = null;
@@ -45,10 +46,15 @@ export class StorageGuard {
   }
 
   status(): StorageStatus {
+    const refused = this.refusal();
     return {
-      ok: !this.full,
+      ok: !this.full && refused === null,
       freeBytes: this.free,
-      message: this.full ? 'storage full: no new rating can be stored until space is freed on the data directory' : null,
+      message: refused
+        ? `the database cannot store a rating (${refused}): no invitation opens; a technician must export the logs and the data directory`
+        : this.full
+          ? 'storage full: no new rating can be stored until space is freed on the data directory'
+          : null,
     };
   }
 
@@ -59,6 +65,17 @@ export class StorageGuard {
 
   assertRoom(): void {
     if (this.full) throw new CommandError('STORAGE_FULL', 'the terminal’s storage is full: no rating can be stored until a technician frees space');
+    // A database that refuses every record (issue 24) stops invitations, rather than failing each citizen's rating.
+    const refused = this.refusal();
+    if (refused) throw new CommandError('STORAGE_FAILED', `the terminal cannot store a rating (${refused}): no invitation opens until a technician sees to it`);
+  }
+
+  private refusal(): string | null {
+    try {
+      return this.probe?.refusal?.() ?? null;
+    } catch {
+      return null;
+    }
   }
 
   close(): void {

@@ -20,7 +20,6 @@ import type { ProvisioningFile, StoredProvisioning } from '../provisioning/schem
 import type { TlsFiles } from '../provisioning/tls.js';
 import { KeySealer, loadKeyFile, pinHasher, type SecretSealer } from '../provisioning/secrets.js';
 import { ensureWritableDir, openDatabase } from '../store/database.js';
-import type { TableSalvage } from '../store/salvage.js';
 import { DataDirError } from '../store/errors.js';
 import { DataDirLock } from '../store/lock.js';
 import { MetaStore } from '../store/meta.js';
@@ -30,6 +29,7 @@ import { technicianLocks } from '../store/technician-locks.js';
 import { scheduleCheckpoints } from '../store/checkpoints.js';
 import { describeChanges, formFromFile, formFromStored } from '../provisioning/form.js';
 import { appliedUnchanged, recordApplied } from '../provisioning/file-fingerprint.js';
+import { reportDatabase } from './database-report.js';
 import { diagnosticsSource } from './diagnostics.js';
 import { storedOfflineConfig, TechnicianWorkbench } from './technician-workbench.js';
 import { DEFAULT_USB_ROOTS } from './usb-drive.js';
@@ -41,7 +41,7 @@ import { syncTuningFromEnv } from './environment.js';
 import { identityProtector, META_DATA_KEY, META_PIN_PEPPER, sealedRandomKey } from './identity.js';
 import type { IntentExtras } from './intents.js';
 import { linkTerminalToProvince, provinceEngine } from './province-link.js';
-import { createTerminal } from './terminal-factory.js';
+import { createTerminal, databaseStorage } from './terminal-factory.js';
 
 export interface RuntimeOptions {
   dataDir: string;
@@ -111,7 +111,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     const opened = openDatabase(opts.dataDir);
     db = opened.db;
     const database = db;
-    if (opened.recoveredFrom) reportSalvage(database, opened.recoveredFrom, opened.salvaged, opts.log);
+    reportDatabase(database, opened, opts.log);
     const meta = new MetaStore(db);
     const sealer = opts.sealer ?? fileSealer(opts.dataDir, meta, Boolean(file || opts.demo));
     const unsealable = () => new DataDirError('sealed secrets cannot be opened with this machine’s key; provision the terminal again', 'sealing-key');
@@ -255,6 +255,8 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       // A window with a physical keypad is 政务大厅其他终端 (pf 5); a touch screen alone, 平板电脑 (pf 4).
       channel: provisioning && ['serial', 'hid'].includes(provisioning.devices.keypad.type) ? '5' : '4',
       ...(devices ? { devices } : {}),
+      // A database that refused a trial record at start stops invitations instead of failing every rating (issue 24).
+      storage: databaseStorage(db, opened.appendRefused),
       log: opts.log,
     });
     terminalState = () => terminal.state();
@@ -330,22 +332,6 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     lock.release();
     throw err;
   }
-}
-
-/** Salvage says what it kept and lost, table by table, in the log and in the audit log diagnostics shows. */
-function reportSalvage(db: Database, movedTo: string, tables: readonly TableSalvage[], log: Log): void {
-  const lost = tables.filter((t) => t.lost > 0 || t.tailUnreadable || t.unreadable);
-  const summary = tables
-    .filter((t) => t.kept > 0 || lost.includes(t))
-    .map(
-      (t) => `${t.table}: ${String(t.kept)} kept, ${t.unreadable ? 'unreadable' : `${String(t.lost)} lost${t.tailUnreadable ? ' and an unreadable end' : ''}`}`,
-    )
-    .join('; ');
-  log.error(
-    { movedTo, salvage: tables },
-    `database failed its integrity check; damaged file kept, readable rows salvaged (${summary || 'nothing readable'})${lost.length ? '' : '; no row lost'}`,
-  );
-  auditLog(db, Date.now).record({ actor: 'system', action: 'database.salvage', detail: { movedTo, tables: tables.map((t) => ({ ...t })) } });
 }
 
 /** What a technician allowed against the secure default is said at every start, so nobody forgets it is on. */

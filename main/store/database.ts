@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { DataDirError } from './errors.js';
 import { privateDir, privateFile, tightenIfPresent } from '../util/private-files.js';
 import { salvageInto, type TableSalvage } from './salvage.js';
+import { appendRefusal, highestSeqIn, rebuildOutboxDerived, type OutboxRebuild } from '../../sync/outbox/derived.js';
 import { activeMigrations, checkMigrationList, MIN_READER, type Migration } from './migrations/index.js';
 
 export const DB_FILE = 'hcp-terminal.db';
@@ -14,6 +15,10 @@ export interface OpenedDatabase {
   recoveredFrom: string | null;
   /** Per table of the damaged file: rows kept and lost (empty when nothing was damaged). */
   salvaged: TableSalvage[];
+  /** What was set right in the tables derived from rows (the queue's head and counts): after a salvage, or a head left behind. */
+  rebuilt: OutboxRebuild;
+  /** Why no rating could be stored in this database, tried at the start; null when one can (as it always should). */
+  appendRefused: string | null;
 }
 
 export function ensureWritableDir(dataDir: string): void {
@@ -38,10 +43,14 @@ export function openDatabase(dataDir: string, list: readonly Migration[] = activ
     migrate(db, list);
     const fresh = db;
     const salvaged = salvageInto(db, recoveredFrom, (old) => salvageableTables(old, fresh));
-    return { db, recoveredFrom, salvaged };
+    // Rows were copied as they could be read: every table derived from them is set right from the rows kept.
+    const rebuilt = rebuildOutboxDerived(db, { counts: true, given: readDamaged(recoveredFrom, highestSeqIn, 0) });
+    return { db, recoveredFrom, salvaged, rebuilt, appendRefused: appendRefusal(db) };
   }
   migrate(db, list);
-  return { db, recoveredFrom, salvaged: [] };
+  // A head a salvage by an older release left behind its records (issue 24) is set right at the next start.
+  const rebuilt = rebuildOutboxDerived(db, { counts: false });
+  return { db, recoveredFrom, salvaged: [], rebuilt, appendRefused: appendRefusal(db) };
 }
 
 /** Read-only access for `hcp-terminal status` while a terminal may be running. */
@@ -142,6 +151,23 @@ function salvageableTables(old: Database.Database, fresh: Database.Database): st
   const found = names(old).filter((n) => current.has(n));
   // A page of sqlite_schema itself may be what broke: then try every table of the current schema.
   return found.length ? found : [...current];
+}
+
+/** Reads something from the damaged file (read-only), or gives `fallback` when it cannot be opened at all. */
+function readDamaged<T>(path: string, read: (old: Database.Database) => T, fallback: T): T {
+  let old: Database.Database;
+  try {
+    old = new Database(path, { readonly: true });
+  } catch {
+    return fallback;
+  }
+  try {
+    return read(old);
+  } catch {
+    return fallback;
+  } finally {
+    old.close();
+  }
 }
 
 function moveAside(path: string): string {

@@ -22,6 +22,10 @@ export interface OutboxCounts {
   oldestPendingAt: number | null;
 }
 
+/** Moves the queue head (the one row of outbox_head) to a seq and its chain hash. */
+export const SET_HEAD =
+  'INSERT INTO outbox_head (id, seq, chain_hash) VALUES (1, ?, ?) ON CONFLICT(id) DO UPDATE SET seq = excluded.seq, chain_hash = excluded.chain_hash';
+
 interface Row {
   seq: number;
   eval_id: string;
@@ -62,10 +66,7 @@ export class Outbox {
       `INSERT INTO outbox (seq, eval_id, group_id, chain_hash, payload, state, created_at, updated_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
     ).run(seq, checked.evalId, checked.groupId ?? null, checked.chainHash, JSON.stringify(checked), opts.held ? 'held' : 'pending', t, t);
-    prepared(
-      this.db,
-      'INSERT INTO outbox_head (id, seq, chain_hash) VALUES (1, ?, ?) ON CONFLICT(id) DO UPDATE SET seq = excluded.seq, chain_hash = excluded.chain_hash',
-    ).run(seq, checked.chainHash);
+    prepared(this.db, SET_HEAD).run(seq, checked.chainHash);
     return checked;
   }
 
