@@ -16,8 +16,11 @@ const MAX_MESSAGE = 16 * 1024;
  * API's event streams; more is a leak or an attack on the terminal's descriptors and time.
  */
 export const MAX_BRIDGE_WATCHERS = 8;
-/** The kiosk's own page, reloaded or reopened: a newer connection ends the oldest beyond this many. */
-export const MAX_KIOSK_SOCKETS = 4;
+/**
+ * The kiosk's own page, reloaded or reopened (or the demo's, whose visitors all hold the pass): a newer connection
+ * ends the oldest beyond this many, so a window that froze holding its sockets never locks the kiosk out.
+ */
+export const MAX_KIOSK_SOCKETS = 16;
 
 export interface BridgeSocketOptions {
   terminal: Terminal;

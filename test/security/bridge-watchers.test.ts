@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
-import { MAX_BRIDGE_WATCHERS } from '../../main/host/bridge-socket.js';
+import { MAX_BRIDGE_WATCHERS, MAX_KIOSK_SOCKETS } from '../../main/host/bridge-socket.js';
 import { BridgeClient } from '../helpers/clients.js';
 import { BADGE, BADGE_2 } from '../helpers/fixtures.js';
 import { inProcessTerminal } from '../helpers/in-process.js';
@@ -54,6 +54,18 @@ describe('bridge watchers (issue 25, item 6)', () => {
         return again.outcome;
       })
       .toBe('watching');
+  });
+
+  it(`lets the kiosk's own page in whatever else is open: a newer kiosk socket ends the oldest beyond ${String(MAX_KIOSK_SOCKETS)}`, async () => {
+    const kiosks = await Promise.all(Array.from({ length: MAX_KIOSK_SOCKETS }, () => BridgeClient.kiosk(t.host.uiUrl, t.dataDir)));
+    const oldestClosed = kiosks[0]?.closed();
+    const newest = await BridgeClient.kiosk(t.host.uiUrl, t.dataDir);
+    try {
+      expect(await oldestClosed).toBe(1001);
+      expect(await newest.send({ type: 'setElderly', on: false })).toEqual({ ok: true });
+    } finally {
+      for (const k of [...kiosks, newest]) k.close();
+    }
   });
 
   it('serialises each view once for all the watchers, not once per socket', async () => {
