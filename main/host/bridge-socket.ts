@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import { intentEnvelopeSchema, type ServerMessage } from '../bridge/contract.js';
 import type { Terminal } from '../core/terminal.js';
@@ -44,7 +44,18 @@ export async function bridgeSocket(app: FastifyInstance, o: BridgeSocketOptions)
   const views = new ViewFanout(terminal);
   const watchers = slots(MAX_BRIDGE_WATCHERS);
   const kiosks: WebSocket[] = [];
-  app.get('/bridge', { websocket: true }, (socket: WebSocket, req) => {
+  // Refused before the upgrade where it can be: an HTTP answer, then the connection ends at once (a refused
+  // WebSocket would wait up to 30 s for a flooding client's close frame, holding its descriptor).
+  const preHandler = async (req: FastifyRequest, reply: FastifyReply) => {
+    if (watchers.used < MAX_BRIDGE_WATCHERS || o.pass.fromCookie(req.headers.cookie)) return;
+    o.warn('bridge-full', 'bridge watcher refused: too many open', { watchers: watchers.used });
+    reply.raw.once('finish', () => req.raw.socket.destroy());
+    return reply
+      .code(503)
+      .header('connection', 'close')
+      .send({ code: 'TOO_MANY_WATCHERS', message: `at most ${String(MAX_BRIDGE_WATCHERS)} pages may watch the terminal at once; close one first` });
+  };
+  app.get('/bridge', { websocket: true, preHandler }, (socket: WebSocket, req) => {
     const remote = req.socket.remoteAddress ?? '';
     const origin = req.headers.origin;
     if (!isLoopback(remote) || (origin !== undefined && !sameHostOrigin(origin, req.headers.host))) {
@@ -63,6 +74,7 @@ export async function bridgeSocket(app: FastifyInstance, o: BridgeSocketOptions)
       };
     } else {
       const place = watchers.take();
+      // Upgrades that passed the check together: the last ones are closed here.
       if (!place) {
         o.warn('bridge-full', 'bridge watcher refused: too many open', { watchers: watchers.used });
         socket.close(1013, 'too many watchers; close one first');
