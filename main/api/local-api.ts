@@ -4,6 +4,7 @@ import { CommandError } from '../core/errors.js';
 import type { TerminalEvent } from '../core/events.js';
 import type { Terminal } from '../core/terminal.js';
 import { safeEqual } from '../provisioning/secrets.js';
+import { slots } from '../util/slots.js';
 import { describeIssues } from '../util/zod-issues.js';
 import { badgeLoginBody, emptyBody, openSessionBody, pinLoginBody } from './bodies.js';
 import { HttpError, STATUS_OF } from './errors.js';
@@ -80,19 +81,19 @@ export async function localApi(app: FastifyInstance, deps: LocalApiDeps): Promis
     return { sessionId: id, status: terminal.getSession(id).status };
   });
 
-  let streams = 0;
+  const streams = slots(MAX_EVENT_STREAMS);
   app.get('/events', (req, reply) => {
     // HEAD asks what a GET would answer: the stream's headers, and no stream to hold open.
     if (req.method === 'HEAD') {
       void reply.code(200).header('content-type', 'text/event-stream; charset=utf-8').send();
       return;
     }
-    if (streams >= MAX_EVENT_STREAMS) {
-      deps.log.warn({ streams }, 'event stream refused: too many open');
+    const release = streams.take();
+    if (!release) {
+      deps.log.warn({ streams: streams.used }, 'event stream refused: too many open');
       throw new HttpError(503, 'TOO_MANY_STREAMS', `at most ${String(MAX_EVENT_STREAMS)} event streams at once; close one first`);
     }
-    streams += 1;
-    req.raw.once('close', () => (streams -= 1));
+    req.raw.once('close', release);
     sse(req, reply, terminal);
   });
 }

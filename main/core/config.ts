@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { BADGE_ID, BADGE_ID_MESSAGE } from '../bridge/formats.js';
 import { PERIOD } from '../bridge/hall-hours.js';
+import { MAX_PHOTO_BYTES, MAX_PHOTO_URL, photoProblem } from './photo.js';
 
 /**
  * The terminal's working configuration: the shape of the province's config answer (province-api.md),
@@ -9,6 +10,15 @@ import { PERIOD } from '../bridge/hall-hours.js';
  * Two strictnesses from one definition: a technician's provisioning file rejects unknown fields (a typo must not
  * pass), while the province's answer ignores them (a province adding a field must not freeze config updates).
  */
+/** A staff photo checked by decoding its header (core/photo.ts), not only by its prefix. */
+const photoSchema = z
+  .string()
+  .max(MAX_PHOTO_URL, `a photo is at most ${String(MAX_PHOTO_BYTES / 1024)} KiB`)
+  .superRefine((url, ctx) => {
+    const problem = photoProblem(url);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+
 function configSchemas(strict: boolean) {
   const obj = strict ? z.strictObject : z.object;
   const staffSchema = obj({
@@ -17,10 +27,8 @@ function configSchemas(strict: boolean) {
     title: z.string().max(64).optional(),
     deptCode: z.string().max(64).optional(),
     badgeIds: z.array(z.string().regex(BADGE_ID, BADGE_ID_MESSAGE)).default([]),
-    photo: z
-      .string()
-      .regex(/^data:image\/(png|jpeg|webp);base64,/, 'a photo is a data: URL of a PNG, JPEG or WebP image')
-      .optional(),
+    // The technician's file is told what is wrong with a photo; the province's answer loses only that photo.
+    photo: strict ? photoSchema.optional() : photoSchema.optional().catch(undefined),
   });
   const tagSchema = obj({ code: z.string().min(1).max(32), text: z.string().min(1).max(32) });
   const ratingPolicySchema = obj({

@@ -6,6 +6,8 @@ import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import { API_PREFIX, BODY_LIMIT, localApi } from '../api/local-api.js';
+import { systemClock, type Clock } from '../core/clock.js';
+import { limitedWarnings } from '../log/limited-warn.js';
 import type { Log } from '../log/logger.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { bridgeSocket } from './bridge-socket.js';
@@ -31,6 +33,8 @@ export interface HostOptions {
   tls?: TlsFiles | undefined;
   /** Called when the kiosk's own page (its per-boot secret) connects to the bridge: the launcher's health check. */
   onKioskPage?: (() => void) | undefined;
+  /** The minute over which unauthenticated warnings are counted (a fake clock in tests). */
+  clock?: Pick<Clock, 'now' | 'after'> | undefined;
 }
 
 export interface RunningHost {
@@ -55,11 +59,12 @@ export async function startHost(o: HostOptions): Promise<RunningHost> {
       : Fastify({ bodyLimit: BODY_LIMIT, logger: false, forceCloseConnections: true, return503OnClosing: true })
   ) as FastifyInstance;
   installErrorHandling(app, o.log);
+  const warn = limitedWarnings(o.log, o.clock ?? systemClock);
   // The port is known only after listen (0 = any free port): the check reads it then.
   let allowed: (host: string | undefined) => boolean = () => false;
   app.addHook('onRequest', async (req, reply) => {
     if (allowed(req.headers.host)) return;
-    o.log.warn({ host: req.headers.host?.slice(0, 100), url: req.url.slice(0, 100) }, 'request with a foreign Host refused');
+    warn('foreign-host', 'request with a foreign Host refused', { host: req.headers.host?.slice(0, 100), url: req.url.slice(0, 100) });
     // A refused WebSocket upgrade keeps its socket outside the server's tracking: end it, or it would hold up close().
     if (req.headers.upgrade) reply.raw.once('finish', () => req.raw.socket.destroy());
     return reply
@@ -80,7 +85,7 @@ export async function startHost(o: HostOptions): Promise<RunningHost> {
       scope.post(CLAIM_PATH, async (req, reply) => {
         const body = claimBody.safeParse(req.body);
         if (!body.success || !passOf().matches(body.data.secret)) {
-          o.log.warn({}, 'kiosk claim with a wrong secret refused');
+          warn('kiosk-claim', 'kiosk claim with a wrong secret refused');
           return reply.code(403).type('text/plain; charset=utf-8').send('这个页面只属于本窗口的评价终端。This page belongs to the terminal’s own kiosk.');
         }
         return reply.header('set-cookie', passOf().cookie()).redirect('/', 303);
@@ -88,6 +93,7 @@ export async function startHost(o: HostOptions): Promise<RunningHost> {
       await bridgeSocket(scope, {
         terminal: o.runtime.terminal,
         log: o.log,
+        warn,
         pass: { fromCookie: (c) => passOf().fromCookie(c) },
         extras: o.runtime.intentExtras,
         onKioskPage: o.onKioskPage,

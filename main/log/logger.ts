@@ -2,6 +2,7 @@ import { privateDir, privateFile } from '../util/private-files.js';
 import { join } from 'node:path';
 import pino from 'pino';
 import { recentProblems } from './recent-problems.js';
+import { RotatingFile } from './rotating-file.js';
 
 export type Log = pino.Logger;
 
@@ -25,7 +26,10 @@ const REDACT = [
   'certKey',
 ];
 
-/** JSON lines to standard error and to `logs/terminal.log` in the data directory (terminal-cli.md). */
+/**
+ * JSON lines to standard error (journald under systemd, which caps its own) and to `logs/terminal.log` in the data
+ * directory (terminal-cli.md), rotated at 8 MiB with three old files kept.
+ */
 export function createLogger(dataDir: string | null, level = process.env['HCP_LOG_LEVEL'] ?? 'info'): Log {
   const streams: pino.StreamEntry[] = [{ stream: pino.destination({ dest: 2, sync: true }) }, { level: 'warn', stream: recentProblems }];
   if (dataDir) {
@@ -33,8 +37,8 @@ export function createLogger(dataDir: string | null, level = process.env['HCP_LO
     privateDir(dir);
     privateFile(join(dir, 'terminal.log'));
     // Synchronous: a crash's last line must reach the disk before the process exits (and an async stream not yet
-    // open makes pino's exit hook throw). Log lines are rare, never one per rating.
-    streams.push({ stream: pino.destination({ dest: join(dir, 'terminal.log'), sync: true, mkdir: true }) });
+    // open makes pino's exit hook throw). Log lines are rare, never one per rating; rotated by size (rotating-file.ts).
+    streams.push({ stream: new RotatingFile(join(dir, 'terminal.log')) });
   }
   return pino({ level, base: { app: 'hcp-terminal' }, redact: { paths: REDACT, censor: '[redacted]' } }, pino.multistream(streams));
 }
