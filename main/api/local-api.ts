@@ -62,7 +62,9 @@ export async function localApi(app: FastifyInstance, deps: LocalApiDeps): Promis
     app.post(path, async (req) => {
       parse(emptyBody, req.body);
       await run(action);
-      return { ok: true, state: terminal.state() };
+      // A citizen's follow-up is theirs: the action happens when they are done, and the answer says so.
+      const waiting = terminal.staffActionWaiting;
+      return { ok: true, state: terminal.state(), ...(waiting ? { waitsForCitizen: waiting } : {}) };
     });
   }
 

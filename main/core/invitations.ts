@@ -85,6 +85,11 @@ export class Invitations {
     return this.thanks !== null;
   }
 
+  /** A citizen has rated and is still on their pages (follow-up, or the next item): their part is not over. */
+  get citizenRating(): boolean {
+    return (this.current?.chosen.length ?? 0) > 0;
+  }
+
   /** Opens an invitation for `staff`; `recheck` runs again after the link arrived, since the world may have moved. */
   async open(staff: StaffMember, req: OpenSessionRequest, recheck: () => void, uninvited = false): Promise<OpenedSession> {
     if (this.busy) throw new CommandError('SESSION_OPEN', 'a session is still open at this window; wait for it or cancel it');

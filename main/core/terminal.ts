@@ -21,6 +21,7 @@ import { buildView, type Locale } from './view.js';
 import { CitizenPrefs } from './citizen-prefs.js';
 import { FiguresCache } from './figures-cache.js';
 import { StorageGuard } from './storage-guard.js';
+import { ShiftControl } from './shift-control.js';
 
 export type { OpenSessionRequest } from './invitations.js';
 export type { FollowUpAnswer } from './policy.js';
@@ -44,6 +45,7 @@ export class Terminal {
   private readonly prefs = new CitizenPrefs();
   private readonly figures: FiguresCache;
   private readonly storage: StorageGuard;
+  private readonly shifts: ShiftControl;
 
   constructor(private readonly ports: TerminalPorts) {
     this.config = ports.config;
@@ -68,9 +70,13 @@ export class Terminal {
           ports.keypad?.confirmChoice(level);
         },
         queued: () => ports.sync?.notify(),
-        ended: () => this.prefs.reset() && this.changed(),
+        ended: () => {
+          const reset = this.prefs.reset();
+          if (!this.shifts.carryOutWaiting() && reset) this.changed();
+        },
       },
     });
+    this.shifts = new ShiftControl({ staff: this.staff, invitations: this.invitations, log: ports.log, emit: (e) => this.emit(e) });
     this.tech = TechnicianDesk.fromPorts(ports, (active, reason) => {
       // An invitation cannot outlive the window being serviced: it ends cancelled.
       if (active) this.invitations.closeOpen('byMaintenance');
@@ -181,36 +187,28 @@ export class Terminal {
   }
 
   logout(): void {
-    const member = this.staff.current;
-    if (!member) return;
-    this.invitations.endForStaffChange('byLogout');
-    this.invitations.endThanks();
-    this.staff.end();
-    this.emit({ type: 'staff.logout', staff: summary(member) });
+    this.shifts.logout();
   }
 
   pause(): void {
     this.requireOperational();
-    const member = this.staff.present();
-    if (this.staff.paused) return;
-    this.invitations.endForStaffChange('byPause');
-    this.invitations.endThanks();
-    this.staff.setPaused(true);
-    this.emit({ type: 'staff.pause', staff: summary(member) });
+    this.shifts.pause();
   }
 
   resume(): void {
     this.requireOperational();
-    const member = this.staff.present();
-    if (!this.staff.paused) return;
-    this.staff.setPaused(false);
-    this.emit({ type: 'staff.resume', staff: summary(member) });
+    this.shifts.resume();
   }
 
   togglePause(): void {
     if (!this.staff.current) return;
-    if (this.staff.paused) this.resume();
+    if (this.shifts.pausing) this.resume();
     else this.pause();
+  }
+
+  /** A pause, logout or staff change asked for during a citizen's follow-up, carried out when they are done. */
+  get staffActionWaiting(): 'pause' | 'logout' | 'login' | null {
+    return this.shifts.waitingAction;
   }
 
   // ── invitations ──────────────────────────────────────────────────────────
@@ -364,9 +362,7 @@ export class Terminal {
   }
 
   private login(member: NonNullable<StaffDesk['current']>): StaffSummary {
-    if (this.staff.current?.staffId !== member.staffId) this.invitations.endForStaffChange('byStaffChange');
-    this.staff.start(member);
-    this.emit({ type: 'staff.login', staff: summary(member) });
+    this.shifts.login(member);
     return summary(member);
   }
 

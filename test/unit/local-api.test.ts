@@ -105,6 +105,23 @@ describe('sessions', () => {
   });
 });
 
+describe("a staff action during a citizen's follow-up", () => {
+  it("pause answers 200 saying it waits; the citizen's reasons are submitted, then the window pauses", async () => {
+    await t.api.post('/staff/login', { badgeId: BADGE });
+    const ui = await BridgeClient.kiosk(t.host.uiUrl, t.dataDir);
+    const { sessionId } = (await t.api.post('/sessions', {})).body as { sessionId: string };
+    await ui.view((v) => v.state === 'inviting');
+    await ui.send({ type: 'choose', sessionId, item: 0, level: 1 });
+    await ui.view((v) => v.state === 'follow-up');
+    expect(await t.api.post('/staff/pause')).toMatchObject({ status: 200, body: { ok: true, state: 'follow-up', waitsForCitizen: 'pause' } });
+    const submitted = await ui.send({ type: 'submitFollowUp', sessionId, tags: [], answers: {}, comment: '窗口人员态度差' });
+    expect(submitted).toEqual({ ok: true });
+    expect(await t.api.get(`/sessions/${sessionId}`)).toMatchObject({ body: { status: 'rated', satisfaction: 1 } });
+    await ui.view((v) => v.state === 'paused');
+    ui.close();
+  });
+});
+
 describe('bad input', () => {
   const routes = ['/staff/login', '/staff/logout', '/staff/pause', '/staff/resume', '/sessions', '/sessions/00000000-0000-4000-8000-000000000000/cancel'];
 
