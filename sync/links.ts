@@ -1,5 +1,12 @@
 import { hmacHex, type SignAlg } from './crypto/gm.js';
 
+/**
+ * The longest evaluation link a province may answer: what the kiosk still draws as a QR code a phone can read (low
+ * error correction, 2 px a module in its largest box, renderer/src/components/qr-path.ts). A longer one is a failed
+ * link: the terminal's offline link takes its place.
+ */
+export const MAX_LINK_CHARS = 512;
+
 export const DEFAULT_LINK_TEMPLATE_PATH = '/m/e?t={terminalId}&s={sessionId}&sig={sig}';
 
 /**

@@ -10,6 +10,10 @@ import type { HallHours } from './hall-hours.js';
  */
 
 const level = z.number().int().min(1).max(5);
+
+/** The parts of a citizen screen that fail on their own (an error boundary each), leaving the rest working. */
+export const SCREEN_REGIONS = ['header', 'status-strip', 'screen', 'invite-head', 'staff-card', 'invite-qr', 'serving-qr', 'closed-qr'] as const;
+export type ScreenRegion = (typeof SCREEN_REGIONS)[number];
 const sessionId = z.uuid();
 const FIELD_PATHS = new Set(PROVISIONING_FIELDS.map((f) => f.path));
 const draft = z.record(z.string(), z.string().max(8192)).refine((d) => Object.keys(d).every((k) => FIELD_PATHS.has(k)), 'only the provisioning form’s fields');
@@ -56,6 +60,13 @@ export const intentSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('deviceTest'), what: z.enum(['leds', 'lcd', 'prompt']), prompt: z.number().int().min(1).max(5).optional() }),
   z.strictObject({ type: z.literal('restartTerminal') }),
   z.strictObject({ type: z.literal('exitKiosk') }),
+  /** The screen could not show a part of itself (a region failed, or a QR code would be unreadable): for the technician. */
+  z.strictObject({
+    type: z.literal('screenProblem'),
+    region: z.enum(SCREEN_REGIONS),
+    problem: z.enum(['qr-unreadable', 'render-failed']),
+    detail: z.string().max(200),
+  }),
   /** Demo only: press a key of the simulated keypad. */
   z.strictObject({ type: z.literal('simulateKey'), key: z.number().refine((k) => (KEYPAD_KEYS as readonly number[]).includes(k), 'a key of the keypad') }),
 ]);

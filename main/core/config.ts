@@ -3,13 +3,6 @@ import { BADGE_ID, BADGE_ID_MESSAGE } from '../bridge/formats.js';
 import { PERIOD } from '../bridge/hall-hours.js';
 import { MAX_PHOTO_BYTES, MAX_PHOTO_URL, photoProblem } from './photo.js';
 
-/**
- * The terminal's working configuration: the shape of the province's config answer (province-api.md),
- * also used for `offlineConfig` in the provisioning file. Defaults are the spec's example values.
- *
- * Two strictnesses from one definition: a technician's provisioning file rejects unknown fields (a typo must not
- * pass), while the province's answer ignores them (a province adding a field must not freeze config updates).
- */
 /** A staff photo checked by decoding its header (core/photo.ts), not only by its prefix. */
 const photoSchema = z
   .string()
@@ -19,6 +12,20 @@ const photoSchema = z
     if (problem) ctx.addIssue({ code: 'custom', message: problem });
   });
 
+/**
+ * The content contract (docs/citizens.md): everything that reaches a citizen screen has a maximum here, where it enters,
+ * and the screens are laid out and tested with every field at it. Tags and questions: what provinces send is 3–12 tags
+ * a level and up to 6 questions; the limits leave room and still fit the follow-up's scroll area.
+ */
+export const CONTENT_LIMITS = { tagsPerLevel: 20, questions: 10, staticQrUrlChars: 512 } as const;
+
+/**
+ * The terminal's working configuration: the shape of the province's config answer (province-api.md),
+ * also used for `offlineConfig` in the provisioning file. Defaults are the spec's example values.
+ *
+ * Two strictnesses from one definition: a technician's provisioning file rejects unknown fields (a typo must not
+ * pass), while the province's answer ignores them (a province adding a field must not freeze config updates).
+ */
 function configSchemas(strict: boolean) {
   const obj = strict ? z.strictObject : z.object;
   const staffSchema = obj({
@@ -56,18 +63,39 @@ function configSchemas(strict: boolean) {
       windowCode: z.string().optional(),
       windowName: z.string().max(32).optional(),
       deptCode: z.string().optional(),
-      deptName: z.string().optional(),
-      staticQrUrl: z.url().optional(),
+      deptName: z.string().max(64).optional(),
+      staticQrUrl: z
+        .url()
+        .max(
+          CONTENT_LIMITS.staticQrUrlChars,
+          `at most ${String(CONTENT_LIMITS.staticQrUrlChars)} characters (a longer QR code cannot be scanned off the screen)`,
+        )
+        .optional(),
     }).default({}),
     staff: z.array(staffSchema).default([]),
     tasks: z
-      .array(obj({ taskCode: z.string().min(1), taskName: z.string().min(1), deptCode: z.string().optional(), deptName: z.string().optional() }))
+      .array(
+        obj({
+          taskCode: z.string().min(1).max(64),
+          taskName: z.string().min(1).max(128),
+          deptCode: z.string().max(64).optional(),
+          deptName: z.string().max(128).optional(),
+        }),
+      )
       .default([]),
     tags: obj({
       version: z.string().default('0'),
-      byLevel: z.partialRecord(z.enum(['1', '2', '3', '4', '5']), z.array(tagSchema)).default({}),
+      byLevel: z
+        .partialRecord(
+          z.enum(['1', '2', '3', '4', '5']),
+          z.array(tagSchema).max(CONTENT_LIMITS.tagsPerLevel, `at most ${String(CONTENT_LIMITS.tagsPerLevel)} tags a level`),
+        )
+        .default({}),
     }).default({ version: '0', byLevel: {} }),
-    questions: z.array(obj({ id: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/), text: z.string().min(1).max(64) })).default([]),
+    questions: z
+      .array(obj({ id: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/), text: z.string().min(1).max(64) }))
+      .max(CONTENT_LIMITS.questions, `at most ${String(CONTENT_LIMITS.questions)} questions`)
+      .default([]),
     rating: ratingPolicySchema.default(ratingPolicySchema.parse({})),
     /** When the hall is open, by weekday (China Standard Time); outside them an idle screen dims, then blanks. */
     hallHours: obj({ sun: periods, mon: periods, tue: periods, wed: periods, thu: periods, fri: periods, sat: periods }).optional(),

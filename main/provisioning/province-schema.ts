@@ -26,8 +26,10 @@ const hcpJsonProvince = z.strictObject({
   appSecret: z.string().min(8, 'at least 8 characters').max(256),
   signAlg: signAlg.default('HMAC-SM3'),
   sm2PublicKey: sm2PublicKey.optional(),
+  // Short enough that the link it makes (a 64-character signature, a session id) is a QR code a phone reads.
   offlineLinkTemplate: z
     .string()
+    .max(256, 'at most 256 characters')
     .refine((t) => ['{terminalId}', '{sessionId}', '{sig}'].every((p) => t.includes(p)), 'a URL template with {terminalId}, {sessionId} and {sig}')
     .optional(),
 });
@@ -41,8 +43,10 @@ const govFormProvince = z.strictObject({
   appWord: z.string().min(1, 'must not be empty').max(256),
   sm2PublicKey,
   satisfactionCodes: satisfactionCodes.default('desc5'),
+  // {param} is about 350 characters of base64: the rest must leave the link short enough to scan as a QR code.
   offlinePageTemplate: z
     .url({ protocol: /^https?$/, error: 'an http(s) URL template with {param}' })
+    .max(128, 'at most 128 characters')
     .refine((t) => t.includes(PARAM_PLACEHOLDER), 'a URL template with {param}')
     .optional(),
 });

@@ -103,6 +103,9 @@ export async function handleIntent(terminal: Terminal, intent: Intent, extras: I
         terminal.technicianTouch();
         return await technicianAction(extras.workbench, intent);
       }
+      case 'screenProblem':
+        extras.workbench?.screenProblems.note(intent);
+        break;
       case 'simulateKey':
         if (!extras.simulateKey) return { ok: false, code: 'NO_SIMULATOR', message: 'this terminal has no simulated keypad' };
         extras.simulateKey(intent.key);

@@ -22,6 +22,7 @@ import { identityChangeRefusal } from './identity-change.js';
 import { checkUsbUpdate, installFromDrive, type UpdateChecks } from './usb-updates.js';
 import type { FileInstall } from '../update/update-manager.js';
 import { MAX_BUNDLE_BYTES } from '../../sync/export-bundle.js';
+import { ScreenProblemLog } from './screen-problems.js';
 
 const MAX_INPUTS = 12;
 
@@ -73,8 +74,11 @@ export class TechnicianWorkbench {
   private usbScan: ReturnType<typeof scanUsb> | null = null;
   private last: TechnicianSetup['lastAction'] = null;
   private connection: TechnicianSetup['connection'] = null;
+  /** What the citizen screen could not show, for the technician (screen-problems.ts). */
+  readonly screenProblems: ScreenProblemLog;
 
   constructor(private readonly d: WorkbenchDeps) {
+    this.screenProblems = new ScreenProblemLog(d.log);
     this.usb = { roots: [...d.usbRoots], files: [], cutShort: null, scannedAt: null };
   }
 

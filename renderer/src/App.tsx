@@ -14,6 +14,7 @@ import { Closed, Message, Paused, Serving, Thanks } from './screens/Simple.js';
 import { Unprovisioned } from './screens/Unprovisioned.js';
 import { PinPad, TechnicianScreens } from './lazy.js';
 import { TechnicianGesture } from './technician/TechnicianGesture.js';
+import { RegionBoundary } from './components/RegionBoundary.js';
 
 function Screen({ view }: { view: TerminalView }) {
   switch (view.state) {
@@ -92,9 +93,17 @@ export function App() {
   }
   return (
     <div className={`app ${elderly ? 'elderly' : ''}`} data-state={view.state} data-connected={connected}>
-      <Header view={view} />
-      <Screen view={view} />
-      {view.staff && <StatusStrip view={view} />}
+      <RegionBoundary region="header" resetKey={view.hall} fallback={<header className="header" />}>
+        <Header view={view} />
+      </RegionBoundary>
+      <RegionBoundary region="screen" resetKey={view} fallback={<Message kind="connecting" />}>
+        <Screen view={view} />
+      </RegionBoundary>
+      {view.staff && (
+        <RegionBoundary region="status-strip" resetKey={view.staff} fallback={<div className="strip" />}>
+          <StatusStrip view={view} />
+        </RegionBoundary>
+      )}
       {view.keypad?.kind === 'simulated' && <DemoKeypad keypad={view.keypad} />}
       {view.state !== 'maintenance' && view.state !== 'unprovisioned' && <TechnicianGesture onOpen={() => setTechPad(true)} />}
       {view.state !== 'maintenance' && (techPad || view.technician.padRequested) && <PinPad technician={view.technician} onClose={() => setTechPad(false)} />}

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { ClockOffset } from '../clock-offset.js';
 import type { EvaluationRecord } from '../record.js';
-import { DEFAULT_LINK_TEMPLATE_PATH, offlineLink } from '../links.js';
+import { DEFAULT_LINK_TEMPLATE_PATH, MAX_LINK_CHARS, offlineLink } from '../links.js';
 import { hcpJsonRecord } from '../record.js';
 import type {
   ConfigOutcome,
@@ -26,7 +26,7 @@ const batchReply = z.object({
     z.object({ evalId: z.string(), status: z.enum(['accepted', 'duplicate', 'rejected']), code: z.string().optional(), message: z.string().optional() }),
   ),
 });
-const linkReply = z.object({ url: z.url(), expiresAt: z.string() });
+const linkReply = z.object({ url: z.url().max(MAX_LINK_CHARS), expiresAt: z.string() });
 const heartbeatReply = z.object({ serverTime: z.number(), configVersion: z.string(), update: z.unknown().optional() });
 /** v1.2's `update`; one that does not parse is ignored (and logged by the caller's diagnostics), never a failed heartbeat. */
 const updateAnnouncement = z.object({

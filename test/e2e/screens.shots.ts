@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { BADGE } from '../helpers/fixtures.js';
 import { expect, test, openKiosk } from './terminal-fixture.js';
+import { ITEMS, LIMITS } from './content-at-limits.js';
 
 /** `npm run screenshots`: the citizen screens as committed under docs/screens/ and linked from the README. */
 const out = (name: string) => fileURLToPath(new URL(`../../docs/screens/${name}.png`, import.meta.url));
@@ -70,3 +71,27 @@ for (const [w, h, suffix] of [
     await page.screenshot({ path: out(`paused${suffix}`) });
   });
 }
+
+test.describe('every field at its limit', () => {
+  test.use({ provisioning: LIMITS });
+  for (const [w, h, suffix] of [
+    [1280, 800, ''],
+    [800, 1280, '-portrait'],
+  ] as const) {
+    test(`twenty long items, a 64-character name, twenty tags at ${w}×${h}`, async ({ page, hcp }) => {
+      const { api } = hcp;
+      await page.setViewportSize({ width: w, height: h });
+      await openKiosk(page, hcp.terminal);
+      await api.post('/staff/login', { badgeId: BADGE });
+      await expect(page.locator('[data-state="serving"]')).toBeVisible();
+      await api.post('/sessions', { items: ITEMS });
+      await expect(page.locator('.level')).toHaveCount(5);
+      await page.waitForTimeout(300);
+      await page.screenshot({ path: out(`inviting-long-items${suffix}`) });
+      await page.locator('.level-1').click();
+      await expect(page.locator('.chip')).toHaveCount(20);
+      await page.waitForTimeout(300);
+      await page.screenshot({ path: out(`follow-up-many-tags${suffix}`) });
+    });
+  }
+});

@@ -57,6 +57,9 @@ export interface ProvisioningOverrides {
   staffPin?: string;
   technicianPin?: string;
   terminalId?: string;
+  /** Merged over the province section and the offline config (their top-level fields replaced). */
+  province?: Record<string, unknown>;
+  offlineConfig?: Record<string, unknown>;
 }
 
 /** A complete provisioning file in the shape of terminal-cli.md. */
@@ -70,6 +73,7 @@ export function provisioningFile(o: ProvisioningOverrides = {}): Record<string, 
       signAlg: 'HMAC-SM3',
       ...(o.sm2PublicKey === null ? {} : { sm2PublicKey: o.sm2PublicKey ?? SM2_KEYS.publicKey }),
       offlineLinkTemplate: 'https://hcp.example.gov.cn/m/e?t={terminalId}&s={sessionId}&sig={sig}',
+      ...o.province,
     },
     devices: o.devices ?? { keypad: { type: 'none' }, badge: { type: 'keyboard' } },
     localApi: { host: '127.0.0.1', port: o.port ?? 0, token: TOKEN },
@@ -93,6 +97,7 @@ export function provisioningFile(o: ProvisioningOverrides = {}): Record<string, 
       },
       questions: [{ id: 'guide', text: '服务指引是否清晰' }],
       rating: { timeoutSeconds: 30, followUpTimeoutSeconds: 60, followUp: 'bad', ...o.rating },
+      ...o.offlineConfig,
     },
   };
 }

@@ -272,6 +272,12 @@ describe('gov-form adapter: relay and QR code', () => {
     expect(stub.seen[3]?.payload['evalDetail']).toBe('000');
   });
 
+  it('takes a province page link too long to scan off the screen as a failed link (the offline page is shown instead)', async () => {
+    const long = `https://province.example/h5/e/${'x'.repeat(600)}`;
+    const { adapter } = await rig((req) => (req.path === 'evaluation/url' ? ok({ url: long, expiresIn: 600 }) : undefined));
+    expect(await adapter.createLink({ terminalId: 'T-350402-0001', sessionId: 'S-1', proManager: 'SM0012' }, 2000)).toMatchObject({ kind: 'transient' });
+  });
+
   it('shows the province’s evaluation/url page, and when that fails the offline page template, decodable as the spec says', async () => {
     let up = true;
     const { stub, adapter } = await rig((req) => (req.path === 'evaluation/url' && !up ? { status: 503, body: '<html>down</html>' } : undefined));

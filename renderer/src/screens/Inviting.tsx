@@ -3,7 +3,8 @@ import { useTranslation } from 'react-i18next';
 import type { TerminalView } from '../../../main/bridge/contract.js';
 import { Face } from '../components/Face.js';
 import { Phrases } from '../components/Phrases.js';
-import { QrCode } from '../components/QrCode.js';
+import { QrCode, useQrCode } from '../components/QrCode.js';
+import { RegionBoundary } from '../components/RegionBoundary.js';
 import { StaffCard } from '../components/StaffCard.js';
 import { useUi } from '../context.js';
 import { secondsLeft, useTerminalNow } from '../hooks.js';
@@ -25,6 +26,7 @@ export function Inviting({ view, session }: { view: TerminalView; session: NonNu
   const error = useUi((s) => s.error);
   const elderly = view.elderly;
   const item = session.items[session.currentItem];
+  const qr = useQrCode(session.qrUrl, elderly ? 150 : 132, 'invite-qr', elderly ? 200 : 180);
   // The pressed button answers the finger at once (pointer-down, this frame), before the terminal does; Thanks comes
   // only with the terminal's view, after the rating is committed. A failed choice lets go of it.
   const [pressed, setPressed] = useState<number | null>(null);
@@ -47,27 +49,27 @@ export function Inviting({ view, session }: { view: TerminalView; session: NonNu
 
   return (
     <main className="screen inviting">
-      <div className="invite-head">
-        <h1 className="invite-title">
-          <Phrases text={t('inviting.title')} locale={view.locale} />
-        </h1>
-        {item && (
-          <p className="invite-item">
-            <Phrases
-              locale={view.locale}
-              text={
-                session.mode === 'per-item'
-                  ? t('inviting.itemOf', {
-                      n: session.currentItem + 1,
-                      total: session.items.length,
-                      name: item.deptName ? `${item.taskName}（${item.deptName}）` : item.taskName,
-                    })
-                  : t('inviting.item', { name: session.items.map((i) => i.taskName).join('、') })
-              }
-            />
-          </p>
-        )}
-      </div>
+      <RegionBoundary region="invite-head" resetKey={session} fallback={<InviteTitle view={view} />}>
+        <div className="invite-head">
+          <InviteTitle view={view} />
+          {item && (
+            <p className="invite-item">
+              <Phrases
+                locale={view.locale}
+                text={
+                  session.mode === 'per-item'
+                    ? t('inviting.itemOf', {
+                        n: session.currentItem + 1,
+                        total: session.items.length,
+                        name: item.deptName ? `${item.taskName}（${item.deptName}）` : item.taskName,
+                      })
+                    : t('inviting.item', { name: session.items.map((i) => i.taskName).join('、') })
+                }
+              />
+            </p>
+          )}
+        </div>
+      </RegionBoundary>
       <div className="levels" role="group" aria-label={t('inviting.title')}>
         {LEVELS.map((level) => (
           <button
@@ -114,11 +116,15 @@ export function Inviting({ view, session }: { view: TerminalView; session: NonNu
         </p>
       )}
       <div className="invite-foot">
-        {view.staff && <StaffCard staff={view.staff} compact />}
+        {view.staff && (
+          <RegionBoundary region="staff-card" resetKey={view.staff}>
+            <StaffCard staff={view.staff} compact />
+          </RegionBoundary>
+        )}
         <Countdown openedAt={session.openedAt} expiresAt={session.expiresAt} />
-        {session.qrUrl && (
+        {qr && (
           <div className="qr-box">
-            <QrCode value={session.qrUrl} label={t('inviting.scan')} size={elderly ? 150 : 132} />
+            <QrCode qr={qr} label={t('inviting.scan')} />
             <div>
               <div className="qr-title">{t('inviting.scan')}</div>
               <div className="qr-hint">
@@ -129,6 +135,15 @@ export function Inviting({ view, session }: { view: TerminalView; session: NonNu
         )}
       </div>
     </main>
+  );
+}
+
+function InviteTitle({ view }: { view: TerminalView }) {
+  const { t } = useTranslation();
+  return (
+    <h1 className="invite-title">
+      <Phrases text={t('inviting.title')} locale={view.locale} />
+    </h1>
   );
 }
 

@@ -1,19 +1,25 @@
 import { useTranslation } from 'react-i18next';
 import type { TerminalView } from '../../../main/bridge/contract.js';
-import { QrCode } from '../components/QrCode.js';
+import { QrCode, useQrCode } from '../components/QrCode.js';
+import { RegionBoundary } from '../components/RegionBoundary.js';
 import { StaffCard } from '../components/StaffCard.js';
 
 export function Serving({ view }: { view: TerminalView }) {
   const { t } = useTranslation();
+  const qr = useQrCode(view.staticQrUrl, 220, 'serving-qr');
   return (
     <main className="screen serving">
       <div className="serving-main">
         <p className="welcome">{t('serving.welcome')}</p>
-        {view.staff && <StaffCard staff={view.staff} />}
+        {view.staff && (
+          <RegionBoundary region="staff-card" resetKey={view.staff}>
+            <StaffCard staff={view.staff} />
+          </RegionBoundary>
+        )}
       </div>
-      {view.staticQrUrl && (
+      {qr && (
         <aside className="serving-qr">
-          <QrCode value={view.staticQrUrl} label={t('serving.scan')} size={220} />
+          <QrCode qr={qr} label={t('serving.scan')} />
           <div className="qr-title">{t('serving.scan')}</div>
           <div className="qr-hint">{t('serving.scanHint')}</div>
         </aside>
@@ -38,11 +44,12 @@ export function Thanks() {
 
 export function Closed({ view }: { view: TerminalView }) {
   const { t } = useTranslation();
+  const qr = useQrCode(view.staticQrUrl, 180, 'closed-qr', 220);
   return (
     <main className="screen message closed">
       <h1>{t('closed.title')}</h1>
       <p>{t('closed.hint')}</p>
-      {view.staticQrUrl && <QrCode value={view.staticQrUrl} label={t('serving.scan')} size={180} />}
+      {qr && <QrCode qr={qr} label={t('serving.scan')} />}
     </main>
   );
 }
@@ -53,7 +60,11 @@ export function Paused({ view }: { view: TerminalView }) {
     <main className="screen message paused">
       <h1>{t('paused.title')}</h1>
       {view.staff && <p>{t('paused.staff', { name: view.staff.name })}</p>}
-      {view.staff && <StaffCard staff={view.staff} compact />}
+      {view.staff && (
+        <RegionBoundary region="staff-card" resetKey={view.staff}>
+          <StaffCard staff={view.staff} compact />
+        </RegionBoundary>
+      )}
     </main>
   );
 }

@@ -4,6 +4,7 @@ import { bundleSchema } from '../../export-bundle.js';
 import { evaluationRecordSchema, type EvaluationRecord } from '../../record.js';
 import type { Failure, LinkOutcome, LinkRequest, ProvinceAdapter, RecordResult, UploadOutcome } from '../adapter.js';
 import { MAX_REPLY_BYTES, networkFailure, readCapped, retryAfter } from '../http.js';
+import { MAX_LINK_CHARS } from '../../links.js';
 import { defaultOfflinePageTemplate, offlinePageUrl } from './offline-page.js';
 import { evaluationPayload, projectNoOf, servicePayload, serviceKey, withinProvinceClock, type SatisfactionCodes } from './payload.js';
 import { classifyMessage, cstDateTime, envelopeSchema, formBody, type Envelope, type GovFormCredentials } from './wire.js';
@@ -25,7 +26,7 @@ export const GOV_FORM_BACKOFF_CAP_MS = 60_000;
 /** Service records known to be at the province (this run): enough for a busy day's sessions, bounded. */
 const KNOWN_SERVICES = 4096;
 
-const linkData = z.object({ url: z.url(), expiresIn: z.coerce.number().nonnegative() });
+const linkData = z.object({ url: z.url().max(MAX_LINK_CHARS), expiresIn: z.coerce.number().nonnegative() });
 
 type Step = { ok: true } | { ok: false; verdict: RecordResult } | { ok: false; failure: Failure };
 
