@@ -6,6 +6,7 @@ import { handleIntent } from '../../main/runtime/intents.js';
 import { startRuntime, type Runtime, type RuntimeOptions } from '../../main/runtime/runtime.js';
 import { Outbox } from '../../sync/outbox/outbox.js';
 import { DEMO_SM2_PUBLIC_KEY } from '../../sync/province-sim/demo-keys.js';
+import { startProvinceSim } from '../../sync/province-sim/simulator.js';
 import { silentLog } from '../helpers/core.js';
 import { BADGE, newRecord, provisioningFile, tempDir, TOKEN, writeProvisioning } from '../helpers/fixtures.js';
 import { startSim } from '../helpers/sync-rig.js';
@@ -218,6 +219,28 @@ describe('technician workbench', () => {
     expect(await auditText(t.rt)).not.toContain('T-350402-0002');
     // Where the window is may change: each record keeps where it was made.
     expect(await t.act({ type: 'provisioningApply', draft: { ...form, 'terminal.windowCode': 'C03', 'terminal.hallCode': 'H02' } })).toEqual({ ok: true });
+  });
+
+  it('says on 诊断 that the province does not know this terminal’s app yet, and keeps the rating queued (issue 24)', async () => {
+    const sim = await startProvinceSim({ apps: [{ appKey: 'another-app', appSecret: 'another-secret-1' }] });
+    try {
+      const t = await terminal({ baseUrl: sim.url });
+      t.rt.terminal.loginByBadge(BADGE);
+      const { sessionId } = await t.rt.terminal.openSession({});
+      t.rt.terminal.choose(sessionId, 0, 5, '4');
+      await t.rt.terminal.technicianEnter(TECH_PIN);
+      const diagnostics = () => t.rt.terminal.view().technician.diagnostics;
+      for (let i = 0; i < 200 && !diagnostics()?.sync.credentials; i++) await new Promise((r) => setTimeout(r, 25));
+      expect(diagnostics()).toMatchObject({
+        queue: { pending: 1, deadLetter: 0 },
+        sync: {
+          credentials: { kind: 'unknown-app', code: 'UNKNOWN_APP_KEY' },
+          lastError: expect.stringMatching(/^credentials refused: the province does not know this terminal’s app yet/),
+        },
+      });
+    } finally {
+      await sim.close();
+    }
   });
 
   it('refuses a new SM2 key while records encrypted under the old one are unsent, and gov-form while 默认评价 wait: by field, in the USB preview and the import (issue 24)', async () => {
