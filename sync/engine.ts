@@ -7,6 +7,7 @@ import type { Dialect, LinkRequest } from './province/adapter.js';
 import { bundleIdentity, createProvinceAdapter, type ProvinceAccount } from './province/factory.js';
 import type { EvaluationRecord } from './record.js';
 import type { UpdateAnnouncement } from './province/adapter.js';
+import type { CredentialRefusal } from './province/credentials.js';
 import { BundleQueue, type BundleSummary, type ImportOutcome } from './relay/bundle-queue.js';
 import { Uploader, type UploaderLog } from './uploader.js';
 
@@ -88,6 +89,8 @@ export interface SyncEngine<C> {
   /** For diagnostics: dead-letter records with their reasons, the clock, the last good heartbeat. */
   deadLetters(limit: number): { evalId: string; seq: number; code: string | null; message: string | null }[];
   oldestPendingAt(): number | null;
+  /** The province refuses this terminal's credentials (an unknown app, an unverifiable sign) since its last verdict; null otherwise. */
+  credentialRefusal(): CredentialRefusal | null;
   clockOffsetMs(): number | null;
   lastHeartbeatAt(): string | null;
   /** Stores another terminal's export bundle (from a USB drive) and relays it. */
@@ -222,6 +225,7 @@ export function createSyncEngine<C extends { configVersion: string }>(o: SyncEng
     notify: () => uploader.notify(),
     deadLetters: (limit) => outbox.list({ states: ['rejected'], limit }).map((e) => ({ evalId: e.evalId, seq: e.seq, code: e.lastCode, message: e.lastError })),
     oldestPendingAt: () => outbox.counts().oldestPendingAt,
+    credentialRefusal: () => uploader.status().credentials,
     clockOffsetMs: () => offset.value,
     lastHeartbeatAt: () => lastHeartbeat,
     resendDeadLetters(evalIds) {

@@ -1,5 +1,6 @@
 import type { Outbox } from './outbox/outbox.js';
 import type { ProvinceAdapter, UploadOutcome } from './province/adapter.js';
+import { credentialRefusal, credentialWords, type CredentialRefusal } from './province/credentials.js';
 import type { BundleQueue, PendingBundle } from './relay/bundle-queue.js';
 import type { EvaluationRecord } from './record.js';
 import { NODE_TIMERS, type Timers } from './timers.js';
@@ -37,6 +38,8 @@ export interface UploaderStatus {
   lastError: string | null;
   /** 403 TERMINAL_DISABLED: uploads wait for the next config poll. */
   disabled: boolean;
+  /** The province refused this terminal's credentials (an unknown app, a signature it cannot verify): records wait, retried with backoff, until it takes them. */
+  credentials: CredentialRefusal | null;
 }
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -60,7 +63,7 @@ export class Uploader {
   private skewRetries = 0;
   private limit: number;
   private loop: Promise<void> | null = null;
-  private st: UploaderStatus = { online: false, lastUploadAt: null, lastError: null, disabled: false };
+  private st: UploaderStatus = { online: false, lastUploadAt: null, lastError: null, disabled: false, credentials: null };
   /** When the province stopped answering, while it does not. */
   private downSince: number | null = null;
   /** A failed queue operation may have left a batch in flight: put it back before claiming again. */
@@ -185,6 +188,7 @@ export class Uploader {
         online: true,
         lastUploadAt: new Date().toISOString(),
         lastError: rejected.length ? `${rejected.length} record(s) rejected: ${rejected[0]?.code ?? ''} ${rejected[0]?.message ?? ''}`.trim() : null,
+        credentials: null,
       });
       if (rejected.length)
         this.o.log.warn({ rejected: rejected.map((r) => ({ evalId: r.evalId, code: r.code })) }, 'records rejected by the province (dead-letter)');
@@ -217,6 +221,7 @@ export class Uploader {
         lastError: first
           ? `bundle from ${b.originTerminal}: ${String(rejected.length)} record(s) rejected: ${first.code ?? ''} ${first.message ?? ''}`.trim()
           : null,
+        credentials: null,
       });
       this.o.log.info({ origin: b.originTerminal, records: b.evalIds.length, rejected: rejected.length }, 'relayed another terminal’s bundle');
       return 0;
@@ -279,10 +284,17 @@ export class Uploader {
         this.update({ online: true, lastError: `rate limited; retrying in ${String(Math.round(wait / 1000))} s` });
         return { retryAfterMs: wait };
       }
-      case 'refused':
+      case 'refused': {
+        // Credentials (in either dialect, by the connection test's own classifier): the records wait, backed off, in words a technician acts on.
+        const credentials = credentialRefusal(outcome);
+        if (credentials) {
+          this.update({ online: true, lastError: credentialWords(credentials), credentials });
+          return this.backoff();
+        }
         // gov-form answers everything with HTTP 200: the status says nothing there, the province's message does.
         this.update({ online: true, lastError: `${outcome.status === 200 ? '' : `HTTP ${String(outcome.status)} `}${outcome.code}: ${outcome.message}` });
         return this.backoff();
+      }
       case 'transient':
         this.update({ online: false, lastError: outcome.reason });
         return this.backoff();
@@ -319,7 +331,8 @@ export class Uploader {
   /** Publishes only real changes: an outage retried every backoff must not write or broadcast each time. */
   private update(patch: Partial<UploaderStatus>): void {
     const next = { ...this.st, ...patch };
-    if ((Object.keys(next) as (keyof UploaderStatus)[]).every((k) => next[k] === this.st[k])) return;
+    const same = (k: keyof UploaderStatus) => (k === 'credentials' ? sameRefusal(next.credentials, this.st.credentials) : next[k] === this.st[k]);
+    if ((Object.keys(next) as (keyof UploaderStatus)[]).every(same)) return;
     if (patch.online !== undefined) this.logReachability(patch.online, next.lastError);
     this.st = next;
     this.o.onStatus?.(this.status());
@@ -352,6 +365,10 @@ export function deadLetterReason(o: Exclude<UploadOutcome, { kind: 'results' }>,
   if (o.kind !== 'refused' || o.status < 400 || o.status >= 500 || o.status === 429) return null;
   if (o.status === 400 || (o.status === 401 && o.code === 'BAD_SIGNATURE')) return o.code || `HTTP_${String(o.status)}`;
   return refusalsSoFar + 1 >= MAX_BUNDLE_REFUSALS ? o.code || `HTTP_${String(o.status)}` : null;
+}
+
+function sameRefusal(a: CredentialRefusal | null, b: CredentialRefusal | null): boolean {
+  return a === b || (a !== null && b !== null && a.kind === b.kind && a.code === b.code && a.message === b.message);
 }
 
 function describe(o: { kind: string; reason?: string; message?: string; code?: string }): string {

@@ -164,7 +164,14 @@ export interface Diagnostics {
     lastCode: string | null;
     lastError: string | null;
   }[];
-  sync: { online: boolean; lastUploadAt: string | null; lastError: string | null; lastHeartbeatAt: string | null };
+  sync: {
+    online: boolean;
+    lastUploadAt: string | null;
+    lastError: string | null;
+    lastHeartbeatAt: string | null;
+    /** The province refuses this terminal's credentials: `unknown-app` (not registered yet) or `refused` (sign, secret, key); records wait meanwhile. */
+    credentials: { kind: 'unknown-app' | 'refused'; code: string; message: string } | null;
+  };
   clock: { offsetMs: number | null; trusted: boolean };
   database: { bytes: number; integrity: { ok: boolean; at: number; detail: string } | null };
   security: string[];

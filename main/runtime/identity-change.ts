@@ -1,5 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import { Outbox } from '../../sync/outbox/outbox.js';
+import type { Dialect } from '../../sync/province/adapter.js';
 
 /**
  * Whether the terminal id may change now, and if not, why in words. The province checks each record's `terminalId`
@@ -19,4 +20,67 @@ export function identityChangeRefusal(db: Database, from: string | null, to: str
     `(${String(c.pending)} waiting or being sent, ${String(c.held)} held for a follow-up, ${String(c.deadLetter)} dead letters): ` +
     `sent under the new id they would be refused for good. Let them upload first (诊断 shows the queue), resend or export the dead letters, then change the id`
   );
+}
+
+/** One field of the provisioning form, old → new (`describeChanges`); '' where there was none. */
+export interface FieldChange {
+  field: string;
+  from: string;
+  to: string;
+}
+
+/** Whether a dialect's province takes the terminal's 默认评价 (each adapter's `sendsDefaultRatings`; gov-form makes its own). */
+const TAKES_DEFAULT_RATINGS = { 'hcp-json': true, 'gov-form': false } as const satisfies Record<Dialect, boolean>;
+
+/**
+ * Every change of provisioning that unsent records depend on, refused by field, in words naming how many records
+ * stand in the way (issue 24): the terminal id (above); `province.sm2PublicKey`, while records carry a `certKey` or
+ * `mobile` encrypted under the current key at capture (only that key's holder can read them, and no resend can
+ * re-encrypt them: the terminal cannot read them back); `province.dialect`, while 默认评价 wait that the new dialect's
+ * province refuses from a terminal. Empty when the change may go ahead. A first provisioning (nothing before) is free.
+ */
+export function unsentDependencyRefusals(db: Database, changes: readonly FieldChange[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  const change = (field: string) => changes.find((c) => c.field === field);
+  const id = change('terminal.terminalId');
+  const idRefusal = id && id.from !== '' ? identityChangeRefusal(db, id.from, id.to) : null;
+  if (idRefusal) out['terminal.terminalId'] = idRefusal;
+
+  const key = change('province.sm2PublicKey');
+  if (key && key.from.toLowerCase() !== key.to.toLowerCase()) {
+    const n = new Outbox(db).unsentWith('sm2-fields');
+    if (total(n) > 0) {
+      out['province.sm2PublicKey'] =
+        `province.sm2PublicKey cannot ${key.to === '' ? 'be removed' : 'change'} while ${String(total(n))} records carrying an ID number or phone (certKey / mobile) ` +
+        `encrypted under the current key are not accepted by the province (${breakdown(n)}): each was encrypted when it was captured, only the current key’s ` +
+        `holder can read it, and no resend can change that. Let them upload first (诊断 shows the queue), resend the dead letters, then change the key`;
+    }
+  }
+
+  const dialect = change('province.dialect');
+  const to = dialect?.to as Dialect | undefined;
+  if (dialect && dialect.from !== '' && to && to in TAKES_DEFAULT_RATINGS && !TAKES_DEFAULT_RATINGS[to]) {
+    const n = new Outbox(db).unsentWith('default-ratings');
+    if (total(n) > 0) {
+      out['province.dialect'] =
+        `province.dialect cannot change from ${dialect.from} to ${to} while ${String(total(n))} 默认评价 (default ratings) made by this terminal are not accepted ` +
+        `by the province (${breakdown(n)}): a ${to} province makes its own and refuses the terminal’s for good. ` +
+        `Let them upload first (诊断 shows the queue), resend the dead letters, then change the dialect`;
+    }
+  }
+  return out;
+}
+
+/** The refusals as one line, for the command line (exit 2) and the technician's last action. */
+export function refusalLine(refusals: Record<string, string>): string | null {
+  const all = Object.values(refusals);
+  return all.length ? all.join('; ') : null;
+}
+
+function total(n: { pending: number; held: number; deadLetter: number }): number {
+  return n.pending + n.held + n.deadLetter;
+}
+
+function breakdown(n: { pending: number; held: number; deadLetter: number }): string {
+  return `${String(n.pending)} waiting or being sent, ${String(n.held)} held for a follow-up, ${String(n.deadLetter)} dead letters`;
 }

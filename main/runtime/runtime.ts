@@ -12,7 +12,7 @@ import { scheduleDefaultRatings } from '../core/default-ratings.js';
 import type { Terminal } from '../core/terminal.js';
 import { createDevices, type DeviceOptions } from '../devices/devices.js';
 import type { Log } from '../log/logger.js';
-import { identityChangeRefusal } from './identity-change.js';
+import { refusalLine, unsentDependencyRefusals } from './identity-change.js';
 import { loadConfig, loadProvisioning, ProvisioningError, prepareProvisioning, restorePreviousProvisioning, storeProvisioning } from '../provisioning/apply.js';
 import { DEMO_BADGE, demoProvisioning } from '../provisioning/demo.js';
 import { provinceSecretSealed } from '../provisioning/province-schema.js';
@@ -119,11 +119,11 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     const pins = pinHasher((await key(META_PIN_PEPPER)) ?? Buffer.alloc(0));
     const apply = async (f: ProvisioningFile, demo: boolean) => {
       const before = loadProvisioning(meta);
-      const refusal = identityChangeRefusal(database, before?.terminal.terminalId ?? null, f.terminal.terminalId);
-      if (refusal) throw new ProvisioningError(refusal);
-      const stored = await prepareProvisioning(meta, sealer, pins, f, { demo });
       // Applying the same file at every start changes nothing and says nothing; a real change is audited.
       const changes = describeChanges(before ? formFromStored(before) : {}, formFromFile(f));
+      const refusal = refusalLine(unsentDependencyRefusals(database, changes)); // a new id, key or dialect would strand unsent records
+      if (refusal) throw new ProvisioningError(refusal);
+      const stored = await prepareProvisioning(meta, sealer, pins, f, { demo });
       database.transaction(() => {
         storeProvisioning(meta, stored, f);
         if (changes.length > 0) auditLog(database, Date.now).record({ actor: 'technician', action: 'provisioning.apply', detail: { source: 'file', changes } });

@@ -18,7 +18,7 @@ import type { MetaStore } from '../store/meta.js';
 import { writeExportBundles } from './export-records.js';
 import { insideRoots, scanUsb, usbDrives } from './usb-drive.js';
 import { readUsbFile } from './usb-walk.js';
-import { identityChangeRefusal } from './identity-change.js';
+import { refusalLine, unsentDependencyRefusals } from './identity-change.js';
 import { checkUsbUpdate, installFromDrive, type UpdateChecks } from './usb-updates.js';
 import type { FileInstall } from '../update/update-manager.js';
 import { MAX_BUNDLE_BYTES } from '../../sync/export-bundle.js';
@@ -111,10 +111,9 @@ export class TechnicianWorkbench {
     const checkUpdate = (path: string) => checkUsbUpdate(roots, path, this.d.updates.checks);
     this.usbScan ??= scanUsb(roots, this.form(), undefined, checkUpdate).finally(() => (this.usbScan = null));
     const { files: found, cutShort } = await this.usbScan;
-    // The preview warns before the import refuses: a file that changes the id while records are unsent cannot be taken.
+    // The preview warns before the import refuses: a file that changes the id, key or dialect unsent records need cannot be taken.
     const files = found.map((f) => {
-      const id = f.kind === 'provisioning' && !f.error ? f.changes.find((c) => c.field === 'terminal.terminalId') : undefined;
-      const refusal = id && this.d.provisioning ? identityChangeRefusal(this.d.db, this.d.provisioning.terminal.terminalId, id.to) : null;
+      const refusal = f.kind === 'provisioning' && !f.error && this.d.provisioning ? refusalLine(unsentDependencyRefusals(this.d.db, f.changes)) : null;
       return refusal ? { ...f, error: refusal } : f;
     });
     this.usb = { ...this.usb, files, cutShort, scannedAt: this.d.now() };
@@ -327,8 +326,8 @@ export class TechnicianWorkbench {
   /** The draft as a provisioning file, or the refusal naming each bad field. */
   private checked(draft: ProvisioningDraft): CheckedDraft | Extract<Outcome, { ok: false }> {
     const checked = checkDraft(draft, this.d.base);
-    const refusal = 'fields' in checked ? null : this.identityRefusal(checked.file);
-    const r = refusal ? { fields: { 'terminal.terminalId': refusal } } : checked;
+    const refusals = 'fields' in checked ? {} : this.unsentRefusals(checked.file);
+    const r = Object.keys(refusals).length > 0 ? { fields: refusals } : checked;
     if (!('fields' in r)) return r;
     const message = Object.entries(r.fields)
       .map(([f, m]) => `${f}: ${m}`)
@@ -341,13 +340,13 @@ export class TechnicianWorkbench {
   }
 
   /** Stores a checked file as `provision` does, writes old → new to the audit log, and restarts the terminal with it. */
-  /** A new terminal id while records made under the old one are unsent would strand them (identity-change.ts). */
-  private identityRefusal(file: ProvisioningFile): string | null {
-    return identityChangeRefusal(this.d.db, this.d.provisioning?.terminal.terminalId ?? null, file.terminal.terminalId);
+  /** A new terminal id, SM2 key or dialect while records that need the old one are unsent would strand them (identity-change.ts), by field. */
+  private unsentRefusals(file: ProvisioningFile): Record<string, string> {
+    return unsentDependencyRefusals(this.d.db, describeChanges(this.form(), formFromFile(file)));
   }
 
   private async store(file: ProvisioningFile, opts: Parameters<typeof prepareProvisioning>[4], why: { source: string; replaced: string[] }): Promise<Outcome> {
-    const refusal = this.identityRefusal(file);
+    const refusal = refusalLine(this.unsentRefusals(file));
     if (refusal) return this.said(fail('IDENTITY_UNSENT', refusal));
     const stored = await prepareProvisioning(this.d.meta, this.d.sealer, this.d.pins, file, opts);
     this.d.db.transaction(() => {

@@ -122,6 +122,24 @@ export class Outbox {
   }
 
   /**
+   * Unsent records (waiting or in flight, held for a follow-up, dead letters) that `which` picks: those carrying an
+   * SM2-encrypted `certKey` or `mobile` (readable only under the key they were captured with), or 默认评价
+   * (`evaluateType` 3). What a provisioning change would strand; reads only the unsent rows, when a technician asks.
+   */
+  unsentWith(which: 'sm2-fields' | 'default-ratings'): { pending: number; held: number; deadLetter: number } {
+    const match =
+      which === 'sm2-fields'
+        ? `(json_extract(payload, '$.certKey') IS NOT NULL OR json_extract(payload, '$.mobile') IS NOT NULL)`
+        : `json_extract(payload, '$.evaluateType') = 3`;
+    const rows = prepared(
+      this.db,
+      `SELECT state, COUNT(*) AS n FROM outbox WHERE state IN ('pending', 'in-flight', 'held', 'rejected') AND ${match} GROUP BY state`,
+    ).all() as { state: OutboxState; n: number }[];
+    const of = (s: OutboxState) => rows.find((r) => r.state === s)?.n ?? 0;
+    return { pending: of('pending') + of('in-flight'), held: of('held'), deadLetter: of('rejected') };
+  }
+
+  /**
    * Takes the oldest pending records, in seq order, up to `maxRecords` and `maxBytes` of JSON, and marks them
    * in-flight. Never claims past a held record, so the province receives records in seq order.
    */

@@ -36,6 +36,11 @@ export interface GovFormSimOptions {
   basePath?: string;
   faults?: Faults;
   random?: () => number;
+  /**
+   * What it answers an `appMark` it does not know. Provinces word it differently: this one's default says it inside a
+   * sign refusal; others say only `appMark不存在`, which no spec table lists (the terminal must still keep the record).
+   */
+  unknownAppMessage?: (appMark: string) => string;
 }
 
 export interface GovService {
@@ -137,7 +142,10 @@ export async function startGovFormSim(o: GovFormSimOptions) {
     const form = readForm(req.headers['content-type'], req.body);
     if ('refusal' in form) return (stats.invalidRequests++, form);
     const appWord = apps.get(form.appMark);
-    if (appWord === undefined) return (stats.invalidSignatures++, { refusal: `验签失败：签名无效，appMark "${form.appMark}" 未注册` });
+    if (appWord === undefined) {
+      stats.invalidSignatures++;
+      return { refusal: o.unknownAppMessage?.(form.appMark) ?? `验签失败：签名无效，appMark "${form.appMark}" 未注册` };
+    }
     const time = parseCstCompact(form.time);
     if (time === null) return (stats.invalidRequests++, { refusal: 'time 格式错误：应为 yyyyMMddHHmmss（北京时间）' });
     const signed = sm2DecryptHex(form.sign, keys.privateKey);
@@ -307,6 +315,10 @@ export async function startGovFormSim(o: GovFormSimOptions) {
     refusals,
     setFaults(f: Faults) {
       faults = f;
+    },
+    /** The province registers an app (a terminal set up before it was, as happens in a new hall). */
+    registerApp(a: GovFormApp) {
+      apps.set(a.appMark, a.appWord);
     },
     /** Whether a QR code's URL is a page this simulator issued (dynamic) or a valid offline page. */
     knowsLink(url: string): 'dynamic' | 'offline' | null {

@@ -1,5 +1,6 @@
 import { ClockOffset } from '../clock-offset.js';
 import type { Failure, ProvinceAdapter } from './adapter.js';
+import { credentialRefusal } from './credentials.js';
 import { createProvinceAdapter, type ProvinceAccount } from './factory.js';
 
 export interface ConnectionReport {
@@ -15,14 +16,6 @@ export interface ConnectionReport {
 
 /** A clock further off than this is worth a word even when the province took the request (it refuses at 300 s). */
 const CLOCK_WORTH_SAYING_MS = 30_000;
-
-/**
- * gov-form has no code for an unknown app: its message says so in words like these, often inside a sign refusal
- * (`验签失败：签名无效，appMark "…" 未注册`). The words must be about the app itself: a message that names appMark
- * beside appWord (`签名内容与 time、appMark、appWord 不符`) is about the signature.
- */
-const UNKNOWN_APP =
-  /(appMark|应用)(?:(?!appWord|签名|[,，;；。])[\s\S]){0,40}?(不存在|未注册|无效|未授权|未找到|not found|not registered|unknown)|未注册的应用|无效的应用|unknown app/i;
 
 /**
  * "Test connection" on the provisioning screen, in either dialect: one request with the settings as typed, before
@@ -78,16 +71,19 @@ async function probe(adapter: ProvinceAdapter, terminalId: string, timeoutMs: nu
   const r = await adapter.createLink({ terminalId, sessionId: 'connection-test', proManager: 'connection-test' }, timeoutMs);
   if (r.kind === 'link') return 'ok';
   // gov-form: a message about the test session itself (not naming the app's credentials) means they and the clock were accepted.
-  if (r.kind === 'refused' && r.code === 'REJECTED' && !UNKNOWN_APP.test(r.message) && !/appMark|appWord/i.test(r.message)) return 'ok';
+  if (r.kind === 'refused' && r.code === 'REJECTED' && !credentialRefusal(r) && !/appMark|appWord/i.test(r.message)) return 'ok';
   return r;
 }
 
 function refused(r: Extract<Failure, { kind: 'refused' }>, report: (code: string, message: string) => ConnectionReport): ConnectionReport {
+  // The uploader's classifier (credentials.ts): what this screen calls an unknown app, the uploader keeps and retries.
+  const c = credentialRefusal(r);
   // hcp-json's own codes stay as the province gave them; gov-form has only words, so its codes are ours.
-  if (r.code === 'UNKNOWN_APP_KEY') return report(r.code, `unknown app: the province does not know this app key (${r.message})`);
-  // Before the sign refusal: a province that does not know the app fails its sign too, and says why.
-  if ((r.code === 'REJECTED' || r.code === 'SIGN_REFUSED') && UNKNOWN_APP.test(r.message))
-    return report('UNKNOWN_APP', `unknown app: the province does not know this appMark (${r.message})`);
+  if (c?.kind === 'unknown-app') {
+    return c.code === 'UNKNOWN_APP_KEY'
+      ? report(c.code, `unknown app: the province does not know this app key (${r.message})`)
+      : report('UNKNOWN_APP', `unknown app: the province does not know this appMark (${r.message})`);
+  }
   if (r.code === 'BAD_SIGNATURE' || r.code === 'SIGN_REFUSED') {
     return report(r.code, `sign refused: check the app secret${r.code === 'SIGN_REFUSED' ? ' (appWord) and the province’s public key' : ''} (${r.message})`);
   }

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { TERMINAL_V8_FLAGS } from '../../main/runtime/v8-flags.js';
 import { verifyChain } from '../../sync/chain.js';
+import { DEMO_SM2_PUBLIC_KEY } from '../../sync/province-sim/demo-keys.js';
 import { evaluationRecordSchema } from '../../sync/record.js';
 import { apiClient, BridgeClient } from '../helpers/clients.js';
 import { BADGE, provisioningFile, tempDir, writeProvisioning } from '../helpers/fixtures.js';
@@ -164,6 +165,26 @@ describe('hcp-terminal serve', () => {
     (moved['terminal'] as Record<string, unknown>)['windowCode'] = 'C03';
     writeFileSync(join(dir, 'moved.json'), JSON.stringify(moved));
     expect(runCommand(['provision', '--data-dir', dir, '--file', join(dir, 'moved.json')], env).code).toBe(0);
+  }, 120_000);
+
+  it('refuses a new SM2 key with exit 2 while a record carries a phone number encrypted under the old one (issue 24)', async () => {
+    const dir = dataDir();
+    const t = await serve(dir, ['--config', writeProvisioning(dir)]);
+    const api = apiClient(t.ready.api);
+    await api.post('/staff/login', { badgeId: BADGE });
+    const ui = await BridgeClient.kiosk(t.ready.ui, t.dataDir);
+    const { sessionId } = (await api.post('/sessions', { applicant: { mobile: '13800138000' } })).body as { sessionId: string };
+    expect(await ui.send({ type: 'choose', sessionId, item: 0, level: 5 })).toEqual({ ok: true });
+    ui.close();
+    expect(await t.stop('SIGTERM')).toBe(0);
+
+    const rekeyed = writeProvisioning(dir, { sm2PublicKey: DEMO_SM2_PUBLIC_KEY }, 'rekeyed.json');
+    const provisioned = runCommand(['provision', '--data-dir', dir, '--file', rekeyed], env);
+    expect(provisioned.code).toBe(2);
+    expect(provisioned.stderr).toMatch(
+      /^hcp-terminal: province\.sm2PublicKey cannot change while 1 records carrying an ID number or phone \(certKey \/ mobile\)/m,
+    );
+    expect(JSON.parse(runCommand(['status', '--data-dir', dir], env).stdout)).toMatchObject({ queue: { pending: 1 } });
   }, 120_000);
 
   it('refuses a second terminal on a data directory in use with exit code 3', async () => {

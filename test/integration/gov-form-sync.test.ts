@@ -4,13 +4,14 @@ import { ClockOffset } from '../../sync/clock-offset.js';
 import { Outbox } from '../../sync/outbox/outbox.js';
 import { DEMO_SM2_PRIVATE_KEY, DEMO_SM2_PUBLIC_KEY } from '../../sync/province-sim/demo-keys.js';
 import { startGovFormSim } from '../../sync/province-sim/gov-form-sim.js';
+import { startProvinceSim } from '../../sync/province-sim/simulator.js';
 import { testProvinceConnection } from '../../sync/province/connection-test.js';
-import { createProvinceAdapter, type GovFormAccount } from '../../sync/province/factory.js';
+import { createProvinceAdapter, type GovFormAccount, type ProvinceAccount } from '../../sync/province/factory.js';
 import { JsonProvinceAdapter } from '../../sync/province/json-adapter.js';
 import { Uploader } from '../../sync/uploader.js';
 import { silentLog } from '../helpers/core.js';
 import { newRecord, tempDir } from '../helpers/fixtures.js';
-import { GOV_APP, GOV_CODES } from '../helpers/dialects.js';
+import { APP, GOV_APP, GOV_CODES } from '../helpers/dialects.js';
 import { no, startGovFormStub, type SeenRequest, type StubAnswer } from '../helpers/gov-form-stub.js';
 
 const stops: (() => Promise<void> | void)[] = [];
@@ -44,7 +45,7 @@ async function until(f: () => boolean, what: string, ms = 20_000): Promise<void>
 const IDLE_MS = 123_456;
 
 /** A real outbox and uploader over the gov-form adapter; every wait the uploader asks for is noted and run at once. */
-function rig(account: GovFormAccount, n: number, overrides: Partial<Parameters<typeof newRecord>[0]>[] = []) {
+function rig(account: ProvinceAccount, n: number, overrides: Partial<Parameters<typeof newRecord>[0]>[] = []) {
   const dir = tempDir();
   const { db } = openDatabase(dir.path);
   stops.push(() => {
@@ -142,6 +143,67 @@ describe('gov-form through the one uploader', () => {
     const accepted = s.seen.filter((r) => r.path === 'evaluation/submit').map(seqOf);
     expect(accepted).toEqual([1, 2, 3, 4]);
     expect(outbox.list().every((e) => e.state === 'accepted')).toBe(true);
+  });
+});
+
+describe('a terminal the province does not know yet (issue 24)', () => {
+  it('keeps every rating queued while the province answers appMark不存在, says so, backs off at most 60 s, and sends them once it registers the app', async () => {
+    const sim = await startGovFormSim({
+      apps: [],
+      sm2PrivateKey: DEMO_SM2_PRIVATE_KEY,
+      satisfactionCodes: GOV_CODES,
+      unknownAppMessage: () => 'appMark不存在',
+    });
+    stops.push(() => sim.close());
+    const account: GovFormAccount = {
+      dialect: 'gov-form',
+      baseUrl: sim.url,
+      terminalId: 'T-350402-0001',
+      ...GOV_APP,
+      sm2PublicKey: DEMO_SM2_PUBLIC_KEY,
+      satisfactionCodes: GOV_CODES,
+    };
+    const { outbox, uploader, waits } = rig(account, 3);
+    uploader.start();
+    await until(() => sim.refusals.length >= 4, 'refused several times');
+    // The connection test and the uploader call it the same: the app is unknown, not the record invalid.
+    expect(await testProvinceConnection({ account, timeoutMs: 3000 })).toMatchObject({ code: 'UNKNOWN_APP' });
+    expect(outbox.counts()).toMatchObject({ pending: 3, deadLetter: 0 });
+    expect(uploader.status()).toMatchObject({
+      credentials: { kind: 'unknown-app', code: 'UNKNOWN_APP', message: 'appMark不存在' },
+      lastError: expect.stringMatching(
+        /^credentials refused: the province does not know this terminal’s app yet \(UNKNOWN_APP: appMark不存在\); ratings are kept/,
+      ),
+    });
+    const backoffs = waits.filter((w) => w !== IDLE_MS);
+    expect(backoffs.length).toBeGreaterThanOrEqual(3);
+    expect(Math.max(...backoffs)).toBeLessThanOrEqual(60_000);
+    sim.registerApp(GOV_APP);
+    await until(() => outbox.counts().pending === 0, 'drained once registered');
+    expect(outbox.list().map((e) => e.state)).toEqual(['accepted', 'accepted', 'accepted']);
+    expect(sim.evaluations.size).toBe(3);
+    expect(uploader.status()).toMatchObject({ credentials: null, lastError: null });
+  });
+
+  it('hcp-json: 401 UNKNOWN_APP_KEY keeps the batch and says the same words', async () => {
+    const sim = await startProvinceSim({ apps: [APP] });
+    stops.push(() => sim.close());
+    const account: ProvinceAccount = {
+      dialect: 'hcp-json',
+      baseUrl: sim.url,
+      terminalId: 'T-350402-0001',
+      appKey: 'app-key-unregistered',
+      appSecret: APP.appSecret,
+      signAlg: 'HMAC-SM3',
+    };
+    const { outbox, uploader, waits } = rig(account, 2);
+    uploader.start();
+    await until(() => waits.filter((w) => w !== IDLE_MS).length >= 2, 'backed off twice');
+    expect(outbox.counts()).toMatchObject({ pending: 2, deadLetter: 0 });
+    expect(uploader.status()).toMatchObject({
+      credentials: { kind: 'unknown-app', code: 'UNKNOWN_APP_KEY' },
+      lastError: expect.stringMatching(/^credentials refused: the province does not know this terminal’s app yet \(UNKNOWN_APP_KEY: /),
+    });
   });
 });
 

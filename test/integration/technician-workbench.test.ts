@@ -4,8 +4,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { readProvisioningFile } from '../../main/provisioning/apply.js';
 import { handleIntent } from '../../main/runtime/intents.js';
 import { startRuntime, type Runtime, type RuntimeOptions } from '../../main/runtime/runtime.js';
+import { Outbox } from '../../sync/outbox/outbox.js';
+import { DEMO_SM2_PUBLIC_KEY } from '../../sync/province-sim/demo-keys.js';
+import { startProvinceSim } from '../../sync/province-sim/simulator.js';
 import { silentLog } from '../helpers/core.js';
-import { BADGE, provisioningFile, tempDir, TOKEN, writeProvisioning } from '../helpers/fixtures.js';
+import { BADGE, newRecord, provisioningFile, tempDir, TOKEN, writeProvisioning } from '../helpers/fixtures.js';
 import { startSim } from '../helpers/sync-rig.js';
 
 const TECH_PIN = '135790';
@@ -216,6 +219,79 @@ describe('technician workbench', () => {
     expect(await auditText(t.rt)).not.toContain('T-350402-0002');
     // Where the window is may change: each record keeps where it was made.
     expect(await t.act({ type: 'provisioningApply', draft: { ...form, 'terminal.windowCode': 'C03', 'terminal.hallCode': 'H02' } })).toEqual({ ok: true });
+  });
+
+  it('says on 诊断 that the province does not know this terminal’s app yet, and keeps the rating queued (issue 24)', async () => {
+    const sim = await startProvinceSim({ apps: [{ appKey: 'another-app', appSecret: 'another-secret-1' }] });
+    try {
+      const t = await terminal({ baseUrl: sim.url });
+      t.rt.terminal.loginByBadge(BADGE);
+      const { sessionId } = await t.rt.terminal.openSession({});
+      t.rt.terminal.choose(sessionId, 0, 5, '4');
+      await t.rt.terminal.technicianEnter(TECH_PIN);
+      const diagnostics = () => t.rt.terminal.view().technician.diagnostics;
+      for (let i = 0; i < 200 && !diagnostics()?.sync.credentials; i++) await new Promise((r) => setTimeout(r, 25));
+      expect(diagnostics()).toMatchObject({
+        queue: { pending: 1, deadLetter: 0 },
+        sync: {
+          credentials: { kind: 'unknown-app', code: 'UNKNOWN_APP_KEY' },
+          lastError: expect.stringMatching(/^credentials refused: the province does not know this terminal’s app yet/),
+        },
+      });
+    } finally {
+      await sim.close();
+    }
+  });
+
+  it('refuses a new SM2 key while records encrypted under the old one are unsent, and gov-form while 默认评价 wait: by field, in the USB preview and the import (issue 24)', async () => {
+    const t = await terminal();
+    t.rt.terminal.loginByBadge(BADGE);
+    // One rating carries a phone number, encrypted under the provisioned key as it arrived; one does not.
+    const withPhone = await t.rt.terminal.openSession({ applicant: { mobile: '13800138000' } });
+    t.rt.terminal.choose(withPhone.sessionId, 0, 5, '4');
+    const plain = await t.rt.terminal.openSession({});
+    t.rt.terminal.choose(plain.sessionId, 0, 5, '4');
+    const stick = join(t.usb, 'STICK');
+    mkdirSync(stick);
+    writeProvisioning(stick, { sm2PublicKey: DEMO_SM2_PUBLIC_KEY }, 'rekeyed.json');
+    await t.rt.terminal.technicianEnter(TECH_PIN);
+    await t.act({ type: 'rescan' });
+    const form = setupOf(t.rt).form;
+    const keyed =
+      /^province\.sm2PublicKey cannot change while 1 records carrying an ID number or phone \(certKey \/ mobile\) encrypted under the current key are not accepted by the province \(1 waiting or being sent, 0 held for a follow-up, 0 dead letters\)/;
+
+    const rekeyed = await t.act({ type: 'provisioningCheck', draft: { ...form, 'province.sm2PublicKey': DEMO_SM2_PUBLIC_KEY } });
+    expect(rekeyed.ok ? {} : (rekeyed.fields ?? {})).toEqual({ 'province.sm2PublicKey': expect.stringMatching(keyed) });
+    expect(await t.act({ type: 'provisioningApply', draft: { ...form, 'province.sm2PublicKey': DEMO_SM2_PUBLIC_KEY } })).toMatchObject({ ok: false });
+    // hcp-json may do without a key; removing it strands the same records.
+    const removed = await t.act({ type: 'provisioningCheck', draft: { ...form, 'province.sm2PublicKey': '' } });
+    expect(removed.ok ? {} : (removed.fields ?? {})).toMatchObject({ 'province.sm2PublicKey': expect.stringMatching(/cannot be removed while 1 records/) });
+    const listed = setupOf(t.rt).usb.files.find((f) => f.path.endsWith('rekeyed.json'));
+    expect(listed).toMatchObject({ kind: 'provisioning', error: expect.stringMatching(keyed) });
+    expect(await t.act({ type: 'usbImport', path: listed?.path ?? '' })).toMatchObject({ ok: false, code: 'IDENTITY_UNSENT' });
+
+    // A 默认评价 made in hcp-json: a gov-form province makes its own and refuses the terminal's.
+    const outbox = new Outbox(t.rt.db);
+    t.rt.db.transaction(() => outbox.append(newRecord({ terminalId: 'T-350402-0001', evaluateType: 3 }), { held: false }))();
+    const govForm = {
+      ...form,
+      'province.dialect': 'gov-form',
+      'province.appMark': 'app-mark-1',
+      'province.appWord': 'app-word-123456',
+      'province.satisfactionCodes': 'desc5',
+    };
+    const moved = await t.act({ type: 'provisioningCheck', draft: govForm });
+    expect(moved.ok ? {} : (moved.fields ?? {})).toEqual({
+      'province.dialect': expect.stringMatching(
+        /^province\.dialect cannot change from hcp-json to gov-form while 1 默认评价 \(default ratings\) made by this terminal are not accepted/,
+      ),
+    });
+    expect(await t.act({ type: 'provisioningApply', draft: govForm })).toMatchObject({ ok: false });
+    expect(t.restarts).toHaveLength(0);
+    expect(await auditText(t.rt)).not.toContain(DEMO_SM2_PUBLIC_KEY);
+    // Once they are sent, the same changes go ahead.
+    t.rt.db.prepare(`UPDATE outbox SET state = 'accepted'`).run();
+    expect(await t.act({ type: 'provisioningCheck', draft: { ...govForm, 'province.sm2PublicKey': DEMO_SM2_PUBLIC_KEY } })).toEqual({ ok: true });
   });
 
   it('audits every technician action, and restart and exit-kiosk only where the shell can', async () => {

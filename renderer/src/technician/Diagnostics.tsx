@@ -35,6 +35,15 @@ export function Diagnostics({ d, setup }: { d: DiagnosticsView; setup: Technicia
             <dd>{time(d.sync.lastHeartbeatAt)}</dd>
             <dt>{t('technician.lastError')}</dt>
             <dd>{d.sync.lastError ?? '—'}</dd>
+            {d.sync.credentials && (
+              <>
+                <dt>{t('technician.credentials')}</dt>
+                <dd className="tech-warning" data-testid="tech-credentials">
+                  {t(d.sync.credentials.kind === 'unknown-app' ? 'technician.credentialsUnknownApp' : 'technician.credentialsRefused')} (
+                  {d.sync.credentials.code}: {d.sync.credentials.message})
+                </dd>
+              </>
+            )}
           </dl>
         </article>
         <article className="tech-card" aria-labelledby="tech-dead-list">

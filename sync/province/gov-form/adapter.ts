@@ -159,6 +159,8 @@ export class GovFormAdapter implements ProvinceAdapter {
     switch (classifyMessage(message)) {
       case 'clock':
         return { kind: 'clock-skew', serverTime: this.o.clock.now() };
+      case 'unknown-app':
+        return { kind: 'refused', status: 200, code: 'UNKNOWN_APP', message };
       case 'sign':
         return { kind: 'refused', status: 200, code: 'SIGN_REFUSED', message };
       default:

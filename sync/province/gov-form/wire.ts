@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { sm2EncryptHex } from '../../crypto/gm.js';
+import { saysUnknownApp } from '../credentials.js';
 
 const CST_OFFSET_MS = 8 * 3_600_000;
 
@@ -47,13 +48,15 @@ export const envelopeSchema = z.object({
 export type Envelope = z.infer<typeof envelopeSchema>;
 
 /** What a `success: "false"` message means, by the words the spec gives (a message may say more around them). */
-export type Refusal = 'duplicate' | 'service-missing' | 'service-exists' | 'clock' | 'sign' | 'invalid';
+export type Refusal = 'duplicate' | 'service-missing' | 'service-exists' | 'clock' | 'unknown-app' | 'sign' | 'invalid';
 
 export function classifyMessage(message: string): Refusal {
   if (message.includes('评价数据不可重复')) return 'duplicate';
   if (message.includes('没有对应的服务数据')) return 'service-missing';
   if (message.includes('服务数据已存在')) return 'service-exists';
   if (message.includes('时间戳超出有效范围')) return 'clock';
+  // Not a fault of the record: the province does not know the app (yet), in the words the connection test knows (credentials.ts).
+  if (saysUnknownApp(message)) return 'unknown-app';
   // The spec's own examples: 签名已使用, and 验签失败, which names the check rather than the word 签名.
   if (message.includes('签名') || message.includes('验签')) return 'sign';
   return 'invalid';
