@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { readLaunchPage } from '../host/kiosk-pass.js';
 import { parseCommandArgs, UsageError } from './args.js';
@@ -28,21 +29,80 @@ export async function kiosk(argv: string[]): Promise<number> {
     }
     await new Promise((r) => setTimeout(r, 1000));
   }
-  const args = [
+  const profile = kioskProfileDir();
+  try {
+    refuseTranslation(profile);
+  } catch (e) {
+    // The window still opens: a kiosk without its screen is worse, and the page itself says translate="no".
+    process.stderr.write(`hcp-terminal: could not turn off translation in ${profile}: ${(e as Error).message}\n`);
+  }
+  const args = kioskBrowserArgs(pathToFileURL(launch).href, profile);
+  spawn(browser, args, { stdio: 'ignore', detached: true }).unref();
+  process.stdout.write(JSON.stringify({ event: 'kiosk', browser }) + '\n');
+  return 0;
+}
+
+/**
+ * The kiosk window's Chromium switches, each checked against Chromium 156 (`/usr/bin/chromium`) in a real window under
+ * Xvfb (test/e2e/kiosk-window.e2e.ts). Chromium ignores a switch it does not know without a word, so a removed one
+ * silently stops protecting: `--disable-translate` went years ago, and the translate bubble came back over the header.
+ * No switch turns translation off any more (`--disable-features=Translate` still leaves the bubble, measured): the
+ * profile's own setting does (refuseTranslation), and the page says `translate="no"` as well.
+ */
+export function kioskBrowserArgs(launchUrl: string, profile: string): string[] {
+  return [
+    // Full screen, no way out by the window's own controls.
     '--kiosk',
-    `--app=${pathToFileURL(launch).href}`,
+    // A window without omnibox, tabs or menu, on the launch page that claims the kiosk pass (docs/security.md).
+    `--app=${launchUrl}`,
+    // A profile of the kiosk's own, whose settings the launcher sets (never the desktop user's everyday browser).
+    `--user-data-dir=${profile}`,
+    // No welcome tab or import dialog on the first start of a fresh profile.
     '--no-first-run',
+    // No error dialogs for a citizen to answer (a crashed plugin or GPU process).
     '--noerrdialogs',
-    '--disable-translate',
+    // No calls home the kiosk does not need: field trials, component and extension updates, sync.
     '--disable-background-networking',
     '--disable-component-update',
     '--disable-sync',
     // The screen speaks its prompts (issue 10) before anyone has touched it.
     '--autoplay-policy=no-user-gesture-required',
   ];
-  spawn(browser, args, { stdio: 'ignore', detached: true }).unref();
-  process.stdout.write(JSON.stringify({ event: 'kiosk', browser }) + '\n');
-  return 0;
+}
+
+/**
+ * The kiosk browser's profile, in the desktop user's own config folder: the launcher runs as that user, who may not
+ * write the terminal's data directory.
+ */
+export function kioskProfileDir(env: NodeJS.ProcessEnv = process.env): string {
+  const config = env['XDG_CONFIG_HOME'] || join(homedir(), '.config');
+  return join(config, 'hcp-terminal', 'kiosk-browser');
+}
+
+/**
+ * Turns off Chromium's "offer to translate pages" (`translate.enabled`) in the profile before the browser reads it,
+ * keeping everything else the profile holds. A translation sends the screen's text (staff names, the service) to an
+ * outside service, and the bubble covers the header (docs/security.md).
+ */
+export function refuseTranslation(profile: string): void {
+  const file = join(profile, 'Default', 'Preferences');
+  let prefs: Record<string, unknown> = {};
+  try {
+    const parsed: unknown = JSON.parse(readFileSync(file, 'utf8'));
+    if (isObject(parsed)) prefs = parsed;
+  } catch {
+    // None yet, or unreadable: Chromium would start that profile's settings afresh too.
+  }
+  const translate = isObject(prefs['translate']) ? prefs['translate'] : {};
+  if (translate['enabled'] === false) return;
+  prefs['translate'] = { ...translate, enabled: false };
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  writeFileSync(`${file}.hcp-tmp`, JSON.stringify(prefs), { mode: 0o600 });
+  renameSync(`${file}.hcp-tmp`, file);
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 async function answers(url: string): Promise<boolean> {

@@ -81,7 +81,7 @@ export function readLaunchPage(file: string): { claimUrl: string } | null {
 
 function launchPage(claimUrl: string, secret: string): string {
   return `<!doctype html>
-<html lang="zh-CN"><head><meta charset="utf-8"><title>好差评评价终端</title></head>
+<html lang="zh-CN" translate="no"><head><meta charset="utf-8"><meta name="google" content="notranslate"><title>好差评评价终端</title></head>
 <body style="background:#f4f6fa">
 <form method="post" action="${claimUrl}"><input type="hidden" name="secret" value="${secret}"></form>
 <script>document.forms[0].submit();</script>

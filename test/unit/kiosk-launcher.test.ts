@@ -1,0 +1,47 @@
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { kioskBrowserArgs, kioskProfileDir, refuseTranslation } from '../../main/cli/kiosk.js';
+import { scratchDirs } from '../helpers/fixtures.js';
+
+const dir = scratchDirs();
+const prefsOf = (profile: string) => join(profile, 'Default', 'Preferences');
+const read = (profile: string): unknown => JSON.parse(readFileSync(prefsOf(profile), 'utf8'));
+
+describe('the kiosk launcher’s browser profile', () => {
+  it('is in the desktop user’s config folder, and the window is started on it', () => {
+    expect(kioskProfileDir({ XDG_CONFIG_HOME: '/home/kiosk/.config' })).toBe('/home/kiosk/.config/hcp-terminal/kiosk-browser');
+    expect(kioskBrowserArgs('file:///d/kiosk/launch.html', '/p')).toContain('--user-data-dir=/p');
+  });
+
+  it('offers no translation on a fresh profile', () => {
+    const profile = join(dir(), 'kiosk-browser');
+    refuseTranslation(profile);
+    expect(read(profile)).toEqual({ translate: { enabled: false } });
+    expect(statSync(prefsOf(profile)).mode & 0o077).toBe(0);
+  });
+
+  it('turns translation off in a profile Chromium has used, keeping everything else it holds', () => {
+    const profile = dir();
+    mkdirSync(join(profile, 'Default'));
+    const used = {
+      intl: { accept_languages: 'zh-CN,zh' },
+      translate: { enabled: true },
+      translate_blocked_languages: ['zh-CN'],
+      session: { restore_on_startup: 1 },
+    };
+    writeFileSync(prefsOf(profile), JSON.stringify(used));
+    refuseTranslation(profile);
+    expect(read(profile)).toEqual({ ...used, translate: { enabled: false } });
+  });
+
+  it('starts the settings afresh from a file that is not a JSON object, as Chromium would', () => {
+    for (const junk of ['{"translate":', '[1,2]', 'null']) {
+      const profile = dir();
+      mkdirSync(join(profile, 'Default'));
+      writeFileSync(prefsOf(profile), junk);
+      refuseTranslation(profile);
+      expect(read(profile)).toEqual({ translate: { enabled: false } });
+    }
+  });
+});
