@@ -5,7 +5,7 @@ import { DEMO_SM2_PRIVATE_KEY } from '../../sync/province-sim/demo-keys.js';
 import { NO_FAULTS } from '../../sync/province-sim/faults.js';
 import { startGovFormSim } from '../../sync/province-sim/gov-form-sim.js';
 import { startProvinceSim } from '../../sync/province-sim/simulator.js';
-import { APP_A, bundleOf, chainedRecords, tampered } from '../helpers/bundles.js';
+import { APP_A, bundleOf, chainedRecords, rechained } from '../helpers/bundles.js';
 import { apiClient } from '../helpers/clients.js';
 import { GOV_APP, GOV_CODES, govForm, writeDialectProvisioning } from '../helpers/dialects.js';
 import { BADGE, tempDir, writeProvisioning } from '../helpers/fixtures.js';
@@ -102,10 +102,11 @@ test('a relay bundle the province refuses shows as dead with its reason, never h
   const data = tempDir();
   const env = { HCP_KEY_DIR: keys.path, ...FAST_SYNC };
   const args = ['--data-dir', join(data.path, 'b'), '--port', '0', '--config', writeProvisioning(data.path, { baseUrl: sim.url, terminalId: 'T-350402-0002' })];
-  // The terminal made once, stopped while a technician imports a tampered copy of another hall's bundle.
+  // The terminal made once, stopped while a technician imports a tampered copy of another hall's bundle (its chain
+  // recomputed: only the province, which checks the signature, can tell).
   await (await startTerminal(args, env)).stop();
   const file = join(data.path, 'copy.json');
-  writeFileSync(file, JSON.stringify(tampered(bundleOf('T-350402-0001', chainedRecords('T-350402-0001', 2)))));
+  writeFileSync(file, JSON.stringify(rechained(bundleOf('T-350402-0001', chainedRecords('T-350402-0001', 2)), 1)));
   expect(runCommand(['import', '--data-dir', join(data.path, 'b'), '--file', file], env).code).toBe(0);
   const terminal = await startTerminal(args, env);
   try {
@@ -150,7 +151,9 @@ test('a gov-form relay whose records the province refuses shows how many and why
   const args = ['--data-dir', join(data.path, 'b'), '--port', '0', '--config', config];
   await (await startTerminal(args, env)).stop();
   const file = join(data.path, 'a.json');
-  writeFileSync(file, JSON.stringify(bundleOf('T-350402-0001', chainedRecords('T-350402-0001', 2))));
+  // A terminal of the same hall: the same appMark, whose appWord signs its bundle and lets this terminal check it.
+  const sameApp = { appKey: GOV_APP.appMark, appSecret: GOV_APP.appWord };
+  writeFileSync(file, JSON.stringify(bundleOf('T-350402-0001', chainedRecords('T-350402-0001', 2), sameApp)));
   expect(runCommand(['import', '--data-dir', join(data.path, 'b'), '--file', file], env).code).toBe(0);
   const terminal = await startTerminal(args, env);
   try {
