@@ -185,15 +185,19 @@ describe('hcp-terminal export and import at the edges (issue 15)', { timeout: 18
 });
 
 describe('the technician screen’s dead bundles and export (issue 15)', { timeout: 180_000 }, () => {
-  async function runtime() {
+  async function runtime(dialect: 'hcp-json' | 'gov-form' = 'hcp-json') {
     process.env['HCP_KEY_DIR'] ??= keys.path;
     const dataDir = scratch();
     const usb = scratch();
     mkdirSync(join(usb, 'STICK'));
+    const file =
+      dialect === 'gov-form'
+        ? writeDialectProvisioning(govForm, dataDir, { baseUrl: baseUrlAt(govForm, 9), terminalId: B })
+        : writeProvisioning(dataDir, { terminalId: B });
     const rt = await startRuntime({
       log: silentLog,
       dataDir,
-      provisioningFile: readProvisioningFile(writeProvisioning(dataDir, { terminalId: B })),
+      provisioningFile: readProvisioningFile(file),
       usbRoots: [usb],
     });
     cleanups.push(() => rt.close());
@@ -207,6 +211,33 @@ describe('the technician screen’s dead bundles and export (issue 15)', { timeo
   };
   const audited = (rt: Runtime, action: string) =>
     (rt.db.prepare('SELECT detail FROM audit_log WHERE action = ? ORDER BY id').all(action) as { detail: string }[]).map((r) => JSON.parse(r.detail) as object);
+
+  it('gov-form: a bundle imported from the stick that this terminal cannot verify is held, said with its reason, listed, and can only be set aside (issue 24)', async () => {
+    const { rt, act, stick } = await runtime('gov-form');
+    const held = join(stick, 'other-hall.json');
+    writeFileSync(held, JSON.stringify(bundleOf(A, chainedRecords(A, 2), APP_A)));
+    const long = join(stick, 'long-id.json');
+    const sameApp = { appKey: GOV_APP.appMark, appSecret: GOV_APP.appWord };
+    writeFileSync(long, JSON.stringify(bundleOf('T-350402-00012', chainedRecords('T-350402-00012', 1), sameApp)));
+    await rt.terminal.technicianEnter(TECH_PIN);
+    await act({ type: 'rescan' });
+
+    expect(await act({ type: 'usbImport', path: held })).toEqual({ ok: true });
+    const reason = expect.stringMatching(/made under app app-key-a, whose key this terminal does not hold/) as string;
+    expect(rt.terminal.view().technician.setup?.lastAction).toMatchObject({ key: 'bundleHeld', params: { records: 2, reason } });
+    const [listed] = diagnostics(rt).relayed;
+    expect(listed).toMatchObject({ originTerminal: A, records: 2, state: 'held', lastCode: 'UNVERIFIED', lastError: reason });
+    expect(audited(rt, 'relay.import')).toEqual([expect.objectContaining({ records: 2, new: true, held: reason })]);
+    expect(await act({ type: 'relayBundle', bundleId: listed?.bundleId ?? '', action: 'resend' })).toMatchObject({ ok: false, code: 'BUNDLE_STATE' });
+    expect(await act({ type: 'relayBundle', bundleId: listed?.bundleId ?? '', action: 'set-aside' })).toEqual({ ok: true });
+
+    expect(await act({ type: 'usbImport', path: long })).toMatchObject({
+      ok: false,
+      code: 'INVALID_BUNDLE',
+      message: expect.stringMatching(/records\[0\]\.terminalId: "T-350402-00012" is 14 characters/) as string,
+    });
+    expect(diagnostics(rt).relayed).toHaveLength(1);
+  });
 
   it('shows a dead bundle with its reason; a technician sets it aside or resends it, both audited', async () => {
     const { rt, act } = await runtime();
