@@ -149,6 +149,8 @@ export interface Diagnostics {
     records: number;
     state: 'pending' | 'done' | 'rejected' | 'set-aside' | 'held';
     attempts: number;
+    /** Records the province has answered so far: a gov-form relay's progress. */
+    judged: number;
     /** Records the province refused when the bundle was relayed (null before). */
     rejected: number | null;
     lastCode: string | null;

@@ -42,6 +42,7 @@ export async function importBundle(argv: string[]): Promise<number> {
         terminalId: prov?.terminal.terminalId ?? null,
         secretOf: (appKey) => (prov && appKey === provinceAppId(prov.province) ? appSecret : null),
         dialect: prov?.province.dialect ?? null,
+        ownAppKey: prov ? provinceAppId(prov.province) : null,
       });
       if (!r.ok) throw new UsageError(`${file} cannot be relayed: ${r.error}`, false);
       auditLog(db, Date.now).record({

@@ -205,6 +205,7 @@ export class TechnicianWorkbench {
       terminalId: p?.terminal.terminalId ?? null,
       secretOf: (appKey) => (p && appSecret !== undefined && appKey === provinceAppId(p.province) ? appSecret : null),
       dialect: p?.province.dialect ?? null,
+      ownAppKey: p ? provinceAppId(p.province) : null,
     });
     if (!r.ok) {
       this.d.audit.record({ actor: 'technician', action: 'relay.import-refused', detail: { file: path, reason: r.error } });

@@ -16,6 +16,8 @@ export interface ImporterKnowledge {
    * bundle's signature, so this terminal is the only one that can check it. Absent: none is known (nothing is held).
    */
   dialect?: Dialect | null;
+  /** This terminal's own app key (appMark), when known: a bundle under it is one it could verify with its secret. */
+  ownAppKey?: string | null;
 }
 
 /** What the check concluded: refused outright, held for a technician (stored, never relayed), or fine (null). */
@@ -52,6 +54,9 @@ export function checkForeignBundle(b: ForeignBundle, k: ImporterKnowledge): Bund
   if (k.dialect === 'gov-form') {
     const tooLong = govFormProjectNoTooLong(b.bundle.records);
     if (tooLong) return { refuse: tooLong };
+    if (secret === null && k.ownAppKey === b.bundle.appKey) {
+      return { hold: `this terminal could not open its own app secret to check the bundle's signature now; it checks it again when it starts` };
+    }
     if (secret === null) {
       return {
         hold: `made under app ${b.bundle.appKey}, whose key this terminal does not hold: a gov-form province never sees a bundle's signature, so it is not relayed unchecked; carry it to a terminal of app ${b.bundle.appKey}, or let ${b.terminalId} send its own records`,

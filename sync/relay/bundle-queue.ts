@@ -37,6 +37,8 @@ export interface BundleSummary {
   lastCode: string | null;
   lastError: string | null;
   importedAt: number;
+  /** Records the province has answered so far (all of them once done). */
+  judged: number;
 }
 
 /** `held`: why the bundle is kept but not relayed (null: it goes). */
@@ -59,12 +61,16 @@ interface Row {
   last_code: string | null;
   last_error: string | null;
   imported_at: number;
+  judged?: number;
 }
 
 /** A wait set under a clock that has since been corrected never holds a bundle longer than the backoff's cap, twice. */
 const MAX_WAIT_MS = 600_000;
 
 const NOBODY: ImporterKnowledge = { terminalId: null, secretOf: () => null };
+
+/** A bundle's row with how many of its records have their verdict. */
+const WITH_JUDGED = `*, (SELECT COUNT(*) FROM relay_verdicts v WHERE v.bundle_id = relay_bundles.bundle_id) AS judged FROM relay_bundles`;
 
 /** `last_code` of a held bundle. */
 const HELD = 'UNVERIFIED';
@@ -252,12 +258,12 @@ export class BundleQueue {
   }
 
   get(bundleId: string): BundleSummary | null {
-    const r = this.db.prepare(`SELECT * FROM relay_bundles WHERE bundle_id = ?`).get(bundleId) as Row | undefined;
+    const r = this.db.prepare(`SELECT ${WITH_JUDGED} WHERE bundle_id = ?`).get(bundleId) as Row | undefined;
     return r ? summary(r) : null;
   }
 
   list(): BundleSummary[] {
-    return (this.db.prepare(`SELECT * FROM relay_bundles ORDER BY imported_at`).all() as Row[]).map(summary);
+    return (this.db.prepare(`SELECT ${WITH_JUDGED} ORDER BY imported_at`).all() as Row[]).map(summary);
   }
 
   /**
@@ -265,9 +271,7 @@ export class BundleQueue {
    * records), each as the file it was imported from, with how many of its records are not taken.
    */
   unsent(): { bundle: BundleSummary; body: string; unsentRecords: number }[] {
-    const rows = this.db
-      .prepare(`SELECT * FROM relay_bundles WHERE state != 'done' OR COALESCE(rejected, 0) > 0 ORDER BY imported_at, bundle_id`)
-      .all() as Row[];
+    const rows = this.db.prepare(`SELECT ${WITH_JUDGED} WHERE state != 'done' OR COALESCE(rejected, 0) > 0 ORDER BY imported_at, bundle_id`).all() as Row[];
     const taken = this.db.prepare(`SELECT COUNT(*) AS n FROM relay_verdicts WHERE bundle_id = ? AND status != 'rejected'`);
     return rows.map((r) => ({
       bundle: summary(r),
@@ -291,5 +295,6 @@ function summary(r: Row): BundleSummary {
     lastCode: r.last_code,
     lastError: r.last_error,
     importedAt: r.imported_at,
+    judged: r.judged ?? 0,
   };
 }

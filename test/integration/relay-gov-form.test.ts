@@ -94,6 +94,8 @@ describe('a gov-form relay keeps each verdict as it arrives (issue 24)', { timeo
     expect(b1.db.open).toBe(false);
 
     const b2 = terminalB(dir.path, province.stub.url, province.stub.publicKey);
+    // The diagnostics screen shows how far it got.
+    expect(b2.bundles.get(added.bundleId)).toMatchObject({ state: 'pending', judged: province.judged.size });
     b2.uploader.start();
     await until(
       () => ({ state: b2.bundles.get(added.bundleId)?.state, attempts: b2.bundles.get(added.bundleId)?.attempts ?? 0 }),

@@ -277,6 +277,16 @@ describe('what a gov-form terminal relays of another terminal’s bundle (issue 
     expect(other.list().map((b) => b.state)).toEqual(['set-aside', 'pending']);
   });
 
+  it('holds a bundle under its own appMark while its secret cannot be opened (a stopped terminal’s import), and relays it once the terminal starts with it', () => {
+    const { q } = queue();
+    const bundle = bundleOf(A, chainedRecords(A, 2));
+    const sealed = { terminalId: B, secretOf: () => null, dialect: 'gov-form' as const, ownAppKey: APP_A.appKey };
+    expect(q.add(JSON.stringify(bundle), sealed)).toMatchObject({ ok: true, held: expect.stringMatching(/could not open its own app secret/) });
+    expect(q.next()).toBeNull();
+    expect(q.recheckHeld(govB())).toBe(1);
+    expect(q.next()?.signature).toBe(bundle.signature);
+  });
+
   it('refuses at import, by field, a bundle whose terminal id is too long for gov-form’s 50-character projectNo', () => {
     const long = 'T-350402-00012'; // 14 characters: "{terminalId}-{sessionId}" is 51
     const bundle = bundleOf(long, chainedRecords(long, 2));

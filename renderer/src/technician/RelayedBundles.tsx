@@ -23,6 +23,7 @@ export function RelayedBundles({ relayed }: { relayed: Diagnostics['relayed'] })
             <li key={b.bundleId} className={b.state === 'rejected' || b.state === 'held' || refusedRecords ? 'tech-warning' : ''} data-state={b.state}>
               <span>
                 {b.originTerminal}: {b.records} · {t(`technician.bundleState.${b.state}`)}
+                {b.state === 'pending' && b.judged > 0 && ` · ${t('technician.bundleProgress', { judged: b.judged, records: b.records })}`}
                 {b.attempts > 0 && ` · ${t('technician.bundleTries', { attempts: b.attempts })}`}
                 {refusedRecords && ` · ${t('technician.bundleRefusedRecords', { n: b.rejected })}`}
                 {(b.state !== 'done' || refusedRecords) && reason}
