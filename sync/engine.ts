@@ -249,9 +249,10 @@ export function createSyncEngine<C extends { configVersion: string }>(o: SyncEng
     },
     relayedBundles: () => bundles.list(),
     start() {
-      // A bundle held under other credentials (or a dialect that did not need them) is judged again with today's.
-      const released = bundles.recheckHeld(importer());
+      // Bundles imported under other credentials or another dialect are judged again with today's: none is relayed unchecked.
+      const { released, held } = bundles.recheck(importer());
       if (released) o.log.info({ bundles: released }, 'held bundles now verify and are relayed');
+      if (held) o.log.warn({ bundles: held }, 'bundles this terminal cannot relay as provisioned now are held for a technician');
       uploader.start();
       poller?.start();
       heartbeat?.start();

@@ -118,22 +118,33 @@ export class BundleQueue {
   }
 
   /**
-   * Held bundles judged again with what this terminal knows now (its credentials may have changed since the import):
-   * those that now verify go; the rest stay held, with today's reason. Returns how many were released.
+   * Bundles waiting or held, judged again with what this terminal knows now (at start: its dialect or credentials may
+   * have changed since the import). A held one that now verifies goes; a waiting one this terminal can no longer relay
+   * (now gov-form, under an app it does not hold, or with an id too long for its projectNo) is held, with the reason.
    */
-  recheckHeld(importer: ImporterKnowledge): number {
-    let released = 0;
-    const rows = this.db.prepare(`SELECT bundle_id, body FROM relay_bundles WHERE state = 'held'`).all() as { bundle_id: string; body: string }[];
+  recheck(importer: ImporterKnowledge): { released: number; held: number } {
+    const out = { released: 0, held: 0 };
+    const rows = this.db.prepare(`SELECT bundle_id, body, state FROM relay_bundles WHERE state IN ('held','pending')`).all() as {
+      bundle_id: string;
+      body: string;
+      state: BundleState;
+    }[];
+    const set = this.db.prepare(
+      `UPDATE relay_bundles SET state = ?, last_code = ?, last_error = ?, retry_at = 0, updated_at = ? WHERE bundle_id = ? AND state = ?`,
+    );
     for (const r of rows) {
       const b = readForeignBundle(r.body);
       const v = b.ok ? checkForeignBundle(b, importer) : { refuse: b.error };
       const why = v === null ? null : 'refuse' in v ? v.refuse : v.hold;
-      if (why === null) released++;
-      this.db
-        .prepare(`UPDATE relay_bundles SET state = ?, last_code = ?, last_error = ?, retry_at = 0, updated_at = ? WHERE bundle_id = ? AND state = 'held'`)
-        .run(why === null ? 'pending' : 'held', why === null ? null : HELD, why, this.now(), r.bundle_id);
+      if (why === null && r.state === 'held') {
+        set.run('pending', null, null, this.now(), r.bundle_id, 'held');
+        out.released++;
+      } else if (why !== null) {
+        set.run('held', HELD, why, this.now(), r.bundle_id, r.state);
+        if (r.state === 'pending') out.held++;
+      }
     }
-    return released;
+    return out;
   }
 
   /** The oldest bundle due now; one backing off waits for its time while the terminal's own records go. */

@@ -272,7 +272,7 @@ describe('what a gov-form terminal relays of another terminal’s bundle (issue 
     expect(other.setAside(id)).toBe(true);
 
     // Provisioned later with that app's credentials: the genuine file verifies and goes; the copy never does.
-    expect(other.recheckHeld(govB())).toBe(1);
+    expect(other.recheck(govB())).toEqual({ released: 1, held: 0 });
     expect(other.next()?.signature).toBe(genuine.signature);
     expect(other.list().map((b) => b.state)).toEqual(['set-aside', 'pending']);
   });
@@ -283,8 +283,17 @@ describe('what a gov-form terminal relays of another terminal’s bundle (issue 
     const sealed = { terminalId: B, secretOf: () => null, dialect: 'gov-form' as const, ownAppKey: APP_A.appKey };
     expect(q.add(JSON.stringify(bundle), sealed)).toMatchObject({ ok: true, held: expect.stringMatching(/could not open its own app secret/) });
     expect(q.next()).toBeNull();
-    expect(q.recheckHeld(govB())).toBe(1);
+    expect(q.recheck(govB())).toEqual({ released: 1, held: 0 });
     expect(q.next()?.signature).toBe(bundle.signature);
+  });
+
+  it('holds, at the next start, a bundle taken while the terminal spoke hcp-json once it speaks gov-form and cannot verify it', () => {
+    const { q } = queue();
+    expect(q.add(JSON.stringify(bundleOf(A, chainedRecords(A, 2))), { ...B_KNOWS, dialect: 'hcp-json' })).toMatchObject({ ok: true, held: null });
+    expect(q.recheck({ ...B_KNOWS, dialect: 'hcp-json' })).toEqual({ released: 0, held: 0 });
+    expect(q.recheck(govB(OTHER_APP))).toEqual({ released: 0, held: 1 });
+    expect(q.next()).toBeNull();
+    expect(q.list()[0]).toMatchObject({ state: 'held', lastCode: 'UNVERIFIED', lastError: expect.stringMatching(/whose key this terminal does not hold/) });
   });
 
   it('refuses at import, by field, a bundle whose terminal id is too long for gov-form’s 50-character projectNo', () => {
