@@ -4,7 +4,7 @@ import { ConfigPoller, type Validation } from './config-poller.js';
 import { Heartbeat } from './heartbeat.js';
 import { Outbox } from './outbox/outbox.js';
 import type { Dialect, LinkRequest } from './province/adapter.js';
-import { bundleIdentity, createProvinceAdapter, type ProvinceAccount } from './province/factory.js';
+import { bundleIdentity, createProvinceAdapter, dialectOf, type ProvinceAccount } from './province/factory.js';
 import type { EvaluationRecord } from './record.js';
 import type { UpdateAnnouncement } from './province/adapter.js';
 import type { CredentialRefusal } from './province/credentials.js';
@@ -135,6 +135,11 @@ export function createSyncEngine<C extends { configVersion: string }>(o: SyncEng
   };
 
   const bundles = new BundleQueue(o.db, () => offset.now());
+  /** What this terminal knows to check another terminal's bundle: its id, its own app key and secret, its dialect. */
+  const importer = () => {
+    const own = bundleIdentity(acc);
+    return { terminalId: acc.terminalId, secretOf: (appKey: string) => (appKey === own.appKey ? own.appSecret : null), dialect: dialectOf(acc) };
+  };
   const uploader = new Uploader({ adapter, outbox, bundles, log: o.log, backoffCapMs: o.tuning.backoffCapMs, prepare: o.prepare, onStatus: publish });
 
   // A dialect without a config endpoint runs no poller: its configuration is the provisioning file's and the technician's.
@@ -238,9 +243,9 @@ export function createSyncEngine<C extends { configVersion: string }>(o: SyncEng
       return n;
     },
     importBundle(text) {
-      const own = bundleIdentity(acc);
-      const r = bundles.add(text, { terminalId: acc.terminalId, secretOf: (appKey) => (appKey === own.appKey ? own.appSecret : null) });
-      if (r.ok && r.isNew) {
+      const r = bundles.add(text, importer());
+      if (r.ok && r.isNew && r.held) o.log.warn({ records: r.records, reason: r.held }, 'bundle imported and held for a technician: it is not relayed');
+      else if (r.ok && r.isNew) {
         o.log.info({ records: r.records }, 'bundle imported for relay');
         uploader.notify();
       }
@@ -248,6 +253,10 @@ export function createSyncEngine<C extends { configVersion: string }>(o: SyncEng
     },
     relayedBundles: () => bundles.list(),
     start() {
+      // Bundles imported under other credentials or another dialect are judged again with today's: none is relayed unchecked.
+      const { released, held } = bundles.recheck(importer());
+      if (released) o.log.info({ bundles: released }, 'held bundles now verify and are relayed');
+      if (held) o.log.warn({ bundles: held }, 'bundles this terminal cannot relay as provisioned now are held for a technician');
       uploader.start();
       poller?.start();
       heartbeat?.start();

@@ -43,6 +43,11 @@ export interface UploaderStatus {
 }
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
+/**
+ * Records of a bundle a per-record dialect relays before the terminal's own records get their turn: a long bundle
+ * never holds the uploader for more than this many requests' worth (two each with the service record).
+ */
+export const RELAY_SLICE = 20;
 /** The least a 429 without a usable Retry-After waits. */
 const MIN_RATE_LIMITED_MS = 1_000;
 
@@ -198,32 +203,60 @@ export class Uploader {
     return this.react(outcome, records.length);
   }
 
-  /** Relays one bundle of another terminal's records (province-api v1.1), with the same backoff as batches. */
+  /**
+   * Relays one bundle of another terminal's records (province-api v1.1), with the same backoff as batches. A dialect
+   * that sends records one by one gets a slice of the records without a verdict; each verdict is kept as it arrives,
+   * so a failure or a restart resumes after it, and the terminal's own records take their turn between slices.
+   */
   private async relay(b: PendingBundle): Promise<number | { retryAfterMs: number }> {
     const bundles = this.o.bundles;
     if (!bundles) return 0;
+    const slice = this.o.adapter.maxRecordsPerSubmit === 1 ? b.unjudged.slice(0, RELAY_SLICE) : b.unjudged;
+    let progressed = false;
     let outcome: UploadOutcome;
     try {
-      outcome = await this.o.adapter.relayBundle(b.body, b.evalIds);
+      outcome = await this.o.adapter.relayBundle(b.body, b.evalIds, {
+        indices: slice,
+        onVerdict: (i, v) => {
+          bundles.verdict(b.bundleId, i, v);
+          progressed = true;
+        },
+        carryOn: () => this.running,
+      });
     } catch (err) {
       outcome = { kind: 'transient', reason: `adapter failed: ${String(err)}` };
     }
-    if (!this.running) return 0;
     if (outcome.kind === 'results') {
-      bundles.done(b.bundleId, outcome.results);
+      // Whole (a bundle dialect answers for every record) or the slice's, in order; kept before anything else.
+      const places = outcome.results.length === b.evalIds.length ? [...b.evalIds.keys()] : slice;
+      outcome.results.forEach((v, k) => {
+        const at = places[k];
+        if (at !== undefined) bundles.verdict(b.bundleId, at, v);
+      });
+      progressed ||= outcome.results.length > 0;
+    }
+    if (!this.running) return 0;
+    if (outcome.kind === 'results' && !bundles.judged(b.bundleId)) {
+      bundles.progressed(b.bundleId);
+      this.attempt = 0;
+      this.update({ online: true, lastUploadAt: new Date().toISOString(), lastError: null });
+      return 0;
+    }
+    if (outcome.kind === 'results') {
+      bundles.done(b.bundleId);
       this.attempt = 0;
       // Refused records stay with the bundle (a technician may resend it) and say so, as the terminal's own do.
-      const rejected = outcome.results.filter((r) => r.status === 'rejected');
-      const first = rejected[0];
+      const done = bundles.get(b.bundleId);
+      const rejected = done?.rejected ?? 0;
       this.update({
         online: true,
         lastUploadAt: new Date().toISOString(),
-        lastError: first
-          ? `bundle from ${b.originTerminal}: ${String(rejected.length)} record(s) rejected: ${first.code ?? ''} ${first.message ?? ''}`.trim()
+        lastError: rejected
+          ? `bundle from ${b.originTerminal}: ${String(rejected)} record(s) rejected: ${done?.lastCode ?? ''} ${done?.lastError ?? ''}`.trim()
           : null,
         credentials: null,
       });
-      this.o.log.info({ origin: b.originTerminal, records: b.evalIds.length, rejected: rejected.length }, 'relayed another terminal’s bundle');
+      this.o.log.info({ origin: b.originTerminal, records: b.evalIds.length, rejected }, 'relayed another terminal’s bundle');
       return 0;
     }
     const dead = deadLetterReason(outcome, b.refusals);
@@ -241,7 +274,8 @@ export class Uploader {
       // The bundle waits for its own backoff while the terminal's own records go; a province that is down fails
       // those too, and the uploader's own backoff then holds everything.
       const refused = outcome.kind === 'refused' ? { code: outcome.code } : null;
-      bundles.failed(b.bundleId, describe(outcome), this.bundleBackoff(b.attempts), refused);
+      // A try that got verdicts before it failed starts the bundle's backoff afresh: the province is answering.
+      bundles.failed(b.bundleId, describe(outcome), this.bundleBackoff(progressed ? 0 : b.attempts), refused);
       this.update(
         outcome.kind === 'refused'
           ? { online: true, lastError: `bundle: HTTP ${String(outcome.status)} ${outcome.code}: ${outcome.message}` }

@@ -151,14 +151,17 @@ export interface Diagnostics {
   /**
    * Other terminals' bundles: `rejected` is a dead letter (with its reason) a technician may resend or set aside; a
    * `done` one with `rejected` records relayed the rest, and the refused ones (the first one's code and message in
-   * `lastCode` / `lastError`) go again when a technician resends it.
+   * `lastCode` / `lastError`) go again when a technician resends it. `held` (code UNVERIFIED): a gov-form terminal
+   * could not check its signature, so it is never relayed; `lastError` says why; a technician may set it aside.
    */
   relayed: {
     bundleId: string;
     originTerminal: string;
     records: number;
-    state: 'pending' | 'done' | 'rejected' | 'set-aside';
+    state: 'pending' | 'done' | 'rejected' | 'set-aside' | 'held';
     attempts: number;
+    /** Records the province has answered so far: a gov-form relay's progress. */
+    judged: number;
     /** Records the province refused when the bundle was relayed (null before). */
     rejected: number | null;
     lastCode: string | null;

@@ -41,14 +41,19 @@ export async function importBundle(argv: string[]): Promise<number> {
       const r = new BundleQueue(db).add(read.text, {
         terminalId: prov?.terminal.terminalId ?? null,
         secretOf: (appKey) => (prov && appKey === provinceAppId(prov.province) ? appSecret : null),
+        dialect: prov?.province.dialect ?? null,
+        ownAppKey: prov ? provinceAppId(prov.province) : null,
       });
       if (!r.ok) throw new UsageError(`${file} cannot be relayed: ${r.error}`, false);
       auditLog(db, Date.now).record({
         actor: 'technician',
         action: 'relay.import',
-        detail: { source: 'cli', file, bundleId: r.bundleId, records: r.records, new: r.isNew },
+        detail: { source: 'cli', file, bundleId: r.bundleId, records: r.records, new: r.isNew, ...(r.held ? { held: r.held } : {}) },
       });
-      process.stdout.write(JSON.stringify({ event: 'imported', records: r.records, new: r.isNew, bundleId: r.bundleId }) + '\n');
+      // Held: kept (an export --with-relayed carries it on) but never relayed; the technician reads why here.
+      const held = r.held ? { held: r.held } : {};
+      process.stdout.write(JSON.stringify({ event: 'imported', records: r.records, new: r.isNew, bundleId: r.bundleId, ...held }) + '\n');
+      if (r.held) process.stderr.write(`${file}: kept but not relayed: ${r.held}\n`);
       return 0;
     } finally {
       db.close();

@@ -41,6 +41,7 @@ export function diagnosticsSource(d: {
           records: b.records,
           state: b.state,
           attempts: b.attempts,
+          judged: b.judged,
           rejected: b.rejected,
           lastCode: b.lastCode,
           lastError: b.lastError,

@@ -207,12 +207,19 @@ export class TechnicianWorkbench {
     const r = new BundleQueue(this.d.db, this.d.now).add(text, {
       terminalId: p?.terminal.terminalId ?? null,
       secretOf: (appKey) => (p && appSecret !== undefined && appKey === provinceAppId(p.province) ? appSecret : null),
+      dialect: p?.province.dialect ?? null,
+      ownAppKey: p ? provinceAppId(p.province) : null,
     });
     if (!r.ok) {
       this.d.audit.record({ actor: 'technician', action: 'relay.import-refused', detail: { file: path, reason: r.error } });
       return this.said(fail('INVALID_BUNDLE', `${path} cannot be relayed: ${r.error}`));
     }
-    this.d.audit.record({ actor: 'technician', action: 'relay.import', detail: { file: path, bundleId: r.bundleId, records: r.records, new: r.isNew } });
+    this.d.audit.record({
+      actor: 'technician',
+      action: 'relay.import',
+      detail: { file: path, bundleId: r.bundleId, records: r.records, new: r.isNew, ...(r.held ? { held: r.held } : {}) },
+    });
+    if (r.held) return this.said({ ok: true }, 'bundleHeld', { records: r.records, reason: r.held });
     this.d.notifySync();
     return this.said({ ok: true }, r.isNew ? 'bundleImported' : 'bundleSeen', { records: r.records });
   }

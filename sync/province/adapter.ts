@@ -27,6 +27,15 @@ export type Failure =
 export type UploadOutcome = { kind: 'results'; results: RecordResult[] } | Failure;
 export type ConfigOutcome = { kind: 'config'; body: unknown; etag: string | null } | { kind: 'not-modified' } | Failure;
 export type LinkOutcome = { kind: 'link'; url: string; expiresAt: string } | Failure;
+/** The part of a bundle a per-record dialect relays in one go. */
+export interface RelaySlice {
+  /** Places in the bundle of the records to send (those without a verdict yet), oldest first. */
+  indices: readonly number[];
+  onVerdict(index: number, verdict: RecordResult): void;
+  /** False once the caller stops (the terminal shutting down): the slice ends before its next record. */
+  carryOn(): boolean;
+}
+
 /** A software update the province announces in the heartbeat answer (province-api.md v1.2). */
 export interface UpdateAnnouncement {
   version: string;
@@ -77,8 +86,13 @@ export interface ProvinceAdapter {
   readonly sendsDefaultRatings: boolean;
   /** Sends records, oldest first; the answer is one verdict per record in order, or a failure that leaves them all pending. */
   submit(records: readonly EvaluationRecord[]): Promise<UploadOutcome>;
-  /** Relays another terminal's export bundle (`evalIds`: its records, in order); same verdicts as `submit`. */
-  relayBundle(bundleText: string, evalIds: readonly string[]): Promise<UploadOutcome>;
+  /**
+   * Relays another terminal's export bundle (`evalIds`: its records, in order); same verdicts as `submit`. A dialect
+   * that sends the bundle whole answers for all its records. One that sends it record by record (`maxRecordsPerSubmit`
+   * 1) sends only `slice.indices` and answers for those, in order, handing each verdict to `slice.onVerdict` as it
+   * arrives, so that a failure part-way loses none of the verdicts before it.
+   */
+  relayBundle(bundleText: string, evalIds: readonly string[], slice?: RelaySlice): Promise<UploadOutcome>;
   /** The province's page for a session's QR code. */
   createLink(req: LinkRequest, timeoutMs: number): Promise<LinkOutcome>;
   /** The QR code when `createLink` fails or the terminal is offline: made on the terminal, readable by the province. */

@@ -5,7 +5,7 @@ import { DEMO_SM2_PRIVATE_KEY } from '../../sync/province-sim/demo-keys.js';
 import { NO_FAULTS } from '../../sync/province-sim/faults.js';
 import { startGovFormSim } from '../../sync/province-sim/gov-form-sim.js';
 import { startProvinceSim } from '../../sync/province-sim/simulator.js';
-import { APP_A, bundleOf, chainedRecords, tampered } from '../helpers/bundles.js';
+import { APP_A, bundleOf, chainedRecords, rechained } from '../helpers/bundles.js';
 import { apiClient } from '../helpers/clients.js';
 import { GOV_APP, GOV_CODES, govForm, writeDialectProvisioning } from '../helpers/dialects.js';
 import { BADGE, tempDir, writeProvisioning } from '../helpers/fixtures.js';
@@ -102,10 +102,11 @@ test('a relay bundle the province refuses shows as dead with its reason, never h
   const data = tempDir();
   const env = { HCP_KEY_DIR: keys.path, ...FAST_SYNC };
   const args = ['--data-dir', join(data.path, 'b'), '--port', '0', '--config', writeProvisioning(data.path, { baseUrl: sim.url, terminalId: 'T-350402-0002' })];
-  // The terminal made once, stopped while a technician imports a tampered copy of another hall's bundle.
+  // The terminal made once, stopped while a technician imports a tampered copy of another hall's bundle (its chain
+  // recomputed: only the province, which checks the signature, can tell).
   await (await startTerminal(args, env)).stop();
   const file = join(data.path, 'copy.json');
-  writeFileSync(file, JSON.stringify(tampered(bundleOf('T-350402-0001', chainedRecords('T-350402-0001', 2)))));
+  writeFileSync(file, JSON.stringify(rechained(bundleOf('T-350402-0001', chainedRecords('T-350402-0001', 2)), 1)));
   expect(runCommand(['import', '--data-dir', join(data.path, 'b'), '--file', file], env).code).toBe(0);
   const terminal = await startTerminal(args, env);
   try {
@@ -139,7 +140,9 @@ test('a relay bundle the province refuses shows as dead with its reason, never h
   }
 });
 
-test('a gov-form relay whose records the province refuses shows how many and why, and a resend sends them again', async ({ page }) => {
+test('a gov-form relay whose records the province refuses shows how many and why, and a resend sends them again; a bundle it cannot verify is held and shown with why', async ({
+  page,
+}) => {
   const raw = await startGovFormSim({ apps: [GOV_APP], sm2PrivateKey: DEMO_SM2_PRIVATE_KEY, satisfactionCodes: GOV_CODES });
   // The province refuses every rating (a field message) until the fault is lifted.
   raw.setFaults({ rates: { reject: 1 }, skewMs: 0 });
@@ -150,14 +153,28 @@ test('a gov-form relay whose records the province refuses shows how many and why
   const args = ['--data-dir', join(data.path, 'b'), '--port', '0', '--config', config];
   await (await startTerminal(args, env)).stop();
   const file = join(data.path, 'a.json');
-  writeFileSync(file, JSON.stringify(bundleOf('T-350402-0001', chainedRecords('T-350402-0001', 2))));
+  // A terminal of the same hall: the same appMark, whose appWord signs its bundle and lets this terminal check it.
+  const sameApp = { appKey: GOV_APP.appMark, appSecret: GOV_APP.appWord };
+  writeFileSync(file, JSON.stringify(bundleOf('T-350402-0001', chainedRecords('T-350402-0001', 2), sameApp)));
   expect(runCommand(['import', '--data-dir', join(data.path, 'b'), '--file', file], env).code).toBe(0);
+  // Another hall's bundle (an appMark this terminal does not hold): kept, never relayed, shown with why (issue 24).
+  const foreign = join(data.path, 'other-hall.json');
+  writeFileSync(foreign, JSON.stringify(bundleOf('T-350402-0003', chainedRecords('T-350402-0003', 1), APP_A)));
+  const imported = runCommand(['import', '--data-dir', join(data.path, 'b'), '--file', foreign], env);
+  expect(JSON.parse(imported.stdout)).toMatchObject({ records: 1, held: expect.stringMatching(/made under app app-key-a/) });
   const terminal = await startTerminal(args, env);
   try {
     await openKiosk(page, terminal);
     await openPinPad(page);
     await typePin(page, TECH_PIN);
-    const bundle = page.getByTestId('tech-relayed').getByRole('listitem');
+    const held = page.getByTestId('tech-relayed').getByRole('listitem').filter({ hasText: 'T-350402-0003' });
+    await expect(held).toHaveAttribute('data-state', 'held');
+    await expect(held).toContainText('T-350402-0003: 1 · 已保留：无法验证 · UNVERIFIED: made under app app-key-a');
+    await expect(held).toHaveClass(/tech-warning/);
+    await expect(held.getByRole('button', { name: '重新上传' })).toHaveCount(0);
+    await held.getByRole('button', { name: '搁置' }).click();
+    await expect(held).toHaveAttribute('data-state', 'set-aside');
+    const bundle = page.getByTestId('tech-relayed').getByRole('listitem').filter({ hasText: 'T-350402-0001' });
     await expect(bundle).toContainText('T-350402-0001: 2 · 已代传', { timeout: 20_000 });
     await expect(bundle).toContainText('2 条被省平台拒收 · REJECTED: 参数校验失败：proManager');
     await expect(bundle).toHaveClass(/tech-warning/);
@@ -169,7 +186,7 @@ test('a gov-form relay whose records the province refuses shows how many and why
     await expect(bundle).not.toContainText('拒收', { timeout: 20_000 });
     await expect(bundle).not.toHaveClass(/tech-warning/);
     await expect(bundle.getByRole('button', { name: '重新上传' })).toHaveCount(0);
-    expect([...raw.evaluations.values()].every((e) => e.via === 'supplement' && e.relayBy === 'T-350402-0002')).toBe(true);
+    expect([...raw.evaluations.values()].every((e) => e.via === 'supplement' && e.relayBy === 'T-350402-0002' && e.terminalId === 'T-350402-0001')).toBe(true);
   } finally {
     await terminal.stop();
     await raw.close();

@@ -8,7 +8,7 @@ import { startProvinceSim, type ProvinceSim } from '../../sync/province-sim/simu
 import { JsonProvinceAdapter } from '../../sync/province/json-adapter.js';
 import { BundleQueue } from '../../sync/relay/bundle-queue.js';
 import { Uploader } from '../../sync/uploader.js';
-import { APP_A, bundleOf, chainedRecords, tampered } from '../helpers/bundles.js';
+import { APP_A, bundleOf, chainedRecords, rechained } from '../helpers/bundles.js';
 import { silentLog } from '../helpers/core.js';
 import { newRecord, tempDir } from '../helpers/fixtures.js';
 import { accepted, APP, simConfig, until } from '../helpers/sync-rig.js';
@@ -47,9 +47,9 @@ describe('relay bundles never hold back the terminal’s own records (issue 15)'
     cleanups.push(() => sim.close());
     const b = terminalB(sim.url, 3);
     const genuine = bundleOf(A, chainedRecords(A, 3));
-    // B holds no secret of A's app key, and the first record has none before it in the bundle: only the province can tell.
+    // B holds no secret of A's app key, and the copy's chain was recomputed after the change: only the province can tell.
     const knows = { terminalId: B, secretOf: () => null };
-    expect(b.bundles.add(JSON.stringify(tampered(genuine, 0)), knows)).toMatchObject({ ok: true, isNew: true });
+    expect(b.bundles.add(JSON.stringify(rechained(genuine, 2)), knows)).toMatchObject({ ok: true, isNew: true });
 
     b.uploader.start();
     await until(

@@ -8,7 +8,8 @@ import { startRuntime, type Runtime } from '../../main/runtime/runtime.js';
 import { openDatabase } from '../../main/store/database.js';
 import { Outbox } from '../../sync/outbox/outbox.js';
 import { BundleQueue } from '../../sync/relay/bundle-queue.js';
-import { APP_A, bundleOf, chainedRecords } from '../helpers/bundles.js';
+import { APP_A, bundleOf, chainedRecords, rechained, tampered } from '../helpers/bundles.js';
+import { baseUrlAt, GOV_APP, govForm, writeDialectProvisioning } from '../helpers/dialects.js';
 import { silentLog } from '../helpers/core.js';
 import { newRecord, tempDir, writeProvisioning } from '../helpers/fixtures.js';
 import { runCommand } from '../helpers/process.js';
@@ -127,18 +128,76 @@ describe('hcp-terminal export and import at the edges (issue 15)', { timeout: 18
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/signature does not verify: the file was changed after it was exported/);
   });
+
+  it('import on a gov-form terminal: holds a bundle it cannot verify and says why, refuses a changed seq 1 and a terminal id too long, by field (issue 24)', () => {
+    const dir = scratch();
+    const data = join(dir, 'data');
+    const provision = runCommand(
+      ['provision', '--data-dir', data, '--file', writeDialectProvisioning(govForm, dir, { baseUrl: baseUrlAt(govForm, 9), terminalId: B })],
+      env,
+    );
+    expect(provision.code, provision.stderr).toBe(0);
+    const sameApp = { appKey: GOV_APP.appMark, appSecret: GOV_APP.appWord };
+    const file = (name: string, bundle: object) => {
+      const f = join(dir, name);
+      writeFileSync(f, JSON.stringify(bundle));
+      return f;
+    };
+    const importing = (f: string) => runCommand(['import', '--data-dir', data, '--file', f], env);
+
+    // A terminal of the same hall (its appMark): verified here, relayed.
+    const genuine = bundleOf(A, chainedRecords(A, 3), sameApp);
+    const ok = importing(file('genuine.json', genuine));
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(JSON.parse(ok.stdout)).toEqual({ event: 'imported', records: 3, new: true, bundleId: expect.any(String) });
+
+    // Another hall's app: kept (a purge keeps it), never relayed, and the output says why.
+    const other = importing(file('other-hall.json', bundleOf(A, chainedRecords(A, 2), APP_A)));
+    expect(other.code, other.stderr).toBe(0);
+    expect(JSON.parse(other.stdout)).toMatchObject({
+      event: 'imported',
+      records: 2,
+      new: true,
+      held: expect.stringMatching(/made under app app-key-a, whose key this terminal does not hold/),
+    });
+    expect(other.stderr).toMatch(/other-hall\.json: kept but not relayed: made under app app-key-a/);
+
+    const refused = [
+      importing(file('seq1.json', tampered(genuine, 0))),
+      importing(file('tail.json', rechained(genuine, 2))),
+      importing(file('long-id.json', bundleOf('T-350402-00012', chainedRecords('T-350402-00012', 1), sameApp))),
+    ];
+    expect(refused.map((r) => r.code)).toEqual([2, 2, 2]);
+    expect(refused[0]?.stderr).toMatch(/seq1\.json cannot be relayed: the bundle signature does not verify/);
+    expect(refused[1]?.stderr).toMatch(/tail\.json cannot be relayed: the bundle signature does not verify/);
+    expect(refused[2]?.stderr).toMatch(
+      /long-id\.json cannot be relayed: records\[0\]\.terminalId: "T-350402-00012" is 14 characters; .* at most 13 characters/,
+    );
+
+    const { db } = openDatabase(data);
+    const stored = new BundleQueue(db).list();
+    db.close();
+    expect(stored.map((b) => [b.originTerminal, b.records, b.state])).toEqual([
+      [A, 3, 'pending'],
+      [A, 2, 'held'],
+    ]);
+  });
 });
 
 describe('the technician screen’s dead bundles and export (issue 15)', { timeout: 180_000 }, () => {
-  async function runtime() {
+  async function runtime(dialect: 'hcp-json' | 'gov-form' = 'hcp-json') {
     process.env['HCP_KEY_DIR'] ??= keys.path;
     const dataDir = scratch();
     const usb = scratch();
     mkdirSync(join(usb, 'STICK'));
+    const file =
+      dialect === 'gov-form'
+        ? writeDialectProvisioning(govForm, dataDir, { baseUrl: baseUrlAt(govForm, 9), terminalId: B })
+        : writeProvisioning(dataDir, { terminalId: B });
     const rt = await startRuntime({
       log: silentLog,
       dataDir,
-      provisioningFile: readProvisioningFile(writeProvisioning(dataDir, { terminalId: B })),
+      provisioningFile: readProvisioningFile(file),
       usbRoots: [usb],
     });
     cleanups.push(() => rt.close());
@@ -152,6 +211,33 @@ describe('the technician screen’s dead bundles and export (issue 15)', { timeo
   };
   const audited = (rt: Runtime, action: string) =>
     (rt.db.prepare('SELECT detail FROM audit_log WHERE action = ? ORDER BY id').all(action) as { detail: string }[]).map((r) => JSON.parse(r.detail) as object);
+
+  it('gov-form: a bundle imported from the stick that this terminal cannot verify is held, said with its reason, listed, and can only be set aside (issue 24)', async () => {
+    const { rt, act, stick } = await runtime('gov-form');
+    const held = join(stick, 'other-hall.json');
+    writeFileSync(held, JSON.stringify(bundleOf(A, chainedRecords(A, 2), APP_A)));
+    const long = join(stick, 'long-id.json');
+    const sameApp = { appKey: GOV_APP.appMark, appSecret: GOV_APP.appWord };
+    writeFileSync(long, JSON.stringify(bundleOf('T-350402-00012', chainedRecords('T-350402-00012', 1), sameApp)));
+    await rt.terminal.technicianEnter(TECH_PIN);
+    await act({ type: 'rescan' });
+
+    expect(await act({ type: 'usbImport', path: held })).toEqual({ ok: true });
+    const reason = expect.stringMatching(/made under app app-key-a, whose key this terminal does not hold/) as string;
+    expect(rt.terminal.view().technician.setup?.lastAction).toMatchObject({ key: 'bundleHeld', params: { records: 2, reason } });
+    const [listed] = diagnostics(rt).relayed;
+    expect(listed).toMatchObject({ originTerminal: A, records: 2, state: 'held', lastCode: 'UNVERIFIED', lastError: reason });
+    expect(audited(rt, 'relay.import')).toEqual([expect.objectContaining({ records: 2, new: true, held: reason })]);
+    expect(await act({ type: 'relayBundle', bundleId: listed?.bundleId ?? '', action: 'resend' })).toMatchObject({ ok: false, code: 'BUNDLE_STATE' });
+    expect(await act({ type: 'relayBundle', bundleId: listed?.bundleId ?? '', action: 'set-aside' })).toEqual({ ok: true });
+
+    expect(await act({ type: 'usbImport', path: long })).toMatchObject({
+      ok: false,
+      code: 'INVALID_BUNDLE',
+      message: expect.stringMatching(/records\[0\]\.terminalId: "T-350402-00012" is 14 characters/) as string,
+    });
+    expect(diagnostics(rt).relayed).toHaveLength(1);
+  });
 
   it('shows a dead bundle with its reason; a technician sets it aside or resends it, both audited', async () => {
     const { rt, act } = await runtime();

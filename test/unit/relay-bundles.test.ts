@@ -7,7 +7,7 @@ import { Outbox } from '../../sync/outbox/outbox.js';
 import type { ProvinceAdapter, UploadOutcome } from '../../sync/province/adapter.js';
 import { BundleQueue } from '../../sync/relay/bundle-queue.js';
 import { deadLetterReason, MAX_BUNDLE_REFUSALS, Uploader } from '../../sync/uploader.js';
-import { APP_A, bundleOf, chainedRecords, tampered } from '../helpers/bundles.js';
+import { APP_A, bundleOf, chainedRecords, rechained, tampered } from '../helpers/bundles.js';
 import { silentLog } from '../helpers/core.js';
 import { newRecord, tempDir } from '../helpers/fixtures.js';
 
@@ -43,7 +43,8 @@ describe('relay bundles are known by their content (issue 15)', () => {
   it('a tampered copy imported first does not shut the genuine bundle out', () => {
     const { q } = queue();
     const genuine = bundleOf(A, chainedRecords(A, 3));
-    const copy = tampered(genuine, 0);
+    // Its chain recomputed after the change: in hcp-json only the province, which checks the signature, can tell.
+    const copy = rechained(genuine, 2);
     const first = q.add(JSON.stringify(copy), B_KNOWS);
     const second = q.add(JSON.stringify(genuine), B_KNOWS);
     expect(first).toMatchObject({ ok: true, isNew: true });
@@ -222,5 +223,147 @@ describe('records the province refuses inside a relayed bundle', () => {
     expect(held.size).toBe(3);
     // Nothing refused is left: a done bundle is not sent again.
     expect(bundles.resend(added.bundleId)).toBe(false);
+  });
+});
+
+describe('what a gov-form terminal relays of another terminal’s bundle (issue 24)', () => {
+  /** Terminal B in gov-form: its own app (appMark) is `mark`, whose appWord it holds. */
+  const govB = (mark = APP_A) => ({ terminalId: B, secretOf: (k: string) => (k === mark.appKey ? mark.appSecret : null), dialect: 'gov-form' as const });
+  const OTHER_APP = { appKey: 'mark-of-another-hall', appSecret: 'word-of-another-hall' };
+
+  it('refuses a copy whose seq 1 was changed, in every dialect: seq 1 starts the chain from 64 zeros', () => {
+    const genuine = bundleOf(A, chainedRecords(A, 3));
+    // Without A's key, as the province's own endpoint would see it in hcp-json, and where it sees none (gov-form).
+    for (const importer of [B_KNOWS, { ...B_KNOWS, dialect: 'hcp-json' as const }, govB(OTHER_APP)]) {
+      const { q } = queue();
+      expect(q.add(JSON.stringify(tampered(genuine, 0)), importer)).toEqual({
+        ok: false,
+        error: 'record seq 1 does not start the hash chain (from 64 zeros): the file was changed after it was exported',
+      });
+      expect(q.list()).toEqual([]);
+    }
+    // With it, the signature says so first.
+    expect(queue().q.add(JSON.stringify(tampered(genuine, 0)), govB())).toMatchObject({ ok: false, error: expect.stringMatching(/signature does not verify/) });
+  });
+
+  it('never relays a copy whose tail was changed and its chain recomputed: refused under the key it holds, held under one it does not', () => {
+    const genuine = bundleOf(A, chainedRecords(A, 3));
+    const copy = rechained(genuine, 2);
+    const { q } = queue();
+    expect(q.add(JSON.stringify(copy), govB())).toMatchObject({ ok: false, error: expect.stringMatching(/signature does not verify/) });
+    expect(q.add(JSON.stringify(genuine), govB())).toMatchObject({ ok: true, isNew: true, held: null });
+    expect(q.next()?.signature).toBe(genuine.signature);
+
+    // Made under an app this terminal does not hold: the genuine file and the copy are alike to it, and neither goes.
+    const other = queue().q;
+    const heldCopy = other.add(JSON.stringify(copy), govB(OTHER_APP));
+    expect(heldCopy).toMatchObject({ ok: true, isNew: true, held: expect.stringMatching(/made under app app-key-a, whose key this terminal does not hold/) });
+    expect(other.add(JSON.stringify(copy), govB(OTHER_APP))).toMatchObject({ ok: true, isNew: false, held: expect.stringMatching(/app-key-a/) });
+    expect(other.add(JSON.stringify(genuine), govB(OTHER_APP))).toMatchObject({ ok: true, isNew: true, held: expect.any(String) });
+    expect(other.next()).toBeNull();
+    expect(other.list().map((b) => [b.state, b.lastCode])).toEqual([
+      ['held', 'UNVERIFIED'],
+      ['held', 'UNVERIFIED'],
+    ]);
+    // Kept, so that a purge or export --with-relayed carries them on; a technician may set one aside, not resend it.
+    expect(other.unsent()).toHaveLength(2);
+    const id = other.list()[0]?.bundleId ?? '';
+    expect(other.resend(id)).toBe(false);
+    expect(other.setAside(id)).toBe(true);
+
+    // Provisioned later with that app's credentials: the genuine file verifies and goes; the copy never does.
+    expect(other.recheck(govB())).toEqual({ released: 1, held: 0 });
+    expect(other.next()?.signature).toBe(genuine.signature);
+    expect(other.list().map((b) => b.state)).toEqual(['set-aside', 'pending']);
+  });
+
+  it('holds a bundle under its own appMark while its secret cannot be opened (a stopped terminal’s import), and relays it once the terminal starts with it', () => {
+    const { q } = queue();
+    const bundle = bundleOf(A, chainedRecords(A, 2));
+    const sealed = { terminalId: B, secretOf: () => null, dialect: 'gov-form' as const, ownAppKey: APP_A.appKey };
+    expect(q.add(JSON.stringify(bundle), sealed)).toMatchObject({ ok: true, held: expect.stringMatching(/could not open its own app secret/) });
+    expect(q.next()).toBeNull();
+    expect(q.recheck(govB())).toEqual({ released: 1, held: 0 });
+    expect(q.next()?.signature).toBe(bundle.signature);
+  });
+
+  it('holds, at the next start, a bundle taken while the terminal spoke hcp-json once it speaks gov-form and cannot verify it', () => {
+    const { q } = queue();
+    expect(q.add(JSON.stringify(bundleOf(A, chainedRecords(A, 2))), { ...B_KNOWS, dialect: 'hcp-json' })).toMatchObject({ ok: true, held: null });
+    expect(q.recheck({ ...B_KNOWS, dialect: 'hcp-json' })).toEqual({ released: 0, held: 0 });
+    expect(q.recheck(govB(OTHER_APP))).toEqual({ released: 0, held: 1 });
+    expect(q.next()).toBeNull();
+    expect(q.list()[0]).toMatchObject({ state: 'held', lastCode: 'UNVERIFIED', lastError: expect.stringMatching(/whose key this terminal does not hold/) });
+  });
+
+  it('refuses at import, by field, a bundle whose terminal id is too long for gov-form’s 50-character projectNo', () => {
+    const long = 'T-350402-00012'; // 14 characters: "{terminalId}-{sessionId}" is 51
+    const bundle = bundleOf(long, chainedRecords(long, 2));
+    const { q } = queue();
+    expect(q.add(JSON.stringify(bundle), govB())).toEqual({
+      ok: false,
+      error: `records[0].terminalId: "${long}" is 14 characters; a record without a 办件编号 goes to a gov-form province as projectNo "{terminalId}-{sessionId}" (here 51 characters), which must fit the province's 50: at most 13 characters, as provisioning requires of a gov-form terminal id`,
+    });
+    expect(q.list()).toEqual([]);
+    // A 办件编号 of the business system is sent instead, and fits; hcp-json has no such field at all.
+    const numbered = bundleOf(long, chainedRecords(long, 1, 4, { projectNo: 'BJ-2026-0001' }));
+    expect(q.add(JSON.stringify(numbered), govB())).toMatchObject({ ok: true, held: null });
+    expect(q.add(JSON.stringify(bundle), { ...B_KNOWS, dialect: 'hcp-json' })).toMatchObject({ ok: true, held: null });
+  });
+});
+
+describe('a relay resumes where it stopped (issue 24)', () => {
+  it('keeps each record’s verdict as it arrives: after a failure and a restart it sends only the records without one', async () => {
+    const dir = tempDir();
+    const records = chainedRecords(A, 7);
+    let failAt = 4;
+    const sent: string[] = [];
+    const adapter: ProvinceAdapter = {
+      dialect: 'gov-form',
+      maxRecordsPerSubmit: 1,
+      backoffCapMs: 60_000,
+      sendsDefaultRatings: false,
+      submit: () => Promise.resolve({ kind: 'results', results: [] }),
+      // One request a record: the fifth fails once (the province never saw it).
+      relayBundle: async (_text, evalIds, slice) => {
+        const results = [];
+        for (const i of slice?.indices ?? []) {
+          const evalId = evalIds[i] ?? '';
+          if (sent.length === failAt) {
+            failAt = -1;
+            return { kind: 'transient', reason: 'HTTP 500: an HTML error page' };
+          }
+          sent.push(evalId);
+          const v = { evalId, status: 'accepted' as const };
+          slice?.onVerdict(i, v);
+          results.push(v);
+        }
+        return { kind: 'results', results };
+      },
+      createLink: () => Promise.reject(new Error('unused')),
+      offlineLink: () => 'unused',
+    };
+    const first = openDatabase(dir.path).db;
+    const added = new BundleQueue(first).add(JSON.stringify(bundleOf(A, records)));
+    if (!added.ok) throw new Error(added.error);
+    const u1 = new Uploader({ adapter, outbox: new Outbox(first), bundles: new BundleQueue(first), log: silentLog, idleMs: 20, backoffBaseMs: 5_000 });
+    u1.start();
+    const start = Date.now();
+    while (new BundleQueue(first).get(added.bundleId)?.attempts !== 1 && Date.now() - start < 10_000) await new Promise((r) => setTimeout(r, 10));
+    await u1.stop();
+    first.close();
+    expect(sent).toHaveLength(4);
+
+    // The terminal starts again: the four verdicts are on disk, the bundle goes on from the fifth record.
+    const { db } = openDatabase(dir.path);
+    // Started again after the bundle's backoff is over.
+    const bundles = new BundleQueue(db, () => Date.now() + 60_000);
+    expect(bundles.next()?.unjudged).toEqual([4, 5, 6]);
+    const u2 = new Uploader({ adapter, outbox: new Outbox(db), bundles, log: silentLog, idleMs: 20 });
+    stopAtEnd(u2, db, dir);
+    u2.start();
+    while (bundles.get(added.bundleId)?.state !== 'done' && Date.now() - start < 10_000) await new Promise((r) => setTimeout(r, 10));
+    expect(sent).toEqual(records.map((r) => r.evalId));
+    expect(bundles.get(added.bundleId)).toMatchObject({ state: 'done', accepted: 7, rejected: 0 });
   });
 });

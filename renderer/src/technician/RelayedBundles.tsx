@@ -5,7 +5,8 @@ import { useUi } from '../context.js';
 /**
  * Other terminals' bundles this terminal relays. A bundle the province refused is a dead letter: its reason, and
  * the technician's two ways out (send it again, or set it aside so it is kept but never sent); both are audited. A
- * relayed bundle some of whose records the province refused shows how many and why, and can be sent again too.
+ * relayed bundle some of whose records the province refused shows how many and why, and can be sent again too. A held
+ * bundle (a gov-form terminal could not verify it) says why and can only be set aside: it is never relayed on trust.
  */
 export function RelayedBundles({ relayed }: { relayed: Diagnostics['relayed'] }) {
   const { t } = useTranslation();
@@ -19,9 +20,10 @@ export function RelayedBundles({ relayed }: { relayed: Diagnostics['relayed'] })
           const refusedRecords = b.state === 'done' && (b.rejected ?? 0) > 0;
           const reason = b.lastError && ` · ${b.lastCode ? `${b.lastCode}: ` : ''}${b.lastError}`;
           return (
-            <li key={b.bundleId} className={b.state === 'rejected' || refusedRecords ? 'tech-warning' : ''} data-state={b.state}>
+            <li key={b.bundleId} className={b.state === 'rejected' || b.state === 'held' || refusedRecords ? 'tech-warning' : ''} data-state={b.state}>
               <span>
                 {b.originTerminal}: {b.records} · {t(`technician.bundleState.${b.state}`)}
+                {b.state === 'pending' && b.judged > 0 && ` · ${t('technician.bundleProgress', { judged: b.judged, records: b.records })}`}
                 {b.attempts > 0 && ` · ${t('technician.bundleTries', { attempts: b.attempts })}`}
                 {refusedRecords && ` · ${t('technician.bundleRefusedRecords', { n: b.rejected })}`}
                 {(b.state !== 'done' || refusedRecords) && reason}
@@ -31,7 +33,7 @@ export function RelayedBundles({ relayed }: { relayed: Diagnostics['relayed'] })
                   {t('technician.resend')}
                 </button>
               )}
-              {b.state === 'rejected' && (
+              {(b.state === 'rejected' || b.state === 'held') && (
                 <button type="button" onClick={() => void request({ type: 'relayBundle', bundleId: b.bundleId, action: 'set-aside' })}>
                   {t('technician.setAside')}
                 </button>

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { ClockOffset } from '../../clock-offset.js';
 import { bundleSchema } from '../../export-bundle.js';
 import { evaluationRecordSchema, type EvaluationRecord } from '../../record.js';
-import type { Failure, LinkOutcome, LinkRequest, ProvinceAdapter, RecordResult, UploadOutcome } from '../adapter.js';
+import type { Failure, LinkOutcome, LinkRequest, ProvinceAdapter, RecordResult, RelaySlice, UploadOutcome } from '../adapter.js';
 import { MAX_REPLY_BYTES, networkFailure, readCapped, retryAfter } from '../http.js';
 import { MAX_LINK_CHARS } from '../../links.js';
 import { defaultOfflinePageTemplate, offlinePageUrl } from './offline-page.js';
@@ -45,6 +45,8 @@ export class GovFormAdapter implements ProvinceAdapter {
   private readonly template: string;
   /** Service records submitted (or found existing) in this run, oldest first; after a restart they are submitted again, which the province answers 服务数据已存在. */
   private readonly services = new Set<string>();
+  /** The bundle being relayed, read. */
+  private relaying: { text: string; records: unknown[] } | null = null;
 
   constructor(private readonly o: GovFormAdapterOptions) {
     this.base = new URL(o.baseUrl.endsWith('/') ? o.baseUrl : o.baseUrl + '/');
@@ -63,25 +65,36 @@ export class GovFormAdapter implements ProvinceAdapter {
     return { kind: 'results', results };
   }
 
-  /** 补报: each of the bundle's records as its terminal recorded them, with `relayBy`, after its service record. */
-  async relayBundle(bundleText: string, evalIds: readonly string[]): Promise<UploadOutcome> {
+  /**
+   * 补报: each of the bundle's records as its terminal recorded them, with `relayBy`, after its service record; only
+   * the slice's records (all of them without one), each verdict handed on as it arrives.
+   */
+  async relayBundle(bundleText: string, evalIds: readonly string[], slice?: RelaySlice): Promise<UploadOutcome> {
     let records: unknown[];
-    try {
-      const b = bundleSchema.safeParse(JSON.parse(bundleText));
-      if (!b.success) return { kind: 'refused', status: 400, code: 'INVALID_BUNDLE', message: 'not an export bundle of format hcp-export/1' };
-      records = b.data.records;
-    } catch {
-      return { kind: 'refused', status: 400, code: 'INVALID_BUNDLE', message: 'the bundle is not JSON' };
+    if (this.relaying?.text === bundleText) records = this.relaying.records;
+    else {
+      try {
+        const b = bundleSchema.safeParse(JSON.parse(bundleText));
+        if (!b.success) return { kind: 'refused', status: 400, code: 'INVALID_BUNDLE', message: 'not an export bundle of format hcp-export/1' };
+        records = b.data.records;
+      } catch {
+        return { kind: 'refused', status: 400, code: 'INVALID_BUNDLE', message: 'the bundle is not JSON' };
+      }
+      // A bundle goes in slices: read up to 16 MiB once, not once a slice.
+      this.relaying = { text: bundleText, records };
     }
     const results: RecordResult[] = [];
-    for (const [i, evalId] of evalIds.entries()) {
+    for (const i of slice?.indices ?? evalIds.keys()) {
+      const evalId = evalIds[i];
+      if (slice?.carryOn() === false) break;
+      if (evalId === undefined) continue;
       const parsed = evaluationRecordSchema.safeParse(records[i]);
-      if (!parsed.success || parsed.data.evalId !== evalId) {
-        results.push({ evalId, status: 'rejected', code: 'INVALID_RECORD', message: 'the bundle’s record is not a valid evaluation record' });
-        continue;
-      }
-      const v = await this.rate(parsed.data, 'evaluation/supplement', this.o.terminalId);
+      const v =
+        !parsed.success || parsed.data.evalId !== evalId
+          ? { evalId, status: 'rejected' as const, code: 'INVALID_RECORD', message: 'the bundle’s record is not a valid evaluation record' }
+          : await this.rate(parsed.data, 'evaluation/supplement', this.o.terminalId);
       if ('kind' in v) return v;
+      slice?.onVerdict(i, v);
       results.push(v);
     }
     return { kind: 'results', results };

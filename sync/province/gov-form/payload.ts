@@ -11,6 +11,9 @@ export function satisfactionCode(level: number, codes: SatisfactionCodes): strin
 /** 评价人未说明原因: the one reason a 差评 may carry when its citizen gave none. */
 export const NO_REASON_CODE = '000';
 
+/** The longest projectNo the province takes (province-gov-form.md, service/submit). */
+export const GOV_FORM_MAX_PROJECT_NO = 50;
+
 /** 办件编号 from the business system, else the terminal's own `{terminalId}-{sessionId}` (as the recording terminal had it). */
 export function projectNoOf(r: { projectNo?: string | undefined; terminalId: string; sessionId: string }): string {
   return r.projectNo ?? `${r.terminalId}-${r.sessionId}`;
