@@ -8,7 +8,7 @@ export async function until<T>(f: () => Promise<T> | T, ok: (v: T) => boolean, t
   for (;;) {
     const v = await f();
     if (ok(v)) return v;
-    if (Date.now() - start > timeoutMs) throw new Error(`${what} not met within ${timeoutMs} ms; last ${JSON.stringify(v)?.slice(0, 300) ?? 'undefined'}`);
+    if (Date.now() - start > timeoutMs) throw new Error(`${what} not met within ${timeoutMs} ms; last ${shown(v)}`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }
@@ -16,4 +16,9 @@ export async function until<T>(f: () => Promise<T> | T, ok: (v: T) => boolean, t
 /** `until` for a plain condition, polled often: for in-process rigs whose state changes within a few turns. */
 export async function waitFor(cond: () => boolean | Promise<boolean>, what: string, timeoutMs = 5000): Promise<void> {
   await until(cond, (x) => x, timeoutMs, what, 5);
+}
+
+/** A value for a timeout's message; JSON.stringify gives undefined (not a string) for undefined and functions. */
+function shown(v: unknown): string {
+  return v === undefined || typeof v === 'function' ? typeof v : JSON.stringify(v).slice(0, 300);
 }
