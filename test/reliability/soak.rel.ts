@@ -38,7 +38,9 @@ function slope(xs: number[], ys: number[]): number {
 
 describe('soak', () => {
   it(`${RATINGS.toLocaleString('en')} ratings through the keypad and the API with province faults on: no memory trend, no descriptor leak, dead-letter exactly the rejected`, async () => {
-    const sim = await startSim({ faults: { rates: { '500': 0.05, reset: 0.03, hang: 0.005, '429': 0.02, garbage: 0.02, reject: 0.01 }, rejectSeqs: REJECT_SEQS, skewMs: 0 } });
+    const sim = await startSim({
+      faults: { rates: { '500': 0.05, reset: 0.03, hang: 0.005, '429': 0.02, garbage: 0.02, reject: 0.01 }, rejectSeqs: REJECT_SEQS, skewMs: 0 },
+    });
     const data = join(dir.path, 'data');
     const file = writeProvisioning(dir.path, {
       baseUrl: sim.url,
