@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { z } from 'zod';
 import { sm2DecryptHex, sm2KeyPair, sm2PublicKeyOf } from '../crypto/gm.js';
-import { faultsSchema, NO_FAULTS, type Faults } from './faults.js';
+import { drawReject, faultDice, faultsSchema, NO_FAULTS, type Faults } from './faults.js';
 import { gateway, htmlError } from './gateway.js';
 import { decodeOfflineParam } from './gov-form-offline.js';
 import {
@@ -89,8 +89,13 @@ const serviceKey = (p: { projectNo: string; serviceNumber: string; taskCode?: st
  * answer it gives itself is HTTP 200 with the envelope and a `Date`; the gateway in front of it injects the faults.
  */
 export async function startGovFormSim(o: GovFormSimOptions) {
-  const random = o.random ?? Math.random;
   let faults: Faults = o.faults ?? NO_FAULTS;
+  const dice = faultDice(faults, o.random);
+  const random = dice.random;
+  const setFaults = (f: Faults) => {
+    faults = f;
+    dice.set(f);
+  };
   const codes: SatisfactionCodes = o.satisfactionCodes ?? 'desc5';
   const keys = o.sm2PrivateKey ? { privateKey: o.sm2PrivateKey, publicKey: sm2PublicKeyOf(o.sm2PrivateKey) } : sm2KeyPair();
   const basePath = (o.basePath ?? '/pubservice').replace(/\/+$/, '');
@@ -220,7 +225,7 @@ export async function startGovFormSim(o: GovFormSimOptions) {
     const holder = bySeq.get(custom.seq);
     if (holder !== undefined && holder !== custom.evalId)
       return invalid(`参数校验失败：customFields 的 seq ${custom.seq} 已被终端 ${custom.terminalId} 的另一条评价使用`);
-    if ((faults.rates.reject ?? 0) > 0 && random() < (faults.rates.reject ?? 0)) {
+    if (drawReject(faults, custom.seq, random)) {
       stats.rejectedInjected++;
       const message = `参数校验失败：proManager ${service.payload.proManager} 未在本平台登记（注入）`;
       rejected.push({ evalId: custom.evalId, message });
@@ -279,7 +284,7 @@ export async function startGovFormSim(o: GovFormSimOptions) {
     refusals,
   }));
   app.post('/sim/faults', async (req) => {
-    faults = parseJson(req.body) ?? NO_FAULTS;
+    setFaults(parseJson(req.body) ?? NO_FAULTS);
     return { ok: true };
   });
   app.get<{ Params: { token: string } }>('/h5/pj/d/:token', async (req, reply) =>
@@ -313,9 +318,7 @@ export async function startGovFormSim(o: GovFormSimOptions) {
     evaluations,
     rejected,
     refusals,
-    setFaults(f: Faults) {
-      faults = f;
-    },
+    setFaults,
     /** The province registers an app (a terminal set up before it was, as happens in a new hall). */
     registerApp(a: GovFormApp) {
       apps.set(a.appMark, a.appWord);

@@ -9,7 +9,7 @@ import { verifyBundle } from '../export-bundle.js';
 import { offlineLinkSignature } from '../links.js';
 import { signature } from '../province/signing.js';
 import { evaluationRecordSchema, type EvaluationRecord } from '../record.js';
-import { faultsSchema, NO_FAULTS, type Faults } from './faults.js';
+import { drawReject, faultDice, faultsSchema, NO_FAULTS, type Faults } from './faults.js';
 import { gateway } from './gateway.js';
 
 export interface SimApp {
@@ -68,8 +68,13 @@ const linkSchema = z.strictObject({
  * acknowledgements happen too. Control endpoints under /sim/ (no auth, loopback use only).
  */
 export async function startProvinceSim(o: SimOptions) {
-  const random = o.random ?? Math.random;
   let faults: Faults = o.faults ?? NO_FAULTS;
+  const dice = faultDice(faults, o.random);
+  const random = dice.random;
+  const setFaults = (f: Faults) => {
+    faults = f;
+    dice.set(f);
+  };
   let config: Record<string, unknown> = { configVersion: '1', ...(o.config ?? {}) };
   const apps = new Map(o.apps.map((a) => [a.appKey, a.appSecret]));
   const nonces = new Map<string, number>();
@@ -184,7 +189,7 @@ export async function startProvinceSim(o: SimOptions) {
       const chain = bySeq.get(terminalId) ?? new Map<number, string>();
       chain.set(r.seq, r.chainHash);
       bySeq.set(terminalId, chain);
-      if ((faults.rates.reject ?? 0) > 0 && random() < (faults.rates.reject ?? 0)) {
+      if (drawReject(faults, r.seq, random)) {
         stats.rejectedInjected++;
         records.set(r.evalId, { record: r, status: 'rejected', receivedAt: now() });
         return { evalId: r.evalId, status: 'rejected' as const, code: 'UNKNOWN_STAFF', message: `proManager ${r.proManager} is not registered (injected)` };
@@ -306,7 +311,7 @@ export async function startProvinceSim(o: SimOptions) {
   }));
   app.post('/sim/faults', async (req) => {
     const parsed = faultsSchema.safeParse(safeJson(req.body));
-    faults = parsed.success ? parsed.data : NO_FAULTS;
+    setFaults(parsed.success ? parsed.data : NO_FAULTS);
     return { ok: true };
   });
   app.post('/sim/config', async (req) => {
@@ -340,9 +345,7 @@ export async function startProvinceSim(o: SimOptions) {
     stats,
     records,
     relayedBy,
-    setFaults(f: Faults) {
-      faults = f;
-    },
+    setFaults,
     setConfig(next: Record<string, unknown>) {
       config = { ...next, configVersion: String(Number(config['configVersion']) + 1) };
     },

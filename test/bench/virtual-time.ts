@@ -91,13 +91,4 @@ export class VirtualTime implements Timers {
 export const nextTurn = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 /** A seeded generator (mulberry32), so a simulated fleet is the same fleet in every run. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seeded } from '../../sync/province-sim/seeded.js';

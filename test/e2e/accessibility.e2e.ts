@@ -1,7 +1,7 @@
 import { AxeBuilder } from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
 import { BADGE } from '../helpers/fixtures.js';
-import { expect, openKiosk, test } from './terminal-fixture.js';
+import { expect, openKiosk, settled, test } from './terminal-fixture.js';
 
 const ITEMS = [
   { taskCode: 'T-SC-1', taskName: '营业执照变更登记', deptCode: 'SC', deptName: '市场监督管理局' },
@@ -14,7 +14,7 @@ const ITEMS = [
  * it: it is switched on by name. A voice-control user says what a control shows; its name must contain that.
  */
 async function audit(page: Page, screen: string): Promise<string[]> {
-  await page.waitForTimeout(200);
+  await settled(page);
   const r = await new AxeBuilder({ page })
     .options({ rules: { 'label-content-name-mismatch': { enabled: true } } })
     .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'])

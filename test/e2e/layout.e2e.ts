@@ -1,6 +1,6 @@
 import type { Page } from '@playwright/test';
 import { BADGE } from '../helpers/fixtures.js';
-import { expect, openKiosk, test } from './terminal-fixture.js';
+import { expect, openKiosk, settled, test } from './terminal-fixture.js';
 
 /**
  * The citizen screens' geometry, measured in Chromium: what the screenshots show, made a test so that a regression
@@ -146,13 +146,13 @@ for (const [w, h] of [
         }
         await api.post('/sessions', { items: ITEMS });
         await expect(page.locator('.level')).toHaveCount(5);
-        await page.waitForTimeout(300);
+        await settled(page);
         await page.screenshot({ path: info.outputPath(`inviting-${locale}.png`) });
         expect(await invitingProblems(page), `inviting, ${locale}`).toEqual([]);
 
         await page.locator('.level-2').click();
         await expect(page.locator('[data-state="follow-up"]')).toBeVisible();
-        await page.waitForTimeout(300);
+        await settled(page);
         await page.screenshot({ path: info.outputPath(`follow-up-${locale}.png`) });
         expect(await followUpProblems(page), `follow-up, ${locale}`).toEqual([]);
         await page.locator('.fu-actions .btn.secondary').click();

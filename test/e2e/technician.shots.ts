@@ -5,13 +5,13 @@ import { fileURLToPath } from 'node:url';
 import { apiClient } from '../helpers/clients.js';
 import { BADGE, provisioningFile, tempDir, writeProvisioning } from '../helpers/fixtures.js';
 import { startTerminal } from '../helpers/process.js';
-import { expect, openKiosk, test } from './terminal-fixture.js';
+import { expect, openKiosk, settled, test } from './terminal-fixture.js';
 
 /** `npm run screenshots`: the technician screens, for docs/technician.md. */
 const out = (name: string) => fileURLToPath(new URL(`../../docs/screens/technician-${name}.png`, import.meta.url));
 
 async function shot(page: Page, name: string): Promise<void> {
-  await page.waitForTimeout(300);
+  await settled(page);
   await page.screenshot({ path: out(name) });
 }
 

@@ -49,4 +49,14 @@ export async function enterTechnicianMode(page: Page): Promise<void> {
   await expect(page.getByRole('heading', { name: '维护模式' })).toBeVisible();
 }
 
+/**
+ * The page once it has stopped moving, as a person (or a layout or contrast check, or a screenshot) meets it: its fonts
+ * loaded and every finite transition and animation finished. A fixed pause stood in for this and was too short on a
+ * loaded machine (the 600 ms background fade outlasts any pause we chose).
+ */
+export async function settled(page: Page): Promise<void> {
+  await page.evaluate(() => document.fonts.ready.then(() => undefined));
+  await page.waitForFunction(() => document.getAnimations().every((a) => a.playState !== 'running' || a.effect?.getComputedTiming().iterations === Infinity));
+}
+
 export { expect } from '@playwright/test';

@@ -8,8 +8,9 @@ import { apiClient, BridgeClient } from './clients.js';
 import { join } from 'node:path';
 import { BADGE } from './fixtures.js';
 import { startTerminal, type RunningTerminal } from './process.js';
+import { until } from './until.js';
 
-export { APP, simConfig };
+export { APP, simConfig, until };
 
 export function startSim(o: { port?: number; faults?: Faults } = {}): Promise<ProvinceSim> {
   return startProvinceSim({ apps: [APP], config: simConfig(), ...o });
@@ -38,16 +39,6 @@ export function accepted(sim: ProvinceSim): EvaluationRecord[] {
     .filter((r) => r.status === 'accepted')
     .map((r) => r.record)
     .sort((a, b) => a.seq - b.seq);
-}
-
-export async function until<T>(f: () => Promise<T> | T, ok: (v: T) => boolean, timeoutMs: number, what: string): Promise<T> {
-  const start = Date.now();
-  for (;;) {
-    const v = await f();
-    if (ok(v)) return v;
-    if (Date.now() - start > timeoutMs) throw new Error(`${what} not met within ${timeoutMs} ms; last ${JSON.stringify(v).slice(0, 300)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 /**

@@ -13,6 +13,11 @@ import { TERMINAL_V8_FLAGS } from '../../main/runtime/v8-flags.js';
 
 const RATINGS = LONG ? 20_000 : 600;
 const SAMPLES = 10;
+/**
+ * Records the province refuses each time it judges them (an unregistered proManager): dead-letter is then sure to be
+ * tried, where the 1 % `reject` draw alone meets none in a run whose uploader sat in backoff while ratings were made.
+ */
+const REJECT_SEQS = [7, RATINGS / 2 + 1, RATINGS - 3];
 const MB = 1e6;
 const keys = tempDir('hcp-keys-');
 const dir = tempDir();
@@ -33,7 +38,9 @@ function slope(xs: number[], ys: number[]): number {
 
 describe('soak', () => {
   it(`${RATINGS.toLocaleString('en')} ratings through the keypad and the API with province faults on: no memory trend, no descriptor leak, dead-letter exactly the rejected`, async () => {
-    const sim = await startSim({ faults: { rates: { '500': 0.05, reset: 0.03, hang: 0.005, '429': 0.02, garbage: 0.02, reject: 0.01 }, skewMs: 0 } });
+    const sim = await startSim({
+      faults: { rates: { '500': 0.05, reset: 0.03, hang: 0.005, '429': 0.02, garbage: 0.02, reject: 0.01 }, rejectSeqs: REJECT_SEQS, skewMs: 0 },
+    });
     const data = join(dir.path, 'data');
     const file = writeProvisioning(dir.path, {
       baseUrl: sim.url,
@@ -69,8 +76,8 @@ describe('soak', () => {
           samples.push({ at: i + 1, rss: u.rss, fds: u.fds });
         }
       }
-      // The faults stop; everything not rejected drains.
-      sim.setFaults(NO_FAULTS);
+      // The gateway's faults stop; everything not rejected drains, the named records rejected still.
+      sim.setFaults({ ...NO_FAULTS, rejectSeqs: REJECT_SEQS });
       await until(
         async () => ((await api.get('/status')).body['sync'] as { pending: number }).pending,
         (n) => n === 0,
@@ -94,9 +101,10 @@ describe('soak', () => {
     } finally {
       db.close();
     }
-    const rejected = new Set([...sim.records.values()].filter((r) => r.status === 'rejected').map((r) => r.record.evalId));
+    const refused = [...sim.records.values()].filter((r) => r.status === 'rejected');
+    const rejected = new Set(refused.map((r) => r.record.evalId));
     expect(total).toBe(RATINGS);
-    expect(rejected.size).toBeGreaterThan(0);
+    expect(refused.map((r) => r.record.seq)).toEqual(expect.arrayContaining(REJECT_SEQS));
     expect(dead).toEqual(rejected);
     expect([...sim.records.values()].filter((r) => r.status === 'accepted')).toHaveLength(RATINGS - rejected.size);
 

@@ -10,6 +10,7 @@ import { startRuntime } from '../../main/runtime/runtime.js';
 import { apiClient } from '../helpers/clients.js';
 import { scratchDirs, writeProvisioning } from '../helpers/fixtures.js';
 import { runCommand } from '../helpers/process.js';
+import { waitFor } from '../helpers/until.js';
 
 const dir = scratchDirs();
 const mode = (p: string) => statSync(p).mode & 0o777;
@@ -81,7 +82,7 @@ describe('terminal data at rest is its user’s alone', () => {
       expect(answer.body['message']).toContain('…EF99');
       // The path a serial badge reader takes: its refusal is logged.
       deliver(log, 'badge reader', () => runtime.terminal.loginByBadge('deadbeef99'));
-      await new Promise((r) => setTimeout(r, 50));
+      await waitFor(() => readFileSync(join(data, 'logs', 'terminal.log'), 'utf8').includes('badge reader refused'), 'the refusal logged');
     } finally {
       await host.close();
       await runtime.close();

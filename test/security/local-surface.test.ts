@@ -12,6 +12,7 @@ import { apiClient, BridgeClient, kioskCookie, sseClient } from '../helpers/clie
 import { silentLog } from '../helpers/core.js';
 import { BADGE, tempDir, TOKEN } from '../helpers/fixtures.js';
 import { inProcessTerminal } from '../helpers/in-process.js';
+import { until } from '../helpers/until.js';
 
 const t = inProcessTerminal();
 
@@ -140,9 +141,17 @@ describe('event streams', () => {
     expect(extra.status).toBe(503);
     expect(await extra.json()).toMatchObject({ code: 'TOO_MANY_STREAMS' });
     open[0]?.close();
-    await new Promise((r) => setTimeout(r, 100));
-    const again = await sseClient(t.host.apiUrl);
-    expect(again.status).toBe(200);
+    // The place is free once the server has seen the close: ask until it has, however long that takes.
+    const again = await until(
+      async () => {
+        const s = await sseClient(t.host.apiUrl);
+        if (s.status !== 200) s.close();
+        return s;
+      },
+      (s) => s.status === 200,
+      5000,
+      'a place freed',
+    );
     for (const s of [...open.slice(1), again]) s.close();
   });
 });

@@ -293,6 +293,35 @@ describe('uploader against the province simulator', () => {
     expect([...sim.records.values()].map((r) => r.status)).toEqual(['accepted', 'accepted']);
     expect(sim.stats).toMatchObject({ invalidSignatures: 0, invalidRecords: 0, duplicates: 0 });
   });
+  it('rejects exactly the records whose seq the test names, every time they are judged, with no draw involved', async () => {
+    const { startProvinceSim } = await import('../../sync/province-sim/simulator.js');
+    const { JsonProvinceAdapter } = await import('../../sync/province/json-adapter.js');
+    // No `reject` rate and a generator that never strikes: only the named seqs can be rejected.
+    const faults = { rates: {}, rejectSeqs: [2, 4], skewMs: 0 };
+    const sim = await startProvinceSim({ apps: [{ appKey: 'k', appSecret: 'secret-123456' }], faults, random: () => 0.999 });
+    stops.push(() => sim.close());
+    const adapter = new JsonProvinceAdapter({
+      baseUrl: sim.url,
+      credentials: { appKey: 'k', appSecret: 'secret-123456', terminalId: 'T-1', signAlg: 'HMAC-SM3' },
+      clock: new ClockOffset(),
+    });
+    const { outbox, uploader } = rig(adapter, 5);
+    uploader.start();
+    await until(() => outbox.counts().pending === 0);
+    expect(outbox.list({ states: ['rejected'] }).map((e) => e.seq)).toEqual([2, 4]);
+    // Resent while the rule holds, they are rejected again: a lost answer cannot turn a rejection into an acceptance.
+    expect(outbox.resend()).toBe(2);
+    uploader.notify();
+    await until(() => outbox.counts().pending === 0);
+    expect(outbox.counts().deadLetter).toBe(2);
+    expect(sim.stats.rejectedInjected).toBe(4);
+    sim.setFaults({ rates: {}, skewMs: 0 });
+    expect(outbox.resend()).toBe(2);
+    uploader.notify();
+    await until(() => outbox.counts().deadLetter === 0 && outbox.counts().pending === 0);
+    expect([...sim.records.values()].map((r) => r.status)).toEqual(['accepted', 'accepted', 'accepted', 'accepted', 'accepted']);
+  });
+
   it('lives through a queue that fails (a full disk): a batch whose answers could not be stored goes again, once', async () => {
     const adapter = new ScriptedAdapter([]);
     const { outbox, uploader } = rig(adapter, 3);
