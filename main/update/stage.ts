@@ -1,5 +1,5 @@
 import { chmodSync, closeSync, fchmodSync, fsyncSync, mkdirSync, openSync, writeSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { sm3Stream } from '../../sync/crypto/gm.js';
 import { UpdateRefused, walkTar } from './bundle-read.js';
 import { isSafeReleasePath, MANIFEST_FILE, SIGNATURE_FILE, type Manifest } from './manifest.js';
@@ -16,11 +16,13 @@ import { installStep } from './test-kill.js';
  * 027 would leave 0750), on every folder this makes.
  */
 export function makeDirs(dir: string): void {
-  const first = mkdirSync(dir, { recursive: true, mode: 0o755 });
-  if (first === undefined) return;
-  for (let d = dir; ; d = dirname(d)) {
+  const made = mkdirSync(dir, { recursive: true, mode: 0o755 });
+  if (made === undefined) return;
+  // Only what was made here: from `dir` up to the first folder created, never a folder that was there before.
+  const first = resolve(made);
+  for (let d = resolve(dir); d.startsWith(first); d = dirname(d)) {
     chmodSync(d, 0o755);
-    if (d === first || dirname(d) === d) break;
+    if (d === first) break;
   }
 }
 
