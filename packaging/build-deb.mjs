@@ -161,7 +161,12 @@ export async function buildDeb({ arch }) {
   await layOut(root, release, version);
 
   const DEBIAN = join(root, 'DEBIAN');
-  for (const script of ['postinst', 'prerm', 'postrm']) writeFile(join(DEBIAN, script), readFileSync(join(HERE, 'debian', script), 'utf8'), 0o755);
+  // postinst records the release's seq as root's floor for update bundles (docs/updates.md).
+  const seq = JSON.parse(readFileSync(join(release, 'package.json'), 'utf8')).hcpRelease?.seq;
+  if (!Number.isSafeInteger(seq) || seq < 1) throw new Error('package.json: "hcpRelease": { "seq": N } is needed (it only grows)');
+  for (const script of ['postinst', 'prerm', 'postrm']) {
+    writeFile(join(DEBIAN, script), readFileSync(join(HERE, 'debian', script), 'utf8').replace('@RELEASE_SEQ@', String(seq)), 0o755);
+  }
   writeFile(join(DEBIAN, 'conffiles'), `${ENV_FILE}\n`);
   const files = walk(root).filter((f) => !f.startsWith(DEBIAN + '/'));
   const conffiles = new Set([ENV_FILE]);

@@ -1,9 +1,10 @@
-import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { createLogger, type Log } from '../log/logger.js';
 import { softwareVersion } from '../runtime/version.js';
 import { UpdateRefused } from '../update/bundle-read.js';
 import { installBundle } from '../update/install.js';
+import { makeDirs } from '../update/stage.js';
 import { layoutOf, PACKAGE_DATA_DIR, PACKAGE_RELEASES_DIR } from '../update/layout.js';
 import { rollBack, RollbackImpossible } from '../update/rollback.js';
 import { releasesReport } from '../update/status.js';
@@ -97,7 +98,7 @@ function refused(releasesDir: string, file: string, err: UpdateRefused, log: Log
  */
 async function updateFromSpool(spool: string, releasesDir: string, dataDir: string, log: Log): Promise<number> {
   let code = 0;
-  mkdirSync(releasesDir, { recursive: true });
+  makeDirs(releasesDir);
   // Copies left by an installer that was killed mid-way (a power cut): nothing verified them, nothing needs them.
   for (const name of readdirSync(releasesDir)) if (name.startsWith('.incoming-')) rmSync(join(releasesDir, name), { force: true });
   for (let i = 0; i < SPOOL_MAX_ITEMS; i++) {

@@ -100,12 +100,13 @@ export async function readSignedPart(file: BundleSource, o: { headOnly?: boolean
 
 /**
  * Runs `onEntry` for every entry of the tar, strictly: a damaged or truncated archive rejects. `onEntry` may call
- * `stop` to end the walk early (it then resolves); `maxBytes` rejects with `tooLong()` once more has been read.
+ * `stop` to end the walk early (it then resolves), or `fail` to end it with an error, also from an entry's listeners
+ * (no more of the file is read); `maxBytes` rejects with `tooLong()` once more has been read.
  * A handle stays open for its owner; a path is opened and closed here.
  */
 export function walkTar(
   file: BundleSource,
-  onEntry: (entry: ReadEntry, stop: () => void) => void,
+  onEntry: (entry: ReadEntry, stop: () => void, fail: (err: Error) => void) => void,
   o: { maxBytes?: number; tooLong?: () => Error } = {},
 ): Promise<void> {
   return new Promise<void>((resolve, reject) => {
@@ -124,7 +125,11 @@ export function walkTar(
           return;
         }
         try {
-          onEntry(entry, () => finish());
+          onEntry(
+            entry,
+            () => finish(),
+            (err) => finish(err),
+          );
         } catch (err) {
           entry.resume();
           finish(err);

@@ -1,34 +1,13 @@
-import {
-  closeSync,
-  existsSync,
-  fchmodSync,
-  fsyncSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  renameSync,
-  rmSync,
-  statfsSync,
-  writeFileSync,
-  writeSync,
-} from 'node:fs';
+import { existsSync, readdirSync, renameSync, rmSync, statfsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { sm2VerifyHex, sm3Stream } from '../../sync/crypto/gm.js';
+import { sm2VerifyHex } from '../../sync/crypto/gm.js';
 import { describeIssues } from '../util/zod-issues.js';
-import { readSignedPart, UpdateRefused, walkTar, type BundleSource, type SignedPart } from './bundle-read.js';
+import { readSignedPart, UpdateRefused, type BundleSource, type SignedPart } from './bundle-read.js';
 import { schemaBlocks, type DatabaseSchema } from './schema-rules.js';
 import { layoutOf, linkedVersion, listReleases, readFileNoFollow, readRelease, switchLink, syncDir, writeFileDurably, type Layout } from './layout.js';
-import {
-  compareVersions,
-  debianArch,
-  INSTALLED_MANIFEST,
-  isSafeReleasePath,
-  manifestSchema,
-  MANIFEST_FILE,
-  SIGNATURE_FILE,
-  type Manifest,
-} from './manifest.js';
+import { compareVersions, debianArch, INSTALLED_MANIFEST, isSafeReleasePath, manifestSchema, type Manifest } from './manifest.js';
+import { copyFiles, makeDirs, writeReadable } from './stage.js';
 import { installStep } from './test-kill.js';
 import { readTrialState, withEvent, writeTrialState } from './trial-state.js';
 
@@ -69,11 +48,11 @@ export async function installBundle(o: InstallOptions): Promise<Installed> {
   const staging = join(l.releasesDir, `.staging-${manifest.version}`);
   const target = join(l.releasesDir, manifest.version);
   clearStaleStaging(l);
-  mkdirSync(staging, { recursive: true, mode: 0o755 });
+  makeDirs(staging);
   try {
     await copyFiles(o.file, manifest, staging);
-    writeFileSync(join(staging, INSTALLED_MANIFEST), signed.manifestBytes, { mode: 0o644 });
-    writeFileSync(join(staging, INSTALLED_MANIFEST.replace('.json', '.sig')), signed.signature + '\n', { mode: 0o644 });
+    writeReadable(join(staging, INSTALLED_MANIFEST), signed.manifestBytes);
+    writeReadable(join(staging, INSTALLED_MANIFEST.replace('.json', '.sig')), Buffer.from(signed.signature + '\n'));
     syncDir(staging);
     installStep('copied');
     // A folder of this version that is neither current nor good is a leftover (a failed trial, say): replaced.
@@ -218,10 +197,12 @@ function checkCompatibility(m: Manifest, l: Layout, from: string | null, o: Omit
   if (from !== null && compareVersions(from, m.minFrom) < 0) {
     throw new UpdateRefused('min-from', `the bundle updates ${m.minFrom} or later; this terminal runs ${from}: install the releases between first`);
   }
-  // Releases that ran or run count; a folder left by an install cut short before its switch does not.
+  // Releases that ran or run count; a folder left by a bundle install cut short before its switch does not. A release
+  // not installed from a bundle (dpkg's, or copied in by root) counts as long as it is on disk, whatever the pointers
+  // say: releases/ is root's, the pointers and trial.json are the service user's (docs/updates.md).
   const state = readTrialState(l);
   const used = new Set([from, linkedVersion(l.good, l), ...state.failed]);
-  const installed = listReleases(l).filter((r) => used.has(r.version));
+  const installed = listReleases(l).filter((r) => used.has(r.version) || !existsSync(join(r.dir, INSTALLED_MANIFEST)));
   const highest = Math.max(state.highestSeq, readInstalledSeq(l), ...installed.map((r) => r.seq));
   if (m.seq <= highest) {
     const holder = installed.find((r) => r.seq === highest);
@@ -236,14 +217,22 @@ function checkCompatibility(m: Manifest, l: Layout, from: string | null, o: Omit
   const db = o.database ?? null;
   const blocked = schemaBlocks(m.schema, db);
   if (blocked) throw new UpdateRefused('schema', `release ${m.version} cannot run here: ${blocked}`);
-  // After this release has run, its minReader holds; the release we would go back to must still read the database.
-  const running = from !== null ? readRelease(join(l.releasesDir, from)) : null;
-  const fallback = running?.schema?.writes ?? db?.version;
-  if (fallback !== undefined && m.schema.minReader > fallback) {
-    throw new UpdateRefused(
-      'schema',
-      `the bundle's database needs schema ${String(m.schema.minReader)} or later to read it, and the current database and release are at ${String(fallback)}: a rollback could not read the ratings it would write`,
-    );
+  // After this release has run, its minReader holds; every release a rollback could reach must still read the
+  // database: the last known good one (where a failed trial goes back to, even while another release is on trial) and
+  // the running one (which becomes good when none is recorded). A release of unknown schema is judged by the database's;
+  // one that cannot read the database already is out of a rollback's reach anyway (the launcher then runs what it has).
+  const reachable = [...new Set([linkedVersion(l.good, l), from])]
+    .filter((v): v is string => v !== null)
+    .filter((v) => schemaBlocks(readRelease(join(l.releasesDir, v))?.schema ?? null, db) === null);
+  for (const version of reachable.length > 0 ? reachable : [null]) {
+    const reads = (version !== null ? readRelease(join(l.releasesDir, version))?.schema?.writes : undefined) ?? db?.version;
+    if (reads !== undefined && m.schema.minReader > reads) {
+      const who = version !== null ? `release ${version}, which a rollback could go back to,` : 'the current database';
+      throw new UpdateRefused(
+        'schema',
+        `the bundle's database needs schema ${String(m.schema.minReader)} or later to read it, and ${who} is at ${String(reads)}: a rollback could not read the ratings it would write`,
+      );
+    }
   }
 }
 
@@ -271,7 +260,7 @@ function statfsFree(dir: string): number | null {
 }
 
 function checkSpace(m: Manifest, l: Layout, freeBytes: (dir: string) => number | null): void {
-  mkdirSync(l.releasesDir, { recursive: true });
+  makeDirs(l.releasesDir);
   refuseSpace(m, freeBytes(l.releasesDir));
 }
 
@@ -290,67 +279,4 @@ function clearStaleStaging(l: Layout): void {
   for (const name of readdirSync(l.releasesDir)) {
     if (name.startsWith('.staging-')) rmSync(join(l.releasesDir, name), { recursive: true, force: true });
   }
-}
-
-/** Second pass: each entry must be a plain file the manifest lists, written inside `staging` and hashed as it is written. */
-async function copyFiles(file: string, m: Manifest, staging: string): Promise<void> {
-  const expected = new Map(m.files.map((f) => [f.path, f]));
-  const done = new Set<string>();
-  let copied = 0;
-  let bad: UpdateRefused | undefined;
-  try {
-    await walkTar(file, (entry) => {
-      const path = entry.path;
-      if (path === MANIFEST_FILE || path === SIGNATURE_FILE) {
-        entry.resume();
-        return;
-      }
-      if (entry.type === 'Directory') {
-        if (!isSafeReleasePath(path.replace(/\/$/, ''))) throw new UpdateRefused('unsafe-entry', `the bundle holds a folder outside the release: "${path}"`);
-        entry.resume();
-        return;
-      }
-      if (entry.type !== 'File' && entry.type !== 'OldFile' && entry.type !== 'ContiguousFile') {
-        throw new UpdateRefused(
-          'unsafe-entry',
-          `the bundle holds a ${entry.type} entry "${path}": only plain files are installed (no links, devices or fifos)`,
-        );
-      }
-      if (!isSafeReleasePath(path)) throw new UpdateRefused('unsafe-entry', `the bundle holds a file outside the release: "${path}"`);
-      const want = expected.get(path);
-      if (!want) throw new UpdateRefused('tampered', `the bundle holds "${path}", which the signed manifest does not list`);
-      if (done.has(path)) throw new UpdateRefused('tampered', `the bundle holds "${path}" twice`);
-      done.add(path);
-      const dest = join(staging, path);
-      mkdirSync(dirname(dest), { recursive: true, mode: 0o755 });
-      const fd = openSync(dest, 'wx', 0o644);
-      const hash = sm3Stream();
-      let size = 0;
-      // Listeners go on at once: the parser sets the entry flowing as soon as this callback returns.
-      entry.on('data', (c: Buffer) => {
-        size += c.length;
-        hash.update(c);
-        writeSync(fd, c);
-      });
-      entry.on('end', () => {
-        try {
-          fchmodSync(fd, (entry.mode ?? 0o644) & 0o111 ? 0o755 : 0o644);
-          fsyncSync(fd);
-        } finally {
-          closeSync(fd);
-        }
-        if (size !== want.size) bad ??= new UpdateRefused('tampered', `"${path}" is ${String(size)} bytes, the signed manifest says ${String(want.size)}`);
-        else if (hash.digestHex() !== want.sm3)
-          bad ??= new UpdateRefused('tampered', `"${path}" does not match its SM3 in the signed manifest: altered after signing`);
-        else if (++copied === 1) installStep('copying');
-      });
-    });
-    if (bad) throw bad;
-  } catch (err) {
-    if (err instanceof UpdateRefused) throw err;
-    throw new UpdateRefused('truncated', `the bundle is damaged or cut short while copying: ${(err as Error).message}`);
-  }
-  const missing = m.files.find((f) => !done.has(f.path));
-  if (missing)
-    throw new UpdateRefused('truncated', `the bundle ends without "${missing.path}", which the signed manifest lists: the file is truncated or incomplete`);
 }

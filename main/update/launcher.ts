@@ -178,11 +178,16 @@ function prepareStart(l: Layout, o: LauncherOptions, cur: string): boolean | 'ro
       o.log.error({ from: r.from, to: r.to, starts: s.starts }, 'release failed its trial: rolled back to the last known good release');
       return 'rolled-back';
     } catch (err) {
-      // The database has moved beyond what the good release reads: keep trying the new one rather than run nothing.
+      // The database has moved beyond what the good release reads, so this release is the only one that can serve: it
+      // runs as a release that is not on trial (no count, no health deadline), and if it stops, the launcher stops
+      // with it instead of starting it again and again; the unit's restart limit then decides, and a technician
+      // installs a release that reads this database (docs/updates.md).
       if (!(err instanceof RollbackImpossible)) throw err;
-      o.log.error({ err, version: cur }, 'release failed its trial but cannot be rolled back');
-      writeTrialState(l, { ...s, starts: s.starts + 1 });
-      return true;
+      o.log.error(
+        { err, version: cur, starts: s.starts },
+        'release failed its trial but cannot be rolled back: it runs as it is, and is not restarted by the launcher if it stops',
+      );
+      return false;
     }
   }
   writeTrialState(l, withEvent({ ...s, starts: s.starts + 1 }, 'start', cur, `start ${String(s.starts + 1)} of ${String(MAX_TRIAL_STARTS)}`));

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, lchownSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, lchownSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../main/store/database.js';
@@ -18,6 +18,7 @@ import { BIN, runCommand } from '../helpers/process.js';
 const ROOT = new URL('../..', import.meta.url).pathname;
 const REAL = { bin: '/usr/bin/hcp-terminal', data: '/var/lib/hcp-terminal', etc: '/etc/hcp-terminal', lib: '/usr/lib/hcp-terminal' };
 const TERMINAL = 'T-350402-0001';
+const PACKAGE_SEQ = 7;
 const keys = tempDir('hcp-keys-');
 const scratch = scratchDirs();
 afterAll(() => keys.cleanup());
@@ -27,7 +28,7 @@ interface Sandbox {
   etc: string;
   lib: string;
   backups: string;
-  run: (script: 'prerm' | 'postrm', arg: string, env?: Record<string, string>) => { code: number | null; out: string; err: string };
+  run: (script: 'postinst' | 'prerm' | 'postrm', arg: string, env?: Record<string, string>) => { code: number | null; out: string; err: string };
 }
 
 function stub(bin: string, name: string, body: string): void {
@@ -45,10 +46,13 @@ function sandbox(serviceUid?: number): Sandbox {
   const become = serviceUid === undefined ? '' : `setpriv --reuid=${String(serviceUid)} --regid=${String(serviceUid)} --clear-groups `;
   stub(bin, 'runuser', `[ "$1" = -u ] && [ "$3" = -- ] || exit 99\nshift 3\nexec ${become}"$@"`);
   stub(bin, 'getent', 'exit 0');
-  for (const tool of ['deb-systemd-helper', 'deb-systemd-invoke', 'systemctl', 'deluser', 'delgroup', 'udevadm']) stub(bin, tool, 'exit 0');
+  // chown and adduser too: the service user does not exist here (postinst's modes and the files it writes are checked).
+  for (const tool of ['deb-systemd-helper', 'deb-systemd-invoke', 'systemctl', 'deluser', 'delgroup', 'udevadm', 'adduser', 'chown']) stub(bin, tool, 'exit 0');
   stub(bin, 'hcp-terminal', `exec "${process.execPath}" "${BIN}" "$@"`);
-  for (const script of ['prerm', 'postrm']) {
+  for (const script of ['postinst', 'prerm', 'postrm']) {
     const text = readFileSync(join(ROOT, 'packaging/debian', script), 'utf8')
+      // As packaging/build-deb.mjs fills it in: the seq of the release the package carries.
+      .replaceAll('@RELEASE_SEQ@', String(PACKAGE_SEQ))
       .replaceAll(REAL.bin, 'hcp-terminal')
       .replaceAll(REAL.data, paths.data)
       .replaceAll(REAL.etc, paths.etc)
@@ -259,5 +263,28 @@ describe('the package maintainer scripts: remove, then purge (as dpkg orders the
       for (const f of kept) expect(readFileSync(join(f.parentPath, f.name), 'utf8')).not.toContain(SECRET);
       expect(existsSync(join(s.data, 'hcp-terminal.db'))).toBe(true);
     });
+  });
+});
+
+describe('the package postinst: the seq floor of update bundles (issue 24)', { timeout: 60_000 }, () => {
+  it("records the package's seq in root's releases/.installed-seq, never lowering a higher one", () => {
+    const s = sandbox();
+    const floor = join(s.lib, 'releases', '.installed-seq');
+    const configure = () => {
+      const r = s.run('postinst', 'configure');
+      expect(r.code, r.err).toBe(0);
+      return readFileSync(floor, 'utf8');
+    };
+    // A fresh install, and an upgrade over a floor that bundles left lower.
+    expect(configure()).toBe(`${String(PACKAGE_SEQ)}\n`);
+    writeFileSync(floor, '3\n');
+    expect(configure()).toBe(`${String(PACKAGE_SEQ)}\n`);
+    // A bundle installed after the package's release raised it: a reconfigure keeps that.
+    writeFileSync(floor, '12\n');
+    expect(configure()).toBe('12\n');
+    // Whatever else is in the file is read as no floor, and replaced.
+    writeFileSync(floor, 'garbage');
+    expect(configure()).toBe(`${String(PACKAGE_SEQ)}\n`);
+    expect(statSync(floor).mode & 0o777).toBe(0o644);
   });
 });

@@ -1,10 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { create } from 'tar';
 import { sm2 } from 'sm-crypto-v2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sm2SignHex } from '../../sync/crypto/gm.js';
+import { sm2SignHex, sm3Hex } from '../../sync/crypto/gm.js';
 import { tempDir, provisioningFile } from '../helpers/fixtures.js';
 import { BIN, runCommand } from '../helpers/process.js';
 
@@ -15,7 +15,8 @@ import { UpdateRefused } from '../../main/update/bundle-read.js';
 import { layoutOf, switchLink } from '../../main/update/layout.js';
 import { releasesReport } from '../../main/update/status.js';
 import { readDatabaseSchema } from '../../main/store/schema-info.js';
-import { bundleOf, installFirstRelease, TEST_KEY, type TestRelease } from '../helpers/releases.js';
+import { migrations, MIN_READER } from '../../main/store/migrations/index.js';
+import { buildRelease, bundleOf, installFirstRelease, TEST_KEY, type TestRelease } from '../helpers/releases.js';
 
 const root = tempDir('hcp-upd-');
 const keys = tempDir('hcp-keys-');
@@ -218,6 +219,122 @@ describe('hcp-terminal update refuses, with its own message, and changes nothing
   });
 });
 
+describe('issue 24: nothing a rollback needs is stranded by an install', { timeout: 180_000 }, () => {
+  const W = migrations.length;
+  const trusted = { trustedKeys: [TEST_KEY.publicKey] };
+  const refusal = (p: Promise<unknown>) =>
+    p.then(
+      () => null,
+      (e: unknown) => e,
+    );
+
+  it('a release installed while another is on trial is judged against the last known good one too', async () => {
+    const r2 = join(root.path, 'on-trial');
+    const rel = installFirstRelease(r2, A);
+    const l = layoutOf(rel);
+    // B (one more migration) installs on trial, and runs: the database is at its schema now, still read by A.
+    await installBundle({ file: (await bundleOf(r2, B)).file, releasesDir: rel, database: readDatabaseSchema(data), ...trusted });
+    const migrated = { version: W + 1, minReader: MIN_READER };
+    // C reads nothing below B's schema: once C has run, A, where a failed trial goes back to, could not read it.
+    const C = { version: '1.2.0', seq: 3 };
+    const c = await bundleOf(r2, C, { schema: { writes: W + 2, minReader: W + 1 } });
+    const err = await refusal(installBundle({ file: c.file, releasesDir: rel, database: migrated, ...trusted }));
+    expect(err).toBeInstanceOf(UpdateRefused);
+    expect((err as UpdateRefused).reason).toBe('schema');
+    expect((err as UpdateRefused).message).toMatch(/release 1\.0\.0, which a rollback could go back to, is at \d+: a rollback could not read/);
+    expect(readlinkSync(l.current)).toBe(join('releases', B.version));
+    expect(readlinkSync(l.good)).toBe(join('releases', A.version));
+    // One that A still reads installs over the release on trial (the choice in docs/updates.md), with A to go back to.
+    const c2 = await bundleOf(r2, { version: '1.2.1', seq: 4 }, { schema: { writes: W + 2, minReader: MIN_READER } });
+    await installBundle({ file: c2.file, releasesDir: rel, database: migrated, ...trusted });
+    expect(readlinkSync(l.current)).toBe(join('releases', '1.2.1'));
+    expect(readlinkSync(l.good)).toBe(join('releases', A.version));
+  });
+
+  it('a signed bundle older than a release dpkg installed is refused, even with the pointers moved back and trial.json gone', async () => {
+    const r3 = join(root.path, 'dpkg');
+    const rel = installFirstRelease(r3, A);
+    const l = layoutOf(rel);
+    // dpkg upgrades to 2.0.0 (seq 5): its own release folder, no bundle manifest, and its own `current`.
+    buildRelease(join(rel, '2.0.0'), { version: '2.0.0', seq: 5 });
+    switchLink(l.current, l, '2.0.0');
+    // The service user owns the pointers and trial.json: it points both back at A and forgets the trial state.
+    switchLink(l.current, l, A.version);
+    switchLink(l.good, l, A.version);
+    rmSync(l.trialFile, { force: true });
+    const old = await bundleOf(r3, { version: '1.5.0', seq: 3 });
+    const err = await refusal(installBundle({ file: old.file, releasesDir: rel, database: readDatabaseSchema(data), ...trusted }));
+    expect(err).toBeInstanceOf(UpdateRefused);
+    expect((err as UpdateRefused).reason).toBe('seq');
+    expect((err as UpdateRefused).message).toMatch(/seq 3 is not above 5 \(release 2\.0\.0\)/);
+    expect(readlinkSync(l.current)).toBe(join('releases', A.version));
+    expect(existsSync(join(rel, '1.5.0'))).toBe(false);
+  });
+
+  it('an entry longer than its signed size is refused as tampered at once: no byte past that size is written', async () => {
+    const nine = Buffer.from('{"a":"b"}');
+    const m = JSON.parse(manifestOf(good.bytes)) as Record<string, unknown>;
+    m['files'] = [{ path: 'package.json', size: nine.length, sm3: sm3Hex(new Uint8Array(nine)) }];
+    const bytes = Buffer.from(JSON.stringify(m));
+    const huge = Buffer.alloc(40 * 1024 * 1024, 0x20);
+    const f = await tarOf('oversized', [
+      ['manifest.json', bytes],
+      ['manifest.sig', sm2SignHex(new Uint8Array(bytes), TEST_KEY.privateKey)],
+      ['package.json', huge],
+    ]);
+    // What this process writes while installing: the 40 MiB entry, were it staged, would show here (a disk the
+    // database shares would fill up).
+    const before = writtenBytes();
+    const err = await refusal(installBundle({ file: f, releasesDir, database: readDatabaseSchema(data), ...trusted }));
+    expect(writtenBytes() - before).toBeLessThan(4 * 1024 * 1024);
+    expect(err).toBeInstanceOf(UpdateRefused);
+    expect((err as UpdateRefused).reason).toBe('tampered');
+    expect((err as UpdateRefused).message).toMatch(/"package\.json" is 41943040 bytes in the bundle, the signed manifest says 9/);
+    expectUntouched();
+    expect(readdirSync(releasesDir).filter((n) => n.startsWith('.staging-'))).toEqual([]);
+  });
+
+  it('under a restrictive umask (027) every folder and file installed is readable by the service user', () => {
+    const r5 = join(root.path, 'umask');
+    const rel = installFirstRelease(r5, A);
+    const r = spawnSync(
+      '/bin/sh',
+      ['-c', 'umask 027 && exec "$@"', 'sh', process.execPath, BIN, 'update', '--file', good.file, '--data-dir', data, '--releases-dir', rel],
+      {
+        env: { ...process.env, ...env },
+        encoding: 'utf8',
+        timeout: SLOW,
+      },
+    );
+    expect(r.status, r.stderr).toBe(0);
+    const installed = join(rel, B.version);
+    const bad: string[] = [];
+    const walk = (p: string) => {
+      const st = lstatSync(p);
+      if (st.isDirectory()) {
+        if ((st.mode & 0o777) !== 0o755) bad.push(`${p} ${(st.mode & 0o777).toString(8)}`);
+        for (const n of readdirSync(p)) walk(join(p, n));
+      } else if ((st.mode & 0o777) !== 0o644 && (st.mode & 0o777) !== 0o755) bad.push(`${p} ${(st.mode & 0o777).toString(8)}`);
+    };
+    walk(installed);
+    expect(bad).toEqual([]);
+    expect(lstatSync(join(installed, 'bin', 'hcp-terminal.js')).mode & 0o777).toBe(0o755);
+    // Root runs the tests: read the release as another uid, as the service user would.
+    if (process.geteuid?.() === 0) {
+      chmodSync(root.path, 0o755);
+      const read = spawnSync(
+        process.execPath,
+        [
+          '-e',
+          `const fs=require('fs'),p=require('path');const w=(d)=>{for(const n of fs.readdirSync(d)){const f=p.join(d,n);fs.statSync(f).isDirectory()?w(f):fs.readFileSync(f)}};w(${JSON.stringify(installed)})`,
+        ],
+        { uid: 65534, gid: 65534, encoding: 'utf8' },
+      );
+      expect(read.status, read.stderr).toBe(0);
+    }
+  });
+});
+
 describe('a power cut (kill -9) at each step of an install', { timeout: 120_000 }, () => {
   const steps = ['verified', 'checked', 'space', 'copying', 'copied', 'placed', 'state', 'switched'] as const;
   const report = () => releasesReport(releasesDir, { database: readDatabaseSchema(data), trialMinutes: 10 });
@@ -252,3 +369,9 @@ describe('a power cut (kill -9) at each step of an install', { timeout: 120_000 
     }
   });
 });
+
+/** Bytes this process has written (to files, pipes and sockets alike) since it started. */
+function writtenBytes(): number {
+  const m = /^wchar: (\d+)$/m.exec(readFileSync('/proc/self/io', 'utf8'));
+  return Number(m?.[1] ?? NaN);
+}

@@ -13,7 +13,8 @@ import { BIN, runCommand } from '../helpers/process.js';
 
 /** A loaded two-core machine starts Node slowly: a command gets a minute and a half. */
 const SLOW = 90_000;
-import { bundleOf, installFirstRelease, TEST_KEY, type TestRelease } from '../helpers/releases.js';
+import { buildRelease, bundleOf, installFirstRelease, TEST_KEY, type TestRelease } from '../helpers/releases.js';
+import { layoutOf, switchLink } from '../../main/update/layout.js';
 import { expectExactlyOnce, FAST_SYNC, rateOnce, startSim, until } from '../helpers/sync-rig.js';
 import Database from 'better-sqlite3';
 import { freePort } from '../helpers/free-port.js';
@@ -161,4 +162,52 @@ describe('a release that fails its trial is rolled back by itself, and no rating
       await sim.close();
     }
   }, 900_000);
+});
+
+describe('a release that failed its trial and cannot be rolled back is not restarted in a loop (issue 24)', () => {
+  it('C crashes at start, and A cannot read the database: after its 3 starts C runs once more as it is, and the launcher stops', async () => {
+    const r = tempDir('hcp-no-rollback-');
+    try {
+      const data = join(r.path, 'data');
+      const releasesDir = installFirstRelease(r.path, A);
+      // A is a release from before the database's minReader: once the database exists, nothing can go back to it.
+      writeFileSync(join(releasesDir, A.version, 'release-schema.json'), JSON.stringify({ writes: 1, minReader: 1 }));
+      const prov = join(r.path, 'provision.json');
+      writeFileSync(prov, JSON.stringify({ ...provisioningFile(), updates: { publicKeys: [TEST_KEY.publicKey], trialMinutes: 10 } }));
+      const env = { HCP_KEY_DIR: keys.path, HCP_TEST_HOOKS: '1', HCP_UPDATES_POLL_MS: '200', HCP_LOG_LEVEL: 'info' };
+      const p = runCommand(['provision', '--data-dir', data, '--file', prov], env, SLOW);
+      expect(p.code, p.stderr).toBe(0);
+      const C: TestRelease = { version: '1.2.0', seq: 3, crashAtStart: true };
+      buildRelease(join(releasesDir, C.version), C);
+      const l = layoutOf(releasesDir);
+      switchLink(l.good, l, A.version);
+      switchLink(l.current, l, C.version);
+      const t = launch(['--data-dir', data, '--releases-dir', releasesDir, '--port', String(await freePort())], env);
+      // It never prints a ready line: that it exits is what is awaited here.
+      t.ready.catch(() => undefined);
+      const crashes = () => t.stderr().split('this release crashes at start').length - 1;
+      const run = { exited: false };
+      void t.exited.then(() => (run.exited = true));
+      // Either the launcher stops by itself, or C has been started more often than its trial and one more run allow.
+      const seen = await until(
+        () => ({ exited: run.exited, crashes: crashes() }),
+        (s) => s.exited || s.crashes > 4,
+        240_000,
+        'the launcher stops, or starts C again and again',
+      );
+      const byItself = seen.exited;
+      if (!byItself) await t.stop();
+      expect(byItself).toBe(true);
+      expect(await t.exited).not.toBe(0);
+      expect(crashes()).toBe(4);
+      expect(t.stderr()).toContain('cannot be rolled back');
+      // Nothing switched behind the technician's back: C is still current, A still the (unreachable) good release.
+      expect(releasesReport(releasesDir, { database: readDatabaseSchema(data), trialMinutes: 10 })).toMatchObject({
+        current: C.version,
+        lastKnownGood: A.version,
+      });
+    } finally {
+      r.cleanup();
+    }
+  }, 300_000);
 });
