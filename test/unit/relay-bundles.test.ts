@@ -6,7 +6,8 @@ import { readBundleFile } from '../../sync/relay/bundle-file.js';
 import { Outbox } from '../../sync/outbox/outbox.js';
 import type { ProvinceAdapter, UploadOutcome } from '../../sync/province/adapter.js';
 import { BundleQueue } from '../../sync/relay/bundle-queue.js';
-import { deadLetterReason, MAX_BUNDLE_REFUSALS, Uploader } from '../../sync/uploader.js';
+import { Uploader } from '../../sync/uploader.js';
+import { deadLetterReason, MAX_BUNDLE_REFUSALS } from '../../sync/relay/bundle-verdict.js';
 import { APP_A, bundleOf, chainedRecords, rechained, tampered } from '../helpers/bundles.js';
 import { silentLog } from '../helpers/core.js';
 import { newRecord, tempDir } from '../helpers/fixtures.js';
@@ -93,13 +94,15 @@ describe('relay bundles are known by their content (issue 15)', () => {
 });
 
 describe('which refusals make a bundle a dead letter', () => {
-  it('401 BAD_SIGNATURE at once (the other terminal’s signature: no retry can fix it); other 4xx after retries; never 429, 403 or 5xx', () => {
+  it('401 BAD_SIGNATURE at once (the other terminal’s signature: no retry can fix it); other 4xx after retries; never 429, 403, 5xx or an unknown app', () => {
     const refused = (status: number, code: string) => ({ kind: 'refused' as const, status, code, message: code });
     expect(deadLetterReason(refused(401, 'BAD_SIGNATURE'), 0)).toBe('BAD_SIGNATURE');
     expect(deadLetterReason(refused(400, 'INVALID_REQUEST'), 0)).toBe('INVALID_REQUEST');
     expect(deadLetterReason({ kind: 'too-large' }, 0)).toBe('BATCH_TOO_LARGE');
     expect(deadLetterReason(refused(401, 'UNKNOWN_APP_KEY'), 0)).toBeNull();
-    expect(deadLetterReason(refused(401, 'UNKNOWN_APP_KEY'), MAX_BUNDLE_REFUSALS - 1)).toBe('UNKNOWN_APP_KEY');
+    // An app the province does not know is this terminal's, not the bundle's: the bundle waits like every record.
+    expect(deadLetterReason(refused(401, 'UNKNOWN_APP_KEY'), MAX_BUNDLE_REFUSALS * 10)).toBeNull();
+    expect(deadLetterReason(refused(401, 'REPLAYED_NONCE'), MAX_BUNDLE_REFUSALS - 1)).toBe('REPLAYED_NONCE');
     expect(deadLetterReason(refused(404, 'NOT_FOUND'), MAX_BUNDLE_REFUSALS - 1)).toBe('NOT_FOUND');
     expect(deadLetterReason({ kind: 'rate-limited', retryAfterMs: 1000 }, 99)).toBeNull();
     expect(deadLetterReason({ kind: 'disabled', message: 'off' }, 99)).toBeNull();
