@@ -56,6 +56,35 @@ export interface LinkRequest {
   taskCode?: string | undefined;
 }
 
+/** province-page.md: a page for one invitation, with the terminal's own page the province's returns to. */
+export interface PageLinkRequest extends LinkRequest {
+  /** `http://127.0.0.1:<port>/page-return?session=<sessionId>` (headless host) or the Electron shell's same URL. */
+  returnUrl: string;
+}
+
+/** province-page.md, "Learning the result": whether the province holds a rating for the service, however made. */
+export type PageStatusOutcome =
+  | {
+      kind: 'status';
+      sessionId: string;
+      rated: boolean;
+      /** 1–5, 5 = 非常满意 (gov-form's code already mapped through the terminal's `satisfactionCodes`). */
+      satisfaction?: 1 | 2 | 3 | 4 | 5 | undefined;
+      evalId?: string | undefined;
+      assessTime?: string | undefined;
+    }
+  | Failure;
+
+/**
+ * Page mode (province-page.md), in both dialects: the province's own evaluation page for an invitation, and the
+ * status that alone says whether it was rated (reaching `returnUrl` proves nothing). Answers are signed and judged as
+ * every other reply of the dialect; an answer for another session, or a satisfaction outside 1–5, is a `transient`.
+ */
+export interface PageSource {
+  pageLink(req: PageLinkRequest, timeoutMs: number): Promise<LinkOutcome>;
+  pageStatus(req: LinkRequest, timeoutMs: number): Promise<PageStatusOutcome>;
+}
+
 /** A province that pushes the terminal's configuration (staff, tasks, tags, rating policy). */
 export interface ConfigSource {
   fetch(etag: string | null): Promise<ConfigOutcome>;
@@ -99,4 +128,6 @@ export interface ProvinceAdapter {
   offlineLink(req: LinkRequest): string;
   readonly config?: ConfigSource;
   readonly heartbeat?: HeartbeatSink;
+  /** Page mode (province-page.md); both dialects have it. */
+  readonly page?: PageSource;
 }
