@@ -45,16 +45,16 @@ function salvageTable(old: Database.Database, db: Database.Database, table: stri
   const result: TableSalvage = { table, kept: 0, lost: 0, tailUnreadable: false, unreadable: false };
   let scan: Database.Statement;
   let lookup: Database.Statement;
-  try {
-    scan = old.prepare(`SELECT rowid AS "${ROWID}", * FROM "${table}" WHERE rowid > ? ORDER BY rowid`);
-    lookup = old.prepare(`SELECT rowid AS "${ROWID}", * FROM "${table}" WHERE rowid = ?`);
-  } catch {
-    return { ...result, unreadable: true };
-  }
   const insert = inserter(db, table);
   const keep = (row: Row) => {
     if (insert(row)) result.kept++;
   };
+  try {
+    scan = old.prepare(`SELECT rowid AS "${ROWID}", * FROM "${table}" WHERE rowid > ? ORDER BY rowid`);
+    lookup = old.prepare(`SELECT rowid AS "${ROWID}", * FROM "${table}" WHERE rowid = ?`);
+  } catch {
+    return withoutRowid(old, table, keep, result);
+  }
   const last = lastRowid(old, table);
   let after = Number.MIN_SAFE_INTEGER;
   for (;;) {
@@ -89,6 +89,20 @@ function salvageTable(old: Database.Database, db: Database.Database, table: stri
       after = r;
       break;
     }
+  }
+}
+
+/**
+ * A table WITHOUT ROWID (relay_verdicts) has no rowid to step over a damaged page by: it is read in its key's order up
+ * to the damage, and the rest counts as its unreadable end. Its rows are verdicts kept to save resending: one lost
+ * means that record goes to the province again, answered as a duplicate.
+ */
+function withoutRowid(old: Database.Database, table: string, keep: (row: Row) => void, result: TableSalvage): TableSalvage {
+  try {
+    for (const row of old.prepare(`SELECT * FROM "${table}"`).iterate() as IterableIterator<Row>) keep(row);
+    return result;
+  } catch {
+    return result.kept === 0 ? { ...result, unreadable: true } : { ...result, tailUnreadable: true };
   }
 }
 
