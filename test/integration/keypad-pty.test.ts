@@ -181,10 +181,10 @@ describe('serial keypad over a pty', () => {
       'SSE device.status disconnected',
     );
     await r.pty.start();
-    const back = Date.now();
     const emulator = await startEmulator(r.pty.b);
-    await until(r.keypad, (k) => k['connected'] === true, 3000, 'reconnected within 3 s');
-    expect(Date.now() - back).toBeLessThan(3000);
+    // That it comes back by itself, not how fast: the driver reopens every second (ReopenTimer), and a loaded machine
+    // must not fail this. The deadline only keeps a terminal that never reconnects from hanging the run.
+    await until(r.keypad, (k) => k['connected'] === true, 20_000, 'reconnected');
     await until(
       () => sse.events.filter((e) => e.event === 'device.status').at(-1)?.data,
       (d) => JSON.stringify(d).includes('"connected":true'),
