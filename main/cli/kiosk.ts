@@ -1,6 +1,7 @@
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { spawn, spawnSync } from 'node:child_process';
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { readLaunchPage } from '../host/kiosk-pass.js';
 import { parseCommandArgs, UsageError } from './args.js';
@@ -11,15 +12,25 @@ const WAIT_MS = 180_000;
 /**
  * `hcp-terminal kiosk`: the kiosk window's launcher (the autostart entry runs it). Waits until the terminal answers
  * and has written its launch page, then opens Chromium in kiosk mode on that page, so the screen never shows a
- * browser's "site can't be reached".
+ * browser's "site can't be reached". The page is in `--kiosk-dir` (the service hands it over there to the kiosk's
+ * group: the package, or `install-service --kiosk-user`) or in `--data-dir` (the kiosk is the service's own user).
  */
 export async function kiosk(argv: string[]): Promise<number> {
-  const a = parseCommandArgs(argv, { 'data-dir': { type: 'string' }, browser: { type: 'string' } }, ['data-dir']);
-  const launch = join(a.required('data-dir'), 'kiosk', 'launch.html');
+  const a = parseCommandArgs(argv, { 'data-dir': { type: 'string' }, 'kiosk-dir': { type: 'string' }, browser: { type: 'string' } }, []);
+  const kioskDir = a.string('kiosk-dir');
+  const dataDir = a.string('data-dir');
+  if (!kioskDir && !dataDir) throw new UsageError('give --kiosk-dir DIR (where the service hands the kiosk pass over) or --data-dir DIR');
+  const launch = kioskDir ? join(kioskDir, 'launch.html') : join(dataDir ?? '', 'kiosk', 'launch.html');
   const browser = a.string('browser') ?? BROWSERS.find((b) => existsSync(b));
   if (!browser) throw new UsageError('no Chromium found; install the chromium package or give --browser');
   const deadline = Date.now() + WAIT_MS;
   for (;;) {
+    // Waiting would not help a user the pass is not for: say so at once, rather than after 180 s.
+    const refused = notReadable(launch);
+    if (refused) {
+      process.stderr.write(`hcp-terminal: ${refused}\n`);
+      return 1;
+    }
     const page = readLaunchPage(launch);
     if (page && (await answers(new URL('/api/v1/health', page.claimUrl).href))) break;
     if (Date.now() > deadline) {
@@ -43,6 +54,30 @@ export async function kiosk(argv: string[]): Promise<number> {
   spawn(browser, args, { stdio: 'ignore', detached: true }).unref();
   process.stdout.write(JSON.stringify({ event: 'kiosk', browser }) + '\n');
   return 0;
+}
+
+/** Why this user may not read the launch page (not in the folder's group), or null (readable, or not there yet). */
+function notReadable(launch: string): string | null {
+  try {
+    accessSync(launch, constants.R_OK);
+    return null;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EACCES') return null;
+  }
+  const dir = dirname(launch);
+  let group = 'its group';
+  try {
+    const gid = statSync(dir).gid;
+    const line = spawnSync('getent', ['group', String(gid)], { encoding: 'utf8' }).stdout;
+    group = line.split(':')[0] || `group ${String(gid)}`;
+  } catch {
+    // The folder itself is out of reach: its name is all there is to say.
+  }
+  const me = userInfo().username;
+  return (
+    `${me} may not read the kiosk pass in ${dir}: it is for the members of ${group} ` +
+    `(sudo adduser ${me} ${group}, then log in again; docs/packaging.md, "The kiosk window")`
+  );
 }
 
 async function answers(url: string): Promise<boolean> {

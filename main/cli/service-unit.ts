@@ -20,6 +20,11 @@ export interface UnitOptions {
    * and `trial.json` there, so the unit may write it; `releases/` inside stays root's by its mode (docs/updates.md).
    */
   layoutDir?: string;
+  /**
+   * Where the service hands the kiosk pass over when the kiosk window is another user's: a folder root made for the
+   * service user, group the kiosk's users, 2750 (docs/security.md). The unit may write it; the autostart entry reads it.
+   */
+  kioskDir?: string;
 }
 
 export interface ServiceFiles {
@@ -36,7 +41,7 @@ const HOMES = /^\/(home|root|run\/user)(\/|$)/;
  * executable memory (V8's JIT, so no MemoryDenyWriteExecute).
  */
 function sandbox(o: UnitOptions): string[] {
-  const paths = [o.dataDir, ...o.command];
+  const paths = [o.dataDir, ...(o.kioskDir === undefined ? [] : [o.kioskDir]), ...o.command];
   return [
     'NoNewPrivileges=yes',
     'CapabilityBoundingSet=',
@@ -44,7 +49,7 @@ function sandbox(o: UnitOptions): string[] {
     'UMask=0077',
     'ProtectSystem=strict',
     `ProtectHome=${paths.some((p) => HOMES.test(p)) ? 'read-only' : 'yes'}`,
-    `ReadWritePaths=${[o.dataDir, ...(o.layoutDir === undefined ? [] : [o.layoutDir])].map(quote).join(' ')}`,
+    `ReadWritePaths=${[o.dataDir, ...(o.kioskDir === undefined ? [] : [o.kioskDir]), ...(o.layoutDir === undefined ? [] : [o.layoutDir])].map(quote).join(' ')}`,
     'PrivateTmp=yes',
     'PrivateMounts=yes',
     'ProtectKernelTunables=yes',
@@ -78,7 +83,8 @@ function sandbox(o: UnitOptions): string[] {
 
 export function serviceFiles(o: UnitOptions): ServiceFiles {
   const port = o.port === undefined ? [] : ['--port', String(o.port)];
-  const serve = [...o.command, 'serve', '--data-dir', o.dataDir, ...port].map(quote).join(' ');
+  const kioskDir = o.kioskDir === undefined ? [] : ['--kiosk-dir', o.kioskDir];
+  const serve = [...o.command, 'serve', '--data-dir', o.dataDir, ...kioskDir, ...port].map(quote).join(' ');
   const env = o.environmentFile === undefined ? ['Environment=HCP_LOG_LEVEL=info'] : [`EnvironmentFile=-${o.environmentFile}`];
   const unit = `# Written by \`hcp-terminal install-service\`; regenerate rather than edit.
 [Unit]
@@ -108,7 +114,7 @@ ${sandbox(o).join('\n')}
 WantedBy=multi-user.target
 `;
   // The launcher waits for the terminal, then opens Chromium in kiosk mode on the launch page (never a browser error page).
-  const exec = [...o.command, 'kiosk', '--data-dir', o.dataDir];
+  const exec = [...o.command, 'kiosk', ...(o.kioskDir === undefined ? ['--data-dir', o.dataDir] : kioskDir)];
   const autostart = `# Written by \`hcp-terminal install-service\`: the kiosk window at login.
 [Desktop Entry]
 Type=Application
