@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { TERMINAL_V8_FLAGS } from '../runtime/v8-flags.js';
 import { DataDirError } from '../store/errors.js';
 import { parseCommandArgs, portArg, UsageError } from './args.js';
+import { kioskDirOf } from '../host/kiosk-pass.js';
 import { serviceFiles } from './service-unit.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -104,7 +105,6 @@ export function installService(argv: string[]): number {
       print: { type: 'boolean' },
       'unit-dir': { type: 'string' },
       'autostart-dir': { type: 'string' },
-      'kiosk-dir': { type: 'string' },
       'kiosk-group': { type: 'string' },
     },
     ['data-dir'],
@@ -115,17 +115,14 @@ export function installService(argv: string[]): number {
   const kioskGroup = a.string('kiosk-group') ?? KIOSK_GROUP;
   for (const name of [user, kioskUser, kioskGroup]) if (!USER_NAME.test(name)) throw new UsageError(`${name} is not a user or group name`);
   // Another user's kiosk window cannot read the data directory (0700): the pass goes to it through its own folder.
-  const kioskDirArg = a.string('kiosk-dir');
-  const kioskDir = kioskDirArg !== undefined ? resolve(kioskDirArg) : kioskUser !== user ? `${dataDir}-kiosk` : undefined;
+  const kioskDir = kioskUser !== user ? kioskDirOf(dataDir) : undefined;
   const files = serviceFiles({
     dataDir,
     user,
     port: portArg(a.string('port')),
-    command: ROOT.startsWith(PACKAGE_RELEASES)
-      ? ['/usr/bin/hcp-terminal']
-      : [process.execPath, ...TERMINAL_V8_FLAGS, join(ROOT, 'bin', 'hcp-terminal.js')],
+    command: ROOT.startsWith(PACKAGE_RELEASES) ? ['/usr/bin/hcp-terminal'] : [process.execPath, ...TERMINAL_V8_FLAGS, join(ROOT, 'bin', 'hcp-terminal.js')],
     documentation: `file://${join(ROOT, 'docs', 'technician.md')}`,
-    ...(kioskDir === undefined ? {} : { kioskDir }),
+    kioskHandover: kioskDir !== undefined,
   });
   if (a.flag('print')) {
     process.stdout.write(`# ${UNIT}\n${files.unit}\n# ${AUTOSTART}\n${files.autostart}`);

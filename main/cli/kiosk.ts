@@ -3,7 +3,7 @@ import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { readLaunchPage } from '../host/kiosk-pass.js';
+import { kioskDirOf, readLaunchPage } from '../host/kiosk-pass.js';
 import { parseCommandArgs, UsageError } from './args.js';
 
 const BROWSERS = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
@@ -12,15 +12,13 @@ const WAIT_MS = 180_000;
 /**
  * `hcp-terminal kiosk`: the kiosk window's launcher (the autostart entry runs it). Waits until the terminal answers
  * and has written its launch page, then opens Chromium in kiosk mode on that page, so the screen never shows a
- * browser's "site can't be reached". The page is in `--kiosk-dir` (the service hands it over there to the kiosk's
- * group: the package, or `install-service --kiosk-user`) or in `--data-dir` (the kiosk is the service's own user).
+ * browser's "site can't be reached". The page is in the kiosk group's folder beside the data directory where root made
+ * one (the kiosk window is another user's: the package), else in the data directory (the terminal's own user).
  */
 export async function kiosk(argv: string[]): Promise<number> {
-  const a = parseCommandArgs(argv, { 'data-dir': { type: 'string' }, 'kiosk-dir': { type: 'string' }, browser: { type: 'string' } }, []);
-  const kioskDir = a.string('kiosk-dir');
-  const dataDir = a.string('data-dir');
-  if (!kioskDir && !dataDir) throw new UsageError('give --kiosk-dir DIR (where the service hands the kiosk pass over) or --data-dir DIR');
-  const launch = kioskDir ? join(kioskDir, 'launch.html') : join(dataDir ?? '', 'kiosk', 'launch.html');
+  const a = parseCommandArgs(argv, { 'data-dir': { type: 'string' }, browser: { type: 'string' } }, ['data-dir']);
+  const shared = kioskDirOf(a.required('data-dir'));
+  const launch = existsSync(shared) ? join(shared, 'launch.html') : join(a.required('data-dir'), 'kiosk', 'launch.html');
   const browser = a.string('browser') ?? BROWSERS.find((b) => existsSync(b));
   if (!browser) throw new UsageError('no Chromium found; install the chromium package or give --browser');
   const deadline = Date.now() + WAIT_MS;
@@ -65,19 +63,17 @@ function notReadable(launch: string): string | null {
     if ((err as NodeJS.ErrnoException).code !== 'EACCES') return null;
   }
   const dir = dirname(launch);
-  let group = 'its group';
-  try {
-    const gid = statSync(dir).gid;
-    const line = spawnSync('getent', ['group', String(gid)], { encoding: 'utf8' }).stdout;
-    group = line.split(':')[0] || `group ${String(gid)}`;
-  } catch {
-    // The folder itself is out of reach: its name is all there is to say.
-  }
   const me = userInfo().username;
-  return (
-    `${me} may not read the kiosk pass in ${dir}: it is for the members of ${group} ` +
-    `(sudo adduser ${me} ${group}, then log in again; docs/packaging.md, "The kiosk window")`
-  );
+  try {
+    const st = statSync(dir);
+    if (st.mode & 0o040) {
+      const group = spawnSync('getent', ['group', String(st.gid)], { encoding: 'utf8' }).stdout.split(':')[0] || `group ${String(st.gid)}`;
+      return `${me} may not read the kiosk pass in ${dir}: it is for the members of ${group} (sudo adduser ${me} ${group}, then log in again)`;
+    }
+  } catch {
+    // The folder itself is out of reach (the data directory's own): only the terminal's user can read it.
+  }
+  return `${me} may not read the kiosk pass in ${dir}: only the terminal's own user can (docs/packaging.md, "The kiosk window")`;
 }
 
 async function answers(url: string): Promise<boolean> {

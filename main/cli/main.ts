@@ -3,13 +3,13 @@ import { DataDirError } from '../store/errors.js';
 import { StartupError, UsageError } from './args.js';
 
 const USAGE = `usage:
-  hcp-terminal serve --data-dir DIR [--config FILE] [--port N] [--demo [--dialect hcp-json|gov-form]] [--usb-root DIR] [--kiosk-dir DIR] [--releases-dir DIR [--kiosk]]
+  hcp-terminal serve --data-dir DIR [--config FILE] [--port N] [--demo [--dialect hcp-json|gov-form]] [--usb-root DIR] [--releases-dir DIR [--kiosk]]
   hcp-terminal provision --data-dir DIR --file FILE
   hcp-terminal status --data-dir DIR
   hcp-terminal export --data-dir DIR --out FILE [--with-names] [--include-held] [--with-relayed]
   hcp-terminal import --data-dir DIR --file BUNDLE
-  hcp-terminal kiosk (--kiosk-dir DIR | --data-dir DIR) [--browser PATH]
-  hcp-terminal install-service --data-dir DIR [--user USER] [--kiosk-user USER [--kiosk-dir DIR] [--kiosk-group GROUP]] [--port N] [--print] [--unit-dir DIR] [--autostart-dir DIR]
+  hcp-terminal kiosk --data-dir DIR [--browser PATH]
+  hcp-terminal install-service --data-dir DIR [--user USER] [--kiosk-user USER [--kiosk-group GROUP]] [--port N] [--print] [--unit-dir DIR] [--autostart-dir DIR]
   hcp-terminal province-sim [--port N] [--faults SPEC] [--dialect hcp-json|gov-form] [--satisfaction-codes gbt|desc5]
   hcp-terminal update --file FILE [--data-dir DIR] [--releases-dir DIR]
   hcp-terminal update --spool DIR --data-dir DIR [--releases-dir DIR]

@@ -1,7 +1,6 @@
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startHost, type RunningHost } from '../host/host.js';
-import { kioskDirProblem } from '../host/kiosk-pass.js';
 import { installCrashHandlers } from '../log/crash-handler.js';
 import { createLogger, type Log } from '../log/logger.js';
 import { ProvisioningError, readProvisioningFile } from '../provisioning/apply.js';
@@ -103,7 +102,6 @@ async function serveUntilStopped(argv: string[]): Promise<number> {
       'usb-root': { type: 'string' },
       'releases-dir': { type: 'string' },
       kiosk: { type: 'boolean' },
-      'kiosk-dir': { type: 'string' },
     },
     ['data-dir'],
   );
@@ -120,9 +118,6 @@ async function serveUntilStopped(argv: string[]): Promise<number> {
   // Validate everything before touching the directory: a bad file or argument changes nothing.
   const provisioningFile = config ? readProvisioningFile(config) : null;
   ensureWritableDir(dataDir);
-  const kioskDir = a.string('kiosk-dir');
-  const kioskDirWrong = kioskDir === undefined ? null : kioskDirProblem(kioskDir);
-  if (kioskDirWrong) throw new UsageError(kioskDirWrong, false);
   const log = createLogger(dataDir);
   // With releases, this process is the launcher: it runs `current` as a child and judges its trial from outside.
   if (releasesDir) return launch(releasesDir, dataDir, argv, log, a.flag('kiosk'));
@@ -157,7 +152,6 @@ async function serveUntilStopped(argv: string[]): Promise<number> {
         provisioningFile: round === 0 ? provisioningFile : null,
         demo: a.flag('demo'),
         demoDialect: dialect,
-        kioskDir,
         port: boundPort,
         usbRoots: usbRoot ? [usbRoot] : undefined,
         resumeTechnician,
@@ -196,7 +190,6 @@ async function startOnce(o: {
   provisioningFile: ProvisioningFile | null;
   demo: boolean;
   demoDialect: 'hcp-json' | 'gov-form' | undefined;
-  kioskDir: string | undefined;
   port: number | undefined;
   usbRoots: string[] | undefined;
   resumeTechnician: boolean;
@@ -226,7 +219,6 @@ async function startOnce(o: {
       uiDir: process.env['HCP_UI_DIR'] ?? UI_DIR,
       log: o.log,
       dataDir: o.dataDir,
-      kioskDir: o.kioskDir,
       tls: runtime.apiTls ?? undefined,
       onKioskPage: o.onKioskPage,
     });

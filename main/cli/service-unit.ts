@@ -1,3 +1,4 @@
+import { kioskDirOf } from '../host/kiosk-pass.js';
 import { spoolDirOf } from '../update/layout.js';
 
 /**
@@ -21,10 +22,11 @@ export interface UnitOptions {
    */
   layoutDir?: string;
   /**
-   * Where the service hands the kiosk pass over when the kiosk window is another user's: a folder root made for the
-   * service user, group the kiosk's users, 2750 (docs/security.md). The unit may write it; the autostart entry reads it.
+   * The kiosk window is another user's (the package; `install-service --kiosk-user`): the terminal hands it the kiosk
+   * pass in the folder root made beside the data directory for the kiosk's group (docs/security.md), so the unit may
+   * write there ('-': a unit whose folder is missing still starts, and the pass stays in the data directory).
    */
-  kioskDir?: string;
+  kioskHandover?: boolean;
 }
 
 export interface ServiceFiles {
@@ -41,7 +43,7 @@ const HOMES = /^\/(home|root|run\/user)(\/|$)/;
  * executable memory (V8's JIT, so no MemoryDenyWriteExecute).
  */
 function sandbox(o: UnitOptions): string[] {
-  const paths = [o.dataDir, ...(o.kioskDir === undefined ? [] : [o.kioskDir]), ...o.command];
+  const paths = [o.dataDir, ...o.command];
   return [
     'NoNewPrivileges=yes',
     'CapabilityBoundingSet=',
@@ -49,7 +51,7 @@ function sandbox(o: UnitOptions): string[] {
     'UMask=0077',
     'ProtectSystem=strict',
     `ProtectHome=${paths.some((p) => HOMES.test(p)) ? 'read-only' : 'yes'}`,
-    `ReadWritePaths=${[o.dataDir, ...(o.kioskDir === undefined ? [] : [o.kioskDir]), ...(o.layoutDir === undefined ? [] : [o.layoutDir])].map(quote).join(' ')}`,
+    `ReadWritePaths=${[o.dataDir, ...(o.kioskHandover ? [`-${kioskDirOf(o.dataDir)}`] : []), ...(o.layoutDir === undefined ? [] : [o.layoutDir])].map(quote).join(' ')}`,
     'PrivateTmp=yes',
     'PrivateMounts=yes',
     'ProtectKernelTunables=yes',
@@ -83,8 +85,7 @@ function sandbox(o: UnitOptions): string[] {
 
 export function serviceFiles(o: UnitOptions): ServiceFiles {
   const port = o.port === undefined ? [] : ['--port', String(o.port)];
-  const kioskDir = o.kioskDir === undefined ? [] : ['--kiosk-dir', o.kioskDir];
-  const serve = [...o.command, 'serve', '--data-dir', o.dataDir, ...kioskDir, ...port].map(quote).join(' ');
+  const serve = [...o.command, 'serve', '--data-dir', o.dataDir, ...port].map(quote).join(' ');
   const env = o.environmentFile === undefined ? ['Environment=HCP_LOG_LEVEL=info'] : [`EnvironmentFile=-${o.environmentFile}`];
   const unit = `# Written by \`hcp-terminal install-service\`; regenerate rather than edit.
 [Unit]
@@ -114,7 +115,7 @@ ${sandbox(o).join('\n')}
 WantedBy=multi-user.target
 `;
   // The launcher waits for the terminal, then opens Chromium in kiosk mode on the launch page (never a browser error page).
-  const exec = [...o.command, 'kiosk', ...(o.kioskDir === undefined ? ['--data-dir', o.dataDir] : kioskDir)];
+  const exec = [...o.command, 'kiosk', '--data-dir', o.dataDir];
   const autostart = `# Written by \`hcp-terminal install-service\`: the kiosk window at login.
 [Desktop Entry]
 Type=Application

@@ -25,8 +25,6 @@ export interface HostOptions {
   log: Log;
   /** Where the kiosk launch page is written (the data directory). */
   dataDir: string;
-  /** The folder the kiosk pass is handed over in when the kiosk window is another user's (`serve --kiosk-dir`). */
-  kioskDir?: string | undefined;
   /** The kiosk UI and its WebSocket bridge; off under Electron, whose window talks IPC to app:// pages. */
   kioskUi?: boolean;
   /** The local API over HTTPS (a LAN bind). */
@@ -114,7 +112,7 @@ export async function startHost(o: HostOptions): Promise<RunningHost> {
   const shown = o.host === '0.0.0.0' || o.host === '::' || o.host === 'localhost' ? '127.0.0.1' : o.host.includes(':') ? `[${o.host}]` : o.host;
   const scheme = https ? 'https' : 'http';
   const uiUrl = `${scheme}://${shown}:${String(port)}/`;
-  if (kioskUi) pass = KioskPass.create(o.dataDir, uiUrl, o.kioskDir);
+  if (kioskUi) pass = KioskPass.create(o.dataDir, uiUrl, (why) => o.log.error({}, why));
   return {
     app,
     port,

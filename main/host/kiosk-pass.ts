@@ -1,7 +1,7 @@
 import { randomBytes, timingSafeEqual, createHash } from 'node:crypto';
 import { chmodSync, chownSync, lstatSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { uptime } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 
 export const KIOSK_COOKIE = 'hcp_kiosk';
 export const CLAIM_PATH = '/kiosk/claim';
@@ -10,8 +10,8 @@ export const CLAIM_PATH = '/kiosk/claim';
  * The proof that a bridge client is the kiosk's own page, new at every boot. It never appears in a URL (logs,
  * history, `ps`): the kiosk browser opens a launch page, which POSTs the secret to the host, which answers with an
  * HttpOnly, SameSite=Strict cookie. The page is in the data directory (0600, the terminal's user's alone), or, where
- * the kiosk window is another user's (the package), in a handover folder whose group is the kiosk's users
- * (docs/security.md, "The kiosk pass in detail").
+ * the kiosk window is another user's (the package, `install-service --kiosk-user`), in the folder beside it that root
+ * made for the kiosk's group (docs/security.md, "The kiosk pass in detail").
  */
 export class KioskPass {
   constructor(
@@ -20,18 +20,21 @@ export class KioskPass {
   ) {}
 
   /**
-   * Writes the launch page for the UI at `uiUrl`, into `handoverDir` (checked with kioskDirProblem, readable by its
-   * group) or else the data directory's `kiosk/`. Within one boot of the machine a restarted terminal keeps the
-   * secret, so a kiosk window that stayed open through the restart keeps working; a new boot makes a new one.
+   * Writes the launch page for the UI at `uiUrl`: into the kiosk group's folder beside the data directory where root
+   * made one (readable by that group), else into the data directory's `kiosk/`. A folder that is there but not safe is
+   * not used, and `refused` says why (the screen then cannot rate, the keypad still can). Within one boot of the
+   * machine a restarted terminal keeps the secret, so a kiosk window that stayed open through the restart keeps
+   * working; a new boot makes a new one.
    */
-  static create(dataDir: string, uiUrl: string, handoverDir?: string): KioskPass {
+  static create(dataDir: string, uiUrl: string, refused: (why: string) => void = () => undefined): KioskPass {
+    const shared = kioskDirOf(dataDir);
+    const problem = kioskDirProblem(shared);
+    if (problem !== null && problem !== NO_FOLDER) refused(problem);
+    const handoverDir = problem === null ? shared : undefined;
     const dir = handoverDir ?? join(dataDir, 'kiosk');
     if (handoverDir === undefined) {
       mkdirSync(dir, { recursive: true, mode: 0o700 });
       chmodSync(dir, 0o700);
-    } else {
-      const problem = kioskDirProblem(dir);
-      if (problem) throw new Error(problem);
     }
     const file = join(dir, 'launch.html');
     const claimUrl = new URL(CLAIM_PATH, uiUrl).href;
@@ -73,21 +76,35 @@ export class KioskPass {
 }
 
 /**
- * Why `dir` cannot take the kiosk pass, or null. The folder is made by root (the package, `install-service`): this
- * user's, its group the kiosk's users, nothing for anyone else; a real folder, not a link someone could point elsewhere.
+ * The kiosk group's folder for the pass: beside the data directory, so that it needs no setting (a release that
+ * predates it, started by the same unit, runs as before).
+ */
+export function kioskDirOf(dataDir: string): string {
+  return `${resolve(dataDir)}-kiosk`;
+}
+
+const NO_FOLDER = 'none';
+
+/**
+ * Why `dir` cannot take the kiosk pass (NO_FOLDER: there is none), or null. The folder is made by root (the package,
+ * `install-service --kiosk-user`): this user's, its group the kiosk's users, nothing for anyone else; a real folder,
+ * not a link someone could point elsewhere.
  */
 export function kioskDirProblem(dir: string): string | null {
   let st;
   try {
     st = lstatSync(dir);
   } catch (err) {
-    return `the kiosk pass folder ${dir} cannot be used: ${(err as Error).message} (reinstall, or run install-service as root)`;
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return NO_FOLDER;
+    return `the kiosk pass folder ${dir} cannot be used: ${(err as Error).message}`;
   }
-  if (!st.isDirectory()) return `the kiosk pass folder ${dir} is not a folder`;
+  if (!st.isDirectory()) return `the kiosk pass folder ${dir} is not a folder: the kiosk window cannot rate (reinstall, or run install-service as root)`;
   const uid = process.getuid?.();
-  if (uid !== undefined && st.uid !== uid) return `the kiosk pass folder ${dir} belongs to uid ${String(st.uid)}, not to this terminal's user (uid ${String(uid)})`;
+  if (uid !== undefined && st.uid !== uid)
+    return `the kiosk pass folder ${dir} belongs to uid ${String(st.uid)}, not to this terminal's user (uid ${String(uid)}): the kiosk window cannot rate (reinstall, or run install-service as root)`;
   // Others may not look in; the group may read but not write (a kiosk user must not swap the page the kiosk opens).
-  if ((st.mode & 0o027) !== 0) return `the kiosk pass folder ${dir} has mode ${(st.mode & 0o7777).toString(8)}: it must be 2750 (its group reads, no one else)`;
+  if ((st.mode & 0o027) !== 0)
+    return `the kiosk pass folder ${dir} has mode ${(st.mode & 0o7777).toString(8)}, not 2750 (its group reads, no one else): the kiosk window cannot rate (reinstall, or run install-service as root)`;
   return null;
 }
 

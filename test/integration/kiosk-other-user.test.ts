@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -53,7 +53,21 @@ describe.runIf(canRun)('the kiosk window of another user than the service (the p
 
     // As the technician does (docs/technician.md): root installs the service for one user, the kiosk for another.
     const installed = runCommand(
-      ['install-service', '--data-dir', data, '--user', USERS.service, '--kiosk-user', USERS.kiosk, '--kiosk-group', GROUP, '--unit-dir', join(base, 'units'), '--autostart-dir', join(base, 'autostart')],
+      [
+        'install-service',
+        '--data-dir',
+        data,
+        '--user',
+        USERS.service,
+        '--kiosk-user',
+        USERS.kiosk,
+        '--kiosk-group',
+        GROUP,
+        '--unit-dir',
+        join(base, 'units'),
+        '--autostart-dir',
+        join(base, 'autostart'),
+      ],
       {},
     );
     expect(installed.code, installed.stderr).toBe(0);
@@ -62,12 +76,11 @@ describe.runIf(canRun)('the kiosk window of another user than the service (the p
     expect({ mode: handover.mode & 0o7777, uid: handover.uid }).toEqual({ mode: 0o2750, uid: service.uid });
     expect(spawnSync('id', ['-nG', USERS.kiosk], { encoding: 'utf8' }).stdout.split(/\s+/)).toContain(GROUP);
     const unit = readFileSync(join(base, 'units', 'hcp-terminal.service'), 'utf8');
-    expect(unit).toMatch(new RegExp(`^ExecStart=.* serve --data-dir ${data} --kiosk-dir ${kioskDir}$`, 'm'));
-    expect(unit).toContain(`ReadWritePaths=${data} ${kioskDir}`);
+    expect(unit).toContain(`ReadWritePaths=${data} -${kioskDir}`);
     // The autostart entry's command, as the desktop session would run it.
     const exec = /^Exec=(.+)$/m.exec(readFileSync(join(base, 'autostart', 'hcp-terminal-kiosk.desktop'), 'utf8'))?.[1]?.split(' ') ?? [];
     const kioskArgs = exec.slice(exec.indexOf('kiosk'));
-    expect(kioskArgs).toEqual(['kiosk', '--kiosk-dir', kioskDir]);
+    expect(kioskArgs).toEqual(['kiosk', '--data-dir', data]);
 
     // The service: provisioned and started as its own user, as the unit starts it.
     const file = join(base, 'provision.json');
@@ -76,7 +89,7 @@ describe.runIf(canRun)('the kiosk window of another user than the service (the p
     expect(provisioned.code, provisioned.stderr).toBe(0);
     const wrapper = join(base, 'as-service.sh');
     writeFileSync(wrapper, `#!/bin/sh\nexec setpriv --reuid=${String(service.uid)} --regid=${String(service.gid)} --init-groups "$@"\n`, { mode: 0o755 });
-    terminal = await startTerminal(['--data-dir', data, '--kiosk-dir', kioskDir], { HCP_KEY_DIR: keys, HCP_LOG_LEVEL: 'warn' }, 120_000, wrapper);
+    terminal = await startTerminal(['--data-dir', data], { HCP_KEY_DIR: keys, HCP_LOG_LEVEL: 'warn' }, 120_000, wrapper);
     const api = apiClient(terminal.ready.api, TOKEN);
 
     // The kiosk user: `hcp-terminal kiosk` opens the browser on a page it can read, and that page rates.
@@ -126,12 +139,18 @@ describe.runIf(canRun)('the kiosk window of another user than the service (the p
     }
   });
 
-  it('the service refuses a kiosk pass folder anyone else could look into', () => {
-    const open = join(base, 'open-kiosk');
+  it('a kiosk pass folder anyone else could look into is not used: the terminal says why and keeps the pass to itself', async () => {
+    const own = join(base, 'own-data');
+    const open = `${own}-kiosk`;
     mkdirSync(open, { mode: 0o755 });
     chmodSync(open, 0o755);
-    const r = runCommand(['serve', '--data-dir', join(base, 'own-data'), '--kiosk-dir', open, '--port', '0'], { HCP_KEY_DIR: join(base, 'own-keys') });
-    expect(r.code).toBe(2);
-    expect(r.stderr).toContain(`the kiosk pass folder ${open} has mode 755`);
+    const t = await startTerminal(['--data-dir', own, '--port', '0'], { HCP_KEY_DIR: join(base, 'own-keys') }, 120_000);
+    try {
+      expect(t.stderr()).toContain(`the kiosk pass folder ${open} has mode 755, not 2750`);
+      expect(existsSync(join(open, 'launch.html'))).toBe(false);
+      expect(statSync(join(own, 'kiosk', 'launch.html')).mode & 0o777).toBe(0o600);
+    } finally {
+      await t.stop();
+    }
   });
 });
