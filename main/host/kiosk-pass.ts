@@ -27,29 +27,33 @@ export class KioskPass {
    * working; a new boot makes a new one.
    */
   static create(dataDir: string, uiUrl: string, refused: (why: string) => void = () => undefined): KioskPass {
+    const claimUrl = new URL(CLAIM_PATH, uiUrl).href;
     const shared = kioskDirOf(dataDir);
     const problem = kioskDirProblem(shared);
-    if (problem !== null && problem !== NO_FOLDER) refused(problem);
-    const handoverDir = problem === null ? shared : undefined;
-    const dir = handoverDir ?? join(dataDir, 'kiosk');
-    if (handoverDir === undefined) {
-      mkdirSync(dir, { recursive: true, mode: 0o700 });
-      chmodSync(dir, 0o700);
-    }
+    if (problem === null) {
+      try {
+        return KioskPass.write(shared, claimUrl, 0o640);
+      } catch (err) {
+        refused(`the kiosk pass could not be written to ${shared}: ${(err as Error).message}: the kiosk window cannot rate`);
+      }
+    } else if (problem !== NO_FOLDER) refused(problem);
+    const own = join(dataDir, 'kiosk');
+    mkdirSync(own, { recursive: true, mode: 0o700 });
+    chmodSync(own, 0o700);
+    return KioskPass.write(own, claimUrl, 0o600);
+  }
+
+  private static write(dir: string, claimUrl: string, mode: number): KioskPass {
     const file = join(dir, 'launch.html');
-    const claimUrl = new URL(CLAIM_PATH, uiUrl).href;
     const secret = sameBoot(file, claimUrl) ?? randomBytes(32).toString('base64url');
     const tmp = `${file}.tmp`;
     rmSync(tmp, { force: true });
-    const mode = handoverDir === undefined ? 0o600 : 0o640;
     writeFileSync(tmp, launchPage(claimUrl, secret), { mode });
     // The service's umask (0077) would keep the group out; and the page must carry the folder's group even where the
     // folder is not setgid (the service user is then a member of it).
     chmodSync(tmp, mode);
-    if (handoverDir !== undefined) {
-      const gid = statSync(dir).gid;
-      if (statSync(tmp).gid !== gid) chownSync(tmp, -1, gid);
-    }
+    const gid = statSync(dir).gid;
+    if (mode & 0o040 && statSync(tmp).gid !== gid) chownSync(tmp, -1, gid);
     renameSync(tmp, file);
     return new KioskPass(file, secret);
   }

@@ -103,6 +103,9 @@ describe.runIf(canRun)('the kiosk window of another user than the service (the p
     expect(launched).toContain('--kiosk');
     const launchFile = appFile(launched ?? []);
     expect(launchFile.startsWith(`${kioskDir}/`)).toBe(true);
+    const pass = statSync(launchFile);
+    expect({ mode: pass.mode & 0o777, uid: pass.uid, gid: pass.gid }).toEqual({ mode: 0o640, uid: service.uid, gid: handover.gid });
+    expect(spawnSync('getent', ['group', GROUP], { encoding: 'utf8' }).stdout.split(':')[2]).toBe(String(handover.gid));
     const page = runAs(USERS.kiosk, 'cat', [launchFile]);
     expect(page.code, page.stderr).toBe(0);
     const ui = await BridgeClient.connect(terminal.ready.ui, { cookie: await claimFrom(page.stdout) });
