@@ -101,6 +101,9 @@ async function layOut(root, release, version) {
     environmentFile: ENV_FILE,
     // The launcher keeps `current`, `good` and trial.json there (releases/ inside stays root's: docs/updates.md).
     layoutDir: LIB,
+    // The kiosk window is the desktop user's, who cannot read the data directory: the pass goes to the group hcp-kiosk
+    // in /var/lib/hcp-terminal-kiosk, which postinst makes (docs/security.md).
+    kioskHandover: true,
   });
   writeFile(join(root, `lib/systemd/system/${PKG}.service`), unit.replace('install-service`; regenerate', 'install-service` for the package; reinstall'));
   // Root's installer of the bundles the terminal hands over (a USB drive on the technician's screen, the network).

@@ -6,12 +6,17 @@ import { fileURLToPath } from 'node:url';
 import { TERMINAL_V8_FLAGS } from '../runtime/v8-flags.js';
 import { DataDirError } from '../store/errors.js';
 import { parseCommandArgs, portArg, UsageError } from './args.js';
+import { kioskDirOf } from '../host/kiosk-pass.js';
 import { serviceFiles } from './service-unit.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const UNIT = 'hcp-terminal.service';
 const AUTOSTART = 'hcp-terminal-kiosk.desktop';
 const USER_NAME = /^[a-z_][a-z0-9_-]{0,31}$/i;
+/** The group whose members' kiosk windows may rate (docs/security.md); the package creates the same. */
+export const KIOSK_GROUP = 'hcp-kiosk';
+/** A release of the package runs commands through the package's launcher, which outlives any one release. */
+const PACKAGE_RELEASES = '/usr/lib/hcp-terminal/releases/';
 
 /** A passwd entry: the account's ids and its real home (which need not be /home/NAME, nor exist). */
 export interface Account {
@@ -52,6 +57,38 @@ function prepareDataDir(dataDir: string, owner: Account): void {
   }
 }
 
+/** getent group (so NSS groups count): the group's id, or undefined. */
+function groupId(name: string): number | undefined {
+  const r = spawnSync('getent', ['group', name], { encoding: 'utf8' });
+  const gid = r.status === 0 ? Number(r.stdout.split(':')[2]) : NaN;
+  return Number.isInteger(gid) ? gid : undefined;
+}
+
+/** Runs a user-database tool as root; its failure is the installer's, said in one line. */
+function admin(cmd: string, args: string[]): void {
+  const r = spawnSync(cmd, args, { encoding: 'utf8' });
+  if (r.status !== 0) throw new UsageError(`${cmd} ${args.join(' ')} failed: ${(r.error?.message ?? r.stderr).trim()} (run install-service as root)`, false);
+}
+
+/**
+ * The kiosk pass's handover folder for a kiosk window that is not the service user's: the kiosk group (made if
+ * missing) with the kiosk user in it, and the folder the service's, that group's, 2750 (setgid: each page the service
+ * writes there carries the group). Nobody else may look in (docs/security.md).
+ */
+function prepareKioskDir(dir: string, owner: Account, kioskUser: string, group: string): void {
+  if (groupId(group) === undefined) admin('groupadd', ['--system', group]);
+  const gid = groupId(group);
+  if (gid === undefined) throw new UsageError(`the group ${group} could not be made`, false);
+  admin('usermod', ['--append', '--groups', group, kioskUser]);
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o750 });
+    chownSync(dir, owner.uid, gid);
+    chmodSync(dir, 0o2750);
+  } catch (err) {
+    throw new DataDirError(`cannot hand ${dir} to ${owner.name}:${group}: ${(err as Error).message} (run install-service as root)`, 'not-writable');
+  }
+}
+
 /**
  * \`hcp-terminal install-service\`: writes (or with --print shows) the systemd unit that starts the headless terminal at
  * boot and restarts it on failure, creates its data directory for the service user, and writes the kiosk's autostart
@@ -68,19 +105,24 @@ export function installService(argv: string[]): number {
       print: { type: 'boolean' },
       'unit-dir': { type: 'string' },
       'autostart-dir': { type: 'string' },
+      'kiosk-group': { type: 'string' },
     },
     ['data-dir'],
   );
   const dataDir = resolve(a.required('data-dir'));
   const user = a.string('user') ?? userInfo().username;
   const kioskUser = a.string('kiosk-user') ?? user;
-  for (const name of [user, kioskUser]) if (!USER_NAME.test(name)) throw new UsageError(`${name} is not a user name`);
+  const kioskGroup = a.string('kiosk-group') ?? KIOSK_GROUP;
+  for (const name of [user, kioskUser, kioskGroup]) if (!USER_NAME.test(name)) throw new UsageError(`${name} is not a user or group name`);
+  // Another user's kiosk window cannot read the data directory (0700): the pass goes to it through its own folder.
+  const kioskDir = kioskUser !== user ? kioskDirOf(dataDir) : undefined;
   const files = serviceFiles({
     dataDir,
     user,
     port: portArg(a.string('port')),
-    command: [process.execPath, ...TERMINAL_V8_FLAGS, join(ROOT, 'bin', 'hcp-terminal.js')],
+    command: ROOT.startsWith(PACKAGE_RELEASES) ? ['/usr/bin/hcp-terminal'] : [process.execPath, ...TERMINAL_V8_FLAGS, join(ROOT, 'bin', 'hcp-terminal.js')],
     documentation: `file://${join(ROOT, 'docs', 'technician.md')}`,
+    kioskHandover: kioskDir !== undefined,
   });
   if (a.flag('print')) {
     process.stdout.write(`# ${UNIT}\n${files.unit}\n# ${AUTOSTART}\n${files.autostart}`);
@@ -89,6 +131,10 @@ export function installService(argv: string[]): number {
   const account = lookupAccount(user);
   if (!account) throw new UsageError(`--user ${user}: no such account (create it first, e.g. adduser --system ${user})`);
   prepareDataDir(dataDir, account);
+  if (kioskDir !== undefined) {
+    if (!lookupAccount(kioskUser)) throw new UsageError(`--kiosk-user ${kioskUser}: no such account`);
+    prepareKioskDir(kioskDir, account, kioskUser, kioskGroup);
+  }
 
   const unitPath = join(a.string('unit-dir') ?? '/etc/systemd/system', UNIT);
   mkdirSync(dirname(unitPath), { recursive: true });
@@ -102,6 +148,7 @@ export function installService(argv: string[]): number {
       unit: unitPath,
       dataDir,
       autostart: autostartPath ?? null,
+      ...(kioskDir === undefined ? {} : { kioskDir, kioskGroup }),
       ...(autostartPath ? {} : { note: `${kioskUser} has no home folder: no kiosk autostart entry written (use --kiosk-user or --autostart-dir)` }),
       next: `systemctl daemon-reload && systemctl enable --now ${UNIT}`,
     }) + '\n',

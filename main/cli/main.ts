@@ -9,7 +9,7 @@ const USAGE = `usage:
   hcp-terminal export --data-dir DIR --out FILE [--with-names] [--include-held] [--with-relayed]
   hcp-terminal import --data-dir DIR --file BUNDLE
   hcp-terminal kiosk --data-dir DIR [--browser PATH]
-  hcp-terminal install-service --data-dir DIR [--user USER] [--kiosk-user USER] [--port N] [--print] [--unit-dir DIR] [--autostart-dir DIR]
+  hcp-terminal install-service --data-dir DIR [--user USER] [--kiosk-user USER [--kiosk-group GROUP]] [--port N] [--print] [--unit-dir DIR] [--autostart-dir DIR]
   hcp-terminal province-sim [--port N] [--faults SPEC] [--dialect hcp-json|gov-form] [--satisfaction-codes gbt|desc5]
   hcp-terminal update --file FILE [--data-dir DIR] [--releases-dir DIR]
   hcp-terminal update --spool DIR --data-dir DIR [--releases-dir DIR]

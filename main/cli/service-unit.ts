@@ -1,3 +1,4 @@
+import { kioskDirOf } from '../host/kiosk-pass.js';
 import { spoolDirOf } from '../update/layout.js';
 
 /**
@@ -20,6 +21,12 @@ export interface UnitOptions {
    * and `trial.json` there, so the unit may write it; `releases/` inside stays root's by its mode (docs/updates.md).
    */
   layoutDir?: string;
+  /**
+   * The kiosk window is another user's (the package; `install-service --kiosk-user`): the terminal hands it the kiosk
+   * pass in the folder root made beside the data directory for the kiosk's group (docs/security.md), so the unit may
+   * write there ('-': a unit whose folder is missing still starts, and the pass stays in the data directory).
+   */
+  kioskHandover?: boolean;
 }
 
 export interface ServiceFiles {
@@ -44,7 +51,7 @@ function sandbox(o: UnitOptions): string[] {
     'UMask=0077',
     'ProtectSystem=strict',
     `ProtectHome=${paths.some((p) => HOMES.test(p)) ? 'read-only' : 'yes'}`,
-    `ReadWritePaths=${[o.dataDir, ...(o.layoutDir === undefined ? [] : [o.layoutDir])].map(quote).join(' ')}`,
+    `ReadWritePaths=${[o.dataDir, ...(o.kioskHandover ? [`-${kioskDirOf(o.dataDir)}`] : []), ...(o.layoutDir === undefined ? [] : [o.layoutDir])].map(quote).join(' ')}`,
     'PrivateTmp=yes',
     'PrivateMounts=yes',
     'ProtectKernelTunables=yes',

@@ -118,7 +118,7 @@ export async function startHost(o: HostOptions): Promise<RunningHost> {
   const shown = o.host === '0.0.0.0' || o.host === '::' || o.host === 'localhost' ? '127.0.0.1' : o.host.includes(':') ? `[${o.host}]` : o.host;
   const scheme = https ? 'https' : 'http';
   const uiUrl = `${scheme}://${shown}:${String(port)}/`;
-  if (kioskUi) pass = KioskPass.create(o.dataDir, uiUrl);
+  if (kioskUi) pass = KioskPass.create(o.dataDir, uiUrl, (why) => o.log.error({}, why));
   return {
     app,
     port,

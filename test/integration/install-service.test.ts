@@ -74,19 +74,23 @@ describe('hcp-terminal install-service', () => {
 
   it.runIf(isRoot && hasUseradd)("writes the kiosk's autostart entry into the desktop user's real home, owned by them", () => {
     const name = `hcpk${String(process.pid % 100000)}`;
+    const group = `hcpg${String(process.pid % 100000)}`;
     const home = join(reachable(), 'homes', 'kiosk');
     expect(spawnSync('useradd', ['--home-dir', home, '--create-home', '--shell', '/bin/sh', name]).status).toBe(0);
     try {
       const data = dir();
-      const r = runCommand(['install-service', '--data-dir', data, '--user', 'nobody', '--kiosk-user', name, '--unit-dir', dir()], {});
+      const r = runCommand(['install-service', '--data-dir', data, '--user', 'nobody', '--kiosk-user', name, '--kiosk-group', group, '--unit-dir', dir()], {});
       expect(r.code, r.stderr).toBe(0);
       const entry = join(home, '.config', 'autostart', 'hcp-terminal-kiosk.desktop');
       expect(JSON.parse(r.stdout)).toMatchObject({ autostart: entry });
       const me = account(name);
       for (const p of [entry, join(home, '.config'), join(home, '.config', 'autostart')]) expect(statSync(p).uid, p).toBe(me.uid);
       expect(existsSync(join('/home', name))).toBe(false);
+      // The kiosk window is not the service's: the kiosk pass reaches it in its group's folder (kiosk-other-user.test.ts).
+      expect(statSync(`${data}-kiosk`).mode & 0o7777).toBe(0o2750);
     } finally {
       spawnSync('userdel', [name]);
+      spawnSync('groupdel', [group]);
     }
   });
 

@@ -12,6 +12,7 @@ import { NO_FAULTS } from '../../sync/province-sim/faults.js';
 import { apiClient, BridgeClient } from '../helpers/clients.js';
 import { provisioningFile } from '../helpers/fixtures.js';
 import { keypadRater } from '../helpers/keypad-rater.js';
+import { appFile, claimFrom, recordingBrowser, runAs } from '../helpers/kiosk-user.js';
 import { accepted, FAST_SYNC, rateOnce, startSim, until } from '../helpers/sync-rig.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
@@ -24,6 +25,9 @@ const UNIT = '/lib/systemd/system/hcp-terminal.service';
 const UPDATER = '/lib/systemd/system/hcp-terminal-update.service';
 const UPDATER_PATH = '/lib/systemd/system/hcp-terminal-update.path';
 const SPOOL = `${DATA}/updates/install`;
+// The kiosk pass's handover folder, and the desktop user at the kiosk (not the service user: docs/packaging.md).
+const KIOSK = '/var/lib/hcp-terminal-kiosk';
+const DESKTOP_USER = 'hcpdesk-pkgtest';
 // Ports of this test alone (other suites use 0 or their own).
 const SIM_PORT = 18791;
 const API_PORT = 18790;
@@ -154,11 +158,28 @@ function startAsService(): Promise<Started> {
   });
 }
 
-/** Logs the staff member in, then rates once on the screen (API invitation) and once on the simulated keypad. */
-async function rateTwice(t: Started): Promise<void> {
+/**
+ * The kiosk window as the desktop user's session starts it: its autostart entry's command, run as that user with a
+ * stand-in browser that records the page it is given; that page read as that user and claimed as Chromium would.
+ */
+async function kioskWindow(t: Started, browsers: string): Promise<BridgeClient> {
+  const home = ok('getent', ['passwd', DESKTOP_USER]).split(':')[5] ?? '';
+  const exec = /^Exec=(.+)$/m.exec(readFileSync(join(home, '.config/autostart/hcp-terminal-kiosk.desktop'), 'utf8'))?.[1]?.split(' ') ?? [];
+  expect(exec).toEqual(['/usr/bin/hcp-terminal', 'kiosk', '--data-dir', DATA]);
+  const chromium = recordingBrowser(browsers, `kiosk-${String(Date.now())}`);
+  const [cmd = '', ...args] = exec;
+  const started = runAs(DESKTOP_USER, cmd, [...args, '--browser', chromium.path]);
+  expect(started.code, started.stderr).toBe(0);
+  const page = runAs(DESKTOP_USER, 'cat', [appFile(chromium.launched() ?? [])]);
+  expect(page.code, page.stderr).toBe(0);
+  return BridgeClient.connect(t.ui, { cookie: await claimFrom(page.stdout) });
+}
+
+/** Logs the staff member in, then rates once on the kiosk user's screen (API invitation) and once on the simulated keypad. */
+async function rateTwice(t: Started, browsers: string): Promise<void> {
   const token = (provisioningFile().localApi as { token: string }).token;
   const api = apiClient(t.api, token);
-  const ui = await BridgeClient.kiosk(t.ui, DATA);
+  const ui = await kioskWindow(t, browsers);
   try {
     await until(
       () => api.post('/staff/login', { staffId: 'SM0012', pin: '1234' }),
@@ -212,6 +233,8 @@ describe.runIf(cannotRun === null)('the Debian package, as a technician installs
   let sim: ProvinceSim | undefined;
   let terminal: Started | undefined;
   const scratch = mkdtempSync(join(tmpdir(), 'hcp-package-test-'));
+  // The stand-in browsers record where the desktop user can write.
+  const browsers = join(scratch, 'browsers');
 
   afterAll(async () => {
     await terminal?.stop();
@@ -222,6 +245,8 @@ describe.runIf(cannotRun === null)('the Debian package, as a technician installs
     rmSync('/tmp/hcp-terminal-package-test-backups', { recursive: true, force: true });
     if (!backupsBefore) rmSync(BACKUPS, { recursive: true, force: true });
     if (sh('getent', ['passwd', 'hcp-terminal']).status === 0) sh('deluser', ['--system', 'hcp-terminal']);
+    if (sh('getent', ['passwd', DESKTOP_USER]).status === 0) sh('userdel', ['--remove', DESKTOP_USER]);
+    if (sh('getent', ['group', 'hcp-kiosk']).status === 0) sh('delgroup', ['--system', 'hcp-kiosk']);
   });
 
   it('builds, passes lintian, installs, runs, keeps ratings over remove and reinstall, and keeps unsent ones over purge', async () => {
@@ -271,9 +296,29 @@ describe.runIf(cannotRun === null)('the Debian package, as a technician installs
     const releasesDir = statSync(`${LIB}/releases`);
     expect({ mode: releasesDir.mode & 0o7777, uid: releasesDir.uid }).toEqual({ mode: 0o755, uid: 0 });
     expect(ownerOf(`${LIB}/current`)).toBe(serviceUid);
-    expect(readFileSync(UNIT, 'utf8')).toMatch(/^ReadWritePaths=\/var\/lib\/hcp-terminal \/usr\/lib\/hcp-terminal$/m);
+    expect(readFileSync(UNIT, 'utf8')).toMatch(/^ReadWritePaths=\/var\/lib\/hcp-terminal -\/var\/lib\/hcp-terminal-kiosk \/usr\/lib\/hcp-terminal$/m);
     expect(readFileSync(UPDATER_PATH, 'utf8')).toMatch(/^DirectoryNotEmpty=\/var\/lib\/hcp-terminal\/updates\/install$/m);
     expect(existsSync('/etc/systemd/system/multi-user.target.wants/hcp-terminal-update.path')).toBe(true);
+
+    // 4b. The kiosk pass's folder: the service's, for the group hcp-kiosk only (setgid); the unit may write it. The desktop user at the kiosk is set up as docs/packaging.md says ("The kiosk window").
+    const kioskGid = Number(ok('getent', ['group', 'hcp-kiosk']).split(':')[2]);
+    const kioskDir = statSync(KIOSK);
+    expect({ mode: kioskDir.mode & 0o7777, uid: kioskDir.uid, gid: kioskDir.gid }).toEqual({ mode: 0o2750, uid: serviceUid, gid: kioskGid });
+    ok('chmod', ['0755', scratch]);
+    ok('mkdir', ['-m', '0777', browsers]);
+    ok('useradd', ['--create-home', '--home-dir', join(scratch, 'home'), '--shell', '/bin/sh', DESKTOP_USER]);
+    ok('/usr/bin/hcp-terminal', [
+      'install-service',
+      '--data-dir',
+      DATA,
+      '--user',
+      'hcp-terminal',
+      '--kiosk-user',
+      DESKTOP_USER,
+      '--unit-dir',
+      join(scratch, 'ignore'),
+    ]);
+    expect(ok('id', ['-nG', DESKTOP_USER]).split(/\s+/)).toContain('hcp-kiosk');
 
     // 5–6. Provision through /etc (a simulated keypad, the simulator as province), start ExecStart as the service
     // user, rate on the screen and on the keypad; both reach the province.
@@ -286,7 +331,14 @@ describe.runIf(cannotRun === null)('the Debian package, as a technician installs
     writeFileSync(`${ETC}/provisioning.json`, JSON.stringify(file, null, 2), { mode: 0o640 });
     ok('chown', ['root:hcp-terminal', `${ETC}/provisioning.json`]);
     terminal = await startAsService();
-    await rateTwice(terminal);
+    // A user outside the group (nobody) gets no pass: its launcher says why and opens nothing; what it could open
+    // (the terminal's address) cannot rate.
+    const stranger = recordingBrowser(browsers, 'stranger');
+    const strangerKiosk = runAs('nobody', '/usr/bin/hcp-terminal', ['kiosk', '--data-dir', DATA, '--browser', stranger.path]);
+    expect(strangerKiosk.code).toBe(1);
+    expect(strangerKiosk.stderr).toContain(`nobody may not read the kiosk pass in ${KIOSK}: it is for the members of hcp-kiosk`);
+    expect(stranger.launched()).toBeNull();
+    await rateTwice(terminal, browsers);
     await until(
       () => accepted(sim as ProvinceSim).length,
       (n) => n >= 2,
@@ -295,7 +347,7 @@ describe.runIf(cannotRun === null)('the Debian package, as a technician installs
     );
     // The province goes down: two more ratings wait in the outbox.
     sim.setFaults(DOWN);
-    await rateTwice(terminal);
+    await rateTwice(terminal, browsers);
     await terminal.stop();
     terminal = undefined;
     expect(queue()).toMatchObject({ pending: 2, lastSeq: 4 });
@@ -354,7 +406,7 @@ describe.runIf(cannotRun === null)('the Debian package, as a technician installs
 
     // Two more ratings wait with the province down, for the remove and reinstall below.
     sim.setFaults(DOWN);
-    await rateTwice(terminal);
+    await rateTwice(terminal, browsers);
     await terminal.stop();
     terminal = undefined;
     expect(queue()).toMatchObject({ pending: 2, lastSeq: 6 });
@@ -378,7 +430,7 @@ describe.runIf(cannotRun === null)('the Debian package, as a technician installs
       'the kept ratings uploaded',
     );
     sim.setFaults(DOWN);
-    await rateTwice(terminal);
+    await rateTwice(terminal, browsers);
     await terminal.stop();
     terminal = undefined;
     expect(queue()).toMatchObject({ pending: 2, lastSeq: 8 });
@@ -401,6 +453,8 @@ describe.runIf(cannotRun === null)('the Debian package, as a technician installs
     const bundle = JSON.parse(readFileSync(join(BACKUPS, made[0] ?? '', 'unsent-records.json'), 'utf8')) as { records: { seq: number }[] };
     expect(bundle.records.map((r) => r.seq).sort()).toEqual([7, 8]);
     expect(existsSync(DATA)).toBe(false);
+    expect(existsSync(KIOSK)).toBe(false);
+    expect(sh('getent', ['group', 'hcp-kiosk']).status).not.toBe(0);
     expect(existsSync(ETC)).toBe(false);
     expect(sh('getent', ['passwd', 'hcp-terminal']).status).not.toBe(0);
 

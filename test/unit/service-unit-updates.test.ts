@@ -11,11 +11,20 @@ const dir = scratchDirs();
 const hasSystemdAnalyze = spawnSync('systemd-analyze', ['--version']).status === 0;
 const DATA = '/var/lib/hcp-terminal';
 const LIB = '/usr/lib/hcp-terminal';
+const KIOSK = '/var/lib/hcp-terminal-kiosk';
 // systemd-analyze verify wants an ExecStart that exists: this checkout's node and bin stand for /usr/bin/hcp-terminal.
 const command = [process.execPath, BIN];
 
 function packageUnits() {
-  const { unit } = serviceFiles({ dataDir: DATA, user: 'hcp-terminal', port: undefined, command, documentation: 'file:///x', layoutDir: LIB });
+  const { unit } = serviceFiles({
+    dataDir: DATA,
+    user: 'hcp-terminal',
+    port: undefined,
+    command,
+    documentation: 'file:///x',
+    layoutDir: LIB,
+    kioskHandover: true,
+  });
   const updater = updaterUnits({ dataDir: DATA, layoutDir: LIB, command, documentation: 'file:///x' });
   const d = dir();
   const files = { main: join(d, 'hcp-terminal.service'), updater: join(d, 'hcp-terminal-update.service'), path: join(d, 'hcp-terminal-update.path') };
@@ -32,7 +41,7 @@ function exposure(file: string): number {
 
 describe('the package’s units for updates', () => {
   it('lets the terminal write its pointers in the package, and nothing beyond its data anywhere else', () => {
-    expect(packageUnits().unit.split('\n')).toContain(`ReadWritePaths=${DATA} ${LIB}`);
+    expect(packageUnits().unit.split('\n')).toContain(`ReadWritePaths=${DATA} -${KIOSK} ${LIB}`);
     const checkout = serviceFiles({ dataDir: DATA, user: 'kiosk', port: undefined, command, documentation: 'file:///x' }).unit;
     expect(checkout.split('\n')).toContain(`ReadWritePaths=${DATA}`);
   });
