@@ -107,8 +107,13 @@ test('a keyboard-emulating badge reader logs staff in; a person typing the same 
   await scanBadge(page, '0A1B2C3D4E');
   await page.waitForTimeout(200);
   await expect(comment).toHaveValue('0A1B2C3D4F\n');
-  // Then another staff member's badge: it is a login, which ends the follow-up keeping the rating.
+  // Then another staff member's badge: a login, which waits for the citizen's follow-up (不得干扰评价): what they
+  // typed stays, they submit it, and only then does the colleague take the window.
   await scanBadge(page, '0A1B2C3D4F');
+  await expect(comment).toHaveValue('0A1B2C3D4F\n');
+  await expect(page.locator('[data-state="follow-up"]')).toBeVisible();
+  await page.locator('[data-skbtn="{done}"]').click();
+  await page.getByRole('button', { name: '提交' }).click();
   await expect.poll(async () => ((await api.get('/status')).body['staff'] as { staffId: string }).staffId).toBe('SM0013');
   expect((await api.get(`/sessions/${sessionId}`)).body).toMatchObject({ status: 'rated', satisfaction: 1 });
 });
