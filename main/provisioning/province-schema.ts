@@ -210,10 +210,14 @@ export function provinceSecretField(p: { dialect?: string }): 'province.appWord'
   return p.dialect === 'gov-form' ? 'province.appWord' : 'province.appSecret';
 }
 
-/** What the sync engine needs of the province, with the secret opened. */
-export function provinceAccount(p: ProvinceStored | ProvinceFile, secret: string, terminalId: string): ProvinceAccount {
+/**
+ * What the sync engine needs of the province, with the secret opened. `areaCode` (the terminal's 行政区划) goes into
+ * the service record a gov-form page link sends first (province-page.md); a rating carries its own.
+ */
+export function provinceAccount(p: ProvinceStored | ProvinceFile, secret: string, terminalId: string, areaCode?: string): ProvinceAccount {
   if (p.dialect === 'gov-form') {
     return {
+      areaCode,
       dialect: 'gov-form',
       baseUrl: p.baseUrl,
       terminalId,

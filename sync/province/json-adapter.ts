@@ -164,7 +164,7 @@ export class JsonProvinceAdapter implements ProvinceAdapter {
   }
 
   async createLink(req: LinkRequest, timeoutMs: number): Promise<LinkOutcome> {
-    const r = await this.call('POST', 'hcp/v1/evaluation-links', req, {}, timeoutMs);
+    const r = await this.call('POST', 'hcp/v1/evaluation-links', linkFields(req), {}, timeoutMs);
     if ('kind' in r) return r;
     if (r.status !== 200) return this.failure(r);
     const parsed = linkReply.safeParse(r.json);
