@@ -1,4 +1,7 @@
+import { chromium } from '@playwright/test';
 import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseProvisioning } from '../../main/provisioning/apply.js';
 import { pageSettings, provinceAccount, sealProvince } from '../../main/provisioning/province-schema.js';
@@ -7,7 +10,9 @@ import type { LinkOutcome, PageLinkRequest, PageSource, PageStatusOutcome, Provi
 import { createProvinceAdapter } from '../../sync/province/factory.js';
 import { NO_FAULTS, type FaultKind } from '../../sync/province-sim/faults.js';
 import { DUPLICATE_MESSAGE, PAGE_HOST } from '../../sync/province-sim/page-host.js';
+import { CHROMIUM, CHROMIUM_ARGS } from '../e2e/playwright.config.js';
 import { dialects, type Dialect, type Province } from '../helpers/dialects.js';
+import { waitFor } from '../helpers/until.js';
 
 /**
  * Page mode's conformance (province-page.md), once per dialect against its simulator: the page link with its
@@ -127,6 +132,36 @@ describe.each(dialects)('page mode against the $name simulator', (d: Dialect) =>
     faults('statusOther');
     expect(await page.pageStatus(req, 3000)).toMatchObject({ kind: 'transient', reason: expect.stringMatching(/another session/) as string });
     province.setFaults(NO_FAULTS);
+    expect(rated(await page.pageStatus(req, 3000))).toMatchObject({ rated: true, satisfaction: 4 });
+  });
+
+  it('in chromium, inside the kiosk’s sandboxed frame: a button rates, and the frame goes to returnUrl', async () => {
+    // The terminal's side, on 127.0.0.1: a kiosk page framing the province's page as the spec sandboxes it, and returnUrl.
+    const returned: string[] = [];
+    let frameSrc = '';
+    const terminal = createServer((req, res) => {
+      if (req.url?.startsWith('/page-return')) {
+        returned.push(req.url);
+        res.writeHead(200, { 'content-type': 'text/html' }).end('<p>back</p>');
+        return;
+      }
+      res
+        .writeHead(200, { 'content-type': 'text/html' })
+        .end(`<iframe sandbox="allow-scripts allow-forms allow-same-origin" referrerpolicy="no-referrer" src="${frameSrc}"></iframe>`);
+    });
+    await new Promise<void>((resolve) => terminal.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise((resolve) => terminal.close(() => resolve())));
+    const own = `http://127.0.0.1:${String((terminal.address() as AddressInfo).port)}`;
+    const sessionId = randomUUID();
+    const req = { terminalId, sessionId, proManager: 'SM0012', returnUrl: `${own}/page-return?session=${sessionId}` };
+    frameSrc = linkOf(await page.pageLink(req, 3000));
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    cleanups.push(() => browser.close());
+    const tab = await browser.newPage();
+    await tab.goto(own);
+    await tab.frameLocator('iframe').getByRole('button', { name: '满意', exact: true }).click();
+    await waitFor(() => returned.length === 1, 'the frame reaching returnUrl', 10_000);
+    expect(returned).toEqual([`/page-return?session=${sessionId}`]);
     expect(rated(await page.pageStatus(req, 3000))).toMatchObject({ rated: true, satisfaction: 4 });
   });
 });
