@@ -10,6 +10,7 @@ import type { LinkOutcome, PageLinkRequest, PageSource, PageStatusOutcome, Provi
 import { createProvinceAdapter } from '../../sync/province/factory.js';
 import { NO_FAULTS, type FaultKind } from '../../sync/province-sim/faults.js';
 import { DUPLICATE_MESSAGE, PAGE_HOST } from '../../sync/province-sim/page-host.js';
+import { no, ok, startGovFormStub } from '../helpers/gov-form-stub.js';
 import { CHROMIUM, CHROMIUM_ARGS } from '../e2e/playwright.config.js';
 import { dialects, type Dialect, type Province } from '../helpers/dialects.js';
 import { waitFor } from '../helpers/until.js';
@@ -163,5 +164,86 @@ describe.each(dialects)('page mode against the $name simulator', (d: Dialect) =>
     await waitFor(() => returned.length === 1, 'the frame reaching returnUrl', 10_000);
     expect(returned).toEqual([`/page-return?session=${sessionId}`]);
     expect(rated(await page.pageStatus(req, 3000))).toMatchObject({ rated: true, satisfaction: 4 });
+  });
+});
+
+/** A loopback hcp-json province that answers whatever a test says and keeps what it was asked. */
+async function jsonStub(answer: (path: string, body: Record<string, unknown>) => unknown) {
+  const seen: { path: string; body: Record<string, unknown> }[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown>;
+      const path = req.url ?? '';
+      seen.push({ path, body });
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answer(path, body)));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${String((server.address() as AddressInfo).port)}`, seen, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+describe('page mode: what the adapters send and never believe', () => {
+  const stops: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const s of stops.splice(0)) await s();
+  });
+  const sessionId = '6f1c2a4e-8b9d-4e0f-a1b2-c3d4e5f60718';
+  const req = { terminalId: 'T-350402-0001', sessionId, proManager: 'SM0012', returnUrl: `${RETURN}?session=${sessionId}` };
+
+  it('hcp-json: the tablet’s link carries channel and returnUrl; a status about another session or off 1–5 is ignored, null is absent', async () => {
+    let status: unknown = { sessionId, status: 'rated', satisfaction: 9, evalId: 'E-1' };
+    const stub = await jsonStub((path) => (path.endsWith('evaluation-links') ? { url: `https://hcp.example.gov.cn/h5/${'x'.repeat(600)}`, expiresAt: 'x' } : status));
+    stops.push(stub.close);
+    const adapter = createProvinceAdapter(
+      { dialect: 'hcp-json', baseUrl: stub.url, appKey: 'k', appSecret: 'secret-123', terminalId: req.terminalId, signAlg: 'HMAC-SM3' },
+      { clock: new ClockOffset(), timeoutMs: 3000 },
+    );
+    // A URL past MAX_LINK_CHARS is no link, as for the QR code.
+    expect(await adapter.page?.pageLink(req, 3000)).toMatchObject({ kind: 'transient' });
+    expect(stub.seen[0]).toEqual({
+      path: '/hcp/v1/evaluation-links',
+      body: { terminalId: req.terminalId, sessionId, proManager: 'SM0012', channel: 'tablet', returnUrl: req.returnUrl },
+    });
+    expect(await adapter.page?.pageStatus(req, 3000)).toMatchObject({ kind: 'transient', reason: expect.stringMatching(/outside 1–5/) as string });
+    expect(stub.seen[1]).toEqual({ path: '/hcp/v1/evaluation-status', body: { terminalId: req.terminalId, sessionId } });
+    status = { sessionId: 'another', status: 'rated', satisfaction: 5 };
+    expect(await adapter.page?.pageStatus(req, 3000)).toMatchObject({ kind: 'transient', reason: expect.stringMatching(/another session/) as string });
+    status = { sessionId, status: 'pending', satisfaction: null, evalId: null, assessTime: null };
+    expect(await adapter.page?.pageStatus(req, 3000)).toEqual({ kind: 'status', sessionId, rated: false });
+  });
+
+  it('gov-form: the service record first, then evaluation/url with pf 4 and returnUrl; status codes mapped, off 1–5 ignored', async () => {
+    let status: object = { serviceNumber: sessionId, status: '1', satisfaction: '1', evalId: 'E-9', assessTime: '2026-12-07 10:00:00' };
+    const stub = await startGovFormStub((r) =>
+      r.path === 'service/submit' ? no('服务数据已存在') : r.path === 'evaluation/status' ? ok(status) : undefined,
+    );
+    stops.push(stub.close);
+    const adapter = createProvinceAdapter(
+      {
+        dialect: 'gov-form',
+        baseUrl: stub.url,
+        terminalId: req.terminalId,
+        appMark: 'm',
+        appWord: 'w',
+        sm2PublicKey: stub.publicKey,
+        satisfactionCodes: 'gbt',
+        areaCode: '350402',
+      },
+      { clock: new ClockOffset(), timeoutMs: 3000 },
+    );
+    expect(await adapter.page?.pageLink(req, 3000)).toMatchObject({ kind: 'link', url: 'https://province.example/h5/e/1' });
+    expect(stub.seen.map((s) => s.path)).toEqual(['service/submit', 'evaluation/url']);
+    const projectNo = `${req.terminalId}-${sessionId}`;
+    expect(stub.seen[0]?.payload).toMatchObject({ projectNo, serviceNumber: sessionId, areaCode: '350402', proManager: 'SM0012', proStatus: '3' });
+    expect(stub.seen[1]?.payload).toEqual({ projectNo, serviceNumber: sessionId, pf: '4', type: '1', returnUrl: req.returnUrl });
+    // gbt: "1" is 非常满意, 5 in the terminal's numbering.
+    expect(await adapter.page?.pageStatus(req, 3000)).toEqual({ kind: 'status', sessionId, rated: true, satisfaction: 5, evalId: 'E-9', assessTime: '2026-12-07 10:00:00' });
+    expect(stub.seen[2]?.payload).toEqual({ projectNo, serviceNumber: sessionId });
+    status = { serviceNumber: sessionId, status: '1', satisfaction: '7' };
+    expect(await adapter.page?.pageStatus(req, 3000)).toMatchObject({ kind: 'transient', reason: expect.stringMatching(/outside 1–5/) as string });
+    status = { serviceNumber: 'another', status: '1', satisfaction: '1' };
+    expect(await adapter.page?.pageStatus(req, 3000)).toMatchObject({ kind: 'transient', reason: expect.stringMatching(/another session/) as string });
   });
 });
