@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import type { ProvisioningDraft } from '../../main/bridge/technician.js';
 import { parseProvisioning } from '../../main/provisioning/apply.js';
+import { checkDraft, formFromFile } from '../../main/provisioning/form.js';
 import { pageSettings, sealProvince } from '../../main/provisioning/province-schema.js';
 import { terminalConfigSchema } from '../../main/core/config.js';
 import { provisioningFile, SM2_KEYS } from '../helpers/fixtures.js';
@@ -102,5 +104,37 @@ describe('rating.surface', () => {
     const f = parseProvisioning(provisioningFile({ rating: { surface: 'province-page' } }));
     expect(f.offlineConfig?.rating.surface).toBe('province-page');
     expect(errorOf(provisioningFile({ rating: { surface: 'page' } }))).toMatch(/offlineConfig\.rating\.surface/);
+  });
+});
+
+describe('province.page on the technician’s form', () => {
+  const base = { dialect: 'hcp-json', appSecret: 'app-secret-123456', token: 'x'.repeat(16), tls: null, offlineConfig: undefined };
+  const draftOf = (json: Record<string, unknown>): ProvisioningDraft => ({ ...formFromFile(parseProvisioning(json)), 'technician.pin': '135790' });
+
+  it('shows the page’s fields and keeps them through a save; all empty is no page', () => {
+    const draft = draftOf(file({ page: { origins: ['https://pj.example.gov.cn', 'https://h5.example.gov.cn:8443'], loadTimeoutMs: 8000 } }));
+    expect(draft).toMatchObject({
+      'province.page.origins': 'https://pj.example.gov.cn, https://h5.example.gov.cn:8443',
+      'province.page.loadTimeoutMs': '8000',
+      'province.page.statusPollMs': '2000',
+    });
+    const saved = checkDraft(draft, base);
+    expect('file' in saved && saved.file.province.page).toEqual({
+      origins: ['https://pj.example.gov.cn', 'https://h5.example.gov.cn:8443'],
+      loadTimeoutMs: 8000,
+      statusPollMs: 2000,
+    });
+    const none = checkDraft({ ...draft, 'province.page.origins': '', 'province.page.loadTimeoutMs': '', 'province.page.statusPollMs': '' }, base);
+    expect('file' in none && none.file.province.page).toBeUndefined();
+  });
+
+  it('refuses by field: an origin on the terminal’s own host, a poll too fast', () => {
+    const draft = draftOf(file({ page: {} }));
+    expect(checkDraft({ ...draft, 'province.page.origins': 'https://pj.example.gov.cn, http://127.0.0.1:9000', 'province.page.statusPollMs': '100' }, base)).toEqual({
+      fields: expect.objectContaining({
+        'province.page.origins': expect.stringMatching(/own host/) as string,
+        'province.page.statusPollMs': expect.any(String) as string,
+      }) as object,
+    });
   });
 });
