@@ -302,7 +302,7 @@ export async function startGovFormSim(o: GovFormSimOptions) {
   const createUrl = (payload: unknown): Envelope => {
     const p = parse(urlPayload, payload);
     if ('success' in p) return p;
-    if (p.pf === '4') return createPage(p);
+    if (p.pf === '4' && p.returnUrl !== undefined) return createPage({ ...p, returnUrl: p.returnUrl });
     const token = randomUUID();
     links.set(token, { projectNo: p.projectNo, serviceNumber: p.serviceNumber });
     stats.links++;
