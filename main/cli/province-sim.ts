@@ -37,7 +37,8 @@ export async function provinceSim(argv: string[]): Promise<number> {
   const dialect = a.string('dialect') ?? 'hcp-json';
   // province-page.md: the evaluation page listens on another loopback address than the API (PAGE_HOST by default).
   const pageHost = a.string('page-host');
-  if (pageHost !== undefined && !/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(pageHost)) throw new UsageError(`--page-host must be a loopback address such as 127.0.0.2, not "${pageHost}"`);
+  if (pageHost !== undefined && !/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(pageHost))
+    throw new UsageError(`--page-host must be a loopback address such as 127.0.0.2, not "${pageHost}"`);
   const page = pageHost ? { pageHost } : {};
   let ready: Record<string, string>;
   let close: () => Promise<void>;

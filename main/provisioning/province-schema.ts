@@ -50,7 +50,12 @@ export function defaultPageOrigins(p: { baseUrl: string; offlineLinkTemplate?: s
 }
 
 /** The page's origins as provisioned: the listed ones, else the province's own. */
-export function pageOrigins(p: { page?: PageSettingsFile | undefined; baseUrl: string; offlineLinkTemplate?: string | undefined; offlinePageTemplate?: string | undefined }): string[] {
+export function pageOrigins(p: {
+  page?: PageSettingsFile | undefined;
+  baseUrl: string;
+  offlineLinkTemplate?: string | undefined;
+  offlinePageTemplate?: string | undefined;
+}): string[] {
   return p.page?.origins ?? defaultPageOrigins(p);
 }
 

@@ -146,8 +146,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     // A demo asked for in the other dialect is provisioned anew (a demo's data is only ever the demo's).
     const demoSurface = opts.demoSurface ?? 'terminal';
     const storedSurface = stored?.province.page ? 'province-page' : 'terminal';
-    const freshDemo =
-      !file && opts.demo === true && (!stored || (stored.demo && (stored.province.dialect !== demoDialect || storedSurface !== demoSurface)));
+    const freshDemo = !file && opts.demo === true && (!stored || (stored.demo && (stored.province.dialect !== demoDialect || storedSurface !== demoSurface)));
     if (freshDemo) {
       // The stored address is a placeholder: a demo's province is the simulator started below on a port of its own.
       const demo = demoProvisioning(

@@ -50,7 +50,10 @@ export const urlPayload = z
     serviceNumber: z.string().min(1),
     pf: z.enum(['3', '4']),
     type: z.literal('1'),
-    returnUrl: z.url({ protocol: /^https?$/ }).max(512).optional(),
+    returnUrl: z
+      .url({ protocol: /^https?$/ })
+      .max(512)
+      .optional(),
   })
   .superRefine((p, ctx) => {
     if (p.pf === '4' && p.returnUrl === undefined) ctx.addIssue({ code: 'custom', path: ['returnUrl'], message: 'pf 为 4（平板评价页面）时必填' });

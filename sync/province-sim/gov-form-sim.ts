@@ -1,26 +1,25 @@
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { sm2DecryptHex, sm2KeyPair, sm2PublicKeyOf } from '../crypto/gm.js';
-import { drawPageFault, drawReject, faultDice, faultsSchema, NO_FAULTS, type Faults } from './faults.js';
-import { FOREIGN_PAGE_ORIGIN, slowAnswers, startPageHost, type HeldPageRating, type PageTicket } from './page-host.js';
+import { drawReject, faultDice, faultsSchema, NO_FAULTS, type Faults } from './faults.js';
 import { gateway, htmlError } from './gateway.js';
 import { decodeOfflineParam } from './gov-form-offline.js';
+import { govFormPages, serviceOf as pageServiceOf } from './gov-form-page.js';
 import {
   evalDetailProblem,
   evaluationPayload,
   fieldProblem,
   parseCustomFields,
   servicePayload,
-  statusPayload,
   supplementPayload,
   urlPayload,
   type EvaluationPayload,
   type SatisfactionCodes,
   type ServicePayload,
 } from './gov-form-payload.js';
-import { cstDateTime, fail, ok, parseCstCompact, parseCstDateTime, readForm, type Envelope } from './gov-form-wire.js';
+import { fail, ok, parseCstCompact, parseCstDateTime, readForm, type Envelope } from './gov-form-wire.js';
 
 export interface GovFormApp {
   appMark: string;
@@ -112,14 +111,6 @@ export async function startGovFormSim(o: GovFormSimOptions) {
   const refusals: { path: string; message: string; at: number }[] = [];
   const seqs = new Map<string, Map<number, string>>(); // terminalId → seq → evalId
   const links = new Map<string, { projectNo: string; serviceNumber: string }>();
-  /** province-page.md: the pages issued (token → service) and the ratings made on them or on a phone, by service. */
-  const pageLinks = new Map<string, PageTicket>();
-  const pageRatings = new Map<string, HeldPageRating>();
-  const slow = slowAnswers();
-  /** The key of a service's rating here: (projectNo, serviceNumber), whatever its items. */
-  const serviceOf = (projectNo: string, serviceNumber: string) => JSON.stringify([projectNo, serviceNumber]);
-  const levelOf = (code: string) => (codes === 'gbt' ? 6 - Number(code) : Number(code));
-  const codeOf = (level: number) => String(codes === 'gbt' ? 6 - level : level);
   const stats: GovFormStats = {
     requests: 0,
     services: 0,
@@ -251,105 +242,37 @@ export async function startGovFormSim(o: GovFormSimOptions) {
     return ok(null);
   };
 
-  const pageFault = (kind: Parameters<typeof drawPageFault>[1]): boolean => {
-    if (!drawPageFault(faults, kind, random)) return false;
-    stats.faults[kind] = (stats.faults[kind] ?? 0) + 1;
-    return true;
-  };
-
-  /** The province's rating of a service: one made on its page or a phone, else one a terminal submitted (in its own numbering). */
-  const heldFor = (projectNo: string, serviceNumber: string): HeldPageRating | undefined => {
-    const own = pageRatings.get(serviceOf(projectNo, serviceNumber));
-    if (own) return own;
-    for (const e of evaluations.values()) {
-      if (e.payload.projectNo === projectNo && e.payload.serviceNumber === serviceNumber) {
-        return { satisfaction: levelOf(e.payload.satisfaction), evalId: e.evalId, assessTime: e.payload.assessTime, via: 'uploaded' };
-      }
-    }
-    return undefined;
-  };
-
-  /** One rating per service: false (评价数据不可重复) when the province holds one already. */
-  const rateAtProvince = (projectNo: string, serviceNumber: string, satisfaction: number, via: HeldPageRating['via']): boolean => {
-    if (heldFor(projectNo, serviceNumber)) return false;
-    pageRatings.set(serviceOf(projectNo, serviceNumber), { satisfaction, evalId: randomUUID(), assessTime: cstDateTime(now()), via });
-    return true;
-  };
-
-  /** province-page.md: the tablet's page, only for a service the province has (the terminal sends it first). */
-  const createPage = (p: { projectNo: string; serviceNumber: string; returnUrl: string }): Envelope => {
-    if (![...services.values()].some((s) => s.payload.projectNo === p.projectNo && s.payload.serviceNumber === p.serviceNumber)) {
-      return (stats.missingService++, fail('没有对应的服务数据'));
-    }
-    const token = randomUUID();
-    pageLinks.set(token, { service: serviceOf(p.projectNo, p.serviceNumber), returnUrl: p.returnUrl });
-    stats.links++;
-    const url = pageFault('foreignUrl') ? `${FOREIGN_PAGE_ORIGIN}/h5/eval/${token}` : pages.pageUrl(token);
-    return ok({ url, expiresIn: 1800 });
-  };
-
-  const status = (payload: unknown): Envelope => {
-    const p = parse(statusPayload, payload);
-    if ('success' in p) return p;
-    const held = heldFor(p.projectNo, p.serviceNumber);
-    return ok({
-      serviceNumber: pageFault('statusOther') ? randomUUID() : p.serviceNumber,
-      status: held ? '1' : '0',
-      ...(held ? { satisfaction: codeOf(held.satisfaction), evalId: held.evalId, assessTime: held.assessTime } : {}),
-    });
-  };
+  // province-page.md: the tablet's page on its own origin, its status, the page faults.
+  const pages = govFormPages(app, {
+    services,
+    evaluations,
+    codes,
+    privateKey: keys.privateKey,
+    parse,
+    hanging,
+    now,
+    faults: () => faults,
+    random,
+    stats,
+    host: o.pageHost,
+  });
 
   const createUrl = (payload: unknown): Envelope => {
     const p = parse(urlPayload, payload);
     if ('success' in p) return p;
-    if (p.pf === '4' && p.returnUrl !== undefined) return createPage({ ...p, returnUrl: p.returnUrl });
+    if (p.pf === '4' && p.returnUrl !== undefined) return pages.createPage({ ...p, returnUrl: p.returnUrl });
     const token = randomUUID();
     links.set(token, { projectNo: p.projectNo, serviceNumber: p.serviceNumber });
     stats.links++;
     return ok({ url: `${origin()}/h5/pj/d/${token}`, expiresIn: 1800 });
   };
 
-  /**
-   * `linkFail` / `linkHang` for a page link: whether the request is one (its decrypted `pf` is "4") and the fault
-   * struck, with the reply dealt with. Read without consuming the `sign`: the request is judged normally after.
-   */
-  const pageLinkFault = (req: FastifyRequest, reply?: FastifyReply): boolean => {
-    const form = readForm(req.headers['content-type'], req.body);
-    if ('refusal' in form) return false;
-    let pf: unknown;
-    try {
-      const data = (JSON.parse(form.params) as { data?: unknown }).data;
-      pf = typeof data === 'string' ? (JSON.parse(sm2DecryptHex(data, keys.privateKey) ?? 'null') as { pf?: unknown } | null)?.pf : undefined;
-    } catch {
-      return false;
-    }
-    if (pf !== '4' || !reply) return false;
-    if (pageFault('linkFail')) return (htmlError(reply, 500), true);
-    if (pageFault('linkHang')) return (hanging.add(reply), true);
-    return false;
-  };
-  /** `statusGarbage` answers at once; `statusSlow` lets the province judge, then holds its answer back. */
-  let slowNext = false;
-  const statusFault = (reply: FastifyReply): boolean => {
-    if (pageFault('statusGarbage')) {
-      reply.code(200).header('content-type', 'application/json').send('{"code":"0","success":"true","data":<html>garbage');
-      return true;
-    }
-    slowNext = pageFault('statusSlow');
-    return false;
-  };
-
   const route = (path: string, judge: (payload: unknown) => Envelope, before?: (req: FastifyRequest, reply: FastifyReply) => boolean) =>
     app.post(`${basePath}/${path}`, async (req, reply) => {
-      if (fault(req, reply, false)) return reply;
-      if (before?.(req, reply)) return reply;
+      if (fault(req, reply, false) || before?.(req, reply)) return reply;
       const opened = open(req);
       const verdict = 'refusal' in opened ? fail(opened.refusal) : judge(opened.payload);
-      if (path === 'evaluation/status' && slowNext) {
-        slowNext = false;
-        slow.later(() => void answer(reply, verdict));
-        return reply;
-      }
+      if (path === 'evaluation/status' && pages.takeSlow()) return (pages.later(() => void answer(reply, verdict)), reply);
       if (verdict.success === 'false') {
         refusals.push({ path, message: verdict.message, at: now() });
         if (refusals.length > 50) refusals.shift();
@@ -364,9 +287,12 @@ export async function startGovFormSim(o: GovFormSimOptions) {
   route('service/submit', submitService);
   route('evaluation/submit', (p) => submitEvaluation(p, 'submit'));
   route('evaluation/supplement', (p) => submitEvaluation(p, 'supplement'));
-  // Page mode's link faults strike the tablet's page only (pf "4"), before the province reads it.
-  route('evaluation/url', createUrl, pageLinkFault);
-  route('evaluation/status', status, (_req, reply) => statusFault(reply));
+  route('evaluation/url', createUrl, (req, reply) => pages.linkFault(req, reply));
+  route(
+    'evaluation/status',
+    (p) => pages.status(p),
+    (_req, reply) => pages.statusFault(reply),
+  );
   app.setNotFoundHandler((req, reply) => answer(reply, fail(`接口不存在：${req.method} ${req.url.split('?')[0] ?? ''}`)));
   app.setErrorHandler((error: Error, _req, reply) => answer(reply, fail(`请求无法处理：${error.message}`)));
 
@@ -386,18 +312,6 @@ export async function startGovFormSim(o: GovFormSimOptions) {
     setFaults(parseJson(req.body) ?? NO_FAULTS);
     return { ok: true };
   });
-  /** A rating made at the province directly (a phone by the QR code), for a test: `{ projectNo, serviceNumber, satisfaction }` (5 = 非常满意). */
-  app.post('/sim/page-rating', async (req, reply) => {
-    let body: unknown;
-    try {
-      body = JSON.parse(typeof req.body === 'string' ? req.body : '');
-    } catch {
-      body = undefined;
-    }
-    const p = statusPayload.extend({ satisfaction: z.number().int().min(1).max(5) }).safeParse(body);
-    if (!p.success) return reply.code(400).send({ ok: false });
-    return { ok: rateAtProvince(p.data.projectNo, p.data.serviceNumber, p.data.satisfaction, 'phone') };
-  });
   app.get<{ Params: { token: string } }>('/h5/pj/d/:token', async (req, reply) =>
     links.has(req.params.token) ? reply.type('text/html').send('<h1>评价页面</h1>') : reply.code(404).send(),
   );
@@ -408,26 +322,13 @@ export async function startGovFormSim(o: GovFormSimOptions) {
   );
 
   app.addHook('onClose', async () => {
-    slow.clear();
     for (const r of hanging) r.raw.destroy();
     await pages.close();
   });
   await app.listen({ port: o.port ?? 0, host: o.host ?? '127.0.0.1' });
   const port = (app.server.address() as AddressInfo).port;
   const origin = () => `http://127.0.0.1:${port}`;
-  // The page on its own origin, on the API's port number when free: the demo's page origin then follows from its baseUrl.
-  const pages = await startPageHost({
-    host: o.pageHost,
-    port,
-    faults: () => faults,
-    random,
-    counts: stats.faults,
-    ticket: (token) => pageLinks.get(token),
-    rate: (service, satisfaction) => {
-      const [projectNo, serviceNumber] = JSON.parse(service) as [string, string];
-      return rateAtProvince(projectNo, serviceNumber, satisfaction, 'page');
-    },
-  }).catch(async (e: unknown) => {
+  const desk = await pages.start(port).catch(async (e: unknown) => {
     await app.close();
     throw e;
   });
@@ -459,12 +360,10 @@ export async function startGovFormSim(o: GovFormSimOptions) {
       if (token && links.has(token)) return 'dynamic';
       return u.pathname === '/h5/pj' && decodeOfflineParam(u.searchParams.get('param') ?? '') ? 'offline' : null;
     },
-    /** Where the evaluation page is served (province-page.md): another origin than the API's. */
-    pageOrigin: pages.origin,
-    /** Ratings made on the province's page or a phone, by service. */
-    pageRatings,
-    /** A rating made at the province directly (a phone by the QR code), 5 = 非常满意; false when it holds one already. */
-    rateAtProvince: (projectNo: string, serviceNumber: string, satisfaction: number) => rateAtProvince(projectNo, serviceNumber, satisfaction, 'phone'),
+    /** Page mode: where the page is served (another origin than the API's), its ratings, and a phone's rating (5 = 非常满意). */
+    pageOrigin: desk.origin,
+    pageRatings: desk.ratings,
+    rateAtProvince: (projectNo: string, serviceNumber: string, level: number) => desk.rate(pageServiceOf(projectNo, serviceNumber), level, 'phone'),
     close: () => app.close(),
   };
 }

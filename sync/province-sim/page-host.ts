@@ -1,8 +1,8 @@
 import Fastify, { type FastifyReply } from 'fastify';
+import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
-import type { Faults } from './faults.js';
-import { drawPageFault } from './faults.js';
+import { drawPageFault, type Faults, type PageFaultKind } from './faults.js';
 import { htmlError } from './gateway.js';
 
 /**
@@ -147,3 +147,66 @@ export function slowAnswers(): { later: (send: () => void) => void; clear: () =>
     },
   };
 }
+
+export interface PageDeskOptions {
+  host?: string | undefined;
+  /** The API's port: the page takes the same number on its own host when it is free. */
+  port: number;
+  faults: () => Faults;
+  random: () => number;
+  counts: Record<string, number>;
+  /** The province's clock as its ratings carry `assessTime`. */
+  stamp: () => string;
+  /** The rating a terminal uploaded for the service, when there is one (a rating "however it was made"). */
+  uploaded: (service: string) => HeldPageRating | undefined;
+}
+
+/**
+ * What either simulator keeps for page mode: the pages issued, the ratings made on them or on a phone (by the
+ * dialect's service key), the page host, and the page faults, counted where the gateway's are.
+ */
+export async function startPageDesk(o: PageDeskOptions) {
+  const links = new Map<string, PageTicket>();
+  const ratings = new Map<string, HeldPageRating>();
+  const slow = slowAnswers();
+  const fault = (kind: PageFaultKind): boolean => {
+    if (!drawPageFault(o.faults(), kind, o.random)) return false;
+    o.counts[kind] = (o.counts[kind] ?? 0) + 1;
+    return true;
+  };
+  const held = (service: string): HeldPageRating | undefined => ratings.get(service) ?? o.uploaded(service);
+  /** One rating per service: false (评价数据不可重复) when the province holds one already. */
+  const rate = (service: string, satisfaction: number, via: HeldPageRating['via']): boolean => {
+    if (held(service)) return false;
+    ratings.set(service, { satisfaction, evalId: randomUUID(), assessTime: o.stamp(), via });
+    return true;
+  };
+  const host = await startPageHost({
+    host: o.host,
+    port: o.port,
+    faults: o.faults,
+    random: o.random,
+    counts: o.counts,
+    ticket: (token) => links.get(token),
+    rate: (service, satisfaction) => rate(service, satisfaction, 'page'),
+  });
+  return {
+    origin: host.origin,
+    ratings,
+    fault,
+    held,
+    rate,
+    /** A page for the service; the `foreignUrl` fault names one off the province's origins. */
+    issue(service: string, returnUrl: string): string {
+      const token = randomUUID();
+      links.set(token, { service, returnUrl });
+      return fault('foreignUrl') ? `${FOREIGN_PAGE_ORIGIN}/h5/eval/${token}` : host.pageUrl(token);
+    },
+    later: slow.later,
+    async close() {
+      slow.clear();
+      await host.close();
+    },
+  };
+}
+export type PageDesk = Awaited<ReturnType<typeof startPageDesk>>;

@@ -9,9 +9,9 @@ import { verifyBundle } from '../export-bundle.js';
 import { offlineLinkSignature } from '../links.js';
 import { signature } from '../province/signing.js';
 import { evaluationRecordSchema, type EvaluationRecord } from '../record.js';
-import { drawPageFault, drawReject, faultDice, faultsSchema, NO_FAULTS, type Faults } from './faults.js';
+import { drawReject, faultDice, faultsSchema, NO_FAULTS, type Faults } from './faults.js';
 import { gateway } from './gateway.js';
-import { FOREIGN_PAGE_ORIGIN, slowAnswers, startPageHost, type HeldPageRating, type PageTicket } from './page-host.js';
+import { hcpJsonPages, pageLinkFields, serviceOf } from './hcp-json-page.js';
 
 export interface SimApp {
   appKey: string;
@@ -64,12 +64,8 @@ const linkSchema = z.strictObject({
   projectNo: z.string().optional(),
   taskCode: z.string().optional(),
   /** province-page.md: a page for the window's tablet, returning to the terminal's `returnUrl`. */
-  channel: z.literal('tablet').optional(),
-  returnUrl: z.url({ protocol: /^https?$/ }).max(512).optional(),
+  ...pageLinkFields,
 });
-const statusSchema = z.strictObject({ terminalId: z.string(), sessionId: z.string() });
-/** The province's key for a service in this dialect: the terminal and its session. */
-const serviceOf = (terminalId: string, sessionId: string) => JSON.stringify([terminalId, sessionId]);
 
 /**
  * A development stand-in for the provincial system, strict as the spec: signatures, timestamps, nonces, record
@@ -92,10 +88,6 @@ export async function startProvinceSim(o: SimOptions) {
   const bySeq = new Map<string, Map<number, string>>(); // terminalId → seq → chainHash
   const links = new Map<string, { terminalId: string; sessionId: string }>();
   const heartbeats: { terminalId: string; body: unknown; at: number }[] = [];
-  /** province-page.md: the pages issued (token → service) and the ratings made on them or on a phone, by service. */
-  const pageLinks = new Map<string, PageTicket>();
-  const pageRatings = new Map<string, HeldPageRating>();
-  const slow = slowAnswers();
   const stats: SimStats = {
     requests: 0,
     batches: 0,
@@ -224,30 +216,8 @@ export async function startProvinceSim(o: SimOptions) {
     return null;
   };
 
-  const pageFault = (kind: Parameters<typeof drawPageFault>[1]): boolean => {
-    if (!drawPageFault(faults, kind, random)) return false;
-    stats.faults[kind] = (stats.faults[kind] ?? 0) + 1;
-    return true;
-  };
-
-  /** The province's rating of a session: one made on its page or a phone, else one the terminal uploaded. */
-  const heldFor = (terminalId: string, sessionId: string): HeldPageRating | undefined => {
-    const own = pageRatings.get(serviceOf(terminalId, sessionId));
-    if (own) return own;
-    for (const { record: r, status } of records.values()) {
-      if (status === 'accepted' && r.terminalId === terminalId && (r.groupId ?? r.evalId) === sessionId) {
-        return { satisfaction: r.satisfaction, evalId: r.evalId, assessTime: r.assessTime, via: 'uploaded' };
-      }
-    }
-    return undefined;
-  };
-
-  /** One rating per service: false (评价数据不可重复) when the province holds one already. */
-  const rateAtProvince = (terminalId: string, sessionId: string, satisfaction: number, via: HeldPageRating['via']): boolean => {
-    if (heldFor(terminalId, sessionId)) return false;
-    pageRatings.set(serviceOf(terminalId, sessionId), { satisfaction, evalId: randomUUID(), assessTime: new Date(now()).toISOString(), via });
-    return true;
-  };
+  // province-page.md: the tablet's page on its own origin, the status route, the page faults.
+  const pages = hcpJsonPages(app, { fault, authenticate, err, hanging, now, records, faults: () => faults, random, stats, host: o.pageHost });
 
   app.addHook('onRequest', async () => {
     stats.requests++;
@@ -297,46 +267,11 @@ export async function startProvinceSim(o: SimOptions) {
     if (!auth) return reply;
     const parsed = linkSchema.safeParse(safeJson(req.body));
     if (!parsed.success) return err(reply, 400, 'INVALID_REQUEST', 'the link request is malformed');
-    if (parsed.data.channel === 'tablet' || parsed.data.returnUrl !== undefined) {
-      const { channel, returnUrl } = parsed.data;
-      if (channel !== 'tablet' || returnUrl === undefined) return err(reply, 400, 'INVALID_REQUEST', 'a page for the tablet needs channel "tablet" and returnUrl');
-      if (pageFault('linkFail')) return err(reply, 500, 'INTERNAL', 'injected page link failure');
-      if (pageFault('linkHang')) return (hanging.add(reply), reply);
-      const token = randomUUID();
-      pageLinks.set(token, { service: serviceOf(parsed.data.terminalId, parsed.data.sessionId), returnUrl });
-      stats.links++;
-      const url = pageFault('foreignUrl') ? `${FOREIGN_PAGE_ORIGIN}/h5/eval/${token}` : pages.pageUrl(token);
-      return reply.send({ url, expiresAt: new Date(now() + 30 * 60_000).toISOString() });
-    }
+    if (parsed.data.channel !== undefined || parsed.data.returnUrl !== undefined) return pages.link(reply, parsed.data);
     const token = randomUUID();
     links.set(token, { terminalId: parsed.data.terminalId, sessionId: parsed.data.sessionId });
     stats.links++;
     return reply.send({ url: `${base()}/m/d/${token}`, expiresAt: new Date(now() + 30 * 60_000).toISOString() });
-  });
-
-  /** province-page.md: whether the province holds a rating for the session, made on its page, a phone, or uploaded. */
-  app.post('/hcp/v1/evaluation-status', async (req, reply) => {
-    if (fault(req, reply, false)) return reply;
-    const auth = authenticate(req, reply);
-    if (!auth) return reply;
-    const parsed = statusSchema.safeParse(safeJson(req.body));
-    if (!parsed.success || parsed.data.terminalId !== auth.terminalId) {
-      stats.invalidRequests++;
-      return err(reply, 400, 'INVALID_REQUEST', parsed.success ? 'terminalId does not match X-HCP-Terminal' : 'the status request is malformed');
-    }
-    const { terminalId, sessionId } = parsed.data;
-    const held = heldFor(terminalId, sessionId);
-    const answer = {
-      sessionId: pageFault('statusOther') ? randomUUID() : sessionId,
-      status: held ? 'rated' : 'pending',
-      ...(held ? { satisfaction: held.satisfaction, evalId: held.evalId, assessTime: held.assessTime } : {}),
-    };
-    if (pageFault('statusGarbage')) return reply.code(200).header('content-type', 'application/json').send('{"sessionId": <html>garbage');
-    if (pageFault('statusSlow')) {
-      slow.later(() => void reply.send(answer));
-      return reply;
-    }
-    return reply.header('date', new Date(now()).toUTCString()).send(answer);
   });
 
   app.post<{ Params: { terminalId: string } }>('/hcp/v1/terminals/:terminalId/heartbeat', async (req, reply) => {
@@ -388,12 +323,6 @@ export async function startProvinceSim(o: SimOptions) {
     setFaults(parsed.success ? parsed.data : NO_FAULTS);
     return { ok: true };
   });
-  /** A rating made at the province directly (a phone by the QR code), for a test: `{ terminalId, sessionId, satisfaction }`. */
-  app.post('/sim/page-rating', async (req, reply) => {
-    const p = z.strictObject({ terminalId: z.string(), sessionId: z.string(), satisfaction: z.number().int().min(1).max(5) }).safeParse(safeJson(req.body));
-    if (!p.success) return reply.code(400).send({ ok: false });
-    return { ok: rateAtProvince(p.data.terminalId, p.data.sessionId, p.data.satisfaction, 'phone') };
-  });
   app.post('/sim/config', async (req) => {
     const next = safeJson(req.body) as Record<string, unknown>;
     config = { ...next, configVersion: String(Number(config['configVersion']) + 1) };
@@ -412,26 +341,13 @@ export async function startProvinceSim(o: SimOptions) {
   });
 
   app.addHook('onClose', async () => {
-    slow.clear();
     for (const r of hanging) r.raw.destroy();
     await pages.close();
   });
   await app.listen({ port: o.port ?? 0, host: o.host ?? '127.0.0.1' });
   const port = (app.server.address() as AddressInfo).port;
   const base = () => `http://127.0.0.1:${port}`;
-  // The page on its own origin, on the API's port number when free: the demo's page origin then follows from its baseUrl.
-  const pages = await startPageHost({
-    host: o.pageHost,
-    port,
-    faults: () => faults,
-    random,
-    counts: stats.faults,
-    ticket: (token) => pageLinks.get(token),
-    rate: (service, satisfaction) => {
-      const [terminalId, sessionId] = JSON.parse(service) as [string, string];
-      return rateAtProvince(terminalId, sessionId, satisfaction, 'page');
-    },
-  }).catch(async (e: unknown) => {
+  const desk = await pages.start(port).catch(async (e: unknown) => {
     await app.close();
     throw e;
   });
@@ -460,11 +376,11 @@ export async function startProvinceSim(o: SimOptions) {
     },
     announceUpdate: updates.announce,
     /** Where the evaluation page is served (province-page.md): another origin than `url`'s. */
-    pageOrigin: pages.origin,
+    pageOrigin: desk.origin,
     /** Ratings made on the province's page or a phone, by service. */
-    pageRatings,
+    pageRatings: desk.ratings,
     /** A rating made at the province directly (a phone by the QR code); false when it holds one for the session already. */
-    rateAtProvince: (terminalId: string, sessionId: string, satisfaction: number) => rateAtProvince(terminalId, sessionId, satisfaction, 'phone'),
+    rateAtProvince: (terminalId: string, sessionId: string, satisfaction: number) => desk.rate(serviceOf(terminalId, sessionId), satisfaction, 'phone'),
     close: () => app.close(),
   };
 }

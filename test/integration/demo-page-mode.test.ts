@@ -27,7 +27,14 @@ describe.each(['hcp-json', 'gov-form'] as const)('the %s demo in page mode', (di
     const data = tempDir();
     process.env['HCP_KEY_DIR'] = keys.path;
     cleanups.push(keys.cleanup, data.cleanup);
-    const rt = await startRuntime({ dataDir: data.path, demo: true, demoDialect: dialect, demoSurface: 'province-page', log: silentLog, backgroundLater: true });
+    const rt = await startRuntime({
+      dataDir: data.path,
+      demo: true,
+      demoDialect: dialect,
+      demoSurface: 'province-page',
+      log: silentLog,
+      backgroundLater: true,
+    });
     cleanups.push(() => rt.close());
     const p = rt.provisioning;
     if (!p) throw new Error('the demo was not provisioned');
@@ -42,7 +49,10 @@ describe.each(['hcp-json', 'gov-form'] as const)('the %s demo in page mode', (di
       timeoutMs: 3000,
     });
     const sessionId = randomUUID();
-    const link = await adapter.page?.pageLink({ terminalId: p.terminal.terminalId, sessionId, proManager: 'SM0012', returnUrl: `http://127.0.0.1:8720/page-return?session=${sessionId}` }, 3000);
+    const link = await adapter.page?.pageLink(
+      { terminalId: p.terminal.terminalId, sessionId, proManager: 'SM0012', returnUrl: `http://127.0.0.1:8720/page-return?session=${sessionId}` },
+      3000,
+    );
     expect(link).toMatchObject({ kind: 'link' });
     const url = link?.kind === 'link' ? link.url : '';
     expect(new URL(url).origin).toBe(origin.origin);

@@ -194,7 +194,9 @@ describe('page mode: what the adapters send and never believe', () => {
 
   it('hcp-json: the tablet’s link carries channel and returnUrl; a status about another session or off 1–5 is ignored, null is absent', async () => {
     let status: unknown = { sessionId, status: 'rated', satisfaction: 9, evalId: 'E-1' };
-    const stub = await jsonStub((path) => (path.endsWith('evaluation-links') ? { url: `https://hcp.example.gov.cn/h5/${'x'.repeat(600)}`, expiresAt: 'x' } : status));
+    const stub = await jsonStub((path) =>
+      path.endsWith('evaluation-links') ? { url: `https://hcp.example.gov.cn/h5/${'x'.repeat(600)}`, expiresAt: 'x' } : status,
+    );
     stops.push(stub.close);
     const adapter = createProvinceAdapter(
       { dialect: 'hcp-json', baseUrl: stub.url, appKey: 'k', appSecret: 'secret-123', terminalId: req.terminalId, signAlg: 'HMAC-SM3' },
@@ -216,9 +218,7 @@ describe('page mode: what the adapters send and never believe', () => {
 
   it('gov-form: the service record first, then evaluation/url with pf 4 and returnUrl; status codes mapped, off 1–5 ignored', async () => {
     let status: object = { serviceNumber: sessionId, status: '1', satisfaction: '1', evalId: 'E-9', assessTime: '2026-12-07 10:00:00' };
-    const stub = await startGovFormStub((r) =>
-      r.path === 'service/submit' ? no('服务数据已存在') : r.path === 'evaluation/status' ? ok(status) : undefined,
-    );
+    const stub = await startGovFormStub((r) => (r.path === 'service/submit' ? no('服务数据已存在') : r.path === 'evaluation/status' ? ok(status) : undefined));
     stops.push(stub.close);
     const adapter = createProvinceAdapter(
       {
@@ -239,7 +239,14 @@ describe('page mode: what the adapters send and never believe', () => {
     expect(stub.seen[0]?.payload).toMatchObject({ projectNo, serviceNumber: sessionId, areaCode: '350402', proManager: 'SM0012', proStatus: '3' });
     expect(stub.seen[1]?.payload).toEqual({ projectNo, serviceNumber: sessionId, pf: '4', type: '1', returnUrl: req.returnUrl });
     // gbt: "1" is 非常满意, 5 in the terminal's numbering.
-    expect(await adapter.page?.pageStatus(req, 3000)).toEqual({ kind: 'status', sessionId, rated: true, satisfaction: 5, evalId: 'E-9', assessTime: '2026-12-07 10:00:00' });
+    expect(await adapter.page?.pageStatus(req, 3000)).toEqual({
+      kind: 'status',
+      sessionId,
+      rated: true,
+      satisfaction: 5,
+      evalId: 'E-9',
+      assessTime: '2026-12-07 10:00:00',
+    });
     expect(stub.seen[2]?.payload).toEqual({ projectNo, serviceNumber: sessionId });
     status = { serviceNumber: sessionId, status: '1', satisfaction: '7' };
     expect(await adapter.page?.pageStatus(req, 3000)).toMatchObject({ kind: 'transient', reason: expect.stringMatching(/outside 1–5/) as string });

@@ -50,7 +50,11 @@ describe('province.page', () => {
   });
 
   it('a terminal provisioned without it still has settings, minus origins the rules refuse (its own host, plain http)', async () => {
-    expect(await stored(file({ baseUrl: 'http://127.0.0.1:8721', offlineLinkTemplate: undefined }))).toEqual({ origins: [], loadTimeoutMs: 5000, statusPollMs: 2000 });
+    expect(await stored(file({ baseUrl: 'http://127.0.0.1:8721', offlineLinkTemplate: undefined }))).toEqual({
+      origins: [],
+      loadTimeoutMs: 5000,
+      statusPollMs: 2000,
+    });
     expect((await stored(file({}))).origins).toEqual(['https://hcp.example.gov.cn', 'https://m.hcp.example.gov.cn']);
   });
 
@@ -70,7 +74,9 @@ describe('province.page', () => {
 
   it('refuses the local API’s LAN address as a page origin, on any port; plain http off loopback passes with allowInsecureHttp', () => {
     const lan = { host: '192.168.10.5', allowLan: true };
-    expect(errorOf(file({ page: { origins: ['https://192.168.10.5:8443'] } }, { localApi: lan }))).toMatch(/province\.page\.origins\.0: .*own host \(192\.168\.10\.5/);
+    expect(errorOf(file({ page: { origins: ['https://192.168.10.5:8443'] } }, { localApi: lan }))).toMatch(
+      /province\.page\.origins\.0: .*own host \(192\.168\.10\.5/,
+    );
     expect(errorOf(file({ allowInsecureHttp: true, page: { origins: ['http://pj.example.gov.cn'] } }))).toBe('accepted');
   });
 
@@ -130,7 +136,9 @@ describe('province.page on the technician’s form', () => {
 
   it('refuses by field: an origin on the terminal’s own host, a poll too fast', () => {
     const draft = draftOf(file({ page: {} }));
-    expect(checkDraft({ ...draft, 'province.page.origins': 'https://pj.example.gov.cn, http://127.0.0.1:9000', 'province.page.statusPollMs': '100' }, base)).toEqual({
+    expect(
+      checkDraft({ ...draft, 'province.page.origins': 'https://pj.example.gov.cn, http://127.0.0.1:9000', 'province.page.statusPollMs': '100' }, base),
+    ).toEqual({
       fields: expect.objectContaining({
         'province.page.origins': expect.stringMatching(/own host/) as string,
         'province.page.statusPollMs': expect.any(String) as string,
