@@ -1,5 +1,4 @@
 import { DEFAULT_LINK_TEMPLATE_PATH } from '../../sync/links.js';
-import { PAGE_HOST } from '../../sync/province-sim/page-host.js';
 import type { ProvisioningFile } from './schema.js';
 
 /** The well-known local API token of demo terminals (documented in the README; demo mode binds to loopback). */
@@ -17,11 +16,12 @@ export type DemoSurface = 'terminal' | 'province-page';
 export const DEMO_SURFACES: readonly DemoSurface[] = ['terminal', 'province-page'];
 
 /**
- * The demo simulator's page origin: its page listens on PAGE_HOST at the API's port number (province-sim/page-host.ts),
- * another host than the terminal's 127.0.0.1. `pageOrigin` names it when the simulator had to take another port.
+ * The demo simulator's page origin as provisioned: its page listens on 127.0.0.2 (the simulator's PAGE_HOST, another
+ * host than the terminal's 127.0.0.1) at the API's port number. The runtime puts the simulator's actual origin in its
+ * place once the simulator runs (as it does the simulator's address).
  */
 export function demoPageOrigin(provinceBaseUrl: string): string {
-  return `http://${PAGE_HOST}:${new URL(provinceBaseUrl).port}`;
+  return `http://127.0.0.2:${new URL(provinceBaseUrl).port}`;
 }
 
 /** A demo hall for `serve --demo`: two staff members, tags and questions, so every screen can be tried. */

@@ -5,7 +5,6 @@ import { sm2DecryptHex } from '../crypto/gm.js';
 import type { Faults } from './faults.js';
 import { htmlError } from './gateway.js';
 import { statusPayload, type SatisfactionCodes } from './gov-form-payload.js';
-import type { GovEvaluation, GovService } from './gov-form-sim.js';
 import { cstDateTime, fail, ok, readForm, type Envelope } from './gov-form-wire.js';
 import { startPageDesk, type PageDesk } from './page-host.js';
 
@@ -16,8 +15,9 @@ export const serviceOf = (projectNo: string, serviceNumber: string) => JSON.stri
 const phoneRating = statusPayload.extend({ satisfaction: z.number().int().min(1).max(5) });
 
 export interface GovFormPageContext {
-  services: ReadonlyMap<string, GovService>;
-  evaluations: ReadonlyMap<string, GovEvaluation>;
+  /** The simulator's service records and ratings (what of them page mode reads). */
+  services: ReadonlyMap<string, { payload: { projectNo: string; serviceNumber: string } }>;
+  evaluations: ReadonlyMap<string, { evalId: string; payload: { projectNo: string; serviceNumber: string; satisfaction: string; assessTime: string } }>;
   codes: SatisfactionCodes;
   privateKey: string;
   parse: <T>(schema: z.ZodType<T>, payload: unknown) => T | Envelope;
