@@ -41,6 +41,10 @@ export const PROVISIONING_FIELDS: readonly FieldSpec[] = [
   { path: 'province.satisfactionCodes', kind: 'select', options: ['desc5', 'gbt'], when: govForm },
   { path: 'province.offlineLinkTemplate', kind: 'text', when: hcpJson },
   { path: 'province.offlinePageTemplate', kind: 'text', when: govForm },
+  // Page mode (province-page.md): all three empty is no `page` (the province's own origins, the default timings).
+  { path: 'province.page.origins', kind: 'text' },
+  { path: 'province.page.loadTimeoutMs', kind: 'number', keys: 'digits' },
+  { path: 'province.page.statusPollMs', kind: 'number', keys: 'digits' },
   { path: 'devices.keypad.type', kind: 'select', options: ['serial', 'hid', 'simulated', 'none'] },
   { path: 'devices.keypad.path', kind: 'text', when: serial },
   { path: 'devices.keypad.baudRate', kind: 'select', options: ['9600', '19200', '115200'], when: serial },

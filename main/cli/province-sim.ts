@@ -23,6 +23,7 @@ export async function provinceSim(argv: string[]): Promise<number> {
       'app-word': { type: 'string' },
       'sm2-private-key': { type: 'string' },
       'satisfaction-codes': { type: 'string' },
+      'page-host': { type: 'string' },
     },
     [],
   );
@@ -34,6 +35,11 @@ export async function provinceSim(argv: string[]): Promise<number> {
   }
   const port = portArg(a.string('port')) ?? 8721;
   const dialect = a.string('dialect') ?? 'hcp-json';
+  // province-page.md: the evaluation page listens on another loopback address than the API (PAGE_HOST by default).
+  const pageHost = a.string('page-host');
+  if (pageHost !== undefined && !/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(pageHost))
+    throw new UsageError(`--page-host must be a loopback address such as 127.0.0.2, not "${pageHost}"`);
+  const page = pageHost ? { pageHost } : {};
   let ready: Record<string, string>;
   let close: () => Promise<void>;
   if (dialect === 'gov-form') {
@@ -47,8 +53,15 @@ export async function provinceSim(argv: string[]): Promise<number> {
       sm2PrivateKey: key,
       satisfactionCodes: codes,
       faults,
+      ...page,
     });
-    ready = { url: sim.url, sm2PublicKey: sim.sm2PublicKey, offlinePageTemplate: sim.offlinePageTemplate, state: `${sim.origin}/sim/state` };
+    ready = {
+      url: sim.url,
+      sm2PublicKey: sim.sm2PublicKey,
+      offlinePageTemplate: sim.offlinePageTemplate,
+      pageOrigin: sim.pageOrigin,
+      state: `${sim.origin}/sim/state`,
+    };
     close = () => sim.close();
   } else if (dialect === 'hcp-json') {
     let config: Record<string, unknown> | undefined;
@@ -64,9 +77,10 @@ export async function provinceSim(argv: string[]): Promise<number> {
       port,
       apps: [{ appKey: a.string('app-key') ?? 'demo-app-key', appSecret: a.string('app-secret') ?? 'demo-app-secret-not-for-production' }],
       faults,
+      ...page,
       ...(config ? { config } : {}),
     });
-    ready = { url: sim.url };
+    ready = { url: sim.url, pageOrigin: sim.pageOrigin };
     close = () => sim.close();
   } else throw new UsageError(`--dialect must be hcp-json or gov-form, not "${dialect}"`);
   process.stdout.write(JSON.stringify({ event: 'ready', dialect, ...ready }) + '\n');

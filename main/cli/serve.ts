@@ -99,6 +99,7 @@ async function serveUntilStopped(argv: string[]): Promise<number> {
       port: { type: 'string' },
       demo: { type: 'boolean' },
       dialect: { type: 'string' },
+      surface: { type: 'string' },
       'usb-root': { type: 'string' },
       'releases-dir': { type: 'string' },
       kiosk: { type: 'boolean' },
@@ -115,6 +116,11 @@ async function serveUntilStopped(argv: string[]): Promise<number> {
     throw new UsageError(`--dialect must be hcp-json or gov-form, not "${dialect}"`);
   if (dialect !== undefined && !a.flag('demo'))
     throw new UsageError('--dialect chooses the demo province’s dialect: use it with --demo (a real terminal’s dialect is in its provisioning file)');
+  const surface = a.string('surface');
+  if (surface !== undefined && surface !== 'terminal' && surface !== 'province-page')
+    throw new UsageError(`--surface must be terminal or province-page, not "${surface}"`);
+  if (surface !== undefined && !a.flag('demo'))
+    throw new UsageError('--surface chooses how the demo hall rates: use it with --demo (a real terminal’s is its rating policy)');
   // Validate everything before touching the directory: a bad file or argument changes nothing.
   const provisioningFile = config ? readProvisioningFile(config) : null;
   ensureWritableDir(dataDir);
@@ -152,6 +158,7 @@ async function serveUntilStopped(argv: string[]): Promise<number> {
         provisioningFile: round === 0 ? provisioningFile : null,
         demo: a.flag('demo'),
         demoDialect: dialect,
+        demoSurface: surface,
         port: boundPort,
         usbRoots: usbRoot ? [usbRoot] : undefined,
         resumeTechnician,
@@ -190,6 +197,7 @@ async function startOnce(o: {
   provisioningFile: ProvisioningFile | null;
   demo: boolean;
   demoDialect: 'hcp-json' | 'gov-form' | undefined;
+  demoSurface: 'terminal' | 'province-page' | undefined;
   port: number | undefined;
   usbRoots: string[] | undefined;
   resumeTechnician: boolean;
@@ -202,6 +210,7 @@ async function startOnce(o: {
     provisioningFile: o.provisioningFile,
     demo: o.demo,
     demoDialect: o.demoDialect,
+    demoSurface: o.demoSurface,
     log: o.log,
     usbRoots: o.usbRoots,
     restart: o.restart,

@@ -11,8 +11,28 @@ export interface DemoGovForm {
   sm2PublicKey: string;
 }
 
+/** How a demo hall rates (`serve --demo --surface`): the terminal's own buttons, or the province's page (province-page.md). */
+export type DemoSurface = 'terminal' | 'province-page';
+export const DEMO_SURFACES: readonly DemoSurface[] = ['terminal', 'province-page'];
+
+/**
+ * The demo simulator's page origin as provisioned: its page listens on 127.0.0.2 (the simulator's PAGE_HOST, another
+ * host than the terminal's 127.0.0.1) at the API's port number. The runtime puts the simulator's actual origin in its
+ * place once the simulator runs (as it does the simulator's address).
+ */
+export function demoPageOrigin(provinceBaseUrl: string): string {
+  return `http://127.0.0.2:${new URL(provinceBaseUrl).port}`;
+}
+
 /** A demo hall for `serve --demo`: two staff members, tags and questions, so every screen can be tried. */
-export function demoProvisioning(provinceBaseUrl: string, gov?: DemoGovForm): ProvisioningFile {
+export function demoProvisioning(
+  provinceBaseUrl: string,
+  gov?: DemoGovForm,
+  o: { surface?: DemoSurface | undefined; pageOrigin?: string | undefined } = {},
+): ProvisioningFile {
+  const surface = o.surface ?? 'terminal';
+  const page =
+    surface === 'province-page' ? { page: { origins: [o.pageOrigin ?? demoPageOrigin(provinceBaseUrl)], loadTimeoutMs: 5000, statusPollMs: 2000 } } : {};
   return {
     terminal: { terminalId: 'T-350402-DEMO', areaCode: '350402', hallCode: 'H01', windowCode: 'A12' },
     province: gov
@@ -24,6 +44,7 @@ export function demoProvisioning(provinceBaseUrl: string, gov?: DemoGovForm): Pr
           appWord: 'demo-app-word-not-for-production',
           sm2PublicKey: gov.sm2PublicKey,
           satisfactionCodes: 'gbt',
+          ...page,
         }
       : {
           dialect: 'hcp-json',
@@ -33,6 +54,7 @@ export function demoProvisioning(provinceBaseUrl: string, gov?: DemoGovForm): Pr
           appSecret: 'demo-app-secret-not-for-production',
           signAlg: 'HMAC-SM3',
           offlineLinkTemplate: provinceBaseUrl + DEFAULT_LINK_TEMPLATE_PATH,
+          ...page,
         },
     devices: { keypad: { type: 'simulated' }, badge: { type: 'keyboard' } },
     localApi: { host: '127.0.0.1', port: 8720, token: DEMO_TOKEN, allowLan: false },
@@ -88,6 +110,7 @@ export function demoProvisioning(provinceBaseUrl: string, gov?: DemoGovForm): Pr
         defaultAfterWorkingDays: null,
         holidays: [],
         workdays: [],
+        surface,
       },
       display: { dimAfterSeconds: 120, blankAfterSeconds: 600 },
     },

@@ -87,12 +87,14 @@ function valueOf(f: FieldSpec, typed: string, base: FormBase | null, keepPin: bo
     case 'boolean':
       return v === 'true';
     case 'number':
+      if (!v && f.path.startsWith('province.page.')) return undefined;
       return /^\d+$/.test(v) ? Number(v) : v;
     case 'select':
       if (f.path === 'province.dialect') return v || 'hcp-json';
       return f.path === 'devices.keypad.baudRate' ? Number(v) : v;
     case 'text':
       if (f.path === 'technician.badgeIds') return v.split(/[\s,]+/).filter(Boolean);
+      if (f.path === 'province.page.origins') return v ? v.split(/[\s,]+/).filter(Boolean) : undefined;
       // Optional fields left empty are absent, not empty.
       if (!v && ['province.sm2PublicKey', 'province.offlineLinkTemplate', 'province.offlinePageTemplate'].includes(f.path)) return undefined;
       return v;

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { BADGE_ID, BADGE_ID_MESSAGE, PIN, PIN_MESSAGE } from '../bridge/formats.js';
 import { strictStaffSchema, strictTerminalConfigSchema, withoutNulls } from '../core/config.js';
 import { describeIssues } from '../util/zod-issues.js';
-import { provinceFileSchema, provinceStoredSchema, sm2PublicKey } from './province-schema.js';
+import { pageOriginProblem, pageOrigins, provinceFileSchema, provinceStoredSchema, sm2PublicKey } from './province-schema.js';
 import { checkCertificate, checkPrivateKey, isLoopbackHost } from './tls.js';
 
 const pin = z.string().regex(PIN, PIN_MESSAGE);
@@ -107,6 +107,21 @@ export const provisioningFileSchema = z
         code: 'custom',
         path: ['terminal', 'terminalId'],
         message: `at most ${String(GOV_FORM_MAX_TERMINAL_ID)} characters in the gov-form dialect (projectNo "{terminalId}-{sessionId}" must fit the province's 50)`,
+      });
+    }
+    // province-page.md: every origin the page may come from, listed or the province's own by default, checked here
+    // (the terminal's own host is the local API's, so the rule needs both sections).
+    const page = f.province.page;
+    if (page) {
+      const rules = { allowInsecureHttp: f.province.allowInsecureHttp, localApiHost: f.localApi.host };
+      pageOrigins(f.province).forEach((origin, i) => {
+        const why = pageOriginProblem(origin, rules);
+        if (!why) return;
+        ctx.addIssue({
+          code: 'custom',
+          path: page.origins ? ['province', 'page', 'origins', i] : ['province', 'page', 'origins'],
+          message: page.origins ? why : `${why} (the default, from the province's own addresses: list the page's origins)`,
+        });
       });
     }
   });

@@ -33,7 +33,8 @@ export function provinceEngine(d: {
   const p = d.provisioning;
   return createSyncEngine<TerminalConfig>({
     db: d.db,
-    account: provinceAccount(p.province, d.appSecret, p.terminal.terminalId),
+    // The area code goes into the service record a gov-form page link sends first (province-page.md).
+    account: provinceAccount(p.province, d.appSecret, p.terminal.terminalId, p.terminal.areaCode),
     memory: syncMemory(d.db, d.meta),
     validateConfig: (body) => {
       const parsed = parseProvinceConfig(body);

@@ -14,7 +14,7 @@ import { createDevices, type DeviceOptions } from '../devices/devices.js';
 import type { Log } from '../log/logger.js';
 import { refusalLine, unsentDependencyRefusals } from './identity-change.js';
 import { loadConfig, loadProvisioning, ProvisioningError, prepareProvisioning, restorePreviousProvisioning, storeProvisioning } from '../provisioning/apply.js';
-import { DEMO_BADGE, demoProvisioning } from '../provisioning/demo.js';
+import { DEMO_BADGE, demoProvisioning, type DemoSurface } from '../provisioning/demo.js';
 import { provinceSecretSealed } from '../provisioning/province-schema.js';
 import type { ProvisioningFile, StoredProvisioning } from '../provisioning/schema.js';
 import type { TlsFiles } from '../provisioning/tls.js';
@@ -50,6 +50,8 @@ export interface RuntimeOptions {
   demo?: boolean | undefined;
   /** The demo province's dialect (`serve --demo --dialect`); hcp-json when absent. */
   demoDialect?: Dialect | undefined;
+  /** How the demo hall rates (`serve --demo --surface`); the terminal's own screen when absent. */
+  demoSurface?: DemoSurface | undefined;
   log: Log;
   /** Electron passes a `safeStorage` sealer; headless terminals use a key file. */
   sealer?: SecretSealer | undefined;
@@ -104,7 +106,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   ensureWritableDir(opts.dataDir);
   const lock = DataDirLock.acquire(opts.dataDir);
   let db: Database | null = null;
-  let sim: { url: string; close: () => Promise<void> } | null = null;
+  let sim: { url: string; pageOrigin: string; close: () => Promise<void> } | null = null;
   // The applied file's fingerprint, written once its scrypt is done: awaited before the database closes.
   let fingerprinting: Promise<void> = Promise.resolve();
   try {
@@ -142,12 +144,15 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     const stored = loadProvisioning(meta);
     const demoDialect = opts.demoDialect ?? 'hcp-json';
     // A demo asked for in the other dialect is provisioned anew (a demo's data is only ever the demo's).
-    const freshDemo = !file && opts.demo === true && (!stored || (stored.demo && stored.province.dialect !== demoDialect));
+    const demoSurface = opts.demoSurface ?? 'terminal';
+    const storedSurface = stored?.province.page ? 'province-page' : 'terminal';
+    const freshDemo = !file && opts.demo === true && (!stored || (stored.demo && (stored.province.dialect !== demoDialect || storedSurface !== demoSurface)));
     if (freshDemo) {
       // The stored address is a placeholder: a demo's province is the simulator started below on a port of its own.
       const demo = demoProvisioning(
         'http://127.0.0.1:8721',
         demoDialect === 'gov-form' ? { dialect: 'gov-form', sm2PublicKey: DEMO_SM2_PUBLIC_KEY } : undefined,
+        { surface: demoSurface },
       );
       await apply(demo, true);
       opts.log.info({ terminalId: demo.terminal.terminalId }, 'demo terminal provisioned');
@@ -172,7 +177,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       ? provinceEngine({
           db,
           meta,
-          provisioning: sim ? withProvince(provisioning, sim.url) : provisioning,
+          provisioning: sim ? withProvince(provisioning, sim) : provisioning,
           appSecret,
           nameSealer,
           tuning: syncTuningFromEnv(),
@@ -305,7 +310,8 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
         workbench,
       },
       db,
-      provisioning,
+      // A demo's province is its simulator: its address and page origin as they are now, not the stored placeholder.
+      provisioning: sim && provisioning ? withProvince(provisioning, sim) : provisioning,
       apiToken,
       apiTls,
       resendDeadLetters: () => sync?.resendDeadLetters() ?? 0,
@@ -347,7 +353,7 @@ function auditExceptions(p: StoredProvisioning, log: Log): void {
   }
 }
 
-async function startDemoProvince(appSecret: string, prov: StoredProvisioning): Promise<{ url: string; close: () => Promise<void> }> {
+async function startDemoProvince(appSecret: string, prov: StoredProvisioning): Promise<{ url: string; pageOrigin: string; close: () => Promise<void> }> {
   if (prov.province.dialect === 'gov-form') {
     return startGovFormSim({
       apps: [{ appMark: prov.province.appMark, appWord: appSecret }],
@@ -357,12 +363,16 @@ async function startDemoProvince(appSecret: string, prov: StoredProvisioning): P
   }
   const sim = await startProvinceSim({ apps: [{ appKey: prov.province.appKey, appSecret }] });
   // Only now is its address known: the hall's static QR code must point at it.
-  const { staff, ...config } = demoProvisioning(sim.url).offlineConfig ?? { staff: [] };
+  const surface = prov.province.page ? 'province-page' : 'terminal';
+  const { staff, ...config } = demoProvisioning(sim.url, undefined, { surface }).offlineConfig ?? { staff: [] };
   sim.setConfig({ ...config, staff: staff.map(({ pin: _pin, ...s }) => s) });
   return sim;
 }
 
-function withProvince(p: StoredProvisioning, url: string): StoredProvisioning {
+function withProvince(p: StoredProvisioning, sim: { url: string; pageOrigin: string }): StoredProvisioning {
+  const url = sim.url;
+  // A page-mode demo's page is its simulator's, on the origin it got (province-page.md).
+  if (p.province.page) p = { ...p, province: { ...p.province, page: { ...p.province.page, origins: [sim.pageOrigin] } } };
   if (p.province.dialect === 'gov-form') {
     return { ...p, province: { ...p.province, baseUrl: url, offlinePageTemplate: new URL(url).origin + DEFAULT_OFFLINE_PAGE_PATH } };
   }

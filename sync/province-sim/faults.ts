@@ -8,7 +8,34 @@ import { seeded } from './seeded.js';
  * `garbage` random bytes with HTTP 200. `seed=N` restarts the draws from N; `rejectSeq=N` (repeatable) refuses the
  * record numbered N every time it is judged, whatever the draws: a test that counts rejections needs some for certain.
  */
-export const FAULT_KINDS = ['down', '500', '503', 'reset', 'hang', '429', 'garbage', 'html', 'html200', 'reject'] as const;
+export const FAULT_KINDS = [
+  'down',
+  '500',
+  '503',
+  'reset',
+  'hang',
+  '429',
+  'garbage',
+  'html',
+  'html200',
+  'reject',
+  'linkFail',
+  'linkHang',
+  'page500',
+  'foreignUrl',
+  'statusSlow',
+  'statusGarbage',
+  'statusOther',
+] as const;
+/**
+ * Page mode's faults (province-page.md), each at its own step and nowhere else: the page link fails (a 500) or hangs,
+ * the page answers 500, the link names a page off the province's origins, the status answer is slow (past any
+ * caller's timeout), garbage, or about another session.
+ */
+export const PAGE_FAULT_KINDS = ['linkFail', 'linkHang', 'page500', 'foreignUrl', 'statusSlow', 'statusGarbage', 'statusOther'] as const;
+export type PageFaultKind = (typeof PAGE_FAULT_KINDS)[number];
+/** The request-level faults the gateway draws for every request, in the order they are drawn. */
+const GATEWAY_FAULT_KINDS = ['down', '500', '503', 'reset', 'hang', '429', 'garbage', 'html', 'html200'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
 export interface Faults {
@@ -66,9 +93,8 @@ export function parseFaults(spec: string): Faults {
 }
 
 /** Picks at most one request-level fault for this request. */
-export function drawFault(f: Faults, random: () => number): Exclude<FaultKind, 'reject'> | null {
-  for (const kind of FAULT_KINDS) {
-    if (kind === 'reject') continue;
+export function drawFault(f: Faults, random: () => number): Exclude<FaultKind, 'reject' | PageFaultKind> | null {
+  for (const kind of GATEWAY_FAULT_KINDS) {
     const p = f.rates[kind] ?? 0;
     if (p > 0 && random() < p) return kind;
   }
@@ -94,4 +120,10 @@ export function faultDice(initial: Faults, given?: () => number): { random: () =
       if (f.seed !== undefined) draw = seeded(f.seed);
     },
   };
+}
+
+/** Whether page mode's fault `kind` strikes this step (no draw when its rate is 0, so other draws stay as they were). */
+export function drawPageFault(f: Faults, kind: PageFaultKind, random: () => number): boolean {
+  const p = f.rates[kind] ?? 0;
+  return p > 0 && random() < p;
 }

@@ -43,11 +43,27 @@ export type EvaluationPayload = z.infer<typeof evaluationPayload>;
 
 export const supplementPayload = evaluationPayload.extend({ relayBy: z.string().min(1) });
 
-export const urlPayload = z.strictObject({
+/** `evaluation/url`: the QR code's page (`pf` "3"), or page mode's tablet page (`pf` "4", province-page.md) with its `returnUrl`. */
+export const urlPayload = z
+  .strictObject({
+    projectNo: z.string().min(1).max(50),
+    serviceNumber: z.string().min(1),
+    pf: z.enum(['3', '4']),
+    type: z.literal('1'),
+    returnUrl: z
+      .url({ protocol: /^https?$/ })
+      .max(512)
+      .optional(),
+  })
+  .superRefine((p, ctx) => {
+    if (p.pf === '4' && p.returnUrl === undefined) ctx.addIssue({ code: 'custom', path: ['returnUrl'], message: 'pf 为 4（平板评价页面）时必填' });
+    if (p.pf === '3' && p.returnUrl !== undefined) ctx.addIssue({ code: 'custom', path: ['returnUrl'], message: '仅 pf 为 4 时可填' });
+  });
+
+/** `evaluation/status` (province-page.md). */
+export const statusPayload = z.strictObject({
   projectNo: z.string().min(1).max(50),
   serviceNumber: z.string().min(1),
-  pf: z.literal('3'),
-  type: z.literal('1'),
 });
 
 export interface CustomFields {

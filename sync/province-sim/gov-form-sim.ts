@@ -6,6 +6,7 @@ import { sm2DecryptHex, sm2KeyPair, sm2PublicKeyOf } from '../crypto/gm.js';
 import { drawReject, faultDice, faultsSchema, NO_FAULTS, type Faults } from './faults.js';
 import { gateway, htmlError } from './gateway.js';
 import { decodeOfflineParam } from './gov-form-offline.js';
+import { govFormPages, serviceOf as pageServiceOf } from './gov-form-page.js';
 import {
   evalDetailProblem,
   evaluationPayload,
@@ -41,6 +42,8 @@ export interface GovFormSimOptions {
    * sign refusal; others say only `appMark不存在`, which no spec table lists (the terminal must still keep the record).
    */
   unknownAppMessage?: (appMark: string) => string;
+  /** Where the evaluation page (province-page.md) listens: PAGE_HOST, another loopback address than the API's, by default. */
+  pageHost?: string;
 }
 
 export interface GovService {
@@ -239,20 +242,37 @@ export async function startGovFormSim(o: GovFormSimOptions) {
     return ok(null);
   };
 
+  // province-page.md: the tablet's page on its own origin, its status, the page faults.
+  const pages = govFormPages(app, {
+    services,
+    evaluations,
+    codes,
+    privateKey: keys.privateKey,
+    parse,
+    hanging,
+    now,
+    faults: () => faults,
+    random,
+    stats,
+    host: o.pageHost,
+  });
+
   const createUrl = (payload: unknown): Envelope => {
     const p = parse(urlPayload, payload);
     if ('success' in p) return p;
+    if (p.pf === '4' && p.returnUrl !== undefined) return pages.createPage({ ...p, returnUrl: p.returnUrl });
     const token = randomUUID();
     links.set(token, { projectNo: p.projectNo, serviceNumber: p.serviceNumber });
     stats.links++;
     return ok({ url: `${origin()}/h5/pj/d/${token}`, expiresIn: 1800 });
   };
 
-  const route = (path: string, judge: (payload: unknown) => Envelope) =>
+  const route = (path: string, judge: (payload: unknown) => Envelope, before?: (req: FastifyRequest, reply: FastifyReply) => boolean) =>
     app.post(`${basePath}/${path}`, async (req, reply) => {
-      if (fault(req, reply, false)) return reply;
+      if (fault(req, reply, false) || before?.(req, reply)) return reply;
       const opened = open(req);
       const verdict = 'refusal' in opened ? fail(opened.refusal) : judge(opened.payload);
+      if (path === 'evaluation/status' && pages.takeSlow()) return (pages.later(() => void answer(reply, verdict)), reply);
       if (verdict.success === 'false') {
         refusals.push({ path, message: verdict.message, at: now() });
         if (refusals.length > 50) refusals.shift();
@@ -267,7 +287,12 @@ export async function startGovFormSim(o: GovFormSimOptions) {
   route('service/submit', submitService);
   route('evaluation/submit', (p) => submitEvaluation(p, 'submit'));
   route('evaluation/supplement', (p) => submitEvaluation(p, 'supplement'));
-  route('evaluation/url', createUrl);
+  route('evaluation/url', createUrl, (req, reply) => pages.linkFault(req, reply));
+  route(
+    'evaluation/status',
+    (p) => pages.status(p),
+    (_req, reply) => pages.statusFault(reply),
+  );
   app.setNotFoundHandler((req, reply) => answer(reply, fail(`接口不存在：${req.method} ${req.url.split('?')[0] ?? ''}`)));
   app.setErrorHandler((error: Error, _req, reply) => answer(reply, fail(`请求无法处理：${error.message}`)));
 
@@ -298,10 +323,15 @@ export async function startGovFormSim(o: GovFormSimOptions) {
 
   app.addHook('onClose', async () => {
     for (const r of hanging) r.raw.destroy();
+    await pages.close();
   });
   await app.listen({ port: o.port ?? 0, host: o.host ?? '127.0.0.1' });
   const port = (app.server.address() as AddressInfo).port;
   const origin = () => `http://127.0.0.1:${port}`;
+  const desk = await pages.start(port).catch(async (e: unknown) => {
+    await app.close();
+    throw e;
+  });
 
   return {
     dialect: 'gov-form' as const,
@@ -330,6 +360,10 @@ export async function startGovFormSim(o: GovFormSimOptions) {
       if (token && links.has(token)) return 'dynamic';
       return u.pathname === '/h5/pj' && decodeOfflineParam(u.searchParams.get('param') ?? '') ? 'offline' : null;
     },
+    /** Page mode: where the page is served (another origin than the API's), its ratings, and a phone's rating (5 = 非常满意). */
+    pageOrigin: desk.origin,
+    pageRatings: desk.ratings,
+    rateAtProvince: (projectNo: string, serviceNumber: string, level: number) => desk.rate(pageServiceOf(projectNo, serviceNumber), level, 'phone'),
     close: () => app.close(),
   };
 }

@@ -11,6 +11,7 @@ import { signature } from '../province/signing.js';
 import { evaluationRecordSchema, type EvaluationRecord } from '../record.js';
 import { drawReject, faultDice, faultsSchema, NO_FAULTS, type Faults } from './faults.js';
 import { gateway } from './gateway.js';
+import { hcpJsonPages, pageLinkFields, serviceOf } from './hcp-json-page.js';
 
 export interface SimApp {
   appKey: string;
@@ -25,6 +26,8 @@ export interface SimOptions {
   /** The config served to every terminal (`configVersion` is bumped by setConfig). */
   config?: Record<string, unknown>;
   random?: () => number;
+  /** Where the evaluation page (province-page.md) listens: PAGE_HOST, another loopback address than the API's, by default. */
+  pageHost?: string;
 }
 
 export interface StoredRecord {
@@ -60,6 +63,8 @@ const linkSchema = z.strictObject({
   proManager: z.string(),
   projectNo: z.string().optional(),
   taskCode: z.string().optional(),
+  /** province-page.md: a page for the window's tablet, returning to the terminal's `returnUrl`. */
+  ...pageLinkFields,
 });
 
 /**
@@ -211,6 +216,9 @@ export async function startProvinceSim(o: SimOptions) {
     return null;
   };
 
+  // province-page.md: the tablet's page on its own origin, the status route, the page faults.
+  const pages = hcpJsonPages(app, { fault, authenticate, err, hanging, now, records, faults: () => faults, random, stats, host: o.pageHost });
+
   app.addHook('onRequest', async () => {
     stats.requests++;
   });
@@ -259,6 +267,7 @@ export async function startProvinceSim(o: SimOptions) {
     if (!auth) return reply;
     const parsed = linkSchema.safeParse(safeJson(req.body));
     if (!parsed.success) return err(reply, 400, 'INVALID_REQUEST', 'the link request is malformed');
+    if (parsed.data.channel !== undefined || parsed.data.returnUrl !== undefined) return pages.link(reply, parsed.data);
     const token = randomUUID();
     links.set(token, { terminalId: parsed.data.terminalId, sessionId: parsed.data.sessionId });
     stats.links++;
@@ -333,10 +342,15 @@ export async function startProvinceSim(o: SimOptions) {
 
   app.addHook('onClose', async () => {
     for (const r of hanging) r.raw.destroy();
+    await pages.close();
   });
   await app.listen({ port: o.port ?? 0, host: o.host ?? '127.0.0.1' });
   const port = (app.server.address() as AddressInfo).port;
   const base = () => `http://127.0.0.1:${port}`;
+  const desk = await pages.start(port).catch(async (e: unknown) => {
+    await app.close();
+    throw e;
+  });
 
   return {
     dialect: 'hcp-json' as const,
@@ -361,6 +375,12 @@ export async function startProvinceSim(o: SimOptions) {
       return offlineLinkValid(u.searchParams.get('t') ?? '', u.searchParams.get('s') ?? '', u.searchParams.get('sig') ?? '') ? 'offline' : null;
     },
     announceUpdate: updates.announce,
+    /** Where the evaluation page is served (province-page.md): another origin than `url`'s. */
+    pageOrigin: desk.origin,
+    /** Ratings made on the province's page or a phone, by service. */
+    pageRatings: desk.ratings,
+    /** A rating made at the province directly (a phone by the QR code); false when it holds one for the session already. */
+    rateAtProvince: (terminalId: string, sessionId: string, satisfaction: number) => desk.rate(serviceOf(terminalId, sessionId), satisfaction, 'phone'),
     close: () => app.close(),
   };
 }

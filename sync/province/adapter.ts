@@ -81,6 +81,10 @@ export type PageStatusOutcome =
  * every other reply of the dialect; an answer for another session, or a satisfaction outside 1–5, is a `transient`.
  */
 export interface PageSource {
+  /**
+   * The page's URL (at most MAX_LINK_CHARS), or why there is none; never checked against `page.origins` here (the
+   * caller does). gov-form sends the session's service record first: both requests keep within `timeoutMs`.
+   */
   pageLink(req: PageLinkRequest, timeoutMs: number): Promise<LinkOutcome>;
   pageStatus(req: LinkRequest, timeoutMs: number): Promise<PageStatusOutcome>;
 }

@@ -27,6 +27,8 @@ export interface GovFormAccount {
   sm2PublicKey: string;
   satisfactionCodes: SatisfactionCodes;
   offlinePageTemplate?: string | undefined;
+  /** The terminal's 行政区划, for the service record a page link sends first (province-page.md). */
+  areaCode?: string | undefined;
 }
 
 /** What the terminal knows of its province: the dialect and that dialect's settings. */
@@ -68,6 +70,7 @@ export function createProvinceAdapter(a: ProvinceAccount, s: AdapterSettings): P
       credentials: { appMark: a.appMark, appWord: a.appWord, sm2PublicKey: a.sm2PublicKey },
       satisfactionCodes: a.satisfactionCodes,
       offlinePageTemplate: a.offlinePageTemplate,
+      areaCode: a.areaCode,
     });
   }
   return new JsonProvinceAdapter({

@@ -12,9 +12,13 @@ import type {
   HeartbeatSink,
   LinkOutcome,
   LinkRequest,
+  PageLinkRequest,
+  PageSource,
+  PageStatusOutcome,
   ProvinceAdapter,
   UploadOutcome,
 } from './adapter.js';
+import { judgeStatus, optionalText } from './page-status.js';
 import { MAX_REPLY_BYTES, networkFailure, readCapped, retryAfter } from './http.js';
 import { signedHeaders, type Credentials } from './signing.js';
 
@@ -27,6 +31,17 @@ const batchReply = z.object({
   ),
 });
 const linkReply = z.object({ url: z.url().max(MAX_LINK_CHARS), expiresAt: z.string() });
+/** province-page.md: `satisfaction` a number, 5 = 非常满意 (its range is judged after parsing, to say why it is ignored). */
+const statusReply = z.object({
+  sessionId: z.string().max(128),
+  status: z.enum(['rated', 'pending']),
+  satisfaction: z
+    .number()
+    .nullish()
+    .transform((v) => v ?? undefined),
+  evalId: optionalText,
+  assessTime: optionalText,
+});
 const heartbeatReply = z.object({ serverTime: z.number(), configVersion: z.string(), update: z.unknown().optional() });
 /** v1.2's `update`; one that does not parse is ignored (and logged by the caller's diagnostics), never a failed heartbeat. */
 const updateAnnouncement = z.object({
@@ -62,6 +77,17 @@ interface Reply {
   json: unknown;
 }
 
+/** The link request's own fields: a caller's object may carry more (a page request's `returnUrl`), which is sent only where meant. */
+function linkFields(req: LinkRequest): LinkRequest {
+  return {
+    terminalId: req.terminalId,
+    sessionId: req.sessionId,
+    proManager: req.proManager,
+    ...(req.projectNo === undefined ? {} : { projectNo: req.projectNo }),
+    ...(req.taskCode === undefined ? {} : { taskCode: req.taskCode }),
+  };
+}
+
 /**
  * The default dialect `hcp-json`: province-api.md's JSON over HTTPS, signed, every reply validated before it is
  * believed. Batches of up to 200, a config endpoint and a heartbeat.
@@ -73,6 +99,7 @@ export class JsonProvinceAdapter implements ProvinceAdapter {
   readonly sendsDefaultRatings = true;
   readonly config: ConfigSource = { fetch: (etag) => this.fetchConfig(etag) };
   readonly heartbeat: HeartbeatSink = { beat: (body) => this.beat(body) };
+  readonly page: PageSource = { pageLink: (req, ms) => this.pageLink(req, ms), pageStatus: (req, ms) => this.pageStatus(req, ms) };
   private readonly base: URL;
   private readonly fetch: typeof fetch;
   private readonly template: string;
@@ -137,11 +164,31 @@ export class JsonProvinceAdapter implements ProvinceAdapter {
   }
 
   async createLink(req: LinkRequest, timeoutMs: number): Promise<LinkOutcome> {
-    const r = await this.call('POST', 'hcp/v1/evaluation-links', req, {}, timeoutMs);
+    const r = await this.call('POST', 'hcp/v1/evaluation-links', linkFields(req), {}, timeoutMs);
     if ('kind' in r) return r;
     if (r.status !== 200) return this.failure(r);
     const parsed = linkReply.safeParse(r.json);
     return parsed.success ? { kind: 'link', ...parsed.data } : { kind: 'transient', reason: 'the link reply is not the expected JSON' };
+  }
+
+  /** province-page.md: the page for the tablet (`channel: "tablet"`), which returns to the terminal's `returnUrl`. */
+  async pageLink(req: PageLinkRequest, timeoutMs: number): Promise<LinkOutcome> {
+    const r = await this.call('POST', 'hcp/v1/evaluation-links', { ...linkFields(req), channel: 'tablet', returnUrl: req.returnUrl }, {}, timeoutMs);
+    if ('kind' in r) return r;
+    if (r.status !== 200) return this.failure(r);
+    const parsed = linkReply.safeParse(r.json);
+    return parsed.success ? { kind: 'link', ...parsed.data } : { kind: 'transient', reason: 'the page link reply is not the expected JSON' };
+  }
+
+  /** province-page.md: whether the province holds a rating for the session, however it was made. */
+  async pageStatus(req: LinkRequest, timeoutMs: number): Promise<PageStatusOutcome> {
+    const r = await this.call('POST', 'hcp/v1/evaluation-status', { terminalId: req.terminalId, sessionId: req.sessionId }, {}, timeoutMs);
+    if ('kind' in r) return r;
+    if (r.status !== 200) return this.failure(r);
+    const parsed = statusReply.safeParse(r.json);
+    if (!parsed.success) return { kind: 'transient', reason: 'the status reply is not the expected JSON' };
+    const { status, ...rest } = parsed.data;
+    return judgeStatus(req.sessionId, { ...rest, rated: status === 'rated' });
   }
 
   async beat(body: object): Promise<HeartbeatOutcome> {

@@ -55,6 +55,10 @@ export interface Province {
   knowsLink(url: string): 'dynamic' | 'offline' | null;
   /** The session an offline QR code binds, as the province's page reads it; null when it cannot read one. */
   offlineSession(url: string): { sessionId: string; terminalId: string } | null;
+  /** Page mode (province-page.md): where the province's evaluation page is served, another origin than `url`'s. */
+  pageOrigin: string;
+  /** A rating made at the province directly, as a phone by the QR code makes it (5 = 非常满意); false when it holds one. */
+  rateAtProvince(session: { terminalId: string; sessionId: string; projectNo?: string | undefined }, satisfaction: number): boolean;
   close(): Promise<void>;
 }
 
@@ -64,6 +68,8 @@ export interface ProvisionFor {
   terminalId?: string;
   devices?: Record<string, unknown>;
   rating?: Record<string, unknown>;
+  /** `province.page` (province-page.md). */
+  page?: Record<string, unknown>;
 }
 
 export interface Dialect {
@@ -146,6 +152,8 @@ export function hcpJsonProvince(sim: ProvinceSim): Province {
       const [sessionId, terminalId] = [q.get('s'), q.get('t')];
       return sessionId && terminalId ? { sessionId, terminalId } : null;
     },
+    pageOrigin: sim.pageOrigin,
+    rateAtProvince: (r, level) => sim.rateAtProvince(r.terminalId, r.sessionId, level),
     close: () => sim.close(),
   };
 }
@@ -206,6 +214,8 @@ export function govFormProvince(sim: GovFormSim): Province {
       // The page binds the phone's rating to the service the terminal submits: its projectNo is the terminal's own.
       return p && p.projNo === `${p.terminalId}-${p.serviceNumber}` ? { sessionId: p.serviceNumber, terminalId: p.terminalId } : null;
     },
+    pageOrigin: sim.pageOrigin,
+    rateAtProvince: (r, level) => sim.rateAtProvince(r.projectNo ?? `${r.terminalId}-${r.sessionId}`, r.sessionId, level),
     close: () => sim.close(),
   };
 }
@@ -215,7 +225,7 @@ export const hcpJson: Dialect = {
   async start(o = {}) {
     return hcpJsonProvince(await startProvinceSim({ apps: [APP], config: simConfig(), ...o }));
   },
-  provisioning: (o) => provisioningFile(o),
+  provisioning: (o) => provisioningFile({ ...o, ...(o.page ? { province: { page: o.page } } : {}) }),
   rejection: /rejected: UNKNOWN_STAFF/,
   load: 1,
 };
@@ -237,6 +247,7 @@ export const govForm: Dialect = {
         sm2PublicKey: DEMO_SM2_PUBLIC_KEY,
         satisfactionCodes: GOV_CODES,
         offlinePageTemplate: `${origin}/h5/pj?param={param}`,
+        ...(o.page ? { page: o.page } : {}),
       },
     };
   },

@@ -254,6 +254,14 @@ describe('hcp-terminal serve', () => {
       stderr: expect.stringMatching(/--port must be a whole number/),
     });
     expect(runCommand(['serve', '--data-dir', dir, '--colour'], env).code).toBe(2);
+    expect(runCommand(['serve', '--data-dir', dir, '--demo', '--surface', 'page'], env)).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/--surface must be terminal or province-page/),
+    });
+    expect(runCommand(['serve', '--data-dir', dir, '--surface', 'province-page'], env)).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/use it with --demo/),
+    });
     expect(runCommand(['launch'], env)).toMatchObject({ code: 2, stderr: expect.stringMatching(/unknown command "launch"/) });
   });
 

@@ -242,6 +242,8 @@ describe('province-sim --dialect gov-form', { timeout: 60_000 }, () => {
       url: `http://127.0.0.1:${String(port)}/pubservice`,
       sm2PublicKey: DEMO_SM2_PUBLIC_KEY,
       offlinePageTemplate: `http://127.0.0.1:${String(port)}/h5/pj?param={param}`,
+      // Page mode's page, on another loopback host than the API's (and the terminal's), at the same port number.
+      pageOrigin: `http://127.0.0.2:${String(port)}`,
     });
     const adapter = createProvinceAdapter(
       {

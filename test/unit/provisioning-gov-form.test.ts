@@ -110,6 +110,9 @@ describe('the technician’s provisioning form by dialect', () => {
       'province.sm2PublicKey',
       'province.satisfactionCodes',
       'province.offlinePageTemplate',
+      'province.page.origins',
+      'province.page.loadTimeoutMs',
+      'province.page.statusPollMs',
     ]);
     expect(visible('')).toEqual(visible('hcp-json'));
     expect(visible('hcp-json')).toContain('province.appSecret');

@@ -2,7 +2,19 @@ import { z } from 'zod';
 import type { ClockOffset } from '../../clock-offset.js';
 import { bundleSchema } from '../../export-bundle.js';
 import { evaluationRecordSchema, type EvaluationRecord } from '../../record.js';
-import type { Failure, LinkOutcome, LinkRequest, ProvinceAdapter, RecordResult, RelaySlice, UploadOutcome } from '../adapter.js';
+import type {
+  Failure,
+  LinkOutcome,
+  LinkRequest,
+  PageLinkRequest,
+  PageSource,
+  PageStatusOutcome,
+  ProvinceAdapter,
+  RecordResult,
+  RelaySlice,
+  UploadOutcome,
+} from '../adapter.js';
+import { judgeStatus, optionalText } from '../page-status.js';
 import { MAX_REPLY_BYTES, networkFailure, readCapped, retryAfter } from '../http.js';
 import { MAX_LINK_CHARS } from '../../links.js';
 import { defaultOfflinePageTemplate, offlinePageUrl } from './offline-page.js';
@@ -15,6 +27,10 @@ export interface GovFormAdapterOptions {
   credentials: GovFormCredentials;
   satisfactionCodes: SatisfactionCodes;
   offlinePageTemplate?: string | undefined;
+  /** The terminal's 行政区划 (`terminal.areaCode`): a page link's service record carries it, as a rating's does. */
+  areaCode?: string | undefined;
+  /** The staff member's name for a page link's service record; the 工号 stands in when unknown. */
+  staffName?: ((staffId: string) => string | undefined) | undefined;
   clock: ClockOffset;
   /** Per-request timeout, ms. Default 15000. */
   timeoutMs?: number;
@@ -28,6 +44,15 @@ const KNOWN_SERVICES = 4096;
 
 const linkData = z.object({ url: z.url().max(MAX_LINK_CHARS), expiresIn: z.coerce.number().nonnegative() });
 
+/** province-page.md: `status` "1" rated, "0" not; `satisfaction` in the province's numbering (`satisfactionCodes`). */
+const statusData = z.object({
+  serviceNumber: z.string().max(128),
+  status: z.enum(['1', '0']),
+  satisfaction: optionalText,
+  evalId: optionalText,
+  assessTime: optionalText,
+});
+
 type Step = { ok: true } | { ok: false; verdict: RecordResult } | { ok: false; failure: Failure };
 
 /**
@@ -40,6 +65,7 @@ export class GovFormAdapter implements ProvinceAdapter {
   readonly maxRecordsPerSubmit = 1;
   readonly backoffCapMs = GOV_FORM_BACKOFF_CAP_MS;
   readonly sendsDefaultRatings = false;
+  readonly page: PageSource = { pageLink: (req, ms) => this.pageLink(req, ms), pageStatus: (req, ms) => this.pageStatus(req, ms) };
   private readonly base: URL;
   private readonly fetch: typeof fetch;
   private readonly template: string;
@@ -108,6 +134,55 @@ export class GovFormAdapter implements ProvinceAdapter {
     const data = linkData.safeParse(e.data);
     if (!data.success) return { kind: 'transient', reason: 'the evaluation/url answer has no url' };
     return { kind: 'link', url: data.data.url, expiresAt: new Date(this.o.clock.now() + data.data.expiresIn * 1000).toISOString() };
+  }
+
+  /**
+   * province-page.md: the province's page for the tablet (`pf` "4"), after the service record it rates (as a rating
+   * goes after its own), returning to the terminal's `returnUrl`. The whole exchange keeps within `timeoutMs`.
+   */
+  async pageLink(req: PageLinkRequest, timeoutMs: number): Promise<LinkOutcome> {
+    const deadline = Date.now() + timeoutMs;
+    const left = () => Math.max(1, deadline - Date.now());
+    const service = await this.post('service/submit', this.pageService(req), left());
+    if ('kind' in service) return service;
+    if (service.success !== 'true' && classifyMessage(service.message) !== 'service-exists') return this.refusal(service.message);
+    const payload = { projectNo: projectNoOf(req), serviceNumber: req.sessionId, pf: '4', type: '1', returnUrl: req.returnUrl };
+    const e = await this.post('evaluation/url', payload, left());
+    if ('kind' in e) return e;
+    if (e.success !== 'true') return this.refusal(e.message);
+    const data = linkData.safeParse(e.data);
+    if (!data.success) return { kind: 'transient', reason: 'the evaluation/url answer for the page has no url' };
+    return { kind: 'link', url: data.data.url, expiresAt: new Date(this.o.clock.now() + data.data.expiresIn * 1000).toISOString() };
+  }
+
+  /** province-page.md: whether the province holds a rating for the service, however it was made. */
+  async pageStatus(req: LinkRequest, timeoutMs: number): Promise<PageStatusOutcome> {
+    const e = await this.post('evaluation/status', { projectNo: projectNoOf(req), serviceNumber: req.sessionId }, timeoutMs);
+    if ('kind' in e) return e;
+    if (e.success !== 'true') return this.refusal(e.message);
+    const data = statusData.safeParse(e.data);
+    if (!data.success) return { kind: 'transient', reason: 'the evaluation/status answer is not the expected data' };
+    const { serviceNumber, status, satisfaction, ...rest } = data.data;
+    let level: number | undefined;
+    if (satisfaction !== undefined) {
+      if (!/^[1-5]$/.test(satisfaction)) return { kind: 'transient', reason: `the status answer's satisfaction "${satisfaction.slice(0, 16)}" is outside 1–5` };
+      level = this.o.satisfactionCodes === 'gbt' ? 6 - Number(satisfaction) : Number(satisfaction);
+    }
+    return judgeStatus(req.sessionId, { ...rest, sessionId: serviceNumber, rated: status === '1', satisfaction: level });
+  }
+
+  /** The 办件 of a page link: what the invitation knows, opened now. A later rating's own service record then finds it 已存在. */
+  private pageService(req: LinkRequest): Record<string, string> {
+    const out: Record<string, string> = { projectNo: projectNoOf(req), serviceNumber: req.sessionId };
+    if (req.taskCode !== undefined) out['taskCode'] = req.taskCode;
+    if (this.o.areaCode !== undefined) out['areaCode'] = this.o.areaCode;
+    return {
+      ...out,
+      serviceTime: cstDateTime(this.o.clock.now()),
+      proManager: req.proManager,
+      proManagerName: this.o.staffName?.(req.proManager) ?? req.proManager,
+      proStatus: '3',
+    };
   }
 
   offlineLink(req: LinkRequest): string {
