@@ -67,6 +67,11 @@ export const intentSchema = z.discriminatedUnion('type', [
     problem: z.enum(['qr-unreadable', 'render-failed']),
     detail: z.string().max(200),
   }),
+  /** Page mode: the province's page reported loaded in its frame; the citizen chose to rate on the terminal instead. */
+  z.strictObject({ type: z.literal('pageLoaded'), sessionId }),
+  z.strictObject({ type: z.literal('pageRateHere'), sessionId }),
+  /** Page mode: the frame was refused a navigation (the kiosk page's CSP `frame-src`): the page closes. */
+  z.strictObject({ type: z.literal('pageLeft'), sessionId, blocked: z.string().max(200) }),
   /** Demo only: press a key of the simulated keypad. */
   z.strictObject({ type: z.literal('simulateKey'), key: z.number().refine((k) => (KEYPAD_KEYS as readonly number[]).includes(k), 'a key of the keypad') }),
 ]);
@@ -86,6 +91,13 @@ export interface ViewItem {
 export interface ViewTag {
   code: string;
   text: string;
+}
+
+/** The province's page in the kiosk's frame (page mode). */
+export interface PageView {
+  sessionId: string;
+  url: string;
+  origin: string;
 }
 
 export interface TerminalView {
@@ -123,6 +135,11 @@ export interface TerminalView {
       phoneAllowed: boolean;
     } | null;
   } | null;
+  /**
+   * Page mode (province-page.md): the province's evaluation page shown for the open invitation instead of the five
+   * buttons; `origin` is the only one the frame may show (the kiosk page's CSP names it too). Absent otherwise.
+   */
+  page?: PageView | undefined;
   scale: 'manyi' | 'haocha';
   stats: { todayCount: number; satisfiedRate: number | null } | null;
   sync: { online: boolean; pending: number };

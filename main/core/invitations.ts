@@ -235,6 +235,39 @@ export class Invitations {
     this.d.hooks.ended();
   }
 
+  /**
+   * Page mode (province-page.md): the province says it holds a rating for this session, made on its own page (or a
+   * phone). An open invitation nobody rated here ends rated with Thanks; one that timed out waiting for that answer is
+   * recorded late; anything else (rated here, cancelled, another session) is left alone. No record is made: the
+   * rating is the province's, and only a local note is kept.
+   */
+  endRatedElsewhere(sessionId: string, r: { satisfaction: Level; evalId: string | null }): 'ended' | 'late' | 'ignored' {
+    const s = this.current;
+    const open = s !== null && s.row.sessionId === sessionId;
+    if (open && (s.phase !== 'inviting' || s.chosen.length > 0)) return 'ignored';
+    const row = open ? s.row : this.d.repo.session(sessionId);
+    if (!row) return 'ignored';
+    const now = this.d.clock.now();
+    const noted = this.d.book.commit((w) => w.noteRatedElsewhere({ sessionId, staffId: row.staffId, satisfaction: r.satisfaction, evalId: r.evalId, at: now }));
+    if (!noted) return 'ignored';
+    this.d.hooks.event({
+      type: 'session.rated',
+      sessionId,
+      satisfaction: r.satisfaction,
+      ratedAt: new Date(now).toISOString(),
+      surface: 'province-page',
+      ...(r.evalId ? { evalId: r.evalId } : {}),
+    });
+    if (!open) return 'late';
+    this.done(true);
+    return 'ended';
+  }
+
+  /** Page mode: the invitation timed out and the province never said whether its page was rated. */
+  statusUnknown(sessionId: string): void {
+    this.d.book.commit((w) => w.markStatusUnknown(sessionId));
+  }
+
   /** Elderly mode switched on mid-invitation: the open page gets its doubled time from now on. */
   extendTimeouts(): void {
     const s = this.current;

@@ -1,4 +1,4 @@
-import type { TerminalState, TerminalView } from '../bridge/contract.js';
+import type { PageView, TerminalState, TerminalView } from '../bridge/contract.js';
 import { maskBadge } from '../bridge/formats.js';
 import { startOfCstDay } from './clock.js';
 import type { TerminalConfig } from './config.js';
@@ -27,6 +27,14 @@ export type { OpenSessionRequest } from './invitations.js';
 export type { FollowUpAnswer } from './policy.js';
 export type { TerminalStatus } from './session.js';
 
+/** A surface beside the terminal's own screens (page mode, main/page): the core knows only these two things of it. */
+export interface TerminalSurface {
+  /** What the screen shows instead of the Inviting page, or null. */
+  view(): PageView | null;
+  /** A rating key during the invitation: true to rate here; false when the surface has the rating already. */
+  keypadMayRate(sessionId: string): Promise<boolean>;
+}
+
 /**
  * The terminal: who is serving, which invitation is open, and turning a citizen's choice into a stored rating.
  * A facade over its parts (staff, invitations, ratings, policy, view); every outside thing arrives as a port.
@@ -46,6 +54,8 @@ export class Terminal {
   private readonly figures: FiguresCache;
   private readonly storage: StorageGuard;
   private readonly shifts: ShiftControl;
+  /** Page mode's surface (main/page): what it shows, and whether a key may rate here (it asks the province first). */
+  private surface: TerminalSurface | null = null;
 
   constructor(private readonly ports: TerminalPorts) {
     this.config = ports.config;
@@ -111,6 +121,14 @@ export class Terminal {
     return answerOf(row);
   }
 
+  /** The open invitation's facts a province link needs (page mode asks for its page with them). */
+  openInvitation(): { sessionId: string; staffId: string; projectNo?: string; taskCode?: string } | null {
+    const s = this.invitations.session;
+    if (!s || s.phase !== 'inviting') return null;
+    const taskCode = s.row.items[0]?.taskCode;
+    return { sessionId: s.row.sessionId, staffId: s.row.staffId, ...(s.row.projectNo ? { projectNo: s.row.projectNo } : {}), ...(taskCode ? { taskCode } : {}) };
+  }
+
   syncStatus(): SyncStatus {
     return this.ports.sync?.status() ?? { pending: 0, deadLetter: 0, lastUploadAt: null, lastError: null, online: false };
   }
@@ -135,7 +153,7 @@ export class Terminal {
     const now = this.ports.clock.now();
     const member = this.staff.current;
     const sync = this.syncStatus();
-    return buildView({
+    const view = buildView({
       state: this.state(),
       now,
       locale: this.prefs.locale,
@@ -153,6 +171,8 @@ export class Terminal {
       keypad: this.ports.devices?.keypadSummary() ?? null,
       technician: this.tech.view(this.ports, this.ports.where !== null),
     });
+    const page = this.surface?.view() ?? null;
+    return page && view.state === 'inviting' ? { ...view, page } : view;
   }
 
   onEvent(listener: (e: TerminalEvent) => void): () => void {
@@ -244,13 +264,43 @@ export class Terminal {
   async keypadChoose(level: Level): Promise<void> {
     const s = this.invitations.session;
     if (s?.phase === 'inviting') {
-      this.choose(s.row.sessionId, s.currentItem, level, '5');
+      const id = s.row.sessionId;
+      if (this.surface && !(await this.surface.keypadMayRate(id))) return;
+      // The world may have moved while the surface asked (the page rated, the countdown ended).
+      const now = this.invitations.session;
+      if (now?.row.sessionId !== id || now.phase !== 'inviting') return;
+      this.choose(id, now.currentItem, level, '5');
       return;
     }
     if (!s && !this.invitations.busy && !this.config.rating.requireInvitation && this.state() === 'serving') {
       const opened = await this.open({}, true);
       this.choose(opened.sessionId, 0, level, '5');
     }
+  }
+
+  // ── page mode (province-page.md): the core learns only how an invitation ended ──
+
+  /** Page mode's surface; the view and the keypad consult it from now on. */
+  attachSurface(surface: TerminalSurface): void {
+    this.surface = surface;
+  }
+
+  /**
+   * The province holds a rating for this session (its page, or a phone): the open invitation ends rated (Thanks),
+   * one that timed out waiting for that answer is recorded late; never a second rating. No record goes to the outbox.
+   */
+  ratedElsewhere(sessionId: string, r: { satisfaction: Level; evalId: string | null }): 'ended' | 'late' | 'ignored' {
+    const outcome = this.invitations.endRatedElsewhere(sessionId, r);
+    if (outcome !== 'ignored') {
+      this.figures.forget();
+      this.changed();
+    }
+    return outcome;
+  }
+
+  /** The invitation timed out while the province never answered whether its page was rated (reason statusUnknown). */
+  statusUnknown(sessionId: string): void {
+    this.invitations.statusUnknown(sessionId);
   }
 
   // ── configuration and lifecycle ──────────────────────────────────────────
