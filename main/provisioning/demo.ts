@@ -82,6 +82,7 @@ export function demoProvisioning(provinceBaseUrl: string, gov?: DemoGovForm): Pr
         followUpTimeoutSeconds: 60,
         dimensions: false,
         followUp: 'bad',
+        surface: 'terminal',
         requireReasonForBad: false,
         requireInvitation: true,
         defaultAfterDays: null,

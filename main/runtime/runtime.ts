@@ -1,10 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import type { SyncEngine } from '../../sync/engine.js';
-import { DEFAULT_LINK_TEMPLATE_PATH } from '../../sync/links.js';
-import { startProvinceSim } from '../../sync/province-sim/simulator.js';
-import { startGovFormSim } from '../../sync/province-sim/gov-form-sim.js';
-import { DEMO_SM2_PRIVATE_KEY, DEMO_SM2_PUBLIC_KEY } from '../../sync/province-sim/demo-keys.js';
-import { DEFAULT_OFFLINE_PAGE_PATH } from '../../sync/province/gov-form/offline-page.js';
+import { DEMO_SM2_PUBLIC_KEY } from '../../sync/province-sim/demo-keys.js';
 import type { Dialect, UpdateAnnouncement } from '../../sync/province/adapter.js';
 import { every, realTimers, type Clock } from '../core/clock.js';
 import type { TerminalConfig } from '../core/config.js';
@@ -18,7 +14,10 @@ import { DEMO_BADGE, demoProvisioning } from '../provisioning/demo.js';
 import { provinceSecretSealed } from '../provisioning/province-schema.js';
 import type { ProvisioningFile, StoredProvisioning } from '../provisioning/schema.js';
 import type { TlsFiles } from '../provisioning/tls.js';
-import { KeySealer, loadKeyFile, pinHasher, type SecretSealer } from '../provisioning/secrets.js';
+import { KeySealer, pinHasher, type SecretSealer } from '../provisioning/secrets.js';
+import { fileSealer } from './file-sealer.js';
+import { startDemoProvince, withProvince } from './demo-province.js';
+import { auditExceptions } from './security-exceptions.js';
 import { ensureWritableDir, openDatabase } from '../store/database.js';
 import { DataDirError } from '../store/errors.js';
 import { DataDirLock } from '../store/lock.js';
@@ -332,55 +331,4 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     lock.release();
     throw err;
   }
-}
-
-/** What a technician allowed against the secure default is said at every start, so nobody forgets it is on. */
-function auditExceptions(p: StoredProvisioning, log: Log): void {
-  if (p.province.allowInsecureHttp && p.province.baseUrl.startsWith('http:')) {
-    log.warn(
-      { baseUrl: p.province.baseUrl },
-      'SECURITY: the province is reached over plain HTTP (allowInsecureHttp); names, comments and the clock travel unauthenticated',
-    );
-  }
-  if (p.localApi.allowLan && !p.localApi.tls) {
-    log.warn({ host: p.localApi.host }, 'SECURITY: the local API listens on the LAN over plain HTTP (allowLan); its bearer token travels in clear');
-  }
-}
-
-async function startDemoProvince(appSecret: string, prov: StoredProvisioning): Promise<{ url: string; close: () => Promise<void> }> {
-  if (prov.province.dialect === 'gov-form') {
-    return startGovFormSim({
-      apps: [{ appMark: prov.province.appMark, appWord: appSecret }],
-      sm2PrivateKey: DEMO_SM2_PRIVATE_KEY,
-      satisfactionCodes: prov.province.satisfactionCodes,
-    });
-  }
-  const sim = await startProvinceSim({ apps: [{ appKey: prov.province.appKey, appSecret }] });
-  // Only now is its address known: the hall's static QR code must point at it.
-  const { staff, ...config } = demoProvisioning(sim.url).offlineConfig ?? { staff: [] };
-  sim.setConfig({ ...config, staff: staff.map(({ pin: _pin, ...s }) => s) });
-  return sim;
-}
-
-function withProvince(p: StoredProvisioning, url: string): StoredProvisioning {
-  if (p.province.dialect === 'gov-form') {
-    return { ...p, province: { ...p.province, baseUrl: url, offlinePageTemplate: new URL(url).origin + DEFAULT_OFFLINE_PAGE_PATH } };
-  }
-  return { ...p, province: { ...p.province, baseUrl: url, offlineLinkTemplate: url + DEFAULT_LINK_TEMPLATE_PATH } };
-}
-
-function fileSealer(dataDir: string, meta: MetaStore, mayCreate: boolean): SecretSealer {
-  const hasSecrets = loadProvisioning(meta) !== undefined;
-  let key: Buffer | null;
-  try {
-    key = loadKeyFile(dataDir, mayCreate || !hasSecrets);
-  } catch (err) {
-    // An unwritable $HCP_KEY_DIR (or ~/.config) is storage the terminal cannot use: exit 3 with the folder named.
-    throw new DataDirError(
-      `the key folder for sealing secrets cannot be used (set HCP_KEY_DIR to a writable folder): ${(err as Error).message}`,
-      'sealing-key',
-    );
-  }
-  if (!key) throw new DataDirError('the sealing key of this data directory is missing; provision the terminal again', 'sealing-key');
-  return new KeySealer(key);
 }
