@@ -199,6 +199,8 @@ export interface Diagnostics {
   problems: { at: number; level: string; msg: string }[];
   /** The releases under the launcher (`hcp-terminal releases`); null when the terminal runs without one. */
   releases: ReleasesView | null;
+  /** Page mode since start: the province's pages shown (loaded in the frame) and the fallbacks to the terminal's own screen, by reason. */
+  page?: { shown: number; fallbacks: Partial<Record<string, number>> } | null | undefined;
 }
 
 /** Which release runs, which is known good, the trial, a rollback, and the last install attempt (main/update/status.ts). */

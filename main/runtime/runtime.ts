@@ -41,6 +41,7 @@ import { identityProtector, META_DATA_KEY, META_PIN_PEPPER, sealedRandomKey } fr
 import type { IntentExtras } from './intents.js';
 import { linkTerminalToProvince, provinceEngine } from './province-link.js';
 import { createTerminal, databaseStorage } from './terminal-factory.js';
+import { pageSourceOf, startPageHost, type PageHost } from '../page/page-host.js';
 
 export interface RuntimeOptions {
   dataDir: string;
@@ -91,6 +92,8 @@ export interface Runtime {
   startBackground(): void;
   /** The database failed its integrity check at this start and was salvaged into a new file (not a healthy start). */
   databaseRecovered: boolean;
+  /** Page mode (province-page.md, main/page): null while unprovisioned. */
+  page: PageHost | null;
   close(): Promise<void>;
 }
 
@@ -235,6 +238,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       now: () => clock.now(),
       releasesDir,
       trialMinutes,
+      page: () => pageHost?.page.counts ?? null,
     });
     const terminal = createTerminal(db, meta, {
       clock,
@@ -258,6 +262,17 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       storage: databaseStorage(db, opened.appendRefused),
       log: opts.log,
     });
+    const pageHost = provisioning
+      ? startPageHost({
+          terminal,
+          provisioning,
+          source: pageSourceOf(sync),
+          surface: () => loadConfig(meta, META_PROVINCE_CONFIG).rating.surface,
+          clock,
+          audit,
+          log: opts.log,
+        })
+      : null;
     terminalState = () => terminal.state();
     invitations = () => terminal.status().invitations;
     refresh = () => terminal.refreshView();
@@ -302,6 +317,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
           terminal.refreshView();
         },
         workbench,
+        ...(pageHost ? { page: pageHost.page } : {}),
       },
       db,
       provisioning,
@@ -310,7 +326,9 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       resendDeadLetters: () => sync?.resendDeadLetters() ?? 0,
       startBackground,
       databaseRecovered: opened.recoveredFrom !== null,
+      page: pageHost,
       async close() {
+        pageHost?.close();
         background = 'done';
         stopDefaults();
         stopAuditPurge();
