@@ -4,6 +4,7 @@ import type { TerminalView } from '../../../main/bridge/contract.js';
 import { useUi } from '../context.js';
 import { useTerminalNow } from '../hooks.js';
 import { LANGUAGES } from '../i18n.js';
+import { PageHeaderBar } from '../screens/ProvincePage.js';
 
 /**
  * The hall's clock in China Standard Time, worded in the citizen's language by Intl. The formatters are made once per
@@ -39,6 +40,9 @@ export function Header({ view }: { view: TerminalView }) {
         </div>
       </div>
       <div className="header-right">
+        {view.state === 'inviting' && view.session && view.page?.sessionId === view.session.sessionId && (
+          <PageHeaderBar session={view.session} page={view.page} />
+        )}
         <div className="language">
           {/* Named in both scripts: whoever cannot read Chinese still finds it. */}
           <button type="button" className="header-toggle" aria-expanded={choosing} onClick={() => setChoosing((o) => !o)}>
