@@ -1,7 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import type { SyncEngine } from '../../sync/engine.js';
 import { DEMO_SM2_PUBLIC_KEY } from '../../sync/province-sim/demo-keys.js';
-import type { Dialect, UpdateAnnouncement } from '../../sync/province/adapter.js';
+import type { Dialect, PageSource, UpdateAnnouncement } from '../../sync/province/adapter.js';
 import { every, realTimers, type Clock } from '../core/clock.js';
 import type { TerminalConfig } from '../core/config.js';
 import { scheduleDefaultRatings } from '../core/default-ratings.js';
@@ -75,6 +75,8 @@ export interface RuntimeOptions {
   backgroundLater?: boolean | undefined;
   /** The launcher's releases folder; HCP_RELEASES_DIR (set by the launcher for its child) when absent. */
   releasesDir?: string | undefined;
+  /** Page mode's province calls instead of the adapter's (tests, with a page server of their own). */
+  pageSource?: PageSource | undefined;
 }
 
 export interface Runtime {
@@ -266,7 +268,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       ? startPageHost({
           terminal,
           provisioning,
-          source: pageSourceOf(sync),
+          source: opts.pageSource ?? pageSourceOf(sync),
           surface: () => loadConfig(meta, META_PROVINCE_CONFIG).rating.surface,
           clock,
           audit,
