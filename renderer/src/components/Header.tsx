@@ -30,8 +30,9 @@ export function Header({ view }: { view: TerminalView }) {
   const send = useUi((s) => s.send);
   const [choosing, setChoosing] = useState(false);
   const c = clock(now, view.locale);
+  const pageShown = view.state === 'inviting' && view.session && view.page?.sessionId === view.session.sessionId ? { session: view.session, page: view.page } : null;
   return (
-    <header className="header">
+    <header className={pageShown ? 'header with-page' : 'header'}>
       <div className="header-where">
         <span className="emblem" aria-hidden="true" />
         <div>
@@ -39,10 +40,8 @@ export function Header({ view }: { view: TerminalView }) {
           <div className="window">{view.hall.windowName}</div>
         </div>
       </div>
+      {pageShown && <PageHeaderBar session={pageShown.session} page={pageShown.page} />}
       <div className="header-right">
-        {view.state === 'inviting' && view.session && view.page?.sessionId === view.session.sessionId && (
-          <PageHeaderBar session={view.session} page={view.page} />
-        )}
         <div className="language">
           {/* Named in both scripts: whoever cannot read Chinese still finds it. */}
           <button type="button" className="header-toggle" aria-expanded={choosing} onClick={() => setChoosing((o) => !o)}>
