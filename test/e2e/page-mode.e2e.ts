@@ -45,3 +45,23 @@ test('a page that navigates off the allowed origins is closed and the terminal�
   const audit = rig.runtime.db.prepare(`SELECT detail FROM audit_log WHERE action = 'page.refused'`).all() as { detail: string }[];
   expect(audit.map((a) => JSON.parse(a.detail) as { reason: string })).toMatchObject([{ reason: 'navigated-off' }]);
 });
+
+test('the kiosk page may frame only its own origin and the province page’s; a forged return rates nothing', async ({ page, rig }) => {
+  const sessionId = await invite(page, rig);
+  const ui = await fetch(rig.host.uiUrl);
+  expect(ui.headers.get('content-security-policy')).toContain(`frame-src 'self' ${rig.province.origin} https://hcp.example.gov.cn`);
+  const forged = await fetch(`${new URL(rig.host.uiUrl).origin}/page-return?session=${sessionId}`);
+  expect(forged.status).toBe(200);
+  await expect(page.frameLocator('iframe.page-frame').getByRole('heading', { name: '省好差评 · 请评价' })).toBeVisible();
+  expect((await rig.api.get(`/sessions/${sessionId}`)).body).toMatchObject({ status: 'inviting' });
+});
+
+test('a page that does not answer leaves the terminal’s own Inviting screen, never a blank frame', async ({ page, rig }) => {
+  rig.province.serve = 'slow';
+  await invite(page, rig);
+  await expect(page.getByRole('button', { name: '非常满意', exact: true })).toBeVisible();
+  // The terminal's own GET gave up at loadTimeoutMs (5 s): the page is never shown.
+  await expect.poll(() => rig.runtime.page?.page.counts.fallbacks['fetch-failed'], { timeout: 10_000 }).toBe(1);
+  await expect(page.getByRole('button', { name: '非常满意', exact: true })).toBeVisible();
+  await expect(page.locator('iframe.page-frame')).toHaveCount(0);
+});

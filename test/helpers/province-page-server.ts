@@ -7,12 +7,13 @@ import type { LinkOutcome, LinkRequest, PageLinkRequest, PageSource, PageStatusO
  * page calls a terminal makes, answered from what citizens did on those pages. Until the simulators serve page mode.
  *
  * Pages: `/pj?s=<session>` rates (a form; the answer redirects to the terminal's returnUrl); `/hostile` tries every way
- * out of the sandbox and writes what happened into its own `#results`; `/leave` links off the allowed origins.
+ * out of the sandbox and writes what happened into its own `#results`; `/leave` links off the allowed origins; `/slow`
+ * never answers.
  */
 export interface ProvincePageServer extends PageSource {
   origin: string;
   /** Which page `pageLink` hands out: the rating page, or one of the hostile ones. */
-  serve: 'pj' | 'hostile' | 'leave';
+  serve: 'pj' | 'hostile' | 'leave' | 'slow';
   rated: Map<string, number>;
   links: PageLinkRequest[];
   close(): Promise<void>;
@@ -61,6 +62,7 @@ export async function startProvincePageServer(): Promise<ProvincePageServer> {
       return;
     }
     if (url.pathname === '/hostile') return html(page('hostile', HOSTILE));
+    if (url.pathname === '/slow') return; // never answers: the terminal's own GET gives up at loadTimeoutMs
     if (url.pathname === '/leave') return html(page('leave', '<h1>leave</h1><a id="away" href="https://evil.example.com/">away</a>'));
     res.writeHead(404, { 'content-type': 'application/json' }).end('{"code":"NOT_FOUND"}');
   });
