@@ -1,4 +1,4 @@
-import type { PageView, TerminalState, TerminalView } from '../bridge/contract.js';
+import type { TerminalState, TerminalView } from '../bridge/contract.js';
 import { maskBadge } from '../bridge/formats.js';
 import { startOfCstDay } from './clock.js';
 import type { TerminalConfig } from './config.js';
@@ -22,18 +22,11 @@ import { CitizenPrefs } from './citizen-prefs.js';
 import { FiguresCache } from './figures-cache.js';
 import { StorageGuard } from './storage-guard.js';
 import { ShiftControl } from './shift-control.js';
+import { PageOutcomes } from './page-outcomes.js';
 
 export type { OpenSessionRequest } from './invitations.js';
 export type { FollowUpAnswer } from './policy.js';
 export type { TerminalStatus } from './session.js';
-
-/** A surface beside the terminal's own screens (page mode, main/page): the core knows only these two things of it. */
-export interface TerminalSurface {
-  /** What the screen shows instead of the Inviting page, or null. */
-  view(): PageView | null;
-  /** A rating key during the invitation: true to rate here; false when the surface has the rating already. */
-  keypadMayRate(sessionId: string): Promise<boolean>;
-}
 
 /**
  * The terminal: who is serving, which invitation is open, and turning a citizen's choice into a stored rating.
@@ -54,8 +47,7 @@ export class Terminal {
   private readonly figures: FiguresCache;
   private readonly storage: StorageGuard;
   private readonly shifts: ShiftControl;
-  /** Page mode's surface (main/page): what it shows, and whether a key may rate here (it asks the province first). */
-  private surface: TerminalSurface | null = null;
+  readonly pageMode: PageOutcomes;
 
   constructor(private readonly ports: TerminalPorts) {
     this.config = ports.config;
@@ -86,6 +78,7 @@ export class Terminal {
         },
       },
     });
+    this.pageMode = new PageOutcomes({ invitations: this.invitations, forgetFigures: () => this.figures.forget(), changed: () => this.changed() });
     this.shifts = new ShiftControl({ staff: this.staff, invitations: this.invitations, log: ports.log, emit: (e) => this.emit(e) });
     this.tech = TechnicianDesk.fromPorts(ports, (active, reason) => {
       // An invitation cannot outlive the window being serviced: it ends cancelled.
@@ -119,14 +112,6 @@ export class Terminal {
     const row = this.ports.repo.session(sessionId);
     if (!row) throw new CommandError('SESSION_NOT_FOUND', `no session ${sessionId} on this terminal`);
     return answerOf(row);
-  }
-
-  /** The open invitation's facts a province link needs (page mode asks for its page with them). */
-  openInvitation(): { sessionId: string; staffId: string; projectNo?: string; taskCode?: string } | null {
-    const s = this.invitations.session;
-    if (!s || s.phase !== 'inviting') return null;
-    const taskCode = s.row.items[0]?.taskCode;
-    return { sessionId: s.row.sessionId, staffId: s.row.staffId, ...(s.row.projectNo ? { projectNo: s.row.projectNo } : {}), ...(taskCode ? { taskCode } : {}) };
   }
 
   syncStatus(): SyncStatus {
@@ -171,8 +156,7 @@ export class Terminal {
       keypad: this.ports.devices?.keypadSummary() ?? null,
       technician: this.tech.view(this.ports, this.ports.where !== null),
     });
-    const page = this.surface?.view() ?? null;
-    return page && view.state === 'inviting' ? { ...view, page } : view;
+    return this.pageMode.withPage(view);
   }
 
   onEvent(listener: (e: TerminalEvent) => void): () => void {
@@ -264,43 +248,14 @@ export class Terminal {
   async keypadChoose(level: Level): Promise<void> {
     const s = this.invitations.session;
     if (s?.phase === 'inviting') {
-      const id = s.row.sessionId;
-      if (this.surface && !(await this.surface.keypadMayRate(id))) return;
-      // The world may have moved while the surface asked (the page rated, the countdown ended).
-      const now = this.invitations.session;
-      if (now?.row.sessionId !== id || now.phase !== 'inviting') return;
-      this.choose(id, now.currentItem, level, '5');
+      const item = this.pageMode.surface ? await this.pageMode.keypadItem(s.row.sessionId) : s.currentItem;
+      if (item !== null) this.choose(s.row.sessionId, item, level, '5');
       return;
     }
     if (!s && !this.invitations.busy && !this.config.rating.requireInvitation && this.state() === 'serving') {
       const opened = await this.open({}, true);
       this.choose(opened.sessionId, 0, level, '5');
     }
-  }
-
-  // ── page mode (province-page.md): the core learns only how an invitation ended ──
-
-  /** Page mode's surface; the view and the keypad consult it from now on. */
-  attachSurface(surface: TerminalSurface): void {
-    this.surface = surface;
-  }
-
-  /**
-   * The province holds a rating for this session (its page, or a phone): the open invitation ends rated (Thanks),
-   * one that timed out waiting for that answer is recorded late; never a second rating. No record goes to the outbox.
-   */
-  ratedElsewhere(sessionId: string, r: { satisfaction: Level; evalId: string | null }): 'ended' | 'late' | 'ignored' {
-    const outcome = this.invitations.endRatedElsewhere(sessionId, r);
-    if (outcome !== 'ignored') {
-      this.figures.forget();
-      this.changed();
-    }
-    return outcome;
-  }
-
-  /** The invitation timed out while the province never answered whether its page was rated (reason statusUnknown). */
-  statusUnknown(sessionId: string): void {
-    this.invitations.statusUnknown(sessionId);
   }
 
   // ── configuration and lifecycle ──────────────────────────────────────────

@@ -9,7 +9,11 @@ const MAX_REDIRECTS = 3;
  * GETs the province's page as the frame would, before the frame does: no cookies, `timeoutMs` in all, redirects
  * followed by hand and only within `origins`, and the answer must be 200 `text/html`. Never throws.
  */
-export async function checkPage(url: string, origins: readonly string[], timeoutMs: number): Promise<{ ok: true } | { ok: false; reason: FetchRefusal; detail: string }> {
+export async function checkPage(
+  url: string,
+  origins: readonly string[],
+  timeoutMs: number,
+): Promise<{ ok: true } | { ok: false; reason: FetchRefusal; detail: string }> {
   const signal = AbortSignal.timeout(timeoutMs);
   let at = url;
   try {

@@ -9,15 +9,7 @@ import { originOf, PAGE_LINK_TIMEOUT_MS, type PageSettings, type RatingSurface }
 
 /** Why an invitation showed the terminal's own screen instead of the province's page (diagnostics counts them). */
 export type FallbackReason =
-  | 'no-page-source'
-  | 'link-failed'
-  | 'link-timeout'
-  | 'off-origin'
-  | FetchRefusal
-  | 'load-timeout'
-  | 'navigated-off'
-  | 'rate-here'
-  | 'keypad';
+  'no-page-source' | 'link-failed' | 'link-timeout' | 'off-origin' | FetchRefusal | 'load-timeout' | 'navigated-off' | 'rate-here' | 'keypad';
 
 /** The fallbacks that say something is wrong with the province's page: a warning for the technician and the audit log. */
 const FOR_TECHNICIAN: ReadonlySet<FallbackReason> = new Set(['off-origin', 'redirect-off-origin', 'navigated-off']);
@@ -273,7 +265,10 @@ export class PageMode {
     v.phase = 'closed';
     this.counts.fallbacks[reason] = (this.counts.fallbacks[reason] ?? 0) + 1;
     if (FOR_TECHNICIAN.has(reason)) {
-      this.d.log.warn({ sessionId: v.sessionId, reason, detail }, 'the province’s page tried to leave its allowed origins: closed, the terminal’s own screen shown');
+      this.d.log.warn(
+        { sessionId: v.sessionId, reason, detail },
+        'the province’s page tried to leave its allowed origins: closed, the terminal’s own screen shown',
+      );
       this.d.audit.record({ actor: 'system', action: 'page.refused', detail: { sessionId: v.sessionId, reason, detail } });
     } else if (reason !== 'rate-here' && reason !== 'keypad') {
       this.d.log.info({ sessionId: v.sessionId, reason, detail }, 'the province’s page is not shown; the terminal’s own screen instead');

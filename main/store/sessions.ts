@@ -97,7 +97,9 @@ export class SessionStore {
   }
 
   markStatusUnknown(sessionId: string): void {
-    prepared(this.db, `UPDATE sessions SET end_reason = 'statusUnknown' WHERE session_id = ? AND status = 'unrated' AND end_reason = 'timedOut'`).run(sessionId);
+    prepared(this.db, `UPDATE sessions SET end_reason = 'statusUnknown' WHERE session_id = ? AND status = 'unrated' AND end_reason = 'timedOut'`).run(
+      sessionId,
+    );
   }
 
   /** Invitations left open by a stop or crash: the citizen's screen is gone, so they end unrated. */

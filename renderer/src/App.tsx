@@ -20,8 +20,7 @@ import { RegionBoundary } from './components/RegionBoundary.js';
 function Screen({ view }: { view: TerminalView }) {
   switch (view.state) {
     case 'inviting':
-      if (view.session && view.page?.sessionId === view.session.sessionId)
-        return <ProvincePage key={view.page.url} view={view} page={view.page} />;
+      if (view.session && view.page?.sessionId === view.session.sessionId) return <ProvincePage key={view.page.url} view={view} page={view.page} />;
       return view.session ? <Inviting key={`${view.session.sessionId}:${view.session.currentItem}`} view={view} session={view.session} /> : null;
     case 'follow-up':
       return view.session ? <FollowUp key={view.session.sessionId} view={view} session={view.session} /> : null;

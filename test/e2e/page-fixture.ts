@@ -22,6 +22,8 @@ export interface PageRig {
  * server on 127.0.0.2, another origin than the terminal's (the page origins default to the province's baseUrl).
  */
 export const test = base.extend<{ rig: PageRig }>({
+  // Playwright reads a fixture's dependencies from its first parameter's pattern: this one has none.
+  // eslint-disable-next-line no-empty-pattern
   rig: async ({}, use) => {
     const keys = tempDir('hcp-keys-');
     process.env['HCP_KEY_DIR'] = keys.path;

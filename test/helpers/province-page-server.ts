@@ -38,16 +38,18 @@ const HOSTILE = `
 export async function startProvincePageServer(): Promise<ProvincePageServer> {
   const rated = new Map<string, number>();
   let returnUrls = new Map<string, string>();
-  const server: Server = createServer((req, res) => {
+  const server: Server = createServer((req, res): void => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.2');
-    const html = (body: string) => res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(body);
+    const html = (body: string): void => void res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(body);
     const s = url.searchParams.get('s') ?? '';
     if (req.method === 'GET' && url.pathname === '/pj') {
       return html(
         page(
           '省级评价页面',
           `<h1>省好差评 · 请评价</h1><form method="post" action="/pj/rate?s=${encodeURIComponent(s)}">` +
-            ['非常满意:5', '满意:4', '不满意:2'].map((b) => `<button name="level" value="${b.split(':')[1] ?? ''}">${b.split(':')[0] ?? ''}</button>`).join('') +
+            ['非常满意:5', '满意:4', '不满意:2']
+              .map((b) => `<button name="level" value="${b.split(':')[1] ?? ''}">${b.split(':')[0] ?? ''}</button>`)
+              .join('') +
             '</form>',
         ),
       );
@@ -65,6 +67,7 @@ export async function startProvincePageServer(): Promise<ProvincePageServer> {
     if (url.pathname === '/slow') return; // never answers: the terminal's own GET gives up at loadTimeoutMs
     if (url.pathname === '/leave') return html(page('leave', '<h1>leave</h1><a id="away" href="https://evil.example.com/">away</a>'));
     res.writeHead(404, { 'content-type': 'application/json' }).end('{"code":"NOT_FOUND"}');
+    return;
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.2', resolve));
   const origin = `http://127.0.0.2:${String((server.address() as AddressInfo).port)}`;

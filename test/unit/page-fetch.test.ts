@@ -43,7 +43,11 @@ describe('the terminal’s own GET of the province’s page before it shows it',
   it('refuses anything else, naming why', async () => {
     expect(await checkPage(`${origin}/json`, [origin], 2000)).toMatchObject({ ok: false, reason: 'not-html' });
     expect(await checkPage(`${origin}/gone`, [origin], 2000)).toMatchObject({ ok: false, reason: 'not-200', detail: 'HTTP 404' });
-    expect(await checkPage(`${origin}/away`, [origin], 2000)).toMatchObject({ ok: false, reason: 'redirect-off-origin', detail: 'https://evil.example.com/pj' });
+    expect(await checkPage(`${origin}/away`, [origin], 2000)).toMatchObject({
+      ok: false,
+      reason: 'redirect-off-origin',
+      detail: 'https://evil.example.com/pj',
+    });
     expect(await checkPage(`${origin}/slow`, [origin], 300)).toMatchObject({ ok: false, reason: 'fetch-failed' });
     expect(await checkPage('http://127.0.0.2:9/', [origin], 2000)).toMatchObject({ ok: false, reason: 'fetch-failed' });
   });

@@ -89,7 +89,8 @@ async function openPage(r: Rig): Promise<string> {
 
 const outboxCount = (r: Rig) => (r.f.db.prepare('SELECT COUNT(*) AS n FROM outbox').get() as { n: number }).n;
 const note = (r: Rig, id: string) => r.f.db.prepare('SELECT staff_id, satisfaction, eval_id FROM page_ratings WHERE session_id = ?').all(id);
-const endReason = (r: Rig, id: string) => (r.f.db.prepare('SELECT end_reason FROM sessions WHERE session_id = ?').get(id) as { end_reason: string | null }).end_reason;
+const endReason = (r: Rig, id: string) =>
+  (r.f.db.prepare('SELECT end_reason FROM sessions WHERE session_id = ?').get(id) as { end_reason: string | null }).end_reason;
 
 describe('page mode: the province’s page rates, the terminal only learns of it', () => {
   it('shows the page and ends the invitation rated when the province’s status says so, with a local note and no record', async () => {

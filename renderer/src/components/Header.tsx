@@ -30,7 +30,8 @@ export function Header({ view }: { view: TerminalView }) {
   const send = useUi((s) => s.send);
   const [choosing, setChoosing] = useState(false);
   const c = clock(now, view.locale);
-  const pageShown = view.state === 'inviting' && view.session && view.page?.sessionId === view.session.sessionId ? { session: view.session, page: view.page } : null;
+  const pageShown =
+    view.state === 'inviting' && view.session && view.page?.sessionId === view.session.sessionId ? { session: view.session, page: view.page } : null;
   return (
     <header className={pageShown ? 'header with-page' : 'header'}>
       <div className="header-where">
