@@ -25,11 +25,11 @@ test('Rate on this terminal closes the page and the five buttons rate the same i
   expect((await rig.api.get(`/sessions/${sessionId}`)).body).toMatchObject({ status: 'rated', satisfaction: 5 });
 });
 
-test('a page that tries pop-ups, top navigation, the kiosk page, location and the camera is refused each', async ({ page, rig }) => {
+test('a page that tries pop-ups, top navigation, the kiosk page, location, the camera, the bridge and the local API is refused each', async ({ page, rig }) => {
   rig.province.serve = 'hostile';
   await invite(page, rig);
   const results = page.frameLocator('iframe.page-frame').locator('#results');
-  for (const probe of ['window.open', 'top-navigation', 'parent.document', 'geolocation', 'camera']) {
+  for (const probe of ['window.open', 'top-navigation', 'parent.document', 'geolocation', 'camera', 'bridge', 'local-api']) {
     await expect(results.locator(`[data-probe="${probe}"]`)).toHaveText(`${probe}: blocked`);
   }
   // The kiosk is still the kiosk, on its own address.

@@ -7,7 +7,7 @@ import type { LinkOutcome, LinkRequest, PageLinkRequest, PageSource, PageStatusO
  * page calls a terminal makes, answered from what citizens did on those pages. Until the simulators serve page mode.
  *
  * Pages: `/pj?s=<session>` rates (a form; the answer redirects to the terminal's returnUrl); `/hostile` tries every way
- * out of the sandbox and writes what happened into its own `#results`; `/leave` links off the allowed origins; `/slow`
+ * out of the sandbox (and into the terminal's bridge and local API) and writes what happened into its own `#results`; `/leave` links off the allowed origins; `/slow`
  * never answers.
  */
 export interface ProvincePageServer extends PageSource {
@@ -33,6 +33,12 @@ const HOSTILE = `
   navigator.geolocation.getCurrentPosition(() => out('geolocation', 'granted'), () => out('geolocation', 'blocked'));
   (navigator.mediaDevices ? navigator.mediaDevices.getUserMedia({ video: true }) : Promise.reject(new Error('none')))
     .then(() => out('camera', 'granted'), () => out('camera', 'blocked'));
+  const terminal = new URLSearchParams(location.search).get('terminal');
+  let heard = false;
+  const ws = new WebSocket('ws://' + terminal + '/bridge');
+  ws.onmessage = () => { heard = true; out('bridge', 'read'); ws.close(); };
+  ws.onclose = () => { if (!heard) out('bridge', 'blocked'); };
+  fetch('http://' + terminal + '/api/v1/status').then((r) => r.text()).then(() => out('local-api', 'read'), () => out('local-api', 'blocked'));
 </script>`;
 
 export async function startProvincePageServer(): Promise<ProvincePageServer> {
@@ -79,7 +85,9 @@ export async function startProvincePageServer(): Promise<ProvincePageServer> {
     pageLink(req: PageLinkRequest): Promise<LinkOutcome> {
       p.links.push(req);
       returnUrls = new Map([...returnUrls, [req.sessionId, req.returnUrl]]);
-      const path = p.serve === 'pj' ? `/pj?s=${encodeURIComponent(req.sessionId)}` : `/${p.serve}`;
+      // The hostile page learns the terminal's address from the returnUrl, as a real one could.
+      const terminal = new URL(req.returnUrl).host;
+      const path = p.serve === 'pj' ? `/pj?s=${encodeURIComponent(req.sessionId)}` : `/${p.serve}?terminal=${terminal}`;
       return Promise.resolve({ kind: 'link', url: origin + path, expiresAt: new Date(Date.now() + 600_000).toISOString() });
     },
     pageStatus(req: LinkRequest): Promise<PageStatusOutcome> {
