@@ -15,6 +15,7 @@ const level = z.number().int().min(1).max(5);
 export const SCREEN_REGIONS = ['header', 'status-strip', 'screen', 'invite-head', 'staff-card', 'invite-qr', 'serving-qr', 'closed-qr'] as const;
 export type ScreenRegion = (typeof SCREEN_REGIONS)[number];
 const sessionId = z.uuid();
+const pixels = z.number().int().min(0).max(16384);
 const FIELD_PATHS = new Set(PROVISIONING_FIELDS.map((f) => f.path));
 const draft = z.record(z.string(), z.string().max(8192)).refine((d) => Object.keys(d).every((k) => FIELD_PATHS.has(k)), 'only the provisioning form’s fields');
 
@@ -72,6 +73,8 @@ export const intentSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('pageRateHere'), sessionId }),
   /** Page mode: the frame was refused a navigation (the kiosk page's CSP `frame-src`): the page closes. */
   z.strictObject({ type: z.literal('pageLeft'), sessionId, blocked: z.string().max(200) }),
+  /** Page mode under Electron: where the page's own view goes in the window (CSS pixels). */
+  z.strictObject({ type: z.literal('pageFrame'), sessionId, x: pixels, y: pixels, width: pixels, height: pixels }),
   /** Demo only: press a key of the simulated keypad. */
   z.strictObject({ type: z.literal('simulateKey'), key: z.number().refine((k) => (KEYPAD_KEYS as readonly number[]).includes(k), 'a key of the keypad') }),
 ]);

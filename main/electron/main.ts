@@ -84,7 +84,10 @@ export async function boot(): Promise<void> {
   const page = runtime.page;
   const pageView = page ? new ProvincePageView(win, { origins: page.origins, returnUrl: (id) => page.returnUrl(id), hooks: page.page }) : null;
   const unwatchPage = pageView ? runtime.terminal.onView((v) => pageView.show(v.page)) : () => undefined;
-  const unwire = wireBridgeIpc(ipcMain, runtime.terminal, () => (win && !win.isDestroyed() ? win.webContents : null), runtime.intentExtras);
+  const unwire = wireBridgeIpc(ipcMain, runtime.terminal, () => (win && !win.isDestroyed() ? win.webContents : null), {
+    ...runtime.intentExtras,
+    pageFrame: (id, rect) => pageView?.placeAt(id, rect),
+  });
   const blocker = powerSaveBlocker.start('prevent-display-sleep');
   app.on('second-instance', () => win?.focus());
   win.on('closed', () => {

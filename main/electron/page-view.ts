@@ -15,10 +15,12 @@ export interface PageViewOptions {
   returnUrl: (sessionId: string) => string;
   hooks: PageViewHooks;
   /** Where the page goes in the window: under the header, above the status strip (the renderer keeps that place empty). */
-  bounds?: (win: BrowserWindow) => { x: number; y: number; width: number; height: number };
+  bounds?: (win: BrowserWindow) => Rect;
 }
 
-/** The header's and the status strip's height on the kiosk screen (styles.css), which the page must not cover. */
+type Rect = { x: number; y: number; width: number; height: number };
+
+/** Until the renderer says where the page goes: the header's and the status strip's usual height (styles.css). */
 const HEADER_PX = 112;
 const STRIP_PX = 72;
 
@@ -30,6 +32,8 @@ const STRIP_PX = 72;
  */
 export class ProvincePageView {
   private current: { sessionId: string; url: string; view: WebContentsView; session: Session } | null = null;
+  /** Where the renderer keeps the page's place, as it last said (the header grows in portrait and elderly mode). */
+  private place: { sessionId: string; rect: Rect } | null = null;
 
   constructor(
     private readonly win: BrowserWindow,
@@ -41,6 +45,12 @@ export class ProvincePageView {
     if (page && this.current?.sessionId === page.sessionId && this.current.url === page.url) return;
     this.close();
     if (page && !this.win.isDestroyed()) this.open(page);
+  }
+
+  /** The renderer's place for the page moved or changed size: the page's view follows it. */
+  placeAt(sessionId: string, rect: Rect): void {
+    this.place = { sessionId, rect };
+    if (this.current?.sessionId === sessionId) this.current.view.setBounds(rect);
   }
 
   close(): void {
@@ -77,7 +87,8 @@ export class ProvincePageView {
     this.current = { sessionId: page.sessionId, url: page.url, view, session };
     this.guard(view.webContents, page.sessionId);
     this.win.contentView.addChildView(view);
-    view.setBounds(this.o.bounds ? this.o.bounds(this.win) : this.defaultBounds());
+    const placed = this.place?.sessionId === page.sessionId ? this.place.rect : null;
+    view.setBounds(placed ?? (this.o.bounds ? this.o.bounds(this.win) : this.defaultBounds()));
     void view.webContents.loadURL(page.url).catch(() => undefined);
   }
 

@@ -17,6 +17,8 @@ export interface IntentExtras {
   workbench?: TechnicianWorkbench | undefined;
   /** Page mode (main/page): what the frame reports and the 在终端上评价 button. */
   page?: Pick<PageMode, 'loaded' | 'rateHere' | 'left'> | undefined;
+  /** Electron: where the renderer keeps the page's place; the shell lays the page's own view over it. */
+  pageFrame?: ((sessionId: string, rect: { x: number; y: number; width: number; height: number }) => void) | undefined;
 }
 
 type TechnicianIntent = Extract<
@@ -117,6 +119,9 @@ export async function handleIntent(terminal: Terminal, intent: Intent, extras: I
         break;
       case 'pageLeft':
         extras.page?.left(intent.sessionId, intent.blocked);
+        break;
+      case 'pageFrame':
+        extras.pageFrame?.(intent.sessionId, { x: intent.x, y: intent.y, width: intent.width, height: intent.height });
         break;
       case 'simulateKey':
         if (!extras.simulateKey) return { ok: false, code: 'NO_SIMULATOR', message: 'this terminal has no simulated keypad' };

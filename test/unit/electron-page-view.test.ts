@@ -154,4 +154,12 @@ describe('the province’s page under Electron', () => {
     expect(view().webContents.closed).toBe(true);
     expect(electron.partitions.get(`page-${ID}`)?.cleared).toBe(1);
   });
+
+  it('lies over the place the renderer keeps for it, wherever the header puts that place', () => {
+    const portrait = { x: 0, y: 223, width: 800, height: 1001 };
+    pages.placeAt(ID, portrait);
+    expect(view().bounds).toEqual(portrait);
+    pages.placeAt('00000000-0000-4000-8000-000000000000', { x: 0, y: 0, width: 1, height: 1 });
+    expect(view().bounds).toEqual(portrait);
+  });
 });

@@ -1,4 +1,4 @@
-import { useEffect } from 'react';
+import { useEffect, useRef } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { PageView, TerminalView } from '../../../main/bridge/contract.js';
 import { useUi } from '../context.js';
@@ -13,21 +13,22 @@ import { Countdown } from './Inviting.js';
  */
 export function ProvincePage({ view, page }: { view: TerminalView; page: PageView }) {
   const { t } = useTranslation();
-  const send = useUi((s) => s.send);
+  // Reports, not presses: they neither wait for nor block one (a press in flight must not swallow `pageLoaded`).
+  const request = useUi((s) => s.request);
   const sessionId = page.sessionId;
   useEffect(() => {
     const refused = (e: SecurityPolicyViolationEvent) => {
       if (e.effectiveDirective !== 'frame-src' && e.effectiveDirective !== 'child-src') return;
-      void send({ type: 'pageLeft', sessionId, blocked: e.blockedURI.slice(0, 200) });
+      void request({ type: 'pageLeft', sessionId, blocked: e.blockedURI.slice(0, 200) });
     };
     document.addEventListener('securitypolicyviolation', refused);
     return () => document.removeEventListener('securitypolicyviolation', refused);
-  }, [sessionId, send]);
+  }, [sessionId, request]);
   const electron = typeof window.hcp !== 'undefined';
   return (
     <main className="screen province-page" data-elderly={view.elderly}>
       {electron ? (
-        <div className="page-frame" data-page-origin={page.origin} />
+        <PagePlace sessionId={sessionId} origin={page.origin} />
       ) : (
         <iframe
           key={page.url}
@@ -37,7 +38,7 @@ export function ProvincePage({ view, page }: { view: TerminalView; page: PageVie
           sandbox="allow-scripts allow-forms allow-same-origin"
           referrerPolicy="no-referrer"
           allow=""
-          onLoad={() => void send({ type: 'pageLoaded', sessionId })}
+          onLoad={() => void request({ type: 'pageLoaded', sessionId })}
         />
       )}
     </main>
@@ -57,4 +58,27 @@ export function PageHeaderBar({ session, page }: { session: NonNullable<Terminal
       </button>
     </div>
   );
+}
+
+/** Under Electron: the place the page's own view is laid over, told to the shell whenever it moves or changes size. */
+function PagePlace({ sessionId, origin }: { sessionId: string; origin: string }) {
+  const request = useUi((s) => s.request);
+  const ref = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    const el = ref.current;
+    if (!el) return;
+    const tell = () => {
+      const r = el.getBoundingClientRect();
+      const rect = { x: Math.round(r.left), y: Math.round(r.top), width: Math.round(r.width), height: Math.round(r.height) };
+      void request({ type: 'pageFrame', sessionId, ...rect });
+    };
+    const observer = new ResizeObserver(tell);
+    observer.observe(el);
+    window.addEventListener('resize', tell);
+    return () => {
+      observer.disconnect();
+      window.removeEventListener('resize', tell);
+    };
+  }, [sessionId, request]);
+  return <div ref={ref} className="page-frame" data-page-origin={origin} />;
 }
