@@ -70,6 +70,8 @@ export class Invitations {
   private thanks: Cancel | null = null;
   /** A link is being fetched for an invitation: a second one must wait. */
   private opening = false;
+  /** Page mode: asked as an invitation's countdown ends; the invitation waits for its answer (the province's status). */
+  private timingOut: ((sessionId: string) => Promise<void> | null) | null = null;
 
   constructor(private readonly d: InvitationDeps) {}
 
@@ -136,7 +138,7 @@ export class Invitations {
     this.endThanks();
     const choosingMode = req.mode === 'choose' && items.length > 1;
     this.current = { row, phase: 'inviting', currentItem: 0, chosen: [], evalIds: [], followUpExpiresAt: null, uninvited, choosingMode };
-    this.arm(timeoutMs, () => this.closeOpen('timedOut'));
+    this.arm(timeoutMs, () => this.expire());
     const expiresAt = new Date(row.expiresAt).toISOString();
     this.d.hooks.event({ type: 'session.opened', sessionId, expiresAt });
     return { sessionId, qrUrl, expiresAt };
@@ -268,6 +270,22 @@ export class Invitations {
     this.d.book.commit((w) => w.markStatusUnknown(sessionId));
   }
 
+  /** Page mode: the province is asked once more as the countdown ends, before the invitation ends unrated. */
+  holdTimeoutWith(ask: (sessionId: string) => Promise<void> | null): void {
+    this.timingOut = ask;
+  }
+
+  /** The countdown ended: unrated, unless what was asked first (page mode) ended it otherwise. */
+  private expire(): void {
+    const s = this.current;
+    const hold = s && this.timingOut?.(s.row.sessionId);
+    if (!hold) return this.closeOpen('timedOut');
+    const end = () => {
+      if (this.current === s && s.phase === 'inviting' && s.chosen.length === 0) this.closeOpen('timedOut');
+    };
+    hold.then(end, end);
+  }
+
   /** Elderly mode switched on mid-invitation: the open page gets its doubled time from now on. */
   extendTimeouts(): void {
     const s = this.current;
@@ -276,7 +294,7 @@ export class Invitations {
       const expiresAt = s.row.openedAt + this.invitationMs();
       if (expiresAt <= s.row.expiresAt) return;
       s.row.expiresAt = expiresAt;
-      this.arm(expiresAt - this.d.clock.now(), () => this.closeOpen('timedOut'));
+      this.arm(expiresAt - this.d.clock.now(), () => this.expire());
     } else this.keepFollowUpOpen(s.row.sessionId);
     this.d.hooks.changed();
   }

@@ -8,6 +8,8 @@ export interface TerminalSurface {
   view(): PageView | null;
   /** A rating key during the invitation: true to rate here; false when the surface has the rating already. */
   keypadMayRate(sessionId: string): Promise<boolean>;
+  /** The countdown ended: what the invitation waits for before it ends unrated (null: nothing to wait for). */
+  countdownEnds(sessionId: string): Promise<void> | null;
 }
 
 /**
@@ -17,7 +19,9 @@ export interface TerminalSurface {
 export class PageOutcomes {
   surface: TerminalSurface | null = null;
 
-  constructor(private readonly d: { invitations: Invitations; forgetFigures: () => void; changed: () => void }) {}
+  constructor(private readonly d: { invitations: Invitations; forgetFigures: () => void; changed: () => void }) {
+    d.invitations.holdTimeoutWith((id) => this.surface?.countdownEnds(id) ?? null);
+  }
 
   /** Page mode's surface; the view and the keypad consult it from now on. */
   attach(surface: TerminalSurface): void {

@@ -14,7 +14,7 @@ export function attachPageMode(terminal: Terminal, deps: Omit<PageModeDeps, 'ter
     },
   });
   const off = terminal.onEvent((e) => page.onEvent(e));
-  core.attach({ view: () => page.view(), keypadMayRate: (id) => page.keypadMayRate(id) });
+  core.attach({ view: () => page.view(), keypadMayRate: (id) => page.keypadMayRate(id), countdownEnds: (id) => page.countdownEnds(id) });
   return {
     page,
     detach: () => {

@@ -54,6 +54,8 @@ interface Visit {
   everShown: boolean;
   timers: Cancel[];
   polling: boolean;
+  /** The province's answer asked as the countdown ended, once it came. */
+  final?: 'rated' | 'pending' | 'unknown';
 }
 
 /** Diagnostics: pages shown (loaded in the frame) and fallbacks by reason since start. */
@@ -125,6 +127,15 @@ export class PageMode {
     if (await this.poll(v)) return false;
     if (v.phase === 'shown') this.fallback(v, why, '');
     return this.visit === v;
+  }
+
+  /** The countdown ended: a page shown is asked about once more before the invitation ends unrated. */
+  countdownEnds(sessionId: string): Promise<void> | null {
+    const v = this.current(sessionId);
+    if (!v?.everShown) return null;
+    return this.status(v.req).then((answer) => {
+      v.final = answer;
+    });
   }
 
   close(): void {
@@ -232,7 +243,9 @@ export class PageMode {
       this.d.terminal.refreshView();
       return;
     }
-    void this.status(v.req).then((answer) => {
+    // Asked already as the countdown ended; asked now when the invitation ended otherwise (cancelled, staff change).
+    const final = v.final !== undefined ? Promise.resolve(v.final) : this.status(v.req);
+    void final.then((answer) => {
       if (answer !== 'unknown' || how !== 'session.unrated') return;
       this.d.terminal.statusUnknown(sessionId);
       this.d.log.warn({ sessionId }, 'the invitation ended while the province did not answer whether its page was rated (statusUnknown)');

@@ -229,6 +229,20 @@ describe('page mode: the province’s page rates, the terminal only learns of it
     expect(outboxCount(r)).toBe(0);
   });
 
+  it('asks once more as the countdown ends: a rating made at the last moment ends the invitation rated, never unrated first', async () => {
+    const r = rig();
+    const id = await openPage(r);
+    r.page.loaded(id);
+    r.f.clock.advance(29_000);
+    await settle();
+    r.province.rated.set(id, { satisfaction: 5, evalId: 'PROV-LAST' });
+    r.f.clock.advance(1_000);
+    await settle();
+    expect(r.f.terminal.getSession(id)).toMatchObject({ status: 'rated', satisfaction: 5 });
+    expect(r.events.filter((e) => e.type.startsWith('session.') && e.type !== 'session.opened').map((e) => e.type)).toEqual(['session.rated']);
+    expect(r.f.terminal.state()).toBe('thanks');
+  });
+
   it('ignores and logs a status for another session, and one with a satisfaction outside 1–5', async () => {
     const r = rig();
     const id = await openPage(r);
