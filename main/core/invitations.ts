@@ -281,7 +281,11 @@ export class Invitations {
     const hold = s && this.timingOut?.(s.row.sessionId);
     if (!hold) return this.closeOpen('timedOut');
     const end = () => {
-      if (this.current === s && s.phase === 'inviting' && s.chosen.length === 0) this.closeOpen('timedOut');
+      try {
+        if (this.current === s && s.phase === 'inviting' && s.chosen.length === 0) this.closeOpen('timedOut');
+      } catch (err) {
+        this.d.log.error({ err }, 'an invitation could not be ended; it ends unrated at the next start');
+      }
     };
     hold.then(end, end);
   }

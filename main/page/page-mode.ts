@@ -71,6 +71,8 @@ export interface PageCounts {
  */
 export class PageMode {
   private visit: Visit | null = null;
+  /** Closed with the terminal: answers still on their way change nothing. */
+  private closed = false;
   /** A session whose countdown ended with no answer: a later `rated` is recorded once. */
   private late: { sessionId: string; req: LinkRequest; until: number; timer: Cancel | null } | null = null;
   readonly counts: PageCounts = { shown: 0, fallbacks: {} };
@@ -139,6 +141,7 @@ export class PageMode {
   }
 
   close(): void {
+    this.closed = true;
     if (this.visit) this.stop(this.visit);
     this.visit = null;
     this.late?.timer?.();
@@ -160,7 +163,8 @@ export class PageMode {
     const v: Visit = { sessionId, req, phase: 'asking', url: '', origin: '', loaded: false, everShown: false, timers: [], polling: false };
     this.visit = v;
     if (!this.d.source) return this.fallback(v, 'no-page-source', '');
-    const link = await this.withTimeout(this.d.source.pageLink({ ...req, returnUrl: this.d.returnUrl(sessionId) }, PAGE_LINK_TIMEOUT_MS), PAGE_LINK_TIMEOUT_MS);
+    const source = this.d.source;
+    const link = await this.withTimeout(() => source.pageLink({ ...req, returnUrl: this.d.returnUrl(sessionId) }, PAGE_LINK_TIMEOUT_MS), PAGE_LINK_TIMEOUT_MS);
     if (this.visit !== v) return;
     if (link === 'timeout') return this.fallback(v, 'link-timeout', '');
     if (link.kind !== 'link') return this.fallback(v, 'link-failed', link.kind);
@@ -209,10 +213,11 @@ export class PageMode {
 
   /** One status call: 'rated' (the terminal recorded it), 'pending', or 'unknown' (no answer). */
   private async status(req: LinkRequest): Promise<'rated' | 'pending' | 'unknown'> {
-    if (!this.d.source) return 'unknown';
+    const source = this.d.source;
+    if (!source) return 'unknown';
     const timeoutMs = Math.max(1000, this.d.settings.statusPollMs);
-    const answer = await this.withTimeout(this.d.source.pageStatus(req, timeoutMs), timeoutMs);
-    if (answer === 'timeout' || answer.kind !== 'status') return 'unknown';
+    const answer = await this.withTimeout(() => source.pageStatus(req, timeoutMs), timeoutMs);
+    if (this.closed || answer === 'timeout' || answer.kind !== 'status') return 'unknown';
     if (!this.judge(req.sessionId, answer)) return 'unknown';
     if (!answer.rated) return 'pending';
     const satisfaction = answer.satisfaction;
@@ -220,7 +225,14 @@ export class PageMode {
       this.d.log.warn({ sessionId: req.sessionId, satisfaction }, 'province page status says rated with a satisfaction outside 1–5: ignored');
       return 'unknown';
     }
-    const outcome = this.d.terminal.ratedElsewhere(req.sessionId, { satisfaction, evalId: answer.evalId ?? null });
+    let outcome: ReturnType<PageTerminal['ratedElsewhere']>;
+    try {
+      outcome = this.d.terminal.ratedElsewhere(req.sessionId, { satisfaction, evalId: answer.evalId ?? null });
+    } catch (err) {
+      // Not stored (a full disk): the province keeps its rating, and the next answer is recorded instead.
+      this.d.log.error({ err, sessionId: req.sessionId }, 'the province’s page rating could not be noted');
+      return 'unknown';
+    }
     if (outcome === 'late') this.d.log.info({ sessionId: req.sessionId }, 'the province’s page rating arrived after the countdown; recorded now');
     if (this.late?.sessionId === req.sessionId) this.endLate();
     if (this.visit?.sessionId === req.sessionId) this.stop(this.visit);
@@ -246,8 +258,12 @@ export class PageMode {
     // Asked already as the countdown ended; asked now when the invitation ended otherwise (cancelled, staff change).
     const final = v.final !== undefined ? Promise.resolve(v.final) : this.status(v.req);
     void final.then((answer) => {
-      if (answer !== 'unknown' || how !== 'session.unrated') return;
-      this.d.terminal.statusUnknown(sessionId);
+      if (this.closed || answer !== 'unknown' || how !== 'session.unrated') return;
+      try {
+        this.d.terminal.statusUnknown(sessionId);
+      } catch (err) {
+        this.d.log.error({ err, sessionId }, 'statusUnknown could not be stored; the invitation stays timedOut');
+      }
       this.d.log.warn({ sessionId }, 'the invitation ended while the province did not answer whether its page was rated (statusUnknown)');
       this.late?.timer?.();
       this.late = { sessionId, req: v.req, until: this.d.clock.now() + LATE_ANSWER_WINDOW_MS, timer: null };
@@ -301,7 +317,14 @@ export class PageMode {
     return this.visit?.sessionId === sessionId ? this.visit : null;
   }
 
-  private withTimeout<T>(p: Promise<T>, ms: number): Promise<T | 'timeout'> {
+  /** The call's answer, or 'timeout' after `ms` on the terminal's clock; a call that throws or rejects is no answer. */
+  private withTimeout<T>(call: () => Promise<T>, ms: number): Promise<T | 'timeout'> {
+    let p: Promise<T>;
+    try {
+      p = call();
+    } catch (err) {
+      p = Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
     return new Promise((resolve) => {
       const cancel = this.d.clock.after(ms, () => resolve('timeout'));
       p.then(
