@@ -43,9 +43,9 @@ const btrees = (() => {
  * that row is compared without its time.
  */
 const rowsOf = (db: Database.Database, table: string) =>
-  (db.prepare(`SELECT * FROM "${table}" ORDER BY rowid`).all() as Record<string, unknown>[]).map((r) =>
-    JSON.stringify(table === 'meta' && r['key'] === MIN_READER_KEY ? { ...r, updated_at: null } : r),
-  );
+  (db.prepare(`SELECT * FROM "${table}"`).all() as Record<string, unknown>[])
+    .map((r) => JSON.stringify(table === 'meta' && r['key'] === MIN_READER_KEY ? { ...r, updated_at: null } : r))
+    .sort();
 
 interface Base {
   dir: string;
@@ -70,6 +70,12 @@ beforeAll(async () => {
   for (let i = 0; i < 150; i++) {
     const { sessionId } = await b.terminal.openSession({});
     b.terminal.choose(sessionId, 0, i % 2 ? 3 : 4, '4');
+    b.clock.advance(THANKS_MS);
+  }
+  // Page mode: ratings the province holds, noted outside the outbox (page_ratings).
+  for (let i = 0; i < 3; i++) {
+    const { sessionId } = await b.terminal.openSession({});
+    b.terminal.pageMode.ratedElsewhere(sessionId, { satisfaction: 5, evalId: `PROV-${String(i)}` });
     b.clock.advance(THANKS_MS);
   }
   const outbox = new Outbox(b.db, () => b.clock.now());
