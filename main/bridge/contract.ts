@@ -15,6 +15,7 @@ const level = z.number().int().min(1).max(5);
 export const SCREEN_REGIONS = ['header', 'status-strip', 'screen', 'invite-head', 'staff-card', 'invite-qr', 'serving-qr', 'closed-qr'] as const;
 export type ScreenRegion = (typeof SCREEN_REGIONS)[number];
 const sessionId = z.uuid();
+const pixels = z.number().int().min(0).max(16384);
 const FIELD_PATHS = new Set(PROVISIONING_FIELDS.map((f) => f.path));
 const draft = z.record(z.string(), z.string().max(8192)).refine((d) => Object.keys(d).every((k) => FIELD_PATHS.has(k)), 'only the provisioning form’s fields');
 
@@ -67,6 +68,13 @@ export const intentSchema = z.discriminatedUnion('type', [
     problem: z.enum(['qr-unreadable', 'render-failed']),
     detail: z.string().max(200),
   }),
+  /** Page mode: the province's page reported loaded in its frame; the citizen chose to rate on the terminal instead. */
+  z.strictObject({ type: z.literal('pageLoaded'), sessionId }),
+  z.strictObject({ type: z.literal('pageRateHere'), sessionId }),
+  /** Page mode: the frame was refused a navigation (the kiosk page's CSP `frame-src`): the page closes. */
+  z.strictObject({ type: z.literal('pageLeft'), sessionId, blocked: z.string().max(200) }),
+  /** Page mode under Electron: where the page's own view goes in the window (CSS pixels). */
+  z.strictObject({ type: z.literal('pageFrame'), sessionId, x: pixels, y: pixels, width: pixels, height: pixels }),
   /** Demo only: press a key of the simulated keypad. */
   z.strictObject({ type: z.literal('simulateKey'), key: z.number().refine((k) => (KEYPAD_KEYS as readonly number[]).includes(k), 'a key of the keypad') }),
 ]);
@@ -86,6 +94,13 @@ export interface ViewItem {
 export interface ViewTag {
   code: string;
   text: string;
+}
+
+/** The province's page in the kiosk's frame (page mode). */
+export interface PageView {
+  sessionId: string;
+  url: string;
+  origin: string;
 }
 
 export interface TerminalView {
@@ -123,6 +138,11 @@ export interface TerminalView {
       phoneAllowed: boolean;
     } | null;
   } | null;
+  /**
+   * Page mode (province-page.md): the province's evaluation page shown for the open invitation instead of the five
+   * buttons; `origin` is the only one the frame may show (the kiosk page's CSP names it too). Absent otherwise.
+   */
+  page?: PageView | undefined;
   scale: 'manyi' | 'haocha';
   stats: { todayCount: number; satisfiedRate: number | null } | null;
   sync: { online: boolean; pending: number };
@@ -182,6 +202,8 @@ export interface Diagnostics {
   problems: { at: number; level: string; msg: string }[];
   /** The releases under the launcher (`hcp-terminal releases`); null when the terminal runs without one. */
   releases: ReleasesView | null;
+  /** Page mode since start: the province's pages shown (loaded in the frame) and the fallbacks to the terminal's own screen, by reason. */
+  page?: { shown: number; fallbacks: Partial<Record<string, number>> } | null | undefined;
 }
 
 /** Which release runs, which is known good, the trial, a rollback, and the last install attempt (main/update/status.ts). */

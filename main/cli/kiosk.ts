@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -38,6 +38,7 @@ export async function kiosk(argv: string[]): Promise<number> {
     await new Promise((r) => setTimeout(r, 1000));
   }
   const profile = kioskProfileDir();
+  forgetSiteData(profile);
   try {
     refuseTranslation(profile);
   } catch (e) {
@@ -107,6 +108,37 @@ export function refuseTranslation(profile: string): void {
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   writeFileSync(`${file}.hcp-tmp`, JSON.stringify(prefs), { mode: 0o600 });
   renameSync(`${file}.hcp-tmp`, file);
+}
+
+/** What a site can keep in a Chromium profile: cookies, web storage, databases, service workers, files. */
+const SITE_DATA = [
+  'Cookies',
+  'Cookies-journal',
+  'Network',
+  'Local Storage',
+  'Session Storage',
+  'IndexedDB',
+  'Service Worker',
+  'WebStorage',
+  'Shared Storage',
+  'File System',
+  'databases',
+  'blob_storage',
+];
+
+/**
+ * No cookie or storage outlives a boot in the kiosk's browser (province-page.md): the province's page, framed in the
+ * kiosk, must not recognise tomorrow's citizen by what it stored today. The launcher runs once a boot, before the
+ * browser; the profile keeps only its settings. A part that cannot be removed is said on stderr; the window opens.
+ */
+export function forgetSiteData(profile: string): void {
+  for (const part of SITE_DATA) {
+    try {
+      rmSync(join(profile, 'Default', part), { recursive: true, force: true });
+    } catch (e) {
+      process.stderr.write(`hcp-terminal: could not clear ${part} in ${profile}: ${(e as Error).message}\n`);
+    }
+  }
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

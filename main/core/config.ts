@@ -44,6 +44,8 @@ function configSchemas(strict: boolean) {
     followUpTimeoutSeconds: z.number().int().min(5).max(600).default(60),
     dimensions: z.boolean().default(false),
     followUp: z.enum(['none', 'bad', 'all']).default('bad'),
+    /** province-page.md: the terminal's own five buttons, or the province's evaluation page (page mode). */
+    surface: z.enum(['terminal', 'province-page']).default('terminal'),
     requireReasonForBad: z.boolean().default(false),
     requireInvitation: z.boolean().default(true),
     defaultAfterDays: z.number().int().min(1).max(60).nullable().default(null),

@@ -12,7 +12,8 @@ export interface StaffSummary {
 /** Domain events, named as the local API's SSE events. */
 export type TerminalEvent =
   | { type: 'session.opened'; sessionId: string; expiresAt: string }
-  | { type: 'session.rated'; sessionId: string; satisfaction: number; ratedAt: string }
+  /** `surface` and `evalId`: rated on the province's own page (province-page.md), the rating the province's. */
+  | { type: 'session.rated'; sessionId: string; satisfaction: number; ratedAt: string; surface?: 'province-page'; evalId?: string }
   | { type: 'session.unrated'; sessionId: string }
   | { type: 'session.cancelled'; sessionId: string }
   | { type: 'staff.login'; staff: StaffSummary }

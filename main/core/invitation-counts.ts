@@ -9,7 +9,8 @@ export function countInvitations(rows: ReturnType<SessionReads['invitationEnds']
   for (const r of rows) {
     counts.opened += r.count;
     if (r.status === 'rated') counts.rated += r.count;
-    else if (r.status === 'unrated' && r.reason === 'timedOut') counts.timedOut += r.count;
+    // statusUnknown (page mode) timed out too: the province did not say whether its page was rated.
+    else if (r.status === 'unrated' && (r.reason === 'timedOut' || r.reason === 'statusUnknown')) counts.timedOut += r.count;
     else if (r.status === 'cancelled') {
       // Sessions cancelled before this terminal kept reasons count as cancelled by the business system, the only canceller then.
       const reason = r.reason && r.reason in cancelled ? (r.reason as CancelReason) : 'byBusinessSystem';

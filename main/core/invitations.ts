@@ -70,6 +70,8 @@ export class Invitations {
   private thanks: Cancel | null = null;
   /** A link is being fetched for an invitation: a second one must wait. */
   private opening = false;
+  /** Page mode: asked as an invitation's countdown ends; the invitation waits for its answer (the province's status). */
+  private timingOut: ((sessionId: string) => Promise<void> | null) | null = null;
 
   constructor(private readonly d: InvitationDeps) {}
 
@@ -136,7 +138,7 @@ export class Invitations {
     this.endThanks();
     const choosingMode = req.mode === 'choose' && items.length > 1;
     this.current = { row, phase: 'inviting', currentItem: 0, chosen: [], evalIds: [], followUpExpiresAt: null, uninvited, choosingMode };
-    this.arm(timeoutMs, () => this.closeOpen('timedOut'));
+    this.arm(timeoutMs, () => this.expire());
     const expiresAt = new Date(row.expiresAt).toISOString();
     this.d.hooks.event({ type: 'session.opened', sessionId, expiresAt });
     return { sessionId, qrUrl, expiresAt };
@@ -235,6 +237,59 @@ export class Invitations {
     this.d.hooks.ended();
   }
 
+  /**
+   * Page mode (province-page.md): the province says it holds a rating for this session, made on its own page (or a
+   * phone). An open invitation nobody rated here ends rated with Thanks; one that timed out waiting for that answer is
+   * recorded late; anything else (rated here, cancelled, another session) is left alone. No record is made: the
+   * rating is the province's, and only a local note is kept.
+   */
+  endRatedElsewhere(sessionId: string, r: { satisfaction: Level; evalId: string | null }): 'ended' | 'late' | 'ignored' {
+    const s = this.current;
+    const open = s !== null && s.row.sessionId === sessionId;
+    if (open && (s.phase !== 'inviting' || s.chosen.length > 0)) return 'ignored';
+    const row = open ? s.row : this.d.repo.session(sessionId);
+    if (!row) return 'ignored';
+    const now = this.d.clock.now();
+    const noted = this.d.book.commit((w) => w.noteRatedElsewhere({ sessionId, staffId: row.staffId, satisfaction: r.satisfaction, evalId: r.evalId, at: now }));
+    if (!noted) return 'ignored';
+    this.d.hooks.event({
+      type: 'session.rated',
+      sessionId,
+      satisfaction: r.satisfaction,
+      ratedAt: new Date(now).toISOString(),
+      surface: 'province-page',
+      ...(r.evalId ? { evalId: r.evalId } : {}),
+    });
+    if (!open) return 'late';
+    this.done(true);
+    return 'ended';
+  }
+
+  /** Page mode: the invitation timed out and the province never said whether its page was rated. */
+  statusUnknown(sessionId: string): void {
+    this.d.book.commit((w) => w.markStatusUnknown(sessionId));
+  }
+
+  /** Page mode: the province is asked once more as the countdown ends, before the invitation ends unrated. */
+  holdTimeoutWith(ask: (sessionId: string) => Promise<void> | null): void {
+    this.timingOut = ask;
+  }
+
+  /** The countdown ended: unrated, unless what was asked first (page mode) ended it otherwise. */
+  private expire(): void {
+    const s = this.current;
+    const hold = s && this.timingOut?.(s.row.sessionId);
+    if (!hold) return this.closeOpen('timedOut');
+    const end = () => {
+      try {
+        if (this.current === s && s.phase === 'inviting' && s.chosen.length === 0) this.closeOpen('timedOut');
+      } catch (err) {
+        this.d.log.error({ err }, 'an invitation could not be ended; it ends unrated at the next start');
+      }
+    };
+    hold.then(end, end);
+  }
+
   /** Elderly mode switched on mid-invitation: the open page gets its doubled time from now on. */
   extendTimeouts(): void {
     const s = this.current;
@@ -243,7 +298,7 @@ export class Invitations {
       const expiresAt = s.row.openedAt + this.invitationMs();
       if (expiresAt <= s.row.expiresAt) return;
       s.row.expiresAt = expiresAt;
-      this.arm(expiresAt - this.d.clock.now(), () => this.closeOpen('timedOut'));
+      this.arm(expiresAt - this.d.clock.now(), () => this.expire());
     } else this.keepFollowUpOpen(s.row.sessionId);
     this.d.hooks.changed();
   }

@@ -78,6 +78,24 @@ export interface RatingWrites {
   appendRecord(record: NewRecord, held: boolean): void;
   amendHeld(evalId: string, patch: RecordPatch): void;
   release(evalIds: readonly string[]): void;
+  /**
+   * Page mode (province-page.md): the province holds the rating. The session ends rated (an open one, or one that
+   * timed out waiting for the province's answer) and a local note is kept: no record, no seq, no chain, never uploaded.
+   * False when the session was not one of those (already rated, cancelled, defaulted): nothing is written.
+   */
+  noteRatedElsewhere(note: RatedElsewhere): boolean;
+  /** Page mode: an invitation that timed out while the province never answered whether it was rated. */
+  markStatusUnknown(sessionId: string): void;
+}
+
+/** A rating the province holds for a session of this terminal (its own page): the terminal's local note of it. */
+export interface RatedElsewhere {
+  sessionId: string;
+  staffId: string;
+  satisfaction: Level;
+  /** The province's own id for its rating, when it gave one. */
+  evalId: string | null;
+  at: number;
 }
 
 /** The terminal's storage of sessions and their outgoing records (SQLite in `main/store`). */

@@ -9,8 +9,11 @@ export type SessionStatus = 'inviting' | 'rated' | 'unrated' | 'cancelled';
 /** Who cancelled an invitation (province-api v1.1 heartbeat `invitations.cancelled`). */
 export type CancelReason = 'byStaff' | 'byBusinessSystem' | 'byPause' | 'byLogout' | 'byStaffChange' | 'byMaintenance';
 export const CANCEL_REASONS: readonly CancelReason[] = ['byStaff', 'byBusinessSystem', 'byPause', 'byLogout', 'byStaffChange', 'byMaintenance'];
-/** How an invitation that was never rated ended: timed out, abandoned by a stop or crash, or cancelled by someone. */
-export type EndReason = 'timedOut' | 'abandoned' | CancelReason;
+/**
+ * How an invitation that was never rated ended: timed out, abandoned by a stop or crash, cancelled by someone, or (page
+ * mode, province-page.md) timed out while the province did not answer whether its page was rated.
+ */
+export type EndReason = 'timedOut' | 'abandoned' | 'statusUnknown' | CancelReason;
 
 /** Today's invitations by how they ended (`GET /status` and the heartbeat's `invitations`, v1.1). */
 export interface InvitationCounts {

@@ -22,6 +22,7 @@ import { CitizenPrefs } from './citizen-prefs.js';
 import { FiguresCache } from './figures-cache.js';
 import { StorageGuard } from './storage-guard.js';
 import { ShiftControl } from './shift-control.js';
+import { PageOutcomes } from './page-outcomes.js';
 
 export type { OpenSessionRequest } from './invitations.js';
 export type { FollowUpAnswer } from './policy.js';
@@ -46,6 +47,7 @@ export class Terminal {
   private readonly figures: FiguresCache;
   private readonly storage: StorageGuard;
   private readonly shifts: ShiftControl;
+  readonly pageMode: PageOutcomes;
 
   constructor(private readonly ports: TerminalPorts) {
     this.config = ports.config;
@@ -76,6 +78,7 @@ export class Terminal {
         },
       },
     });
+    this.pageMode = new PageOutcomes({ invitations: this.invitations, forgetFigures: () => this.figures.forget(), changed: () => this.changed() });
     this.shifts = new ShiftControl({ staff: this.staff, invitations: this.invitations, log: ports.log, emit: (e) => this.emit(e) });
     this.tech = TechnicianDesk.fromPorts(ports, (active, reason) => {
       // An invitation cannot outlive the window being serviced: it ends cancelled.
@@ -135,7 +138,7 @@ export class Terminal {
     const now = this.ports.clock.now();
     const member = this.staff.current;
     const sync = this.syncStatus();
-    return buildView({
+    const view = buildView({
       state: this.state(),
       now,
       locale: this.prefs.locale,
@@ -153,6 +156,7 @@ export class Terminal {
       keypad: this.ports.devices?.keypadSummary() ?? null,
       technician: this.tech.view(this.ports, this.ports.where !== null),
     });
+    return this.pageMode.withPage(view);
   }
 
   onEvent(listener: (e: TerminalEvent) => void): () => void {
@@ -244,7 +248,8 @@ export class Terminal {
   async keypadChoose(level: Level): Promise<void> {
     const s = this.invitations.session;
     if (s?.phase === 'inviting') {
-      this.choose(s.row.sessionId, s.currentItem, level, '5');
+      const item = this.pageMode.surface ? await this.pageMode.keypadItem(s.row.sessionId) : s.currentItem;
+      if (item !== null) this.choose(s.row.sessionId, item, level, '5');
       return;
     }
     if (!s && !this.invitations.busy && !this.config.rating.requireInvitation && this.state() === 'serving') {

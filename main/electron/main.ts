@@ -10,6 +10,7 @@ import { ensureWritableDir } from '../store/database.js';
 import { registerAppScheme, serveAppScheme } from './app-protocol.js';
 import { wireBridgeIpc } from './bridge-ipc.js';
 import { createKioskWindow } from './kiosk-window.js';
+import { ProvincePageView } from './page-view.js';
 import { safeStorageSealer } from './safe-storage-sealer.js';
 import { KeySealer, layeredSealer, loadKeyFile } from '../provisioning/secrets.js';
 
@@ -80,7 +81,13 @@ export async function boot(): Promise<void> {
     kiosk: !process.argv.includes('--windowed'),
     log: (msg, detail) => log.warn(detail ?? {}, msg),
   });
-  const unwire = wireBridgeIpc(ipcMain, runtime.terminal, () => (win && !win.isDestroyed() ? win.webContents : null), runtime.intentExtras);
+  const page = runtime.page;
+  const pageView = page ? new ProvincePageView(win, { origins: page.origins, returnUrl: (id) => page.returnUrl(id), hooks: page.page }) : null;
+  const unwatchPage = pageView ? runtime.terminal.onView((v) => pageView.show(v.page)) : () => undefined;
+  const unwire = wireBridgeIpc(ipcMain, runtime.terminal, () => (win && !win.isDestroyed() ? win.webContents : null), {
+    ...runtime.intentExtras,
+    pageFrame: (id, rect) => pageView?.placeAt(id, rect),
+  });
   const blocker = powerSaveBlocker.start('prevent-display-sleep');
   app.on('second-instance', () => win?.focus());
   win.on('closed', () => {
@@ -88,6 +95,8 @@ export async function boot(): Promise<void> {
   });
   app.on('window-all-closed', () => app.quit());
   app.on('before-quit', () => {
+    unwatchPage();
+    pageView?.close();
     unwire();
     powerSaveBlocker.stop(blocker);
     void host.close().finally(() => void runtime.close());

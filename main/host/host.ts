@@ -14,7 +14,9 @@ import { bridgeSocket } from './bridge-socket.js';
 import { hostAllowlist } from './host-allowlist.js';
 import { installErrorHandling } from './http-errors.js';
 import { CLAIM_PATH, KioskPass } from './kiosk-pass.js';
-import { UI_SECURITY_HEADERS } from '../util/csp.js';
+import { uiSecurityHeaders } from '../util/csp.js';
+import { pageReturnRoute } from './page-return-route.js';
+import { PAGE_RETURN_PATH } from '../page/page-host.js';
 import { voiceRoute } from './voice-route.js';
 
 import type { TlsFiles } from '../provisioning/tls.js';
@@ -72,6 +74,7 @@ export async function startHost(o: HostOptions): Promise<RunningHost> {
       .header('connection', 'close')
       .send({ code: 'MISDIRECTED_HOST', message: 'this terminal answers only to its own address (127.0.0.1, localhost or [::1] with its port)' });
   });
+  if (o.runtime.page) pageReturnRoute(app, o.runtime.page.page, o.log);
   await app.register(async (scope) => localApi(scope, { terminal: o.runtime.terminal, token: o.runtime.apiToken, log: o.log }), { prefix: API_PREFIX });
   let pass: KioskPass | null = null;
   if (kioskUi) {
@@ -99,9 +102,10 @@ export async function startHost(o: HostOptions): Promise<RunningHost> {
         onKioskPage: o.onKioskPage,
       });
     });
+    const uiHeaders = uiSecurityHeaders(o.runtime.page?.origins ?? []);
     app.addHook('onSend', async (req, reply) => {
-      if (req.url.startsWith(API_PREFIX)) return;
-      reply.headers(UI_SECURITY_HEADERS);
+      if (req.url.startsWith(API_PREFIX) || req.url.startsWith(PAGE_RETURN_PATH)) return;
+      reply.headers(uiHeaders);
       // The demo hall is fake and has no kiosk launcher: its page is the kiosk, so anyone trying it out can rate.
       if (o.runtime.provisioning?.demo && (req.url === '/' || req.url === '/index.html') && pass) reply.header('set-cookie', pass.cookie());
     });
@@ -119,6 +123,7 @@ export async function startHost(o: HostOptions): Promise<RunningHost> {
   const scheme = https ? 'https' : 'http';
   const uiUrl = `${scheme}://${shown}:${String(port)}/`;
   if (kioskUi) pass = KioskPass.create(o.dataDir, uiUrl, (why) => o.log.error({}, why));
+  o.runtime.page?.setTerminalOrigin(new URL(uiUrl).origin);
   return {
     app,
     port,

@@ -104,6 +104,7 @@ export function demoProvisioning(
         followUpTimeoutSeconds: 60,
         dimensions: false,
         followUp: 'bad',
+        surface: 'terminal',
         requireReasonForBad: false,
         requireInvitation: true,
         defaultAfterDays: null,

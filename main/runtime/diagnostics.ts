@@ -18,6 +18,8 @@ export function diagnosticsSource(d: {
   /** The launcher's releases folder (`--releases-dir`), absent when the terminal runs without one. */
   releasesDir?: string | undefined;
   trialMinutes?: number | undefined;
+  /** Page mode's counts since start (pages shown, fallbacks by reason); null without page mode. */
+  page?: (() => Diagnostics['page']) | undefined;
 }): { snapshot: () => Diagnostics; checkIntegrity: () => Diagnostics['database']['integrity'] } {
   let integrity: Diagnostics['database']['integrity'] = null;
   const bytes = () => ['', '-wal'].reduce((n, ext) => n + size(d.db.name + ext), 0);
@@ -58,6 +60,7 @@ export function diagnosticsSource(d: {
         security,
         problems: recentProblems.list(),
         releases: d.releasesDir ? releasesView(d.releasesDir, d.trialMinutes ?? null) : null,
+        page: d.page?.() ?? null,
       };
     },
     checkIntegrity() {

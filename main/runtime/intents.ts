@@ -3,6 +3,7 @@ import { CommandError } from '../core/errors.js';
 import { isLevel } from '../core/levels.js';
 import type { Terminal } from '../core/terminal.js';
 import type { TechnicianWorkbench } from './technician-workbench.js';
+import type { PageMode } from '../page/page-mode.js';
 
 /** What intents need beyond the core: the demo keypad and the technician's diagnostics actions. */
 export interface IntentExtras {
@@ -14,6 +15,10 @@ export interface IntentExtras {
   integrityCheck?: (() => void) | undefined;
   /** The provisioning, devices and USB actions of the technician screens. */
   workbench?: TechnicianWorkbench | undefined;
+  /** Page mode (main/page): what the frame reports and the 在终端上评价 button. */
+  page?: Pick<PageMode, 'loaded' | 'rateHere' | 'left'> | undefined;
+  /** Electron: where the renderer keeps the page's place; the shell lays the page's own view over it. */
+  pageFrame?: ((sessionId: string, rect: { x: number; y: number; width: number; height: number }) => void) | undefined;
 }
 
 type TechnicianIntent = Extract<
@@ -105,6 +110,18 @@ export async function handleIntent(terminal: Terminal, intent: Intent, extras: I
       }
       case 'screenProblem':
         extras.workbench?.screenProblems.note(intent);
+        break;
+      case 'pageLoaded':
+        extras.page?.loaded(intent.sessionId);
+        break;
+      case 'pageRateHere':
+        await extras.page?.rateHere(intent.sessionId);
+        break;
+      case 'pageLeft':
+        extras.page?.left(intent.sessionId, intent.blocked);
+        break;
+      case 'pageFrame':
+        extras.pageFrame?.(intent.sessionId, { x: intent.x, y: intent.y, width: intent.width, height: intent.height });
         break;
       case 'simulateKey':
         if (!extras.simulateKey) return { ok: false, code: 'NO_SIMULATOR', message: 'this terminal has no simulated keypad' };

@@ -1,11 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import type { SyncEngine } from '../../sync/engine.js';
-import { DEFAULT_LINK_TEMPLATE_PATH } from '../../sync/links.js';
-import { startProvinceSim } from '../../sync/province-sim/simulator.js';
-import { startGovFormSim } from '../../sync/province-sim/gov-form-sim.js';
-import { DEMO_SM2_PRIVATE_KEY, DEMO_SM2_PUBLIC_KEY } from '../../sync/province-sim/demo-keys.js';
-import { DEFAULT_OFFLINE_PAGE_PATH } from '../../sync/province/gov-form/offline-page.js';
-import type { Dialect, UpdateAnnouncement } from '../../sync/province/adapter.js';
+import { DEMO_SM2_PUBLIC_KEY } from '../../sync/province-sim/demo-keys.js';
+import type { Dialect, PageSource, UpdateAnnouncement } from '../../sync/province/adapter.js';
 import { every, realTimers, type Clock } from '../core/clock.js';
 import type { TerminalConfig } from '../core/config.js';
 import { scheduleDefaultRatings } from '../core/default-ratings.js';
@@ -18,7 +14,10 @@ import { DEMO_BADGE, demoProvisioning, type DemoSurface } from '../provisioning/
 import { provinceSecretSealed } from '../provisioning/province-schema.js';
 import type { ProvisioningFile, StoredProvisioning } from '../provisioning/schema.js';
 import type { TlsFiles } from '../provisioning/tls.js';
-import { KeySealer, loadKeyFile, pinHasher, type SecretSealer } from '../provisioning/secrets.js';
+import { KeySealer, pinHasher, type SecretSealer } from '../provisioning/secrets.js';
+import { fileSealer } from './file-sealer.js';
+import { startDemoProvince, withProvince } from './demo-province.js';
+import { auditExceptions } from './security-exceptions.js';
 import { ensureWritableDir, openDatabase } from '../store/database.js';
 import { DataDirError } from '../store/errors.js';
 import { DataDirLock } from '../store/lock.js';
@@ -42,6 +41,7 @@ import { identityProtector, META_DATA_KEY, META_PIN_PEPPER, sealedRandomKey } fr
 import type { IntentExtras } from './intents.js';
 import { linkTerminalToProvince, provinceEngine } from './province-link.js';
 import { createTerminal, databaseStorage } from './terminal-factory.js';
+import { pageSourceOf, startPageHost, type PageHost } from '../page/page-host.js';
 
 export interface RuntimeOptions {
   dataDir: string;
@@ -77,6 +77,8 @@ export interface RuntimeOptions {
   backgroundLater?: boolean | undefined;
   /** The launcher's releases folder; HCP_RELEASES_DIR (set by the launcher for its child) when absent. */
   releasesDir?: string | undefined;
+  /** Page mode's province calls instead of the adapter's (tests, with a page server of their own). */
+  pageSource?: PageSource | undefined;
 }
 
 export interface Runtime {
@@ -94,6 +96,8 @@ export interface Runtime {
   startBackground(): void;
   /** The database failed its integrity check at this start and was salvaged into a new file (not a healthy start). */
   databaseRecovered: boolean;
+  /** Page mode (province-page.md, main/page): null while unprovisioned. */
+  page: PageHost | null;
   close(): Promise<void>;
 }
 
@@ -241,6 +245,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       now: () => clock.now(),
       releasesDir,
       trialMinutes,
+      page: () => pageHost?.page.counts ?? null,
     });
     const terminal = createTerminal(db, meta, {
       clock,
@@ -264,6 +269,17 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       storage: databaseStorage(db, opened.appendRefused),
       log: opts.log,
     });
+    const pageHost = provisioning
+      ? startPageHost({
+          terminal,
+          provisioning,
+          source: opts.pageSource ?? pageSourceOf(sync),
+          surface: () => loadConfig(meta, META_PROVINCE_CONFIG).rating.surface,
+          clock,
+          audit,
+          log: opts.log,
+        })
+      : null;
     terminalState = () => terminal.state();
     invitations = () => terminal.status().invitations;
     refresh = () => terminal.refreshView();
@@ -308,6 +324,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
           terminal.refreshView();
         },
         workbench,
+        ...(pageHost ? { page: pageHost.page } : {}),
       },
       db,
       // A demo's province is its simulator: its address and page origin as they are now, not the stored placeholder.
@@ -317,7 +334,9 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       resendDeadLetters: () => sync?.resendDeadLetters() ?? 0,
       startBackground,
       databaseRecovered: opened.recoveredFrom !== null,
+      page: pageHost,
       async close() {
+        pageHost?.close();
         background = 'done';
         stopDefaults();
         stopAuditPurge();
@@ -338,59 +357,4 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     lock.release();
     throw err;
   }
-}
-
-/** What a technician allowed against the secure default is said at every start, so nobody forgets it is on. */
-function auditExceptions(p: StoredProvisioning, log: Log): void {
-  if (p.province.allowInsecureHttp && p.province.baseUrl.startsWith('http:')) {
-    log.warn(
-      { baseUrl: p.province.baseUrl },
-      'SECURITY: the province is reached over plain HTTP (allowInsecureHttp); names, comments and the clock travel unauthenticated',
-    );
-  }
-  if (p.localApi.allowLan && !p.localApi.tls) {
-    log.warn({ host: p.localApi.host }, 'SECURITY: the local API listens on the LAN over plain HTTP (allowLan); its bearer token travels in clear');
-  }
-}
-
-async function startDemoProvince(appSecret: string, prov: StoredProvisioning): Promise<{ url: string; pageOrigin: string; close: () => Promise<void> }> {
-  if (prov.province.dialect === 'gov-form') {
-    return startGovFormSim({
-      apps: [{ appMark: prov.province.appMark, appWord: appSecret }],
-      sm2PrivateKey: DEMO_SM2_PRIVATE_KEY,
-      satisfactionCodes: prov.province.satisfactionCodes,
-    });
-  }
-  const sim = await startProvinceSim({ apps: [{ appKey: prov.province.appKey, appSecret }] });
-  // Only now is its address known: the hall's static QR code must point at it.
-  const surface = prov.province.page ? 'province-page' : 'terminal';
-  const { staff, ...config } = demoProvisioning(sim.url, undefined, { surface }).offlineConfig ?? { staff: [] };
-  sim.setConfig({ ...config, staff: staff.map(({ pin: _pin, ...s }) => s) });
-  return sim;
-}
-
-function withProvince(p: StoredProvisioning, sim: { url: string; pageOrigin: string }): StoredProvisioning {
-  const url = sim.url;
-  // A page-mode demo's page is its simulator's, on the origin it got (province-page.md).
-  if (p.province.page) p = { ...p, province: { ...p.province, page: { ...p.province.page, origins: [sim.pageOrigin] } } };
-  if (p.province.dialect === 'gov-form') {
-    return { ...p, province: { ...p.province, baseUrl: url, offlinePageTemplate: new URL(url).origin + DEFAULT_OFFLINE_PAGE_PATH } };
-  }
-  return { ...p, province: { ...p.province, baseUrl: url, offlineLinkTemplate: url + DEFAULT_LINK_TEMPLATE_PATH } };
-}
-
-function fileSealer(dataDir: string, meta: MetaStore, mayCreate: boolean): SecretSealer {
-  const hasSecrets = loadProvisioning(meta) !== undefined;
-  let key: Buffer | null;
-  try {
-    key = loadKeyFile(dataDir, mayCreate || !hasSecrets);
-  } catch (err) {
-    // An unwritable $HCP_KEY_DIR (or ~/.config) is storage the terminal cannot use: exit 3 with the folder named.
-    throw new DataDirError(
-      `the key folder for sealing secrets cannot be used (set HCP_KEY_DIR to a writable folder): ${(err as Error).message}`,
-      'sealing-key',
-    );
-  }
-  if (!key) throw new DataDirError('the sealing key of this data directory is missing; provision the terminal again', 'sealing-key');
-  return new KeySealer(key);
 }

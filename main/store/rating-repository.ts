@@ -20,6 +20,8 @@ export function ratingRepository(db: Database, now: () => number): RatingReposit
     appendRecord: (record, held) => void outbox.append(record, { held }),
     amendHeld: (evalId, patch) => outbox.amendHeld(evalId, patch),
     release: (evalIds) => outbox.release(evalIds),
+    noteRatedElsewhere: (note) => sessions.noteRatedElsewhere(note),
+    markStatusUnknown: (id) => sessions.markStatusUnknown(id),
   };
   return {
     session: (id) => sessions.get(id),

@@ -2,6 +2,7 @@ import type { Database } from 'better-sqlite3';
 import { z } from 'zod';
 import { sessionItemSchema, storedApplicantSchema, type EndReason, type NewSessionRow, type SessionRow, type SessionStatus } from '../core/session.js';
 import { prepared } from '../../sync/prepared.js';
+import type { RatedElsewhere } from '../core/ports.js';
 
 interface Raw {
   session_id: string;
@@ -71,6 +72,34 @@ export class SessionStore {
       );
     }
     prepared(this.db, 'UPDATE sessions SET closed_at = COALESCE(closed_at, ?) WHERE session_id = ?').run(at, sessionId);
+  }
+
+  /**
+   * Page mode: the province holds the rating. An open invitation, or one that timed out waiting for the province's
+   * answer and has had no default rating, ends rated, with the note beside it; anything else is left alone.
+   */
+  noteRatedElsewhere(n: RatedElsewhere): boolean {
+    const changed = prepared(
+      this.db,
+      `UPDATE sessions SET status = 'rated', satisfaction = ?, rated_at = ?, closed_at = COALESCE(closed_at, ?), end_reason = NULL
+         WHERE session_id = ? AND defaulted_at IS NULL
+           AND (status = 'inviting' OR (status = 'unrated' AND end_reason IN ('timedOut', 'statusUnknown')))`,
+    ).run(n.satisfaction, n.at, n.at, n.sessionId).changes;
+    if (!changed) return false;
+    prepared(this.db, 'INSERT OR IGNORE INTO page_ratings (session_id, staff_id, satisfaction, eval_id, rated_at) VALUES (?, ?, ?, ?, ?)').run(
+      n.sessionId,
+      n.staffId,
+      n.satisfaction,
+      n.evalId,
+      n.at,
+    );
+    return true;
+  }
+
+  markStatusUnknown(sessionId: string): void {
+    prepared(this.db, `UPDATE sessions SET end_reason = 'statusUnknown' WHERE session_id = ? AND status = 'unrated' AND end_reason = 'timedOut'`).run(
+      sessionId,
+    );
   }
 
   /** Invitations left open by a stop or crash: the citizen's screen is gone, so they end unrated. */

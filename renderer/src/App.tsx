@@ -10,6 +10,7 @@ import { useVoice } from './voice.js';
 import { DisplaySleep } from './display-sleep.js';
 import { FollowUp } from './screens/FollowUp.js';
 import { Inviting } from './screens/Inviting.js';
+import { ProvincePage } from './screens/ProvincePage.js';
 import { Closed, Message, Paused, Serving, Thanks } from './screens/Simple.js';
 import { Unprovisioned } from './screens/Unprovisioned.js';
 import { PinPad, TechnicianScreens } from './lazy.js';
@@ -19,6 +20,7 @@ import { RegionBoundary } from './components/RegionBoundary.js';
 function Screen({ view }: { view: TerminalView }) {
   switch (view.state) {
     case 'inviting':
+      if (view.session && view.page?.sessionId === view.session.sessionId) return <ProvincePage key={view.page.url} view={view} page={view.page} />;
       return view.session ? <Inviting key={`${view.session.sessionId}:${view.session.currentItem}`} view={view} session={view.session} /> : null;
     case 'follow-up':
       return view.session ? <FollowUp key={view.session.sessionId} view={view} session={view.session} /> : null;

@@ -73,6 +73,12 @@ beforeAll(async () => {
     b.terminal.choose(sessionId, 0, i % 2 ? 3 : 4, '4');
     b.clock.advance(THANKS_MS);
   }
+  // Page mode: ratings the province holds, noted outside the outbox (page_ratings).
+  for (let i = 0; i < 3; i++) {
+    const { sessionId } = await b.terminal.openSession({});
+    b.terminal.pageMode.ratedElsewhere(sessionId, { satisfaction: 5, evalId: `PROV-${String(i)}` });
+    b.clock.advance(THANKS_MS);
+  }
   const outbox = new Outbox(b.db, () => b.clock.now());
   outbox.applyResults(outbox.claim(30, 1e9).map((e) => ({ evalId: e.evalId, status: 'accepted' as const })));
   b.clock.advance(1_000);

@@ -1,7 +1,7 @@
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { kioskBrowserArgs, kioskProfileDir, refuseTranslation } from '../../main/cli/kiosk.js';
+import { forgetSiteData, kioskBrowserArgs, kioskProfileDir, refuseTranslation } from '../../main/cli/kiosk.js';
 import { scratchDirs } from '../helpers/fixtures.js';
 
 const dir = scratchDirs();
@@ -43,5 +43,24 @@ describe('the kiosk launcher’s browser profile', () => {
       refuseTranslation(profile);
       expect(read(profile)).toEqual({ translate: { enabled: false } });
     }
+  });
+
+  it('keeps no site’s cookies or storage from one boot to the next, and keeps the settings', () => {
+    const profile = dir();
+    const parts = [
+      'Cookies',
+      'Network/Cookies',
+      'Local Storage/leveldb/000003.log',
+      'IndexedDB/http_127.0.0.2_0.indexeddb.leveldb/LOG',
+      'Service Worker/Database/CURRENT',
+    ];
+    for (const part of parts) {
+      mkdirSync(join(profile, 'Default', part, '..'), { recursive: true });
+      writeFileSync(join(profile, 'Default', part), 'kept by a page');
+    }
+    refuseTranslation(profile);
+    forgetSiteData(profile);
+    expect(parts.filter((part) => existsSync(join(profile, 'Default', part)))).toEqual([]);
+    expect(read(profile)).toEqual({ translate: { enabled: false } });
   });
 });

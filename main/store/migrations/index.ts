@@ -8,6 +8,7 @@ import { m0007SessionsEndReason } from './0007-sessions-end-reason.js';
 import { m0008OutboxCounts } from './0008-outbox-counts.js';
 import { m0009RelayBundlesByContent } from './0009-relay-bundles-by-content.js';
 import { m0010RelayVerdicts } from './0010-relay-verdicts.js';
+import { m0011PageRatings } from './0011-page-ratings.js';
 import type { Migration } from './migration.js';
 import { testHooks } from '../../util/test-hooks.js';
 import { testExtraMigration } from './test-extra.js';
@@ -29,6 +30,7 @@ export const migrations: readonly Migration[] = [
   m0008OutboxCounts,
   m0009RelayBundlesByContent,
   m0010RelayVerdicts,
+  m0011PageRatings,
 ];
 
 /** The list must be 1, 2, 3 … in order: a gap or a duplicate would skip or repeat a step on some terminal. */

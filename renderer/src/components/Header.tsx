@@ -4,6 +4,7 @@ import type { TerminalView } from '../../../main/bridge/contract.js';
 import { useUi } from '../context.js';
 import { useTerminalNow } from '../hooks.js';
 import { LANGUAGES } from '../i18n.js';
+import { PageHeaderBar } from '../screens/ProvincePage.js';
 
 /**
  * The hall's clock in China Standard Time, worded in the citizen's language by Intl. The formatters are made once per
@@ -29,8 +30,10 @@ export function Header({ view }: { view: TerminalView }) {
   const send = useUi((s) => s.send);
   const [choosing, setChoosing] = useState(false);
   const c = clock(now, view.locale);
+  const pageShown =
+    view.state === 'inviting' && view.session && view.page?.sessionId === view.session.sessionId ? { session: view.session, page: view.page } : null;
   return (
-    <header className="header">
+    <header className={pageShown ? 'header with-page' : 'header'}>
       <div className="header-where">
         <span className="emblem" aria-hidden="true" />
         <div>
@@ -38,6 +41,7 @@ export function Header({ view }: { view: TerminalView }) {
           <div className="window">{view.hall.windowName}</div>
         </div>
       </div>
+      {pageShown && <PageHeaderBar session={pageShown.session} page={pageShown.page} />}
       <div className="header-right">
         <div className="language">
           {/* Named in both scripts: whoever cannot read Chinese still finds it. */}

@@ -159,7 +159,7 @@ function LevelLabel({ text }: { text: string }) {
  * The time left, ticking on its own: only this re-renders four times a second, not the levels, the staff card and the
  * QR code around it (issue 18). The ring steps once a second, without a transition that would repaint every frame.
  */
-function Countdown({ openedAt, expiresAt }: { openedAt: number; expiresAt: number }) {
+export function Countdown({ openedAt, expiresAt }: { openedAt: number; expiresAt: number }) {
   const { t } = useTranslation();
   const now = useTerminalNow();
   const left = secondsLeft(expiresAt, now);

@@ -82,6 +82,15 @@ export function Diagnostics({ d, setup }: { d: DiagnosticsView; setup: Technicia
             <dd data-testid="tech-integrity">
               {d.database.integrity ? (d.database.integrity.ok ? t('technician.integrityOk') : d.database.integrity.detail) : '—'}
             </dd>
+            {d.page && (
+              <>
+                <dt>{t('technician.pageMode')}</dt>
+                <dd data-testid="tech-page-mode">
+                  {t('technician.pageShown', { count: d.page.shown })}
+                  {Object.entries(d.page.fallbacks).map(([reason, n]) => ` · ${reason} ${String(n)}`)}
+                </dd>
+              </>
+            )}
             {d.security.length > 0 && (
               <>
                 <dt>{t('technician.security')}</dt>

@@ -1,0 +1,72 @@
+import type { PageSource } from '../../sync/province/adapter.js';
+import type { Clock } from '../core/clock.js';
+import type { AuditLog, Logger } from '../core/ports.js';
+import type { Terminal } from '../core/terminal.js';
+import type { StoredProvisioning } from '../provisioning/schema.js';
+import { attachPageMode } from './attach.js';
+import { checkPage } from './page-fetch.js';
+import type { PageMode } from './page-mode.js';
+import { pageSettingsFrom, type RatingSurface } from './settings.js';
+
+/** The path of the terminal's own page the province's returns to; reaching it proves nothing (province-page.md). */
+export const PAGE_RETURN_PATH = '/page-return';
+
+/** Page mode as the runtime runs it: the controller, the frame's origins for the kiosk page's CSP, the return page. */
+export interface PageHost {
+  readonly page: PageMode;
+  /** The origins the kiosk page's frame may show besides its own (its CSP `frame-src`). */
+  readonly origins: readonly string[];
+  /** The host listens: `returnUrl` is a page of this origin (the local API's address and port). */
+  setTerminalOrigin(origin: string): void;
+  /** The `returnUrl` of a session: Electron intercepts it, the headless host serves it. */
+  returnUrl(sessionId: string): string;
+  close(): void;
+}
+
+/**
+ * The province's page capability, when its adapter has one: read structurally from the sync engine, so that this
+ * side needs nothing of sync but the `PageSource` seam (sync/province/adapter.ts).
+ */
+export function pageSourceOf(engine: object | null): PageSource | null {
+  const page: unknown = engine && 'page' in engine ? engine.page : undefined;
+  if (typeof page !== 'object' || page === null) return null;
+  return 'pageLink' in page && typeof page.pageLink === 'function' && 'pageStatus' in page && typeof page.pageStatus === 'function'
+    ? (page as PageSource)
+    : null;
+}
+
+/** Builds page mode for a provisioned terminal; it does nothing while `rating.surface` is `terminal`. */
+export function startPageHost(o: {
+  terminal: Terminal;
+  provisioning: StoredProvisioning;
+  source: PageSource | null;
+  surface: () => RatingSurface;
+  clock: Clock;
+  audit: AuditLog;
+  log: Logger;
+}): PageHost {
+  const p = o.provisioning.province;
+  const stored = 'page' in p ? p.page : undefined;
+  const templates = p.dialect === 'gov-form' ? [p.offlinePageTemplate] : [p.offlineLinkTemplate];
+  const settings = pageSettingsFrom(stored, [p.baseUrl, ...templates]);
+  let terminalOrigin = 'http://127.0.0.1';
+  const returnUrl = (sessionId: string) => `${terminalOrigin}${PAGE_RETURN_PATH}?session=${encodeURIComponent(sessionId)}`;
+  const { page, detach } = attachPageMode(o.terminal, {
+    source: o.source,
+    settings,
+    surface: o.surface,
+    terminalId: o.provisioning.terminal.terminalId,
+    returnUrl,
+    checkPage,
+    clock: o.clock,
+    audit: o.audit,
+    log: o.log,
+  });
+  return {
+    page,
+    origins: settings.origins,
+    setTerminalOrigin: (origin) => void (terminalOrigin = origin.replace(/\/+$/, '')),
+    returnUrl,
+    close: detach,
+  };
+}
