@@ -1,0 +1,152 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTransport, type NetworkSettings } from '../../sync/net/transport.js';
+import { startProvinceSim, type ProvinceSim } from '../../sync/province-sim/simulator.js';
+import { testProvinceConnection } from '../../sync/province/connection-test.js';
+import type { HcpJsonAccount } from '../../sync/province/factory.js';
+import { APP } from '../helpers/dialects.js';
+import { freePort } from '../helpers/free-port.js';
+import { makeTestCa, type TestCa } from '../helpers/test-ca.js';
+import { startTinyproxy, type Tinyproxy } from '../helpers/tinyproxy.js';
+import { startTlsFront, type TlsFront } from '../helpers/tls-front.js';
+import { runTsChild, sourceUrl } from '../helpers/ts-child.js';
+
+const AUTH = { user: 'hall', pass: 's3cret-Proxy-pw' };
+
+let sim: ProvinceSim;
+let ca: TestCa;
+let good: TlsFront;
+let open: Tinyproxy;
+let guarded: Tinyproxy;
+let expired: TlsFront;
+let wrongHost: TlsFront;
+
+beforeAll(async () => {
+  sim = await startProvinceSim({ apps: [APP] });
+  ca = makeTestCa();
+  good = await startTlsFront({ targetPort: sim.port, ...ca.issue({ cn: 'hcp.hall.test', san: 'IP:127.0.0.1,DNS:localhost' }) });
+  open = await startTinyproxy();
+  guarded = await startTinyproxy(AUTH);
+  expired = await startTlsFront({ targetPort: sim.port, ...ca.issue({ cn: 'old.hall.test', san: 'IP:127.0.0.1', days: -1 }) });
+  wrongHost = await startTlsFront({ targetPort: sim.port, ...ca.issue({ cn: 'other.hall.test', san: 'DNS:other.hall.test' }) });
+});
+
+afterAll(async () => {
+  await Promise.all([good?.close(), expired?.close(), wrongHost?.close(), open?.stop(), guarded?.stop(), sim?.close()]);
+});
+
+function account(baseUrl: string): HcpJsonAccount {
+  return { dialect: 'hcp-json', baseUrl, terminalId: 'T-1', signAlg: 'HMAC-SM3', ...APP };
+}
+
+function check(baseUrl: string, net: NetworkSettings, env: NodeJS.ProcessEnv = {}) {
+  return testProvinceConnection({ account: account(baseUrl), timeoutMs: 5_000, fetch: createTransport(net, env).fetch });
+}
+
+describe('the province through a proxy', () => {
+  it('goes through an open proxy: the proxy saw the CONNECT to the province', async () => {
+    const r = await check(good.url, { proxy: open.url(), caCertificates: [ca.ca.cert] });
+    expect(r).toMatchObject({ reachable: true, code: null });
+    expect(open.log()).toContain(`127.0.0.1:${String(good.port)}`);
+  });
+
+  it('goes through a proxy that asks for credentials when they are given', async () => {
+    const r = await check(good.url, { proxy: guarded.url(AUTH), caCertificates: [ca.ca.cert] });
+    expect(r).toMatchObject({ reachable: true, code: null });
+  });
+
+  it('says the proxy wants credentials (407) when none are given', async () => {
+    const r = await check(good.url, { proxy: guarded.url(), caCertificates: [ca.ca.cert] });
+    expect(r).toMatchObject({ reachable: false, code: 'PROXY_AUTH_REQUIRED' });
+    expect(r.message).toContain(`the proxy 127.0.0.1:${String(guarded.port)} wants a user name and password (HTTP 407)`);
+  });
+
+  it('says the proxy refused the credentials (401), and never shows the password', async () => {
+    const wrong = { user: AUTH.user, pass: 'not-the-Pw-42' };
+    const transport = createTransport({ proxy: guarded.url(wrong), caCertificates: [ca.ca.cert] }, {});
+    const r = await testProvinceConnection({ account: account(good.url), timeoutMs: 5_000, fetch: transport.fetch });
+    expect(r).toMatchObject({ reachable: false, code: 'PROXY_AUTH_REFUSED' });
+    expect(r.message).toContain('refused the user name and password (HTTP 401)');
+    expect(JSON.stringify(r)).not.toContain(wrong.pass);
+    expect(transport.proxyShown).toBe(`http://hall:***@127.0.0.1:${String(guarded.port)}`);
+  });
+
+  it('says the proxy cannot be reached', async () => {
+    const port = await freePort();
+    const r = await check(good.url, { proxy: `http://127.0.0.1:${String(port)}`, caCertificates: [ca.ca.cert] });
+    expect(r).toMatchObject({ reachable: false, code: 'PROXY_UNREACHABLE' });
+    expect(r.message).toContain(`the proxy 127.0.0.1:${String(port)} cannot be reached (ECONNREFUSED)`);
+  });
+
+  it('says the proxy answered with its own error page when it cannot reach the province', async () => {
+    const closed = await freePort();
+    const r = await check(`https://127.0.0.1:${String(closed)}`, { proxy: open.url(), caCertificates: [ca.ca.cert] });
+    expect(r).toMatchObject({ reachable: false, code: 'PROXY_ERROR' });
+    expect(r.message).toMatch(/answered with its own error page \(HTTP 5\d\d\)/);
+  });
+
+  it('bypasses the proxy for a host in network.noProxy', async () => {
+    const dead = `http://127.0.0.1:${String(await freePort())}`;
+    const r = await check(good.url, { proxy: dead, noProxy: ['127.0.0.1'], caCertificates: [ca.ca.cert] });
+    expect(r).toMatchObject({ reachable: true, code: null });
+  });
+
+  it('without network.proxy, takes HTTPS_PROXY and NO_PROXY from the service environment', async () => {
+    const dead = `http://127.0.0.1:${String(await freePort())}`;
+    expect(await check(good.url, { caCertificates: [ca.ca.cert] }, { HTTPS_PROXY: dead })).toMatchObject({ code: 'PROXY_UNREACHABLE' });
+    expect(await check(good.url, { caCertificates: [ca.ca.cert] }, { https_proxy: dead, no_proxy: '127.0.0.1' })).toMatchObject({ code: null });
+    const before = open.log().length;
+    expect(await check(good.url, { caCertificates: [ca.ca.cert] }, { HTTPS_PROXY: open.url() })).toMatchObject({ code: null });
+    expect(open.log().slice(before)).toContain(`127.0.0.1:${String(good.port)}`);
+  });
+
+  it('provisioning\'s proxy wins over the environment\'s', async () => {
+    const dead = `http://127.0.0.1:${String(await freePort())}`;
+    expect(await check(good.url, { proxy: open.url(), caCertificates: [ca.ca.cert] }, { HTTPS_PROXY: dead })).toMatchObject({ code: null });
+  });
+});
+
+describe('the province\'s certificate', () => {
+  it('is refused as from an unknown CA when neither provisioning nor the OS store has its CA, naming it', async () => {
+    const r = await check(good.url, {});
+    expect(r).toMatchObject({ reachable: false, code: 'TLS_UNKNOWN_CA' });
+    expect(r.message).toContain('unknown CA');
+    expect(r.message).toMatch(/certificate CN=hcp\.hall\.test, valid \w{3} +\d+ [\d:]+ \d{4} GMT to \w{3} +\d+ [\d:]+ \d{4} GMT/);
+  });
+
+  it('is named the same through a proxy (the certificate read through the tunnel)', async () => {
+    const r = await check(good.url, { proxy: guarded.url(AUTH) });
+    expect(r).toMatchObject({ reachable: false, code: 'TLS_UNKNOWN_CA' });
+    expect(r.message).toContain('CN=hcp.hall.test');
+  });
+
+  it('says an expired certificate is expired, with its dates', async () => {
+    const r = await check(expired.url, { caCertificates: [ca.ca.cert] });
+    expect(r).toMatchObject({ reachable: false, code: 'TLS_EXPIRED' });
+    expect(r.message).toContain('expired certificate');
+    expect(r.message).toContain('CN=old.hall.test, valid');
+  });
+
+  it('says a certificate for another host is for the wrong host name', async () => {
+    const r = await check(wrongHost.url, { caCertificates: [ca.ca.cert] });
+    expect(r).toMatchObject({ reachable: false, code: 'TLS_WRONG_HOST' });
+    expect(r.message).toContain('wrong host name: the certificate does not name 127.0.0.1 (it names DNS:other.hall.test)');
+  });
+
+  it('is trusted when its CA is in the OS store (tls.getCACertificates("system"), read at the process start)', async () => {
+    // A scratch OS store: OpenSSL's SSL_CERT_FILE / SSL_CERT_DIR, which Node's system store reads on Linux.
+    const probe = `
+      const { createTransport } = await import(${JSON.stringify(sourceUrl('sync/net/transport.ts'))});
+      const tls = await import('node:tls');
+      const t = createTransport({}, {});
+      let said;
+      try { const res = await t.fetch(${JSON.stringify(good.url + '/')}); said = 'HTTP ' + res.status; } catch (e) { said = e.code ?? e.message; }
+      console.log(JSON.stringify({ system: tls.getCACertificates('system').length, said }));
+    `;
+    const env = { PATH: process.env['PATH'], SSL_CERT_DIR: ca.dir };
+    const withCa = await runTsChild(probe, { ...env, SSL_CERT_FILE: `${ca.dir}/ca.pem` });
+    expect(withCa.err).toBe('');
+    expect(JSON.parse(withCa.out)).toMatchObject({ said: expect.stringMatching(/^HTTP \d{3}$/) });
+    const emptyStore = await runTsChild(probe, { ...env, SSL_CERT_FILE: '/dev/null', SSL_CERT_DIR: '/var/empty-store' });
+    expect(JSON.parse(emptyStore.out)).toMatchObject({ system: 0, said: 'TLS_UNKNOWN_CA' });
+  });
+});
