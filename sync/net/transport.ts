@@ -96,6 +96,9 @@ export function peerCertificate(agent: https.Agent, url: URL, timeoutMs = 5_000)
     const timer = setTimeout(() => done(null), timeoutMs);
     const onSocket = (s: TLSSocket) => {
       socket = s;
+      // Through a proxy the socket comes back with its handshake over the tunnel already done.
+      const already = typeof s.getPeerCertificate === 'function' ? s.getPeerCertificate() : null;
+      if (already?.subject) return done(already);
       s.once('secureConnect', () => {
         const c = s.getPeerCertificate();
         done(c.subject ? c : null);
