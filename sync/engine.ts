@@ -64,6 +64,8 @@ export interface SyncEngineOptions<C extends { configVersion: string }> {
   };
   tuning: SyncTuning;
   log: UploaderLog & { error(obj: object, msg?: string): void };
+  /** The transport to the province (sync/net/transport.ts: proxy, trusted CAs); default the global fetch. */
+  fetch?: typeof fetch;
 }
 
 export interface SyncEngine<C> {
@@ -115,7 +117,7 @@ export function createSyncEngine<C extends { configVersion: string }>(o: SyncEng
     () => performance.now(),
     (ms) => o.log.warn({ movedMs: ms }, 'the local clock jumped; records are not clockTrusted until the province answers again'),
   );
-  const adapter = createProvinceAdapter(acc, { clock: offset, timeoutMs: o.tuning.timeoutMs });
+  const adapter = createProvinceAdapter(acc, { clock: offset, timeoutMs: o.tuning.timeoutMs, ...(o.fetch ? { fetch: o.fetch } : {}) });
   const outbox = new Outbox(o.db, () => offset.now());
   const statusListeners: ((s: SyncStatus) => void)[] = [];
   const configListeners: ((c: C) => void)[] = [];

@@ -35,6 +35,8 @@ import { storedOfflineConfig, TechnicianWorkbench } from './technician-workbench
 import { DEFAULT_USB_ROOTS } from './usb-drive.js';
 import { softwareVersion } from './version.js';
 import { updateWiring } from './update-wiring.js';
+import { createTransport } from '../../sync/net/transport.js';
+import { networkSettings, openNetwork } from '../provisioning/network.js';
 import { softwareStatus } from '../update/status.js';
 import { hallOpen } from '../bridge/hall-hours.js';
 import { syncTuningFromEnv } from './environment.js';
@@ -159,6 +161,11 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     const tls = provisioning?.localApi.tls;
     const apiTls = tls ? { cert: tls.cert, key: await open(tls.keySealed) } : null;
     if (provisioning) auditExceptions(provisioning, opts.log);
+    const network = await openNetwork(provisioning?.network, open);
+    const transport = createTransport(networkSettings(network, provisioning?.province.tls));
+    if (provisioning) {
+      opts.log.info({ proxy: transport.proxyShown, noProxy: network?.noProxy ?? [], provisionedCas: provisioning.province.tls?.caCertificates.length ?? 0 }, 'province network');
+    }
     const releasesDir = opts.releasesDir ?? process.env['HCP_RELEASES_DIR'];
     const nameSealer = new KeySealer((await key(META_DATA_KEY)) ?? Buffer.alloc(0));
     // The demo's province is a simulator started here, on a port of its own, serving the demo hall's config.
@@ -182,6 +189,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
           software: () => softwareStatus(softwareVersion(), releasesDir),
           onUpdate: (u) => onUpdate(u),
           log: opts.log,
+          fetch: transport.fetch,
         })
       : null;
     const clock = opts.clock ?? (sync ? realTimers(sync.now, sync.clockKnown) : realTimers(Date.now, () => false));
@@ -204,6 +212,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       idle: () => idle(),
       staff: () => staffName(),
       log: opts.log,
+      fetch: transport.fetch,
     });
     const workbench = new TechnicianWorkbench({
       dataDir: opts.dataDir,
@@ -214,7 +223,15 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       pins,
       provisioning,
       base: provisioning
-        ? { dialect: provisioning.province.dialect, appSecret, token: apiToken ?? '', tls: apiTls, offlineConfig: storedOfflineConfig(meta) }
+        ? {
+            dialect: provisioning.province.dialect,
+            appSecret,
+            token: apiToken ?? '',
+            tls: apiTls,
+            offlineConfig: storedOfflineConfig(meta),
+            network,
+            provinceTls: provisioning.province.tls,
+          }
         : null,
       audit,
       devices,

@@ -3,6 +3,8 @@ import { chmodSync, copyFileSync, mkdirSync, readdirSync, writeFileSync } from '
 import { join } from 'node:path';
 import { listHidDevices, listSerialPorts } from '../../device-drivers/detect.js';
 import { testProvinceConnection } from '../../sync/province/connection-test.js';
+import { createTransport } from '../../sync/net/transport.js';
+import { networkSettings } from '../provisioning/network.js';
 import { BundleQueue } from '../../sync/relay/bundle-queue.js';
 import type { IntentResult } from '../bridge/contract.js';
 import { PROVISIONING_FIELDS, type DeviceInput, type DetectedPort, type ProvisioningDraft, type TechnicianSetup } from '../bridge/technician.js';
@@ -165,7 +167,9 @@ export class TechnicianWorkbench {
     if ('ok' in r) return r;
     const p = r.file.province;
     const secret = p.dialect === 'gov-form' ? p.appWord : p.appSecret;
-    const report = await testProvinceConnection({ account: provinceAccount(p, secret, r.file.terminal.terminalId) });
+    // The settings as typed (and the file's proxy and CAs), through the same transport the terminal would use.
+    const transport = createTransport(networkSettings(r.file.network, p.tls));
+    const report = await testProvinceConnection({ account: provinceAccount(p, secret, r.file.terminal.terminalId), fetch: transport.fetch });
     this.connection = { at: this.d.now(), ...report };
     this.d.audit.record({
       actor: 'technician',
