@@ -3,8 +3,8 @@ import { chmodSync, copyFileSync, mkdirSync, readdirSync, writeFileSync } from '
 import { join } from 'node:path';
 import { listHidDevices, listSerialPorts } from '../../device-drivers/detect.js';
 import { testProvinceConnection } from '../../sync/province/connection-test.js';
-import { createTransport } from '../../sync/net/transport.js';
-import { networkSettings } from '../provisioning/network.js';
+import { createTransport, proxyEnvFor, redactProxy } from '../../sync/net/transport.js';
+import { networkSettings, showCa } from '../provisioning/network.js';
 import { BundleQueue } from '../../sync/relay/bundle-queue.js';
 import type { IntentResult } from '../bridge/contract.js';
 import { PROVISIONING_FIELDS, type DeviceInput, type DetectedPort, type ProvisioningDraft, type TechnicianSetup } from '../bridge/technician.js';
@@ -84,6 +84,18 @@ export class TechnicianWorkbench {
     this.usb = { roots: [...d.usbRoots], files: [], cutShort: null, scannedAt: null };
   }
 
+  private network(): TechnicianSetup['network'] {
+    const n = this.d.base?.network;
+    const env = proxyEnvFor({});
+    const envProxy = env.HTTPS_PROXY ?? env.HTTP_PROXY;
+    return {
+      proxy: n?.proxy ? redactProxy(n.proxy) : envProxy ? redactProxy(envProxy) : null,
+      proxyFrom: n?.proxy ? 'provisioning' : envProxy ? 'environment' : null,
+      noProxy: n?.proxy ? n.noProxy : (env.NO_PROXY?.split(',').map((h) => h.trim()).filter(Boolean) ?? []),
+      provinceCas: (this.d.base?.provinceTls?.caCertificates ?? []).map(showCa),
+    };
+  }
+
   setup(): TechnicianSetup {
     const offline = this.d.base?.offlineConfig;
     return {
@@ -91,6 +103,7 @@ export class TechnicianWorkbench {
       secretsSet: this.secretsSet(),
       offlineConfig: offline ? { staff: offline.staff.length, tasks: offline.tasks.length } : null,
       tlsConfigured: this.d.base?.tls != null,
+      network: this.network(),
       usb: this.usb,
       ports: this.ports,
       inputs: this.inputs,
