@@ -35,8 +35,7 @@ import { storedOfflineConfig, TechnicianWorkbench } from './technician-workbench
 import { DEFAULT_USB_ROOTS } from './usb-drive.js';
 import { softwareVersion } from './version.js';
 import { updateWiring } from './update-wiring.js';
-import { createTransport } from '../../sync/net/transport.js';
-import { networkSettings, openNetwork } from '../provisioning/network.js';
+import { provinceNetwork } from '../provisioning/network.js';
 import { softwareStatus } from '../update/status.js';
 import { hallOpen } from '../bridge/hall-hours.js';
 import { syncTuningFromEnv } from './environment.js';
@@ -161,11 +160,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     const tls = provisioning?.localApi.tls;
     const apiTls = tls ? { cert: tls.cert, key: await open(tls.keySealed) } : null;
     if (provisioning) auditExceptions(provisioning, opts.log);
-    const network = await openNetwork(provisioning?.network, open);
-    const transport = createTransport(networkSettings(network, provisioning?.province.tls));
-    if (provisioning) {
-      opts.log.info({ proxy: transport.proxyShown, noProxy: network?.noProxy ?? [], provisionedCas: provisioning.province.tls?.caCertificates.length ?? 0 }, 'province network');
-    }
+    const { transport, form: networkForm } = await provinceNetwork(provisioning, open, opts.log);
     const releasesDir = opts.releasesDir ?? process.env['HCP_RELEASES_DIR'];
     const nameSealer = new KeySealer((await key(META_DATA_KEY)) ?? Buffer.alloc(0));
     // The demo's province is a simulator started here, on a port of its own, serving the demo hall's config.
@@ -223,15 +218,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       pins,
       provisioning,
       base: provisioning
-        ? {
-            dialect: provisioning.province.dialect,
-            appSecret,
-            token: apiToken ?? '',
-            tls: apiTls,
-            offlineConfig: storedOfflineConfig(meta),
-            network,
-            provinceTls: provisioning.province.tls,
-          }
+        ? { dialect: provisioning.province.dialect, appSecret, token: apiToken ?? '', tls: apiTls, offlineConfig: storedOfflineConfig(meta), ...networkForm }
         : null,
       audit,
       devices,

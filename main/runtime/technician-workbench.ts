@@ -3,8 +3,7 @@ import { chmodSync, copyFileSync, mkdirSync, readdirSync, writeFileSync } from '
 import { join } from 'node:path';
 import { listHidDevices, listSerialPorts } from '../../device-drivers/detect.js';
 import { testProvinceConnection } from '../../sync/province/connection-test.js';
-import { createTransport, proxyEnvFor, redactProxy } from '../../sync/net/transport.js';
-import { networkSettings, showCa } from '../provisioning/network.js';
+import { networkView, transportFor } from '../provisioning/network.js';
 import { BundleQueue } from '../../sync/relay/bundle-queue.js';
 import type { IntentResult } from '../bridge/contract.js';
 import { PROVISIONING_FIELDS, type DeviceInput, type DetectedPort, type ProvisioningDraft, type TechnicianSetup } from '../bridge/technician.js';
@@ -84,18 +83,6 @@ export class TechnicianWorkbench {
     this.usb = { roots: [...d.usbRoots], files: [], cutShort: null, scannedAt: null };
   }
 
-  private network(): TechnicianSetup['network'] {
-    const n = this.d.base?.network;
-    const env = proxyEnvFor({});
-    const envProxy = env.HTTPS_PROXY ?? env.HTTP_PROXY;
-    return {
-      proxy: n?.proxy ? redactProxy(n.proxy) : envProxy ? redactProxy(envProxy) : null,
-      proxyFrom: n?.proxy ? 'provisioning' : envProxy ? 'environment' : null,
-      noProxy: n?.proxy ? n.noProxy : (env.NO_PROXY?.split(',').map((h) => h.trim()).filter(Boolean) ?? []),
-      provinceCas: (this.d.base?.provinceTls?.caCertificates ?? []).map(showCa),
-    };
-  }
-
   setup(): TechnicianSetup {
     const offline = this.d.base?.offlineConfig;
     return {
@@ -103,7 +90,7 @@ export class TechnicianWorkbench {
       secretsSet: this.secretsSet(),
       offlineConfig: offline ? { staff: offline.staff.length, tasks: offline.tasks.length } : null,
       tlsConfigured: this.d.base?.tls != null,
-      network: this.network(),
+      network: networkView(this.d.base?.network, this.d.base?.provinceTls),
       usb: this.usb,
       ports: this.ports,
       inputs: this.inputs,
@@ -180,9 +167,7 @@ export class TechnicianWorkbench {
     if ('ok' in r) return r;
     const p = r.file.province;
     const secret = p.dialect === 'gov-form' ? p.appWord : p.appSecret;
-    // The settings as typed (and the file's proxy and CAs), through the same transport the terminal would use.
-    const transport = createTransport(networkSettings(r.file.network, p.tls));
-    const report = await testProvinceConnection({ account: provinceAccount(p, secret, r.file.terminal.terminalId), fetch: transport.fetch });
+    const report = await testProvinceConnection({ account: provinceAccount(p, secret, r.file.terminal.terminalId), fetch: transportFor(r.file).fetch });
     this.connection = { at: this.d.now(), ...report };
     this.d.audit.record({
       actor: 'technician',

@@ -1,8 +1,8 @@
 import http from 'node:http';
-import { isIP } from 'node:net';
+import { isIP, type Socket } from 'node:net';
 import https from 'node:https';
 import { Readable } from 'node:stream';
-import tls, { type PeerCertificate, type TLSSocket } from 'node:tls';
+import tls, { TLSSocket, type PeerCertificate } from 'node:tls';
 import { isCertificateError, wordFailure } from './failure-words.js';
 
 /**
@@ -94,23 +94,26 @@ export function peerCertificate(agent: https.Agent, url: URL, timeoutMs = 5_000)
       resolve(c);
     };
     const timer = setTimeout(() => done(null), timeoutMs);
-    const onSocket = (s: TLSSocket) => {
+    const onSocket = (s: Socket) => {
+      // Through a proxy the proxy's own plain socket comes back first; the tunnel's comes to the callback, its
+      // handshake already done.
+      if (!(s instanceof TLSSocket) || s === socket) return;
       socket = s;
-      // Through a proxy the socket comes back with its handshake over the tunnel already done.
-      const already = typeof s.getPeerCertificate === 'function' ? s.getPeerCertificate() : null;
-      if (already?.subject) return done(already);
+      // Before its handshake a socket's certificate is an empty object, whatever the type says.
+      const already = s.getPeerCertificate();
+      if ('subject' in already) return done(already);
       s.once('secureConnect', () => {
         const c = s.getPeerCertificate();
-        done(c.subject ? c : null);
+        done('subject' in c ? c : null);
       });
       s.once('error', () => done(null));
     };
-    const create = agent.createConnection.bind(agent) as (o: object, cb: (err: Error | null, s?: TLSSocket) => void) => TLSSocket | undefined;
+    const create = agent.createConnection.bind(agent) as (o: object, cb: (err: Error | null, s?: Socket) => void) => Socket | undefined;
     const s = create(opts, (err, s2) => {
       if (err || !s2) done(null);
-      else if (s2 !== socket) onSocket(s2);
+      else onSocket(s2);
     });
-    if (s && s !== socket) onSocket(s);
+    if (s) onSocket(s);
   });
 }
 

@@ -30,7 +30,23 @@ export function makeTestCa(name = 'Test Hall CA'): TestCa {
       ossl('req', ...ec, '-keyout', `${id}.key`, '-out', `${id}.csr`, '-subj', `/CN=${cn}`);
       writeFileSync(join(dir, `${id}.ext`), `subjectAltName=${san}\n`);
       // -days -1 (OpenSSL 3.0): notAfter a day before now, i.e. expired.
-      ossl('x509', '-req', '-in', `${id}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${id}.pem`, '-days', String(days), '-extfile', `${id}.ext`);
+      ossl(
+        'x509',
+        '-req',
+        '-in',
+        `${id}.csr`,
+        '-CA',
+        'ca.pem',
+        '-CAkey',
+        'ca.key',
+        '-CAcreateserial',
+        '-out',
+        `${id}.pem`,
+        '-days',
+        String(days),
+        '-extfile',
+        `${id}.ext`,
+      );
       return { cert: readFileSync(join(dir, `${id}.pem`), 'utf8'), key: readFileSync(join(dir, `${id}.key`), 'utf8') };
     },
   };

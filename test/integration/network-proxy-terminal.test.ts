@@ -19,6 +19,8 @@ const AUTH = { user: 'hall', pass: 'Zx-proxy-pw-9137' };
 const keys = tempDir('hcp-keys-');
 const env = { HCP_KEY_DIR: keys.path, HTTPS_PROXY: '', HTTP_PROXY: '', https_proxy: '', http_proxy: '' };
 
+/** What beforeAll started, stopped by afterAll (whatever got started before a failure). */
+const closers: (() => Promise<unknown>)[] = [];
 let sim: ProvinceSim;
 let ca: TestCa;
 let front: TlsFront;
@@ -26,13 +28,16 @@ let proxy: Tinyproxy;
 
 beforeAll(async () => {
   sim = await startProvinceSim({ apps: [APP] });
+  closers.push(() => sim.close());
   ca = makeTestCa();
   front = await startTlsFront({ targetPort: sim.port, ...ca.issue({ cn: 'hcp.hall.test', san: 'IP:127.0.0.1' }) });
+  closers.push(() => front.close());
   proxy = await startTinyproxy(AUTH);
+  closers.push(() => proxy.stop());
 });
 
 afterAll(async () => {
-  await Promise.all([front?.close(), proxy?.stop(), sim?.close()]);
+  await Promise.all(closers.map((c) => c()));
   keys.cleanup();
 });
 
@@ -59,7 +64,12 @@ describe('a terminal provisioned with a proxy and a province CA', () => {
     const dir = tempDir();
     const t = await startTerminal(['--data-dir', dir.path, '--port', '0', '--config', provision(dir.path, AUTH.pass)], env);
     try {
-      await until(() => sim.stats.configFetches, (n) => n > 0, 15_000, 'config fetched through the proxy');
+      await until(
+        () => sim.stats.configFetches,
+        (n) => n > 0,
+        15_000,
+        'config fetched through the proxy',
+      );
       expect(proxy.log()).toContain(`127.0.0.1:${String(front.port)}`);
       const s = await status(t.ready.api);
       expect(JSON.stringify(s)).not.toContain(AUTH.pass);
@@ -82,7 +92,12 @@ describe('a terminal provisioned with a proxy and a province CA', () => {
     const t = await startTerminal(['--data-dir', dir.path, '--port', '0', '--config', provision(dir.path, wrong)], env);
     try {
       const refused = `the proxy 127.0.0.1:${String(proxy.port)} refused the user name and password (HTTP 401)`;
-      await until(() => t.stderr(), (e) => e.includes(refused), 15_000, 'the config poll\'s failure in words');
+      await until(
+        () => t.stderr(),
+        (e) => e.includes(refused),
+        15_000,
+        "the config poll's failure in words",
+      );
       expect(JSON.stringify(await status(t.ready.api))).not.toContain(wrong);
     } finally {
       await t.stop();

@@ -12,6 +12,8 @@ import { runTsChild, sourceUrl } from '../helpers/ts-child.js';
 
 const AUTH = { user: 'hall', pass: 's3cret-Proxy-pw' };
 
+/** What beforeAll started, stopped by afterAll (whatever got started before a failure). */
+const closers: (() => Promise<unknown>)[] = [];
 let sim: ProvinceSim;
 let ca: TestCa;
 let good: TlsFront;
@@ -22,16 +24,22 @@ let wrongHost: TlsFront;
 
 beforeAll(async () => {
   sim = await startProvinceSim({ apps: [APP] });
+  closers.push(() => sim.close());
   ca = makeTestCa();
   good = await startTlsFront({ targetPort: sim.port, ...ca.issue({ cn: 'hcp.hall.test', san: 'IP:127.0.0.1,DNS:localhost' }) });
+  closers.push(() => good.close());
   open = await startTinyproxy();
+  closers.push(() => open.stop());
   guarded = await startTinyproxy(AUTH);
+  closers.push(() => guarded.stop());
   expired = await startTlsFront({ targetPort: sim.port, ...ca.issue({ cn: 'old.hall.test', san: 'IP:127.0.0.1', days: -1 }) });
+  closers.push(() => expired.close());
   wrongHost = await startTlsFront({ targetPort: sim.port, ...ca.issue({ cn: 'other.hall.test', san: 'DNS:other.hall.test' }) });
+  closers.push(() => wrongHost.close());
 });
 
 afterAll(async () => {
-  await Promise.all([good?.close(), expired?.close(), wrongHost?.close(), open?.stop(), guarded?.stop(), sim?.close()]);
+  await Promise.all(closers.map((c) => c()));
 });
 
 function account(baseUrl: string): HcpJsonAccount {
@@ -99,13 +107,13 @@ describe('the province through a proxy', () => {
     expect(open.log().slice(before)).toContain(`127.0.0.1:${String(good.port)}`);
   });
 
-  it('provisioning\'s proxy wins over the environment\'s', async () => {
+  it("provisioning's proxy wins over the environment's", async () => {
     const dead = `http://127.0.0.1:${String(await freePort())}`;
     expect(await check(good.url, { proxy: open.url(), caCertificates: [ca.ca.cert] }, { HTTPS_PROXY: dead })).toMatchObject({ code: null });
   });
 });
 
-describe('the province\'s certificate', () => {
+describe("the province's certificate", () => {
   it('is refused as from an unknown CA when neither provisioning nor the OS store has its CA, naming it', async () => {
     const r = await check(good.url, {});
     expect(r).toMatchObject({ reachable: false, code: 'TLS_UNKNOWN_CA' });

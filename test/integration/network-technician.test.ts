@@ -19,6 +19,8 @@ import { startTlsFront, type TlsFront } from '../helpers/tls-front.js';
 
 const AUTH = { user: 'hall', pass: 'Tq-proxy-pw-4410' };
 const TECH_PIN = '135790';
+/** What beforeAll started, stopped by afterAll (whatever got started before a failure). */
+const closers: (() => Promise<unknown>)[] = [];
 let sim: ProvinceSim;
 let ca: TestCa;
 let front: TlsFront;
@@ -28,9 +30,12 @@ const dirs: { cleanup: () => void }[] = [];
 
 beforeAll(async () => {
   sim = await startProvinceSim({ apps: [APP] });
+  closers.push(() => sim.close());
   ca = makeTestCa('Hall IT Root CA');
   front = await startTlsFront({ targetPort: sim.port, ...ca.issue({ cn: 'hcp.hall.test', san: 'IP:127.0.0.1' }) });
+  closers.push(() => front.close());
   proxy = await startTinyproxy(AUTH);
+  closers.push(() => proxy.stop());
   const keys = tempDir('hcp-keys-');
   const data = tempDir();
   dirs.push(keys, data);
@@ -39,13 +44,20 @@ beforeAll(async () => {
   file['network'] = { proxy: proxy.url(AUTH), noProxy: ['intranet.hall.test'] };
   const path = join(data.path, 'provision.json');
   writeFileSync(path, JSON.stringify(file));
-  rt = await startRuntime({ log: silentLog, dataDir: data.path, provisioningFile: readProvisioningFile(path), usbRoots: [data.path], passive: true, restart: () => undefined });
+  rt = await startRuntime({
+    log: silentLog,
+    dataDir: data.path,
+    provisioningFile: readProvisioningFile(path),
+    usbRoots: [data.path],
+    passive: true,
+    restart: () => undefined,
+  });
+  closers.push(() => rt.close());
   await rt.terminal.technicianEnter(TECH_PIN);
 });
 
 afterAll(async () => {
-  await rt?.close();
-  await Promise.all([front?.close(), proxy?.stop(), sim?.close()]);
+  for (const c of closers.reverse()) await c();
   for (const d of dirs) d.cleanup();
 });
 
@@ -61,12 +73,14 @@ describe('the technician screen and a provisioned proxy and CA', () => {
       proxy: `http://hall:***@127.0.0.1:${String(proxy.port)}`,
       proxyFrom: 'provisioning',
       noProxy: ['intranet.hall.test'],
-      provinceCas: [{ subject: 'CN=Hall IT Root CA', validTo: new X509Certificate(ca.ca.cert).validTo, sha256: new X509Certificate(ca.ca.cert).fingerprint256 }],
+      provinceCas: [
+        { subject: 'CN=Hall IT Root CA', validTo: new X509Certificate(ca.ca.cert).validTo, sha256: new X509Certificate(ca.ca.cert).fingerprint256 },
+      ],
     });
     expect(JSON.stringify(rt.terminal.view())).not.toContain(AUTH.pass);
   });
 
-  it('tests the connection from the form through the file\'s proxy, trusting its CA', async () => {
+  it("tests the connection from the form through the file's proxy, trusting its CA", async () => {
     const before = proxy.log().length;
     expect(await handleIntent(rt.terminal, { type: 'testConnection', draft: setup().form }, rt.intentExtras)).toEqual({ ok: true });
     expect(setup().connection).toMatchObject({ reachable: true, code: null });
@@ -76,7 +90,11 @@ describe('the technician screen and a provisioned proxy and CA', () => {
   it('keeps the proxy (its password still sealed) and the CAs when the form is applied', async () => {
     expect(await handleIntent(rt.terminal, { type: 'provisioningApply', draft: setup().form }, rt.intentExtras)).toMatchObject({ ok: true });
     const stored = loadProvisioning(new MetaStore(rt.db));
-    expect(stored?.network).toMatchObject({ proxy: `http://hall@127.0.0.1:${String(proxy.port)}`, proxyPasswordSealed: expect.stringMatching(/^v1:/), noProxy: ['intranet.hall.test'] });
+    expect(stored?.network).toMatchObject({
+      proxy: `http://hall@127.0.0.1:${String(proxy.port)}`,
+      proxyPasswordSealed: expect.stringMatching(/^v1:/),
+      noProxy: ['intranet.hall.test'],
+    });
     expect(stored?.province.tls?.caCertificates).toEqual([ca.ca.cert]);
     expect(JSON.stringify(stored)).not.toContain(AUTH.pass);
   });

@@ -17,7 +17,12 @@ function withNetwork(network: unknown, tls?: unknown): Record<string, unknown> {
 
 describe('network.proxy and province.tls in the provisioning file (terminal-cli.md v1.3)', () => {
   it('takes http://[user:pass@]host:port, noProxy hosts and PEM CAs', () => {
-    const p = parseProvisioning(withNetwork({ proxy: 'http://hall:p%40ss@10.1.2.3:3128', noProxy: ['intranet.gov.cn', '.local.gov.cn', '10.0.0.1', 'host:8443'] }, { caCertificates: [CERT] }));
+    const p = parseProvisioning(
+      withNetwork(
+        { proxy: 'http://hall:p%40ss@10.1.2.3:3128', noProxy: ['intranet.gov.cn', '.local.gov.cn', '10.0.0.1', 'host:8443'] },
+        { caCertificates: [CERT] },
+      ),
+    );
     expect(p.network).toEqual({ proxy: 'http://hall:p%40ss@10.1.2.3:3128', noProxy: ['intranet.gov.cn', '.local.gov.cn', '10.0.0.1', 'host:8443'] });
     expect(p.province.tls?.caCertificates).toEqual([CERT]);
   });
@@ -32,7 +37,9 @@ describe('network.proxy and province.tls in the provisioning file (terminal-cli.
   });
 
   it('refuses a CA that is not a PEM certificate, and a noProxy entry that is not a host', () => {
-    expect(() => parseProvisioning(withNetwork({}, { caCertificates: ['not a cert'] }))).toThrow(/province\.tls\.caCertificates\.0.*not a PEM X\.509 certificate/);
+    expect(() => parseProvisioning(withNetwork({}, { caCertificates: ['not a cert'] }))).toThrow(
+      /province\.tls\.caCertificates\.0.*not a PEM X\.509 certificate/,
+    );
     expect(() => parseProvisioning(withNetwork({ noProxy: ['http://x/'] }))).toThrow(/network\.noProxy\.0/);
   });
 
@@ -47,8 +54,12 @@ describe('network.proxy and province.tls in the provisioning file (terminal-cli.
     expect(redactProxy(opened?.proxy ?? '')).toBe('http://hall:***@10.1.2.3:3128');
   });
 
-  it('falls back to the environment\'s proxy (either case) only without network.proxy', () => {
+  it("falls back to the environment's proxy (either case) only without network.proxy", () => {
     expect(proxyEnvFor({}, { https_proxy: 'http://e:1', no_proxy: 'a' })).toEqual({ HTTP_PROXY: undefined, HTTPS_PROXY: 'http://e:1', NO_PROXY: 'a' });
-    expect(proxyEnvFor({ proxy: 'http://p:2', noProxy: ['b'] }, { HTTPS_PROXY: 'http://e:1' })).toEqual({ HTTP_PROXY: 'http://p:2', HTTPS_PROXY: 'http://p:2', NO_PROXY: 'b' });
+    expect(proxyEnvFor({ proxy: 'http://p:2', noProxy: ['b'] }, { HTTPS_PROXY: 'http://e:1' })).toEqual({
+      HTTP_PROXY: 'http://p:2',
+      HTTPS_PROXY: 'http://p:2',
+      NO_PROXY: 'b',
+    });
   });
 });
