@@ -35,7 +35,7 @@ import { storedOfflineConfig, TechnicianWorkbench } from './technician-workbench
 import { DEFAULT_USB_ROOTS } from './usb-drive.js';
 import { softwareVersion } from './version.js';
 import { updateWiring } from './update-wiring.js';
-import { provinceNetwork } from '../provisioning/network.js';
+import { provinceNetwork } from './province-network.js';
 import { softwareStatus } from '../update/status.js';
 import { hallOpen } from '../bridge/hall-hours.js';
 import { syncTuningFromEnv } from './environment.js';

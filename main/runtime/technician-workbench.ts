@@ -3,7 +3,7 @@ import { chmodSync, copyFileSync, mkdirSync, readdirSync, writeFileSync } from '
 import { join } from 'node:path';
 import { listHidDevices, listSerialPorts } from '../../device-drivers/detect.js';
 import { testProvinceConnection } from '../../sync/province/connection-test.js';
-import { networkView, transportFor } from '../provisioning/network.js';
+import { networkView, transportFor } from './province-network.js';
 import { BundleQueue } from '../../sync/relay/bundle-queue.js';
 import type { IntentResult } from '../bridge/contract.js';
 import { PROVISIONING_FIELDS, type DeviceInput, type DetectedPort, type ProvisioningDraft, type TechnicianSetup } from '../bridge/technician.js';
