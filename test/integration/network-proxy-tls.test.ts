@@ -1,9 +1,19 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { downloadBundle } from '../../main/update/download.js';
+import { sm3Hex } from '../../sync/crypto/gm.js';
+import { DEMO_SM2_PRIVATE_KEY, DEMO_SM2_PUBLIC_KEY } from '../../sync/province-sim/demo-keys.js';
+import { startGovFormSim } from '../../sync/province-sim/gov-form-sim.js';
 import { createTransport, type NetworkSettings } from '../../sync/net/transport.js';
 import { startProvinceSim, type ProvinceSim } from '../../sync/province-sim/simulator.js';
 import { testProvinceConnection } from '../../sync/province/connection-test.js';
 import type { HcpJsonAccount } from '../../sync/province/factory.js';
-import { APP } from '../helpers/dialects.js';
+import { APP, GOV_APP } from '../helpers/dialects.js';
+import { tempDir } from '../helpers/fixtures.js';
 import { freePort } from '../helpers/free-port.js';
 import { makeTestCa, type TestCa } from '../helpers/test-ca.js';
 import { startTinyproxy, type Tinyproxy } from '../helpers/tinyproxy.js';
@@ -156,5 +166,54 @@ describe("the province's certificate", () => {
     expect(JSON.parse(withCa.out)).toMatchObject({ said: expect.stringMatching(/^HTTP \d{3}$/) });
     const emptyStore = await runTsChild(probe, { ...env, SSL_CERT_FILE: '/dev/null', SSL_CERT_DIR: '/var/empty-store' });
     expect(JSON.parse(emptyStore.out)).toMatchObject({ system: 0, said: 'TLS_UNKNOWN_CA' });
+  });
+});
+
+describe('every province request goes the same way', () => {
+  it('a gov-form province through the proxy with the provisioned CA', async () => {
+    const gov = await startGovFormSim({ apps: [GOV_APP], sm2PrivateKey: DEMO_SM2_PRIVATE_KEY, satisfactionCodes: 'gbt' });
+    closers.push(() => gov.close());
+    const front = await startTlsFront({ targetPort: gov.port, ...ca.issue({ cn: 'gov.hall.test', san: 'IP:127.0.0.1' }) });
+    closers.push(() => front.close());
+    const r = await testProvinceConnection({
+      account: {
+        dialect: 'gov-form',
+        baseUrl: `${front.url}/pubservice`,
+        terminalId: 'T-1',
+        ...GOV_APP,
+        sm2PublicKey: DEMO_SM2_PUBLIC_KEY,
+        satisfactionCodes: 'gbt',
+      },
+      timeoutMs: 5_000,
+      fetch: createTransport({ proxy: guarded.url(AUTH), caCertificates: [ca.ca.cert] }, {}).fetch,
+    });
+    expect(r).toMatchObject({ reachable: true, code: null });
+    expect(guarded.log()).toContain(`127.0.0.1:${String(front.port)}`);
+  });
+
+  it('an update download through the proxy, resuming a partial file with Range', async () => {
+    const bundle = randomBytes(200_000);
+    const files = createServer((req, res) => {
+      const from = Number(/^bytes=(\d+)-$/.exec(req.headers.range ?? '')?.[1] ?? NaN);
+      if (Number.isFinite(from)) {
+        res.writeHead(206, { 'content-length': String(bundle.length - from) }).end(bundle.subarray(from));
+      } else {
+        res.writeHead(200, { 'content-length': String(bundle.length) }).end(bundle);
+      }
+    });
+    await new Promise<void>((resolve) => files.listen(0, '127.0.0.1', resolve));
+    closers.push(() => new Promise((resolve) => files.close(resolve)));
+    const front = await startTlsFront({ targetPort: (files.address() as AddressInfo).port, ...ca.issue({ cn: 'updates.hall.test', san: 'IP:127.0.0.1' }) });
+    closers.push(() => front.close());
+    const dir = tempDir();
+    closers.push(() => Promise.resolve(dir.cleanup()));
+    const sm3 = sm3Hex(bundle);
+    mkdirSync(dir.path, { recursive: true });
+    writeFileSync(join(dir.path, `${sm3}.hcpupd.part`), bundle.subarray(0, 50_000));
+    const transport = createTransport({ proxy: guarded.url(AUTH), caCertificates: [ca.ca.cert] }, {});
+    const before = guarded.log().length;
+    const file = await downloadBundle({ url: `${front.url}/u.hcpupd`, size: bundle.length, sm3 }, dir.path, transport.fetch);
+    expect(readFileSync(file).equals(bundle)).toBe(true);
+    expect(guarded.log().slice(before)).toContain(`127.0.0.1:${String(front.port)}`);
   });
 });
