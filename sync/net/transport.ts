@@ -76,7 +76,18 @@ export function createTransport(s: NetworkSettings = {}, env: NodeJS.ProcessEnv 
     const cert = isCertificateError(code) && url.protocol === 'https:' ? await peerCertificate(httpsAgent, url).catch(() => null) : null;
     return wordFailure(err, { proxy: proxyUrl(url), host: url.hostname, cert }) ?? err;
   };
-  return { fetch: agentFetch(agentFor, worded), agentFor, proxyShown: shown ? redactProxy(shown) : null };
+  // Plain http:// goes to the proxy as an ordinary request, so its refusal arrives as a reply, not a tunnel error.
+  const proxied: typeof fetch = async (input, init) => {
+    const res = await agentFetch(agentFor, worded)(input, init);
+    const url = new URL(input instanceof Request ? input.url : input);
+    const proxy = proxyUrl(url);
+    if (res.status === 407 && url.protocol === 'http:' && proxy) {
+      await res.body?.cancel();
+      throw wordFailure(Object.assign(new Error('407'), { code: 'ERR_PROXY_TUNNEL', statusCode: 407 }), { proxy, host: url.hostname }) ?? new Error('407');
+    }
+    return res;
+  };
+  return { fetch: proxied, agentFor, proxyShown: shown ? redactProxy(shown) : null };
 }
 
 /**

@@ -88,6 +88,11 @@ describe('the province through a proxy', () => {
     expect(transport.proxyShown).toBe(`http://hall:***@127.0.0.1:${String(guarded.port)}`);
   });
 
+  it("says the same of a plain-http province (a lab's) whose requests the proxy forwards", async () => {
+    expect(await check(sim.url, { proxy: guarded.url() })).toMatchObject({ reachable: false, code: 'PROXY_AUTH_REQUIRED' });
+    expect(await check(sim.url, { proxy: guarded.url(AUTH) })).toMatchObject({ reachable: true, code: null });
+  });
+
   it('says the proxy cannot be reached', async () => {
     const port = await freePort();
     const r = await check(good.url, { proxy: `http://127.0.0.1:${String(port)}`, caCertificates: [ca.ca.cert] });
