@@ -91,7 +91,8 @@ describe('a terminal provisioned with a proxy and a province CA', () => {
     const dir = tempDir();
     const t = await startTerminal(['--data-dir', dir.path, '--port', '0', '--config', provision(dir.path, wrong)], env);
     try {
-      const refused = `the proxy 127.0.0.1:${String(proxy.port)} refused the user name and password (HTTP 401)`;
+      // As the diagnostics screen's latest warnings show it: the log line's message.
+      const refused = `"msg":"config fetch failed (the proxy 127.0.0.1:${String(proxy.port)} refused the user name and password (HTTP 401)); keeping`;
       await until(
         () => t.stderr(),
         (e) => e.includes(refused),
