@@ -5,7 +5,7 @@ import type { PeerCertificate } from 'node:tls';
  * its own error page) or the province's certificate (unknown CA, expired, wrong host name, with its subject and dates).
  */
 export class TransportFailure extends Error {
-  /** PROXY_UNREACHABLE, PROXY_AUTH_REQUIRED, PROXY_AUTH_REFUSED, PROXY_ERROR, TLS_UNKNOWN_CA, TLS_EXPIRED, TLS_NOT_YET_VALID, TLS_WRONG_HOST, TLS_FAILED */
+  /** PROXY_UNSUPPORTED, PROXY_UNREACHABLE, PROXY_AUTH_REQUIRED, PROXY_AUTH_REFUSED, PROXY_ERROR, TLS_UNKNOWN_CA, TLS_EXPIRED, TLS_NOT_YET_VALID, TLS_WRONG_HOST, TLS_FAILED */
   readonly code: string;
   // No parameter properties: the OS-store test loads this file with Node's own type stripping.
   constructor(message: string, code: string, options?: ErrorOptions) {

@@ -3,7 +3,7 @@ import { isIP, type Socket } from 'node:net';
 import https from 'node:https';
 import { Readable } from 'node:stream';
 import tls, { TLSSocket, type PeerCertificate } from 'node:tls';
-import { isCertificateError, wordFailure } from './failure-words.js';
+import { isCertificateError, TransportFailure, wordFailure } from './failure-words.js';
 
 /**
  * How the terminal reaches its province, its page and update downloads (terminal-cli.md v1.3): through a proxy
@@ -87,7 +87,16 @@ export function createTransport(s: NetworkSettings = {}, env: NodeJS.ProcessEnv 
     }
     return res;
   };
-  return { fetch: proxied, agentFor, proxyShown: shown ? redactProxy(shown) : null };
+  // A Node without `proxyEnv` (before 24.5) would silently go direct: say so instead of bypassing the hall's proxy.
+  const unsupported: typeof fetch = () =>
+    Promise.reject(new TransportFailure(`this runtime (Node ${process.versions.node}) cannot use a proxy: it needs Node 24.5 or later`, 'PROXY_UNSUPPORTED'));
+  return { fetch: shown && !nodeHasProxyAgents() ? unsupported : proxied, agentFor, proxyShown: shown ? redactProxy(shown) : null };
+}
+
+/** Whether node:http(s) agents take `proxyEnv` (Node 24.5). */
+export function nodeHasProxyAgents(version = process.versions.node): boolean {
+  const [major = 0, minor = 0] = version.split('.').map(Number);
+  return major > 24 || (major === 24 && minor >= 5);
 }
 
 /**

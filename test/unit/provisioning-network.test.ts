@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parseProvisioning } from '../../main/provisioning/apply.js';
 import { openNetwork, sealNetwork } from '../../main/provisioning/network.js';
 import { KeySealer } from '../../main/provisioning/secrets.js';
-import { proxyEnvFor, redactProxy } from '../../sync/net/transport.js';
+import { nodeHasProxyAgents, proxyEnvFor, redactProxy } from '../../sync/net/transport.js';
 import { provisioningFile } from '../helpers/fixtures.js';
 
 const CERT = readFileSync(fileURLToPath(new URL('../fixtures/tls/cert.pem', import.meta.url)), 'utf8');
@@ -61,5 +61,15 @@ describe('network.proxy and province.tls in the provisioning file (terminal-cli.
       HTTPS_PROXY: 'http://p:2',
       NO_PROXY: 'b',
     });
+  });
+
+  it('knows which Node can proxy (24.5 and later), so an older one refuses rather than going direct', () => {
+    expect([nodeHasProxyAgents('24.4.1'), nodeHasProxyAgents('24.5.0'), nodeHasProxyAgents('25.0.0'), nodeHasProxyAgents('22.21.0')]).toEqual([
+      false,
+      true,
+      true,
+      false,
+    ]);
+    expect(nodeHasProxyAgents()).toBe(true);
   });
 });
