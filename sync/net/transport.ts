@@ -59,7 +59,8 @@ export function createTransport(s: NetworkSettings = {}, env: NodeJS.ProcessEnv 
   const proxyEnv = proxyEnvFor(s, env);
   const ca = trustedCas(s.caCertificates);
   const httpAgent = new http.Agent({ keepAlive: true, proxyEnv });
-  const httpsAgent = new https.Agent({ keepAlive: true, proxyEnv, ca });
+  // One secure context for every connection: given as `ca`, the ~600 PEMs would be parsed again for each.
+  const httpsAgent = new https.Agent({ keepAlive: true, proxyEnv, secureContext: tls.createSecureContext({ ca }) });
   const agentFor = (url: URL) => (url.protocol === 'https:' ? httpsAgent : httpAgent);
   const shown = proxyEnv.HTTPS_PROXY ?? proxyEnv.HTTP_PROXY;
   const proxyUrl = (url: URL): URL | null => {
