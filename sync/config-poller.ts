@@ -62,7 +62,10 @@ export class ConfigPoller<T extends { configVersion: string }> {
       return;
     }
     if (outcome.kind !== 'config') {
-      this.o.log.warn({ outcome: outcome.kind }, 'config fetch failed; keeping the current config');
+      // The reason in words (a proxy that refused its credentials, an unknown CA …) is what the technician acts on, in
+      // the message itself: the diagnostics screen's latest warnings show messages only.
+      const reason = 'reason' in outcome ? ` (${outcome.reason})` : '';
+      this.o.log.warn({ outcome: outcome.kind }, `config fetch failed${reason}; keeping the current config`);
       return;
     }
     this.o.onReachable();

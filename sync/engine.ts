@@ -3,7 +3,7 @@ import { ClockOffset } from './clock-offset.js';
 import { ConfigPoller, type Validation } from './config-poller.js';
 import { Heartbeat } from './heartbeat.js';
 import { Outbox } from './outbox/outbox.js';
-import type { Dialect, LinkRequest } from './province/adapter.js';
+import type { Dialect, LinkRequest, PageSource } from './province/adapter.js';
 import { bundleIdentity, createProvinceAdapter, dialectOf, type ProvinceAccount } from './province/factory.js';
 import type { EvaluationRecord } from './record.js';
 import type { UpdateAnnouncement } from './province/adapter.js';
@@ -64,6 +64,8 @@ export interface SyncEngineOptions<C extends { configVersion: string }> {
   };
   tuning: SyncTuning;
   log: UploaderLog & { error(obj: object, msg?: string): void };
+  /** The transport to the province (sync/net/transport.ts: proxy, trusted CAs); default the global fetch. */
+  fetch?: typeof fetch;
 }
 
 export interface SyncEngine<C> {
@@ -71,6 +73,8 @@ export interface SyncEngine<C> {
   readonly dialect: Dialect;
   /** Whether the terminal reports 默认评价 itself; in `gov-form` the province makes them. */
   readonly sendsDefaultRatings: boolean;
+  /** Page mode's calls (province-page.md), where the dialect has them (both do); main/page asks through these. */
+  readonly page: PageSource | null;
   /** Local time corrected by the offset learned from the province. */
   now: () => number;
   /** Whether that offset is known. */
@@ -115,7 +119,7 @@ export function createSyncEngine<C extends { configVersion: string }>(o: SyncEng
     () => performance.now(),
     (ms) => o.log.warn({ movedMs: ms }, 'the local clock jumped; records are not clockTrusted until the province answers again'),
   );
-  const adapter = createProvinceAdapter(acc, { clock: offset, timeoutMs: o.tuning.timeoutMs });
+  const adapter = createProvinceAdapter(acc, { clock: offset, timeoutMs: o.tuning.timeoutMs, ...(o.fetch ? { fetch: o.fetch } : {}) });
   const outbox = new Outbox(o.db, () => offset.now());
   const statusListeners: ((s: SyncStatus) => void)[] = [];
   const configListeners: ((c: C) => void)[] = [];
@@ -208,6 +212,7 @@ export function createSyncEngine<C extends { configVersion: string }>(o: SyncEng
   return {
     dialect: adapter.dialect,
     sendsDefaultRatings: adapter.sendsDefaultRatings,
+    page: adapter.page ?? null,
     now: () => offset.now(),
     clockKnown: () => offset.known(),
     status,

@@ -125,6 +125,16 @@ export interface TechnicianSetup {
   secretsSet: string[];
   offlineConfig: { staff: number; tasks: number } | null;
   tlsConfigured: boolean;
+  /**
+   * v1.3: how the terminal reaches its province, set by a provisioning file: the proxy (password hidden) and whence it
+   * comes, the hosts that bypass it, and the CAs provisioning adds to the OS store (subject, expiry, SHA-256).
+   */
+  network: {
+    proxy: string | null;
+    proxyFrom: 'provisioning' | 'environment' | null;
+    noProxy: string[];
+    provinceCas: { subject: string; validTo: string; sha256: string }[];
+  };
   /** `cutShort`: the walk of the drives stopped at a bound (too deep, too many entries or files, too slow); the list is incomplete. */
   usb: { roots: string[]; files: UsbFile[]; cutShort: 'depth' | 'entries' | 'files' | 'updates' | 'time' | null; scannedAt: number | null };
   updates: UpdateSetup;

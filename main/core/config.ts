@@ -54,8 +54,6 @@ function configSchemas(strict: boolean) {
     /** ISO dates that are not working days, and weekend dates that are (调休). */
     holidays: z.array(z.iso.date()).max(400).default([]),
     workdays: z.array(z.iso.date()).max(400).default([]),
-    /** province-page.md: the terminal's own five buttons, or the province's evaluation page on the tablet. */
-    surface: z.enum(['terminal', 'province-page']).default('terminal'),
   });
   const periods = z.array(z.string().regex(PERIOD, 'a period such as "08:30-12:00"')).max(6).optional();
   const terminalConfigSchema = obj({

@@ -23,18 +23,6 @@ export interface PageHost {
   close(): void;
 }
 
-/**
- * The province's page capability, when its adapter has one: read structurally from the sync engine, so that this
- * side needs nothing of sync but the `PageSource` seam (sync/province/adapter.ts).
- */
-export function pageSourceOf(engine: object | null): PageSource | null {
-  const page: unknown = engine && 'page' in engine ? engine.page : undefined;
-  if (typeof page !== 'object' || page === null) return null;
-  return 'pageLink' in page && typeof page.pageLink === 'function' && 'pageStatus' in page && typeof page.pageStatus === 'function'
-    ? (page as PageSource)
-    : null;
-}
-
 /** Builds page mode for a provisioned terminal; it does nothing while `rating.surface` is `terminal`. */
 export function startPageHost(o: {
   terminal: Terminal;

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { terminalConfigSchema, type TerminalConfig } from '../core/config.js';
 import type { MetaStore } from '../store/meta.js';
 import { describeProvisioningIssues, provisioningFileSchema, storedProvisioningSchema, type ProvisioningFile, type StoredProvisioning } from './schema.js';
+import { sealNetwork } from './network.js';
 import { sealProvince } from './province-schema.js';
 import type { PinHasher, SecretSealer } from './secrets.js';
 
@@ -84,6 +85,7 @@ export async function prepareProvisioning(
     demo: opts.demo ?? kept?.demo ?? false,
     voice: file.voice,
     ...(file.updates ? { updates: file.updates } : {}),
+    ...(file.network ? { network: await sealNetwork(file.network, (plain) => sealer.seal(plain)) } : {}),
   });
 }
 

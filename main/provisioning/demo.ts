@@ -104,7 +104,6 @@ export function demoProvisioning(
         followUpTimeoutSeconds: 60,
         dimensions: false,
         followUp: 'bad',
-        surface: 'terminal',
         requireReasonForBad: false,
         requireInvitation: true,
         defaultAfterDays: null,

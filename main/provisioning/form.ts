@@ -11,6 +11,9 @@ export interface FormBase {
   token: string;
   tls: { cert: string; key: string } | null;
   offlineConfig: ProvisioningFile['offlineConfig'];
+  /** v1.3's proxy (password opened) and the province's CAs: set by a provisioning file, carried through the form. */
+  network?: ProvisioningFile['network'];
+  provinceTls?: { caCertificates: string[] } | undefined;
 }
 
 /** A draft that passed the provisioning file's schema; `keepTechnicianPin` when the PIN field was left empty. */
@@ -72,6 +75,8 @@ export function checkDraft(draft: ProvisioningDraft, base: FormBase | null): Che
   }
   if (base?.tls) put(raw, 'localApi.tls', base.tls);
   if (base?.offlineConfig) raw['offlineConfig'] = base.offlineConfig;
+  if (base?.network) raw['network'] = base.network;
+  if (base?.provinceTls && raw['province']) put(raw, 'province.tls', base.provinceTls);
   const parsed = provisioningFileSchema.safeParse(raw);
   if (parsed.success) return { file: parsed.data, keepTechnicianPin };
   return { fields: fieldErrors(parsed.error) };

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { isValidSm2PublicKey } from '../../sync/crypto/gm.js';
 import type { Dialect } from '../../sync/province/adapter.js';
 import type { ProvinceAccount } from '../../sync/province/factory.js';
+import { provinceTlsSchema } from './network.js';
 import { isLoopbackHost } from './tls.js';
 
 /** The dialects sync/ speaks (checked against its type: a dialect added there and not here fails to compile). */
@@ -98,6 +99,8 @@ const hcpJsonProvince = z.strictObject({
   baseUrl,
   /** A lab's plain-HTTP province: names, comments, the roster and the clock would travel unauthenticated. Audited in the log at every start. */
   allowInsecureHttp: z.boolean().default(false),
+  /** v1.3: CAs trusted for the province's HTTPS besides the OS store. */
+  tls: provinceTlsSchema.optional(),
   appKey: nonEmpty.max(128),
   appSecret: z.string().min(8, 'at least 8 characters').max(256),
   signAlg: signAlg.default('HMAC-SM3'),
@@ -116,6 +119,7 @@ const govFormProvince = z.strictObject({
   dialect: z.literal('gov-form'),
   baseUrl,
   allowInsecureHttp: z.boolean().default(false),
+  tls: provinceTlsSchema.optional(),
   appMark: nonEmpty.max(128),
   appWord: z.string().min(1, 'must not be empty').max(256),
   sm2PublicKey,
@@ -153,6 +157,7 @@ const hcpJsonStored = z.strictObject({
   dialect: z.literal('hcp-json').default('hcp-json'),
   baseUrl: z.string(),
   allowInsecureHttp: z.boolean().default(false),
+  tls: z.strictObject({ caCertificates: z.array(z.string()) }).optional(),
   appKey: z.string(),
   appSecretSealed: z.string(),
   signAlg: signAlg.default('HMAC-SM3'),
@@ -165,6 +170,7 @@ const govFormStored = z.strictObject({
   dialect: z.literal('gov-form'),
   baseUrl: z.string(),
   allowInsecureHttp: z.boolean().default(false),
+  tls: z.strictObject({ caCertificates: z.array(z.string()) }).optional(),
   appMark: z.string(),
   appWordSealed: z.string(),
   sm2PublicKey: z.string(),

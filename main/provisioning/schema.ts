@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { BADGE_ID, BADGE_ID_MESSAGE, PIN, PIN_MESSAGE } from '../bridge/formats.js';
 import { strictStaffSchema, strictTerminalConfigSchema, withoutNulls } from '../core/config.js';
 import { describeIssues } from '../util/zod-issues.js';
+import { networkFileSchema, networkStoredSchema } from './network.js';
 import { pageOriginProblem, pageOrigins, provinceFileSchema, provinceStoredSchema, sm2PublicKey } from './province-schema.js';
 import { checkCertificate, checkPrivateKey, isLoopbackHost } from './tls.js';
 
@@ -98,6 +99,8 @@ export const provisioningFileSchema = z
     /** Voice prompts on the screen: always, never, or only for a citizen in elderly mode (issue 10). */
     voice: z.enum(['on', 'off', 'elderly-only']).default('on'),
     updates: updatesSettingsSchema.optional(),
+    /** v1.3: the proxy to the province, its page and update downloads; without it the service environment's. */
+    network: networkFileSchema.optional(),
   })
   .superRefine((f, ctx) => {
     // gov-form: a session without a 办件编号 is sent as the terminal's own projectNo `{terminalId}-{sessionId}` (a UUID,
@@ -148,6 +151,7 @@ export const storedProvisioningSchema = z.strictObject({
   demo: z.boolean().default(false),
   voice: z.enum(['on', 'off', 'elderly-only']).default('on'),
   updates: updatesSettingsSchema.optional(),
+  network: networkStoredSchema.optional(),
 });
 export type StoredProvisioning = z.infer<typeof storedProvisioningSchema>;
 

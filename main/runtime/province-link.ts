@@ -29,6 +29,8 @@ export function provinceEngine(d: {
   software: () => object;
   onUpdate: (u: UpdateAnnouncement) => void;
   log: Log;
+  /** Through the provisioned (or the environment's) proxy, trusting the OS store and the provisioned CAs. */
+  fetch: typeof fetch;
 }): SyncEngine<TerminalConfig> {
   const p = d.provisioning;
   return createSyncEngine<TerminalConfig>({
@@ -44,6 +46,7 @@ export function provinceEngine(d: {
     heartbeat: { version: softwareVersion(), devices: d.devices, state: d.state, invitations: d.invitations, software: d.software, onUpdate: d.onUpdate },
     tuning: d.tuning,
     log: d.log,
+    fetch: d.fetch,
   });
 }
 

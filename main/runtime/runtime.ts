@@ -34,6 +34,7 @@ import { storedOfflineConfig, TechnicianWorkbench } from './technician-workbench
 import { DEFAULT_USB_ROOTS } from './usb-drive.js';
 import { softwareVersion } from './version.js';
 import { updateWiring } from './update-wiring.js';
+import { provinceNetwork } from './province-network.js';
 import { softwareStatus } from '../update/status.js';
 import { hallOpen } from '../bridge/hall-hours.js';
 import { syncTuningFromEnv } from './environment.js';
@@ -41,7 +42,7 @@ import { identityProtector, META_DATA_KEY, META_PIN_PEPPER, sealedRandomKey } fr
 import type { IntentExtras } from './intents.js';
 import { linkTerminalToProvince, provinceEngine } from './province-link.js';
 import { createTerminal, databaseStorage } from './terminal-factory.js';
-import { pageSourceOf, startPageHost, type PageHost } from '../page/page-host.js';
+import { startPageHost, type PageHost } from '../page/page-host.js';
 
 export interface RuntimeOptions {
   dataDir: string;
@@ -168,6 +169,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     const tls = provisioning?.localApi.tls;
     const apiTls = tls ? { cert: tls.cert, key: await open(tls.keySealed) } : null;
     if (provisioning) auditExceptions(provisioning, opts.log);
+    const { transport, form: networkForm } = await provinceNetwork(provisioning, open, opts.log);
     const releasesDir = opts.releasesDir ?? process.env['HCP_RELEASES_DIR'];
     const nameSealer = new KeySealer((await key(META_DATA_KEY)) ?? Buffer.alloc(0));
     // The demo's province is a simulator started here, on a port of its own, serving the demo hall's config.
@@ -191,6 +193,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
           software: () => softwareStatus(softwareVersion(), releasesDir),
           onUpdate: (u) => onUpdate(u),
           log: opts.log,
+          fetch: transport.fetch,
         })
       : null;
     const clock = opts.clock ?? (sync ? realTimers(sync.now, sync.clockKnown) : realTimers(Date.now, () => false));
@@ -213,6 +216,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       idle: () => idle(),
       staff: () => staffName(),
       log: opts.log,
+      fetch: transport.fetch,
     });
     const workbench = new TechnicianWorkbench({
       dataDir: opts.dataDir,
@@ -223,7 +227,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       pins,
       provisioning,
       base: provisioning
-        ? { dialect: provisioning.province.dialect, appSecret, token: apiToken ?? '', tls: apiTls, offlineConfig: storedOfflineConfig(meta) }
+        ? { dialect: provisioning.province.dialect, appSecret, token: apiToken ?? '', tls: apiTls, offlineConfig: storedOfflineConfig(meta), ...networkForm }
         : null,
       audit,
       devices,
@@ -273,7 +277,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       ? startPageHost({
           terminal,
           provisioning,
-          source: opts.pageSource ?? pageSourceOf(sync),
+          source: opts.pageSource ?? sync?.page ?? null,
           surface: () => loadConfig(meta, META_PROVINCE_CONFIG).rating.surface,
           clock,
           audit,

@@ -3,6 +3,7 @@ import { chmodSync, copyFileSync, mkdirSync, readdirSync, writeFileSync } from '
 import { join } from 'node:path';
 import { listHidDevices, listSerialPorts } from '../../device-drivers/detect.js';
 import { testProvinceConnection } from '../../sync/province/connection-test.js';
+import { networkView, transportFor } from './province-network.js';
 import { BundleQueue } from '../../sync/relay/bundle-queue.js';
 import type { IntentResult } from '../bridge/contract.js';
 import { PROVISIONING_FIELDS, type DeviceInput, type DetectedPort, type ProvisioningDraft, type TechnicianSetup } from '../bridge/technician.js';
@@ -89,6 +90,7 @@ export class TechnicianWorkbench {
       secretsSet: this.secretsSet(),
       offlineConfig: offline ? { staff: offline.staff.length, tasks: offline.tasks.length } : null,
       tlsConfigured: this.d.base?.tls != null,
+      network: networkView(this.d.base?.network, this.d.base?.provinceTls),
       usb: this.usb,
       ports: this.ports,
       inputs: this.inputs,
@@ -165,7 +167,7 @@ export class TechnicianWorkbench {
     if ('ok' in r) return r;
     const p = r.file.province;
     const secret = p.dialect === 'gov-form' ? p.appWord : p.appSecret;
-    const report = await testProvinceConnection({ account: provinceAccount(p, secret, r.file.terminal.terminalId) });
+    const report = await testProvinceConnection({ account: provinceAccount(p, secret, r.file.terminal.terminalId), fetch: transportFor(r.file).fetch });
     this.connection = { at: this.d.now(), ...report };
     this.d.audit.record({
       actor: 'technician',

@@ -17,6 +17,8 @@ export function updateWiring(o: {
   idle: () => boolean;
   staff: () => string | null;
   log: Log;
+  /** Downloads go the province's way: its proxy, its trusted CAs. */
+  fetch?: typeof fetch;
 }): { updates: UpdateManager | null; trialMinutes: number; workbench: WorkbenchUpdates } {
   const trustedKeys = o.provisioning?.updates?.publicKeys ?? [];
   const database = () => readDatabaseSchema(o.dataDir);
@@ -30,6 +32,7 @@ export function updateWiring(o: {
         database,
         idle: o.idle,
         log: o.log.child({ component: 'update' }),
+        ...(o.fetch ? { fetchImpl: o.fetch } : {}),
       })
     : null;
   return {

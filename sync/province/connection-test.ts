@@ -2,13 +2,17 @@ import { ClockOffset } from '../clock-offset.js';
 import type { Failure, ProvinceAdapter } from './adapter.js';
 import { credentialRefusal } from './credentials.js';
 import { createProvinceAdapter, type ProvinceAccount } from './factory.js';
+import { TransportFailure } from '../net/failure-words.js';
 
 export interface ConnectionReport {
   reachable: boolean;
   latencyMs: number;
   /** Province time − terminal time, when the reply told it. */
   clockOffsetMs: number | null;
-  /** What was wrong, as a code (UNREACHABLE, SIGN_REFUSED, CLOCK_SKEW, UNKNOWN_APP, the province's own …); null when all was well. */
+  /**
+   * What was wrong, as a code (UNREACHABLE, SIGN_REFUSED, CLOCK_SKEW, UNKNOWN_APP, the proxy's PROXY_… and the
+   * certificate's TLS_… of failure-words.ts, the province's own …); null when all was well.
+   */
   code: string | null;
   /** The same in words, for the technician. */
   message: string;
@@ -26,7 +30,18 @@ const CLOCK_WORTH_SAYING_MS = 30_000;
 export async function testProvinceConnection(p: { account: ProvinceAccount; timeoutMs?: number; fetch?: typeof fetch }): Promise<ConnectionReport> {
   const clock = new ClockOffset();
   const timeoutMs = p.timeoutMs ?? 5_000;
-  const adapter = createProvinceAdapter(p.account, { clock, timeoutMs, ...(p.fetch ? { fetch: p.fetch } : {}) });
+  // The adapters keep only the words of a failed request; its code (which proxy or certificate failure) is kept here.
+  let failure: TransportFailure | null = null;
+  const given = p.fetch ?? fetch;
+  const watched: typeof fetch = async (input, init) => {
+    try {
+      return await given(input, init);
+    } catch (err) {
+      if (err instanceof TransportFailure) failure = err;
+      throw err;
+    }
+  };
+  const adapter = createProvinceAdapter(p.account, { clock, timeoutMs, fetch: watched });
   const started = performance.now();
   const r = await probe(adapter, p.account.terminalId, timeoutMs);
   const latencyMs = Math.round(performance.now() - started);
@@ -58,7 +73,13 @@ export async function testProvinceConnection(p: { account: ProvinceAccount; time
     case 'too-large':
       return report('BATCH_TOO_LARGE', 'unexpected reply to a test request');
     case 'transient':
-      return { reachable: false, latencyMs, clockOffsetMs: null, code: 'UNREACHABLE', message: `the province cannot be reached: ${r.reason}` };
+      return {
+        reachable: false,
+        latencyMs,
+        clockOffsetMs: null,
+        code: (failure as TransportFailure | null)?.code ?? 'UNREACHABLE',
+        message: `the province cannot be reached: ${r.reason}`,
+      };
   }
 }
 

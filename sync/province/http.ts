@@ -1,3 +1,5 @@
+import { TransportFailure } from '../net/failure-words.js';
+
 /** What every dialect's HTTP client shares: bounded replies, socket error names, `Retry-After`. */
 
 /** Replies larger than this are cut off and treated as garbage: a province (or a man in the middle) cannot fill the memory. */
@@ -20,7 +22,7 @@ export function socketCode(e: Error): string {
 /** Why a request got no answer at all, in words. */
 export function networkFailure(err: unknown, timeoutMs: number): string {
   const e = err instanceof Error ? err : new Error(String(err));
-  if (e instanceof ReplyTooLarge) return e.message;
+  if (e instanceof ReplyTooLarge || e instanceof TransportFailure) return e.message;
   return e.name === 'TimeoutError' ? `no answer within ${String(timeoutMs)} ms` : `connection failed: ${socketCode(e)}`;
 }
 

@@ -1,5 +1,6 @@
 import type { Page } from '@playwright/test';
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { X509Certificate } from 'node:crypto';
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ProvinceSim } from '../../sync/province-sim/simulator.js';
 import { apiClient } from '../helpers/clients.js';
@@ -245,4 +246,21 @@ test('the provisioning screen shows a gov-form province’s own fields and check
   await page.getByLabel('离线评价页面模板').fill('https://hcp.example.gov.cn/h5/pj');
   await expect(page.locator('#field-province\\.offlinePageTemplate-error')).toContainText('{param}');
   await expect(page.getByRole('button', { name: '保存并应用' })).toBeDisabled();
+});
+
+test('the provisioning screen shows the file’s proxy without its password and the province’s CA by subject and SHA-256', async ({ page }) => {
+  const cert = readFileSync(new URL('../fixtures/tls/cert.pem', import.meta.url), 'utf8');
+  const password = 'Pw-e2e-7713';
+  // The proxy is bypassed for the loopback simulator: the terminal runs as usual while the screen shows its settings.
+  const r = await rig({ province: { tls: { caCertificates: [cert] } }, network: { proxy: `http://hall:${password}@127.0.0.1:9`, noProxy: ['127.0.0.1'] } });
+  await openKiosk(page, r.terminal);
+  await enterTechnicianMode(page);
+  await page.getByRole('tab', { name: '终端设置' }).click();
+  const note = page.getByTestId('tech-network');
+  await expect(note).toContainText('代理 http://hall:***@127.0.0.1:9（配置文件） · 不经代理：127.0.0.1');
+  await expect(note).toContainText(`省平台信任的 CA：${new X509Certificate(cert).subject}`);
+  await expect(note).toContainText(`SHA-256 ${new X509Certificate(cert).fingerprint256}`);
+  await note.scrollIntoViewIfNeeded();
+  await page.screenshot({ path: test.info().outputPath('network-note.png') });
+  expect(await page.content()).not.toContain(password);
 });

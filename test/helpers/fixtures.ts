@@ -60,6 +60,8 @@ export interface ProvisioningOverrides {
   /** Merged over the province section and the offline config (their top-level fields replaced). */
   province?: Record<string, unknown>;
   offlineConfig?: Record<string, unknown>;
+  /** v1.3's `network` (proxy, noProxy). */
+  network?: Record<string, unknown>;
 }
 
 /** A complete provisioning file in the shape of terminal-cli.md. */
@@ -78,6 +80,7 @@ export function provisioningFile(o: ProvisioningOverrides = {}): Record<string, 
     devices: o.devices ?? { keypad: { type: 'none' }, badge: { type: 'keyboard' } },
     localApi: { host: '127.0.0.1', port: o.port ?? 0, token: TOKEN },
     technician: { pin: o.technicianPin ?? '135790' },
+    ...(o.network ? { network: o.network } : {}),
     offlineConfig: {
       configVersion: '1',
       terminal: { hallName: '测试大厅', windowName: '12号窗口' },

@@ -61,6 +61,7 @@ export function Provisioning({ setup }: { setup: TechnicianSetup }) {
             : t('technician.noOfflineConfig')}
           {setup.tlsConfigured && ` · ${t('technician.tlsConfigured')}`}
         </p>
+        <NetworkNote network={setup.network} />
       </form>
       <div className="tech-actions">
         <button type="button" onClick={() => void request({ type: 'testConnection', draft })}>
@@ -87,6 +88,34 @@ export function Provisioning({ setup }: { setup: TechnicianSetup }) {
         />
       )}
     </section>
+  );
+}
+
+/** The proxy and the province's CAs: set by a provisioning file on a USB drive, shown here to be checked by eye. */
+function NetworkNote({ network }: { network: TechnicianSetup['network'] }) {
+  const { t } = useTranslation();
+  return (
+    <div className="tech-note" data-testid="tech-network">
+      <p>
+        {network.proxy
+          ? t(network.proxyFrom === 'environment' ? 'technician.proxyFromEnvironment' : 'technician.proxy', { proxy: network.proxy })
+          : t('technician.noProxy')}
+        {network.noProxy.length > 0 && ` · ${t('technician.proxyBypass', { hosts: network.noProxy.join(', ') })}`}
+      </p>
+      {network.provinceCas.length === 0 ? (
+        <p>{t('technician.osTrustOnly')}</p>
+      ) : (
+        <ul>
+          {network.provinceCas.map((ca) => (
+            <li key={ca.sha256}>
+              {t('technician.provinceCa', { subject: ca.subject, validTo: ca.validTo })}
+              <br />
+              <code>SHA-256 {ca.sha256}</code>
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
   );
 }
 
