@@ -174,6 +174,8 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     const nameSealer = new KeySealer((await key(META_DATA_KEY)) ?? Buffer.alloc(0));
     // The demo's province is a simulator started here, on a port of its own, serving the demo hall's config.
     sim = provisioning?.demo && opts.demo && !opts.passive ? await startDemoProvince(appSecret, provisioning) : null;
+    // The province as it really is now: a demo's simulator's address and page origin, not the stored placeholder.
+    const live = sim && provisioning ? withProvince(provisioning, sim) : provisioning;
     let devicesStatus: () => Record<string, unknown> = () => ({});
     let terminalState: () => string = () => 'starting';
     let invitations: () => object = () => ({});
@@ -183,7 +185,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       ? provinceEngine({
           db,
           meta,
-          provisioning: sim ? withProvince(provisioning, sim) : provisioning,
+          provisioning: live ?? provisioning,
           appSecret,
           nameSealer,
           tuning: syncTuningFromEnv(),
@@ -273,10 +275,10 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       storage: databaseStorage(db, opened.appendRefused),
       log: opts.log,
     });
-    const pageHost = provisioning
+    const pageHost = live
       ? startPageHost({
           terminal,
-          provisioning,
+          provisioning: live,
           source: opts.pageSource ?? sync?.page ?? null,
           surface: () => loadConfig(meta, META_PROVINCE_CONFIG).rating.surface,
           clock,
@@ -331,8 +333,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
         ...(pageHost ? { page: pageHost.page } : {}),
       },
       db,
-      // A demo's province is its simulator: its address and page origin as they are now, not the stored placeholder.
-      provisioning: sim && provisioning ? withProvince(provisioning, sim) : provisioning,
+      provisioning: live,
       apiToken,
       apiTls,
       resendDeadLetters: () => sync?.resendDeadLetters() ?? 0,
