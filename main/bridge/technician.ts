@@ -146,6 +146,15 @@ export interface TechnicianSetup {
    */
   lastAction: { ok: boolean; key: string; params: Record<string, string | number>; text: string; at: number } | null;
   /** The last "test connection", with the settings as they were typed. */
-  connection: { at: number; reachable: boolean; latencyMs: number; clockOffsetMs: number | null; code: string | null; message: string } | null;
+  connection: {
+    at: number;
+    reachable: boolean;
+    latencyMs: number;
+    clockOffsetMs: number | null;
+    code: string | null;
+    message: string;
+    /** Page mode (province-page.md): whether an invitation now would show the province's page, and why not. */
+    page: { shown: boolean; message: string } | null;
+  } | null;
   canExitKiosk: boolean;
 }

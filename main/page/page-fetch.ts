@@ -13,12 +13,14 @@ export async function checkPage(
   url: string,
   origins: readonly string[],
   timeoutMs: number,
+  /** The province transport's (its proxy and CAs), as for every other province request. */
+  fetchImpl: typeof fetch = fetch,
 ): Promise<{ ok: true } | { ok: false; reason: FetchRefusal; detail: string }> {
   const signal = AbortSignal.timeout(timeoutMs);
   let at = url;
   try {
     for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
-      const res = await fetch(at, { method: 'GET', redirect: 'manual', credentials: 'omit', signal, headers: { accept: 'text/html' } });
+      const res = await fetchImpl(at, { method: 'GET', redirect: 'manual', credentials: 'omit', signal, headers: { accept: 'text/html' } });
       await res.body?.cancel();
       if (res.status >= 300 && res.status < 400) {
         const next = res.headers.get('location');

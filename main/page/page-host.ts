@@ -6,7 +6,8 @@ import type { StoredProvisioning } from '../provisioning/schema.js';
 import { attachPageMode } from './attach.js';
 import { checkPage } from './page-fetch.js';
 import type { PageMode } from './page-mode.js';
-import { pageSettingsFrom, type RatingSurface } from './settings.js';
+import { type RatingSurface } from './settings.js';
+import { pageSettings } from '../provisioning/province-schema.js';
 
 /** The path of the terminal's own page the province's returns to; reaching it proves nothing (province-page.md). */
 export const PAGE_RETURN_PATH = '/page-return';
@@ -32,11 +33,11 @@ export function startPageHost(o: {
   clock: Clock;
   audit: AuditLog;
   log: Logger;
+  /** The province transport's fetch (proxy, CAs): the terminal's own GET of a page goes the way the page's calls go. */
+  fetch?: typeof fetch | undefined;
 }): PageHost {
-  const p = o.provisioning.province;
-  const stored = 'page' in p ? p.page : undefined;
-  const templates = p.dialect === 'gov-form' ? [p.offlinePageTemplate] : [p.offlineLinkTemplate];
-  const settings = pageSettingsFrom(stored, [p.baseUrl, ...templates]);
+  // As provisioning validated them: a default origin on the terminal's own host is never among them.
+  const settings = pageSettings(o.provisioning);
   let terminalOrigin = 'http://127.0.0.1';
   const returnUrl = (sessionId: string) => `${terminalOrigin}${PAGE_RETURN_PATH}?session=${encodeURIComponent(sessionId)}`;
   const { page, detach } = attachPageMode(o.terminal, {
@@ -45,7 +46,7 @@ export function startPageHost(o: {
     surface: o.surface,
     terminalId: o.provisioning.terminal.terminalId,
     returnUrl,
-    checkPage,
+    checkPage: (url, origins, timeoutMs) => checkPage(url, origins, timeoutMs, o.fetch),
     clock: o.clock,
     audit: o.audit,
     log: o.log,

@@ -284,6 +284,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
           clock,
           audit,
           log: opts.log,
+          fetch: transport.fetch,
         })
       : null;
     terminalState = () => terminal.state();

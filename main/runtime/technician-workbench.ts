@@ -12,6 +12,7 @@ import type { Log } from '../log/logger.js';
 import { keepPreviousProvisioning, META_OFFLINE_CONFIG, parseProvisioningText, prepareProvisioning, storeProvisioning } from '../provisioning/apply.js';
 import { checkDraft, describeChanges, formFromFile, formFromStored, type CheckedDraft, type FormBase } from '../provisioning/form.js';
 import { provinceAccount, provinceAppId, provinceSecretField } from '../provisioning/province-schema.js';
+import { probePageFor } from '../page/page-probe.js';
 import { offlineConfigSchema, type ProvisioningFile, type StoredProvisioning } from '../provisioning/schema.js';
 import type { PinHasher, SecretSealer } from '../provisioning/secrets.js';
 import type { auditLog } from '../store/audit-log.js';
@@ -75,7 +76,6 @@ export class TechnicianWorkbench {
   private usbScan: ReturnType<typeof scanUsb> | null = null;
   private last: TechnicianSetup['lastAction'] = null;
   private connection: TechnicianSetup['connection'] = null;
-  /** What the citizen screen could not show, for the technician (screen-problems.ts). */
   readonly screenProblems: ScreenProblemLog;
 
   constructor(private readonly d: WorkbenchDeps) {
@@ -166,9 +166,10 @@ export class TechnicianWorkbench {
     const r = this.checked(draft);
     if ('ok' in r) return r;
     const p = r.file.province;
-    const secret = p.dialect === 'gov-form' ? p.appWord : p.appSecret;
-    const report = await testProvinceConnection({ account: provinceAccount(p, secret, r.file.terminal.terminalId), fetch: transportFor(r.file).fetch });
-    this.connection = { at: this.d.now(), ...report };
+    const account = provinceAccount(p, p.dialect === 'gov-form' ? p.appWord : p.appSecret, r.file.terminal.terminalId);
+    const { fetch } = transportFor(r.file);
+    const report = await testProvinceConnection({ account, fetch });
+    this.connection = { at: this.d.now(), ...report, page: report.reachable ? await probePageFor(r.file, account, fetch) : null };
     this.d.audit.record({
       actor: 'technician',
       action: 'provisioning.test-connection',

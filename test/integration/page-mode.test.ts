@@ -14,6 +14,7 @@ import { no, ok, startGovFormStub } from '../helpers/gov-form-stub.js';
 import { CHROMIUM, CHROMIUM_ARGS } from '../e2e/playwright.config.js';
 import { dialects, type Dialect, type Province } from '../helpers/dialects.js';
 import { waitFor } from '../helpers/until.js';
+import { probePage } from '../../main/page/page-probe.js';
 
 /**
  * Page mode's conformance (province-page.md), once per dialect against its simulator: the page link with its
@@ -62,6 +63,29 @@ describe.each(dialects)('page mode against the $name simulator', (d: Dialect) =>
     return (await res.json()) as { success: string; message: string };
   };
   const rated = (o: PageStatusOutcome) => (o.kind === 'status' ? o : expect.fail(`no status: ${JSON.stringify(o)}`));
+
+  it('测试连接 says whether an invitation now would show the page, and why not (a foreign origin, the page failing)', async () => {
+    const settings = { origins: [province.pageOrigin], loadTimeoutMs: 3000, statusPollMs: 0 };
+    expect(await probePage({ source: page, settings, terminalId, fetch })).toMatchObject({
+      shown: true,
+      message: expect.stringContaining(province.pageOrigin) as unknown,
+    });
+    const elsewhere = await probePage({ source: page, settings: { ...settings, origins: ['https://hcp.example.gov.cn'] }, terminalId, fetch });
+    expect(elsewhere).toMatchObject({
+      shown: false,
+      message: expect.stringMatching(/is not one of province\.page\.origins \(https:\/\/hcp\.example\.gov\.cn\)/) as unknown,
+    });
+    faults('page500');
+    expect(await probePage({ source: page, settings, terminalId, fetch })).toMatchObject({
+      shown: false,
+      message: expect.stringMatching(/not-200 \(HTTP 500\)/) as unknown,
+    });
+    faults('linkFail');
+    expect(await probePage({ source: page, settings, terminalId, fetch })).toMatchObject({
+      shown: false,
+      message: expect.stringMatching(/^no page: the province gave no evaluation page link/) as unknown,
+    });
+  });
 
   it('answers a page link on the page’s own origin, served 200 text/html with five buttons that return to returnUrl', async () => {
     const req = invitation();

@@ -78,6 +78,11 @@ export function Provisioning({ setup }: { setup: TechnicianSetup }) {
           {c.code && ` · ${c.code}: ${c.message}`}
         </p>
       )}
+      {c?.page && (
+        <p className={c.page.shown ? 'tech-said' : 'tech-said tech-warning'} role="status" data-testid="tech-connection-page">
+          {c.page.shown ? t('technician.pageShown') : t('technician.pageNotShown')} · {c.page.message}
+        </p>
+      )}
       <UsbFiles setup={setup} kind="provisioning" />
       {focused && (
         <OnScreenKeyboard
