@@ -12,7 +12,7 @@ import type { Log } from '../log/logger.js';
 import { keepPreviousProvisioning, META_OFFLINE_CONFIG, parseProvisioningText, prepareProvisioning, storeProvisioning } from '../provisioning/apply.js';
 import { checkDraft, describeChanges, formFromFile, formFromStored, type CheckedDraft, type FormBase } from '../provisioning/form.js';
 import { provinceAccount, provinceAppId, provinceSecretField } from '../provisioning/province-schema.js';
-import { probePageFor } from '../page/page-probe.js';
+import { probePageFor } from './page-connection-test.js';
 import { offlineConfigSchema, type ProvisioningFile, type StoredProvisioning } from '../provisioning/schema.js';
 import type { PinHasher, SecretSealer } from '../provisioning/secrets.js';
 import type { auditLog } from '../store/audit-log.js';
