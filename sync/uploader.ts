@@ -15,7 +15,7 @@ export interface UploaderOptions {
   adapter: ProvinceAdapter;
   outbox: UploadQueue;
   log: UploaderLog;
-  /** Records per batch, at most the adapter's `maxRecordsPerSubmit` (hcp-json accepts ≤ 200, gov-form 1). Default: the adapter's. */
+  /** Records per batch, at most the adapter's `maxRecordsPerSubmit` (hcp-json accepts ≤ 200, gov-form's window 20). Default: the adapter's. */
   maxRecords?: number;
   /** JSON bytes per batch (the province accepts ≤ 1 MiB). Default 1 MiB less room for the envelope. */
   maxBytes?: number;
@@ -198,10 +198,13 @@ export class Uploader {
       });
       if (rejected.length)
         this.o.log.warn({ rejected: rejected.map((r) => ({ evalId: r.evalId, code: r.code })) }, 'records rejected by the province (dead-letter)');
-      return 0;
     }
-    this.o.outbox.unclaim(ids, describe(outcome));
-    return this.react(outcome, records.length);
+    // Records without a verdict (all of them, or those a per-record dialect had not got to) wait for the next try.
+    const failure = outcome.kind === 'results' ? outcome.stoppedBy : outcome;
+    if (!failure) return 0;
+    const judged = new Set(outcome.kind === 'results' ? outcome.results.map((r) => r.evalId) : []);
+    this.o.outbox.unclaim(ids.filter((id) => !judged.has(id)), describe(failure));
+    return this.react(failure, records.length);
   }
 
   /**
@@ -212,7 +215,8 @@ export class Uploader {
   private async relay(b: PendingBundle): Promise<number | { retryAfterMs: number }> {
     const bundles = this.o.bundles;
     if (!bundles) return 0;
-    const slice = this.o.adapter.maxRecordsPerSubmit === 1 ? b.unjudged.slice(0, RELAY_SLICE) : b.unjudged;
+    const perRecord = this.o.adapter.recordByRecord ?? this.o.adapter.maxRecordsPerSubmit === 1;
+    const slice = perRecord ? b.unjudged.slice(0, RELAY_SLICE) : b.unjudged;
     let progressed = false;
     let outcome: UploadOutcome;
     try {
