@@ -203,7 +203,10 @@ export class Uploader {
     const failure = outcome.kind === 'results' ? outcome.stoppedBy : outcome;
     if (!failure) return 0;
     const judged = new Set(outcome.kind === 'results' ? outcome.results.map((r) => r.evalId) : []);
-    this.o.outbox.unclaim(ids.filter((id) => !judged.has(id)), describe(failure));
+    this.o.outbox.unclaim(
+      ids.filter((id) => !judged.has(id)),
+      describe(failure),
+    );
     return this.react(failure, records.length);
   }
 

@@ -266,8 +266,7 @@ describe('gov-form adapter: relay and QR code', () => {
       ],
     });
     // Two in flight at once: each supplement after its own service record.
-    const at = (path: string, k: number) =>
-      stub.seen.findIndex((r) => r.path === path && r.payload['serviceNumber'] === records[k]?.groupId);
+    const at = (path: string, k: number) => stub.seen.findIndex((r) => r.path === path && r.payload['serviceNumber'] === records[k]?.groupId);
     expect(paths(stub.seen).sort()).toEqual(['evaluation/supplement', 'evaluation/supplement', 'service/submit', 'service/submit']);
     expect(at('service/submit', 0)).toBeLessThan(at('evaluation/supplement', 0));
     expect(at('service/submit', 1)).toBeLessThan(at('evaluation/supplement', 1));

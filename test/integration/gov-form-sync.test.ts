@@ -106,9 +106,7 @@ describe('gov-form through the one uploader', () => {
     expect(s.seen.slice(0, 3).map((r) => [r.path, r.payload['serviceNumber']])).toEqual(
       s.seen.filter((r) => r.path === 'service/submit').map((r) => ['service/submit', r.payload['serviceNumber']]),
     );
-    expect(s.seen.filter((r) => r.path === 'service/submit').map((r) => r.payload['serviceNumber'])).toEqual(
-      outbox.list().map((e) => e.record.groupId),
-    );
+    expect(s.seen.filter((r) => r.path === 'service/submit').map((r) => r.payload['serviceNumber'])).toEqual(outbox.list().map((e) => e.record.groupId));
     expect(maxActive).toBeGreaterThan(1);
     expect(maxActive).toBeLessThanOrEqual(4);
     expect(uploader.status().lastError).toBeNull();
