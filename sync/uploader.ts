@@ -175,7 +175,6 @@ export class Uploader {
 
   /** Sends one batch; returns how long to back off before the next (0: at once), or the province's own Retry-After. */
   private async send(records: EvaluationRecord[]): Promise<number | { retryAfterMs: number }> {
-    const ids = records.map((r) => r.evalId);
     const prepare = this.o.prepare ?? ((r: EvaluationRecord) => r);
     let outcome;
     try {
@@ -203,10 +202,8 @@ export class Uploader {
     const failure = outcome.kind === 'results' ? outcome.stoppedBy : outcome;
     if (!failure) return 0;
     const judged = new Set(outcome.kind === 'results' ? outcome.results.map((r) => r.evalId) : []);
-    this.o.outbox.unclaim(
-      ids.filter((id) => !judged.has(id)),
-      describe(failure),
-    );
+    const rest = records.map((r) => r.evalId).filter((id) => !judged.has(id));
+    this.o.outbox.unclaim(rest, describe(failure));
     return this.react(failure, records.length);
   }
 

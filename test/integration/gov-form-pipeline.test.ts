@@ -47,7 +47,7 @@ async function province() {
   let active = 0;
   let maxActive = 0;
   const tracing: typeof fetch = async (input, init) => {
-    const form = new URLSearchParams(String(init?.body));
+    const form = new URLSearchParams(typeof init?.body === 'string' ? init.body : '');
     const data = (JSON.parse(form.get('params') ?? '{}') as { data: string }).data;
     const p = JSON.parse(sm2DecryptHex(data, DEMO_SM2_PRIVATE_KEY) ?? '{}') as Record<string, string | undefined>;
     const at = {
