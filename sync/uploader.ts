@@ -15,7 +15,7 @@ export interface UploaderOptions {
   adapter: ProvinceAdapter;
   outbox: UploadQueue;
   log: UploaderLog;
-  /** Records per batch, at most the adapter's `maxRecordsPerSubmit` (hcp-json accepts ≤ 200, gov-form's window 20). Default: the adapter's. */
+  /** Records per batch, at most the adapter's `maxRecordsPerSubmit` (hcp-json accepts ≤ 200, gov-form's window 40). Default: the adapter's. */
   maxRecords?: number;
   /** JSON bytes per batch (the province accepts ≤ 1 MiB). Default 1 MiB less room for the envelope. */
   maxBytes?: number;
@@ -45,10 +45,10 @@ export interface UploaderStatus {
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
 /**
- * Records of a bundle a per-record dialect relays before the terminal's own records get their turn: a long bundle
- * never holds the uploader for more than this many requests' worth (two each with the service record).
+ * Records of a bundle a per-record dialect relays before the terminal's own records get their turn: with 4 in flight
+ * (gov-form v1.1), a long bundle holds the uploader no longer than 20 records one at a time did.
  */
-export const RELAY_SLICE = 20;
+export const RELAY_SLICE = 80;
 /** The least a 429 without a usable Retry-After waits. */
 const MIN_RATE_LIMITED_MS = 1_000;
 

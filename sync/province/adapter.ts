@@ -111,7 +111,7 @@ export interface HeartbeatSink {
  */
 export interface ProvinceAdapter {
   readonly dialect: Dialect;
-  /** How many records one `submit` may carry: 200 for a batch dialect; a per-record dialect's window (gov-form 20, 4 in flight). */
+  /** How many records one `submit` may carry: 200 for a batch dialect; a per-record dialect's window (gov-form 40, 4 in flight). */
   readonly maxRecordsPerSubmit: number;
   /** One request per record: a relayed bundle goes in slices, each verdict kept as it arrives. Absent: `maxRecordsPerSubmit` 1 says so. */
   readonly recordByRecord?: boolean;

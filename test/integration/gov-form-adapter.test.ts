@@ -241,8 +241,8 @@ describe('gov-form adapter: the province’s answers', () => {
     expect(adapter.sendsDefaultRatings).toBe(false);
     expect(adapter.config).toBeUndefined();
     expect(adapter.heartbeat).toBeUndefined();
-    // One request per record, a window of 20 of them with 4 in flight (v1.1).
-    expect(adapter.maxRecordsPerSubmit).toBe(20);
+    // One request per record, a window of 40 of them with 4 in flight (v1.1).
+    expect(adapter.maxRecordsPerSubmit).toBe(40);
     expect(adapter.recordByRecord).toBe(true);
     expect(adapter.backoffCapMs).toBe(60_000);
   });

@@ -25,7 +25,7 @@ export interface GovFormAdapterOptions {
 /** No heartbeat tells a terminal of this dialect that the province is back: it must find out by trying, at most a minute apart. */
 export const GOV_FORM_BACKOFF_CAP_MS = 60_000;
 /** Records one `submit` carries, 4 in flight: enough to keep a 50 ms link busy, short enough that a new rating soon gets its turn. */
-export const GOV_FORM_WINDOW = 20;
+export const GOV_FORM_WINDOW = 40;
 /** Service records known to be at the province (this run): enough for a busy day's sessions, bounded. */
 const KNOWN_SERVICES = 4096;
 
