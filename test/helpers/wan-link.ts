@@ -64,7 +64,7 @@ export async function startWanLink(o: WanLinkOptions): Promise<WanLink> {
         else to.write(c.data);
       }
       const head = queue[0];
-      if (head) timer = clock.after(head.at - clock.now(), pump);
+      if (head) timer = clock.after(Math.max(0, head.at - clock.now()), pump);
     };
     const push = (data: Buffer | null) => {
       let extra = 0;
@@ -77,7 +77,7 @@ export async function startWanLink(o: WanLinkOptions): Promise<WanLink> {
       }
       last = Math.max(last, clock.now() + delayMs + extra);
       queue.push({ at: last, data });
-      if (!timer) timer = clock.after(last - clock.now(), pump);
+      if (!timer) timer = clock.after(Math.max(0, last - clock.now()), pump);
     };
     from.on('data', (d: Buffer) => push(d));
     from.on('end', () => push(null));
