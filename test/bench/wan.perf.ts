@@ -11,6 +11,7 @@ import {
   relayOver,
   type DialectName,
   type LinkedProvince,
+  type RelayRun,
   type WanTransportHook,
 } from '../helpers/wan-rig.js';
 import { record, stats } from './figures.js';
@@ -52,6 +53,8 @@ async function both<T>(dialect: DialectName, run: (p: LinkedProvince) => Promise
 }
 
 const fmt = (s: number) => `${s.toFixed(1)} s`;
+let bundle: string | null = null;
+const bundleFile = () => (bundle ??= relayBundle(usb.path, RELAYED));
 
 describe('WAN', () => {
   for (const [dialect, goalS] of [
@@ -87,12 +90,14 @@ describe('WAN', () => {
     });
   }
 
-  it(`relays a ${String(RELAYED)}-record bundle in gov-form, and again after a kill -9 halfway`, async () => {
-    const file = relayBundle(usb.path, RELAYED);
-    const r = await both('gov-form', (p) => relayOver(p, file, RELAYED, env));
+  // Each relay takes minutes on a shared 2-core machine: its own test, with room.
+  const relayed: { wan?: RelayRun } = {};
+  it(`relays a ${String(RELAYED)}-record bundle in gov-form`, { timeout: 3_600_000 }, async () => {
+    const r = await both('gov-form', (p) => relayOver(p, bundleFile(), RELAYED, env));
+    relayed.wan = r.wan;
     record({
       group: GROUP,
-      name: `gov-form: ${String(RELAYED)}-record bundle relayed (supplements) in ${fmt(r.wan.seconds)}, ${String(r.wan.connections)} TCP connection(s)`,
+      name: `gov-form: ${String(RELAYED)}-record bundle relayed (supplements) by a terminal process in ${fmt(r.wan.seconds)}, ${String(r.wan.connections)} TCP connection(s)`,
       unit: 's',
       value: stats([r.wan.seconds]),
       baseline: { name: `no delay, same relay: ${fmt(r.direct.seconds)}`, value: stats([r.direct.seconds]) },
@@ -100,18 +105,22 @@ describe('WAN', () => {
       goal: '≤ 600 s',
       met: r.wan.seconds <= 600,
     });
+  });
+
+  it(`relays the same bundle killed -9 halfway and started again`, { timeout: 3_600_000 }, async () => {
     const wan = await provinceBehindLink('gov-form', HALL_LINK);
     try {
-      const killed = await relayOver(wan, file, RELAYED, env, RELAYED / 2);
+      const killed = await relayOver(wan, bundleFile(), RELAYED, env, RELAYED / 2);
+      const whole = relayed.wan?.seconds ?? NaN;
       record({
         group: GROUP,
         name: `gov-form: the same relay killed -9 at ${String(killed.killedAt)} verdicts and started again: ${fmt(killed.seconds)}, ${String(killed.resent)} record(s) sent again`,
         unit: 's',
         value: stats([killed.seconds]),
-        baseline: { name: `uninterrupted, same link: ${fmt(r.wan.seconds)}`, value: stats([r.wan.seconds]) },
-        ratio: killed.seconds / r.wan.seconds,
+        baseline: { name: `uninterrupted, same link: ${fmt(whole)}`, value: stats([whole]) },
+        ratio: killed.seconds / whole,
         goal: '≤ 600 s, resumed where it stopped',
-        met: killed.seconds <= 600 && killed.resent <= 8,
+        met: killed.seconds <= 600 && killed.resent <= 4,
       });
     } finally {
       await wan.close();
