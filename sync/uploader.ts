@@ -15,7 +15,7 @@ export interface UploaderOptions {
   adapter: ProvinceAdapter;
   outbox: UploadQueue;
   log: UploaderLog;
-  /** Records per batch, at most the adapter's `maxRecordsPerSubmit` (hcp-json accepts ≤ 200, gov-form 1). Default: the adapter's. */
+  /** Records per batch, at most the adapter's `maxRecordsPerSubmit` (hcp-json accepts ≤ 200, gov-form's window 40). Default: the adapter's. */
   maxRecords?: number;
   /** JSON bytes per batch (the province accepts ≤ 1 MiB). Default 1 MiB less room for the envelope. */
   maxBytes?: number;
@@ -45,10 +45,10 @@ export interface UploaderStatus {
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
 /**
- * Records of a bundle a per-record dialect relays before the terminal's own records get their turn: a long bundle
- * never holds the uploader for more than this many requests' worth (two each with the service record).
+ * Records of a bundle a per-record dialect relays before the terminal's own records get their turn: with 4 in flight
+ * (gov-form v1.1), a long bundle holds the uploader no longer than 20 records one at a time did.
  */
-export const RELAY_SLICE = 20;
+export const RELAY_SLICE = 80;
 /** The least a 429 without a usable Retry-After waits. */
 const MIN_RATE_LIMITED_MS = 1_000;
 
@@ -175,7 +175,6 @@ export class Uploader {
 
   /** Sends one batch; returns how long to back off before the next (0: at once), or the province's own Retry-After. */
   private async send(records: EvaluationRecord[]): Promise<number | { retryAfterMs: number }> {
-    const ids = records.map((r) => r.evalId);
     const prepare = this.o.prepare ?? ((r: EvaluationRecord) => r);
     let outcome;
     try {
@@ -198,10 +197,14 @@ export class Uploader {
       });
       if (rejected.length)
         this.o.log.warn({ rejected: rejected.map((r) => ({ evalId: r.evalId, code: r.code })) }, 'records rejected by the province (dead-letter)');
-      return 0;
     }
-    this.o.outbox.unclaim(ids, describe(outcome));
-    return this.react(outcome, records.length);
+    // Records without a verdict (all of them, or those a per-record dialect had not got to) wait for the next try.
+    const failure = outcome.kind === 'results' ? outcome.stoppedBy : outcome;
+    if (!failure) return 0;
+    const judged = new Set(outcome.kind === 'results' ? outcome.results.map((r) => r.evalId) : []);
+    const rest = records.map((r) => r.evalId).filter((id) => !judged.has(id));
+    this.o.outbox.unclaim(rest, describe(failure));
+    return this.react(failure, records.length);
   }
 
   /**
@@ -212,7 +215,8 @@ export class Uploader {
   private async relay(b: PendingBundle): Promise<number | { retryAfterMs: number }> {
     const bundles = this.o.bundles;
     if (!bundles) return 0;
-    const slice = this.o.adapter.maxRecordsPerSubmit === 1 ? b.unjudged.slice(0, RELAY_SLICE) : b.unjudged;
+    const perRecord = this.o.adapter.recordByRecord ?? this.o.adapter.maxRecordsPerSubmit === 1;
+    const slice = perRecord ? b.unjudged.slice(0, RELAY_SLICE) : b.unjudged;
     let progressed = false;
     let outcome: UploadOutcome;
     try {

@@ -24,7 +24,11 @@ export type Failure =
   /** 5xx, timeouts, resets, garbage, HTML error pages, anything that is not the dialect's documented answer. */
   | { kind: 'transient'; reason: string };
 
-export type UploadOutcome = { kind: 'results'; results: RecordResult[] } | Failure;
+/**
+ * A dialect that keeps several records in flight may get verdicts for some and a failure for the rest: `results` are
+ * the verdicts it got, `stoppedBy` what left the others pending (absent: every record sent has its verdict).
+ */
+export type UploadOutcome = { kind: 'results'; results: RecordResult[]; stoppedBy?: Failure | undefined } | Failure;
 export type ConfigOutcome = { kind: 'config'; body: unknown; etag: string | null } | { kind: 'not-modified' } | Failure;
 export type LinkOutcome = { kind: 'link'; url: string; expiresAt: string } | Failure;
 /** The part of a bundle a per-record dialect relays in one go. */
@@ -111,19 +115,25 @@ export interface HeartbeatSink {
  */
 export interface ProvinceAdapter {
   readonly dialect: Dialect;
-  /** How many records one `submit` may carry: 200 for a batch dialect, 1 for one request per record. */
+  /** How many records one `submit` may carry: 200 for a batch dialect; a per-record dialect's window (gov-form 40, 4 in flight). */
   readonly maxRecordsPerSubmit: number;
+  /** One request per record: a relayed bundle goes in slices, each verdict kept as it arrives. Absent: `maxRecordsPerSubmit` 1 says so. */
+  readonly recordByRecord?: boolean;
   /** The longest backoff between tries while the province does not answer (a dialect without a heartbeat comes back sooner). */
   readonly backoffCapMs: number;
   /** Whether the terminal itself reports 默认评价 for unrated sessions, or the province generates them. */
   readonly sendsDefaultRatings: boolean;
-  /** Sends records, oldest first; the answer is one verdict per record in order, or a failure that leaves them all pending. */
+  /**
+   * Sends records, oldest first; the answer is one verdict per record in order, or a failure that leaves them all
+   * pending, or (a per-record dialect with several in flight) the verdicts it got and `stoppedBy`.
+   */
   submit(records: readonly EvaluationRecord[]): Promise<UploadOutcome>;
   /**
    * Relays another terminal's export bundle (`evalIds`: its records, in order); same verdicts as `submit`. A dialect
-   * that sends the bundle whole answers for all its records. One that sends it record by record (`maxRecordsPerSubmit`
-   * 1) sends only `slice.indices` and answers for those, in order, handing each verdict to `slice.onVerdict` as it
-   * arrives, so that a failure part-way loses none of the verdicts before it.
+   * that sends the bundle whole answers for all its records. One that sends it record by record (`recordByRecord`)
+   * sends only `slice.indices`, handing each verdict to `slice.onVerdict` as it arrives (with several in flight, not
+   * necessarily in order), so that a failure part-way loses none of them; its answer is the verdicts of the slice's
+   * records in order, up to the first without one.
    */
   relayBundle(bundleText: string, evalIds: readonly string[], slice?: RelaySlice): Promise<UploadOutcome>;
   /** The province's page for a session's QR code. */

@@ -241,7 +241,9 @@ describe('gov-form adapter: the province’s answers', () => {
     expect(adapter.sendsDefaultRatings).toBe(false);
     expect(adapter.config).toBeUndefined();
     expect(adapter.heartbeat).toBeUndefined();
-    expect(adapter.maxRecordsPerSubmit).toBe(1);
+    // One request per record, a window of 40 of them with 4 in flight (v1.1).
+    expect(adapter.maxRecordsPerSubmit).toBe(40);
+    expect(adapter.recordByRecord).toBe(true);
     expect(adapter.backoffCapMs).toBe(60_000);
   });
 });
@@ -263,13 +265,17 @@ describe('gov-form adapter: relay and QR code', () => {
         { evalId: records[1]?.evalId, status: 'duplicate' },
       ],
     });
-    expect(paths(stub.seen)).toEqual(['service/submit', 'evaluation/supplement', 'service/submit', 'evaluation/supplement']);
-    const sup = stub.seen[1]?.payload;
+    // Two in flight at once: each supplement after its own service record.
+    const at = (path: string, k: number) => stub.seen.findIndex((r) => r.path === path && r.payload['serviceNumber'] === records[k]?.groupId);
+    expect(paths(stub.seen).sort()).toEqual(['evaluation/supplement', 'evaluation/supplement', 'service/submit', 'service/submit']);
+    expect(at('service/submit', 0)).toBeLessThan(at('evaluation/supplement', 0));
+    expect(at('service/submit', 1)).toBeLessThan(at('evaluation/supplement', 1));
+    const sup = stub.seen[at('evaluation/supplement', 0)]?.payload;
     expect(sup?.['relayBy']).toBe('T-350402-0001');
     expect(sup?.['customFields']).toBe(`T-OTHER,${records[0]?.evalId ?? ''},1,${records[0]?.chainHash ?? ''}`);
     expect(sup?.['projectNo']).toBe(`T-OTHER-${records[0]?.groupId ?? ''}`);
-    expect(stub.seen[0]?.payload['serviceTime']).toBe('2026-11-24 09:59:30');
-    expect(stub.seen[3]?.payload['evalDetail']).toBe('000');
+    expect(stub.seen[at('service/submit', 0)]?.payload['serviceTime']).toBe('2026-11-24 09:59:30');
+    expect(stub.seen[at('evaluation/supplement', 1)]?.payload['evalDetail']).toBe('000');
   });
 
   it('takes a province page link too long to scan off the screen as a failed link (the offline page is shown instead)', async () => {

@@ -18,6 +18,7 @@ import { judgeStatus, optionalText } from '../page-status.js';
 import { MAX_REPLY_BYTES, networkFailure, readCapped, retryAfter } from '../http.js';
 import { MAX_LINK_CHARS } from '../../links.js';
 import { defaultOfflinePageTemplate, offlinePageUrl } from './offline-page.js';
+import { GOV_FORM_IN_FLIGHT, pipeline } from './pipeline.js';
 import { evaluationPayload, projectNoOf, servicePayload, serviceKey, withinProvinceClock, type SatisfactionCodes } from './payload.js';
 import { classifyMessage, cstDateTime, envelopeSchema, formBody, type Envelope, type GovFormCredentials } from './wire.js';
 
@@ -39,6 +40,8 @@ export interface GovFormAdapterOptions {
 
 /** No heartbeat tells a terminal of this dialect that the province is back: it must find out by trying, at most a minute apart. */
 export const GOV_FORM_BACKOFF_CAP_MS = 60_000;
+/** Records one `submit` carries, 4 in flight: enough to keep a 50 ms link busy, short enough that a new rating soon gets its turn. */
+export const GOV_FORM_WINDOW = 40;
 /** Service records known to be at the province (this run): enough for a busy day's sessions, bounded. */
 const KNOWN_SERVICES = 4096;
 
@@ -62,7 +65,8 @@ type Step = { ok: true } | { ok: false; verdict: RecordResult } | { ok: false; f
  */
 export class GovFormAdapter implements ProvinceAdapter {
   readonly dialect = 'gov-form';
-  readonly maxRecordsPerSubmit = 1;
+  readonly maxRecordsPerSubmit = GOV_FORM_WINDOW;
+  readonly recordByRecord = true;
   readonly backoffCapMs = GOV_FORM_BACKOFF_CAP_MS;
   readonly sendsDefaultRatings = false;
   readonly page: PageSource = { pageLink: (req, ms) => this.pageLink(req, ms), pageStatus: (req, ms) => this.pageStatus(req, ms) };
@@ -71,6 +75,8 @@ export class GovFormAdapter implements ProvinceAdapter {
   private readonly template: string;
   /** Service records submitted (or found existing) in this run, oldest first; after a restart they are submitted again, which the province answers 服务数据已存在. */
   private readonly services = new Set<string>();
+  /** Service records being submitted now: a second rating of the same service waits for that answer instead of sending its own. */
+  private readonly serving = new Map<string, Promise<Step>>();
   /** The bundle being relayed, read. */
   private relaying: { text: string; records: unknown[] } | null = null;
 
@@ -80,15 +86,12 @@ export class GovFormAdapter implements ProvinceAdapter {
     this.template = o.offlinePageTemplate ?? defaultOfflinePageTemplate(o.baseUrl);
   }
 
-  /** One request at a time, oldest first: the next record goes only after the previous one's verdict. */
+  /** Oldest first, 4 in flight (v1.1), each rating after its service record's answer; the verdicts got, and what stopped the rest. */
   async submit(records: readonly EvaluationRecord[]): Promise<UploadOutcome> {
-    const results: RecordResult[] = [];
-    for (const r of records) {
-      const v = await this.rate(r, 'evaluation/submit');
-      if ('kind' in v) return v;
-      results.push(v);
-    }
-    return { kind: 'results', results };
+    const run = await pipeline(records, GOV_FORM_IN_FLIGHT, (r) => this.rate(r, 'evaluation/submit'));
+    const results = run.verdicts.filter((v) => v !== undefined);
+    if (!run.failure) return { kind: 'results', results };
+    return results.length > 0 ? { kind: 'results', results, stoppedBy: run.failure } : run.failure;
   }
 
   /**
@@ -109,21 +112,23 @@ export class GovFormAdapter implements ProvinceAdapter {
       // A bundle goes in slices: read up to 16 MiB once, not once a slice.
       this.relaying = { text: bundleText, records };
     }
-    const results: RecordResult[] = [];
-    for (const i of slice?.indices ?? evalIds.keys()) {
-      const evalId = evalIds[i];
-      if (slice?.carryOn() === false) break;
-      if (evalId === undefined) continue;
-      const parsed = evaluationRecordSchema.safeParse(records[i]);
-      const v =
-        !parsed.success || parsed.data.evalId !== evalId
+    const places = (slice?.indices ?? [...evalIds.keys()]).filter((i) => evalIds[i] !== undefined);
+    const run = await pipeline(
+      places,
+      GOV_FORM_IN_FLIGHT,
+      async (i) => {
+        const evalId = evalIds[i] ?? '';
+        const parsed = evaluationRecordSchema.safeParse(records[i]);
+        return !parsed.success || parsed.data.evalId !== evalId
           ? { evalId, status: 'rejected' as const, code: 'INVALID_RECORD', message: 'the bundle’s record is not a valid evaluation record' }
-          : await this.rate(parsed.data, 'evaluation/supplement', this.o.terminalId);
-      if ('kind' in v) return v;
-      slice?.onVerdict(i, v);
-      results.push(v);
-    }
-    return { kind: 'results', results };
+          : this.rate(parsed.data, 'evaluation/supplement', this.o.terminalId);
+      },
+      { verdict: (k, v) => slice?.onVerdict(places[k] ?? -1, v), ...(slice ? { carryOn: () => slice.carryOn() } : {}) },
+    );
+    // Every verdict is already with the caller; a failure loses none of them, and the answer is the slice's prefix.
+    if (run.failure) return run.failure;
+    const gap = run.verdicts.indexOf(undefined);
+    return { kind: 'results', results: (gap < 0 ? run.verdicts : run.verdicts.slice(0, gap)).filter((v) => v !== undefined) };
   }
 
   async createLink(req: LinkRequest, timeoutMs: number): Promise<LinkOutcome> {
@@ -200,8 +205,8 @@ export class GovFormAdapter implements ProvinceAdapter {
     const key = serviceKey(r);
     for (let round = 0; round < 2; round++) {
       if (!this.services.has(key)) {
-        const s = await this.submitService(r, key);
-        if (!s.ok) return 'verdict' in s ? s.verdict : s.failure;
+        const s = await this.service(r, key);
+        if (!s.ok) return 'verdict' in s ? { ...s.verdict, evalId: r.evalId } : s.failure;
       }
       const e = await this.post(path, evaluationPayload(r, this.o.satisfactionCodes, relayBy));
       if ('kind' in e) return e;
@@ -217,6 +222,15 @@ export class GovFormAdapter implements ProvinceAdapter {
     }
     // The province took the service record and still says it is missing: not a verdict on the rating, try later.
     return { kind: 'transient', reason: 'the province still has no service record for this rating after it was submitted' };
+  }
+
+  /** The service record's submission, shared by every rating of that service in flight now. */
+  private service(r: EvaluationRecord, key: string): Promise<Step> {
+    const pending = this.serving.get(key);
+    if (pending) return pending;
+    const p = this.submitService(r, key).finally(() => this.serving.delete(key));
+    this.serving.set(key, p);
+    return p;
   }
 
   private async submitService(r: EvaluationRecord, key: string): Promise<Step> {
