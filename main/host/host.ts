@@ -74,7 +74,7 @@ export async function startHost(o: HostOptions): Promise<RunningHost> {
       .header('connection', 'close')
       .send({ code: 'MISDIRECTED_HOST', message: 'this terminal answers only to its own address (127.0.0.1, localhost or [::1] with its port)' });
   });
-  if (o.runtime.page) pageReturnRoute(app, o.runtime.page.page, o.log);
+  if (o.runtime.page) pageReturnRoute(app, o.runtime.page.page, warn);
   await app.register(async (scope) => localApi(scope, { terminal: o.runtime.terminal, token: o.runtime.apiToken, log: o.log }), { prefix: API_PREFIX });
   let pass: KioskPass | null = null;
   if (kioskUi) {

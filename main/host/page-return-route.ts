@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { Log } from '../log/logger.js';
+import type { LimitedWarn } from '../log/limited-warn.js';
 import { PAGE_RETURN_PATH } from '../page/page-host.js';
 import type { PageMode } from '../page/page-mode.js';
 import { RETURN_PAGE_HEADERS } from '../util/csp.js';
@@ -10,11 +10,12 @@ const SESSION = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
  * `returnUrl` in the headless host (province-page.md): the province's page comes back here when the citizen is done.
  * Anyone can navigate here, so it ends nothing: the terminal only asks the province at once.
  */
-export function pageReturnRoute(app: FastifyInstance, page: Pick<PageMode, 'returned'>, log: Log): void {
+export function pageReturnRoute(app: FastifyInstance, page: Pick<PageMode, 'returned'>, warn: LimitedWarn): void {
   app.get(PAGE_RETURN_PATH, async (req, reply) => {
     const raw = (req.query as Record<string, unknown>)['session'];
-    if (typeof raw === 'string' && SESSION.test(raw)) page.returned(raw.toLowerCase());
-    else log.warn({ session: String(raw).slice(0, 64) }, 'page-return without a session id ignored');
+    // Any process on the machine can call this: what it does wrong is logged rate-limited (issue 25, item 8).
+    if (typeof raw !== 'string' || !SESSION.test(raw)) warn('page-return', 'page-return without a session id ignored', { session: String(raw).slice(0, 64) });
+    else if (!page.returned(raw.toLowerCase())) warn('page-return', 'page-return for no page shown ignored', { session: raw.slice(0, 64) });
     return reply
       .headers(RETURN_PAGE_HEADERS)
       .type('text/html; charset=utf-8')

@@ -105,10 +105,12 @@ export class PageMode {
   }
 
   /** The frame reached `returnUrl`: proves nothing, but the province is asked at once. */
-  returned(sessionId: string): void {
+  returned(sessionId: string): boolean {
     const v = this.current(sessionId);
-    if (v?.everShown) void this.poll(v);
-    else this.d.log.warn({ sessionId: sessionId.slice(0, 64) }, 'page-return for no page shown ignored');
+    // Anyone on the machine can navigate here: the caller says so, through its rate-limited warnings.
+    if (!v?.everShown) return false;
+    void this.poll(v);
+    return true;
   }
 
   /** The frame was refused a navigation off `page.origins`: the page closes, for the technician to look at. */

@@ -64,3 +64,26 @@ describe('a flood of wrong kiosk claims (issue 25, item 8)', () => {
     expect(logLines()).toHaveLength(WARNINGS_PER_MINUTE + 2);
   }, 120_000);
 });
+
+describe('a flood of forged page returns (page mode’s returnUrl, which anyone on the machine can call)', () => {
+  it(`logs at most ${String(WARNINGS_PER_MINUTE)} of 2,000 a minute, then one line saying how many it left out`, async () => {
+    const lines = () =>
+      readdirSync(join(data.path, 'logs'))
+        .filter((f) => f.startsWith('terminal.log'))
+        .flatMap((f) => readFileSync(join(data.path, 'logs', f), 'utf8').split('\n'))
+        .filter((l) => l.includes('page-return'));
+    const forge = async (i: number) => {
+      // Half with no session id, half for a session that shows no page: both are nobody's to log without limit.
+      const session = i % 2 ? `00000000-0000-4000-8000-${String(i).padStart(12, '0')}` : `x${String(i)}`;
+      const res = await fetch(new URL(`/page-return?session=${session}`, host.uiUrl));
+      await res.arrayBuffer();
+      return res.status;
+    };
+    for (let sent = 0; sent < 2_000; sent += 100) {
+      for (const s of await Promise.all(Array.from({ length: 100 }, (_, i) => forge(sent + i)))) expect(s).toBe(200);
+    }
+    expect(lines()).toHaveLength(WARNINGS_PER_MINUTE);
+    clock.advance(60_000);
+    expect(lines().at(-1)).toContain(`suppressed ${String(2_000 - WARNINGS_PER_MINUTE)} more in the last minute`);
+  }, 120_000);
+});
