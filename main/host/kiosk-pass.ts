@@ -135,12 +135,17 @@ export function readLaunchPage(file: string): { claimUrl: string } | null {
   }
 }
 
+/**
+ * Posts the secret at once. A window still on this page after 10 s (a claim the terminal never answered, or one the
+ * browser dropped while it was still opening the window) loads it again and posts again, rather than showing its blank
+ * background all day.
+ */
 function launchPage(claimUrl: string, secret: string): string {
   return `<!doctype html>
 <html lang="zh-CN" translate="no"><head><meta charset="utf-8"><meta name="google" content="notranslate"><title>好差评评价终端</title></head>
 <body style="background:#f4f6fa">
 <form method="post" action="${claimUrl}"><input type="hidden" name="secret" value="${secret}"></form>
-<script>document.forms[0].submit();</script>
+<script>document.forms[0].submit();setTimeout(function(){location.reload();},10000);</script>
 </body></html>
 `;
 }

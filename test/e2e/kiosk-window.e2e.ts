@@ -129,10 +129,12 @@ async function openKioskWindow(dataDir: string, landsOn: string): Promise<KioskW
     const portFile = () => readdirSync(dir.path, { recursive: true, encoding: 'utf8' }).find((f) => basename(f) === 'DevToolsActivePort');
     await expect.poll(portFile, { timeout: 30_000 }).toBeDefined();
     const port = readFileSync(join(dir.path, portFile() ?? ''), 'utf8').split('\n')[0] ?? '';
+    // The launch page claims the kiosk pass and lands on the page. Asked of the browser itself, and only then attached
+    // to: Playwright attached during the launch page's cross-process navigation kept its old address (CI, once in ~60).
+    await landed(`http://127.0.0.1:${port}`, landsOn);
     const cdp = await chromium.connectOverCDP(`http://127.0.0.1:${port}`);
     const all = () => cdp.contexts().flatMap((c) => c.pages());
-    // The launch page claims the kiosk pass and lands on the page.
-    await expect.poll(() => all().some((p) => p.url() === landsOn), { timeout: 30_000 }).toBe(true);
+    await expect.poll(() => all().some((p) => p.url() === landsOn), { timeout: 10_000 }).toBe(true);
     const page = all().find((p) => p.url() === landsOn);
     if (!page) throw new Error('unreachable: the page was found above');
     await page.waitForLoadState('load');
@@ -143,6 +145,22 @@ async function openKioskWindow(dataDir: string, landsOn: string): Promise<KioskW
     await close();
     throw e;
   }
+}
+
+/** Waits until the browser at `devtools` shows a page at `url`; else fails naming the pages it does show. */
+async function landed(devtools: string, url: string): Promise<void> {
+  let seen: string[] = [];
+  const until = Date.now() + 30_000;
+  while (Date.now() < until) {
+    const res = await fetch(`${devtools}/json/list`).catch(() => null);
+    const targets: unknown = res?.ok ? await res.json() : [];
+    seen = (Array.isArray(targets) ? targets : []).flatMap((t: { type?: unknown; url?: unknown }) =>
+      t.type === 'page' && typeof t.url === 'string' ? [t.url] : [],
+    );
+    if (seen.includes(url)) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`the kiosk window never showed ${url}; its pages: ${JSON.stringify(seen)}`);
 }
 
 /**
