@@ -48,12 +48,16 @@ export function unsentDependencyRefusals(db: Database, changes: readonly FieldCh
 
   const key = change('province.sm2PublicKey');
   if (key && key.from.toLowerCase() !== key.to.toLowerCase()) {
+    // Dead letters do not hold the change up: their fields are already encrypted, the key changes nothing for them, and
+    // once a province has moved to its new key they never leave the list, so counting them would keep the old key,
+    // and every new phone and ID number with it, refused for good.
     const n = new Outbox(db).unsentWith('sm2-fields');
-    if (total(n) > 0) {
+    const waiting = n.pending + n.held;
+    if (waiting > 0) {
       out['province.sm2PublicKey'] =
-        `province.sm2PublicKey cannot ${key.to === '' ? 'be removed' : 'change'} while ${String(total(n))} records carrying an ID number or phone (certKey / mobile) ` +
-        `encrypted under the current key are not accepted by the province (${breakdown(n)}): each was encrypted when it was captured, only the current key’s ` +
-        `holder can read it, and no resend can change that. Let them upload first (诊断 shows the queue), resend the dead letters, then change the key`;
+        `province.sm2PublicKey cannot ${key.to === '' ? 'be removed' : 'change'} while ${String(waiting)} records carrying an ID number or phone (certKey / mobile) ` +
+        `encrypted under the current key are waiting to be sent (${String(n.pending)} waiting or being sent, ${String(n.held)} held for a follow-up): each was ` +
+        `encrypted when it was captured, and only the current key’s holder can read it. Let them upload first (诊断 shows the queue), then change the key`;
     }
   }
 

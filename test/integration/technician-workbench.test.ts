@@ -258,7 +258,7 @@ describe('technician workbench', () => {
     await t.act({ type: 'rescan' });
     const form = setupOf(t.rt).form;
     const keyed =
-      /^province\.sm2PublicKey cannot change while 1 records carrying an ID number or phone \(certKey \/ mobile\) encrypted under the current key are not accepted by the province \(1 waiting or being sent, 0 held for a follow-up, 0 dead letters\)/;
+      /^province\.sm2PublicKey cannot change while 1 records carrying an ID number or phone \(certKey \/ mobile\) encrypted under the current key are waiting to be sent \(1 waiting or being sent, 0 held for a follow-up\)/;
 
     const rekeyed = await t.act({ type: 'provisioningCheck', draft: { ...form, 'province.sm2PublicKey': DEMO_SM2_PUBLIC_KEY } });
     expect(rekeyed.ok ? {} : (rekeyed.fields ?? {})).toEqual({ 'province.sm2PublicKey': expect.stringMatching(keyed) });
@@ -289,6 +289,10 @@ describe('technician workbench', () => {
     expect(await t.act({ type: 'provisioningApply', draft: govForm })).toMatchObject({ ok: false });
     expect(t.restarts).toHaveLength(0);
     expect(await auditText(t.rt)).not.toContain(DEMO_SM2_PUBLIC_KEY);
+    // A record the province refused does not hold the key back: its fields stay as they were encrypted, and a province
+    // that has moved to its new key would refuse it for ever (the old key, and every new phone with it, kept for good).
+    t.rt.db.prepare(`UPDATE outbox SET state = 'rejected' WHERE state <> 'accepted'`).run();
+    expect(await t.act({ type: 'provisioningCheck', draft: { ...form, 'province.sm2PublicKey': DEMO_SM2_PUBLIC_KEY } })).toEqual({ ok: true });
     // Once they are sent, the same changes go ahead.
     t.rt.db.prepare(`UPDATE outbox SET state = 'accepted'`).run();
     expect(await t.act({ type: 'provisioningCheck', draft: { ...govForm, 'province.sm2PublicKey': DEMO_SM2_PUBLIC_KEY } })).toEqual({ ok: true });
