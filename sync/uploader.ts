@@ -3,7 +3,8 @@ import type { ProvinceAdapter, UploadOutcome } from './province/adapter.js';
 import { credentialRefusal, credentialWords, type CredentialRefusal } from './province/credentials.js';
 import type { BundleQueue, PendingBundle } from './relay/bundle-queue.js';
 import type { EvaluationRecord } from './record.js';
-import { NODE_TIMERS, type Timers } from './timers.js';
+import type { Timers } from './timers.js';
+import { UploadWait } from './upload-wait.js';
 import { deadLetterReason } from './relay/bundle-verdict.js';
 
 export interface UploaderLog {
@@ -43,7 +44,6 @@ export interface UploaderStatus {
   credentials: CredentialRefusal | null;
 }
 
-const MAX_TIMER_MS = 2 ** 31 - 1;
 /**
  * Records of a bundle a per-record dialect relays before the terminal's own records get their turn: with 4 in flight
  * (gov-form v1.1), a long bundle holds the uploader no longer than 20 records one at a time did.
@@ -51,8 +51,6 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 export const RELAY_SLICE = 80;
 /** The least a 429 without a usable Retry-After waits. */
 const MIN_RATE_LIMITED_MS = 1_000;
-
-type WakeReason = 'rating' | 'province' | 'stop';
 
 /** The outbox as the uploader uses it (a fleet simulation gives it a lighter queue). */
 export type UploadQueue = Pick<Outbox, 'requeueInFlight' | 'claim' | 'applyResults' | 'unclaim' | 'counts'>;
@@ -63,8 +61,7 @@ export type UploadQueue = Pick<Outbox, 'requeueInFlight' | 'claim' | 'applyResul
  */
 export class Uploader {
   private running = false;
-  /** Ends the current wait if `why` may end it: an idle wait ends for anything, a backoff for the province coming back, a Retry-After only for stop. */
-  private wake: ((why: WakeReason) => void) | null = null;
+  private readonly waits: UploadWait;
   private attempt = 0;
   private skewRetries = 0;
   private limit: number;
@@ -85,6 +82,7 @@ export class Uploader {
     this.maxRecords = Math.max(1, Math.min(o.maxRecords ?? o.adapter.maxRecordsPerSubmit, o.adapter.maxRecordsPerSubmit));
     this.backoffCapMs = Math.min(o.backoffCapMs ?? o.adapter.backoffCapMs, o.adapter.backoffCapMs);
     this.limit = this.maxRecords;
+    this.waits = new UploadWait(o.timers);
   }
 
   status(): UploaderStatus {
@@ -101,20 +99,20 @@ export class Uploader {
   /** Stops without waiting long for a request in flight: its records stay in-flight and go again at the next start. */
   async stop(): Promise<void> {
     this.running = false;
-    this.wake?.('stop');
+    this.waits.wake('stop');
     await Promise.race([this.loop, new Promise((r) => setTimeout(r, 1000).unref())]);
   }
 
   /** A rating was committed: send now rather than at the next idle wake-up. */
   notify(): void {
-    if (!this.st.disabled) this.wake?.('rating');
+    if (!this.st.disabled) this.waits.wake('rating');
   }
 
   /** The config poll succeeded: a 403 pause is over. */
   enable(): void {
     if (!this.st.disabled) return;
     this.update({ disabled: false });
-    this.wake?.('province');
+    this.waits.wake('province');
   }
 
   /** Any good answer from the province (config, heartbeat) means the network is there. */
@@ -125,7 +123,7 @@ export class Uploader {
   /** A successful heartbeat: the province is reachable again, so a backoff ends now (province-api v1.1); a Retry-After is still honoured. */
   provinceBack(): void {
     this.markOnline();
-    this.wake?.('province');
+    this.waits.wake('province');
   }
 
   private async run(): Promise<void> {
@@ -182,7 +180,12 @@ export class Uploader {
     } catch (err) {
       outcome = { kind: 'transient' as const, reason: `adapter failed: ${String(err)}` };
     }
-    if (!this.running) return 0;
+    if (!this.running) {
+      // Answered while stopping: kept while the store still takes them (stop() waits for this), else sent again at the
+      // next start, each then a duplicate at the province.
+      if (outcome.kind === 'results') keepQuietly(() => this.o.outbox.applyResults(outcome.results));
+      return 0;
+    }
     if (outcome.kind === 'results') {
       this.o.outbox.applyResults(outcome.results);
       const rejected = outcome.results.filter((r) => r.status === 'rejected');
@@ -348,23 +351,7 @@ export class Uploader {
   }
 
   private sleep(ms: number, kind: 'idle' | 'backoff' | 'retry-after'): Promise<void> {
-    const timers = this.o.timers ?? NODE_TIMERS;
-    return new Promise((resolve) => {
-      let handle: unknown;
-      const done = () => {
-        if (handle !== undefined) timers.clear(handle);
-        if (this.wake === wake) this.wake = null;
-        resolve();
-      };
-      // A backoff is not cut short by a new rating (that would hammer a failing province), only by a heartbeat
-      // showing the province is back; a Retry-After only by stop().
-      const wake = (why: WakeReason) => {
-        if (why === 'stop' || kind === 'idle' || (kind === 'backoff' && why === 'province')) done();
-      };
-      // Node fires a timer past 2^31 - 1 ms at once: whatever asked for it, never wait longer than the cap.
-      if (Number.isFinite(ms)) handle = timers.set(done, Math.min(ms, MAX_TIMER_MS));
-      this.wake = wake;
-    });
+    return this.waits.sleep(ms, kind);
   }
 
   /** Publishes only real changes: an outage retried every backoff must not write or broadcast each time. */
@@ -396,4 +383,13 @@ function sameRefusal(a: CredentialRefusal | null, b: CredentialRefusal | null): 
 
 function describe(o: { kind: string; reason?: string; message?: string; code?: string }): string {
   return o.reason ?? o.message ?? o.code ?? o.kind;
+}
+
+/** A write that may find the store already closed (a shutdown): what it would have kept is done again later instead. */
+function keepQuietly(write: () => void): void {
+  try {
+    write();
+  } catch {
+    // Closed under us: the records stay in-flight and go again at the next start.
+  }
 }

@@ -322,6 +322,25 @@ describe('uploader against the province simulator', () => {
     expect([...sim.records.values()].map((r) => r.status)).toEqual(['accepted', 'accepted', 'accepted', 'accepted', 'accepted']);
   });
 
+  it('keeps the verdicts of a batch answered while it stops: nothing goes again at the next start', async () => {
+    let answer: (o: UploadOutcome) => void = () => undefined;
+    let sent: readonly EvaluationRecord[] = [];
+    const adapter = new ScriptedAdapter([]);
+    // The province answers only after the terminal has begun to stop (a shutdown while a request is on the wire).
+    adapter.submit = (records) => {
+      adapter.batches.push([...records]);
+      sent = records;
+      return new Promise((r) => (answer = r));
+    };
+    const { outbox, uploader } = rig(adapter, 3);
+    uploader.start();
+    await until(() => sent.length === 3);
+    const stopping = uploader.stop();
+    answer({ kind: 'results', results: sent.map((r) => ({ evalId: r.evalId, status: 'accepted' as const })) });
+    await stopping;
+    expect(states(outbox)).toEqual(['accepted', 'accepted', 'accepted']);
+  });
+
   it('lives through a queue that fails (a full disk): a batch whose answers could not be stored goes again, once', async () => {
     const adapter = new ScriptedAdapter([]);
     const { outbox, uploader } = rig(adapter, 3);
