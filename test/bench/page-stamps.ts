@@ -7,49 +7,113 @@ import { until } from '../helpers/sync-rig.js';
  */
 export const epoch = () => performance.timeOrigin + performance.now();
 
+/**
+ * One tap on a rating button, as issue 27 measures it: from the finger's lift as the hardware stamped it (the
+ * `pointerup` event's own `timeStamp`) to the animation frame after (a) the pressed level and (b) Thanks are in the
+ * DOM. The rest is there to say what the older measure (pointer-down → Thanks in the DOM) left out.
+ */
+export interface Tap {
+  /** The `pointerdown`'s own timeStamp: where the older figure started. */
+  down: number;
+  /** The `pointerup`'s own timeStamp: the lift, where the figures start. */
+  up: number;
+  /** When the page's capturing `pointerup` listener ran. */
+  upHandled: number;
+  /** The page's choice handed to its WebSocket, and the terminal's Thanks view arriving on it (the event's timeStamp). */
+  sent: number;
+  viewIn: number;
+  /** The pressed level first in the DOM (at or after the lift), and the frame callback after it. */
+  pressedIn: number;
+  pressedFrame: number;
+  /** Thanks first in the DOM (the older figure's end), and the frame callback after it. */
+  thanksIn: number;
+  thanksFrame: number;
+}
+
 interface Stamps {
   hcpSeen: number[];
   hcpWant: string | null;
-  /** Each pointer-down on a rating button: when it happened, and whether the first frame after it showed it pressed. */
-  hcpDowns: { at: number; handled: number; frame: number; pressed: boolean }[];
-  /** Each lift of a finger from a rating button (the choice is sent from it): when the page handled it (not the
-   * event's timeStamp, which is the lift as the hardware stamped it). */
-  hcpLifts: number[];
+  hcpTaps: Tap[];
 }
 
 /**
  * Stamps, in the page, the moment a selector first matches after `arm()` (a MutationObserver, so no polling delay),
- * and every pointer-down with the first animation frame after it.
+ * and every tap on a rating button (`Tap`).
  */
 export async function watch(page: Page): Promise<void> {
   await page.evaluate(() => {
     const w = window as unknown as Stamps;
+    const now = () => performance.timeOrigin + performance.now();
     w.hcpSeen = [];
     w.hcpWant = null;
-    w.hcpDowns = [];
-    w.hcpLifts = [];
+    w.hcpTaps = [];
     new MutationObserver(() => {
       if (w.hcpWant && document.querySelector(w.hcpWant)) {
         w.hcpWant = null;
-        w.hcpSeen.push(performance.timeOrigin + performance.now());
+        w.hcpSeen.push(now());
       }
     }).observe(document.documentElement, { subtree: true, childList: true, attributes: true, characterData: true });
+    // The bridge's socket, seen as the page sends on it: when the choice leaves and when Thanks comes back.
+    const send = Reflect.get<typeof WebSocket.prototype, 'send'>(WebSocket.prototype, 'send');
+    const heard = new WeakSet<WebSocket>();
+    WebSocket.prototype.send = function (this: WebSocket, data: string | ArrayBufferLike | Blob | ArrayBufferView) {
+      const tap = w.hcpTaps.at(-1);
+      if (typeof data === 'string' && data.includes('"choose"') && tap && Number.isNaN(tap.sent)) tap.sent = now();
+      if (!heard.has(this)) {
+        heard.add(this);
+        this.addEventListener('message', (e: MessageEvent) => {
+          const last = w.hcpTaps.at(-1);
+          if (last && Number.isNaN(last.viewIn) && typeof e.data === 'string' && e.data.includes('"state":"thanks"'))
+            last.viewIn = performance.timeOrigin + e.timeStamp;
+        });
+      }
+      send.call(this, data);
+    };
+    const onLevel = (e: Event) => e.target instanceof Element && e.target.closest('.level') !== null;
+    let down = NaN;
     document.addEventListener(
       'pointerdown',
       (e) => {
-        const at = performance.timeOrigin + e.timeStamp;
-        const handled = performance.timeOrigin + performance.now();
-        // A frame callback runs before that frame's style and paint: what is in the DOM now is what it shows.
-        requestAnimationFrame((ts) => {
-          w.hcpDowns.push({ at, handled, frame: performance.timeOrigin + ts, pressed: document.querySelector('.level.pressed') !== null });
-        });
+        if (onLevel(e)) down = performance.timeOrigin + e.timeStamp;
       },
       { capture: true },
     );
     document.addEventListener(
       'pointerup',
       (e) => {
-        if (e.target instanceof Element && e.target.closest('.level')) w.hcpLifts.push(performance.timeOrigin + performance.now());
+        if (!onLevel(e)) return;
+        const tap: Tap = {
+          down,
+          up: performance.timeOrigin + e.timeStamp,
+          upHandled: now(),
+          sent: NaN,
+          viewIn: NaN,
+          pressedIn: NaN,
+          pressedFrame: NaN,
+          thanksIn: NaN,
+          thanksFrame: NaN,
+        };
+        w.hcpTaps.push(tap);
+        // A frame callback runs before that frame's style and paint: what is in the DOM then is what the frame shows.
+        const frameAfter = (selector: string, set: (inDom: number, frame: number) => void) => {
+          const check = () => {
+            if (!document.querySelector(selector)) return false;
+            const inDom = now();
+            requestAnimationFrame(() => set(inDom, now()));
+            return true;
+          };
+          if (check()) return;
+          const seen = new MutationObserver(() => {
+            if (check()) seen.disconnect();
+          });
+          seen.observe(document.documentElement, { subtree: true, childList: true, attributes: true });
+        };
+        // The driver waits for this event rather than polling the page while the tap is on its way.
+        const complete = () => {
+          if (Number.isFinite(tap.pressedFrame) && Number.isFinite(tap.thanksFrame)) window.dispatchEvent(new Event('hcp-tap'));
+        };
+        frameAfter('.level.pressed', (i, f) => ((tap.pressedIn = i), (tap.pressedFrame = f), complete()));
+        frameAfter('.screen.thanks', (i, f) => ((tap.thanksIn = i), (tap.thanksFrame = f), complete()));
       },
       { capture: true },
     );
@@ -74,27 +138,36 @@ export async function seen(page: Page, n: number): Promise<number> {
   return at ?? NaN;
 }
 
-/** The n-th pointer-down the page saw. */
-export async function down(page: Page, n: number): Promise<{ at: number; handled: number; frame: number; pressed: boolean }> {
-  const d = await until(
-    () => page.evaluate((k) => (window as unknown as Stamps).hcpDowns[k - 1] ?? null, n),
-    (x) => x !== null,
-    20_000,
-    `pointer-down ${String(n)} and its frame`,
+/**
+ * The n-th tap on a rating button the page saw, once the frames after its pressed level and its Thanks have come: one
+ * call that the page answers when they have (polling the page every 50 ms, as the older bench did, put the driver's
+ * probes on the kiosk's half core while the tap was on its way).
+ */
+export function tapped(page: Page, n: number): Promise<Tap> {
+  return page.evaluate(
+    (k) =>
+      new Promise<Tap>((resolve, reject) => {
+        const w = window as unknown as Stamps;
+        const ready = () => {
+          const t = w.hcpTaps[k - 1];
+          return t && Number.isFinite(t.pressedFrame) && Number.isFinite(t.thanksFrame) ? t : null;
+        };
+        const check = () => {
+          const t = ready();
+          if (!t) return;
+          window.removeEventListener('hcp-tap', check);
+          clearTimeout(timer);
+          resolve(t);
+        };
+        const timer = setTimeout(() => {
+          window.removeEventListener('hcp-tap', check);
+          reject(new Error(`tap ${String(k)}: no frame after its pressed level and its Thanks within 20 s`));
+        }, 20_000);
+        window.addEventListener('hcp-tap', check);
+        check();
+      }),
+    n,
   );
-  if (!d) throw new Error('no pointer-down');
-  return d;
-}
-
-/** The n-th lift from a rating button the page handled. */
-export async function lifted(page: Page, n: number): Promise<number> {
-  const at = await until(
-    () => page.evaluate((k) => (window as unknown as Stamps).hcpLifts[k - 1] ?? null, n),
-    (x) => x !== null,
-    20_000,
-    `lift ${String(n)}`,
-  );
-  return at ?? NaN;
 }
 
 /** Stamps the frame after the one that rendered Serving: the first moment it can be on the glass. */

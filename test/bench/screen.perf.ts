@@ -13,7 +13,8 @@ import { until } from '../helpers/sync-rig.js';
 import { pssByKind, totalPss } from './cgroup.js';
 import { record, skip, stats, type Stats } from './figures.js';
 import { closeMode, openMode, rig, type Mode, type Rig } from './kiosk-rig.js';
-import { arm, down, epoch, firstPaint, lifted, seen, stampCount, stampFirstPaint, watch } from './page-stamps.js';
+import { arm, epoch, firstPaint, seen, stampCount, stampFirstPaint, watch } from './page-stamps.js';
+import { COLD_TAPS, taps, touchFigures } from './touch.js';
 
 const STORED = 200_000;
 /** `HCP_BENCH_PRESSES` for a quicker look while working; the recorded run uses 200. */
@@ -86,13 +87,6 @@ async function invite(r: Rig, keypad: boolean): Promise<void> {
     );
 }
 
-/** A finger on 满意, as the touch screen sends it (touchstart/touchend, the pointer events and the click after them). */
-async function tap(page: Page): Promise<void> {
-  const box = await page.locator('.level-4').boundingBox();
-  if (!box) throw new Error('no 满意 button');
-  await page.touchscreen.tap(box.x + box.width / 2, box.y + box.height / 2);
-}
-
 /** One figure; at half a core, beside the same figure at full speed from this run. */
 function figure(
   mode: Mode,
@@ -159,15 +153,24 @@ function suite(name: string, quotaUs: number | null): void {
       const { page, emulator } = r;
       await watch(page);
       let rated = 0;
-      let warm = NaN;
-      let warmParts = '';
-      let keyCpu0 = NaN;
+      // Touch first, as the page opens: the first taps a citizen makes on a kiosk just started are figures too.
+      if (m.profileDir) await m.browser.startTracing(page, { path: join(m.profileDir, 'touches.trace.json'), screenshots: false });
+      const cold = await taps(page, COLD_TAPS, 0, () => invite(r, false));
+      rated += cold.length;
+      const warm = pss(m);
+      const warmParts = half ? await memoryParts(m, page) : '';
+      const touchCpu0 = cpu(m);
+      const steady = await taps(page, TOUCHES, COLD_TAPS, () => invite(r, false));
+      rated += steady.length;
+      const touchCpu = (cpu(m) - touchCpu0) / TOUCHES;
+      if (m.profileDir) await m.browser.stopTracing();
       const cdp = m.profileDir ? await page.context().newCDPSession(page) : null;
       if (m.profileDir) await m.browser.startTracing(page, { path: join(m.profileDir, 'keys.trace.json'), screenshots: false });
       if (cdp) {
         await cdp.send('Profiler.enable');
         await cdp.send('Profiler.start');
       }
+      let keyCpu0 = NaN;
       const keys: number[] = [];
       for (let i = 0; i < PRESSES + WARMUP; i++) {
         // No citizen rates every 33 ms, which this loop could: the keypad's SEQ byte, shared with its ACKs (7 a rating),
@@ -181,41 +184,11 @@ function suite(name: string, quotaUs: number | null): void {
         const at = await seen(page, k + 1);
         rated++;
         if (i >= WARMUP) keys.push(at - t);
-        if (i === WARMUP - 1) {
-          warm = pss(m);
-          warmParts = half ? await memoryParts(m, page) : '';
-          keyCpu0 = cpu(m);
-        }
+        if (i === WARMUP - 1) keyCpu0 = cpu(m);
       }
       const keyCpu = (cpu(m) - keyCpu0) / PRESSES;
       if (m.profileDir) await m.browser.stopTracing();
       if (cdp && m.profileDir) writeFileSync(join(m.profileDir, 'keys.page.cpuprofile'), JSON.stringify((await cdp.send('Profiler.stop')).profile));
-      const touches: number[] = [];
-      const toLift: number[] = [];
-      const toHandled: number[] = [];
-      const frames: number[] = [];
-      let nextFrame = 0;
-      let touchCpu0 = NaN;
-      for (let i = 0; i < TOUCHES + WARMUP; i++) {
-        if (i === WARMUP) touchCpu0 = cpu(m);
-        if (i === WARMUP && m.profileDir) await m.browser.startTracing(page, { path: join(m.profileDir, 'touches.trace.json'), screenshots: false });
-        await invite(r, false);
-        const k = await stampCount(page);
-        await arm(page, '.screen.thanks');
-        await tap(page);
-        const at = await seen(page, k + 1);
-        const d = await down(page, i + 1);
-        const l = await lifted(page, i + 1);
-        rated++;
-        if (i < WARMUP) continue;
-        touches.push(at - d.at);
-        toLift.push(l - d.at);
-        toHandled.push(d.handled - d.at);
-        frames.push(d.frame - d.at);
-        if (d.pressed) nextFrame++;
-      }
-      const touchCpu = (cpu(m) - touchCpu0) / TOUCHES;
-      if (m.profileDir) await m.browser.stopTracing();
       // The rest of the 1,000 for the memory figure, without a round trip to the page each: the page presses 满意
       // itself whenever it is offered (a click, as a touch ends), the driver opens invitations and waits for each rating.
       const api = apiClient(r.terminal.ready.api);
@@ -257,46 +230,12 @@ function suite(name: string, quotaUs: number | null): void {
         goal: goal(limit),
         met: k.p99 <= limit,
       });
-      const t = stats(touches);
-      figure(m, 'touch', {
-        group: 'touch to screen',
-        name: 'a tap on 满意 (the page’s pointer-down time) → Thanks in the DOM',
-        unit: 'ms',
-        value: t,
-        baseline: null,
-        goal: goal(100),
-        met: t.p99 <= 100,
-      });
-      // Where the touch's time goes before the terminal hears of it: the page handles the finger's lift (and sends
-      // the choice) only after the frame that shows the pressed button.
-      figure(m, 'touch-lift', {
-        group: 'touch to screen',
-        name: 'of which: the pointer-down → the page handling the lift, which sends the choice to the terminal',
-        unit: 'ms',
-        value: stats(toLift),
-        baseline: null,
-        goal: 'information',
-        met: true,
-      });
-      figure(m, 'touch-handled', {
-        group: 'touch to screen',
-        name: 'of which: the pointer-down → the page handling it',
-        unit: 'ms',
-        value: stats(toHandled),
-        baseline: null,
-        goal: 'information',
-        met: true,
-      });
-      const f = stats(frames);
-      figure(m, 'feedback', {
-        group: 'touch to screen',
-        name: `the tapped button pressed in the first frame after the pointer-down: ${String(nextFrame)} of ${String(frames.length)}; time to that frame`,
-        unit: 'ms',
-        value: f,
-        baseline: null,
-        goal: 'pressed in the next frame every time',
-        met: nextFrame === frames.length,
-      });
+      for (const [which, xs] of [
+        ['cold', cold],
+        ['steady', steady],
+      ] as const)
+        for (const f of touchFigures(which, xs, half))
+          figure(m, `touch-${f.key}`, { group: 'touch to screen', name: f.name, unit: 'ms', value: f.value, baseline: null, goal: f.goal, met: f.met });
       for (const [key, what, x] of [
         ['cpu-key', 'a keypad rating: invitation, key, Thanks, back to Serving', keyCpu],
         ['cpu-touch', 'a touch rating: invitation, tap, Thanks, back to Serving', touchCpu],
@@ -315,10 +254,10 @@ function suite(name: string, quotaUs: number | null): void {
         const mem = once(after / MiB);
         record({
           group: 'memory (half a core)',
-          name: `the kiosk's total proportional set size (terminal and every Chromium process) after ${String(RATED)} ratings; beside it, after ${String(WARMUP)}. By process after a forced GC of the page, MiB: after ${String(WARMUP)}: ${warmParts}; after ${String(RATED)}: ${afterParts}`,
+          name: `the kiosk's total proportional set size (terminal and every Chromium process) after ${String(RATED)} ratings; beside it, after ${String(COLD_TAPS)}. By process after a forced GC of the page, MiB: after ${String(COLD_TAPS)}: ${warmParts}; after ${String(RATED)}: ${afterParts}`,
           unit: 'MiB',
           value: mem,
-          baseline: { name: `after a ${String(WARMUP)}-rating warm-up`, value: once(warm / MiB) },
+          baseline: { name: `after the first ${String(COLD_TAPS)} ratings`, value: once(warm / MiB) },
           ratio: after / warm,
           goal: 'information',
           met: true,
