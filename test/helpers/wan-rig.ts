@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { transportFor } from '../../main/runtime/province-network.js';
@@ -87,6 +88,7 @@ export async function provinceBehindLink(dialect: DialectName, link: Omit<WanLin
     let ca: string | null = null;
     if (path === 'tls+proxy') {
       const testCa = makeTestCa('WAN Bench Province CA');
+      closers.push(() => rm(testCa.dir, { recursive: true, force: true }));
       ca = testCa.ca.cert;
       const started = await startTlsFront({ targetPort: province.port, ...testCa.issue({ cn: 'province.wan.test', san: 'IP:127.0.0.1' }) });
       front = started;
