@@ -5,13 +5,18 @@ import type { AddressInfo } from 'node:net';
 export interface TlsFront {
   port: number;
   url: string;
+  /** TLS handshakes completed so far, and how many of them resumed an earlier session (keep-alive shows as few). */
+  readonly handshakes: { full: number; resumed: number };
   close(): Promise<void>;
 }
 
 /** HTTPS in front of a plain-HTTP simulator on the loopback: TLS ends here, bytes go on to `targetPort`. */
 export async function startTlsFront(o: { targetPort: number; cert: string; key: string; host?: string }): Promise<TlsFront> {
   const open = new Set<Socket | TLSSocket>();
+  const handshakes = { full: 0, resumed: 0 };
   const server = createServer({ cert: o.cert, key: o.key }, (client) => {
+    if (client.isSessionReused()) handshakes.resumed++;
+    else handshakes.full++;
     const upstream = connect(o.targetPort, '127.0.0.1');
     open.add(client).add(upstream);
     client.pipe(upstream).pipe(client);
@@ -30,6 +35,7 @@ export async function startTlsFront(o: { targetPort: number; cert: string; key: 
   return {
     port,
     url: `https://${o.host ?? '127.0.0.1'}:${String(port)}`,
+    handshakes,
     close: () =>
       new Promise((resolve) => {
         for (const s of open) s.destroy();

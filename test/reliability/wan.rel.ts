@@ -1,7 +1,7 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/fixtures.js';
 import { FAST_SYNC } from '../helpers/sync-rig.js';
-import { drainOver, HALL_LINK, provinceBehindLink, relayBundle, relayOver, type LinkedProvince } from '../helpers/wan-rig.js';
+import { drainOver, HALL_LINK, provinceBehindLink, relayBundle, relayOver, tlsProxyMissing, type LinkedProvince } from '../helpers/wan-rig.js';
 import { LONG } from './long.js';
 
 /**
@@ -11,6 +11,10 @@ import { LONG } from './long.js';
  */
 const QUEUED = LONG ? 2_000 : 150;
 const RELAYED = LONG ? 10_000 : 200;
+/** Over TLS and the proxy: a small queue, to prove the path, not to time it (the bench does, docs/performance.md). */
+const SECURED = 60;
+const missing = tlsProxyMissing();
+if (missing) console.warn(`SKIPPED: across a WAN link over TLS + tinyproxy: ${missing}`);
 const keys = tempDir('hcp-keys-');
 const usb = tempDir('hcp-usb-');
 const env = { HCP_KEY_DIR: keys.path, HCP_LOG_LEVEL: 'warn', ...FAST_SYNC, HCP_SYNC_TIMEOUT_MS: '15000' };
@@ -49,4 +53,22 @@ describe('across a WAN link (50 ms RTT, 1 % held)', () => {
     const held = p.province.held().filter((h) => h.terminalId === 'T-350402-0001');
     expect(new Set(held.map((h) => h.seq)).size).toBe(RELAYED);
   });
+
+  it.skipIf(missing !== null).each(['hcp-json', 'gov-form'] as const)(
+    '%s over TLS (a CA from provisioning) through tinyproxy: drains the queued ratings, each once',
+    async (dialect) => {
+      const p = await provinceBehindLink(dialect, HALL_LINK, 'tls+proxy');
+      open.push(p);
+      const r = await drainOver(p, SECURED);
+      expect(r.accepted).toBe(SECURED);
+      expect(p.province.held()).toHaveLength(SECURED);
+      expect(p.province.duplicates()).toBe(0);
+      expect(p.province.invalid()).toMatchObject({ invalidSignatures: 0, invalidRecords: 0, invalidRequests: 0 });
+      // Every connection across the link was a tunnel of the proxy's carrying one TLS session: nothing went around it.
+      expect(p.link.connections).toBeGreaterThan(0);
+      expect(p.tunnels()).toBe(p.link.connections);
+      const h = p.handshakes();
+      expect(h.full + h.resumed).toBe(p.link.connections);
+    },
+  );
 });
