@@ -12,6 +12,8 @@ import { usage } from '../helpers/proc-usage.js';
 import { TERMINAL_V8_FLAGS } from '../../main/runtime/v8-flags.js';
 import { record } from './figures.js';
 import { acceptingProvince } from './province.js';
+import { history } from './history.js';
+import { openDatabase } from '../../main/store/database.js';
 import { rssNow, smapsBreakdown, sqliteConnections, v8Heap, type Breakdown } from './memory-breakdown.js';
 
 // Issue 27: the peak differed run to run (162–238 MiB over five runs of the same check), so a budget has to hold in
@@ -23,6 +25,8 @@ const RATINGS = Number(process.env['HCP_BENCH_RATINGS'] ?? 6_000);
 // Runs side by side (HCP_BENCH_PARALLEL, default one at a time): a run is ~7 minutes of a keypad paced as no person
 // could beat, mostly waiting, so side by side fits a session; each terminal is then one of several on two cores.
 const PARALLEL = Math.max(1, Number(process.env['HCP_BENCH_PARALLEL'] ?? 1));
+// Records of 90 days already stored (HCP_BENCH_STORED, default none): does what the terminal keeps grow with them?
+const STORED = Number(process.env['HCP_BENCH_STORED'] ?? 0);
 // Warm-up: the first 1,000 ratings and their upload. Growth is the end (all uploaded, 2 s idle) minus this point.
 const WARMUP = 1_000;
 // Extra environment for the terminal, `NAME=value,NAME=value` (the before/after runs of docs/performance.md).
@@ -69,6 +73,11 @@ async function oneRun(n: number): Promise<Run> {
   const keys = tempDir('hcp-keys-');
   const data = tempDir();
   const reports = tempDir('hcp-reports-');
+  if (STORED > 0) {
+    const { db } = openDatabase(data.path);
+    history(db, Date.now(), STORED);
+    db.close();
+  }
   const config = writeProvisioning(data.path, {
     baseUrl: province.url,
     devices: { keypad: { type: 'simulated' }, badge: { type: 'keypad' } },
@@ -184,7 +193,7 @@ describe('memory and descriptors over a long day', () => {
       const best = (f: (r: Run) => number) => Math.min(...runs.map(f));
       const flagged = runs.every((r) => r.flagged);
       const build = process.env['HCP_BIN'] ? `, build ${process.env['HCP_BIN']}` : '';
-      const many = `${String(RUNS)} runs of ${RATINGS.toLocaleString('en')} keypad ratings${PARALLEL > 1 ? `, ${String(PARALLEL)} side by side` : ''}${env ? `, terminal env ${env}` : ''}${build}`;
+      const many = `${String(RUNS)} runs of ${RATINGS.toLocaleString('en')} keypad ratings${STORED > 0 ? ` on ${STORED.toLocaleString('en')} stored` : ''}${PARALLEL > 1 ? `, ${String(PARALLEL)} side by side` : ''}${env ? `, terminal env ${env}` : ''}${build}`;
       const one = (x: number) => ({ median: x, p99: x, n: RUNS });
       record({
         group: 'memory',
