@@ -41,24 +41,27 @@ if (!existsSync(fileURLToPath(entry))) {
   process.exit(1);
 }
 
-// The terminal's V8 flags (main/runtime/v8-flags.ts) must hold however `serve` is started: the systemd unit and
-// `npm start` put them on Node's command line, a technician typing `hcp-terminal serve` does not (the heap then
-// grew 112 → 235 MiB over 12,000 ratings). V8 sizes its heap only at start-up (v8.setFlagsFromString comes too
-// late for that), so the bin replaces itself, same pid for systemd and anyone watching it, with a Node that has
-// them. HCP_V8_FLAGS_REEXEC marks the replaced process so that it can never loop; a launcher that starts Node with
-// the flags itself skips this.
+// The terminal's V8 flags and glibc allocator settings (main/runtime/v8-flags.ts) must hold however `serve` is
+// started: the systemd unit and `npm start` put them on Node's command line and in its environment, a technician
+// typing `hcp-terminal serve` does not (the heap then grew 112 → 235 MiB over 12,000 ratings). V8 sizes its heap and
+// glibc reads its settings only at start-up (v8.setFlagsFromString comes too late), so the bin replaces itself, same
+// pid for systemd and anyone watching it, with a Node that has them. HCP_V8_FLAGS_REEXEC marks the replaced process
+// so that it can never loop; a launcher that starts Node with them itself skips this. A flag or setting already
+// given (another value included) is kept.
 const REEXEC_MARK = 'HCP_V8_FLAGS_REEXEC';
 if (process.argv[2] === 'serve' && !process.env[REEXEC_MARK] && typeof process.execve === 'function') {
-  const { TERMINAL_V8_FLAGS } = await import(new URL('../dist/main/runtime/v8-flags.js', import.meta.url).href);
+  const { TERMINAL_V8_FLAGS, TERMINAL_MALLOC_ENV } = await import(new URL('../dist/main/runtime/v8-flags.js', import.meta.url).href);
   const given = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)];
   const missing = TERMINAL_V8_FLAGS.filter((f) => !given.some((g) => g.split('=')[0] === f.split('=')[0]));
-  if (missing.length > 0) {
+  const missingEnv = Object.entries(TERMINAL_MALLOC_ENV ?? {}).filter(([name]) => process.env[name] === undefined);
+  if (missing.length > 0 || missingEnv.length > 0) {
     const argv = [process.execPath, ...process.execArgv, ...missing, fileURLToPath(import.meta.url), ...process.argv.slice(2)];
     try {
-      process.execve(process.execPath, argv, { ...process.env, [REEXEC_MARK]: '1' });
+      process.execve(process.execPath, argv, { ...process.env, ...Object.fromEntries(missingEnv), [REEXEC_MARK]: '1' });
     } catch (err) {
-      // Without execve the terminal still runs, as it did before, only with V8's default young generation.
-      process.stderr.write(`hcp-terminal: running without ${missing.join(' ')}: ${err instanceof Error ? err.message : String(err)}\n`);
+      // Without execve the terminal still runs, as it did before, only with V8's and glibc's defaults.
+      const without = [...missing, ...missingEnv.map(([name, value]) => `${name}=${value}`)];
+      process.stderr.write(`hcp-terminal: running without ${without.join(' ')}: ${err instanceof Error ? err.message : String(err)}\n`);
     }
   }
 }

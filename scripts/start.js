@@ -21,8 +21,9 @@ if (existsSync(electronPath)) {
   const child = spawn(String(electronBinary), [root, '--data-dir', dataDir, '--demo'], { stdio: 'inherit' });
   child.on('exit', (code) => process.exit(code ?? 0));
 } else {
-  const { TERMINAL_V8_FLAGS } = await import('../dist/main/runtime/v8-flags.js');
+  const { TERMINAL_V8_FLAGS, TERMINAL_MALLOC_ENV } = await import('../dist/main/runtime/v8-flags.js');
   const terminal = spawn(process.execPath, [...TERMINAL_V8_FLAGS, join(root, 'bin', 'hcp-terminal.js'), 'serve', '--data-dir', dataDir, '--demo'], {
+    env: { ...TERMINAL_MALLOC_ENV, ...process.env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const stop = () => terminal.kill('SIGTERM');

@@ -1,5 +1,6 @@
 import { kioskDirOf } from '../host/kiosk-pass.js';
 import { spoolDirOf } from '../update/layout.js';
+import { TERMINAL_MALLOC_ENV } from '../runtime/v8-flags.js';
 
 /**
  * The systemd unit of the headless terminal and the desktop autostart entry of its kiosk window: one source for
@@ -107,6 +108,10 @@ ${env.join('\n')}
 # V8's compiled modules, kept between starts (a faster start on slow boards; bin/hcp-terminal.js).
 CacheDirectory=hcp-terminal
 Environment=NODE_COMPILE_CACHE=%C/hcp-terminal
+# glibc's allocator, read once at start: two arenas, freed memory given back (main/runtime/v8-flags.ts).
+${Object.entries(TERMINAL_MALLOC_ENV)
+  .map(([name, value]) => `Environment=${name}=${value}`)
+  .join('\n')}
 # Serial keypads and badge readers belong to the dialout group.
 SupplementaryGroups=dialout
 ${sandbox(o).join('\n')}

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Log } from '../log/logger.js';
-import { TERMINAL_V8_FLAGS } from '../runtime/v8-flags.js';
+import { TERMINAL_MALLOC_ENV, TERMINAL_V8_FLAGS } from '../runtime/v8-flags.js';
 import { layoutOf, linkedVersion, switchLink, type Layout } from './layout.js';
 import { rollBack, RollbackImpossible } from './rollback.js';
 import type { DatabaseSchema } from './schema-rules.js';
@@ -69,11 +69,11 @@ export async function runLauncher(o: LauncherOptions): Promise<number> {
     if (onTrial === 'rolled-back') continue;
     const releaseDir = join(l.releasesDir, cur);
     const node = existsSync(join(releaseDir, 'node', 'bin', 'node')) ? join(releaseDir, 'node', 'bin', 'node') : process.execPath;
-    // The terminal's V8 flags on the child's own command line: the child is the terminal that rates and uploads all
+    // The terminal's V8 flags on the child's own command line (and glibc's settings in its environment): the child is the terminal that rates and uploads all
     // day. Its bin would add them by re-executing itself, but not when this launcher was itself re-executed for them
     // (`serve --releases-dir` typed by hand): HCP_V8_FLAGS_REEXEC, inherited, then tells the child it already has them.
     const proc = spawn(node, [...TERMINAL_V8_FLAGS, join(releaseDir, 'bin', 'hcp-terminal.js'), 'serve', ...o.serveArgs], {
-      env: { ...process.env, HCP_RELEASES_DIR: l.releasesDir, HCP_LAUNCHER_HEALTH: '1' },
+      env: { ...TERMINAL_MALLOC_ENV, ...process.env, HCP_RELEASES_DIR: l.releasesDir, HCP_LAUNCHER_HEALTH: '1' },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     run.child = proc;

@@ -21,3 +21,14 @@ export function cpuMs(pid: number): number {
     return NaN;
   }
 }
+
+/** The environment a process was started with (/proc/<pid>/environ): what an exec gave it, not later changes. */
+export function environOf(pid: number | undefined): Record<string, string> {
+  const raw = readFileSync(`/proc/${String(pid)}/environ`, 'utf8');
+  return Object.fromEntries(
+    raw
+      .split('\0')
+      .filter((kv) => kv.includes('='))
+      .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+  );
+}

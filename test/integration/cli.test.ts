@@ -3,7 +3,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { TERMINAL_V8_FLAGS } from '../../main/runtime/v8-flags.js';
+import { environOf } from '../helpers/proc-usage.js';
+import { TERMINAL_MALLOC_ENV, TERMINAL_V8_FLAGS } from '../../main/runtime/v8-flags.js';
 import { verifyChain } from '../../sync/chain.js';
 import { DEMO_SM2_PUBLIC_KEY } from '../../sync/province-sim/demo-keys.js';
 import { evaluationRecordSchema } from '../../sync/record.js';
@@ -117,7 +118,17 @@ describe('hcp-terminal serve', () => {
     const cmdline = readFileSync(`/proc/${String(t.proc.pid)}/cmdline`, 'utf8').split('\0');
     for (const flag of TERMINAL_V8_FLAGS) expect(cmdline).toContain(flag);
     expect(cmdline.filter((a) => TERMINAL_V8_FLAGS.includes(a))).toHaveLength(TERMINAL_V8_FLAGS.length);
+    // The old generation has a limit near what the terminal keeps (issue 27: V8's default 4 GiB let it grow to four
+    // times that before collecting), and glibc's allocator is bounded: both are read at start.
+    expect(cmdline).toContain('--max-old-space-size=512');
+    expect(environOf(t.proc.pid)).toMatchObject({ MALLOC_ARENA_MAX: '2', MALLOC_TRIM_THRESHOLD_: '131072' });
     expect((await apiClient(t.ready.api, null).get('/health')).status).toBe(200);
+  });
+
+  it('keeps an allocator setting the operator gave, and adds the one missing', async () => {
+    const t = await startTerminal(['--data-dir', dataDir(), '--port', '0'], { ...env, NODE_OPTIONS: '', MALLOC_ARENA_MAX: '4' });
+    running.push(t);
+    expect(environOf(t.proc.pid)).toMatchObject({ MALLOC_ARENA_MAX: '4', MALLOC_TRIM_THRESHOLD_: '131072' });
   });
 
   it('and the release a launcher started by hand runs (serve --releases-dir) has them too, not only the launcher', async () => {
@@ -132,6 +143,7 @@ describe('hcp-terminal serve', () => {
       const cmdline = readFileSync(`/proc/${children[0] ?? ''}/cmdline`, 'utf8').split('\0');
       expect(cmdline).toContain(join(releasesDir, '1.0.0', 'bin', 'hcp-terminal.js'));
       for (const flag of TERMINAL_V8_FLAGS) expect(cmdline).toContain(flag);
+      expect(environOf(Number(children[0]))).toMatchObject(TERMINAL_MALLOC_ENV);
       expect((await apiClient(t.ready.api, null).get('/health')).status).toBe(200);
     } finally {
       // SIGTERM, which the launcher passes on: a SIGKILL would leave its child running.

@@ -63,6 +63,14 @@ describe('the package’s units for updates', () => {
     expect(updater.service).toMatch(/^CapabilityBoundingSet=CAP_CHOWN CAP_DAC_READ_SEARCH CAP_SETUID CAP_SETGID$/m);
   });
 
+  it('starts the terminal with glibc’s allocator bounded (two arenas, freed memory given back), in the package and a checkout', () => {
+    const checkout = serviceFiles({ dataDir: DATA, user: 'kiosk', port: undefined, command, documentation: 'file:///x' }).unit;
+    for (const unit of [packageUnits().unit, checkout]) {
+      expect(unit.split('\n')).toContain('Environment=MALLOC_ARENA_MAX=2');
+      expect(unit.split('\n')).toContain('Environment=MALLOC_TRIM_THRESHOLD_=131072');
+    }
+  });
+
   it.runIf(hasSystemdAnalyze)('pass systemd-analyze verify, and score at most 2.0 (OK) in systemd-analyze security', () => {
     const { files } = packageUnits();
     const r = spawnSync('systemd-analyze', ['verify', files.main, files.updater, files.path], { encoding: 'utf8' });
