@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { checkElfMachines, checkNativeBuilds } from '../../packaging/build-release.mjs';
 import { shippable } from '../../packaging/check-licences.mjs';
 import { checkInstallScripts, checkLockfile } from '../../packaging/check-lockfile.mjs';
+import { TERMINAL_V8_FLAGS } from '../../main/runtime/v8-flags.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 const hasReadelf = spawnSync('readelf', ['--version']).status === 0;
@@ -19,6 +20,11 @@ describe('electron-builder.yml (the Electron packages stay on paper here)', () =
   it("is valid under electron-builder's own schema", () => {
     const config = load(readFileSync(join(ROOT, 'electron-builder.yml'), 'utf8'));
     expect(validate(config), JSON.stringify(validate.errors)).toBe(true);
+  });
+
+  it("starts the packaged kiosk with the terminal's V8 flags (Electron's main process reads them only from its command line)", () => {
+    const config = load(readFileSync(join(ROOT, 'electron-builder.yml'), 'utf8')) as { linux?: { executableArgs?: unknown } };
+    expect(config.linux?.executableArgs).toEqual([`--js-flags=${TERMINAL_V8_FLAGS.join(' ')}`]);
   });
 
   it('and the schema would catch a mistake (an unknown key, a wrong target type)', () => {
