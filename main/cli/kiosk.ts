@@ -76,6 +76,21 @@ export function kioskBrowserArgs(launchUrl: string, profile: string): string[] {
     '--disable-sync',
     // The screen speaks its prompts (issue 10) before anyone has touched it.
     '--autoplay-policy=no-user-gesture-required',
+    // Memory: what brings the whole kiosk (terminal and every Chromium process) towards a 1 GiB board's budget. Each
+    // was measured alone on the switches above and left out of this set (PSS within the kiosk after 200 ratings through
+    // the page, 1280×800, sandboxed: test/bench/kiosk-memory.perf.ts; docs/performance.md, "The kiosk's memory,
+    // whole"). None loosens the sandbox or site isolation: the province's page in page mode still gets a renderer of
+    // its own (test/e2e/kiosk-window.e2e.ts). Ones that measured nothing are not here (docs/performance.md).
+    // Chromium's mode for low-memory devices: V8 and Blink keep less, no spare renderer. −86 MiB alone, +93 left out.
+    '--enable-low-end-device-mode',
+    // Software raster and compositing: no GL driver in the GPU process, which stays as a small compositor. −62 / +64 MiB.
+    // The screens are flat text and buttons; the half-a-core touch figures were measured with it.
+    '--disable-gpu',
+    // The network and audio services in the browser process, not a process each. Chromium runs both unsandboxed on
+    // Linux (`--service-sandbox-type=none`), so no sandbox is given up; a crash in either now ends the browser.
+    // −19 / +26 and −18 / +25 MiB.
+    '--enable-features=NetworkServiceInProcess2',
+    '--disable-features=AudioServiceOutOfProcess',
   ];
 }
 

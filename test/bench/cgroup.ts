@@ -115,21 +115,35 @@ export function totalPss(pids: readonly number[]): number {
 
 /**
  * The same, by kind of process: `terminal` (node), Chromium's `browser`, and each Chromium `--type=` (renderer,
- * gpu-process, utility, zygote…), so that a growth can be put on the process that grew.
+ * gpu-process, zygote…; a utility process by its service, `utility network`, `utility audio`…), so that a growth can
+ * be put on the process that grew.
  */
 export function pssByKind(pids: readonly number[]): Map<string, number> {
   const out = new Map<string, number>();
   for (const pid of pids) {
     try {
       const m = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${String(pid)}/smaps_rollup`, 'utf8'));
-      // Chromium rewrites its children's command lines into one space-separated string (setproctitle).
-      const cmdline = readFileSync(`/proc/${String(pid)}/cmdline`, 'utf8').replace(/\0/g, ' ');
-      const exe = cmdline.split(' ')[0] ?? '';
-      const kind = /--type=([\w-]+)/.exec(cmdline)?.[1] ?? (/node$/.test(exe) ? 'terminal' : /chrom/.test(exe) ? 'browser' : 'other');
+      const kind = kindOf(pid);
       out.set(kind, (out.get(kind) ?? 0) + Number(m?.[1] ?? 0) * 1024);
     } catch {
       // exited meanwhile
     }
   }
   return out;
+}
+
+/** What one process of the kiosk is (see pssByKind); throws if it has exited. */
+export function kindOf(pid: number): string {
+  // Chromium rewrites its children's command lines into one space-separated string (setproctitle).
+  const cmdline = readFileSync(`/proc/${String(pid)}/cmdline`, 'utf8').replace(/\0/g, ' ');
+  const exe = cmdline.split(' ')[0] ?? '';
+  const type = /--type=([\w-]+)/.exec(cmdline)?.[1];
+  if (type === 'utility') {
+    // network.mojom.NetworkService, audio.mojom.AudioService, storage.mojom.StorageService…
+    const service = /--utility-sub-type=(\w+)\./.exec(cmdline)?.[1];
+    return service ? `utility ${service}` : 'utility';
+  }
+  if (type) return type;
+  if (/crashpad/.test(exe)) return 'crashpad';
+  return /node$/.test(exe) ? 'terminal' : /chrom/.test(exe) ? 'browser' : 'other';
 }

@@ -9,6 +9,9 @@ import { PNG } from 'pngjs';
 import { tempDir } from '../helpers/fixtures.js';
 import { BIN } from '../helpers/process.js';
 import { startXvfb, type Rgba, type XDisplay } from '../helpers/x-display.js';
+import { BADGE } from '../helpers/fixtures.js';
+import { apiClient } from '../helpers/clients.js';
+import { test as pageModeTest } from './page-fixture.js';
 import { CHROMIUM } from './playwright.config.js';
 import { expect, test } from './terminal-fixture.js';
 
@@ -82,6 +85,51 @@ test('the kiosk browser offers no translation even for a page that does not refu
   }
 });
 
+/**
+ * Page mode in the launcher's own window (its switches trimmed for a 1 GiB board, main/cli/kiosk.ts): the province's
+ * page, on another site than the kiosk's, runs in a renderer of its own (site isolation: it cannot reach the kiosk page,
+ * its cookie or the bridge), rates, and the window keeps no renderer beyond the kiosk page's and that page's.
+ */
+pageModeTest('the kiosk window shows the province’s page in a process of its own, and no spare renderer', async ({ rig }) => {
+  pageModeTest.setTimeout(120_000);
+  const k = await openKioskWindow(rig.dataDir, rig.host.uiUrl);
+  try {
+    const api = apiClient(rig.host.apiUrl);
+    expect((await api.post('/staff/login', { badgeId: BADGE })).status).toBe(200);
+    await expect(k.page.getByText('张三').first()).toBeVisible({ timeout: 30_000 });
+    const opened = await api.post('/sessions', {});
+    expect(opened.status).toBe(201);
+    const frame = k.page.frameLocator('iframe.page-frame');
+    await expect(frame.getByRole('heading', { name: '省好差评 · 请评价' })).toBeVisible({ timeout: 30_000 });
+    // An out-of-process frame is a target of its own; a frame in the kiosk page's process is not.
+    const browser = await k.page.context().browser()?.newBrowserCDPSession();
+    const { targetInfos } = (await browser?.send('Target.getTargets')) ?? { targetInfos: [] };
+    expect(targetInfos.filter((t) => t.type === 'iframe').map((t) => new URL(t.url).origin)).toEqual([rig.province.origin]);
+    await expect.poll(() => renderers(k.pid), { timeout: 10_000 }).toBe(2);
+    await frame.getByRole('button', { name: '满意', exact: true }).click();
+    await expect(k.page.getByText('感谢您的评价')).toBeVisible({ timeout: 30_000 });
+    expect((await api.get(`/sessions/${(opened.body as { sessionId: string }).sessionId}`)).body).toMatchObject({ status: 'rated', satisfaction: 4 });
+  } finally {
+    await k.close();
+  }
+});
+
+/** Chromium's renderer processes in the launcher's browser (its own process group, `pid`). */
+function renderers(pid: number): number {
+  let n = 0;
+  for (const p of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      // pgrp is the fifth field, after the command's name in parentheses (which may hold spaces).
+      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+      const pgrp = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+      if (pgrp === pid && readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('--type=renderer')) n++;
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return n;
+}
+
 interface KioskWindow {
   x: XDisplay;
   page: Page;
@@ -90,6 +138,8 @@ interface KioskWindow {
   bounds: { left: number; top: number; windowState: string };
   /** The addresses of every page the browser has open. */
   pages(): string[];
+  /** The browser's pid, which leads its process group (the launcher starts it detached). */
+  pid: number;
   close(): Promise<void>;
 }
 
@@ -140,7 +190,8 @@ async function openKioskWindow(dataDir: string, landsOn: string): Promise<KioskW
     await page.waitForLoadState('load');
     const session = await page.context().newCDPSession(page);
     const { bounds } = (await session.send('Browser.getWindowForTarget')) as { bounds: KioskWindow['bounds'] };
-    return { x, page, session, bounds, pages: () => all().map((p) => p.url()), close };
+    const pid = Number(readFileSync(pidFile, 'utf8').trim());
+    return { x, page, session, bounds, pages: () => all().map((p) => p.url()), pid, close };
   } catch (e) {
     await close();
     throw e;

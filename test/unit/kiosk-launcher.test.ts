@@ -64,3 +64,28 @@ describe('the kiosk launcher’s browser profile', () => {
     expect(read(profile)).toEqual({ translate: { enabled: false } });
   });
 });
+
+describe('the kiosk window’s Chromium switches', () => {
+  const args = kioskBrowserArgs('file:///d/kiosk/launch.html', '/p');
+
+  it('start the window as a 1 GiB board can hold it: low-memory mode, no GL driver, the network and audio services in the browser', () => {
+    // Each measured to move the figure (docs/performance.md, "The kiosk's memory, whole"); an unknown one would not.
+    expect(args).toEqual(
+      expect.arrayContaining([
+        '--enable-low-end-device-mode',
+        '--disable-gpu',
+        '--enable-features=NetworkServiceInProcess2',
+        '--disable-features=AudioServiceOutOfProcess',
+      ]),
+    );
+    // Chromium reads only the last of a switch: each feature list once.
+    for (const list of ['--enable-features=', '--disable-features=', '--js-flags='])
+      expect(args.filter((a) => a.startsWith(list)).length).toBeLessThanOrEqual(1);
+  });
+
+  it('keep the sandbox and site isolation: the province’s page must stay in a process of its own', () => {
+    const weakening = ['--no-sandbox', '--single-process', '--no-zygote', '--in-process-gpu', '--disable-site-isolation-trials', '--disable-web-security'];
+    expect(args.filter((a) => weakening.some((w) => a === w || a.startsWith(`${w}=`)))).toEqual([]);
+    expect(args.join(' ')).not.toMatch(/IsolateOrigins|site-per-process|SitePerProcess/i);
+  });
+});
