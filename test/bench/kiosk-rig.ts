@@ -11,7 +11,8 @@ import { BADGE, tempDir, writeProvisioning } from '../helpers/fixtures.js';
 import { startTerminal, type RunningTerminal } from '../helpers/process.js';
 import { PtyPair } from '../helpers/pty.js';
 import { until } from '../helpers/sync-rig.js';
-import { CHROMIUM, CHROMIUM_ARGS } from '../e2e/playwright.config.js';
+import { CHROMIUM } from '../e2e/playwright.config.js';
+import { benchBrowserArgs } from './kiosk-switches.js';
 import { cpuLimit, type CpuLimit } from './cgroup.js';
 import { history } from './history.js';
 import { acceptingProvince } from './province.js';
@@ -38,7 +39,7 @@ export async function openMode(name: string, quotaUs: number | null, periodUs: n
     return limit;
   }
   const group = 'skipped' in limit ? null : limit;
-  const browser = await chromium.launch({ executablePath: group ? group.wrapperFor(CHROMIUM) : CHROMIUM, args: CHROMIUM_ARGS });
+  const browser = await chromium.launch({ executablePath: group ? group.wrapperFor(CHROMIUM) : CHROMIUM, args: benchBrowserArgs() });
   const profileDir = process.env['HCP_BENCH_PROFILE'] ? join(process.env['HCP_BENCH_PROFILE'], name.replace(/\W+/g, '-')) : undefined;
   if (profileDir) mkdirSync(profileDir, { recursive: true });
   return { name, limit: group, browser, cleanups: [scratch.cleanup], profileDir };
