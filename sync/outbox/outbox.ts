@@ -30,6 +30,7 @@ const INSERT = `INSERT INTO outbox (seq, eval_id, group_id, chain_hash, payload,
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)`;
 const FIRST_HELD = `SELECT MIN(seq) AS s FROM outbox WHERE state = 'held'`;
 const PENDING_BEFORE = `SELECT * FROM outbox WHERE state = 'pending' AND seq < ? ORDER BY seq LIMIT ?`;
+const RELEASE = `UPDATE outbox SET state = 'pending', updated_at = ? WHERE eval_id = ? AND state = 'held'`;
 const MARK_IN_FLIGHT = `UPDATE outbox SET state = 'in-flight', attempts = attempts + 1, updated_at = ? WHERE seq = ?`;
 
 interface Row {
@@ -53,11 +54,11 @@ export class Outbox {
   ) {}
 
   /**
-   * Compiles the statements a rating's append and the upload's claim run, without running them: the first citizen's
+   * Compiles the statements a rating's append (and release) and the upload's claim run, without running them: the first citizen's
    * rating after a start then compiles no SQL (issue 27's cold tap). Nothing is read or written.
    */
   warm(): void {
-    for (const sql of [HEAD, INSERT, SET_HEAD, FIRST_HELD, PENDING_BEFORE, MARK_IN_FLIGHT]) prepared(this.db, sql);
+    for (const sql of [HEAD, INSERT, SET_HEAD, RELEASE, FIRST_HELD, PENDING_BEFORE, MARK_IN_FLIGHT]) prepared(this.db, sql);
   }
 
   /** The last seq and chain hash given out (kept after purges, so numbering never restarts). */
@@ -100,7 +101,7 @@ export class Outbox {
   }
 
   release(evalIds: readonly string[]): void {
-    const stmt = prepared(this.db, `UPDATE outbox SET state = 'pending', updated_at = ? WHERE eval_id = ? AND state = 'held'`);
+    const stmt = prepared(this.db, RELEASE);
     for (const id of evalIds) stmt.run(this.now(), id);
   }
 

@@ -26,7 +26,8 @@ describe('warming the rating path at start', () => {
     const compiled = vi.spyOn(db, 'prepare');
     db.transaction(() => {
       sessions.markRated('a-session', 5, '4', 2_000);
-      outbox.append(newRecord(), { held: false });
+      const { evalId } = outbox.append(newRecord(), { held: true });
+      outbox.release([evalId]);
     }).immediate();
     expect(outbox.claim(10, 1 << 20)).toHaveLength(1);
     expect(compiled.mock.calls.map(([sql]) => sql)).toEqual([]);
