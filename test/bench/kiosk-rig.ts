@@ -38,7 +38,10 @@ export async function openMode(name: string, quotaUs: number | null, periodUs: n
     return limit;
   }
   const group = 'skipped' in limit ? null : limit;
-  const browser = await chromium.launch({ executablePath: group ? group.wrapperFor(CHROMIUM) : CHROMIUM, args: CHROMIUM_ARGS });
+  // `HCP_BENCH_AUTOPLAY=1`: the kiosk's own autoplay switch (main/cli/kiosk.ts), so the page speaks from the first
+  // invitation and Chromium's audio starts then, not at the first tap (the first user gesture without it).
+  const args = process.env['HCP_BENCH_AUTOPLAY'] === '1' ? [...CHROMIUM_ARGS, '--autoplay-policy=no-user-gesture-required'] : CHROMIUM_ARGS;
+  const browser = await chromium.launch({ executablePath: group ? group.wrapperFor(CHROMIUM) : CHROMIUM, args });
   const profileDir = process.env['HCP_BENCH_PROFILE'] ? join(process.env['HCP_BENCH_PROFILE'], name.replace(/\W+/g, '-')) : undefined;
   if (profileDir) mkdirSync(profileDir, { recursive: true });
   return { name, limit: group, browser, cleanups: [scratch.cleanup], profileDir };

@@ -76,8 +76,10 @@ export function touchFigures(which: 'cold' | 'steady', xs: readonly Tap[], half:
       ? (
           [
             ['first-thanks', 'the lift → the frame after Thanks', (t: Tap) => t.thanksFrame - t.up],
+            ['first-sent', 'the lift → the choice handed to the socket', (t: Tap) => t.sent - t.up],
             ['first-view', 'the choice sent → the terminal’s Thanks view arriving', (t: Tap) => t.viewIn - t.sent],
             ['first-render', 'the Thanks view arriving → Thanks in the DOM', (t: Tap) => t.thanksIn - t.viewIn],
+            ['first-frame', 'Thanks in the DOM → the frame after it', (t: Tap) => t.thanksFrame - t.thanksIn],
           ] as const
         ).map(([k, name, f]) => {
           const first = f(xs[0] as Tap);
