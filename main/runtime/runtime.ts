@@ -42,6 +42,7 @@ import { identityProtector, META_DATA_KEY, META_PIN_PEPPER, sealedRandomKey } fr
 import type { IntentExtras } from './intents.js';
 import { linkTerminalToProvince, provinceEngine } from './province-link.js';
 import { createTerminal, databaseStorage } from './terminal-factory.js';
+import { warmRatingPath } from './warm-up.js';
 import { startPageHost, type PageHost } from '../page/page-host.js';
 
 export interface RuntimeOptions {
@@ -307,6 +308,12 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       if (background !== 'waiting') return;
       background = 'done';
       sync?.start();
+      // After `serve`'s ready line, before the kiosk page's first tap; a warm-up that fails costs only the first tap.
+      try {
+        warmRatingPath(opened.db);
+      } catch (err) {
+        opts.log.warn({ err }, 'warming the rating path failed');
+      }
     };
     if (!opts.passive) devices?.attach(terminal);
     if (!opts.backgroundLater) startBackground();

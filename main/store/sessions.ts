@@ -23,16 +23,23 @@ interface Raw {
   closed_at: number | null;
 }
 
+const INSERT = `INSERT INTO sessions (session_id, status, staff_id, staff_name, opened_at, expires_at, mode, project_no, items, applicant, qr_url)
+         VALUES (?, 'inviting', ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+const GET = 'SELECT * FROM sessions WHERE session_id = ?';
+const MARK_RATED = `UPDATE sessions SET status = 'rated', satisfaction = MIN(COALESCE(satisfaction, 5), ?), pf = ?, rated_at = COALESCE(rated_at, ?) WHERE session_id = ?`;
+const RATED_SINCE = `SELECT COUNT(*) AS n FROM sessions WHERE staff_id = ? AND rated_at >= ?`;
+
 /** The `sessions` table. Writes run inside the caller's transaction (see RatingRepository). */
 export class SessionStore {
   constructor(private readonly db: Database) {}
 
+  /** Compiles the statements an invitation and its rating run, without running them (see Outbox.warm). */
+  warm(): void {
+    for (const sql of [INSERT, GET, MARK_RATED, RATED_SINCE]) prepared(this.db, sql);
+  }
+
   insert(s: NewSessionRow): void {
-    prepared(
-      this.db,
-      `INSERT INTO sessions (session_id, status, staff_id, staff_name, opened_at, expires_at, mode, project_no, items, applicant, qr_url)
-         VALUES (?, 'inviting', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ).run(
+    prepared(this.db, INSERT).run(
       s.sessionId,
       s.staffId,
       s.staffName,
@@ -47,15 +54,12 @@ export class SessionStore {
   }
 
   get(sessionId: string): SessionRow | undefined {
-    const raw = prepared(this.db, 'SELECT * FROM sessions WHERE session_id = ?').get(sessionId) as Raw | undefined;
+    const raw = prepared(this.db, GET).get(sessionId) as Raw | undefined;
     return raw && fromRaw(raw);
   }
 
   markRated(sessionId: string, satisfaction: number, pf: string, at: number): void {
-    prepared(
-      this.db,
-      `UPDATE sessions SET status = 'rated', satisfaction = MIN(COALESCE(satisfaction, 5), ?), pf = ?, rated_at = COALESCE(rated_at, ?) WHERE session_id = ?`,
-    ).run(satisfaction, pf, at, sessionId);
+    prepared(this.db, MARK_RATED).run(satisfaction, pf, at, sessionId);
   }
 
   setEvalDetail(sessionId: string, evalDetail: string | null): void {
@@ -144,7 +148,7 @@ export class SessionStore {
   }
 
   ratedSince(staffId: string, since: number): number {
-    return (prepared(this.db, `SELECT COUNT(*) AS n FROM sessions WHERE staff_id = ? AND rated_at >= ?`).get(staffId, since) as { n: number }).n;
+    return (prepared(this.db, RATED_SINCE).get(staffId, since) as { n: number }).n;
   }
 }
 

@@ -25,6 +25,13 @@ export interface OutboxCounts {
 /** Moves the queue head (the one row of outbox_head) to a seq and its chain hash. */
 export const SET_HEAD =
   'INSERT INTO outbox_head (id, seq, chain_hash) VALUES (1, ?, ?) ON CONFLICT(id) DO UPDATE SET seq = excluded.seq, chain_hash = excluded.chain_hash';
+const HEAD = 'SELECT seq, chain_hash FROM outbox_head WHERE id = 1';
+const INSERT = `INSERT INTO outbox (seq, eval_id, group_id, chain_hash, payload, state, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`;
+const FIRST_HELD = `SELECT MIN(seq) AS s FROM outbox WHERE state = 'held'`;
+const PENDING_BEFORE = `SELECT * FROM outbox WHERE state = 'pending' AND seq < ? ORDER BY seq LIMIT ?`;
+const RELEASE = `UPDATE outbox SET state = 'pending', updated_at = ? WHERE eval_id = ? AND state = 'held'`;
+const MARK_IN_FLIGHT = `UPDATE outbox SET state = 'in-flight', attempts = attempts + 1, updated_at = ? WHERE seq = ?`;
 
 interface Row {
   seq: number;
@@ -46,9 +53,17 @@ export class Outbox {
     private readonly now: () => number = Date.now,
   ) {}
 
+  /**
+   * Compiles the statements a rating's append (and release) and the upload's claim run, without running them: the first citizen's
+   * rating after a start then compiles no SQL (issue 27's cold tap). Nothing is read or written.
+   */
+  warm(): void {
+    for (const sql of [HEAD, INSERT, SET_HEAD, RELEASE, FIRST_HELD, PENDING_BEFORE, MARK_IN_FLIGHT]) prepared(this.db, sql);
+  }
+
   /** The last seq and chain hash given out (kept after purges, so numbering never restarts). */
   head(): { seq: number; chainHash: string } {
-    const head = prepared(this.db, 'SELECT seq, chain_hash FROM outbox_head WHERE id = 1').get() as { seq: number; chain_hash: string } | undefined;
+    const head = prepared(this.db, HEAD).get() as { seq: number; chain_hash: string } | undefined;
     return { seq: head?.seq ?? 0, chainHash: head?.chain_hash ?? GENESIS_CHAIN_HASH };
   }
 
@@ -61,11 +76,16 @@ export class Outbox {
     full.chainHash = chainHash(head.chainHash, full);
     const checked = evaluationRecordSchema.parse(full);
     const t = this.now();
-    prepared(
-      this.db,
-      `INSERT INTO outbox (seq, eval_id, group_id, chain_hash, payload, state, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-    ).run(seq, checked.evalId, checked.groupId ?? null, checked.chainHash, JSON.stringify(checked), opts.held ? 'held' : 'pending', t, t);
+    prepared(this.db, INSERT).run(
+      seq,
+      checked.evalId,
+      checked.groupId ?? null,
+      checked.chainHash,
+      JSON.stringify(checked),
+      opts.held ? 'held' : 'pending',
+      t,
+      t,
+    );
     prepared(this.db, SET_HEAD).run(seq, checked.chainHash);
     return checked;
   }
@@ -81,7 +101,7 @@ export class Outbox {
   }
 
   release(evalIds: readonly string[]): void {
-    const stmt = prepared(this.db, `UPDATE outbox SET state = 'pending', updated_at = ? WHERE eval_id = ? AND state = 'held'`);
+    const stmt = prepared(this.db, RELEASE);
     for (const id of evalIds) stmt.run(this.now(), id);
   }
 
@@ -146,11 +166,8 @@ export class Outbox {
   claim(maxRecords: number, maxBytes: number): OutboxEntry[] {
     return this.db
       .transaction(() => {
-        const held = prepared(this.db, `SELECT MIN(seq) AS s FROM outbox WHERE state = 'held'`).get() as { s: number | null };
-        const rows = prepared(this.db, `SELECT * FROM outbox WHERE state = 'pending' AND seq < ? ORDER BY seq LIMIT ?`).all(
-          held.s ?? Number.MAX_SAFE_INTEGER,
-          maxRecords,
-        ) as Row[];
+        const held = prepared(this.db, FIRST_HELD).get() as { s: number | null };
+        const rows = prepared(this.db, PENDING_BEFORE).all(held.s ?? Number.MAX_SAFE_INTEGER, maxRecords) as Row[];
         const picked: Row[] = [];
         let bytes = 0;
         for (const r of rows) {
@@ -158,7 +175,7 @@ export class Outbox {
           if (picked.length > 0 && bytes > maxBytes) break;
           picked.push(r);
         }
-        const mark = prepared(this.db, `UPDATE outbox SET state = 'in-flight', attempts = attempts + 1, updated_at = ? WHERE seq = ?`);
+        const mark = prepared(this.db, MARK_IN_FLIGHT);
         for (const r of picked) mark.run(this.now(), r.seq);
         return picked.map((r) => toEntry({ ...r, state: 'in-flight', attempts: r.attempts + 1 }));
       })

@@ -71,5 +71,26 @@ export function touchFigures(which: 'cold' | 'steady', xs: readonly Tap[], half:
         ['thanks-frame', 'Thanks in the DOM → the frame after it (what the older measure left out at its end)', (t: Tap) => t.thanksFrame - t.thanksIn],
       ] as const
     ).map(([k, name, f]) => ({ key: `${which}-${k}`, name: `${of}: ${name}`, value: s(xs.map(f)), goal: 'information', met: true })),
+    // The very first tap apart: what a start leaves to do for the first time shows there, beside the others' median.
+    ...(which === 'cold' && xs[0]
+      ? (
+          [
+            ['first-thanks', 'the lift → the frame after Thanks', (t: Tap) => t.thanksFrame - t.up],
+            ['first-sent', 'the lift → the choice handed to the socket', (t: Tap) => t.sent - t.up],
+            ['first-view', 'the choice sent → the terminal’s Thanks view arriving', (t: Tap) => t.viewIn - t.sent],
+            ['first-render', 'the Thanks view arriving → Thanks in the DOM', (t: Tap) => t.thanksIn - t.viewIn],
+            ['first-frame', 'Thanks in the DOM → the frame after it', (t: Tap) => t.thanksFrame - t.thanksIn],
+          ] as const
+        ).map(([k, name, f]) => {
+          const first = f(xs[0] as Tap);
+          return {
+            key: `${which}-${k}`,
+            name: `the very first tap after the page opened: ${name} (median / p99 = that tap; the ${String(xs.length - 1)} after it: median ${stats(xs.slice(1).map(f)).median.toFixed(1)} ms)`,
+            value: { median: first, p99: first, n: 1 },
+            goal: 'information',
+            met: true,
+          };
+        })
+      : []),
   ];
 }

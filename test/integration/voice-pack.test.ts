@@ -22,3 +22,30 @@ describe('voice clips', () => {
     }
   });
 });
+
+describe('a voice clip played again', () => {
+  it('is revalidated: the same file is answered 304 without the clip, a clip copied over it is sent in full', async () => {
+    const pack = join(t.dataDir, 'voice', 'zh-CN');
+    mkdirSync(pack, { recursive: true });
+    const first = Buffer.concat([Buffer.from('RIFF'), Buffer.alloc(40, 1)]);
+    writeFileSync(join(pack, 'welcome.wav'), first);
+    const url = new URL('voice/zh-CN/welcome.wav', t.host.uiUrl);
+    const got = await fetch(url);
+    expect(got.status).toBe(200);
+    expect(got.headers.get('cache-control')).toBe('no-cache');
+    const etag = got.headers.get('etag');
+    expect(etag).toBeTruthy();
+    expect(Buffer.from(await got.arrayBuffer())).toEqual(first);
+
+    const again = await fetch(url, { headers: { 'if-none-match': etag ?? '' } });
+    expect(again.status).toBe(304);
+    expect((await again.arrayBuffer()).byteLength).toBe(0);
+
+    // A technician copies a new pack in: the page's copy no longer matches, and the new clip is heard.
+    const second = Buffer.concat([Buffer.from('RIFF'), Buffer.alloc(80, 2)]);
+    writeFileSync(join(pack, 'welcome.wav'), second);
+    const changed = await fetch(url, { headers: { 'if-none-match': etag ?? '' } });
+    expect(changed.status).toBe(200);
+    expect(Buffer.from(await changed.arrayBuffer())).toEqual(second);
+  });
+});
