@@ -10,8 +10,21 @@ const WINDOW_SWITCHES = ['--kiosk', '--app', '--user-data-dir'];
  * (`CHROMIUM_ARGS`: no sandbox as root, no omnibox popups in a Playwright tab). Chromium reads only the last of a
  * repeated feature list, so the lists are merged into one each.
  */
-export function benchBrowserArgs(): string[] {
-  const kiosk = kioskBrowserArgs('about:blank', '/nonexistent').filter((a) => !WINDOW_SWITCHES.includes(a.split('=')[0] ?? ''));
+export function benchBrowserArgs(drop: readonly string[] = (process.env['HCP_BENCH_KIOSK_DROP'] ?? '').split(/\s+/).filter(Boolean)): string[] {
+  // `HCP_BENCH_KIOSK_DROP`: kiosk switches left out, to weigh what each costs in time (a switch, or one feature).
+  const kiosk = kioskBrowserArgs('about:blank', '/nonexistent')
+    .filter((a) => !WINDOW_SWITCHES.includes(a.split('=')[0] ?? '') && !drop.includes(a))
+    .map((a) =>
+      a.replace(
+        /=(.*)$/,
+        (_m, v: string) =>
+          `=${v
+            .split(',')
+            .filter((f) => !drop.includes(f))
+            .join(',')}`,
+      ),
+    )
+    .filter((a) => !a.endsWith('='));
   const lists = new Map<string, string[]>();
   const out: string[] = [];
   for (const a of [...CHROMIUM_ARGS, ...kiosk]) {
