@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it } from 'vitest';
 import { KeypadEmulator } from '../../device-drivers/keypad-serial/emulator.js';
 import { SerialTransport } from '../../device-drivers/serial-transport.js';
@@ -12,6 +12,7 @@ import { BIN, startTerminal } from '../helpers/process.js';
 import { PtyPair } from '../helpers/pty.js';
 import { until } from '../helpers/until.js';
 import { startXvfb } from '../helpers/x-display.js';
+import { devToolsUrlIn, waitUntilShown } from '../helpers/devtools.js';
 import { CHROMIUM } from '../e2e/playwright.config.js';
 import { cpuLimit, kindOf, totalPss, type CpuLimit } from './cgroup.js';
 import { record, skip } from './figures.js';
@@ -238,7 +239,7 @@ async function measure(v: Variant): Promise<{ early: Reading; end: Reading; quie
     launcher.stderr.on('data', (d: Buffer) => (launcherErr += d.toString()));
     const code = await new Promise<number | null>((r) => launcher.once('exit', r));
     if (code !== 0) throw new Error(`hcp-terminal kiosk exited with ${String(code)}: ${launcherErr}`);
-    await landed(home, terminal.ready.ui);
+    await waitUntilShown(() => devToolsUrlIn(home), terminal.ready.ui, 120_000);
     const argv = readFileSync(`/proc/${readFileSync(pidFile, 'utf8').trim()}/cmdline`, 'utf8')
       .split('\0')
       .join(' ');
@@ -296,32 +297,12 @@ async function measure(v: Variant): Promise<{ early: Reading; end: Reading; quie
     await new Promise((r) => setTimeout(r, QUIET_MS));
     const quiet = read(limit);
     // The window is still on the kiosk's page after all of it.
-    await landed(home, terminal.ready.ui);
+    await waitUntilShown(() => devToolsUrlIn(home), terminal.ready.ui, 120_000);
     if (retries) console.log(`${v.name}: keypad presses repeated ${String(retries)}`);
     return { early: early ?? end, end, quiet, argv };
   } finally {
     for (const c of cleanups.reverse()) await c();
   }
-}
-
-/** Waits until the window (its DevTools port, in the profile the launcher chose under `home`) shows `url`. */
-async function landed(home: string, url: string): Promise<void> {
-  let seen: string[] = [];
-  const limit = Date.now() + 120_000;
-  while (Date.now() < limit) {
-    const file = readdirSync(home, { recursive: true, encoding: 'utf8' }).find((f) => basename(f) === 'DevToolsActivePort');
-    const port = file ? readFileSync(join(home, file), 'utf8').split('\n')[0] : undefined;
-    if (port) {
-      const res = await fetch(`http://127.0.0.1:${port}/json/list`).catch(() => null);
-      const targets: unknown = res?.ok ? await res.json() : [];
-      seen = (Array.isArray(targets) ? targets : []).flatMap((t: { type?: unknown; url?: unknown }) =>
-        t.type === 'page' && typeof t.url === 'string' ? [t.url] : [],
-      );
-      if (seen.includes(url)) return;
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`the kiosk window never showed ${url}; its pages: ${JSON.stringify(seen)}`);
 }
 
 describe('the whole kiosk’s memory', () => {

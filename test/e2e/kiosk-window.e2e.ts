@@ -4,11 +4,12 @@ import { createServer } from 'node:http';
 import { promisify } from 'node:util';
 import type { AddressInfo } from 'node:net';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { tempDir } from '../helpers/fixtures.js';
 import { BIN } from '../helpers/process.js';
 import { startXvfb, type Rgba, type XDisplay } from '../helpers/x-display.js';
+import { devToolsUrlIn, waitUntilShown } from '../helpers/devtools.js';
 import { BADGE } from '../helpers/fixtures.js';
 import { apiClient } from '../helpers/clients.js';
 import { test as pageModeTest } from './page-fixture.js';
@@ -176,13 +177,12 @@ async function openKioskWindow(dataDir: string, landsOn: string): Promise<KioskW
       timeout: 60_000,
     });
     // In the profile the launcher chose, wherever under the config folder that is.
-    const portFile = () => readdirSync(dir.path, { recursive: true, encoding: 'utf8' }).find((f) => basename(f) === 'DevToolsActivePort');
-    await expect.poll(portFile, { timeout: 30_000 }).toBeDefined();
-    const port = readFileSync(join(dir.path, portFile() ?? ''), 'utf8').split('\n')[0] ?? '';
+    await expect.poll(() => devToolsUrlIn(dir.path), { timeout: 30_000 }).not.toBeNull();
+    const devtools = devToolsUrlIn(dir.path) ?? '';
     // The launch page claims the kiosk pass and lands on the page. Asked of the browser itself, and only then attached
     // to: Playwright attached during the launch page's cross-process navigation kept its old address (CI, once in ~60).
-    await landed(`http://127.0.0.1:${port}`, landsOn);
-    const cdp = await chromium.connectOverCDP(`http://127.0.0.1:${port}`);
+    await waitUntilShown(() => devtools, landsOn, 30_000);
+    const cdp = await chromium.connectOverCDP(devtools);
     const all = () => cdp.contexts().flatMap((c) => c.pages());
     await expect.poll(() => all().some((p) => p.url() === landsOn), { timeout: 10_000 }).toBe(true);
     const page = all().find((p) => p.url() === landsOn);
@@ -196,22 +196,6 @@ async function openKioskWindow(dataDir: string, landsOn: string): Promise<KioskW
     await close();
     throw e;
   }
-}
-
-/** Waits until the browser at `devtools` shows a page at `url`; else fails naming the pages it does show. */
-async function landed(devtools: string, url: string): Promise<void> {
-  let seen: string[] = [];
-  const until = Date.now() + 30_000;
-  while (Date.now() < until) {
-    const res = await fetch(`${devtools}/json/list`).catch(() => null);
-    const targets: unknown = res?.ok ? await res.json() : [];
-    seen = (Array.isArray(targets) ? targets : []).flatMap((t: { type?: unknown; url?: unknown }) =>
-      t.type === 'page' && typeof t.url === 'string' ? [t.url] : [],
-    );
-    if (seen.includes(url)) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`the kiosk window never showed ${url}; its pages: ${JSON.stringify(seen)}`);
 }
 
 /**
