@@ -1,5 +1,6 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { cpuMs } from '../helpers/proc-usage.js';
 
 /**
  * A CPU-limited cgroup for one bench run: the terminal and its browser are spawned into it through a tiny wrapper
@@ -125,6 +126,24 @@ export function pssByKind(pids: readonly number[]): Map<string, number> {
       const m = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${String(pid)}/smaps_rollup`, 'utf8'));
       const kind = kindOf(pid);
       out.set(kind, (out.get(kind) ?? 0) + Number(m?.[1] ?? 0) * 1024);
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return out;
+}
+
+/**
+ * CPU time each kind of process has used so far (see pssByKind), ms, from /proc/<pid>/stat (10 ms ticks): read before
+ * and after some work, the difference says which process did it. A process that exited meanwhile is not counted.
+ */
+export function cpuByKind(pids: readonly number[]): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const pid of pids) {
+    try {
+      const kind = kindOf(pid);
+      const ms = cpuMs(pid);
+      if (Number.isFinite(ms)) out.set(kind, (out.get(kind) ?? 0) + ms);
     } catch {
       // exited meanwhile
     }

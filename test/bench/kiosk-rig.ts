@@ -99,9 +99,12 @@ export async function rig(mode: Mode, stored: number): Promise<Rig> {
   history(db, Date.now(), stored);
   db.close();
   const file = writeProvisioning(dir.path, {
-    baseUrl: province.url,
+    // `HCP_BENCH_PROVINCE=down`: a port nothing listens on, so the uploader backs off and sends nothing during the taps.
+    baseUrl: process.env['HCP_BENCH_PROVINCE'] === 'down' ? 'http://127.0.0.1:9' : province.url,
     devices: { keypad: { type: 'serial', path: pty.a, baudRate: 9600, address: 1 }, badge: { type: 'keypad' } },
     rating: { followUp: 'none' },
+    // `HCP_BENCH_VOICE=off`: the screen speaks nothing (what the prompts' clips cost a tap).
+    ...(process.env['HCP_BENCH_VOICE'] === 'off' ? { voice: 'off' as const } : {}),
   });
   const emulator = new KeypadEmulator(new SerialTransport(pty.b, 9600), {});
   await emulator.start();

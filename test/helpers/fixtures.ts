@@ -62,6 +62,8 @@ export interface ProvisioningOverrides {
   offlineConfig?: Record<string, unknown>;
   /** v1.3's `network` (proxy, noProxy). */
   network?: Record<string, unknown>;
+  /** The screen's prompts spoken: `on` when absent (the schema's default). */
+  voice?: 'on' | 'off' | 'elderly-only';
 }
 
 /** A complete provisioning file in the shape of terminal-cli.md. */
@@ -81,6 +83,7 @@ export function provisioningFile(o: ProvisioningOverrides = {}): Record<string, 
     localApi: { host: '127.0.0.1', port: o.port ?? 0, token: TOKEN },
     technician: { pin: o.technicianPin ?? '135790' },
     ...(o.network ? { network: o.network } : {}),
+    ...(o.voice ? { voice: o.voice } : {}),
     offlineConfig: {
       configVersion: '1',
       terminal: { hallName: '测试大厅', windowName: '12号窗口' },
