@@ -82,7 +82,9 @@ export async function boot(): Promise<void> {
     log: (msg, detail) => log.warn(detail ?? {}, msg),
   });
   const page = runtime.page;
-  const pageView = page ? new ProvincePageView(win, { origins: page.origins, returnUrl: (id) => page.returnUrl(id), hooks: page.page }) : null;
+  const pageView = page
+    ? new ProvincePageView(win, { origins: page.origins, returnUrl: (id) => page.returnUrl(id), hooks: page.page, network: page.network })
+    : null;
   const unwatchPage = pageView ? runtime.terminal.onView((v) => pageView.show(v.page)) : () => undefined;
   const unwire = wireBridgeIpc(ipcMain, runtime.terminal, () => (win && !win.isDestroyed() ? win.webContents : null), {
     ...runtime.intentExtras,

@@ -1,5 +1,7 @@
-import { session as sessions, WebContentsView, type BrowserWindow, type Event, type Session, type WebContents } from 'electron';
+import { app, session as sessions, WebContentsView, type BrowserWindow, type Event, type Session, type WebContents } from 'electron';
 import type { PageView } from '../bridge/contract.js';
+import type { PageNetwork } from '../page/page-network.js';
+import { configurePageSession, proxyLoginListener } from './page-session.js';
 
 /** What the page's view reports to page mode (main/page/page-mode.ts). */
 export interface PageViewHooks {
@@ -16,6 +18,8 @@ export interface PageViewOptions {
   hooks: PageViewHooks;
   /** Where the page goes in the window: under the header, above the status strip (the renderer keeps that place empty). */
   bounds?: (win: BrowserWindow) => Rect;
+  /** The terminal's proxy and CAs, which the page's requests take too (main/electron/page-session.ts). */
+  network?: PageNetwork | undefined;
 }
 
 type Rect = { x: number; y: number; width: number; height: number };
@@ -38,7 +42,13 @@ export class ProvincePageView {
   constructor(
     private readonly win: BrowserWindow,
     private readonly o: PageViewOptions,
-  ) {}
+  ) {
+    if (o.network)
+      app.on(
+        'login',
+        proxyLoginListener(o.network, (wc) => wc !== null && wc === this.current?.view.webContents),
+      );
+  }
 
   /** Follows the terminal's view: the page it names is shown, any other closed. */
   show(page: PageView | null | undefined): void {
@@ -69,6 +79,7 @@ export class ProvincePageView {
     session.setPermissionCheckHandler(() => false);
     session.setDevicePermissionHandler(() => false);
     session.on('will-download', (event) => event.preventDefault());
+    const networked = this.o.network ? configurePageSession(session, this.o.network) : null;
     const view = new WebContentsView({
       webPreferences: {
         partition,
@@ -89,7 +100,13 @@ export class ProvincePageView {
     this.win.contentView.addChildView(view);
     const placed = this.place?.sessionId === page.sessionId ? this.place.rect : null;
     view.setBounds(placed ?? (this.o.bounds ? this.o.bounds(this.win) : this.defaultBounds()));
-    void view.webContents.loadURL(page.url).catch(() => undefined);
+    const load = () => {
+      if (this.current?.view === view) void view.webContents.loadURL(page.url).catch(() => undefined);
+    };
+    // Not before the session has the hall's proxy: a page that cannot take it is not shown (page mode's load timeout
+    // then brings back the terminal's own screen) rather than fetched past the proxy.
+    if (networked) void networked.then(load, () => undefined);
+    else load();
   }
 
   private guard(wc: WebContents, sessionId: string): void {

@@ -8,6 +8,7 @@ import { checkPage } from './page-fetch.js';
 import type { PageMode } from './page-mode.js';
 import { type RatingSurface } from './settings.js';
 import { pageSettings } from '../provisioning/province-schema.js';
+import type { PageNetwork } from './page-network.js';
 
 /** The path of the terminal's own page the province's returns to; reaching it proves nothing (province-page.md). */
 export const PAGE_RETURN_PATH = '/page-return';
@@ -21,6 +22,8 @@ export interface PageHost {
   setTerminalOrigin(origin: string): void;
   /** The `returnUrl` of a session: Electron intercepts it, the headless host serves it. */
   returnUrl(sessionId: string): string;
+  /** The proxy and CAs the page is loaded over, the terminal's own (terminal-cli.md v1.3). */
+  readonly network: PageNetwork;
   close(): void;
 }
 
@@ -35,6 +38,8 @@ export function startPageHost(o: {
   log: Logger;
   /** The province transport's fetch (proxy, CAs): the terminal's own GET of a page goes the way the page's calls go. */
   fetch?: typeof fetch | undefined;
+  /** The same proxy and CAs, for the kiosk's browser. */
+  network?: PageNetwork | undefined;
 }): PageHost {
   // As provisioning validated them: a default origin on the terminal's own host is never among them.
   const settings = pageSettings(o.provisioning);
@@ -56,6 +61,7 @@ export function startPageHost(o: {
     origins: settings.origins,
     setTerminalOrigin: (origin) => void (terminalOrigin = origin.replace(/\/+$/, '')),
     returnUrl,
+    network: o.network ?? { https: null, http: null, noProxy: [], caCertificates: [] },
     close: detach,
   };
 }

@@ -35,6 +35,8 @@ import { DEFAULT_USB_ROOTS } from './usb-drive.js';
 import { softwareVersion } from './version.js';
 import { updateWiring } from './update-wiring.js';
 import { provinceNetwork } from './province-network.js';
+import { pageNetworkOf } from './page-network.js';
+import { networkSettings } from '../provisioning/network.js';
 import { softwareStatus } from '../update/status.js';
 import { hallOpen } from '../bridge/hall-hours.js';
 import { syncTuningFromEnv } from './environment.js';
@@ -286,6 +288,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
           audit,
           log: opts.log,
           fetch: transport.fetch,
+          network: pageNetworkOf(networkSettings(networkForm.network, networkForm.provinceTls)),
         })
       : null;
     terminalState = () => terminal.state();

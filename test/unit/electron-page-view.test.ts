@@ -8,6 +8,16 @@ const electron = await vi.hoisted(async () => {
     permissionCheck: null | (() => boolean) = null;
     deviceCheck: null | (() => boolean) = null;
     cleared = 0;
+    proxy: unknown = null;
+    verifyProc: unknown = null;
+    proxyApplied: () => void = () => undefined;
+    setProxy(config: unknown) {
+      this.proxy = config;
+      return new Promise<void>((resolve) => (this.proxyApplied = resolve));
+    }
+    setCertificateVerifyProc(proc: unknown) {
+      this.verifyProc = proc;
+    }
     setPermissionRequestHandler(h: (wc: unknown, p: string, cb: (ok: boolean) => void) => void) {
       this.permissionRequest = h;
     }
@@ -56,10 +66,11 @@ const electron = await vi.hoisted(async () => {
       return s;
     },
   };
-  return { FakeWebContentsView, partitions, session };
+  const app = new Emitter();
+  return { FakeWebContentsView, partitions, session, app };
 });
 
-vi.mock('electron', () => ({ WebContentsView: electron.FakeWebContentsView, session: electron.session }));
+vi.mock('electron', () => ({ WebContentsView: electron.FakeWebContentsView, session: electron.session, app: electron.app }));
 
 const { ProvincePageView } = await import('../../main/electron/page-view.js');
 type Win = ConstructorParameters<typeof ProvincePageView>[0];
@@ -161,5 +172,83 @@ describe('the province’s page under Electron', () => {
     expect(view().bounds).toEqual(portrait);
     pages.placeAt('00000000-0000-4000-8000-000000000000', { x: 0, y: 0, width: 1, height: 1 });
     expect(view().bounds).toEqual(portrait);
+  });
+});
+
+describe('the province’s page under Electron, behind the hall’s proxy', () => {
+  const PROXY = { scheme: 'http:' as const, host: 'proxy.hall.lan', port: 3128, user: 'kiosk', pass: 's3cret:/@' };
+  const network = { https: PROXY, http: PROXY, noProxy: ['intranet.lan', '10.0.0.7'], caCertificates: [] };
+  let pages: InstanceType<typeof ProvincePageView>;
+  beforeEach(() => {
+    electron.FakeWebContentsView.made = [];
+    electron.partitions.clear();
+    electron.app.removeAllListeners();
+    pages = new ProvincePageView(win() as unknown as Win, {
+      origins: [ORIGIN],
+      returnUrl: () => RETURN,
+      hooks: { loaded: () => undefined, returned: () => undefined, left: () => undefined },
+      network,
+    });
+    pages.show({ sessionId: ID, url: `${ORIGIN}/pj?s=1`, origin: ORIGIN });
+  });
+  const view = () => {
+    const v = electron.FakeWebContentsView.made[0];
+    if (!v) throw new Error('no view was made');
+    return v;
+  };
+  /** Electron's `login` as the app hears it; what it answered, or null when it left the challenge alone. */
+  const challenge = (wc: unknown, authInfo: { isProxy: boolean; host: string; port: number }, firstAuthAttempt = true) => {
+    const heard: { answered: [string?, string?] | null; prevented: boolean } = { answered: null, prevented: false };
+    electron.app.emit(
+      'login',
+      { preventDefault: () => (heard.prevented = true) },
+      wc,
+      { url: `${ORIGIN}/pj`, firstAuthAttempt },
+      { ...authInfo, scheme: 'basic', realm: 'hall' },
+      (user?: string, pass?: string) => (heard.answered = [user, pass]),
+    );
+    return heard.prevented ? heard.answered : null;
+  };
+
+  it('gives the page’s session the proxy without its password, and the bypass list, before it loads the page', async () => {
+    const s = electron.partitions.get(`page-${ID}`);
+    expect(s?.proxy).toEqual({
+      proxyRules: 'http://proxy.hall.lan:3128',
+      proxyBypassRules: 'intranet.lan,*.intranet.lan,10.0.0.7',
+    });
+    expect(JSON.stringify(s?.proxy)).not.toContain('s3cret');
+    expect(view().webContents.loaded).toEqual([]);
+    s?.proxyApplied();
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(view().webContents.loaded).toEqual([`${ORIGIN}/pj?s=1`]);
+  });
+
+  it('answers the hall proxy’s challenge for the page alone, once', () => {
+    const wc = view().webContents;
+    expect(challenge(wc, { isProxy: true, host: 'proxy.hall.lan', port: 3128 })).toEqual(['kiosk', 's3cret:/@']);
+    // A refused password is not sent again: the page shows the proxy's refusal.
+    expect(challenge(wc, { isProxy: true, host: 'proxy.hall.lan', port: 3128 }, false)).toBeNull();
+    // The site's own login, another proxy, the kiosk window's own contents: never.
+    expect(challenge(wc, { isProxy: false, host: 'proxy.hall.lan', port: 3128 })).toBeNull();
+    expect(challenge(wc, { isProxy: false, host: 'hcp.example.gov.cn', port: 443 })).toBeNull();
+    expect(challenge(wc, { isProxy: true, host: 'evil-proxy.example.com', port: 3128 })).toBeNull();
+    expect(challenge(wc, { isProxy: true, host: 'proxy.hall.lan', port: 8080 })).toBeNull();
+    expect(challenge({}, { isProxy: true, host: 'proxy.hall.lan', port: 3128 })).toBeNull();
+    pages.show(null);
+    expect(challenge(wc, { isProxy: true, host: 'proxy.hall.lan', port: 3128 })).toBeNull();
+  });
+
+  it('sets no verify proc while no CA is provisioned, and one when there is', async () => {
+    expect(electron.partitions.get(`page-${ID}`)?.verifyProc).toBeNull();
+    const { makeTestCa } = await import('../helpers/test-ca.js');
+    const withCa = new ProvincePageView(win() as unknown as Win, {
+      origins: [ORIGIN],
+      returnUrl: () => RETURN,
+      hooks: { loaded: () => undefined, returned: () => undefined, left: () => undefined },
+      network: { ...network, caCertificates: [makeTestCa().ca.cert] },
+    });
+    withCa.show({ sessionId: 'other', url: `${ORIGIN}/pj`, origin: ORIGIN });
+    expect(typeof electron.partitions.get('page-other')?.verifyProc).toBe('function');
   });
 });
