@@ -4,6 +4,7 @@ import { homedir, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { kioskDirOf, readLaunchPage } from '../host/kiosk-pass.js';
+import { kioskNetworkArgs } from '../host/kiosk-network.js';
 import { parseCommandArgs, UsageError } from './args.js';
 
 const BROWSERS = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
@@ -45,7 +46,7 @@ export async function kiosk(argv: string[]): Promise<number> {
     // The window still opens: a kiosk without its screen is worse, and the page itself says translate="no".
     process.stderr.write(`hcp-terminal: could not turn off translation in ${profile}: ${(e as Error).message}\n`);
   }
-  const args = kioskBrowserArgs(pathToFileURL(launch).href, profile);
+  const args = [...kioskBrowserArgs(pathToFileURL(launch).href, profile), ...kioskNetworkArgs(dirname(launch))];
   spawn(browser, args, { stdio: 'ignore', detached: true }).unref();
   process.stdout.write(JSON.stringify({ event: 'kiosk', browser }) + '\n');
   return 0;

@@ -14,6 +14,7 @@ import { bridgeSocket } from './bridge-socket.js';
 import { hostAllowlist } from './host-allowlist.js';
 import { installErrorHandling } from './http-errors.js';
 import { CLAIM_PATH, KioskPass } from './kiosk-pass.js';
+import { publishKioskNetwork } from './kiosk-network.js';
 import { uiSecurityHeaders } from '../util/csp.js';
 import { pageReturnRoute } from './page-return-route.js';
 import { PAGE_RETURN_PATH } from '../page/page-host.js';
@@ -124,12 +125,19 @@ export async function startHost(o: HostOptions): Promise<RunningHost> {
   const uiUrl = `${scheme}://${shown}:${String(port)}/`;
   if (kioskUi) pass = KioskPass.create(o.dataDir, uiUrl, (why) => o.log.error({}, why));
   o.runtime.page?.setTerminalOrigin(new URL(uiUrl).origin);
+  // The kiosk's browser loads the province's page over the terminal's proxy and CAs; without them it still rates.
+  const kioskNetwork = pass
+    ? await publishKioskNetwork({ launchFile: pass.launchFile, page: o.runtime.page, log: o.log }).catch((err: unknown) => {
+        o.log.error({ err }, 'the kiosk’s browser was not given the terminal’s proxy: the province’s page may not load there');
+        return null;
+      })
+    : null;
   return {
     app,
     port,
     uiUrl,
     apiUrl: `${scheme}://${shown}:${String(port)}${API_PREFIX}`,
     launchFile: pass?.launchFile ?? null,
-    close: () => app.close(),
+    close: () => app.close().finally(() => kioskNetwork?.close()),
   };
 }

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'no
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { forgetSiteData, kioskBrowserArgs, kioskProfileDir, refuseTranslation } from '../../main/cli/kiosk.js';
+import { kioskNetworkArgs } from '../../main/host/kiosk-network.js';
 import { scratchDirs } from '../helpers/fixtures.js';
 
 const dir = scratchDirs();
@@ -87,5 +88,24 @@ describe('the kiosk window’s Chromium switches', () => {
     const weakening = ['--no-sandbox', '--single-process', '--no-zygote', '--in-process-gpu', '--disable-site-isolation-trials', '--disable-web-security'];
     expect(args.filter((a) => weakening.some((w) => a === w || a.startsWith(`${w}=`)))).toEqual([]);
     expect(args.join(' ')).not.toMatch(/IsolateOrigins|site-per-process|SitePerProcess/i);
+  });
+});
+
+describe('the kiosk launcher’s proxy switches', () => {
+  it('passes the proxy and bypass list the terminal wrote beside the launch page, and nothing where there is no file', () => {
+    const kiosk = dir();
+    const network = { proxyServer: 'http://127.0.0.1:41234', bypassList: 'intranet.lan;*.intranet.lan', forwarderPort: 41234, caCertificates: [] };
+    expect(kioskNetworkArgs(kiosk, () => undefined)).toEqual([]);
+    writeFileSync(join(kiosk, 'page-network.json'), JSON.stringify(network));
+    expect(kioskNetworkArgs(kiosk, () => undefined)).toEqual(['--proxy-server=http://127.0.0.1:41234', '--proxy-bypass-list=intranet.lan;*.intranet.lan']);
+  });
+
+  it('says so on stderr and passes nothing for a file that is not the terminal’s (a switch smuggled in, say)', () => {
+    const kiosk = dir();
+    const said: string[] = [];
+    const network = { proxyServer: 'http://p:1 --no-sandbox', bypassList: '', forwarderPort: null, caCertificates: [] };
+    writeFileSync(join(kiosk, 'page-network.json'), JSON.stringify(network));
+    expect(kioskNetworkArgs(kiosk, (l) => said.push(l))).toEqual([]);
+    expect(said.join('\n')).toMatch(/is not what the terminal writes/);
   });
 });
