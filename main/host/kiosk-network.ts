@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { startPageForwarder, type PageForwarder } from '../page/page-forwarder.js';
 import { chromiumBypassRules, chromiumProxyRules, proxyServer, type PageNetwork } from '../page/page-network.js';
+import { trustKioskCas } from './kiosk-trust.js';
 
 /** Beside the launch page: what the kiosk's Chromium needs to reach the province's page. All of it is public. */
 export const KIOSK_NETWORK_FILE = 'page-network.json';
@@ -92,10 +93,11 @@ export function readKioskNetwork(file: string): KioskNetwork | null {
 }
 
 /**
- * The launcher's side: Chromium's switches for the terminal's proxy and bypass list; `say` tells the launcher's stderr
- * what the browser will not have (a file it cannot use).
+ * The launcher's side: Chromium's switches for the terminal's proxy and bypass list, and the provisioned CAs put in the
+ * desktop user's NSS database (main/host/kiosk-trust.ts); `say` tells the launcher's stderr what the browser will not
+ * have (a file it cannot use, CAs it cannot be given).
  */
-export function kioskNetworkArgs(kioskDir: string, say: (line: string) => void = stderrLine): string[] {
+export function kioskNetworkArgs(kioskDir: string, say: (line: string) => void = stderrLine, env: NodeJS.ProcessEnv = process.env): string[] {
   const file = join(kioskDir, KIOSK_NETWORK_FILE);
   const n = readKioskNetwork(file);
   if (!n) {
@@ -107,6 +109,7 @@ export function kioskNetworkArgs(kioskDir: string, say: (line: string) => void =
     }
     return [];
   }
+  trustKioskCas(n.caCertificates, { env, say });
   const args: string[] = [];
   if (n.proxyServer) args.push(`--proxy-server=${n.proxyServer}`);
   if (n.proxyServer && n.bypassList) args.push(`--proxy-bypass-list=${n.bypassList}`);

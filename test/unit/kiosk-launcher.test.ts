@@ -2,7 +2,10 @@ import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'no
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { forgetSiteData, kioskBrowserArgs, kioskProfileDir, refuseTranslation } from '../../main/cli/kiosk.js';
+import { spawnSync } from 'node:child_process';
 import { kioskNetworkArgs } from '../../main/host/kiosk-network.js';
+import { CERTUTIL, trustKioskCas } from '../../main/host/kiosk-trust.js';
+import { makeTestCa } from '../helpers/test-ca.js';
 import { scratchDirs } from '../helpers/fixtures.js';
 
 const dir = scratchDirs();
@@ -95,9 +98,12 @@ describe('the kiosk launcher’s proxy switches', () => {
   it('passes the proxy and bypass list the terminal wrote beside the launch page, and nothing where there is no file', () => {
     const kiosk = dir();
     const network = { proxyServer: 'http://127.0.0.1:41234', bypassList: 'intranet.lan;*.intranet.lan', forwarderPort: 41234, caCertificates: [] };
-    expect(kioskNetworkArgs(kiosk, () => undefined)).toEqual([]);
+    expect(kioskNetworkArgs(kiosk, () => undefined, { HOME: dir() })).toEqual([]);
     writeFileSync(join(kiosk, 'page-network.json'), JSON.stringify(network));
-    expect(kioskNetworkArgs(kiosk, () => undefined)).toEqual(['--proxy-server=http://127.0.0.1:41234', '--proxy-bypass-list=intranet.lan;*.intranet.lan']);
+    expect(kioskNetworkArgs(kiosk, () => undefined, { HOME: dir() })).toEqual([
+      '--proxy-server=http://127.0.0.1:41234',
+      '--proxy-bypass-list=intranet.lan;*.intranet.lan',
+    ]);
   });
 
   it('says so on stderr and passes nothing for a file that is not the terminal’s (a switch smuggled in, say)', () => {
@@ -105,7 +111,42 @@ describe('the kiosk launcher’s proxy switches', () => {
     const said: string[] = [];
     const network = { proxyServer: 'http://p:1 --no-sandbox', bypassList: '', forwarderPort: null, caCertificates: [] };
     writeFileSync(join(kiosk, 'page-network.json'), JSON.stringify(network));
-    expect(kioskNetworkArgs(kiosk, (l) => said.push(l))).toEqual([]);
+    expect(kioskNetworkArgs(kiosk, (l) => said.push(l), { HOME: dir() })).toEqual([]);
     expect(said.join('\n')).toMatch(/is not what the terminal writes/);
+  });
+});
+
+describe('the kiosk launcher and the province page’s CAs', () => {
+  const listed = (home: string) => spawnSync(CERTUTIL, ['-d', `sql:${join(home, '.pki', 'nssdb')}`, '-L'], { encoding: 'utf8' }).stdout;
+  const ours = (home: string) =>
+    listed(home)
+      .split('\n')
+      .filter((l) => l.startsWith('hcp-terminal CA '));
+
+  it.skipIf(!existsSync(CERTUTIL))('puts them in the desktop user’s NSS database for TLS servers, and takes out the ones no longer provisioned', () => {
+    const home = dir();
+    const kiosk = dir();
+    const [a, b] = [makeTestCa('Hall CA A').ca.cert, makeTestCa('Hall CA B').ca.cert];
+    const write = (caCertificates: string[]) =>
+      writeFileSync(join(kiosk, 'page-network.json'), JSON.stringify({ proxyServer: null, bypassList: '', forwarderPort: null, caCertificates }));
+    write([a, b]);
+    const said: string[] = [];
+    kioskNetworkArgs(kiosk, (l) => said.push(l), { HOME: home });
+    expect(said).toEqual([]);
+    expect(ours(home)).toHaveLength(2);
+    for (const line of ours(home)) expect(line).toMatch(/\sC,,\s*$/);
+    // The desktop's own CAs are left alone; a CA no longer provisioned goes.
+    spawnSync(CERTUTIL, ['-d', `sql:${join(home, '.pki', 'nssdb')}`, '-A', '-n', 'Desktop own', '-t', 'C,,', '-i', join(makeTestCa('Desktop').dir, 'ca.pem')]);
+    write([b]);
+    kioskNetworkArgs(kiosk, (l) => said.push(l), { HOME: home });
+    expect(ours(home)).toHaveLength(1);
+    expect(listed(home)).toContain('Desktop own');
+    expect(said).toEqual([]);
+  });
+
+  it('says on stderr that the desktop must trust them where certutil is not installed', () => {
+    const said: string[] = [];
+    trustKioskCas(['PEM'], { env: { HOME: dir() }, certutil: join(dir(), 'no-certutil'), say: (l) => said.push(l) });
+    expect(said.join('\n')).toMatch(/install libnss3-tools/);
   });
 });
