@@ -21,7 +21,7 @@ const MAINTAINER = 'HCP Terminal team <hcp-terminal@example.gov.cn>';
 /** What the package needs besides its own runtime: only what it really uses (docs/packaging.md, dependencies). */
 const DEPENDS = ['adduser', 'fonts-noto-cjk'];
 /** The kiosk's browser: a headless terminal (a separate screen, or the Electron build) runs without it. */
-const RECOMMENDS = ['chromium | chromium-browser'];
+const RECOMMENDS = ['chromium | chromium-browser', 'libnss3-tools'];
 
 function run(cmd, args, opts = {}) {
   const r = spawnSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], ...opts });
