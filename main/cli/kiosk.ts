@@ -1,10 +1,11 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { kioskDirOf, readLaunchPage } from '../host/kiosk-pass.js';
 import { parseCommandArgs, UsageError } from './args.js';
+import { heldTimers, spawnBrowser, superviseWindow } from './kiosk-supervisor.js';
 
 const BROWSERS = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
 const WAIT_MS = 180_000;
@@ -12,8 +13,9 @@ const WAIT_MS = 180_000;
 /**
  * `hcp-terminal kiosk`: the kiosk window's launcher (the autostart entry runs it). Waits until the terminal answers
  * and has written its launch page, then opens Chromium in kiosk mode on that page, so the screen never shows a
- * browser's "site can't be reached". The page is in the kiosk group's folder beside the data directory where root made
- * one (the kiosk window is another user's: the package), else in the data directory (the terminal's own user).
+ * browser's "site can't be reached"; then stays, and opens the window again if the browser crashes
+ * (kiosk-supervisor.ts). The page is in the kiosk group's folder beside the data directory where root made one (the
+ * kiosk window is another user's: the package), else in the data directory (the terminal's own user).
  */
 export async function kiosk(argv: string[]): Promise<number> {
   const a = parseCommandArgs(argv, { 'data-dir': { type: 'string' }, browser: { type: 'string' } }, ['data-dir']);
@@ -29,8 +31,7 @@ export async function kiosk(argv: string[]): Promise<number> {
       process.stderr.write(`hcp-terminal: ${refused}\n`);
       return 1;
     }
-    const page = readLaunchPage(launch);
-    if (page && (await answers(new URL('/api/v1/health', page.claimUrl).href))) break;
+    if (await terminalAnswers(launch)) break;
     if (Date.now() > deadline) {
       process.stderr.write(`hcp-terminal: the terminal did not answer within ${String(WAIT_MS / 1000)} s; is the service running?\n`);
       return 1;
@@ -46,9 +47,24 @@ export async function kiosk(argv: string[]): Promise<number> {
     process.stderr.write(`hcp-terminal: could not turn off translation in ${profile}: ${(e as Error).message}\n`);
   }
   const args = kioskBrowserArgs(pathToFileURL(launch).href, profile);
-  spawn(browser, args, { stdio: 'ignore', detached: true }).unref();
-  process.stdout.write(JSON.stringify({ event: 'kiosk', browser }) + '\n');
-  return 0;
+  // The launcher stays, as the window's supervisor: a crashed browser is opened again (kiosk-supervisor.ts).
+  const window = superviseWindow({
+    open: () => {
+      process.stdout.write(JSON.stringify({ event: 'kiosk', browser }) + '\n');
+      return spawnBrowser(browser, args);
+    },
+    terminalAnswers: () => terminalAnswers(launch),
+    clock: heldTimers,
+    say: (line) => process.stderr.write(`hcp-terminal: ${line}\n`),
+  });
+  // The session ending closes the window with it.
+  const stop = () => window.stop();
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.once(signal, stop);
+  try {
+    return await window.done;
+  } finally {
+    for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.off(signal, stop);
+  }
 }
 
 /**
@@ -180,6 +196,12 @@ function notReadable(launch: string): string | null {
     // The folder itself is out of reach (the data directory's own): only the terminal's user can read it.
   }
   return `${me} may not read the kiosk pass in ${dir}: only the terminal's own user can (docs/packaging.md, "The kiosk window")`;
+}
+
+/** Whether the terminal has written its launch page and answers at the address it names. */
+async function terminalAnswers(launch: string): Promise<boolean> {
+  const page = readLaunchPage(launch);
+  return page !== null && (await answers(new URL('/api/v1/health', page.claimUrl).href));
 }
 
 async function answers(url: string): Promise<boolean> {
