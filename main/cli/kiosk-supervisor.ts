@@ -71,7 +71,7 @@ export interface WindowSupervisor {
  * network or audio service in its process failing, the OOM killer on a 1 GiB board), opens it again on the launch page
  * once the terminal answers, at a growing delay so a browser that dies at once does not spin. It never gives up: a
  * kiosk without its screen is worse than a journal line every 30 s. A clean exit (code 0: someone closed the window on
- * purpose, a technician's Alt+F4) ends the supervision (docs/technician.md, "The kiosk window").
+ * purpose, a technician's Alt+F4) ends the supervision (docs/technician.md, "Restart and exit").
  */
 export function superviseWindow(ports: WindowPorts, pace: Pace = PACE): WindowSupervisor {
   const { clock } = ports;

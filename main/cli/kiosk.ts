@@ -103,7 +103,8 @@ export function kioskBrowserArgs(launchUrl: string, profile: string): string[] {
     // The screens are flat text and buttons; the half-a-core touch figures were measured with it.
     '--disable-gpu',
     // The network and audio services in the browser process, not a process each. Chromium runs both unsandboxed on
-    // Linux (`--service-sandbox-type=none`), so no sandbox is given up; a crash in either now ends the browser.
+    // Linux (`--service-sandbox-type=none`), so no sandbox is given up; a crash in either now ends the browser (the
+    // launcher then opens the window again: kiosk-supervisor.ts).
     // −19 / +26 and −18 / +25 MiB.
     '--enable-features=NetworkServiceInProcess2',
     '--disable-features=AudioServiceOutOfProcess',
