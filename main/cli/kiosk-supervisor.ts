@@ -20,6 +20,10 @@ export interface WindowPorts {
   open(): BrowserProcess;
   /** Whether the terminal answers and has written its launch page (asked before each relaunch, as at start). */
   terminalAnswers(): Promise<boolean>;
+  /** Whether the session's display still answers (display.ts); asked before each relaunch. */
+  displayPresent(): Promise<boolean>;
+  /** Whether a newer launcher took this kiosk profile over (kiosk-launcher-record.ts); asked before each opening. */
+  superseded(): boolean;
   clock: Pick<Clock, 'now' | 'after'>;
   /** One line for the journal (stderr). */
   say(line: string): void;
@@ -71,7 +75,9 @@ export interface WindowSupervisor {
  * network or audio service in its process failing, the OOM killer on a 1 GiB board), opens it again on the launch page
  * once the terminal answers, at a growing delay so a browser that dies at once does not spin. It never gives up: a
  * kiosk without its screen is worse than a journal line every 30 s. A clean exit (code 0: someone closed the window on
- * purpose, a technician's Alt+F4) ends the supervision (docs/technician.md, "Restart and exit").
+ * purpose, a technician's Alt+F4) ends the supervision (docs/technician.md, "Restart and exit"). So do a display
+ * that is gone (the desktop session ended without telling the launcher: the next login starts a launcher of its own)
+ * and a newer launcher that took the profile over: either way, opening the window again would be wrong.
  */
 export function superviseWindow(ports: WindowPorts, pace: Pace = PACE): WindowSupervisor {
   const { clock } = ports;
@@ -105,9 +111,24 @@ export function superviseWindow(ports: WindowPorts, pace: Pace = PACE): WindowSu
     cancel();
   };
 
+  /** Why the window must not be opened again (said, and the launcher ends), or null. */
+  const notAgain = async (): Promise<string | null> => {
+    if (ports.superseded()) return 'a newer kiosk launcher took this profile over: not opening the window again';
+    if (!(await ports.displayPresent()))
+      return 'the display is gone (the desktop session ended): not opening the kiosk window again; the next login starts it afresh';
+    return null;
+  };
+
+  const ended = (line: string): number => {
+    ports.say(line);
+    return 0;
+  };
+
   const run = async (): Promise<number> => {
     let delay = pace.firstMs;
     let crashes: number[] = [];
+    // Before the first window only the profile is asked after: the launcher has just taken it over.
+    if (ports.superseded()) return ended('a newer kiosk launcher took this profile over: not opening the window');
     for (;;) {
       const startedAt = clock.now();
       const browser = openSafely(ports);
@@ -115,26 +136,32 @@ export function superviseWindow(ports: WindowPorts, pace: Pace = PACE): WindowSu
       const end = await browser.ended;
       current = null;
       if (stopped()) return 0;
-      if (end.code === 0) {
-        ports.say('the kiosk window was closed (the browser exited cleanly): not opened again');
-        return 0;
-      }
+      if (end.code === 0) return ended('the kiosk window was closed (the browser exited cleanly): not opened again');
       const ran = clock.now() - startedAt;
+      const how = end.error ? `could not be started (${end.error})` : end.signal ? `was killed by ${end.signal}` : `exited with code ${String(end.code)}`;
+      // A browser whose display went ends too: no waiting out the delay for a session that is over.
+      const why = await notAgain();
+      if (stopped()) return 0;
+      if (why) return ended(`the kiosk browser ${how} after ${seconds(ran)}; ${why}`);
       if (ran >= pace.steadyMs) delay = pace.firstMs;
       crashes = [...crashes, clock.now()].filter((t) => clock.now() - t < pace.stormWindowMs);
       const storm = crashes.length >= pace.stormCrashes;
       const wait = storm ? pace.slowestMs : delay;
-      const how = end.error ? `could not be started (${end.error})` : end.signal ? `was killed by ${end.signal}` : `exited with code ${String(end.code)}`;
       ports.say(
         `the kiosk browser ${how} after ${seconds(ran)}; opening the window again in ${seconds(wait)}` +
           (storm ? ` (${String(crashes.length)} crashes within ${String(pace.stormWindowMs / 60_000)} min: trying every ${seconds(pace.slowestMs)})` : ''),
       );
       if (!storm) delay = Math.min(delay * 2, pace.slowestMs);
       await sleep(wait);
-      let told = false;
-      while (!stopped() && !(await ports.terminalAnswers())) {
+      // Asked again each time round: the session may end, or a newer launcher start, while this one waits.
+      for (let told = false; ; told = true) {
+        if (stopped()) return 0;
+        const why = await notAgain();
+        if (stopped()) return 0;
+        if (why) return ended(why);
+        if (await ports.terminalAnswers()) break;
+        if (stopped()) return 0;
         if (!told) ports.say('waiting for the terminal to answer before opening the kiosk window again');
-        told = true;
         await sleep(pace.pollMs);
       }
       if (stopped()) return 0;

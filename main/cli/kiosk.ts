@@ -5,6 +5,8 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { kioskDirOf, readLaunchPage } from '../host/kiosk-pass.js';
 import { parseCommandArgs, UsageError } from './args.js';
+import { displayPresent } from './display.js';
+import { profileRecord, supersededIn, takeOver } from './kiosk-launcher-record.js';
 import { heldTimers, spawnBrowser, superviseWindow } from './kiosk-supervisor.js';
 
 const BROWSERS = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
@@ -23,6 +25,16 @@ export async function kiosk(argv: string[]): Promise<number> {
   const launch = existsSync(shared) ? join(shared, 'launch.html') : join(a.required('data-dir'), 'kiosk', 'launch.html');
   const browser = a.string('browser') ?? BROWSERS.find((b) => existsSync(b));
   if (!browser) throw new UsageError('no Chromium found; install the chromium package or give --browser');
+  const say = (line: string) => process.stderr.write(`hcp-terminal: ${line}\n`);
+  const profile = kioskProfileDir();
+  // One launcher per kiosk profile, the newest: one an ended session left behind is ended before anything else.
+  const record = profileRecord(profile, heldTimers, say);
+  try {
+    await takeOver(record);
+  } catch (e) {
+    // The window still opens: a kiosk without its screen is worse than a second launcher.
+    say(`could not record the kiosk launcher in ${profile}: ${(e as Error).message}`);
+  }
   const deadline = Date.now() + WAIT_MS;
   for (;;) {
     // Waiting would not help a user the pass is not for: say so at once, rather than after 180 s.
@@ -38,7 +50,6 @@ export async function kiosk(argv: string[]): Promise<number> {
     }
     await new Promise((r) => setTimeout(r, 1000));
   }
-  const profile = kioskProfileDir();
   forgetSiteData(profile);
   try {
     refuseTranslation(profile);
@@ -54,8 +65,10 @@ export async function kiosk(argv: string[]): Promise<number> {
       return spawnBrowser(browser, args);
     },
     terminalAnswers: () => terminalAnswers(launch),
+    displayPresent: () => displayPresent(),
+    superseded: () => supersededIn(record),
     clock: heldTimers,
-    say: (line) => process.stderr.write(`hcp-terminal: ${line}\n`),
+    say,
   });
   // The session ending closes the window with it.
   const stop = () => window.stop();

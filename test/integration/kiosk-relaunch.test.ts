@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { kioskBrowserArgs } from '../../main/cli/kiosk.js';
@@ -40,6 +40,7 @@ function fakeBrowser(dir: string, crashes: number, stays = false) {
     path,
     `#!/bin/bash
 echo $$ > '${dir}/pid'
+echo $$ >> '${dir}/pids'
 for a in "$@"; do printf '%s\\n' "$a"; done >> '${starts}'
 echo >> '${starts}'
 n=$(( $(cat '${count}' 2>/dev/null || echo 0) + 1 )); echo $n > '${count}'
@@ -59,12 +60,16 @@ ${stays ? 'exec sleep 600' : 'exit 0'}
             .map((s) => s.split('\n'))
         : [],
     pid: () => Number(readFileSync(join(dir, 'pid'), 'utf8')),
+    /** Every start's pid. */
+    pids: () => (existsSync(join(dir, 'pids')) ? readFileSync(join(dir, 'pids'), 'utf8').split('\n').filter(Boolean).map(Number) : []),
   };
 }
 
-function launcher(dataDir: string, browser: string, config: string) {
+/** `hcp-terminal kiosk`, in a session whose display is `display` (none named: one the launcher cannot check). */
+function launcher(dataDir: string, browser: string, config: string, display: NodeJS.ProcessEnv = {}) {
+  const { DISPLAY: _x, WAYLAND_DISPLAY: _w, ...env } = process.env;
   const proc = spawn(process.execPath, [BIN, 'kiosk', '--data-dir', dataDir, '--browser', browser], {
-    env: { ...process.env, XDG_CONFIG_HOME: config },
+    env: { ...env, ...display, XDG_CONFIG_HOME: config },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
@@ -109,6 +114,46 @@ describe('hcp-terminal kiosk as the window’s supervisor (real processes)', { t
     expect(await k.exited).toBe(0);
     expect(alive(pid)).toBe(false);
     expect(browser.starts()).toHaveLength(2);
+  });
+
+  it('a second launcher for the same profile (the next login’s) ends the first, and one browser runs', async () => {
+    const { dataDir } = await standInTerminal();
+    const scratch = tempDir();
+    cleanups.push(scratch.cleanup);
+    const browser = fakeBrowser(scratch.path, 0, true);
+    // The desktop session ended without a word to its launcher (KillUserProcesses=no): it and its window live on.
+    const left = launcher(dataDir, browser.path, scratch.path);
+    await until(browser.pids, (p) => p.length === 1, 30_000, 'the first launcher’s browser');
+    const next = launcher(dataDir, browser.path, scratch.path);
+    // Its browser closed with it (the cleanup below would only SIGKILL the launcher).
+    cleanups.push(async () => {
+      next.proc.kill('SIGTERM');
+      await next.exited;
+    });
+    expect(await left.exited).toBe(0);
+    await until(browser.pids, (p) => p.length === 2, 30_000, 'the second launcher’s browser');
+    const [first, second] = browser.pids();
+    expect(alive(first ?? 0)).toBe(false);
+    expect(alive(second ?? 0)).toBe(true);
+    expect(next.stderr()).toMatch(/another kiosk launcher \(pid \d+\) still runs for this profile, from an earlier session: ending it/);
+    expect(next.proc.exitCode).toBeNull();
+  });
+
+  it('ends, opening nothing again, when its browser crashes after the display went (the session ended)', async () => {
+    const { dataDir } = await standInTerminal();
+    const scratch = tempDir();
+    cleanups.push(scratch.cleanup);
+    // The session's display: a Wayland compositor's socket in the runtime folder.
+    const compositor = createNetServer();
+    await new Promise<void>((resolve) => compositor.listen(join(scratch.path, 'wayland-9'), resolve));
+    const browser = fakeBrowser(scratch.path, 1, true);
+    const k = launcher(dataDir, browser.path, scratch.path, { XDG_RUNTIME_DIR: scratch.path, WAYLAND_DISPLAY: 'wayland-9' });
+    await until(browser.pids, (p) => p.length === 2, 30_000, 'the browser opened again while the display was there');
+    await new Promise<void>((resolve) => compositor.close(() => resolve()));
+    process.kill(browser.pid(), 'SIGKILL');
+    expect(await k.exited).toBe(0);
+    expect(k.stderr()).toContain('the display is gone (the desktop session ended): not opening the kiosk window again');
+    expect(browser.pids()).toHaveLength(2);
   });
 });
 

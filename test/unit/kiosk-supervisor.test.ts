@@ -32,6 +32,7 @@ function rig(o: { hangs?: boolean } = {}) {
   const browsers: FakeBrowser[] = [];
   const journal: string[] = [];
   const terminal = { answers: true, asked: 0 };
+  const session = { display: true, superseded: false };
   let exit: number | null = null;
   const window = superviseWindow({
     open: () => {
@@ -43,6 +44,8 @@ function rig(o: { hangs?: boolean } = {}) {
       terminal.asked++;
       return Promise.resolve(terminal.answers);
     },
+    displayPresent: () => Promise.resolve(session.display),
+    superseded: () => session.superseded,
     clock,
     say: (line) => journal.push(line),
   });
@@ -68,7 +71,7 @@ function rig(o: { hangs?: boolean } = {}) {
     await pass(within);
     return browsers.length > before ? last().openedAt - at : null;
   };
-  return { clock, browsers, journal, terminal, window, last, pass, crash, exit: () => exit };
+  return { clock, browsers, journal, terminal, session, window, last, pass, crash, exit: () => exit };
 }
 
 describe('the kiosk window’s supervisor', () => {
@@ -148,5 +151,52 @@ describe('the kiosk window’s supervisor', () => {
     waiting.window.stop();
     expect(await waiting.crash(KILLED, 60_000)).toBeNull();
     expect(waiting.exit()).toBe(0);
+  });
+
+  it('ends without opening the window again once the display is gone (the session ended without a signal)', async () => {
+    const r = rig();
+    expect(await r.crash()).toBe(1000);
+    // Logged out: the X server went, and the browser with it; the launcher was left running (KillUserProcesses=no).
+    r.session.display = false;
+    expect(await r.crash({ code: 1, signal: null }, 120_000)).toBeNull();
+    expect(r.exit()).toBe(0);
+    expect(r.journal.at(-1)).toMatch(
+      /^the kiosk browser exited with code 1 after \d+ s; the display is gone \(the desktop session ended\): not opening the kiosk window again; the next login starts it afresh$/,
+    );
+  });
+
+  it('notices the display going while it waits to open the window again, or for the terminal', async () => {
+    const r = rig();
+    for (let i = 0; i < 6; i++) await r.crash();
+    // The storm's 30 s wait: the session ends in the middle of it.
+    r.last().end(KILLED);
+    await r.pass(10_000);
+    r.session.display = false;
+    await r.pass(120_000);
+    expect(r.browsers).toHaveLength(7);
+    expect(r.exit()).toBe(0);
+    expect(r.journal.at(-1)).toMatch(/^the display is gone/);
+
+    const waiting = rig();
+    waiting.terminal.answers = false;
+    expect(await waiting.crash(KILLED, 10_000)).toBeNull();
+    waiting.session.display = false;
+    await waiting.pass(5000);
+    expect(waiting.exit()).toBe(0);
+    waiting.terminal.answers = true;
+    waiting.session.display = true;
+    await waiting.pass(60_000);
+    expect(waiting.browsers).toHaveLength(1);
+  });
+
+  it('opens nothing again once a newer launcher took the kiosk profile over', async () => {
+    const r = rig();
+    expect(await r.crash()).toBe(1000);
+    r.session.superseded = true;
+    expect(await r.crash(KILLED, 120_000)).toBeNull();
+    expect(r.exit()).toBe(0);
+    expect(r.journal.at(-1)).toMatch(
+      /^the kiosk browser was killed by SIGKILL after \d+ s; a newer kiosk launcher took this profile over: not opening the window again$/,
+    );
   });
 });
