@@ -25,7 +25,8 @@ export function memoryTransportPair(): [ByteTransport, ByteTransport] {
     write(data) {
       const peer = ends[1 - me];
       const copy = Buffer.from(data);
-      setImmediate(() => peer?.handlers?.data(copy));
+      // Lost, as on a line, unless the other end is open when sent and still the same open end when they arrive.
+      setImmediate(() => ends[1 - me] === peer && peer?.handlers?.data(copy));
     },
     close() {
       const peer = ends[1 - me];

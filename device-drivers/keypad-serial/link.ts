@@ -180,6 +180,8 @@ export class KeypadLink extends TypedEmitter<LinkEvents> {
   }
 
   private onData(chunk: Buffer): void {
+    // Bytes already on their way when the link stopped: a stopped link reports nothing (its owner is shutting down).
+    if (!this.running) return;
     const now = this.o.now();
     this.handle(this.scanner.push(chunk, now), now);
   }

@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -6,6 +6,9 @@ import { pathToFileURL } from 'node:url';
 import { kioskDirOf, readLaunchPage } from '../host/kiosk-pass.js';
 import { kioskNetworkArgs } from '../host/kiosk-network.js';
 import { parseCommandArgs, UsageError } from './args.js';
+import { displayPresent } from './display.js';
+import { profileRecord, supersededIn, takeOver } from './kiosk-launcher-record.js';
+import { heldTimers, spawnBrowser, superviseWindow } from './kiosk-supervisor.js';
 
 const BROWSERS = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
 const WAIT_MS = 180_000;
@@ -13,8 +16,9 @@ const WAIT_MS = 180_000;
 /**
  * `hcp-terminal kiosk`: the kiosk window's launcher (the autostart entry runs it). Waits until the terminal answers
  * and has written its launch page, then opens Chromium in kiosk mode on that page, so the screen never shows a
- * browser's "site can't be reached". The page is in the kiosk group's folder beside the data directory where root made
- * one (the kiosk window is another user's: the package), else in the data directory (the terminal's own user).
+ * browser's "site can't be reached"; then stays, and opens the window again if the browser crashes
+ * (kiosk-supervisor.ts). The page is in the kiosk group's folder beside the data directory where root made one (the
+ * kiosk window is another user's: the package), else in the data directory (the terminal's own user).
  */
 export async function kiosk(argv: string[]): Promise<number> {
   const a = parseCommandArgs(argv, { 'data-dir': { type: 'string' }, browser: { type: 'string' } }, ['data-dir']);
@@ -22,7 +26,17 @@ export async function kiosk(argv: string[]): Promise<number> {
   const launch = existsSync(shared) ? join(shared, 'launch.html') : join(a.required('data-dir'), 'kiosk', 'launch.html');
   const browser = a.string('browser') ?? BROWSERS.find((b) => existsSync(b));
   if (!browser) throw new UsageError('no Chromium found; install the chromium package or give --browser');
-  const deadline = Date.now() + WAIT_MS;
+  const say = (line: string) => process.stderr.write(`hcp-terminal: ${line}\n`);
+  const profile = kioskProfileDir();
+  // One launcher per kiosk profile, the newest: one an ended session left behind is ended before anything else.
+  const record = profileRecord(profile, heldTimers, say);
+  try {
+    await takeOver(record);
+  } catch (e) {
+    // The window still opens: a kiosk without its screen is worse than a second launcher.
+    say(`could not record the kiosk launcher in ${profile}: ${(e as Error).message}`);
+  }
+  let deadline = Date.now() + WAIT_MS;
   for (;;) {
     // Waiting would not help a user the pass is not for: say so at once, rather than after 180 s.
     const refused = notReadable(launch);
@@ -30,15 +44,15 @@ export async function kiosk(argv: string[]): Promise<number> {
       process.stderr.write(`hcp-terminal: ${refused}\n`);
       return 1;
     }
-    const page = readLaunchPage(launch);
-    if (page && (await answers(new URL('/api/v1/health', page.claimUrl).href))) break;
+    if (await terminalAnswers(launch)) break;
     if (Date.now() > deadline) {
-      process.stderr.write(`hcp-terminal: the terminal did not answer within ${String(WAIT_MS / 1000)} s; is the service running?\n`);
-      return 1;
+      // Keep waiting: the launcher is the window's only way onto the screen this session (a long start, a migration
+      // at half a core), and it says so in the journal every few minutes.
+      say(`the terminal has not answered for ${String(WAIT_MS / 1000)} s; still waiting (is the service running?)`);
+      deadline = Date.now() + WAIT_MS;
     }
     await new Promise((r) => setTimeout(r, 1000));
   }
-  const profile = kioskProfileDir();
   forgetSiteData(profile);
   try {
     refuseTranslation(profile);
@@ -46,10 +60,28 @@ export async function kiosk(argv: string[]): Promise<number> {
     // The window still opens: a kiosk without its screen is worse, and the page itself says translate="no".
     process.stderr.write(`hcp-terminal: could not turn off translation in ${profile}: ${(e as Error).message}\n`);
   }
-  const args = [...kioskBrowserArgs(pathToFileURL(launch).href, profile), ...kioskNetworkArgs(dirname(launch))];
-  spawn(browser, args, { stdio: 'ignore', detached: true }).unref();
-  process.stdout.write(JSON.stringify({ event: 'kiosk', browser }) + '\n');
-  return 0;
+  // The launcher stays, as the window's supervisor: a crashed browser is opened again (kiosk-supervisor.ts). The
+  // page's proxy and CAs are read at each opening, so what the terminal changed reaches the window when it reopens.
+  const window = superviseWindow({
+    open: () => {
+      const args = [...kioskBrowserArgs(pathToFileURL(launch).href, profile), ...kioskNetworkArgs(dirname(launch))];
+      process.stdout.write(JSON.stringify({ event: 'kiosk', browser }) + '\n');
+      return spawnBrowser(browser, args);
+    },
+    terminalAnswers: () => terminalAnswers(launch),
+    displayPresent: () => displayPresent(),
+    superseded: () => supersededIn(record),
+    clock: heldTimers,
+    say,
+  });
+  // The session ending closes the window with it.
+  const stop = () => window.stop();
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.once(signal, stop);
+  try {
+    return await window.done;
+  } finally {
+    for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.off(signal, stop);
+  }
 }
 
 /**
@@ -88,7 +120,8 @@ export function kioskBrowserArgs(launchUrl: string, profile: string): string[] {
     // The screens are flat text and buttons; the half-a-core touch figures were measured with it.
     '--disable-gpu',
     // The network and audio services in the browser process, not a process each. Chromium runs both unsandboxed on
-    // Linux (`--service-sandbox-type=none`), so no sandbox is given up; a crash in either now ends the browser.
+    // Linux (`--service-sandbox-type=none`), so no sandbox is given up; a crash in either now ends the browser (the
+    // launcher then opens the window again: kiosk-supervisor.ts).
     // −19 / +26 and −18 / +25 MiB.
     '--enable-features=NetworkServiceInProcess2',
     '--disable-features=AudioServiceOutOfProcess',
@@ -181,6 +214,12 @@ function notReadable(launch: string): string | null {
     // The folder itself is out of reach (the data directory's own): only the terminal's user can read it.
   }
   return `${me} may not read the kiosk pass in ${dir}: only the terminal's own user can (docs/packaging.md, "The kiosk window")`;
+}
+
+/** Whether the terminal has written its launch page and answers at the address it names. */
+async function terminalAnswers(launch: string): Promise<boolean> {
+  const page = readLaunchPage(launch);
+  return page !== null && (await answers(new URL('/api/v1/health', page.claimUrl).href));
 }
 
 async function answers(url: string): Promise<boolean> {

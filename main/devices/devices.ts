@@ -61,6 +61,10 @@ export function createDevices(settings: { keypad: KeypadSettings; badge: BadgeSe
   const reader = settings.badge.type === 'serial-rdm6300' ? new Rdm6300Reader(new SerialTransport(settings.badge.path, 9600), opts.linkTimers) : null;
   const controller = keypad ? new KeypadController(keypad, log, now) : undefined;
 
+  // What the terminal and the technician's view listen to, detached at stop: a driver may still report something it
+  // read before it stopped (a frame in flight), and by then the runtime is closing the store a view reads.
+  const detach: (() => void)[] = [];
+
   const status = (): DeviceStatus => ({
     keypad: keypad?.status() ?? { type: 'none' },
     badge: reader?.status() ?? { type: settings.badge.type === 'serial-rdm6300' ? 'none' : settings.badge.type },
@@ -78,21 +82,25 @@ export function createDevices(settings: { keypad: KeypadSettings; badge: BadgeSe
     attach(terminal) {
       const publish = () => terminal.publish({ type: 'device.status', devices: status() });
       if (keypad && controller) {
-        controller.attach(terminal, settings.badge.type !== 'none');
-        keypad.on('status', publish);
+        detach.push(controller.attach(terminal, settings.badge.type !== 'none'), keypad.on('status', publish));
         keypad.start();
       }
       if (reader) {
-        reader.on('badge', (id) => deliver(log, 'badge reader', () => terminal.loginByBadge(id)));
-        reader.on('status', publish);
+        detach.push(
+          reader.on('badge', (id) => deliver(log, 'badge reader', () => terminal.loginByBadge(id))),
+          reader.on('status', publish),
+        );
         reader.start();
       }
       simulator?.start().catch((err: unknown) => log.error({ err }, 'simulated keypad failed'));
     },
     onInput(listener) {
-      keypad?.on('key', (key) => listener('keypad', keyName(key)));
-      keypad?.on('card', (id) => listener('badge', id));
-      reader?.on('badge', (id) => listener('badge', id));
+      if (keypad)
+        detach.push(
+          keypad.on('key', (key) => listener('keypad', keyName(key))),
+          keypad.on('card', (id) => listener('badge', id)),
+        );
+      if (reader) detach.push(reader.on('badge', (id) => listener('badge', id)));
     },
     test(what, prompt) {
       if (!keypad) return false;
@@ -108,6 +116,7 @@ export function createDevices(settings: { keypad: KeypadSettings; badge: BadgeSe
       return true;
     },
     async stop() {
+      for (const off of detach.splice(0)) off();
       await Promise.all([keypad?.stop(), reader?.stop(), simulator?.stop()]);
     },
   };

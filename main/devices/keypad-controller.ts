@@ -46,15 +46,19 @@ export class KeypadController implements KeypadPort {
     return this.last;
   }
 
-  attach(terminal: Terminal, acceptCards: boolean): void {
+  /** Returns what detaches the keypad from the terminal again. */
+  attach(terminal: Terminal, acceptCards: boolean): () => void {
     const pleaseWait = () => this.device.playPrompt(Prompt.PLEASE_WAIT);
-    this.device.on('key', (key) => {
-      this.last = { key, at: this.now() };
-      deliver(this.log, 'keypad key', () => pressKey(terminal, key), pleaseWait);
-    });
-    if (acceptCards) this.device.on('card', (id) => deliver(this.log, 'keypad badge', () => terminal.loginByBadge(id), pleaseWait));
-    // After every HELLO (power-up, reconnect) the device knows nothing: tell it everything again.
-    this.device.on('ready', () => this.sync(terminal.view(), true));
+    const offs = [
+      this.device.on('key', (key) => {
+        this.last = { key, at: this.now() };
+        deliver(this.log, 'keypad key', () => pressKey(terminal, key), pleaseWait);
+      }),
+      // After every HELLO (power-up, reconnect) the device knows nothing: tell it everything again.
+      this.device.on('ready', () => this.sync(terminal.view(), true)),
+    ];
+    if (acceptCards) offs.push(this.device.on('card', (id) => deliver(this.log, 'keypad badge', () => terminal.loginByBadge(id), pleaseWait)));
+    return () => offs.forEach((off) => off());
   }
 
   showState(view: TerminalView): void {

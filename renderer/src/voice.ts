@@ -7,13 +7,17 @@ export type Clip = 'welcome' | 'please-rate' | 'thanks' | 'paused' | `level-${'m
 /** Clips are recorded in these languages; another language speaks Simplified Chinese (zh-TW reads the same words). */
 const SPOKEN = ['zh-CN', 'en'];
 
-/** Plays clips one after another, never two at once; nothing waits for it, so a press is never delayed. */
-class Speaker {
+/**
+ * Plays clips one after another, never two at once; nothing waits for it, so a press is never delayed. A new prompt
+ * replaces whatever still waits (the clip playing ends first): prompts coming faster than clips play (a busy window,
+ * a citizen pressing quickly) would otherwise leave the screen speaking stale words for minutes.
+ */
+export class Speaker {
   private queue: string[] = [];
   private playing = false;
 
   say(url: string, times: number): void {
-    for (let i = 0; i < times; i++) this.queue.push(url);
+    this.queue = Array.from({ length: times }, () => url);
     if (!this.playing) this.next();
   }
 

@@ -237,9 +237,19 @@ async function measure(v: Variant): Promise<{ early: Reading; end: Reading; quie
     });
     let launcherErr = '';
     launcher.stderr.on('data', (d: Buffer) => (launcherErr += d.toString()));
-    const code = await new Promise<number | null>((r) => launcher.once('exit', r));
-    if (code !== 0) throw new Error(`hcp-terminal kiosk exited with ${String(code)}: ${launcherErr}`);
-    await waitUntilShown(() => devToolsUrlIn(home), terminal.ready.ui, 120_000);
+    const exited = new Promise<number | null>((r) => launcher.once('exit', r));
+    // The launcher stays as the window's supervisor: ended as the session's end does (which closes the browser), before
+    // the browser's group is killed (else it would open the window again).
+    cleanups.push(async () => {
+      if (launcher.exitCode !== null || launcher.signalCode !== null) return;
+      launcher.kill('SIGTERM');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000))]);
+      launcher.kill('SIGKILL');
+    });
+    const shown = waitUntilShown(() => devToolsUrlIn(home), terminal.ready.ui, 120_000);
+    shown.catch(() => undefined);
+    if ((await Promise.race([shown.then(() => 'shown' as const), exited])) !== 'shown')
+      throw new Error(`hcp-terminal kiosk ended before its window showed the page: ${launcherErr}`);
     const argv = readFileSync(`/proc/${readFileSync(pidFile, 'utf8').trim()}/cmdline`, 'utf8')
       .split('\0')
       .join(' ');

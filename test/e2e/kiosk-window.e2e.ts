@@ -1,10 +1,9 @@
 import { chromium, type CDPSession, type Page } from '@playwright/test';
-import { execFile } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
-import { promisify } from 'node:util';
 import type { AddressInfo } from 'node:net';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { PNG } from 'pngjs';
 import { tempDir } from '../helpers/fixtures.js';
 import { BIN } from '../helpers/process.js';
@@ -15,8 +14,6 @@ import { apiClient } from '../helpers/clients.js';
 import { test as pageModeTest } from './page-fixture.js';
 import { CHROMIUM } from './playwright.config.js';
 import { expect, test } from './terminal-fixture.js';
-
-const run = promisify(execFile);
 
 /**
  * How long the screen must keep showing exactly what the page draws. Chromium 156 put its translate bubble over the
@@ -53,6 +50,28 @@ test('the kiosk window shows the page and nothing of the browser over it: no tra
     await watchScreen(k, Math.ceil(box.y + box.height), testInfo.outputPath('ui'));
   } finally {
     await k.close();
+  }
+});
+
+/**
+ * The browser killed as a 1 GiB board's OOM killer kills it (or by a crash of the network or audio service, which run in
+ * its process): the launcher opens the window again on the launch page, which lands on the screen, full screen, with
+ * nothing of the browser over it (no "restore pages?" offer after the unclean end).
+ */
+test('the kiosk window comes back by itself after its browser is killed', async ({ hcp }, testInfo) => {
+  test.setTimeout(180_000);
+  const first = await openKioskWindow(hcp.terminal.dataDir, hcp.terminal.ready.ui);
+  try {
+    await expect(first.page.locator('header.header')).toBeVisible({ timeout: 30_000 });
+    const k = await first.killBrowser();
+    expect(k.pid).not.toBe(first.pid);
+    await expect(k.page.locator('header.header')).toBeVisible({ timeout: 30_000 });
+    await k.page.evaluate(() => document.fonts.ready.then(() => undefined));
+    expect(k.pages()).toEqual([hcp.terminal.ready.ui]);
+    expect(k.bounds.windowState).toBe('fullscreen');
+    await watchScreen(k, 120, testInfo.outputPath('relaunched'));
+  } finally {
+    await first.close();
   }
 });
 
@@ -141,13 +160,16 @@ interface KioskWindow {
   pages(): string[];
   /** The browser's pid, which leads its process group (the launcher starts it detached). */
   pid: number;
+  /** Kills the browser as the OOM killer would, and returns the window the launcher opens again. */
+  killBrowser(): Promise<KioskWindow>;
+  /** Ends the launcher as the session's end does, which closes the browser; then the display. */
   close(): Promise<void>;
 }
 
 /**
  * `hcp-terminal kiosk --data-dir DIR` on a fresh X display, as the autostart entry runs it, with a browser in English
  * (the case in which Chromium offers to translate a Chinese page; so does a zh-CN browser on the page in English or
- * 繁體); waits until the window shows `landsOn`.
+ * 繁體); waits until the window shows `landsOn`. The launcher stays, as the window's supervisor, until `close()`.
  */
 async function openKioskWindow(dataDir: string, landsOn: string): Promise<KioskWindow> {
   const x = await startXvfb();
@@ -157,25 +179,36 @@ async function openKioskWindow(dataDir: string, landsOn: string): Promise<KioskW
   const browser = join(dir.path, 'browser.sh');
   const pidFile = join(dir.path, 'browser.pid');
   writeFileSync(browser, `#!/bin/sh\necho $$ > '${pidFile}'\nexec '${CHROMIUM}' --no-sandbox --disable-gpu --remote-debugging-port=0 "$@"\n`, { mode: 0o700 });
+  // The launcher waits for the terminal's health, starts the browser and stays. Not spawnSync: the second test's
+  // stand-in terminal answers from this process.
+  const launcher = spawn(process.execPath, [BIN, 'kiosk', '--data-dir', dataDir, '--browser', browser], {
+    env: {
+      ...process.env,
+      DISPLAY: x.name,
+      // The launcher keeps the browser's profile in the desktop user's config folder: here, the test's own.
+      XDG_CONFIG_HOME: dir.path,
+      LANG: 'en_US.UTF-8',
+      LANGUAGE: 'en_US',
+    },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let journal = '';
+  launcher.stderr.on('data', (d: Buffer) => (journal += d.toString()));
+  const exited = new Promise<void>((resolve) => launcher.once('exit', () => resolve()));
+  const running = () => launcher.exitCode === null && launcher.signalCode === null;
   const close = async () => {
+    if (running()) {
+      launcher.kill('SIGTERM');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000))]);
+    }
+    const left = running();
+    if (left) launcher.kill('SIGKILL');
     stopBrowser(pidFile);
     await x.stop();
     dir.cleanup();
+    expect(left, `the launcher ended on SIGTERM; its journal: ${journal}`).toBe(false);
   };
-  try {
-    // The launcher waits for the terminal's health, starts the browser and returns.
-    // Not spawnSync: the second test's stand-in terminal answers from this process.
-    await run(process.execPath, [BIN, 'kiosk', '--data-dir', dataDir, '--browser', browser], {
-      env: {
-        ...process.env,
-        DISPLAY: x.name,
-        // The launcher keeps the browser's profile in the desktop user's config folder: here, the test's own.
-        XDG_CONFIG_HOME: dir.path,
-        LANG: 'en_US.UTF-8',
-        LANGUAGE: 'en_US',
-      },
-      timeout: 60_000,
-    });
+  const attach = async (): Promise<KioskWindow> => {
     // In the profile the launcher chose, wherever under the config folder that is.
     await expect.poll(() => devToolsUrlIn(dir.path), { timeout: 30_000 }).not.toBeNull();
     const devtools = devToolsUrlIn(dir.path) ?? '';
@@ -191,7 +224,19 @@ async function openKioskWindow(dataDir: string, landsOn: string): Promise<KioskW
     const session = await page.context().newCDPSession(page);
     const { bounds } = (await session.send('Browser.getWindowForTarget')) as { bounds: KioskWindow['bounds'] };
     const pid = Number(readFileSync(pidFile, 'utf8').trim());
-    return { x, page, session, bounds, pages: () => all().map((p) => p.url()), pid, close };
+    const killBrowser = async () => {
+      // The dead browser's DevTools address stays in its profile: only the new one's is waited for.
+      for (const f of readdirSync(dir.path, { recursive: true, encoding: 'utf8' }).filter((f) => basename(f) === 'DevToolsActivePort'))
+        rmSync(join(dir.path, f));
+      process.kill(pid, 'SIGKILL');
+      await cdp.close().catch(() => undefined);
+      await expect.poll(() => Number(readFileSync(pidFile, 'utf8').trim()), { timeout: 30_000 }).not.toBe(pid);
+      return attach();
+    };
+    return { x, page, session, bounds, pages: () => all().map((p) => p.url()), pid, killBrowser, close };
+  };
+  try {
+    return await attach();
   } catch (e) {
     await close();
     throw e;
@@ -249,7 +294,7 @@ function differing(screen: Rgba, page: Rgba, at: { left: number; top: number }, 
   return n;
 }
 
-/** The launcher starts Chromium detached, in a process group of its own: end that group. */
+/** The launcher starts Chromium detached, in a process group of its own: end whatever is left of that group. */
 function stopBrowser(pidFile: string): void {
   if (!existsSync(pidFile)) return;
   const pid = Number(readFileSync(pidFile, 'utf8').trim());
