@@ -21,8 +21,8 @@ export const TERMINAL_V8_FLAGS: readonly string[] = ['--max-semi-space-size=1', 
  * Blocks of 32 KiB and more get a mapping of their own, given back when freed (glibc's default is 128 KiB): the
  * compilers' zones and the buffers of a request or a statement are freed in another order than they were taken, and
  * glibc gives back only the top of its heap, so their holes stayed resident: after 4,000 ratings glibc's heaps held
- * 26–34 MiB (16 in use after 300, by heaptrack); with this 19–20 (issue 27, docs/performance.md, "The terminal's
- * memory in the kiosk, third pass").
+ * 21–34 MiB in eight runs (16 in use after 300, by heaptrack); with this 18–20 in six (issue 27, docs/performance.md,
+ * "The terminal's memory in the kiosk, third pass").
  */
 export const TERMINAL_MALLOC_ENV: Readonly<Record<string, string>> = {
   MALLOC_ARENA_MAX: '2',
