@@ -38,9 +38,10 @@ const tscSourceMaps = {
   },
 };
 
-export async function bundleCli() {
+/** `outDir`: elsewhere than dist/main/bundle (the test of the bundle's shape, test/unit/bundle-cli.test.ts). */
+export async function bundleCli({ outDir = BUNDLE_DIR } = {}) {
   if (!existsSync(ENTRY)) throw new Error(`${ENTRY} is missing: run \`tsc -b\` first`);
-  rmSync(BUNDLE_DIR, { recursive: true, force: true });
+  rmSync(outDir, { recursive: true, force: true });
   await build({
     input: { 'hcp-terminal': ENTRY, 'update-reader': READER },
     platform: 'node',
@@ -48,8 +49,17 @@ export async function bundleCli() {
     plugins: [tscSourceMaps],
     logLevel: 'warn',
     output: {
-      dir: BUNDLE_DIR,
+      dir: outDir,
       format: 'esm',
+      // V8 keeps every loaded module's source text for the life of the process (lazy compilation, toString), and a
+      // source with a single character past U+00FF (the Chinese of the terminal's words and comments) is kept at two
+      // bytes per character: `serve`'s chunks were 6 MiB of its heap and external strings (docs/performance.md, "The
+      // terminal's memory in the kiosk, third pass"). So the chunks are ASCII (non-ASCII escaped, as \uXXXX, in strings
+      // and regular expressions), without comments but the licences', and without indentation: a third of the bytes,
+      // one byte each. Names are kept (no mangling or compression): the code that runs is tsc's, statement for statement.
+      charset: 'ascii',
+      comments: { legal: true, annotation: false, jsdoc: false },
+      minify: { compress: false, mangle: false, codegen: { removeWhitespace: true } },
       // Names and lines of the sources, not their text: the maps only have to name where a stack frame is.
       sourcemap: true,
       sourcemapExcludeSources: true,
