@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { get as httpGet } from 'node:http';
 import { homedir, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -229,11 +230,23 @@ async function terminalAnswers(launch: string): Promise<boolean> {
   return page !== null && (await answers(new URL('/api/v1/health', page.claimUrl).href));
 }
 
-async function answers(url: string): Promise<boolean> {
-  try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
-    return res.ok;
-  } catch {
-    return false;
-  }
+/**
+ * One GET on the loopback, with node:http rather than fetch: the launcher now stays beside the kiosk as its supervisor,
+ * and fetch's engine (undici, its HTTP parser compiled from WebAssembly) is not worth keeping loaded for a check made
+ * only at a start or a reopening (about 1 MiB of the launcher's heap, measured; docs/performance.md).
+ */
+function answers(url: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    try {
+      const req = httpGet(url, { timeout: 2000 }, (res) => {
+        res.resume();
+        resolve(res.statusCode !== undefined && res.statusCode >= 200 && res.statusCode < 300);
+      });
+      req.on('timeout', () => req.destroy(new Error('timed out')));
+      req.on('error', () => resolve(false));
+    } catch {
+      // Not an http: address (the terminal's own page is on the loopback, plain): nothing that answers.
+      resolve(false);
+    }
+  });
 }
