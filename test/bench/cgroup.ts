@@ -1,6 +1,7 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cpuMs } from '../helpers/proc-usage.js';
+import { until } from '../helpers/until.js';
 
 /**
  * A CPU-limited cgroup for one bench run: the terminal and its browser are spawned into it through a tiny wrapper
@@ -109,6 +110,17 @@ export function cpuLimit(quotaUs: number, periodUs: number, scratch: string): Cp
   }
 }
 
+/** Waits (up to 10 s) for the group's last processes to leave it, as Chromium's helpers take a moment to, then removes it. */
+export async function removeWhenEmpty(limit: CpuLimit): Promise<void> {
+  await until(
+    () => limit.pids().length,
+    (n) => n === 0,
+    10_000,
+    'the kiosk’s processes gone',
+  ).catch(() => undefined);
+  limit.remove();
+}
+
 /** Proportional set size (shared pages split among their users) of each pid, in bytes: a fair total over processes. */
 export function totalPss(pids: readonly number[]): number {
   return [...pssByKind(pids).values()].reduce((a, b) => a + b, 0);
@@ -120,17 +132,7 @@ export function totalPss(pids: readonly number[]): number {
  * be put on the process that grew.
  */
 export function pssByKind(pids: readonly number[]): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const pid of pids) {
-    try {
-      const m = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${String(pid)}/smaps_rollup`, 'utf8'));
-      const kind = kindOf(pid);
-      out.set(kind, (out.get(kind) ?? 0) + Number(m?.[1] ?? 0) * 1024);
-    } catch {
-      // exited meanwhile
-    }
-  }
-  return out;
+  return sumByKind(pids, (pid) => Number(/^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${String(pid)}/smaps_rollup`, 'utf8'))?.[1] ?? 0) * 1024);
 }
 
 /**
@@ -138,12 +140,17 @@ export function pssByKind(pids: readonly number[]): Map<string, number> {
  * and after some work, the difference says which process did it. A process that exited meanwhile is not counted.
  */
 export function cpuByKind(pids: readonly number[]): Map<string, number> {
+  return sumByKind(pids, cpuMs);
+}
+
+/** `read` of each pid, summed by kind; a process that exits meanwhile (a throw, or NaN) is left out. */
+function sumByKind(pids: readonly number[], read: (pid: number) => number): Map<string, number> {
   const out = new Map<string, number>();
   for (const pid of pids) {
     try {
       const kind = kindOf(pid);
-      const ms = cpuMs(pid);
-      if (Number.isFinite(ms)) out.set(kind, (out.get(kind) ?? 0) + ms);
+      const value = read(pid);
+      if (Number.isFinite(value)) out.set(kind, (out.get(kind) ?? 0) + value);
     } catch {
       // exited meanwhile
     }

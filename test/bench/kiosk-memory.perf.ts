@@ -14,7 +14,7 @@ import { until } from '../helpers/until.js';
 import { startXvfb } from '../helpers/x-display.js';
 import { devToolsUrlIn, waitUntilShown } from '../helpers/devtools.js';
 import { CHROMIUM } from '../e2e/playwright.config.js';
-import { cpuLimit, kindOf, totalPss, type CpuLimit } from './cgroup.js';
+import { cpuLimit, kindOf, removeWhenEmpty, totalPss, type CpuLimit } from './cgroup.js';
 import { record, skip } from './figures.js';
 import { acceptingProvince } from './province.js';
 import { groupPss } from './resident.js';
@@ -170,15 +170,7 @@ async function measure(v: Variant): Promise<{ early: Reading; end: Reading; quie
   try {
     const limit = cpuLimit(-1, 100_000, scratch.path);
     if ('skipped' in limit) return limit;
-    cleanups.push(async () => {
-      await until(
-        () => limit.pids().length,
-        (n) => n === 0,
-        10_000,
-        'the kiosk’s processes gone',
-      ).catch(() => undefined);
-      limit.remove();
-    });
+    cleanups.push(() => removeWhenEmpty(limit));
     const user = desktopUser();
     // The desktop user must reach the kiosk pass's folder and the wrapper, as on a hall's machine.
     chmodSync(scratch.path, 0o711);

@@ -10,10 +10,9 @@ import { apiClient } from '../helpers/clients.js';
 import { BADGE, tempDir, writeProvisioning } from '../helpers/fixtures.js';
 import { startTerminal, type RunningTerminal } from '../helpers/process.js';
 import { PtyPair } from '../helpers/pty.js';
-import { until } from '../helpers/sync-rig.js';
 import { CHROMIUM } from '../e2e/playwright.config.js';
 import { benchBrowserArgs } from './kiosk-switches.js';
-import { cpuLimit, type CpuLimit } from './cgroup.js';
+import { cpuLimit, removeWhenEmpty, type CpuLimit } from './cgroup.js';
 import { history } from './history.js';
 import { acceptingProvince } from './province.js';
 
@@ -48,17 +47,7 @@ export async function openMode(name: string, quotaUs: number | null, periodUs: n
 export async function closeMode(mode: Mode): Promise<void> {
   await mode.browser.close();
   for (const c of mode.cleanups.splice(0).reverse()) await c();
-  // Chromium's last helpers can take a moment to leave the group.
-  if (mode.limit) {
-    const limit = mode.limit;
-    await until(
-      () => limit.pids().length,
-      (n) => n === 0,
-      10_000,
-      'the kiosk’s processes gone',
-    ).catch(() => undefined);
-    limit.remove();
-  }
+  if (mode.limit) await removeWhenEmpty(mode.limit);
 }
 
 export interface Rig {
