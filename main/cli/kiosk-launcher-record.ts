@@ -103,8 +103,8 @@ export function profileRecord(profile: string, clock: RecordPorts['clock'], say:
 export function launcherAt(pid: number, proc = '/proc'): LauncherId | null {
   try {
     const argv = readFileSync(join(proc, String(pid), 'cmdline'), 'utf8').split('\0');
-    const bin = argv.findIndex((a) => basename(a).startsWith('hcp-terminal'));
-    if (bin < 0 || argv[bin + 1] !== 'kiosk') return null;
+    // Node running the bin, or the window's shell it became (`sh -c … hcp-terminal kiosk …`: kiosk-window-shell.ts).
+    if (!argv.some((a, i) => basename(a).startsWith('hcp-terminal') && argv[i + 1] === 'kiosk')) return null;
     const start = startTimeOf(readFileSync(join(proc, String(pid), 'stat'), 'utf8'));
     return start === null ? null : { pid, start };
   } catch {

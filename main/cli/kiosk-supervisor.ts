@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import type { Clock } from '../core/clock.js';
 
 /** How a browser process ended: its exit code, or the signal that ended it (the OOM killer's SIGKILL, a crash's SIGSEGV). */
@@ -9,15 +8,22 @@ export interface BrowserEnd {
   error?: string;
 }
 
-export interface BrowserProcess {
-  readonly ended: Promise<BrowserEnd>;
-  /** Sends `signal` to the browser and every process it started. */
-  kill(signal: NodeJS.Signals): void;
+/**
+ * What one opening of the window hands to the next, across the launcher's own restarts (kiosk-window-shell.ts): when
+ * it opened, the delay a crash now waits, and the crashes of the last `stormWindowMs`.
+ */
+export interface Opening {
+  openedAt: number;
+  delayMs: number;
+  crashes: number[];
 }
 
 export interface WindowPorts {
-  /** Starts the browser on the launch page, with the kiosk's switches. */
-  open(): BrowserProcess;
+  /**
+   * Opens the window for `next`: in the product this process becomes the window's shell and never returns
+   * (kiosk-window-shell.ts); throws when that cannot be done.
+   */
+  open(next: Opening): void;
   /** Whether the terminal answers and has written its launch page (asked before each relaunch, as at start). */
   terminalAnswers(): Promise<boolean>;
   /** Whether the session's display still answers (display.ts); asked before each relaunch. */
@@ -38,8 +44,6 @@ export interface Pace {
   /** This many crashes within `stormWindowMs` are a storm: relaunched at the slowest pace, said each time. */
   stormCrashes: number;
   stormWindowMs: number;
-  /** How long a browser asked to close (SIGTERM) gets before it is killed. */
-  closeGraceMs: number;
   /** Between two asks whether the terminal answers, before a relaunch. */
   pollMs: number;
 }
@@ -50,9 +54,13 @@ export const PACE: Pace = {
   steadyMs: 60_000,
   stormCrashes: 6,
   stormWindowMs: 600_000,
-  closeGraceMs: 5000,
   pollMs: 1000,
 };
+
+/** The first opening of a launcher's session. */
+export function firstOpening(now: number, pace: Pace = PACE): Opening {
+  return { openedAt: now, delayMs: pace.firstMs, crashes: [] };
+}
 
 /** Node's timers, held (systemClock's are unref'd): between a crash and the relaunch a timer is all the launcher waits on. */
 export const heldTimers: WindowPorts['clock'] = {
@@ -64,28 +72,32 @@ export const heldTimers: WindowPorts['clock'] = {
 };
 
 export interface WindowSupervisor {
-  /** Resolves with the launcher's exit code once it ends: the window closed cleanly, or `stop()`. */
-  readonly done: Promise<number>;
-  /** The session ends (SIGTERM, SIGINT): closes the browser, then ends. */
+  /**
+   * The launcher's exit code once it ends (the window closed cleanly, or `stop()`), or null once the window was opened
+   * again (in the product the process is then the window's shell, and this never settles).
+   */
+  readonly done: Promise<number | null>;
+  /** The session ends (SIGTERM, SIGINT) while the launcher waits to reopen: it ends, opening nothing. */
   stop(): void;
 }
 
 /**
- * Keeps the kiosk window open: waits for the browser and, when it ends by a crash (a signal, or a non-zero exit: the
- * network or audio service in its process failing, the OOM killer on a 1 GiB board), opens it again on the launch page
- * once the terminal answers, at a growing delay so a browser that dies at once does not spin. It never gives up: a
- * kiosk without its screen is worse than a journal line every 30 s. A clean exit (code 0: someone closed the window on
- * purpose, a technician's Alt+F4) ends the supervision (docs/technician.md, "Restart and exit"). So do a display
- * that is gone (the desktop session ended without telling the launcher: the next login starts a launcher of its own)
- * and a newer launcher that took the profile over: either way, opening the window again would be wrong.
+ * Keeps the kiosk window open. The launcher is not resident while the window is up: the window's shell
+ * (kiosk-window-shell.ts) waits for the browser and starts the launcher again only when it ended, with how it
+ * ended and the `last` opening. Here a crash (a signal, or a non-zero exit: the network or audio service in its
+ * process failing, the OOM killer on a 1 GiB board) opens the window again on the launch page once the terminal
+ * answers, at a growing delay so a browser that dies at once does not spin. It never gives up: a kiosk without its
+ * screen is worse than a journal line every 30 s. A clean exit (code 0: someone closed the window on purpose, a
+ * technician's Alt+F4) ends the supervision (docs/technician.md, "Restart and exit"). So do a display that is gone
+ * (the desktop session ended without telling the launcher: the next login starts a launcher of its own) and a newer
+ * launcher that took the profile over: either way, opening the window again would be wrong.
  */
-export function superviseWindow(ports: WindowPorts, pace: Pace = PACE): WindowSupervisor {
+export function reopenWindow(ports: WindowPorts, last: Opening, end: BrowserEnd, pace: Pace = PACE): WindowSupervisor {
   const { clock } = ports;
   let stopping = false;
   // Read after an await: stop() may have run meanwhile (a call, so the compiler does not narrow it).
   const stopped = () => stopping;
   let wake: (() => void) | null = null;
-  let current: BrowserProcess | null = null;
 
   /** Waits `ms` on the clock, or less if the session ends meanwhile. */
   const sleep = (ms: number) =>
@@ -101,16 +113,6 @@ export function superviseWindow(ports: WindowPorts, pace: Pace = PACE): WindowSu
       };
     });
 
-  const closeCurrent = async (browser: BrowserProcess): Promise<void> => {
-    browser.kill('SIGTERM');
-    const cancel = clock.after(pace.closeGraceMs, () => {
-      ports.say(`the kiosk browser did not close within ${seconds(pace.closeGraceMs)}; killed`);
-      browser.kill('SIGKILL');
-    });
-    await browser.ended;
-    cancel();
-  };
-
   /** Why the window must not be opened again (said, and the launcher ends), or null. */
   const notAgain = async (): Promise<string | null> => {
     if (ports.superseded()) return 'a newer kiosk launcher took this profile over: not opening the window again';
@@ -124,91 +126,52 @@ export function superviseWindow(ports: WindowPorts, pace: Pace = PACE): WindowSu
     return 0;
   };
 
-  const run = async (): Promise<number> => {
-    let delay = pace.firstMs;
-    let crashes: number[] = [];
-    // Before the first window only the profile is asked after: the launcher has just taken it over.
-    if (ports.superseded()) return ended('a newer kiosk launcher took this profile over: not opening the window');
-    for (;;) {
-      const startedAt = clock.now();
-      const browser = openSafely(ports);
-      current = browser;
-      const end = await browser.ended;
-      current = null;
+  const run = async (): Promise<number | null> => {
+    if (end.code === 0) return ended('the kiosk window was closed (the browser exited cleanly): not opened again');
+    const ran = clock.now() - last.openedAt;
+    const how = end.error ? `could not be started (${end.error})` : end.signal ? `was killed by ${end.signal}` : `exited with code ${String(end.code)}`;
+    // A browser whose display went ends too: no waiting out the delay for a session that is over.
+    const why = await notAgain();
+    if (stopped()) return 0;
+    if (why) return ended(`the kiosk browser ${how} after ${seconds(ran)}; ${why}`);
+    let delay = ran >= pace.steadyMs ? pace.firstMs : last.delayMs;
+    const crashes = [...last.crashes, clock.now()].filter((t) => clock.now() - t < pace.stormWindowMs);
+    const storm = crashes.length >= pace.stormCrashes;
+    const wait = storm ? pace.slowestMs : delay;
+    ports.say(
+      `the kiosk browser ${how} after ${seconds(ran)}; opening the window again in ${seconds(wait)}` +
+        (storm ? ` (${String(crashes.length)} crashes within ${String(pace.stormWindowMs / 60_000)} min: trying every ${seconds(pace.slowestMs)})` : ''),
+    );
+    if (!storm) delay = Math.min(delay * 2, pace.slowestMs);
+    await sleep(wait);
+    // Asked again each time round: the session may end, or a newer launcher start, while this one waits.
+    for (let told = false; ; told = true) {
       if (stopped()) return 0;
-      if (end.code === 0) return ended('the kiosk window was closed (the browser exited cleanly): not opened again');
-      const ran = clock.now() - startedAt;
-      const how = end.error ? `could not be started (${end.error})` : end.signal ? `was killed by ${end.signal}` : `exited with code ${String(end.code)}`;
-      // A browser whose display went ends too: no waiting out the delay for a session that is over.
       const why = await notAgain();
       if (stopped()) return 0;
-      if (why) return ended(`the kiosk browser ${how} after ${seconds(ran)}; ${why}`);
-      if (ran >= pace.steadyMs) delay = pace.firstMs;
-      crashes = [...crashes, clock.now()].filter((t) => clock.now() - t < pace.stormWindowMs);
-      const storm = crashes.length >= pace.stormCrashes;
-      const wait = storm ? pace.slowestMs : delay;
-      ports.say(
-        `the kiosk browser ${how} after ${seconds(ran)}; opening the window again in ${seconds(wait)}` +
-          (storm ? ` (${String(crashes.length)} crashes within ${String(pace.stormWindowMs / 60_000)} min: trying every ${seconds(pace.slowestMs)})` : ''),
-      );
-      if (!storm) delay = Math.min(delay * 2, pace.slowestMs);
-      await sleep(wait);
-      // Asked again each time round: the session may end, or a newer launcher start, while this one waits.
-      for (let told = false; ; told = true) {
-        if (stopped()) return 0;
-        const why = await notAgain();
-        if (stopped()) return 0;
-        if (why) return ended(why);
-        if (await ports.terminalAnswers()) break;
-        if (stopped()) return 0;
-        if (!told) ports.say('waiting for the terminal to answer before opening the kiosk window again');
-        await sleep(pace.pollMs);
-      }
+      if (why) return ended(why);
+      if (await ports.terminalAnswers()) break;
       if (stopped()) return 0;
+      if (!told) ports.say('waiting for the terminal to answer before opening the kiosk window again');
+      await sleep(pace.pollMs);
     }
+    if (stopped()) return 0;
+    try {
+      ports.open({ openedAt: clock.now(), delayMs: delay, crashes });
+    } catch (err) {
+      return ended(`could not open the kiosk window again: ${(err as Error).message}`) + 1;
+    }
+    return null;
   };
 
-  const done = run();
   return {
-    done,
+    done: run(),
     stop() {
       if (stopping) return;
       stopping = true;
       wake?.();
-      if (current) void closeCurrent(current);
     },
   };
-}
-
-/**
- * The browser as a process group of its own (Chromium's zygote, renderers and GPU process follow it), so that closing
- * it reaches all of them, and what a crashed browser left behind is ended before a new one takes the profile.
- */
-export function spawnBrowser(command: string, args: string[]): BrowserProcess {
-  const child = spawn(command, args, { stdio: 'ignore', detached: true });
-  const group = (signal: NodeJS.Signals) => {
-    try {
-      if (child.pid !== undefined) process.kill(-child.pid, signal);
-    } catch {
-      // None of the group is left.
-    }
-  };
-  const ended = new Promise<BrowserEnd>((resolve) => {
-    child.once('exit', (code, signal) => {
-      group('SIGKILL');
-      resolve({ code, signal });
-    });
-    child.once('error', (err) => resolve({ code: null, signal: null, error: err.message }));
-  });
-  return { ended, kill: group };
-}
-
-function openSafely(ports: WindowPorts): BrowserProcess {
-  try {
-    return ports.open();
-  } catch (err) {
-    return { ended: Promise.resolve({ code: null, signal: null, error: (err as Error).message }), kill: () => undefined };
-  }
 }
 
 function seconds(ms: number): string {

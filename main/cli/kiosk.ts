@@ -9,28 +9,78 @@ import { kioskNetworkArgs } from '../host/kiosk-network.js';
 import { parseCommandArgs, UsageError } from './args.js';
 import { displayPresent } from './display.js';
 import { profileRecord, supersededIn, takeOver } from './kiosk-launcher-record.js';
-import { heldTimers, spawnBrowser, superviseWindow } from './kiosk-supervisor.js';
+import { firstOpening, heldTimers, reopenWindow, type Opening } from './kiosk-supervisor.js';
+import { endOfStatus, execWindow, parseOpening } from './kiosk-window-shell.js';
+import { PACKAGE_RELEASES_DIR } from '../update/layout.js';
 
 const BROWSERS = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
 const WAIT_MS = 180_000;
+/** The package's command (packaging/hcp-terminal.sh). */
+const PACKAGE_BIN = '/usr/bin/hcp-terminal';
 
 /**
  * `hcp-terminal kiosk`: the kiosk window's launcher (the autostart entry runs it). Waits until the terminal answers
  * and has written its launch page, then opens Chromium in kiosk mode on that page, so the screen never shows a
- * browser's "site can't be reached"; then stays, and opens the window again if the browser crashes
- * (kiosk-supervisor.ts). The page is in the kiosk group's folder beside the data directory where root made one (the
+ * browser's "site can't be reached"; the window's shell then waits for the browser and starts the launcher again if
+ * it crashes, to open it again (kiosk-window-shell.ts, kiosk-supervisor.ts). The page is in the kiosk group's folder beside the data directory where root made one (the
  * kiosk window is another user's: the package), else in the data directory (the terminal's own user).
  */
 export async function kiosk(argv: string[]): Promise<number> {
-  const a = parseCommandArgs(argv, { 'data-dir': { type: 'string' }, browser: { type: 'string' } }, ['data-dir']);
-  const shared = kioskDirOf(a.required('data-dir'));
-  const launch = existsSync(shared) ? join(shared, 'launch.html') : join(a.required('data-dir'), 'kiosk', 'launch.html');
+  const a = parseCommandArgs(
+    argv,
+    {
+      'data-dir': { type: 'string' },
+      browser: { type: 'string' },
+      // The window's shell starting the launcher again (kiosk-window-shell.ts): not for people.
+      ended: { type: 'string' },
+      'opened-at': { type: 'string' },
+      pace: { type: 'string' },
+      crashes: { type: 'string' },
+    },
+    ['data-dir'],
+  );
+  const dataDir = a.required('data-dir');
+  const shared = kioskDirOf(dataDir);
+  const launch = existsSync(shared) ? join(shared, 'launch.html') : join(dataDir, 'kiosk', 'launch.html');
   const browser = a.string('browser') ?? BROWSERS.find((b) => existsSync(b));
   if (!browser) throw new UsageError('no Chromium found; install the chromium package or give --browser');
   const say = (line: string) => process.stderr.write(`hcp-terminal: ${line}\n`);
   const profile = kioskProfileDir();
-  // One launcher per kiosk profile, the newest: one an ended session left behind is ended before anything else.
   const record = profileRecord(profile, heldTimers, say);
+  // The page's proxy and CAs are read at each opening, so what the terminal changed reaches the window when it reopens.
+  const open = (opening: Opening) => {
+    const args = [...kioskBrowserArgs(pathToFileURL(launch).href, profile), ...kioskNetworkArgs(dirname(launch))];
+    process.stdout.write(JSON.stringify({ event: 'kiosk', browser }) + '\n');
+    execWindow(launcherCommand(dataDir, browser), opening, browser, args);
+  };
+
+  const ended = a.string('ended');
+  if (ended !== undefined) {
+    // The window's shell, after the browser ended: open it again, or not (kiosk-supervisor.ts).
+    const last = parseOpening(a.string('opened-at'), a.string('pace'), a.string('crashes'));
+    const window = reopenWindow(
+      {
+        open,
+        terminalAnswers: () => terminalAnswers(launch),
+        displayPresent: () => displayPresent(),
+        superseded: () => supersededIn(record),
+        clock: heldTimers,
+        say,
+      },
+      last,
+      endOfStatus(ended),
+    );
+    // The session ending while the launcher waits to reopen ends it.
+    const stop = () => window.stop();
+    for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.once(signal, stop);
+    try {
+      return (await window.done) ?? 0;
+    } finally {
+      for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.off(signal, stop);
+    }
+  }
+
+  // One launcher per kiosk profile, the newest: one an ended session left behind is ended before anything else.
   try {
     await takeOver(record);
   } catch (e) {
@@ -61,28 +111,30 @@ export async function kiosk(argv: string[]): Promise<number> {
     // The window still opens: a kiosk without its screen is worse, and the page itself says translate="no".
     process.stderr.write(`hcp-terminal: could not turn off translation in ${profile}: ${(e as Error).message}\n`);
   }
-  // The launcher stays, as the window's supervisor: a crashed browser is opened again (kiosk-supervisor.ts). The
-  // page's proxy and CAs are read at each opening, so what the terminal changed reaches the window when it reopens.
-  const window = superviseWindow({
-    open: () => {
-      const args = [...kioskBrowserArgs(pathToFileURL(launch).href, profile), ...kioskNetworkArgs(dirname(launch))];
-      process.stdout.write(JSON.stringify({ event: 'kiosk', browser }) + '\n');
-      return spawnBrowser(browser, args);
-    },
-    terminalAnswers: () => terminalAnswers(launch),
-    displayPresent: () => displayPresent(),
-    superseded: () => supersededIn(record),
-    clock: heldTimers,
-    say,
-  });
-  // The session ending closes the window with it.
-  const stop = () => window.stop();
-  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.once(signal, stop);
-  try {
-    return await window.done;
-  } finally {
-    for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.off(signal, stop);
+  // Before the first window only the profile is asked after: the launcher has just taken it over.
+  if (supersededIn(record)) {
+    say('a newer kiosk launcher took this profile over: not opening the window');
+    return 0;
   }
+  // This process becomes the window's shell, which starts the launcher again only if the browser ends.
+  try {
+    open(firstOpening(Date.now()));
+  } catch (e) {
+    say(`could not open the kiosk window: ${(e as Error).message}`);
+    return 1;
+  }
+  return 0;
+}
+
+/**
+ * The command that starts this launcher again, for the window's shell. From the package, the package's own
+ * `/usr/bin/hcp-terminal`, which picks the release that is good at that moment: a package upgrade while the window is
+ * up removes the release folder this launcher ran from.
+ */
+export function launcherCommand(dataDir: string, browser: string, script = process.argv[1] ?? ''): string[] {
+  const words = ['kiosk', '--data-dir', dataDir, '--browser', browser];
+  if (script.startsWith(`${PACKAGE_RELEASES_DIR}/`) && existsSync(PACKAGE_BIN)) return [PACKAGE_BIN, ...words];
+  return [process.execPath, ...process.execArgv, script, ...words];
 }
 
 /**

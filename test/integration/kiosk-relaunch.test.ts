@@ -1,10 +1,12 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
+import { constants } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { kioskBrowserArgs } from '../../main/cli/kiosk.js';
+import { launcherAt } from '../../main/cli/kiosk-launcher-record.js';
 import { tempDir } from '../helpers/fixtures.js';
 import { BIN } from '../helpers/process.js';
 import { until } from '../helpers/until.js';
@@ -32,7 +34,7 @@ async function standInTerminal(): Promise<{ dataDir: string; launchUrl: string }
  * itself with SIGKILL (as the OOM killer would) the first `crashes` times; after that it exits cleanly, or with
  * `stays` waits to be closed.
  */
-function fakeBrowser(dir: string, crashes: number, stays = false) {
+function fakeBrowser(dir: string, crashes: number, stays: boolean | 'deaf' = false) {
   const path = join(dir, 'browser.sh');
   const starts = join(dir, 'starts');
   const count = join(dir, 'count');
@@ -45,7 +47,7 @@ for a in "$@"; do printf '%s\\n' "$a"; done >> '${starts}'
 echo >> '${starts}'
 n=$(( $(cat '${count}' 2>/dev/null || echo 0) + 1 )); echo $n > '${count}'
 if [ $n -le ${String(crashes)} ]; then kill -9 $$; fi
-${stays ? 'exec sleep 600' : 'exit 0'}
+${stays === 'deaf' ? "trap '' TERM; sleep 600" : stays ? 'exec sleep 600' : 'exit 0'}
 `,
     { mode: 0o755 },
   );
@@ -116,6 +118,54 @@ describe('hcp-terminal kiosk as the window’s supervisor (real processes)', { t
     expect(browser.starts()).toHaveLength(2);
   });
 
+  it('keeps no Node process beside the window: the launcher becomes the window’s shell, still the profile’s launcher', async () => {
+    const { dataDir } = await standInTerminal();
+    const scratch = tempDir();
+    cleanups.push(scratch.cleanup);
+    const browser = fakeBrowser(scratch.path, 0, true);
+    const k = launcher(dataDir, browser.path, scratch.path);
+    cleanups.push(async () => {
+      k.proc.kill('SIGTERM');
+      await k.exited;
+    });
+    await until(browser.pids, (p) => p.length === 1, 30_000, 'the browser');
+    const pid = k.proc.pid ?? 0;
+    // The same pid: what the session signals at logout, and what the profile's record names.
+    expect(readlinkSync(`/proc/${String(pid)}/exe`)).not.toMatch(/node/);
+    expect(launcherAt(pid)).not.toBeNull();
+    const record: unknown = JSON.parse(readFileSync(join(scratch.path, 'hcp-terminal', 'kiosk-browser', 'hcp-launcher.json'), 'utf8'));
+    expect(record).toEqual(launcherAt(pid));
+  });
+
+  it('kills a browser that does not close when the session ends, 5 s after asking', async () => {
+    const { dataDir } = await standInTerminal();
+    const scratch = tempDir();
+    cleanups.push(scratch.cleanup);
+    const browser = fakeBrowser(scratch.path, 0, 'deaf');
+    const k = launcher(dataDir, browser.path, scratch.path);
+    await until(browser.pids, (p) => p.length === 1, 30_000, 'the browser');
+    // Its trap set before the launcher is asked to end.
+    await until(() => ignores(browser.pid(), 'SIGTERM'), Boolean, 10_000, 'the browser ignoring SIGTERM');
+    k.proc.kill('SIGTERM');
+    expect(await k.exited).toBe(0);
+    await until(
+      () => alive(browser.pid()),
+      (a) => !a,
+      15_000,
+      'the deaf browser killed',
+    );
+    expect(browser.starts()).toHaveLength(1);
+  });
+
+  it('tries a browser that cannot be started again, and says why', async () => {
+    const { dataDir } = await standInTerminal();
+    const scratch = tempDir();
+    cleanups.push(scratch.cleanup);
+    const k = launcher(dataDir, join(scratch.path, 'no-such-browser'), scratch.path);
+    await until(k.stderr, (e) => e.includes('opening the window again in 2 s'), 30_000, 'a second try');
+    expect(k.stderr()).toMatch(/the kiosk browser could not be started \(the browser was not found\) after [\d.]+ s; opening the window again in 1 s/);
+  });
+
   it('a second launcher for the same profile (the next login’s) ends the first, and one browser runs', async () => {
     const { dataDir } = await standInTerminal();
     const scratch = tempDir();
@@ -156,6 +206,12 @@ describe('hcp-terminal kiosk as the window’s supervisor (real processes)', { t
     expect(browser.pids()).toHaveLength(2);
   });
 });
+
+/** Whether process `pid` ignores `signal` (/proc's SigIgn mask). */
+function ignores(pid: number, signal: NodeJS.Signals): boolean {
+  const mask = /^SigIgn:\s*([0-9a-f]+)$/m.exec(readFileSync(`/proc/${String(pid)}/status`, 'utf8'))?.[1];
+  return mask !== undefined && (BigInt(`0x${mask}`) >> BigInt(constants.signals[signal] - 1)) % 2n === 1n;
+}
 
 function alive(pid: number): boolean {
   try {

@@ -2,6 +2,8 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { launcherAt, startTimeOf, supersededIn, takeOver, type LauncherId, type RecordPorts } from '../../main/cli/kiosk-launcher-record.js';
+import { firstOpening } from '../../main/cli/kiosk-supervisor.js';
+import { windowShellArgv } from '../../main/cli/kiosk-window-shell.js';
 import { scratchDirs } from '../helpers/fixtures.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 
@@ -116,6 +118,14 @@ describe('telling a kiosk launcher from /proc', () => {
     // A name with a space and a parenthesis does not shift the fields.
     const packaged = proc(4101, ['/usr/bin/hcp-terminal', 'kiosk', '--data-dir', '/var/lib/hcp'], 'odd) (name', '777');
     expect(launcherAt(4101, packaged)).toEqual({ pid: 4101, start: '777' });
+    // The window's shell it becomes while the window is up (kiosk-window-shell.ts).
+    const shell = proc(
+      4102,
+      windowShellArgv(['/usr/bin/hcp-terminal', 'kiosk', '--data-dir', '/d'], firstOpening(1), '/usr/bin/chromium', ['--kiosk']),
+      'sh',
+      '5',
+    );
+    expect(launcherAt(4102, shell)).toEqual({ pid: 4102, start: '5' });
   });
 
   it('is not the terminal itself, another program, or a pid that is not running', () => {

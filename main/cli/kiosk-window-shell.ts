@@ -1,0 +1,106 @@
+import { constants } from 'node:os';
+import { UsageError } from './args.js';
+import type { BrowserEnd, Opening } from './kiosk-supervisor.js';
+
+/**
+ * The kiosk window's shell: what the launcher becomes (same pid, `process.execve`) once the window opens, so that no
+ * Node process stays resident beside the browser for the window's whole life (a Node launcher kept about 24 MiB of its
+ * own in a 1 GiB board's budget; docs/performance.md). It starts the browser as a process group of its own (setsid:
+ * Chromium's zygotes, renderers and GPU process follow it), waits for it, and then:
+ * - the session ends (SIGTERM, SIGINT, SIGHUP): closes the whole group, killing it if it has not closed within 5 s,
+ *   and ends;
+ * - the browser ended by itself: kills what it left behind in its group, and starts the launcher again with how it
+ *   ended (`--ended`, the status as `wait` gives it), which decides whether and when to open it again
+ *   (kiosk-supervisor.ts). Dash reads it; nothing in it is Bash's.
+ * `$0 kiosk` keeps the process named as the kiosk launcher in /proc (kiosk-launcher-record.ts), and the pid and its
+ * start time stay the launcher's across both exec's, so the profile's record still names it.
+ * Its arguments: how many words start the launcher again, those words, then the browser and its switches.
+ */
+export const WINDOW_SHELL = `shift
+n=$1
+shift
+closing=
+pid=
+killer=
+close() {
+  kill -TERM -"$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null
+  { sleep 5; kill -KILL -"$pid" 2>/dev/null; } &
+  killer=$!
+}
+trap 'closing=1; [ -z "$pid" ] || close' TERM INT HUP
+( shift "$n"; exec setsid "$@" ) </dev/null >/dev/null 2>&1 &
+pid=$!
+[ -z "$closing" ] || close
+while :; do
+  wait "$pid"
+  status=$?
+  kill -0 "$pid" 2>/dev/null || break
+done
+kill -KILL -"$pid" 2>/dev/null
+[ -z "$killer" ] || kill "$killer" 2>/dev/null
+[ -z "$closing" ] || exit 0
+total=$#
+i=0
+for word do
+  [ "$i" -lt "$n" ] && set -- "$@" "$word"
+  i=$((i + 1))
+done
+shift "$total"
+exec "$@" --ended "$status"
+`;
+
+const SHELL = '/bin/sh';
+
+/** The shell's argv: the launcher's own words to start it again with `opening`, then the browser's. */
+export function windowShellArgv(launcher: string[], opening: Opening, browser: string, args: string[]): string[] {
+  const again = [...launcher, ...openingArgs(opening)];
+  return [SHELL, '-c', WINDOW_SHELL, 'hcp-terminal', 'kiosk', String(again.length), ...again, browser, ...args];
+}
+
+/**
+ * Replaces this process with the window's shell. Stdout and stderr stay (the journal); signals Node ignores (SIGPIPE,
+ * SIGXFSZ) stay ignored in the shell and the browser, which Chromium ignores by itself as well. Throws when the shell
+ * cannot be run: the process is then unchanged.
+ */
+export function execWindow(launcher: string[], opening: Opening, browser: string, args: string[]): void {
+  if (!process.execve) throw new Error('this Node cannot replace its own process (process.execve needs Node 22.15 or later)');
+  process.execve(SHELL, windowShellArgv(launcher, opening, browser, args));
+}
+
+/** The launcher's options that carry `opening` to its next start. */
+export function openingArgs(o: Opening): string[] {
+  return ['--opened-at', String(o.openedAt), '--pace', String(o.delayMs), '--crashes', o.crashes.join(',')];
+}
+
+const CRASHES_KEPT = 64;
+
+/** The opening the window's shell handed back, from those options. */
+export function parseOpening(openedAt: string | undefined, pace: string | undefined, crashes: string | undefined): Opening {
+  const whole = (name: string, v: string | undefined): number => {
+    if (v === undefined || !/^\d{1,15}$/.test(v)) throw new UsageError(`--${name} must be a whole number of milliseconds, not "${v ?? ''}"`);
+    return Number(v);
+  };
+  if (crashes === undefined || !/^(\d{1,15}(,\d{1,15})*)?$/.test(crashes))
+    throw new UsageError(`--crashes must be times in milliseconds separated by commas, not "${crashes ?? ''}"`);
+  return {
+    openedAt: whole('opened-at', openedAt),
+    delayMs: whole('pace', pace),
+    crashes: crashes === '' ? [] : crashes.split(',').map(Number).slice(-CRASHES_KEPT),
+  };
+}
+
+/**
+ * How the browser ended, from the status the shell's `wait` gave: an exit code, 128 + a signal's number, or 126/127
+ * when setsid could not run the browser at all.
+ */
+export function endOfStatus(raw: string): BrowserEnd {
+  if (!/^\d{1,3}$/.test(raw) || Number(raw) > 255) throw new UsageError(`--ended must be an exit status from 0 to 255, not "${raw}"`);
+  const status = Number(raw);
+  if (status === 126) return { code: status, signal: null, error: 'the browser could not be run' };
+  if (status === 127) return { code: status, signal: null, error: 'the browser was not found' };
+  if (status > 128) {
+    const signal = Object.entries(constants.signals).find(([, n]) => n === status - 128)?.[0];
+    if (signal) return { code: null, signal: signal as NodeJS.Signals };
+  }
+  return { code: status, signal: null };
+}
