@@ -26,6 +26,7 @@ import { auditLog } from '../store/audit-log.js';
 import { META_PROVINCE_CONFIG } from '../store/sync-memory.js';
 import { technicianLocks } from '../store/technician-locks.js';
 import { scheduleCheckpoints } from '../store/checkpoints.js';
+import { fullCollection, scheduleIdleCollection } from './idle-collection.js';
 import { describeChanges, formFromFile, formFromStored } from '../provisioning/form.js';
 import { appliedUnchanged, recordApplied } from '../provisioning/file-fingerprint.js';
 import { reportDatabase } from './database-report.js';
@@ -304,7 +305,10 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     devices?.onInput((source, what) => terminal.serviced && workbench.noteInput(source, what));
     const stopDefaults = scheduleDefaultRatings(clock, () => terminal.generateDefaults(), opts.log);
     const stopAuditPurge = every(clock, 86_400_000, () => audit.purge());
-    const stopCheckpoints = scheduleCheckpoints(db, clock, () => ['inviting', 'follow-up'].includes(terminal.state()), opts.log);
+    const atWork = () => ['inviting', 'follow-up'].includes(terminal.state());
+    const stopCheckpoints = scheduleCheckpoints(db, clock, atWork, opts.log);
+    const collect = fullCollection();
+    const stopIdleCollection = collect ? scheduleIdleCollection(clock, collect, (l) => terminal.onEvent(l), atWork, opts.log) : () => undefined;
     if (sync) linkTerminalToProvince(terminal, sync, opts.log);
     let background: 'waiting' | 'done' = opts.passive ? 'done' : 'waiting';
     const startBackground = () => {
@@ -357,6 +361,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
         stopDefaults();
         stopAuditPurge();
         stopCheckpoints();
+        stopIdleCollection();
         terminal.close();
         await sync?.stop();
         await devices?.stop().catch((err: unknown) => opts.log.warn({ err }, 'devices did not stop cleanly'));
