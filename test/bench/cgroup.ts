@@ -171,5 +171,7 @@ export function kindOf(pid: number): string {
   }
   if (type) return type;
   if (/crashpad/.test(exe)) return 'crashpad';
+  // `hcp-terminal kiosk`: Node while it waits, else the window's shell it became (main/cli/kiosk-window-shell.ts).
+  if (/hcp-terminal\S* kiosk /.test(cmdline)) return 'launcher';
   return /node$/.test(exe) ? 'terminal' : /chrom/.test(exe) ? 'browser' : 'other';
 }
