@@ -30,8 +30,12 @@ export interface RecordPorts {
   say(line: string): void;
 }
 
-/** How long an older launcher gets to close its browser (its own grace is 5 s) and end, asked every `pollMs`. */
-export const TAKE_OVER = { waitMs: 10_000, pollMs: 100 };
+/**
+ * How long an older launcher gets to close its browser (its own grace is 5 s) and end, looked at every `pollMs` and
+ * asked again every `askMs`: an ask that lands while it replaces itself (Node becoming the window's shell, or back)
+ * is lost, and closing is the same however often it is asked.
+ */
+export const TAKE_OVER = { waitMs: 10_000, pollMs: 100, askMs: 1000 };
 
 /**
  * Records this launcher as the profile's own, then ends the older launcher recorded before (SIGTERM: it closes its
@@ -47,7 +51,12 @@ export async function takeOver(ports: RecordPorts, pace = TAKE_OVER): Promise<vo
   ports.say(`another kiosk launcher (pid ${String(older.pid)}) still runs for this profile, from an earlier session: ending it`);
   ports.signal(older.pid, 'SIGTERM');
   const deadline = ports.clock.now() + pace.waitMs;
+  let asked = ports.clock.now();
   while (ports.isLauncher(older)) {
+    if (ports.clock.now() - asked >= pace.askMs) {
+      ports.signal(older.pid, 'SIGTERM');
+      asked = ports.clock.now();
+    }
     if (ports.clock.now() >= deadline) {
       ports.say(`the earlier kiosk launcher (pid ${String(older.pid)}) did not end within ${String(pace.waitMs / 1000)} s; opening the window anyway`);
       return;

@@ -62,9 +62,13 @@ export function firstOpening(now: number, pace: Pace = PACE): Opening {
   return { openedAt: now, delayMs: pace.firstMs, crashes: [] };
 }
 
-/** Node's timers, held (systemClock's are unref'd): between a crash and the relaunch a timer is all the launcher waits on. */
+/**
+ * Node's timers, held (systemClock's are unref'd): between a crash and the relaunch a timer is all the launcher waits
+ * on. Its time is the system's monotonic clock (ms since boot), the same in each of the launcher's starts, so a clock
+ * set by NTP between two crashes does not move the pace.
+ */
 export const heldTimers: WindowPorts['clock'] = {
-  now: Date.now,
+  now: () => Number(process.hrtime.bigint() / 1_000_000n),
   after(ms, fn) {
     const t = setTimeout(fn, ms);
     return () => clearTimeout(t);

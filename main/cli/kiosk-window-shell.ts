@@ -1,4 +1,5 @@
-import { constants } from 'node:os';
+import { accessSync, constants } from 'node:fs';
+import { constants as os } from 'node:os';
 import { UsageError } from './args.js';
 import type { BrowserEnd, Opening } from './kiosk-supervisor.js';
 
@@ -15,6 +16,15 @@ import type { BrowserEnd, Opening } from './kiosk-supervisor.js';
  * `$0 kiosk` keeps the process named as the kiosk launcher in /proc (kiosk-launcher-record.ts), and the pid and its
  * start time stay the launcher's across both exec's, so the profile's record still names it.
  * Its arguments: how many words start the launcher again, those words, then the browser and its switches.
+ * Why each step is as it is:
+ * - `wait` returns early when a trapped signal arrives; it is waited for again only then (the session is closing and
+ *   the browser still runs), never for a pid that ended and may have been given to another process.
+ * - Closing is asked once however many signals come (TERM, then HUP at logout), with one 5 s killer.
+ * - Once the browser ended the traps go: a late signal ends the shell as the session means, and nothing is sent to a
+ *   pid that is no longer the browser's.
+ * - The launcher is started again only once its command is there: a package upgrade may be replacing it.
+ * These options (`--ended`, `--opened-at`, `--pace`, `--crashes`) are a protocol between releases: an update lands
+ * while a window is up, and the next release's launcher is the one the shell starts. Keep accepting them.
  */
 export const WINDOW_SHELL = `shift
 n=$1
@@ -22,23 +32,30 @@ shift
 closing=
 pid=
 killer=
+gone=
 close() {
+  [ -z "$killer" ] || return 0
   kill -TERM -"$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null
   { sleep 5; kill -KILL -"$pid" 2>/dev/null; } &
   killer=$!
 }
-trap 'closing=1; [ -z "$pid" ] || close' TERM INT HUP
-( shift "$n"; exec setsid "$@" ) </dev/null >/dev/null 2>&1 &
+trap 'closing=1; [ -z "$pid" ] || [ -n "$gone" ] || close' TERM INT HUP
+( shift "$n"; exec setsid -- "$@" ) </dev/null >/dev/null 2>&1 &
 pid=$!
 [ -z "$closing" ] || close
 while :; do
   wait "$pid"
   status=$?
-  kill -0 "$pid" 2>/dev/null || break
+  [ -n "$closing" ] && [ "$status" -gt 128 ] && kill -0 "$pid" 2>/dev/null || break
 done
+gone=1
+trap - TERM INT HUP
 kill -KILL -"$pid" 2>/dev/null
 [ -z "$killer" ] || kill "$killer" 2>/dev/null
-[ -z "$closing" ] || exit 0
+if [ -n "$closing" ]; then
+  [ "$status" -ne 137 ] || echo 'hcp-terminal: the kiosk browser did not close within 5 s; killed' >&2
+  exit 0
+fi
 total=$#
 i=0
 for word do
@@ -46,6 +63,10 @@ for word do
   i=$((i + 1))
 done
 shift "$total"
+until [ -x "$1" ]; do
+  echo "hcp-terminal: cannot start the kiosk launcher again: $1 is not there (a package upgrade?); trying again in 30 s" >&2
+  sleep 30
+done
 exec "$@" --ended "$status"
 `;
 
@@ -58,12 +79,14 @@ export function windowShellArgv(launcher: string[], opening: Opening, browser: s
 }
 
 /**
- * Replaces this process with the window's shell. Stdout and stderr stay (the journal); signals Node ignores (SIGPIPE,
- * SIGXFSZ) stay ignored in the shell and the browser, which Chromium ignores by itself as well. Throws when the shell
- * cannot be run: the process is then unchanged.
+ * Replaces this process with the window's shell. Stdout and stderr stay (the journal). Signals ignored here stay
+ * ignored across exec: Node's SIGPIPE and SIGXFSZ, and the shell's SIGINT and SIGQUIT for a background job; Chromium
+ * sets its own handling of SIGPIPE, SIGINT and SIGTERM, and an ignored SIGXFSZ only turns a too-large write into an
+ * error. A failed exec aborts Node (24) instead of throwing, so what can fail is checked first, and throws here.
  */
 export function execWindow(launcher: string[], opening: Opening, browser: string, args: string[]): void {
   if (!process.execve) throw new Error('this Node cannot replace its own process (process.execve needs Node 22.15 or later)');
+  accessSync(SHELL, constants.X_OK);
   process.execve(SHELL, windowShellArgv(launcher, opening, browser, args));
 }
 
@@ -99,7 +122,7 @@ export function endOfStatus(raw: string): BrowserEnd {
   if (status === 126) return { code: status, signal: null, error: 'the browser could not be run' };
   if (status === 127) return { code: status, signal: null, error: 'the browser was not found' };
   if (status > 128) {
-    const signal = Object.entries(constants.signals).find(([, n]) => n === status - 128)?.[0];
+    const signal = Object.entries(os.signals).find(([, n]) => n === status - 128)?.[0];
     if (signal) return { code: null, signal: signal as NodeJS.Signals };
   }
   return { code: status, signal: null };

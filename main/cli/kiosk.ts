@@ -118,7 +118,7 @@ export async function kiosk(argv: string[]): Promise<number> {
   }
   // This process becomes the window's shell, which starts the launcher again only if the browser ends.
   try {
-    open(firstOpening(Date.now()));
+    open(firstOpening(heldTimers.now()));
   } catch (e) {
     say(`could not open the kiosk window: ${(e as Error).message}`);
     return 1;
@@ -131,9 +131,14 @@ export async function kiosk(argv: string[]): Promise<number> {
  * `/usr/bin/hcp-terminal`, which picks the release that is good at that moment: a package upgrade while the window is
  * up removes the release folder this launcher ran from.
  */
-export function launcherCommand(dataDir: string, browser: string, script = process.argv[1] ?? ''): string[] {
+export function launcherCommand(
+  dataDir: string,
+  browser: string,
+  script = process.argv[1] ?? '',
+  packaged = { releases: PACKAGE_RELEASES_DIR, bin: PACKAGE_BIN },
+): string[] {
   const words = ['kiosk', '--data-dir', dataDir, '--browser', browser];
-  if (script.startsWith(`${PACKAGE_RELEASES_DIR}/`) && existsSync(PACKAGE_BIN)) return [PACKAGE_BIN, ...words];
+  if (script.startsWith(`${packaged.releases}/`) && existsSync(packaged.bin)) return [packaged.bin, ...words];
   return [process.execPath, ...process.execArgv, script, ...words];
 }
 

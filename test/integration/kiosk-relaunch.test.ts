@@ -155,6 +155,8 @@ describe('hcp-terminal kiosk as the window’s supervisor (real processes)', { t
       'the deaf browser killed',
     );
     expect(browser.starts()).toHaveLength(1);
+    // Killed by the grace's end, not at once: only then is it said.
+    expect(k.stderr()).toContain('the kiosk browser did not close within 5 s; killed');
   });
 
   it('tries a browser that cannot be started again, and says why', async () => {

@@ -20,7 +20,7 @@ const SELF: LauncherId = { pid: 5200, start: '99876' };
  * A profile's record and the processes running: `running` holds the launchers alive (pid:start); an older one asked
  * to end goes `endsAfterMs` later (never, with null), as a launcher closing its browser first does.
  */
-function rig(o: { recorded: LauncherId | null; running: LauncherId[]; endsAfterMs?: number | null }) {
+function rig(o: { recorded: LauncherId | null; running: LauncherId[]; endsAfterMs?: number | null; missesFirst?: boolean }) {
   const clock = new FakeClock(0);
   const running = new Set(o.running.map((l) => `${String(l.pid)}:${l.start}`));
   const signals: string[] = [];
@@ -39,6 +39,8 @@ function rig(o: { recorded: LauncherId | null; running: LauncherId[]; endsAfterM
       order.push('signalled');
       signals.push(`${String(pid)} ${signal}`);
       const endsAfter = o.endsAfterMs === undefined ? 3000 : o.endsAfterMs;
+      // The first ask lost: it came while the older launcher was replacing itself.
+      if (o.missesFirst && signals.length === 1) return;
       if (endsAfter !== null) clock.after(endsAfter, () => running.forEach((k) => k.startsWith(`${String(pid)}:`) && running.delete(k)));
     },
     clock,
@@ -68,6 +70,16 @@ describe('one kiosk launcher per profile, the newest', () => {
     await r.pass(1000);
     expect(r.done()).toBe(true);
     expect(r.journal).toEqual(['another kiosk launcher (pid 4100) still runs for this profile, from an earlier session: ending it']);
+    expect(new Set(r.signals)).toEqual(new Set(['4100 SIGTERM']));
+  });
+
+  it('asks the older launcher again each second, so an ask it missed while replacing itself is not the last', async () => {
+    const r = rig({ recorded: OLD, running: [OLD, SELF], missesFirst: true, endsAfterMs: 500 });
+    await r.pass(1200);
+    expect(r.signals).toEqual(['4100 SIGTERM', '4100 SIGTERM']);
+    await r.pass(600);
+    expect(r.done()).toBe(true);
+    expect(r.journal).toHaveLength(1);
   });
 
   it('never signals a recorded pid that is not that launcher any more (ended, or reused by another process)', async () => {
@@ -119,12 +131,7 @@ describe('telling a kiosk launcher from /proc', () => {
     const packaged = proc(4101, ['/usr/bin/hcp-terminal', 'kiosk', '--data-dir', '/var/lib/hcp'], 'odd) (name', '777');
     expect(launcherAt(4101, packaged)).toEqual({ pid: 4101, start: '777' });
     // The window's shell it becomes while the window is up (kiosk-window-shell.ts).
-    const shell = proc(
-      4102,
-      windowShellArgv(['/usr/bin/hcp-terminal', 'kiosk', '--data-dir', '/d'], firstOpening(1), '/usr/bin/chromium', ['--kiosk']),
-      'sh',
-      '5',
-    );
+    const shell = proc(4102, windowShellArgv(['/usr/bin/node', '/opt/hcp/main.js'], firstOpening(1), '/usr/bin/chromium', ['--kiosk']), 'sh', '5');
     expect(launcherAt(4102, shell)).toEqual({ pid: 4102, start: '5' });
   });
 

@@ -1,6 +1,10 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { launcherCommand } from '../../main/cli/kiosk.js';
-import { endOfStatus, openingArgs, parseOpening } from '../../main/cli/kiosk-window-shell.js';
+import { endOfStatus, openingArgs, parseOpening, windowShellArgv } from '../../main/cli/kiosk-window-shell.js';
 
 describe('what the kiosk window’s shell hands back to the launcher', () => {
   it('tells a crash by a signal, an exit code, a clean close and a browser that could not be run apart', () => {
@@ -30,8 +34,44 @@ describe('what the kiosk window’s shell hands back to the launcher', () => {
   });
 
   it('starts the packaged launcher through the package’s own command, which picks the good release then', () => {
-    const fromCheckout = launcherCommand('/d', '/usr/bin/chromium', '/opt/hcp/bin/hcp-terminal.js');
-    expect(fromCheckout.slice(-6)).toEqual(['/opt/hcp/bin/hcp-terminal.js', 'kiosk', '--data-dir', '/d', '--browser', '/usr/bin/chromium']);
-    expect(fromCheckout[0]).toBe(process.execPath);
+    const releases = mkdtempSync(join(tmpdir(), 'hcp-releases-'));
+    const bin = join(releases, 'hcp-terminal');
+    writeFileSync(bin, '');
+    const packaged = { releases, bin };
+    try {
+      expect(launcherCommand('/d', '/usr/bin/chromium', join(releases, '1.3.0', 'bin', 'hcp-terminal.js'), packaged)).toEqual([
+        bin,
+        'kiosk',
+        '--data-dir',
+        '/d',
+        '--browser',
+        '/usr/bin/chromium',
+      ]);
+      // From a checkout, the same Node and script.
+      const fromCheckout = launcherCommand('/d', '/usr/bin/chromium', '/opt/hcp/bin/hcp-terminal.js', packaged);
+      expect(fromCheckout[0]).toBe(process.execPath);
+      expect(fromCheckout.slice(-6)).toEqual(['/opt/hcp/bin/hcp-terminal.js', 'kiosk', '--data-dir', '/d', '--browser', '/usr/bin/chromium']);
+    } finally {
+      rmSync(releases, { recursive: true, force: true });
+    }
+  });
+
+  it('the shell starts the launcher again with its own words intact and how the browser ended', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hcp-window-shell-'));
+    try {
+      const browser = join(dir, 'browser');
+      writeFileSync(browser, `#!/bin/sh\nprintf '%s\\n' "$@" > '${dir}/browser-args'\nexit 3\n`, { mode: 0o755 });
+      const launcher = join(dir, 'launcher');
+      writeFileSync(launcher, `#!/bin/sh\nfor a do printf '[%s]' "$a"; done > '${dir}/launcher-args'\n`, { mode: 0o755 });
+      const words = [launcher, 'kiosk', '--data-dir', "/d with 'quotes' and\na newline", '--browser', '-e', '$(id)', '*'];
+      const [sh, ...argv] = windowShellArgv(words, { openedAt: 7, delayMs: 2000, crashes: [1, 2] }, browser, ['--kiosk', '--app=x y']);
+      const run = spawnSync(sh ?? '/bin/sh', argv, { encoding: 'utf8', timeout: 20_000 });
+      expect(run.status).toBe(0);
+      expect(readFileSync(join(dir, 'browser-args'), 'utf8')).toBe('--kiosk\n--app=x y\n');
+      const expected = [...words.slice(1), '--opened-at', '7', '--pace', '2000', '--crashes', '1,2', '--ended', '3'];
+      expect(readFileSync(join(dir, 'launcher-args'), 'utf8')).toBe(expected.map((w) => `[${w}]`).join(''));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
