@@ -1,16 +1,14 @@
 import type { Outbox } from './outbox/outbox.js';
 import type { ProvinceAdapter, UploadOutcome } from './province/adapter.js';
-import { credentialRefusal, credentialWords, type CredentialRefusal } from './province/credentials.js';
 import type { BundleQueue, PendingBundle } from './relay/bundle-queue.js';
 import type { EvaluationRecord } from './record.js';
 import type { Timers } from './timers.js';
 import { UploadWait } from './upload-wait.js';
 import { deadLetterReason } from './relay/bundle-verdict.js';
+import { UploadPacing } from './upload-pacing.js';
+import { UploadStatusBoard, type UploaderLog, type UploaderStatus } from './upload-status.js';
 
-export interface UploaderLog {
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-}
+export type { UploaderLog, UploaderStatus } from './upload-status.js';
 
 export interface UploaderOptions {
   adapter: ProvinceAdapter;
@@ -34,23 +32,11 @@ export interface UploaderOptions {
   bundles?: BundleQueue;
 }
 
-export interface UploaderStatus {
-  online: boolean;
-  lastUploadAt: string | null;
-  lastError: string | null;
-  /** 403 TERMINAL_DISABLED: uploads wait for the next config poll. */
-  disabled: boolean;
-  /** The province refused this terminal's credentials (an unknown app, a signature it cannot verify): records wait, retried with backoff, until it takes them. */
-  credentials: CredentialRefusal | null;
-}
-
 /**
  * Records of a bundle a per-record dialect relays before the terminal's own records get their turn: with 4 in flight
  * (gov-form v1.1), a long bundle holds the uploader no longer than 20 records one at a time did.
  */
 export const RELAY_SLICE = 80;
-/** The least a 429 without a usable Retry-After waits. */
-const MIN_RATE_LIMITED_MS = 1_000;
 
 /** The outbox as the uploader uses it (a fleet simulation gives it a lighter queue). */
 export type UploadQueue = Pick<Outbox, 'requeueInFlight' | 'claim' | 'applyResults' | 'unclaim' | 'counts'>;
@@ -62,31 +48,22 @@ export type UploadQueue = Pick<Outbox, 'requeueInFlight' | 'claim' | 'applyResul
 export class Uploader {
   private running = false;
   private readonly waits: UploadWait;
-  private attempt = 0;
-  private skewRetries = 0;
-  private limit: number;
+  private readonly board: UploadStatusBoard;
+  private readonly pace: UploadPacing;
   private loop: Promise<void> | null = null;
-  private st: UploaderStatus = { online: false, lastUploadAt: null, lastError: null, disabled: false, credentials: null };
-  /** When the province stopped answering, while it does not. */
-  private downSince: number | null = null;
   /** A failed queue operation may have left a batch in flight: put it back before claiming again. */
   private requeue = false;
   /** Whose turn it is when both a bundle and the terminal's own records wait. */
   private bundleTurn = true;
 
-  /** Records one request may carry. */
-  private readonly maxRecords: number;
-  private readonly backoffCapMs: number;
-
   constructor(private readonly o: UploaderOptions) {
-    this.maxRecords = Math.max(1, Math.min(o.maxRecords ?? o.adapter.maxRecordsPerSubmit, o.adapter.maxRecordsPerSubmit));
-    this.backoffCapMs = Math.min(o.backoffCapMs ?? o.adapter.backoffCapMs, o.adapter.backoffCapMs);
-    this.limit = this.maxRecords;
+    this.board = new UploadStatusBoard({ log: o.log, pending: () => o.outbox.counts().pending, onStatus: (st) => o.onStatus?.(st) });
+    this.pace = new UploadPacing(o, this.board);
     this.waits = new UploadWait(o.timers);
   }
 
   status(): UploaderStatus {
-    return { ...this.st };
+    return this.board.status();
   }
 
   start(): void {
@@ -105,19 +82,19 @@ export class Uploader {
 
   /** A rating was committed: send now rather than at the next idle wake-up. */
   notify(): void {
-    if (!this.st.disabled) this.waits.wake('rating');
+    if (!this.board.disabled) this.waits.wake('rating');
   }
 
   /** The config poll succeeded: a 403 pause is over. */
   enable(): void {
-    if (!this.st.disabled) return;
-    this.update({ disabled: false });
+    if (!this.board.disabled) return;
+    this.board.update({ disabled: false });
     this.waits.wake('province');
   }
 
   /** Any good answer from the province (config, heartbeat) means the network is there. */
   markOnline(): void {
-    if (!this.st.online) this.update({ online: true });
+    if (!this.board.online) this.board.update({ online: true });
   }
 
   /** A successful heartbeat: the province is reachable again, so a backoff ends now (province-api v1.1); a Retry-After is still honoured. */
@@ -135,7 +112,7 @@ export class Uploader {
         // to pending once the store answers again, and the loop lives on instead of dying with the rejection.
         this.o.log.warn({ err: String(err) }, 'upload queue unavailable; trying again after a backoff');
         this.requeue = true;
-        await this.sleep(this.backoff(), 'backoff');
+        await this.sleep(this.pace.backoff(), 'backoff');
       }
     }
   }
@@ -145,7 +122,7 @@ export class Uploader {
       this.o.outbox.requeueInFlight();
       this.requeue = false;
     }
-    if (this.st.disabled) {
+    if (this.board.disabled) {
       await this.sleep(Number.POSITIVE_INFINITY, 'idle');
       return;
     }
@@ -154,7 +131,7 @@ export class Uploader {
     let bundle = this.o.bundles?.next() ?? null;
     let batch: ReturnType<UploadQueue['claim']> = [];
     if (!bundle || !this.bundleTurn) {
-      batch = this.o.outbox.claim(this.limit, this.o.maxBytes ?? 1024 * 1024 - 4096);
+      batch = this.o.outbox.claim(this.pace.limit, this.o.maxBytes ?? 1024 * 1024 - 4096);
       if (batch.length > 0) bundle = null;
     }
     if (!bundle && batch.length === 0) {
@@ -189,10 +166,8 @@ export class Uploader {
     if (outcome.kind === 'results') {
       this.o.outbox.applyResults(outcome.results);
       const rejected = outcome.results.filter((r) => r.status === 'rejected');
-      this.attempt = 0;
-      this.skewRetries = 0;
-      this.limit = Math.min(this.maxRecords, this.limit * 2);
-      this.update({
+      this.pace.batchAnswered();
+      this.board.update({
         online: true,
         lastUploadAt: new Date().toISOString(),
         lastError: rejected.length ? `${rejected.length} record(s) rejected: ${rejected[0]?.code ?? ''} ${rejected[0]?.message ?? ''}`.trim() : null,
@@ -207,7 +182,7 @@ export class Uploader {
     const judged = new Set(outcome.kind === 'results' ? outcome.results.map((r) => r.evalId) : []);
     const rest = records.map((r) => r.evalId).filter((id) => !judged.has(id));
     this.o.outbox.unclaim(rest, describe(failure));
-    return this.react(failure, records.length);
+    return this.pace.react(failure, records.length);
   }
 
   /**
@@ -246,17 +221,17 @@ export class Uploader {
     if (!this.running) return 0;
     if (outcome.kind === 'results' && !bundles.judged(b.bundleId)) {
       bundles.progressed(b.bundleId);
-      this.attempt = 0;
-      this.update({ online: true, lastUploadAt: new Date().toISOString(), lastError: null });
+      this.pace.bundleAnswered();
+      this.board.update({ online: true, lastUploadAt: new Date().toISOString(), lastError: null });
       return 0;
     }
     if (outcome.kind === 'results') {
       bundles.done(b.bundleId);
-      this.attempt = 0;
+      this.pace.bundleAnswered();
       // Refused records stay with the bundle (a technician may resend it) and say so, as the terminal's own do.
       const done = bundles.get(b.bundleId);
       const rejected = done?.rejected ?? 0;
-      this.update({
+      this.board.update({
         online: true,
         lastUploadAt: new Date().toISOString(),
         lastError: rejected
@@ -271,7 +246,7 @@ export class Uploader {
     if (dead) {
       bundles.deadLetter(b.bundleId, dead, describe(outcome));
       // Published, so that the diagnostics screen shows the dead bundle without waiting for another change.
-      this.update({ online: true, lastError: `bundle from ${b.originTerminal} refused (${dead}): ${describe(outcome)}` });
+      this.board.update({ online: true, lastError: `bundle from ${b.originTerminal} refused (${dead}): ${describe(outcome)}` });
       this.o.log.warn(
         { origin: b.originTerminal, code: dead, reason: describe(outcome) },
         'bundle refused by the province (dead-letter); a technician may resend it or set it aside',
@@ -283,8 +258,8 @@ export class Uploader {
       // those too, and the uploader's own backoff then holds everything.
       const refused = outcome.kind === 'refused' ? { code: outcome.code } : null;
       // A try that got verdicts before it failed starts the bundle's backoff afresh: the province is answering.
-      bundles.failed(b.bundleId, describe(outcome), this.bundleBackoff(progressed ? 0 : b.attempts), refused);
-      this.update(
+      bundles.failed(b.bundleId, describe(outcome), this.pace.bundleBackoff(progressed ? 0 : b.attempts), refused);
+      this.board.update(
         outcome.kind === 'refused'
           ? { online: true, lastError: `bundle: HTTP ${String(outcome.status)} ${outcome.code}: ${outcome.message}` }
           : { online: false, lastError: outcome.reason },
@@ -292,93 +267,12 @@ export class Uploader {
       return 0;
     }
     bundles.failed(b.bundleId, describe(outcome), 0);
-    return this.react(outcome, 1);
-  }
-
-  /**
-   * A bundle's own full-jitter backoff, from its own tries, never under the base (no busy loop on one bundle), and
-   * never above the adapter's cap: a gov-form supplement waits at most 60 s like any of its records.
-   */
-  private bundleBackoff(attempts: number): number {
-    const base = this.o.backoffBaseMs ?? 1000;
-    const ceiling = Math.min(this.backoffCapMs, base * 2 ** Math.min(attempts, 30));
-    return Math.max(base, Math.round((this.o.random ?? Math.random)() * ceiling));
-  }
-
-  /** What a failed try means for the next one: how long to wait, and what to show. */
-  private react(outcome: Exclude<UploadOutcome, { kind: 'results' }>, size: number): number | { retryAfterMs: number } {
-    switch (outcome.kind) {
-      case 'clock-skew':
-        // The adapter has learned the offset from the refusal (serverTime, or a gov-form reply's Date): sign again at once, but do not loop on a bad clock.
-        this.update({ online: true, lastError: 'clock skew corrected' });
-        return ++this.skewRetries <= 3 ? 0 : this.backoff();
-      case 'too-large':
-        this.limit = Math.max(1, Math.floor(size / 2));
-        this.update({ online: true, lastError: `batch too large; sending ${String(this.limit)} at a time` });
-        return size > 1 ? 0 : this.backoff();
-      case 'disabled':
-        this.update({ online: true, disabled: true, lastError: `terminal disabled by the province: ${outcome.message}` });
-        this.o.log.warn({}, 'uploads paused: the province disabled this terminal');
-        return 0;
-      case 'rate-limited': {
-        // A province that said "too many" gets at least a second, whatever its header said or failed to say.
-        const wait = outcome.retryAfterMs ?? Math.max(MIN_RATE_LIMITED_MS, this.backoff());
-        this.update({ online: true, lastError: `rate limited; retrying in ${String(Math.round(wait / 1000))} s` });
-        return { retryAfterMs: wait };
-      }
-      case 'refused': {
-        // Credentials (in either dialect, by the connection test's own classifier): the records wait, backed off, in words a technician acts on.
-        const credentials = credentialRefusal(outcome);
-        if (credentials) {
-          this.update({ online: true, lastError: credentialWords(credentials), credentials });
-          return this.backoff();
-        }
-        // gov-form answers everything with HTTP 200: the status says nothing there, the province's message does.
-        this.update({ online: true, lastError: `${outcome.status === 200 ? '' : `HTTP ${String(outcome.status)} `}${outcome.code}: ${outcome.message}` });
-        return this.backoff();
-      }
-      case 'transient':
-        this.update({ online: false, lastError: outcome.reason });
-        return this.backoff();
-    }
-  }
-
-  /** Full jitter: uniform in [0, min(cap, base · 2^attempt)]. */
-  private backoff(): number {
-    const ceiling = Math.min(this.backoffCapMs, (this.o.backoffBaseMs ?? 1000) * 2 ** this.attempt);
-    this.attempt = Math.min(this.attempt + 1, 30);
-    return Math.round((this.o.random ?? Math.random)() * ceiling);
+    return this.pace.react(outcome, 1);
   }
 
   private sleep(ms: number, kind: 'idle' | 'backoff' | 'retry-after'): Promise<void> {
     return this.waits.sleep(ms, kind);
   }
-
-  /** Publishes only real changes: an outage retried every backoff must not write or broadcast each time. */
-  private update(patch: Partial<UploaderStatus>): void {
-    const next = { ...this.st, ...patch };
-    const same = (k: keyof UploaderStatus) => (k === 'credentials' ? sameRefusal(next.credentials, this.st.credentials) : next[k] === this.st[k]);
-    if ((Object.keys(next) as (keyof UploaderStatus)[]).every(same)) return;
-    if (patch.online !== undefined) this.logReachability(patch.online, next.lastError);
-    this.st = next;
-    this.o.onStatus?.(this.status());
-  }
-
-  /** An outage is visible in the log: one line when the province stops answering, one when it answers again. */
-  private logReachability(online: boolean, reason: string | null): void {
-    const now = Date.now();
-    if (!online && this.downSince === null) {
-      this.downSince = now;
-      this.o.log.warn({ pending: this.o.outbox.counts().pending, reason }, 'province unreachable; records are kept and sent when it answers');
-    } else if (online && this.downSince !== null) {
-      this.o.log.info({ pending: this.o.outbox.counts().pending, unreachableForS: Math.round((now - this.downSince) / 1000) }, 'province reachable again');
-      this.downSince = null;
-    }
-  }
-}
-
-function sameRefusal(a: CredentialRefusal | null, b: CredentialRefusal | null): boolean {
-  return a === b || (a !== null && b !== null && a.kind === b.kind && a.code === b.code && a.message === b.message);
 }
 
 function describe(o: { kind: string; reason?: string; message?: string; code?: string }): string {

@@ -1,28 +1,19 @@
-import type { Cancel, Clock } from './clock.js';
+import type { Clock } from './clock.js';
 import type { StaffMember, TerminalConfig } from './config.js';
 import { CommandError } from './errors.js';
 import type { TerminalEvent } from './events.js';
 import { minLevel, type Level } from './levels.js';
-import { checkFollowUp, checkSkip, flagsFor, needsFollowUp, THANKS_MS, BURST_WINDOW_MS, type FollowUpAnswer } from './policy.js';
+import { checkFollowUp, checkSkip, flagsFor, needsFollowUp, BURST_WINDOW_MS, type FollowUpAnswer } from './policy.js';
 import type { LinkProvider, Logger, RatingRepository } from './ports.js';
-import type { ApplicantInput, RatingBook } from './ratings.js';
+import type { RatingBook } from './ratings.js';
 import type { Pf } from './records.js';
 import type { CancelReason, SessionItem, SessionRow } from './session.js';
 import { newId } from './ids.js';
+import { InvitationTimers } from './invitation-timers.js';
+import { noteRatedElsewhere } from './rated-elsewhere.js';
+import { openingRow, sessionLinkFor, type OpenedSession, type OpenSessionRequest } from './invitation-opening.js';
 
-export interface OpenSessionRequest {
-  projectNo?: string | undefined;
-  items?: SessionItem[] | undefined;
-  /** `choose` (v1.1, 三明: 评价人可选择): the citizen picks combined or per-item on screen (one item: combined). */
-  mode?: 'combined' | 'per-item' | 'choose' | undefined;
-  applicant?: ApplicantInput | undefined;
-}
-
-export interface OpenedSession {
-  sessionId: string;
-  qrUrl: string;
-  expiresAt: string;
-}
+export type { OpenSessionRequest, OpenedSession } from './invitation-opening.js';
 
 export interface OpenSession {
   row: SessionRow;
@@ -66,14 +57,15 @@ export interface InvitationDeps {
 /** One invitation at a time, from opening through the choice and follow-up to Thanks, or to its end unrated or cancelled. */
 export class Invitations {
   private current: OpenSession | null = null;
-  private timer: Cancel | null = null;
-  private thanks: Cancel | null = null;
+  private readonly timers: InvitationTimers;
   /** A link is being fetched for an invitation: a second one must wait. */
   private opening = false;
   /** Page mode: asked as an invitation's countdown ends; the invitation waits for its answer (the province's status). */
   private timingOut: ((sessionId: string) => Promise<void> | null) | null = null;
 
-  constructor(private readonly d: InvitationDeps) {}
+  constructor(private readonly d: InvitationDeps) {
+    this.timers = new InvitationTimers(d);
+  }
 
   get session(): OpenSession | null {
     return this.current;
@@ -84,7 +76,7 @@ export class Invitations {
   }
 
   get thanking(): boolean {
-    return this.thanks !== null;
+    return this.timers.thanking;
   }
 
   /** A citizen has rated and is still on their pages (follow-up, or the next item): their part is not over. */
@@ -99,12 +91,7 @@ export class Invitations {
     try {
       const sessionId = newId();
       const items = req.items ?? [];
-      let qrUrl = '';
-      try {
-        qrUrl = await this.d.links.sessionLink({ sessionId, staffId: staff.staffId, projectNo: req.projectNo, taskCode: items[0]?.taskCode });
-      } catch (err) {
-        this.d.log.warn({ err }, 'no evaluation link for the QR code');
-      }
+      const qrUrl = await sessionLinkFor(this.d, sessionId, staff, req, items);
       recheck();
       return this.insert(sessionId, staff, items, qrUrl, req, uninvited);
     } finally {
@@ -114,31 +101,13 @@ export class Invitations {
 
   private insert(sessionId: string, staff: StaffMember, items: SessionItem[], qrUrl: string, req: OpenSessionRequest, uninvited: boolean): OpenedSession {
     const now = this.d.clock.now();
-    const timeoutMs = this.invitationMs();
-    const row: SessionRow = {
-      sessionId,
-      staffId: staff.staffId,
-      staffName: staff.name,
-      openedAt: now,
-      expiresAt: now + timeoutMs,
-      // Until the citizen chooses, a `choose` session is stored as combined: what a keypad press means.
-      mode: req.mode === 'per-item' && items.length > 1 ? 'per-item' : 'combined',
-      projectNo: req.projectNo ?? null,
-      items,
-      applicant: this.d.book.protectApplicant(req.applicant),
-      qrUrl,
-      status: 'inviting',
-      satisfaction: null,
-      evalDetail: null,
-      pf: null,
-      ratedAt: null,
-      closedAt: null,
-    };
+    const timeoutMs = this.timers.invitationMs();
+    const row = openingRow({ sessionId, staff, items, qrUrl, req, now, timeoutMs, applicant: this.d.book.protectApplicant(req.applicant) });
     this.d.book.commit((w) => w.insertSession(row));
-    this.endThanks();
+    this.timers.endThanks();
     const choosingMode = req.mode === 'choose' && items.length > 1;
     this.current = { row, phase: 'inviting', currentItem: 0, chosen: [], evalIds: [], followUpExpiresAt: null, uninvited, choosingMode };
-    this.arm(timeoutMs, () => this.expire());
+    this.timers.arm(timeoutMs, () => this.expire());
     const expiresAt = new Date(row.expiresAt).toISOString();
     this.d.hooks.event({ type: 'session.opened', sessionId, expiresAt });
     return { sessionId, qrUrl, expiresAt };
@@ -231,38 +200,18 @@ export class Invitations {
     }
     const now = this.d.clock.now();
     this.d.book.commit((w) => w.closeSession(s.row.sessionId, status, now, reason));
-    this.clearTimer();
+    this.timers.clear();
     this.current = null;
     this.d.hooks.event({ type: status === 'unrated' ? 'session.unrated' : 'session.cancelled', sessionId: s.row.sessionId });
     this.d.hooks.ended();
   }
 
-  /**
-   * Page mode (province-page.md): the province says it holds a rating for this session, made on its own page (or a
-   * phone). An open invitation nobody rated here ends rated with Thanks; one that timed out waiting for that answer is
-   * recorded late; anything else (rated here, cancelled, another session) is left alone. No record is made: the
-   * rating is the province's, and only a local note is kept.
-   */
+  /** Page mode: the province holds a rating for this session (rated-elsewhere.ts); an open invitation ends rated with Thanks. */
   endRatedElsewhere(sessionId: string, r: { satisfaction: Level; evalId: string | null }): 'ended' | 'late' | 'ignored' {
     const s = this.current;
-    const open = s !== null && s.row.sessionId === sessionId;
-    if (open && (s.phase !== 'inviting' || s.chosen.length > 0)) return 'ignored';
-    const row = open ? s.row : this.d.repo.session(sessionId);
-    if (!row) return 'ignored';
-    const now = this.d.clock.now();
-    const noted = this.d.book.commit((w) => w.noteRatedElsewhere({ sessionId, staffId: row.staffId, satisfaction: r.satisfaction, evalId: r.evalId, at: now }));
-    if (!noted) return 'ignored';
-    this.d.hooks.event({
-      type: 'session.rated',
-      sessionId,
-      satisfaction: r.satisfaction,
-      ratedAt: new Date(now).toISOString(),
-      surface: 'province-page',
-      ...(r.evalId ? { evalId: r.evalId } : {}),
-    });
-    if (!open) return 'late';
-    this.done(true);
-    return 'ended';
+    const outcome = noteRatedElsewhere(this.d, s !== null && s.row.sessionId === sessionId ? s : null, sessionId, r);
+    if (outcome === 'ended') this.done(true);
+    return outcome;
   }
 
   /** Page mode: the invitation timed out and the province never said whether its page was rated. */
@@ -295,10 +244,10 @@ export class Invitations {
     const s = this.current;
     if (!s) return;
     if (s.phase === 'inviting') {
-      const expiresAt = s.row.openedAt + this.invitationMs();
+      const expiresAt = s.row.openedAt + this.timers.invitationMs();
       if (expiresAt <= s.row.expiresAt) return;
       s.row.expiresAt = expiresAt;
-      this.arm(expiresAt - this.d.clock.now(), () => this.expire());
+      this.timers.arm(expiresAt - this.d.clock.now(), () => this.expire());
     } else this.keepFollowUpOpen(s.row.sessionId);
     this.d.hooks.changed();
   }
@@ -307,9 +256,9 @@ export class Invitations {
   keepFollowUpOpen(sessionId: string): void {
     const s = this.current;
     if (!s || s.phase !== 'follow-up' || s.row.sessionId !== sessionId) return;
-    const ms = this.d.config().rating.followUpTimeoutSeconds * 1000 * this.d.timeoutFactor();
+    const ms = this.timers.followUpMs();
     s.followUpExpiresAt = this.d.clock.now() + ms;
-    this.arm(ms, () => {
+    this.timers.arm(ms, () => {
       if (this.current === s) this.finishQuietly(s, true);
     });
   }
@@ -323,24 +272,17 @@ export class Invitations {
   }
 
   endThanks(): void {
-    this.thanks?.();
-    this.thanks = null;
+    this.timers.endThanks();
   }
 
   close(): void {
-    this.clearTimer();
-    this.endThanks();
+    this.timers.close();
   }
 
   private startFollowUp(s: OpenSession): void {
     s.phase = 'follow-up';
     this.keepFollowUpOpen(s.row.sessionId);
     this.d.hooks.changed();
-  }
-
-  /** How long an invitation page stays open: the province's timeout, doubled in elderly mode. */
-  private invitationMs(): number {
-    return this.d.config().rating.timeoutSeconds * 1000 * this.d.timeoutFactor();
   }
 
   /** Ends a rated session keeping whatever was entered; shows Thanks when the citizen is still there. */
@@ -352,7 +294,7 @@ export class Invitations {
     }
     if (thanks) this.done(true);
     else {
-      this.clearTimer();
+      this.timers.clear();
       this.current = null;
       this.d.hooks.queued();
       this.d.hooks.ended();
@@ -361,30 +303,16 @@ export class Invitations {
 
   /** The session is stored and closed: Thanks for THANKS_MS. */
   private done(thanks: boolean): void {
-    this.clearTimer();
+    this.timers.clear();
     this.current = null;
     if (thanks) {
-      this.endThanks();
-      const cancel = this.d.clock.after(THANKS_MS, () => {
-        if (this.thanks !== cancel) return;
-        this.thanks = null;
+      this.timers.thank(() => {
         this.d.hooks.ended();
         this.d.hooks.changed();
       });
-      this.thanks = cancel;
       this.d.hooks.changed();
     }
     this.d.hooks.queued();
-  }
-
-  private arm(ms: number, fn: () => void): void {
-    this.clearTimer();
-    this.timer = this.d.clock.after(ms, fn);
-  }
-
-  private clearTimer(): void {
-    this.timer?.();
-    this.timer = null;
   }
 
   private requireFollowUp(sessionId: string): OpenSession {

@@ -1,28 +1,26 @@
 import type { TerminalState, TerminalView } from '../bridge/contract.js';
 import { maskBadge } from '../bridge/formats.js';
-import { startOfCstDay } from './clock.js';
 import type { TerminalConfig } from './config.js';
 import { generateDefaults } from './default-ratings.js';
 import { CommandError } from './errors.js';
-import { Emitter, type StaffSummary, type SyncStatus, type TerminalEvent } from './events.js';
-import { Invitations, type OpenedSession, type OpenSessionRequest } from './invitations.js';
+import type { StaffSummary, SyncStatus, TerminalEvent } from './events.js';
+import type { Invitations, OpenedSession, OpenSessionRequest } from './invitations.js';
 import type { Level } from './levels.js';
-import { TimedNotice } from './notice.js';
+import type { TimedNotice } from './notice.js';
 import type { FollowUpAnswer } from './policy.js';
 import type { TerminalPorts } from './ports.js';
-import { RatingBook } from './ratings.js';
+import type { RatingBook } from './ratings.js';
 import type { Pf } from './records.js';
 import { answerOf, type SessionAnswer, type TerminalStatus } from './session.js';
-import { countInvitations } from './invitation-counts.js';
-import { StaffDesk, summary } from './staff.js';
-import { deriveState } from './state.js';
-import { TechnicianDesk } from './technician.js';
-import { buildView, type Locale } from './view.js';
-import { CitizenPrefs } from './citizen-prefs.js';
-import { FiguresCache } from './figures-cache.js';
-import { StorageGuard } from './storage-guard.js';
-import { ShiftControl } from './shift-control.js';
-import { PageOutcomes } from './page-outcomes.js';
+import { summary, type StaffDesk } from './staff.js';
+import type { TechnicianDesk } from './technician.js';
+import type { Locale } from './view.js';
+import type { CitizenPrefs } from './citizen-prefs.js';
+import type { StorageGuard } from './storage-guard.js';
+import type { ShiftControl } from './shift-control.js';
+import type { PageOutcomes } from './page-outcomes.js';
+import { TerminalReadout } from './terminal-readout.js';
+import { assembleParts } from './terminal-parts.js';
 
 export type { OpenSessionRequest } from './invitations.js';
 export type { FollowUpAnswer } from './policy.js';
@@ -34,57 +32,24 @@ export type { TerminalStatus } from './session.js';
  * State is derived, never stored twice.
  */
 export class Terminal {
-  private readonly events = new Emitter<TerminalEvent>();
-  private readonly changes = new Emitter<TerminalView>();
   private readonly staff: StaffDesk;
   private readonly book: RatingBook;
   private readonly invitations: Invitations;
   private readonly tech: TechnicianDesk;
   private config: TerminalConfig;
   private readonly notice: TimedNotice;
-  private lastState: TerminalState | null = null;
-  private readonly prefs = new CitizenPrefs();
-  private readonly figures: FiguresCache;
+  private readonly prefs: CitizenPrefs;
   private readonly storage: StorageGuard;
   private readonly shifts: ShiftControl;
   readonly pageMode: PageOutcomes;
+  private readonly out: TerminalReadout;
 
   constructor(private readonly ports: TerminalPorts) {
     this.config = ports.config;
-    this.figures = new FiguresCache(ports.repo);
-    this.notice = new TimedNotice(ports.clock, () => this.changed());
-    this.staff = new StaffDesk(ports.shifts, { pinHashes: ports.staffPinHashes ?? {}, verifyPin: ports.verifyPin, now: () => ports.clock.now() });
-    this.storage = new StorageGuard(ports.storage, ports.clock, ports.log, () => this.changed());
-    this.book = new RatingBook(ports.repo, ports.clock, ports.identity, ports.where, ports.log, (err) => this.storage.writeFailed(err));
-    this.invitations = new Invitations({
-      repo: ports.repo,
-      book: this.book,
-      clock: ports.clock,
-      links: ports.links,
-      config: () => this.config,
-      timeoutFactor: () => this.prefs.timeoutFactor,
-      log: ports.log,
-      hooks: {
-        event: (e) => this.emit(e),
-        changed: () => this.changed(),
-        confirmed: (level) => {
-          this.figures.forget();
-          ports.keypad?.confirmChoice(level);
-        },
-        queued: () => ports.sync?.notify(),
-        ended: () => {
-          const reset = this.prefs.reset();
-          if (!this.shifts.carryOutWaiting() && reset) this.changed();
-        },
-      },
-    });
-    this.pageMode = new PageOutcomes({ invitations: this.invitations, forgetFigures: () => this.figures.forget(), changed: () => this.changed() });
-    this.shifts = new ShiftControl({ staff: this.staff, invitations: this.invitations, log: ports.log, emit: (e) => this.emit(e) });
-    this.tech = TechnicianDesk.fromPorts(ports, (active, reason) => {
-      // An invitation cannot outlive the window being serviced: it ends cancelled.
-      if (active) this.invitations.closeOpen('byMaintenance');
-      this.emit(active ? { type: 'maintenance.start' } : { type: 'maintenance.end', reason });
-    });
+    const parts = assembleParts(ports, { config: () => this.config, emit: (e) => this.emit(e), changed: () => this.changed() });
+    ({ prefs: this.prefs, notice: this.notice, staff: this.staff, storage: this.storage, book: this.book } = parts);
+    ({ invitations: this.invitations, pageMode: this.pageMode, shifts: this.shifts, tech: this.tech } = parts);
+    this.out = new TerminalReadout({ ...parts, ports, config: () => this.config });
     const { abandoned, released } = ports.repo.recover(ports.clock.now());
     if (abandoned || released) ports.log.info({ abandoned, released }, 'recovered after restart');
     this.staff.recover(this.config);
@@ -94,18 +59,11 @@ export class Terminal {
   // ── queries ──────────────────────────────────────────────────────────────
 
   state(): TerminalState {
-    return deriveState({
-      provisioned: this.ports.where !== null,
-      maintenance: this.tech.inside,
-      staff: this.staff.current !== null,
-      paused: this.staff.paused,
-      session: this.invitations.session?.phase ?? null,
-      thanks: this.invitations.thanking,
-    });
+    return this.out.state();
   }
 
   currentStaff(): StaffSummary | null {
-    return this.staff.current && summary(this.staff.current);
+    return this.out.currentStaff();
   }
 
   getSession(sessionId: string): SessionAnswer {
@@ -115,56 +73,23 @@ export class Terminal {
   }
 
   syncStatus(): SyncStatus {
-    return this.ports.sync?.status() ?? { pending: 0, deadLetter: 0, lastUploadAt: null, lastError: null, online: false };
+    return this.out.syncStatus();
   }
 
   status(): TerminalStatus {
-    const s = this.invitations.session;
-    const today = startOfCstDay(this.ports.clock.now());
-    const stored = s && this.ports.repo.session(s.row.sessionId);
-    return {
-      state: this.state(),
-      staff: this.currentStaff(),
-      session: s ? { ...answerOf(stored ?? s.row), expiresAt: new Date(s.row.expiresAt).toISOString() } : null,
-      devices: this.ports.devices?.status() ?? {},
-      sync: this.syncStatus(),
-      // Today's invitations by how they ended, for the business system and the heartbeat (不得干扰评价).
-      invitations: countInvitations(this.ports.repo.invitationEnds(today), today),
-      storage: this.storage.status(),
-    };
+    return this.out.status();
   }
 
   view(): TerminalView {
-    const now = this.ports.clock.now();
-    const member = this.staff.current;
-    const sync = this.syncStatus();
-    const view = buildView({
-      state: this.state(),
-      now,
-      locale: this.prefs.locale,
-      elderly: this.prefs.elderly,
-      voice: this.ports.voice ?? 'on',
-      config: this.config,
-      where: this.ports.where,
-      staff: member,
-      figures: member && this.figures.get(member.staffId, now),
-      session: this.invitations.session,
-      canEncryptPhone: this.ports.identity.canEncryptForProvince,
-      sync: { online: sync.online, pending: sync.pending },
-      storageFull: this.storage.full,
-      notice: this.notice.current,
-      keypad: this.ports.devices?.keypadSummary() ?? null,
-      technician: this.tech.view(this.ports, this.ports.where !== null),
-    });
-    return this.pageMode.withPage(view);
+    return this.out.view();
   }
 
   onEvent(listener: (e: TerminalEvent) => void): () => void {
-    return this.events.on(listener);
+    return this.out.onEvent(listener);
   }
 
   onView(listener: (v: TerminalView) => void): () => void {
-    return this.changes.on(listener);
+    return this.out.onView(listener);
   }
 
   // ── staff ────────────────────────────────────────────────────────────────
@@ -382,19 +307,10 @@ export class Terminal {
   }
 
   private emit(e: TerminalEvent): void {
-    this.events.emit(e, (err) => this.ports.log.error({ err }, 'event listener failed'));
-    // A rating's screen changes with what follows it (next page, follow-up, Thanks), refreshed there. Device and
-    // sync changes refresh it too: the status strip and diagnostics show them.
-    if (e.type !== 'session.rated') this.changed();
+    this.out.emit(e);
   }
 
   private changed(): void {
-    const view = this.view();
-    if (view.state !== this.lastState) {
-      this.lastState = view.state;
-      this.events.emit({ type: 'state', state: view.state }, (err) => this.ports.log.error({ err }, 'event listener failed'));
-    }
-    this.ports.keypad?.showState(view);
-    this.changes.emit(view, (err) => this.ports.log.error({ err }, 'view listener failed'));
+    this.out.changed();
   }
 }

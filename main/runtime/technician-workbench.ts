@@ -1,30 +1,28 @@
 import type { Database } from 'better-sqlite3';
-import { chmodSync, copyFileSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { listHidDevices, listSerialPorts } from '../../device-drivers/detect.js';
 import { testProvinceConnection } from '../../sync/province/connection-test.js';
 import { networkView, transportFor } from './province-network.js';
-import { BundleQueue } from '../../sync/relay/bundle-queue.js';
-import type { IntentResult } from '../bridge/contract.js';
 import { PROVISIONING_FIELDS, type DeviceInput, type DetectedPort, type ProvisioningDraft, type TechnicianSetup } from '../bridge/technician.js';
 import type { Devices } from '../devices/devices.js';
 import type { Log } from '../log/logger.js';
 import { keepPreviousProvisioning, META_OFFLINE_CONFIG, parseProvisioningText, prepareProvisioning, storeProvisioning } from '../provisioning/apply.js';
 import { checkDraft, describeChanges, formFromFile, formFromStored, type CheckedDraft, type FormBase } from '../provisioning/form.js';
-import { provinceAccount, provinceAppId, provinceSecretField } from '../provisioning/province-schema.js';
+import { provinceAccount, provinceSecretField } from '../provisioning/province-schema.js';
 import { probePageFor } from './page-connection-test.js';
 import { offlineConfigSchema, type ProvisioningFile, type StoredProvisioning } from '../provisioning/schema.js';
 import type { PinHasher, SecretSealer } from '../provisioning/secrets.js';
 import type { auditLog } from '../store/audit-log.js';
 import type { MetaStore } from '../store/meta.js';
-import { writeExportBundles } from './export-records.js';
-import { insideRoots, scanUsb, usbDrives } from './usb-drive.js';
+import { insideRoots, scanUsb } from './usb-drive.js';
 import { readUsbFile } from './usb-walk.js';
 import { refusalLine, unsentDependencyRefusals } from './identity-change.js';
 import { checkUsbUpdate, installFromDrive, type UpdateChecks } from './usb-updates.js';
 import type { FileInstall } from '../update/update-manager.js';
 import { MAX_BUNDLE_BYTES } from '../../sync/export-bundle.js';
 import { ScreenProblemLog } from './screen-problems.js';
+import { importRelayBundle, relayBundleAction } from './relay-bundle-actions.js';
+import { exportToUsb } from './usb-export.js';
+import { fail, type Outcome } from './workbench-outcome.js';
 
 const MAX_INPUTS = 12;
 
@@ -64,9 +62,6 @@ export interface WorkbenchUpdates {
   staff: () => string | null;
   trialMinutes: number;
 }
-
-type Outcome = IntentResult;
-const fail = (code: string, message: string): Outcome => ({ ok: false, code, message });
 
 /** The technician's provisioning, devices and USB actions: each validated, audited, and said in words on screen. */
 export class TechnicianWorkbench {
@@ -184,7 +179,7 @@ export class TechnicianWorkbench {
     if (!file || !insideRoots(this.d.usbRoots, path)) return fail('NOT_ON_USB', 'that file is not on a USB drive the terminal has listed; rescan');
     if (file.kind === 'bundle') {
       if (!this.d.provisioning) return this.said(fail('UNPROVISIONED', 'provision this terminal first: it relays bundles with its own credentials'));
-      return this.importBundle(path);
+      return importRelayBundle(this.d, path, this.said.bind(this));
     }
     // Read again, as `hcp-terminal provision` reads a file: the drive may have changed since it was listed (a link
     // swapped in is refused by readUsbFile, not followed).
@@ -195,36 +190,6 @@ export class TechnicianWorkbench {
       return this.said(fail('INVALID_FILE', err instanceof Error ? err.message : String(err)));
     }
     return this.store(parsed, {}, { source: path, replaced: [provinceSecretField(parsed.province), 'localApi.token', 'technician.pin'] });
-  }
-
-  private importBundle(path: string): Outcome {
-    // Confined to the drive (readUsbFile: no links, real path inside, size cap, BOM dropped), then judged as a bundle.
-    let text: string;
-    try {
-      text = readUsbFile(this.d.usbRoots, path, MAX_BUNDLE_BYTES);
-    } catch (err) {
-      return this.said(fail('USB_READ', err instanceof Error ? err.message : String(err)));
-    }
-    const p = this.d.provisioning;
-    const appSecret = this.d.base?.appSecret;
-    const r = new BundleQueue(this.d.db, this.d.now).add(text, {
-      terminalId: p?.terminal.terminalId ?? null,
-      secretOf: (appKey) => (p && appSecret !== undefined && appKey === provinceAppId(p.province) ? appSecret : null),
-      dialect: p?.province.dialect ?? null,
-      ownAppKey: p ? provinceAppId(p.province) : null,
-    });
-    if (!r.ok) {
-      this.d.audit.record({ actor: 'technician', action: 'relay.import-refused', detail: { file: path, reason: r.error } });
-      return this.said(fail('INVALID_BUNDLE', `${path} cannot be relayed: ${r.error}`));
-    }
-    this.d.audit.record({
-      actor: 'technician',
-      action: 'relay.import',
-      detail: { file: path, bundleId: r.bundleId, records: r.records, new: r.isNew, ...(r.held ? { held: r.held } : {}) },
-    });
-    if (r.held) return this.said({ ok: true }, 'bundleHeld', { records: r.records, reason: r.held });
-    this.d.notifySync();
-    return this.said({ ok: true }, r.isNew ? 'bundleImported' : 'bundleSeen', { records: r.records });
   }
 
   /**
@@ -261,56 +226,12 @@ export class TechnicianWorkbench {
     return this.said(fail('UPDATE_REFUSED', result.message), undefined, { reason: result.reason });
   }
 
-  /** Diagnostics' dead relay bundles: sent again (tried at once), or set aside (kept, listed, never sent). */
   relayBundle(bundleId: string, action: 'resend' | 'set-aside'): Outcome {
-    const queue = new BundleQueue(this.d.db, this.d.now);
-    const before = queue.get(bundleId);
-    if (!before) return this.said(fail('NO_BUNDLE', 'no such relay bundle on this terminal'));
-    const done = action === 'resend' ? queue.resend(bundleId) : queue.setAside(bundleId);
-    if (!done) {
-      const allowed = action === 'resend' ? 'a dead or set-aside bundle, or one with refused records,' : 'a dead bundle';
-      return this.said(fail('BUNDLE_STATE', `only ${allowed} can be ${action === 'resend' ? 'resent' : 'set aside'}; this one is ${before.state}`));
-    }
-    this.d.audit.record({
-      actor: 'technician',
-      action: action === 'resend' ? 'relay.resend' : 'relay.set-aside',
-      detail: { bundleId, origin: before.originTerminal, records: before.records, was: before.state, code: before.lastCode },
-    });
-    if (action === 'resend') this.d.notifySync();
-    return this.said({ ok: true }, action === 'resend' ? 'bundleResent' : 'bundleSetAside', { records: before.records, origin: before.originTerminal });
+    return relayBundleAction(this.d, bundleId, action, this.said.bind(this));
   }
 
-  async usbExport(what: 'records' | 'logs'): Promise<Outcome> {
-    const drive = usbDrives(this.d.usbRoots)[0];
-    if (!drive) return this.said(fail('NO_USB', 'no USB drive found: insert one and try again'));
-    const id = this.d.provisioning?.terminal.terminalId ?? 'unprovisioned';
-    const stamp = new Date(this.d.now()).toISOString().replace(/[:.]/g, '-');
-    try {
-      if (what === 'records') {
-        const { records, files, held } = await writeExportBundles({
-          db: this.d.db,
-          sealer: this.d.sealer,
-          out: join(drive, `hcp-export-${id}-${stamp}.json`),
-          withNames: false,
-          skipEmpty: true,
-        });
-        // A record whose follow-up is still open stays home: the citizen may yet add reasons to it.
-        if (records === 0) return this.said({ ok: true }, held ? 'nothingToExportHeld' : 'nothingToExport', { held });
-        this.d.audit.record({ actor: 'technician', action: 'export.records', detail: { drive, records, held, files: files.length } });
-        return this.said({ ok: true }, held ? 'recordsExportedHeld' : 'recordsExported', { records, held, files: files.join(', ') });
-      }
-      const dir = join(drive, `hcp-logs-${id}-${stamp}`);
-      mkdirSync(dir, { mode: 0o700 });
-      const logs = join(this.d.dataDir, 'logs');
-      for (const name of safeList(logs)) copyPrivate(join(logs, name), join(dir, name));
-      // The audit log is part of the logs a technician takes away (180 days of it).
-      this.d.audit.record({ actor: 'technician', action: 'export.logs', detail: { drive } });
-      const audit = this.d.audit.list(100_000).reverse();
-      writeFileSync(join(dir, 'audit.jsonl'), audit.map((e) => JSON.stringify(e)).join('\n') + '\n', { mode: 0o600 });
-      return this.said({ ok: true }, 'logsExported', { dir });
-    } catch (err) {
-      return this.said(fail('USB_WRITE', `cannot write to ${drive}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`));
-    }
+  usbExport(what: 'records' | 'logs'): Promise<Outcome> {
+    return exportToUsb(this.d, what, this.said.bind(this));
   }
 
   deviceTest(what: 'leds' | 'lcd' | 'prompt', prompt = 1): Outcome {
@@ -384,17 +305,4 @@ export class TechnicianWorkbench {
 /** The offline roster stored beside the provisioning (PINs stripped), for a form-made file to carry on. */
 export function storedOfflineConfig(meta: MetaStore): ProvisioningFile['offlineConfig'] {
   return meta.get(META_OFFLINE_CONFIG, offlineConfigSchema);
-}
-
-function safeList(dir: string): string[] {
-  try {
-    return readdirSync(dir);
-  } catch {
-    return [];
-  }
-}
-
-function copyPrivate(from: string, to: string): void {
-  copyFileSync(from, to);
-  chmodSync(to, 0o600);
 }
