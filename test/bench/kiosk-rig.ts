@@ -63,7 +63,11 @@ export interface Rig {
 }
 
 export function terminalEnv(mode: Mode, keyDir: string): Record<string, string> {
-  const flags = [...TERMINAL_V8_FLAGS, ...(mode.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${mode.profileDir}`] : [])];
+  const flags = [
+    ...TERMINAL_V8_FLAGS,
+    ...(mode.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${mode.profileDir}`] : []),
+    ...(process.env['HCP_BENCH_TERMINAL_FLAGS'] ?? '').split(' ').filter(Boolean),
+  ];
   // As the systemd unit runs it (main/runtime/v8-flags.ts).
   return { HCP_KEY_DIR: keyDir, HCP_LOG_LEVEL: 'warn', NODE_OPTIONS: flags.join(' ') };
 }

@@ -22,14 +22,22 @@ async function tap(page: Page): Promise<void> {
   await page.touchscreen.tap(box.x + box.width / 2, box.y + box.height / 2);
 }
 
-/** `n` taps, each on a fresh invitation (`invite`), numbered on from the `before` taps the page has already seen. */
-export async function taps(page: Page, n: number, before: number, invite: () => Promise<void>): Promise<Tap[]> {
-  const out: Tap[] = [];
+/** A tap, and the CPU the machine's other processes used while it was on its way (`othersCpu`), ms; NaN unread. */
+export type MeasuredTap = Tap & { othersMs: number };
+
+/**
+ * `n` taps, each on a fresh invitation (`invite`), numbered on from the `before` taps the page has already seen.
+ * `othersCpu`, if given, reads the CPU time used so far outside the kiosk and the bench's driver, ms.
+ */
+export async function taps(page: Page, n: number, before: number, invite: () => Promise<void>, othersCpu?: () => number): Promise<MeasuredTap[]> {
+  const out: MeasuredTap[] = [];
   for (let i = 0; i < n; i++) {
     await invite();
     if (TAP_PACE_MS > 0) await new Promise((res) => setTimeout(res, TAP_PACE_MS));
+    const others = othersCpu?.() ?? NaN;
     await tap(page);
-    out.push(await tapped(page, before + i + 1));
+    const t = await tapped(page, before + i + 1);
+    out.push({ ...t, othersMs: (othersCpu?.() ?? NaN) - others });
   }
   return out;
 }

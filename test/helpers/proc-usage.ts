@@ -22,6 +22,19 @@ export function cpuMs(pid: number): number {
   }
 }
 
+/**
+ * CPU time every process on the machine has used so far (all cores: user, nice, system, irq, softirq, steal), ms, from
+ * /proc/stat; NaN where it cannot be read. Ticks are USER_HZ, 100 a second.
+ */
+export function machineCpuMs(): number {
+  try {
+    const f = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]?.split(/\s+/) ?? [];
+    return [1, 2, 3, 6, 7, 8].reduce((sum, i) => sum + Number(f[i]), 0) * 10;
+  } catch {
+    return NaN;
+  }
+}
+
 /** The environment a process was started with (/proc/<pid>/environ): what an exec gave it, not later changes. */
 export function environOf(pid: number | undefined): Record<string, string> {
   const raw = readFileSync(`/proc/${String(pid)}/environ`, 'utf8');
