@@ -22,8 +22,9 @@ const PACKAGE_BIN = '/usr/bin/hcp-terminal';
  * `hcp-terminal kiosk`: the kiosk window's launcher (the autostart entry runs it). Waits until the terminal answers
  * and has written its launch page, then opens Chromium in kiosk mode on that page, so the screen never shows a
  * browser's "site can't be reached"; the window's shell then waits for the browser and starts the launcher again if
- * it crashes, to open it again (kiosk-window-shell.ts, kiosk-supervisor.ts). The page is in the kiosk group's folder beside the data directory where root made one (the
- * kiosk window is another user's: the package), else in the data directory (the terminal's own user).
+ * it crashes, to open it again (kiosk-window-shell.ts, kiosk-supervisor.ts). The page is in the kiosk group's folder
+ * beside the data directory where root made one (the kiosk window is another user's: the package), else in the data
+ * directory (the terminal's own user).
  */
 export async function kiosk(argv: string[]): Promise<number> {
   const a = parseCommandArgs(
