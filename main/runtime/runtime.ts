@@ -61,6 +61,8 @@ export interface RuntimeOptions {
   /** Electron passes a `safeStorage` sealer; headless terminals use a key file. */
   sealer?: SecretSealer | undefined;
   clock?: Clock | undefined;
+  /** The quiet spell's full collection (idle-collection.ts); V8's own when absent, none with null. */
+  collect?: (() => void) | null | undefined;
   devices?: DeviceOptions | undefined;
   /** Build the terminal without starting devices, uploads or the demo province (`provision`). */
   passive?: boolean | undefined;
@@ -307,7 +309,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     const stopAuditPurge = every(clock, 86_400_000, () => audit.purge());
     const atWork = () => ['inviting', 'follow-up'].includes(terminal.state());
     const stopCheckpoints = scheduleCheckpoints(db, clock, atWork, opts.log);
-    const collect = fullCollection();
+    const collect = opts.collect === undefined ? fullCollection() : opts.collect;
     const stopIdleCollection = collect ? scheduleIdleCollection(clock, collect, (l) => terminal.onEvent(l), atWork, opts.log) : () => undefined;
     if (sync) linkTerminalToProvince(terminal, sync, opts.log);
     let background: 'waiting' | 'done' = opts.passive ? 'done' : 'waiting';
