@@ -147,13 +147,13 @@ function InviteTitle({ view }: { view: TerminalView }) {
   );
 }
 
-function LevelLabel({ text }: { text: string }) {
+const LevelLabel = memo(function LevelLabel({ text }: { text: string }) {
   return (
     <span className="level-label" style={{ '--chars': text.length }}>
       {text}
     </span>
   );
-}
+});
 
 /**
  * The time left, ticking on its own: only this re-renders four times a second, not the levels, the staff card and the
