@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import type { TerminalView } from '../../main/bridge/contract.js';
 import { hallOpen } from '../../main/bridge/hall-hours.js';
-import { useUi } from './context.js';
+import { useUiStore } from './context.js';
 
 type Display = 'awake' | 'dim' | 'blank';
 
@@ -17,11 +17,17 @@ function maySleep(view: TerminalView, now: number): boolean {
  * (an invitation above all) wakes it at once.
  */
 export function DisplaySleep({ view }: { view: TerminalView }) {
-  const offsetMs = useUi((s) => s.offsetMs);
+  const store = useUiStore();
   const [display, setDisplay] = useState<Display>('awake');
   const idleSince = useRef(0);
   const asleep = useRef(false);
   const page = useRef('');
+  // The tick reads the latest view: listeners and timer are set once, not again for every view the terminal pushes
+  // (each one re-armed them, work a tap paid for at half a core).
+  const latest = useRef(view);
+  useEffect(() => {
+    latest.current = view;
+  }, [view]);
   useEffect(() => {
     asleep.current = display !== 'awake';
   }, [display]);
@@ -37,6 +43,7 @@ export function DisplaySleep({ view }: { view: TerminalView }) {
     window.addEventListener('keydown', activity, true);
     window.addEventListener('pointerdown', activity, true);
     const tick = () => {
+      const view = latest.current;
       // A new state or invitation counts as activity: the screen shows something new.
       const shown = `${view.state}:${view.session?.sessionId ?? ''}`;
       if (shown !== page.current || idleSince.current === 0) {
@@ -44,7 +51,7 @@ export function DisplaySleep({ view }: { view: TerminalView }) {
         idleSince.current = Date.now();
       }
       const idle = Date.now() - idleSince.current;
-      const next: Display = !maySleep(view, Date.now() + offsetMs)
+      const next: Display = !maySleep(view, Date.now() + store.getState().offsetMs)
         ? 'awake'
         : idle >= view.display.blankAfterMs
           ? 'blank'
@@ -59,7 +66,7 @@ export function DisplaySleep({ view }: { view: TerminalView }) {
       window.removeEventListener('pointerdown', activity, true);
       clearInterval(timer);
     };
-  }, [view, offsetMs]);
+  }, [store]);
 
   // An invitation, a follow-up or Thanks is never dimmed, not even for the half second before the next tick.
   if (display === 'awake' || !['closed', 'serving', 'paused'].includes(view.state)) return null;

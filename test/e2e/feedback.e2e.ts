@@ -59,6 +59,44 @@ test('a page whose terminal does not answer says it is connecting', async ({ pag
   await expect(page.getByText('正在连接…')).toBeVisible();
 });
 
+/**
+ * Issue 27: every view the terminal pushes carries its clock, and the page's timers used to start again on each one
+ * (work a tap paid for at half a core). Views coming faster than a timer's tick then stopped it: the time left stood
+ * still. Here the terminal's last view is pushed again every 40 ms.
+ */
+test('the time left keeps counting down however often the terminal pushes its view', async ({ page, hcp }) => {
+  const { api } = hcp;
+  expect((await api.post('/staff/login', { badgeId: BADGE })).status).toBe(200);
+  let last: { kind: string; view: Record<string, unknown> } | null = null;
+  let toPage: WebSocketRoute | null = null;
+  await page.routeWebSocket(/\/bridge$/, (ws) => {
+    toPage = ws;
+    const server = ws.connectToServer();
+    server.onMessage((m) => {
+      const text = typeof m === 'string' ? m : m.toString('utf8');
+      const msg = JSON.parse(text) as { kind: string; view?: Record<string, unknown> };
+      if (msg.kind === 'view' && msg.view) last = { kind: 'view', view: msg.view };
+      ws.send(text);
+    });
+  });
+  // Each view's clock as the terminal stamps it, a few ms either way of the page's by the time it arrives.
+  let pushed = 0;
+  const again = setInterval(() => {
+    const ws = toPage;
+    if (ws && last) ws.send(JSON.stringify({ ...last, view: { ...last.view, serverNow: Date.now() + (pushed++ % 5) } }));
+  }, 40);
+  try {
+    await openKiosk(page, hcp.terminal);
+    expect((await api.post('/sessions', {})).status).toBe(201);
+    const left = page.locator('.countdown-text');
+    await expect(left).toBeVisible();
+    const first = await left.textContent();
+    await expect.poll(() => left.textContent(), { timeout: 5_000 }).not.toBe(first);
+  } finally {
+    clearInterval(again);
+  }
+});
+
 /** Counts the page's choices on their way to the terminal. */
 async function countChoices(page: Page): Promise<() => number> {
   let n = 0;

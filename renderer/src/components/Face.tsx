@@ -1,3 +1,5 @@
+import { memo } from 'react';
+
 /** A simple face per level, drawn as SVG so it looks the same on every device (no emoji fonts). */
 const MOUTHS: Record<number, string> = {
   5: 'M30 58 Q50 80 70 58',
@@ -7,7 +9,8 @@ const MOUTHS: Record<number, string> = {
   1: 'M30 72 Q50 52 70 72',
 };
 
-export function Face({ level }: { level: number }) {
+/** Memoised: a tap re-renders the five buttons (the pressed one, the dimmed others), never their faces. */
+export const Face = memo(function Face({ level }: { level: number }) {
   return (
     <svg className="face" viewBox="0 0 100 100" aria-hidden="true" focusable="false">
       <circle cx="50" cy="50" r="44" fill="none" stroke="currentColor" strokeWidth="6" />
@@ -17,4 +20,4 @@ export function Face({ level }: { level: number }) {
       <path d={MOUTHS[level] ?? MOUTHS[3]} fill="none" stroke="currentColor" strokeWidth="6" strokeLinecap="round" />
     </svg>
   );
-}
+});

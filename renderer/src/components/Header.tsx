@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { memo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { TerminalView } from '../../../main/bridge/contract.js';
 import { useUi } from '../context.js';
@@ -24,14 +24,13 @@ function clock(ms: number, locale: string): { time: string; date: string } {
   return { time: f.time.format(ms), date: f.date.format(ms) };
 }
 
-export function Header({ view }: { view: TerminalView }) {
+function HeaderBar({ view }: { view: TerminalView }) {
   const { t } = useTranslation();
   const now = useTerminalNow(1000);
   const send = useUi((s) => s.send);
   const [choosing, setChoosing] = useState(false);
   const c = clock(now, view.locale);
-  const pageShown =
-    view.state === 'inviting' && view.session && view.page?.sessionId === view.session.sessionId ? { session: view.session, page: view.page } : null;
+  const pageShown = shownPage(view);
   return (
     <header className={pageShown ? 'header with-page' : 'header'}>
       <div className="header-where">
@@ -82,3 +81,28 @@ export function Header({ view }: { view: TerminalView }) {
     </header>
   );
 }
+
+/** The province's page on screen, whose bar the header carries: its session and page, or null. */
+function shownPage(view: TerminalView) {
+  return view.state === 'inviting' && view.session && view.page?.sessionId === view.session.sessionId ? { session: view.session, page: view.page } : null;
+}
+
+/** What of a shown page the header's bar draws: its countdown and the page's session. */
+function pageKey(view: TerminalView): string {
+  const p = shownPage(view);
+  return p ? `${p.page.sessionId}:${String(p.session.openedAt)}:${String(p.session.expiresAt)}` : '';
+}
+
+/**
+ * Every view the terminal pushes (a tap's Thanks among them) re-rendered the header; it redraws only when what it
+ * shows changed. Its clock ticks on its own (useTerminalNow).
+ */
+export const Header = memo(
+  HeaderBar,
+  (a, b) =>
+    a.view.hall.hallName === b.view.hall.hallName &&
+    a.view.hall.windowName === b.view.hall.windowName &&
+    a.view.locale === b.view.locale &&
+    a.view.elderly === b.view.elderly &&
+    pageKey(a.view) === pageKey(b.view),
+);

@@ -1,11 +1,12 @@
-import { Fragment, useMemo } from 'react';
+import { Fragment, memo, useMemo } from 'react';
 
 /**
  * Text that wraps only between words. Chinese has no spaces, so a browser may break it after any character
  * (请您对本次服务作 / 出评价); Intl.Segmenter (ICU's dictionary) finds the words, a break is offered before each one
  * (`<wbr>`), and `.phrases` forbids the others. A word longer than the whole line still wraps rather than overflow.
+ * Memoised: the screens around it re-render on a tap (the pressed level), its text does not change.
  */
-export function Phrases({ text, locale }: { text: string; locale: string }) {
+export const Phrases = memo(function Phrases({ text, locale }: { text: string; locale: string }) {
   const words = useMemo(() => {
     const out: string[] = [];
     for (const s of new Intl.Segmenter(locale, { granularity: 'word' }).segment(text)) {
@@ -28,4 +29,4 @@ export function Phrases({ text, locale }: { text: string; locale: string }) {
       ))}
     </span>
   );
-}
+});

@@ -1,4 +1,4 @@
-import { useEffect, useMemo } from 'react';
+import { memo, useEffect, useMemo } from 'react';
 import type { ScreenRegion } from '../../../main/bridge/contract.js';
 import { useUi } from '../context.js';
 import { MIN_MODULE_PX, qrPath } from './qr-path.js';
@@ -22,21 +22,27 @@ export function useQrCode(value: string | null | undefined, size: number, region
   return value && path ? { value, size: Math.min(maxSize, Math.max(size, path.n * MIN_MODULE_PX)), ...path } : null;
 }
 
-/** A drawn QR code as crisp SVG squares (no canvas, no inline markup), with the quiet zone scanners need. */
-export function QrCode({ qr, label }: { qr: Drawn; label: string }) {
-  return (
-    <svg
-      className="qr"
-      width={qr.size}
-      height={qr.size}
-      viewBox={`0 0 ${qr.n} ${qr.n}`}
-      role="img"
-      aria-label={label}
-      data-qr-value={qr.value}
-      shapeRendering="crispEdges"
-    >
-      <rect width={qr.n} height={qr.n} fill="#fff" />
-      <path d={qr.d} fill="#000" />
-    </svg>
-  );
-}
+/**
+ * A drawn QR code as crisp SVG squares (no canvas, no inline markup), with the quiet zone scanners need. Drawn again only
+ * for another code: a tap's renders of the screen around it leave it alone.
+ */
+export const QrCode = memo(
+  function QrCode({ qr, label }: { qr: Drawn; label: string }) {
+    return (
+      <svg
+        className="qr"
+        width={qr.size}
+        height={qr.size}
+        viewBox={`0 0 ${qr.n} ${qr.n}`}
+        role="img"
+        aria-label={label}
+        data-qr-value={qr.value}
+        shapeRendering="crispEdges"
+      >
+        <rect width={qr.n} height={qr.n} fill="#fff" />
+        <path d={qr.d} fill="#000" />
+      </svg>
+    );
+  },
+  (a, b) => a.label === b.label && a.qr.value === b.qr.value && a.qr.size === b.qr.size && a.qr.d === b.qr.d,
+);

@@ -1,7 +1,9 @@
+import { memo } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { TerminalView } from '../../../main/bridge/contract.js';
 
-export function StaffCard({ staff, compact = false }: { staff: NonNullable<TerminalView['staff']>; compact?: boolean }) {
+/** Memoised: the same staff member (one view's object) through a tap's pressed and dimmed renders. */
+export const StaffCard = memo(function StaffCard({ staff, compact = false }: { staff: NonNullable<TerminalView['staff']>; compact?: boolean }) {
   const { t } = useTranslation();
   return (
     <div className={compact ? 'staff-card compact' : 'staff-card'}>
@@ -19,4 +21,4 @@ export function StaffCard({ staff, compact = false }: { staff: NonNullable<Termi
       </div>
     </div>
   );
-}
+});

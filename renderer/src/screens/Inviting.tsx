@@ -1,4 +1,4 @@
-import { useRef, useState } from 'react';
+import { memo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { TerminalView } from '../../../main/bridge/contract.js';
 import { Face } from '../components/Face.js';
@@ -147,19 +147,20 @@ function InviteTitle({ view }: { view: TerminalView }) {
   );
 }
 
-function LevelLabel({ text }: { text: string }) {
+const LevelLabel = memo(function LevelLabel({ text }: { text: string }) {
   return (
     <span className="level-label" style={{ '--chars': text.length }}>
       {text}
     </span>
   );
-}
+});
 
 /**
  * The time left, ticking on its own: only this re-renders four times a second, not the levels, the staff card and the
- * QR code around it (issue 18). The ring steps once a second, without a transition that would repaint every frame.
+ * QR code around it (issue 18). The ring steps once a second, without a transition that would repaint every frame. Nor
+ * does the page around it re-render it: a tap's pressed level and the dimmed others leave it as it is.
  */
-export function Countdown({ openedAt, expiresAt }: { openedAt: number; expiresAt: number }) {
+export const Countdown = memo(function Countdown({ openedAt, expiresAt }: { openedAt: number; expiresAt: number }) {
   const { t } = useTranslation();
   const now = useTerminalNow();
   const left = secondsLeft(expiresAt, now);
@@ -173,7 +174,7 @@ export function Countdown({ openedAt, expiresAt }: { openedAt: number; expiresAt
       <span className="countdown-text">{t('inviting.countdown', { s: left })}</span>
     </div>
   );
-}
+});
 
 /** 三明 (评价人可选择): several departments' items, and the citizen decides to rate them once for all or one by one. */
 function ChooseMode({ session }: { session: NonNullable<TerminalView['session']> }) {
