@@ -50,7 +50,7 @@ export async function kiosk(argv: string[]): Promise<number> {
   const record = profileRecord(profile, heldTimers, say);
   // The page's proxy and CAs are read at each opening, so what the terminal changed reaches the window when it reopens.
   const open = (opening: Opening) => {
-    const args = [...kioskBrowserArgs(pathToFileURL(launch).href, profile), ...kioskNetworkArgs(dirname(launch))];
+    const args = [...kioskBrowserArgs(pathToFileURL(launch).href, profile), ...kioskNetworkArgs(dirname(launch), say)];
     process.stdout.write(JSON.stringify({ event: 'kiosk', browser }) + '\n');
     execWindow(launcherCommand(dataDir, browser), opening, browser, args);
   };
@@ -93,7 +93,7 @@ export async function kiosk(argv: string[]): Promise<number> {
     // Waiting would not help a user the pass is not for: say so at once, rather than after 180 s.
     const refused = notReadable(launch);
     if (refused) {
-      process.stderr.write(`hcp-terminal: ${refused}\n`);
+      say(refused);
       return 1;
     }
     if (await terminalAnswers(launch)) break;
@@ -110,7 +110,7 @@ export async function kiosk(argv: string[]): Promise<number> {
     refuseTranslation(profile);
   } catch (e) {
     // The window still opens: a kiosk without its screen is worse, and the page itself says translate="no".
-    process.stderr.write(`hcp-terminal: could not turn off translation in ${profile}: ${(e as Error).message}\n`);
+    say(`could not turn off translation in ${profile}: ${(e as Error).message}`);
   }
   // Before the first window only the profile is asked after: the launcher has just taken it over.
   if (supersededIn(record)) {

@@ -97,7 +97,7 @@ export function readKioskNetwork(file: string): KioskNetwork | null {
  * desktop user's NSS database (main/host/kiosk-trust.ts); `say` tells the launcher's stderr what the browser will not
  * have (a file it cannot use, CAs it cannot be given).
  */
-export function kioskNetworkArgs(kioskDir: string, say: (line: string) => void = stderrLine, env: NodeJS.ProcessEnv = process.env): string[] {
+export function kioskNetworkArgs(kioskDir: string, say: (line: string) => void, env: NodeJS.ProcessEnv = process.env): string[] {
   const file = join(kioskDir, KIOSK_NETWORK_FILE);
   const n = readKioskNetwork(file);
   if (!n) {
@@ -114,8 +114,4 @@ export function kioskNetworkArgs(kioskDir: string, say: (line: string) => void =
   if (n.proxyServer) args.push(`--proxy-server=${n.proxyServer}`);
   if (n.proxyServer && n.bypassList) args.push(`--proxy-bypass-list=${n.bypassList}`);
   return args;
-}
-
-function stderrLine(line: string): void {
-  process.stderr.write(`hcp-terminal: ${line}\n`);
 }
