@@ -1,5 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import { isIP } from 'node:net';
+import { bareHost } from './page-network.js';
 
 const SERVER_AUTH = '1.3.6.1.5.5.7.3.1';
 /** Longer than any chain a hall's proxy or a province sends; a loop in the sent certificates ends here. */
@@ -51,6 +52,6 @@ function within(c: X509Certificate, now: Date): boolean {
 }
 
 function forHost(leaf: X509Certificate, hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, '');
+  const host = bareHost(hostname);
   return (isIP(host) ? leaf.checkIP(host) : leaf.checkHost(host)) !== undefined;
 }

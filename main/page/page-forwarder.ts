@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
-import type { PageProxy } from './page-network.js';
+import { bareHost, type PageProxy } from './page-network.js';
 
 export interface PageForwarder {
   port: number;
@@ -50,7 +50,7 @@ export async function startPageForwarder(o: {
   server.on('clientError', (_err, socket) => socket.destroy());
 
   function tunnel(target: string, client: Socket, head: Buffer): void {
-    const up = connect(o.upstream.port, o.upstream.host.replace(/^\[|\]$/g, ''));
+    const up = connect(o.upstream.port, bareHost(o.upstream.host));
     open.add(up);
     up.on('close', () => {
       open.delete(up);

@@ -28,6 +28,11 @@ export interface PageNetwork {
   caCertificates: readonly string[];
 }
 
+/** A host as a socket or a certificate check takes it: an IPv6 address without a URL's brackets. */
+export function bareHost(host: string): string {
+  return host.replace(/^\[|\]$/g, '');
+}
+
 /** A proxy URL as `PageProxy`, or null (none, or not a URL Chromium could use). */
 export function parsePageProxy(url: string | undefined): PageProxy | null {
   if (!url) return null;
@@ -86,9 +91,9 @@ export function proxyCredentials(
   challenge: { isProxy: boolean; host: string; port: number },
 ): { user: string; pass: string } | null {
   if (!challenge.isProxy) return null;
-  const host = challenge.host.replace(/^\[|\]$/g, '').toLowerCase();
+  const host = bareHost(challenge.host).toLowerCase();
   for (const p of [n.https, n.http]) {
-    if (p?.user && p.host.replace(/^\[|\]$/g, '').toLowerCase() === host && p.port === challenge.port) return { user: p.user, pass: p.pass };
+    if (p?.user && bareHost(p.host).toLowerCase() === host && p.port === challenge.port) return { user: p.user, pass: p.pass };
   }
   return null;
 }
