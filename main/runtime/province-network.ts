@@ -1,4 +1,4 @@
-import { createTransport, proxyEnvFor, redactProxy, type Transport } from '../../sync/net/transport.js';
+import { createTransport, proxyEnvFor, redactProxy, type NetworkSettings, type Transport } from '../../sync/net/transport.js';
 import { networkSettings, openNetwork, showCa, type NetworkFile, type NetworkStored } from '../provisioning/network.js';
 
 /** The transport for a provisioning file's (or the stored, opened) proxy and the province's CAs. */
@@ -14,12 +14,18 @@ export async function provinceNetwork(
   p: { network?: NetworkStored | undefined; province: { tls?: { caCertificates: string[] } | undefined } } | null,
   open: (sealed: string) => Promise<string>,
   log: { info(obj: object, msg: string): void },
-): Promise<{ transport: Transport; form: { network: NetworkFile | undefined; provinceTls: { caCertificates: string[] } | undefined } }> {
+): Promise<{
+  transport: Transport;
+  /** The same settings, for the province's page (main/runtime/page-network.ts). */
+  settings: NetworkSettings;
+  form: { network: NetworkFile | undefined; provinceTls: { caCertificates: string[] } | undefined };
+}> {
   const network = await openNetwork(p?.network, open);
-  const transport = transportFor({ network, province: { tls: p?.province.tls } });
+  const settings = networkSettings(network, p?.province.tls);
+  const transport = createTransport(settings);
   if (p)
     log.info({ proxy: transport.proxyShown, noProxy: network?.noProxy ?? [], provisionedCas: p.province.tls?.caCertificates.length ?? 0 }, 'province network');
-  return { transport, form: { network, provinceTls: p?.province.tls } };
+  return { transport, settings, form: { network, provinceTls: p?.province.tls } };
 }
 
 /** What the technician screen shows of the network: the proxy in force and whence, the bypassed hosts, the provisioned CAs. */

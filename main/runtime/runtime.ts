@@ -2,9 +2,8 @@ import type { Database } from 'better-sqlite3';
 import type { SyncEngine } from '../../sync/engine.js';
 import { DEMO_SM2_PUBLIC_KEY } from '../../sync/province-sim/demo-keys.js';
 import type { Dialect, PageSource, UpdateAnnouncement } from '../../sync/province/adapter.js';
-import { every, realTimers, type Clock } from '../core/clock.js';
+import { realTimers, type Clock } from '../core/clock.js';
 import type { TerminalConfig } from '../core/config.js';
-import { scheduleDefaultRatings } from '../core/default-ratings.js';
 import type { Terminal } from '../core/terminal.js';
 import { createDevices, type DeviceOptions } from '../devices/devices.js';
 import type { Log } from '../log/logger.js';
@@ -25,8 +24,7 @@ import { MetaStore } from '../store/meta.js';
 import { auditLog } from '../store/audit-log.js';
 import { META_PROVINCE_CONFIG } from '../store/sync-memory.js';
 import { technicianLocks } from '../store/technician-locks.js';
-import { scheduleCheckpoints } from '../store/checkpoints.js';
-import { fullCollection, scheduleIdleCollection } from './idle-collection.js';
+import { scheduleHousekeeping } from './housekeeping.js';
 import { describeChanges, formFromFile, formFromStored } from '../provisioning/form.js';
 import { appliedUnchanged, recordApplied } from '../provisioning/file-fingerprint.js';
 import { reportDatabase } from './database-report.js';
@@ -37,7 +35,6 @@ import { softwareVersion } from './version.js';
 import { updateWiring } from './update-wiring.js';
 import { provinceNetwork } from './province-network.js';
 import { pageNetworkOf } from './page-network.js';
-import { networkSettings } from '../provisioning/network.js';
 import { softwareStatus } from '../update/status.js';
 import { hallOpen } from '../bridge/hall-hours.js';
 import { syncTuningFromEnv } from './environment.js';
@@ -175,7 +172,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     const tls = provisioning?.localApi.tls;
     const apiTls = tls ? { cert: tls.cert, key: await open(tls.keySealed) } : null;
     if (provisioning) auditExceptions(provisioning, opts.log);
-    const { transport, form: networkForm } = await provinceNetwork(provisioning, open, opts.log);
+    const { transport, settings: network, form: networkForm } = await provinceNetwork(provisioning, open, opts.log);
     const releasesDir = opts.releasesDir ?? process.env['HCP_RELEASES_DIR'];
     const nameSealer = new KeySealer((await key(META_DATA_KEY)) ?? Buffer.alloc(0));
     // The demo's province is a simulator started here, on a port of its own, serving the demo hall's config.
@@ -291,7 +288,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
           audit,
           log: opts.log,
           fetch: transport.fetch,
-          network: pageNetworkOf(networkSettings(networkForm.network, networkForm.provinceTls)),
+          network: pageNetworkOf(network),
         })
       : null;
     terminalState = () => terminal.state();
@@ -305,12 +302,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       if (e.type === 'maintenance.start') void workbench.rescan().catch((err: unknown) => opts.log.warn({ err }, 'technician rescan failed'));
     });
     devices?.onInput((source, what) => terminal.serviced && workbench.noteInput(source, what));
-    const stopDefaults = scheduleDefaultRatings(clock, () => terminal.generateDefaults(), opts.log);
-    const stopAuditPurge = every(clock, 86_400_000, () => audit.purge());
-    const atWork = () => ['inviting', 'follow-up'].includes(terminal.state());
-    const stopCheckpoints = scheduleCheckpoints(db, clock, atWork, opts.log);
-    const collect = opts.collect === undefined ? fullCollection() : opts.collect;
-    const stopIdleCollection = collect ? scheduleIdleCollection(clock, collect, (l) => terminal.onEvent(l), atWork, opts.log) : () => undefined;
+    const stopHousekeeping = scheduleHousekeeping({ clock, db, terminal, audit, log: opts.log, collect: opts.collect });
     if (sync) linkTerminalToProvince(terminal, sync, opts.log);
     let background: 'waiting' | 'done' = opts.passive ? 'done' : 'waiting';
     const startBackground = () => {
@@ -360,10 +352,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       async close() {
         pageHost?.close();
         background = 'done';
-        stopDefaults();
-        stopAuditPurge();
-        stopCheckpoints();
-        stopIdleCollection();
+        stopHousekeeping();
         terminal.close();
         await sync?.stop();
         await devices?.stop().catch((err: unknown) => opts.log.warn({ err }, 'devices did not stop cleanly'));
