@@ -120,7 +120,8 @@ ${sandbox(o).join('\n')}
 WantedBy=multi-user.target
 `;
   // The launcher waits for the terminal, then opens Chromium in kiosk mode on the launch page (never a browser error
-  // page), and stays for the session, opening the window again after a crash: an entry the session starts and leaves.
+  // page), and keeps it open for the session (its window shell opens it again after a crash): an entry the session
+  // starts and leaves.
   const exec = [...o.command, 'kiosk', '--data-dir', o.dataDir];
   const autostart = `# Written by \`hcp-terminal install-service\`: the kiosk window at login.
 [Desktop Entry]
