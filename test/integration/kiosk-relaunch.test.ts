@@ -16,8 +16,11 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-/** A stand-in terminal: answers the launcher's health check, with the launch page the launcher opens. */
-async function standInTerminal(): Promise<{ dataDir: string; launchUrl: string }> {
+/**
+ * A stand-in terminal: answers the launcher's health check, with the launch page the launcher opens; and a scratch
+ * folder for the test's browser and the desktop user's config.
+ */
+async function standInTerminal(): Promise<{ dataDir: string; launchUrl: string; scratch: string }> {
   const server: Server = createServer((req, res) => res.writeHead(req.url === '/api/v1/health' ? 200 : 404).end('{}'));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
@@ -26,7 +29,9 @@ async function standInTerminal(): Promise<{ dataDir: string; launchUrl: string }
   mkdirSync(join(data.path, 'kiosk'));
   const url = `http://127.0.0.1:${String((server.address() as AddressInfo).port)}/`;
   writeFileSync(join(data.path, 'kiosk', 'launch.html'), `<form method="post" action="${url}kiosk/claim"></form>`);
-  return { dataDir: data.path, launchUrl: `file://${join(data.path, 'kiosk', 'launch.html')}` };
+  const scratch = tempDir();
+  cleanups.push(scratch.cleanup);
+  return { dataDir: data.path, launchUrl: `file://${join(data.path, 'kiosk', 'launch.html')}`, scratch: scratch.path };
 }
 
 /**
@@ -85,26 +90,22 @@ function launcher(dataDir: string, browser: string, config: string, display: Nod
 
 describe('hcp-terminal kiosk as the window’s supervisor (real processes)', { timeout: 60_000 }, () => {
   it('opens a browser killed by a signal again with the same kiosk switches, and ends when it exits cleanly', async () => {
-    const { dataDir, launchUrl } = await standInTerminal();
-    const scratch = tempDir();
-    cleanups.push(scratch.cleanup);
-    const browser = fakeBrowser(scratch.path, 2);
-    const k = launcher(dataDir, browser.path, scratch.path);
+    const { dataDir, launchUrl, scratch } = await standInTerminal();
+    const browser = fakeBrowser(scratch, 2);
+    const k = launcher(dataDir, browser.path, scratch);
     expect(await k.exited).toBe(0);
     const starts = browser.starts();
     expect(starts).toHaveLength(3);
-    const profile = join(scratch.path, 'hcp-terminal', 'kiosk-browser');
+    const profile = join(scratch, 'hcp-terminal', 'kiosk-browser');
     for (const args of starts) expect(args).toEqual(kioskBrowserArgs(launchUrl, profile));
     expect(k.stderr()).toContain('the kiosk browser was killed by SIGKILL');
     expect(k.stderr()).toContain('not opened again');
   });
 
   it('closes the browser and ends when the session ends (SIGTERM)', async () => {
-    const { dataDir } = await standInTerminal();
-    const scratch = tempDir();
-    cleanups.push(scratch.cleanup);
-    const browser = fakeBrowser(scratch.path, 1, true);
-    const k = launcher(dataDir, browser.path, scratch.path);
+    const { dataDir, scratch } = await standInTerminal();
+    const browser = fakeBrowser(scratch, 1, true);
+    const k = launcher(dataDir, browser.path, scratch);
     await until(
       () => browser.starts().length,
       (n) => n === 2,
@@ -119,11 +120,9 @@ describe('hcp-terminal kiosk as the window’s supervisor (real processes)', { t
   });
 
   it('keeps no Node process beside the window: the launcher becomes the window’s shell, still the profile’s launcher', async () => {
-    const { dataDir } = await standInTerminal();
-    const scratch = tempDir();
-    cleanups.push(scratch.cleanup);
-    const browser = fakeBrowser(scratch.path, 0, true);
-    const k = launcher(dataDir, browser.path, scratch.path);
+    const { dataDir, scratch } = await standInTerminal();
+    const browser = fakeBrowser(scratch, 0, true);
+    const k = launcher(dataDir, browser.path, scratch);
     cleanups.push(async () => {
       k.proc.kill('SIGTERM');
       await k.exited;
@@ -133,16 +132,14 @@ describe('hcp-terminal kiosk as the window’s supervisor (real processes)', { t
     // The same pid: what the session signals at logout, and what the profile's record names.
     expect(readlinkSync(`/proc/${String(pid)}/exe`)).not.toMatch(/node/);
     expect(launcherAt(pid)).not.toBeNull();
-    const record: unknown = JSON.parse(readFileSync(join(scratch.path, 'hcp-terminal', 'kiosk-browser', 'hcp-launcher.json'), 'utf8'));
+    const record: unknown = JSON.parse(readFileSync(join(scratch, 'hcp-terminal', 'kiosk-browser', 'hcp-launcher.json'), 'utf8'));
     expect(record).toEqual(launcherAt(pid));
   });
 
   it('kills a browser that does not close when the session ends, 5 s after asking', async () => {
-    const { dataDir } = await standInTerminal();
-    const scratch = tempDir();
-    cleanups.push(scratch.cleanup);
-    const browser = fakeBrowser(scratch.path, 0, 'deaf');
-    const k = launcher(dataDir, browser.path, scratch.path);
+    const { dataDir, scratch } = await standInTerminal();
+    const browser = fakeBrowser(scratch, 0, 'deaf');
+    const k = launcher(dataDir, browser.path, scratch);
     await until(browser.pids, (p) => p.length === 1, 30_000, 'the browser');
     // Its trap set before the launcher is asked to end.
     await until(() => ignores(browser.pid(), 'SIGTERM'), Boolean, 10_000, 'the browser ignoring SIGTERM');
@@ -160,23 +157,19 @@ describe('hcp-terminal kiosk as the window’s supervisor (real processes)', { t
   });
 
   it('tries a browser that cannot be started again, and says why', async () => {
-    const { dataDir } = await standInTerminal();
-    const scratch = tempDir();
-    cleanups.push(scratch.cleanup);
-    const k = launcher(dataDir, join(scratch.path, 'no-such-browser'), scratch.path);
+    const { dataDir, scratch } = await standInTerminal();
+    const k = launcher(dataDir, join(scratch, 'no-such-browser'), scratch);
     await until(k.stderr, (e) => e.includes('opening the window again in 2 s'), 30_000, 'a second try');
     expect(k.stderr()).toMatch(/the kiosk browser could not be started \(the browser was not found\) after [\d.]+ s; opening the window again in 1 s/);
   });
 
   it('a second launcher for the same profile (the next login’s) ends the first, and one browser runs', async () => {
-    const { dataDir } = await standInTerminal();
-    const scratch = tempDir();
-    cleanups.push(scratch.cleanup);
-    const browser = fakeBrowser(scratch.path, 0, true);
+    const { dataDir, scratch } = await standInTerminal();
+    const browser = fakeBrowser(scratch, 0, true);
     // The desktop session ended without a word to its launcher (KillUserProcesses=no): it and its window live on.
-    const left = launcher(dataDir, browser.path, scratch.path);
+    const left = launcher(dataDir, browser.path, scratch);
     await until(browser.pids, (p) => p.length === 1, 30_000, 'the first launcher’s browser');
-    const next = launcher(dataDir, browser.path, scratch.path);
+    const next = launcher(dataDir, browser.path, scratch);
     // Its browser closed with it (the cleanup below would only SIGKILL the launcher).
     cleanups.push(async () => {
       next.proc.kill('SIGTERM');
@@ -192,14 +185,12 @@ describe('hcp-terminal kiosk as the window’s supervisor (real processes)', { t
   });
 
   it('ends, opening nothing again, when its browser crashes after the display went (the session ended)', async () => {
-    const { dataDir } = await standInTerminal();
-    const scratch = tempDir();
-    cleanups.push(scratch.cleanup);
+    const { dataDir, scratch } = await standInTerminal();
     // The session's display: a Wayland compositor's socket in the runtime folder.
     const compositor = createNetServer();
-    await new Promise<void>((resolve) => compositor.listen(join(scratch.path, 'wayland-9'), resolve));
-    const browser = fakeBrowser(scratch.path, 1, true);
-    const k = launcher(dataDir, browser.path, scratch.path, { XDG_RUNTIME_DIR: scratch.path, WAYLAND_DISPLAY: 'wayland-9' });
+    await new Promise<void>((resolve) => compositor.listen(join(scratch, 'wayland-9'), resolve));
+    const browser = fakeBrowser(scratch, 1, true);
+    const k = launcher(dataDir, browser.path, scratch, { XDG_RUNTIME_DIR: scratch, WAYLAND_DISPLAY: 'wayland-9' });
     await until(browser.pids, (p) => p.length === 2, 30_000, 'the browser opened again while the display was there');
     await new Promise<void>((resolve) => compositor.close(() => resolve()));
     process.kill(browser.pid(), 'SIGKILL');
