@@ -1,17 +1,17 @@
-import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyReply } from 'fastify';
 import { randomUUID } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
-import { chainHash, GENESIS_CHAIN_HASH } from '../chain.js';
-import type { SignAlg } from '../crypto/gm.js';
 import { updateAnnouncer } from './update-route.js';
 import { verifyBundle } from '../export-bundle.js';
 import { offlineLinkSignature } from '../links.js';
-import { signature } from '../province/signing.js';
-import { evaluationRecordSchema, type EvaluationRecord } from '../record.js';
-import { drawReject, faultDice, faultsSchema, NO_FAULTS, type Faults } from './faults.js';
+import type { Faults } from './faults.js';
 import { gateway } from './gateway.js';
+import { hcpJsonAuthenticate } from './hcp-json-auth.js';
+import { hcpJsonLedger } from './hcp-json-ledger.js';
 import { hcpJsonPages, pageLinkFields, serviceOf } from './hcp-json-page.js';
+import { faultsFromBody, faultSwitch, listenSim, startPageOrClose } from './sim-server.js';
+
+export type { StoredRecord } from './hcp-json-ledger.js';
 
 export interface SimApp {
   appKey: string;
@@ -28,12 +28,6 @@ export interface SimOptions {
   random?: () => number;
   /** Where the evaluation page (province-page.md) listens: PAGE_HOST, another loopback address than the API's, by default. */
   pageHost?: string;
-}
-
-export interface StoredRecord {
-  record: EvaluationRecord;
-  status: 'accepted' | 'rejected';
-  receivedAt: number;
 }
 
 export interface SimStats {
@@ -73,19 +67,10 @@ const linkSchema = z.strictObject({
  * acknowledgements happen too. Control endpoints under /sim/ (no auth, loopback use only).
  */
 export async function startProvinceSim(o: SimOptions) {
-  let faults: Faults = o.faults ?? NO_FAULTS;
-  const dice = faultDice(faults, o.random);
-  const random = dice.random;
-  const setFaults = (f: Faults) => {
-    faults = f;
-    dice.set(f);
-  };
+  const { current: faults, random, set: setFaults, now } = faultSwitch(o.faults, o.random);
   let config: Record<string, unknown> = { configVersion: '1', ...(o.config ?? {}) };
   const apps = new Map(o.apps.map((a) => [a.appKey, a.appSecret]));
-  const nonces = new Map<string, number>();
   const disabled = new Set<string>();
-  const records = new Map<string, StoredRecord>();
-  const bySeq = new Map<string, Map<number, string>>(); // terminalId → seq → chainHash
   const links = new Map<string, { terminalId: string; sessionId: string }>();
   const heartbeats: { terminalId: string; body: unknown; at: number }[] = [];
   const stats: SimStats = {
@@ -106,7 +91,6 @@ export async function startProvinceSim(o: SimOptions) {
   };
   /** Who relayed whose bundle, for tests of the offline relay. */
   const relayedBy: { relay: string; origin: string; records: number }[] = [];
-  const now = () => Date.now() + faults.skewMs;
 
   const app = Fastify({ bodyLimit: MAX_BUNDLE_BYTES + MAX_BODY, logger: false, forceCloseConnections: true });
   app.removeContentTypeParser('application/json');
@@ -118,106 +102,23 @@ export async function startProvinceSim(o: SimOptions) {
       .header('date', new Date(now()).toUTCString())
       .send({ code, message, ...extra });
 
-  /** Checks the X-HCP headers; answers the request itself when they fail. */
   const { fault, hanging } = gateway({
-    faults: () => faults,
+    faults,
     random,
     counts: stats.faults,
     serverError: (reply, status) => err(reply, status, 'INTERNAL', 'injected server error'),
     rateLimited: (reply) => err(reply, 429, 'RATE_LIMITED', 'slow down'),
   });
 
-  const authenticate = (req: FastifyRequest, reply: FastifyReply): { terminalId: string; secret: string; alg: SignAlg } | null => {
-    const h = (name: string) => {
-      const v = req.headers[name.toLowerCase()];
-      return typeof v === 'string' ? v : '';
-    };
-    const appKey = h('X-HCP-AppKey');
-    const secret = apps.get(appKey);
-    if (!secret) return (void err(reply, 401, 'UNKNOWN_APP_KEY', `unknown app key "${appKey}"`), null);
-    const alg = h('X-HCP-SignAlg') || 'HMAC-SM3';
-    if (alg !== 'HMAC-SM3' && alg !== 'HMAC-SHA256') return (void err(reply, 400, 'INVALID_REQUEST', `X-HCP-SignAlg ${alg} is not supported`), null);
-    const ts = h('X-HCP-Timestamp');
-    const nonce = h('X-HCP-Nonce');
-    const body = typeof req.body === 'string' ? req.body : '';
-    if (
-      !/^\d+$/.test(ts) ||
-      !/^[0-9a-f]{16,}$/i.test(nonce) ||
-      signature({ appSecret: secret, signAlg: alg }, req.method, req.url, ts, nonce, body) !== h('X-HCP-Signature')
-    ) {
-      stats.invalidSignatures++;
-      return (void err(reply, 401, 'BAD_SIGNATURE', 'the signature does not match the canonical string'), null);
-    }
-    if (Math.abs(now() - Number(ts)) > 300_000) {
-      stats.clockSkews++;
-      return (void err(reply, 401, 'CLOCK_SKEW', 'X-HCP-Timestamp is more than 300 s off', { serverTime: now() }), null);
-    }
-    if (nonces.has(nonce)) {
-      stats.replayedNonces++;
-      return (void err(reply, 401, 'REPLAYED_NONCE', 'this nonce was used before'), null);
-    }
-    nonces.set(nonce, now());
-    if (nonces.size > 50_000) for (const [n, t] of nonces) if (now() - t > 600_000) nonces.delete(n);
-    return { terminalId: h('X-HCP-Terminal'), secret, alg };
-  };
-
-  const ingest = (terminalId: string, raw: unknown[]) =>
-    raw.map((candidate) => {
-      const parsed = evaluationRecordSchema.safeParse(candidate);
-      const evalId = (candidate as { evalId?: unknown } | null)?.evalId;
-      const id = typeof evalId === 'string' ? evalId : '';
-      if (!parsed.success) {
-        stats.invalidRecords++;
-        return {
-          evalId: id,
-          status: 'rejected' as const,
-          code: 'INVALID_FIELD',
-          message: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
-        };
-      }
-      const r = parsed.data;
-      const problem =
-        r.terminalId !== terminalId
-          ? 'terminalId does not match X-HCP-Terminal'
-          : r.userName?.startsWith('sealed:')
-            ? 'userName is sealed: the terminal sent its own ciphertext'
-            : chainProblem(terminalId, r);
-      // Resending an accepted record is a duplicate; a rejected one (fixed, resent by a technician) is judged again.
-      if (records.get(r.evalId)?.status === 'accepted') {
-        stats.duplicates++;
-        return { evalId: r.evalId, status: 'duplicate' as const };
-      }
-      if (problem) {
-        stats.invalidRecords++;
-        return { evalId: r.evalId, status: 'rejected' as const, code: 'INVALID_FIELD', message: problem };
-      }
-      const chain = bySeq.get(terminalId) ?? new Map<number, string>();
-      chain.set(r.seq, r.chainHash);
-      bySeq.set(terminalId, chain);
-      if (drawReject(faults, r.seq, random)) {
-        stats.rejectedInjected++;
-        records.set(r.evalId, { record: r, status: 'rejected', receivedAt: now() });
-        return { evalId: r.evalId, status: 'rejected' as const, code: 'UNKNOWN_STAFF', message: `proManager ${r.proManager} is not registered (injected)` };
-      }
-      records.set(r.evalId, { record: r, status: 'accepted', receivedAt: now() });
-      return { evalId: r.evalId, status: 'accepted' as const };
-    });
+  const authenticate = hcpJsonAuthenticate({ apps, now, err, stats });
+  const { records, ingest } = hcpJsonLedger({ faults, random, now, stats });
 
   /** An offline link (province-api.md, evaluation-links) signed by one of the known apps, with either algorithm. */
   const offlineLinkValid = (terminalId: string, sessionId: string, sig: string): boolean =>
     [...apps.values()].some((secret) => (['HMAC-SM3', 'HMAC-SHA256'] as const).some((alg) => offlineLinkSignature(alg, secret, terminalId, sessionId) === sig));
 
-  const chainProblem = (terminalId: string, r: EvaluationRecord): string | null => {
-    const chain = bySeq.get(terminalId);
-    const existing = chain?.get(r.seq);
-    if (existing !== undefined && existing !== r.chainHash) return `seq ${r.seq} was already used by another record`;
-    const prev = r.seq === 1 ? GENESIS_CHAIN_HASH : chain?.get(r.seq - 1);
-    if (prev !== undefined && chainHash(prev, r) !== r.chainHash) return `chainHash of seq ${r.seq} does not follow seq ${r.seq - 1}`;
-    return null;
-  };
-
   // province-page.md: the tablet's page on its own origin, the status route, the page faults.
-  const pages = hcpJsonPages(app, { fault, authenticate, err, hanging, now, records, faults: () => faults, random, stats, host: o.pageHost });
+  const pages = hcpJsonPages(app, { fault, authenticate, err, hanging, now, records, faults, random, stats, host: o.pageHost });
 
   app.addHook('onRequest', async () => {
     stats.requests++;
@@ -312,15 +213,14 @@ export async function startProvinceSim(o: SimOptions) {
   app.get('/sim/state', async () => ({
     dialect: 'hcp-json',
     stats,
-    faults,
+    faults: faults(),
     configVersion: config['configVersion'],
     records: [...records.values()],
     heartbeats: heartbeats.slice(-20),
     relayedBy,
   }));
   app.post('/sim/faults', async (req) => {
-    const parsed = faultsSchema.safeParse(safeJson(req.body));
-    setFaults(parsed.success ? parsed.data : NO_FAULTS);
+    setFaults(faultsFromBody(req.body));
     return { ok: true };
   });
   app.post('/sim/config', async (req) => {
@@ -340,17 +240,9 @@ export async function startProvinceSim(o: SimOptions) {
       : reply.code(403).send({ code: 'BAD_SIGNATURE', message: 'offline link signature does not verify' });
   });
 
-  app.addHook('onClose', async () => {
-    for (const r of hanging) r.raw.destroy();
-    await pages.close();
-  });
-  await app.listen({ port: o.port ?? 0, host: o.host ?? '127.0.0.1' });
-  const port = (app.server.address() as AddressInfo).port;
+  const port = await listenSim(app, hanging, pages, o);
   const base = () => `http://127.0.0.1:${port}`;
-  const desk = await pages.start(port).catch(async (e: unknown) => {
-    await app.close();
-    throw e;
-  });
+  const desk = await startPageOrClose(app, pages, port);
 
   return {
     dialect: 'hcp-json' as const,
