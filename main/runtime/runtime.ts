@@ -1,15 +1,13 @@
 import type { Database } from 'better-sqlite3';
 import type { SyncEngine } from '../../sync/engine.js';
-import { DEMO_SM2_PUBLIC_KEY } from '../../sync/province-sim/demo-keys.js';
 import type { Dialect, PageSource, UpdateAnnouncement } from '../../sync/province/adapter.js';
 import { realTimers, type Clock } from '../core/clock.js';
 import type { TerminalConfig } from '../core/config.js';
 import type { Terminal } from '../core/terminal.js';
 import { createDevices, type DeviceOptions } from '../devices/devices.js';
 import type { Log } from '../log/logger.js';
-import { refusalLine, unsentDependencyRefusals } from './identity-change.js';
-import { loadConfig, loadProvisioning, ProvisioningError, prepareProvisioning, restorePreviousProvisioning, storeProvisioning } from '../provisioning/apply.js';
-import { DEMO_BADGE, demoProvisioning, type DemoSurface } from '../provisioning/demo.js';
+import { loadConfig, loadProvisioning } from '../provisioning/apply.js';
+import { DEMO_BADGE, type DemoSurface } from '../provisioning/demo.js';
 import { provinceSecretSealed } from '../provisioning/province-schema.js';
 import type { ProvisioningFile, StoredProvisioning } from '../provisioning/schema.js';
 import type { TlsFiles } from '../provisioning/tls.js';
@@ -25,8 +23,7 @@ import { auditLog } from '../store/audit-log.js';
 import { META_PROVINCE_CONFIG } from '../store/sync-memory.js';
 import { technicianLocks } from '../store/technician-locks.js';
 import { scheduleHousekeeping } from './housekeeping.js';
-import { describeChanges, formFromFile, formFromStored } from '../provisioning/form.js';
-import { appliedUnchanged, recordApplied } from '../provisioning/file-fingerprint.js';
+import { provisionAtStart } from './start-provisioning.js';
 import { reportDatabase } from './database-report.js';
 import { diagnosticsSource } from './diagnostics.js';
 import { storedOfflineConfig, TechnicianWorkbench } from './technician-workbench.js';
@@ -40,9 +37,10 @@ import { hallOpen } from '../bridge/hall-hours.js';
 import { syncTuningFromEnv } from './environment.js';
 import { identityProtector, META_DATA_KEY, META_PIN_PEPPER, sealedRandomKey } from './identity.js';
 import type { IntentExtras } from './intents.js';
+import { intentExtrasOf } from './intent-extras.js';
 import { linkTerminalToProvince, provinceEngine } from './province-link.js';
 import { createTerminal, databaseStorage } from './terminal-factory.js';
-import { warmRatingPath } from './warm-up.js';
+import { backgroundStart } from './background-start.js';
 import { startPageHost, type PageHost } from '../page/page-host.js';
 
 export interface RuntimeOptions {
@@ -127,44 +125,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     const unsealable = () => new DataDirError('sealed secrets cannot be opened with this machine’s key; provision the terminal again', 'sealing-key');
     const key = (name: string) => sealedRandomKey(meta, name, sealer).catch(() => Promise.reject(unsealable()));
     const pins = pinHasher((await key(META_PIN_PEPPER)) ?? Buffer.alloc(0));
-    const apply = async (f: ProvisioningFile, demo: boolean) => {
-      const before = loadProvisioning(meta);
-      // Applying the same file at every start changes nothing and says nothing; a real change is audited.
-      const changes = describeChanges(before ? formFromStored(before) : {}, formFromFile(f));
-      const refusal = refusalLine(unsentDependencyRefusals(database, changes)); // a new id, key or dialect would strand unsent records
-      if (refusal) throw new ProvisioningError(refusal);
-      const stored = await prepareProvisioning(meta, sealer, pins, f, { demo });
-      database.transaction(() => {
-        storeProvisioning(meta, stored, f);
-        if (changes.length > 0) auditLog(database, Date.now).record({ actor: 'technician', action: 'provisioning.apply', detail: { source: 'file', changes } });
-      })();
-    };
-    if (opts.rollbackProvisioning && database.transaction(() => restorePreviousProvisioning(meta))()) {
-      opts.log.error({}, 'the terminal did not start with the technician’s change; the provisioning from before it is back');
-      auditLog(database, Date.now).record({ actor: 'system', action: 'provisioning.rollback', detail: {} });
-    }
-    // The same file at every start (a fleet image) is checked with one scrypt instead of applied again (file-fingerprint.ts).
-    if (file && !(await appliedUnchanged(meta, pins, file))) {
-      await apply(file, false);
-      opts.log.info({ terminalId: file.terminal.terminalId }, 'provisioning applied');
-      fingerprinting = recordApplied(meta, pins, file).catch((err: unknown) => opts.log.warn({ err }, 'the provisioning file’s fingerprint was not recorded'));
-    }
-    const stored = loadProvisioning(meta);
-    const demoDialect = opts.demoDialect ?? 'hcp-json';
-    // A demo asked for in the other dialect is provisioned anew (a demo's data is only ever the demo's).
-    const demoSurface = opts.demoSurface ?? 'terminal';
-    const storedSurface = stored?.province.page ? 'province-page' : 'terminal';
-    const freshDemo = !file && opts.demo === true && (!stored || (stored.demo && (stored.province.dialect !== demoDialect || storedSurface !== demoSurface)));
-    if (freshDemo) {
-      // The stored address is a placeholder: a demo's province is the simulator started below on a port of its own.
-      const demo = demoProvisioning(
-        'http://127.0.0.1:8721',
-        demoDialect === 'gov-form' ? { dialect: 'gov-form', sm2PublicKey: DEMO_SM2_PUBLIC_KEY } : undefined,
-        { surface: demoSurface },
-      );
-      await apply(demo, true);
-      opts.log.info({ terminalId: demo.terminal.terminalId }, 'demo terminal provisioned');
-    }
+    const { freshDemo } = await provisionAtStart({ ...opts, database, meta, sealer, pins, file, fingerprinting: (written) => void (fingerprinting = written) });
     const provisioning = loadProvisioning(meta) ?? null;
     const open = (sealed: string) => sealer.open(sealed).catch(() => Promise.reject(unsealable()));
     const apiToken = provisioning ? await open(provisioning.localApi.tokenSealed) : null;
@@ -304,43 +265,17 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     devices?.onInput((source, what) => terminal.serviced && workbench.noteInput(source, what));
     const stopHousekeeping = scheduleHousekeeping({ clock, db, terminal, audit, log: opts.log, collect: opts.collect });
     if (sync) linkTerminalToProvince(terminal, sync, opts.log);
-    let background: 'waiting' | 'done' = opts.passive ? 'done' : 'waiting';
-    const startBackground = () => {
-      if (background !== 'waiting') return;
-      background = 'done';
-      sync?.start();
-      // After `serve`'s ready line, before the kiosk page's first tap; a warm-up that fails costs only the first tap.
-      try {
-        warmRatingPath(opened.db);
-      } catch (err) {
-        opts.log.warn({ err }, 'warming the rating path failed');
-      }
-    };
+    const background = backgroundStart({ passive: opts.passive === true, sync, db: opened.db, log: opts.log });
+    const startBackground = background.start;
     if (!opts.passive) devices?.attach(terminal);
     if (!opts.backgroundLater) startBackground();
-    const simulator = devices?.simulator;
     const province = sim;
     // A new demo opens on the Serving screen: someone trying it out has no badge to tap.
     if (freshDemo) terminal.loginByBadge(DEMO_BADGE);
     if (opts.resumeTechnician) terminal.technicianResume();
     return {
       terminal,
-      intentExtras: {
-        ...(simulator ? { simulateKey: (key: number) => void simulator.pressKey(key) } : {}),
-        resend: (evalIds) => {
-          const n = sync?.resendDeadLetters(evalIds) ?? 0;
-          audit.record({ actor: 'technician', action: 'diagnostics.resend', detail: { records: n, asked: evalIds?.length ?? 'all' } });
-          terminal.refreshView();
-          return n;
-        },
-        integrityCheck: () => {
-          const r = diagnostics.checkIntegrity();
-          audit.record({ actor: 'technician', action: 'diagnostics.integrity-check', detail: { ok: r?.ok ?? false } });
-          terminal.refreshView();
-        },
-        workbench,
-        ...(pageHost ? { page: pageHost.page } : {}),
-      },
+      intentExtras: intentExtrasOf({ terminal, devices, sync, audit, diagnostics, workbench, pageHost }),
       db,
       provisioning: live,
       apiToken,
@@ -351,7 +286,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       page: pageHost,
       async close() {
         pageHost?.close();
-        background = 'done';
+        background.stop();
         stopHousekeeping();
         terminal.close();
         await sync?.stop();
