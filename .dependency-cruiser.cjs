@@ -80,10 +80,10 @@ module.exports = {
     },
     {
       name: 'sync-engine-wired-by-composition-root',
-      comment: 'outside main/runtime, main/store and the CLI, main/ uses only the pure helpers of sync/ (crypto, links, records, chain)',
+      comment: 'outside main/runtime, main/store and the CLI, main/ uses only the pure helpers of sync/ (crypto, links, records, chain, bareHost)',
       severity: 'error',
       from: { path: '^main/', pathNot: '^main/(runtime|store|cli)/' },
-      to: { path: '^sync/(?!crypto/|links\\.ts$|record\\.ts$|chain\\.ts$)', dependencyTypesNot: ['type-only'] },
+      to: { path: '^sync/(?!crypto/|links\\.ts$|record\\.ts$|chain\\.ts$|net/bare-host\\.ts$)', dependencyTypesNot: ['type-only'] },
     },
     {
       name: 'electron-only-in-main-electron',

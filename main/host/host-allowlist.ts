@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { bareHost } from '../../sync/net/bare-host.js';
 
 /**
  * Which `Host` headers the server answers. A page on a DNS-rebound name (attacker.example → 127.0.0.1) sends its
@@ -18,6 +19,6 @@ export function hostAllowlist(bindHost: string, port: number): (host: string | u
     // Browsers omit the port only for 80 and 443; a Host without the server's port is someone else's name.
     if (m[2] === undefined || Number(m[2]) !== port) return false;
     if (names.has(name)) return true;
-    return wildcard && (isIP(name) !== 0 || isIP(name.replace(/^\[|\]$/g, '')) !== 0);
+    return wildcard && (isIP(name) !== 0 || isIP(bareHost(name)) !== 0);
   };
 }

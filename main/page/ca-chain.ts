@@ -1,6 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import { isIP } from 'node:net';
-import { bareHost } from './page-network.js';
+import { bareHost } from '../../sync/net/bare-host.js';
 
 const SERVER_AUTH = '1.3.6.1.5.5.7.3.1';
 /** Longer than any chain a hall's proxy or a province sends; a loop in the sent certificates ends here. */

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
-import { bareHost, type PageProxy } from './page-network.js';
+import { bareHost } from '../../sync/net/bare-host.js';
+import type { PageProxy } from './page-network.js';
 
 export interface PageForwarder {
   port: number;

@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { bareHost } from '../../sync/net/bare-host.js';
 
 /**
  * The network the province's page is loaded over in the kiosk's browser (terminal-cli.md v1.3): the proxy the
@@ -26,11 +27,6 @@ export interface PageNetwork {
   noProxy: readonly string[];
   /** PEM certificates trusted for the page besides the OS store. */
   caCertificates: readonly string[];
-}
-
-/** A host as a socket or a certificate check takes it: an IPv6 address without a URL's brackets. */
-export function bareHost(host: string): string {
-  return host.replace(/^\[|\]$/g, '');
 }
 
 /** A proxy URL as `PageProxy`, or null (none, or not a URL Chromium could use). */

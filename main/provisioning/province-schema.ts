@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { isValidSm2PublicKey } from '../../sync/crypto/gm.js';
+import { bareHost } from '../../sync/net/bare-host.js';
 import type { Dialect } from '../../sync/province/adapter.js';
 import type { ProvinceAccount } from '../../sync/province/factory.js';
 import { provinceTlsSchema } from './network.js';
@@ -65,8 +66,8 @@ const ANY_ADDRESS = ['0.0.0.0', '::'];
 
 /** Whether `host` is the terminal's own (the local API's address, where the kiosk page and `returnUrl` live). */
 export function isTerminalHost(host: string, localApiHost: string): boolean {
-  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
-  const own = localApiHost.replace(/^\[|\]$/g, '').toLowerCase();
+  const h = bareHost(host).toLowerCase();
+  const own = bareHost(localApiHost).toLowerCase();
   // The kiosk page and returnUrl are on 127.0.0.1 whatever the API listens on; `localhost` is the same host to a resolver.
   const kiosk = ['127.0.0.1', 'localhost'];
   return h === own || kiosk.includes(h) || ANY_ADDRESS.includes(h) || (kiosk.includes(own) && kiosk.includes(h));

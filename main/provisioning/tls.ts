@@ -1,4 +1,5 @@
 import { createPrivateKey, X509Certificate } from 'node:crypto';
+import { bareHost } from '../../sync/net/bare-host.js';
 
 /** A certificate and its private key, PEM, for the local API on the hall LAN. */
 export interface TlsFiles {
@@ -8,7 +9,7 @@ export interface TlsFiles {
 
 /** Whether a host name or address is this machine's own loopback. */
 export function isLoopbackHost(host: string): boolean {
-  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  const h = bareHost(host).toLowerCase();
   return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
 }
 

@@ -1,4 +1,5 @@
 import type { PeerCertificate } from 'node:tls';
+import { bareHost } from './bare-host.js';
 
 /**
  * A request that got no answer, said in words a technician can act on: the proxy (unreachable, credentials refused,
@@ -71,7 +72,7 @@ export function wordFailure(
     const at = err.hostname ?? err.address;
     const port = err.port === undefined ? undefined : String(err.port);
     const proxyPort = p.proxy.port || '80';
-    if ((at === p.proxy.hostname.replace(/^\[|\]$/g, '') || at === undefined) && (port === undefined || port === proxyPort)) {
+    if ((at === bareHost(p.proxy.hostname) || at === undefined) && (port === undefined || port === proxyPort)) {
       return new TransportFailure(`the proxy ${proxy} cannot be reached (${code})`, 'PROXY_UNREACHABLE', { cause: err });
     }
   }

@@ -3,6 +3,7 @@ import { isIP, type Socket } from 'node:net';
 import https from 'node:https';
 import { Readable } from 'node:stream';
 import tls, { TLSSocket, type PeerCertificate } from 'node:tls';
+import { bareHost } from './bare-host.js';
 import { isCertificateError, TransportFailure, wordFailure } from './failure-words.js';
 
 /**
@@ -106,7 +107,7 @@ export function nodeHasProxyAgents(version = process.versions.node): boolean {
  */
 export function peerCertificate(agent: https.Agent, url: URL, timeoutMs = 5_000): Promise<PeerCertificate | null> {
   return new Promise((resolve) => {
-    const host = url.hostname.replace(/^\[|\]$/g, '');
+    const host = bareHost(url.hostname);
     const opts = { host, port: Number(url.port || 443), servername: isIP(host) ? undefined : host, rejectUnauthorized: false, _agentKey: undefined };
     let socket: TLSSocket | undefined;
     const done = (c: PeerCertificate | null) => {
