@@ -27,6 +27,9 @@ const ACTIVITY = new Set<TerminalEvent['type']>([
  * (docs/performance.md, "The kiosk's memory, fourth pass"). The pause falls where nobody waits for the terminal; a tap
  * that comes in the middle of it waits for it (tens of ms at half a core), once per quiet spell, and the first rating
  * after it costs about 2.5 ms more at full speed (test/bench/idle-collection.perf.ts).
+ * An upload queue that empties owes one too, counted from its last upload: a hall's backlog sent once the network is
+ * back, long after the last rating, grows the heap as much as the ratings did (the uploader's other news, each attempt
+ * and count, would otherwise put the collection off for as long as the province answers).
  */
 export function scheduleIdleCollection(
   clock: Clock,
@@ -38,8 +41,13 @@ export function scheduleIdleCollection(
 ): Cancel {
   let owed = false;
   let quietFor = 0;
+  let pending = 0;
   const unsubscribe = events((e) => {
-    if (!ACTIVITY.has(e.type)) return;
+    if (e.type === 'sync.status') {
+      const emptied = pending > 0 && e.sync.pending === 0;
+      pending = e.sync.pending;
+      if (!emptied) return;
+    } else if (!ACTIVITY.has(e.type)) return;
     owed = true;
     quietFor = 0;
   });

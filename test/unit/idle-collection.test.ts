@@ -54,6 +54,36 @@ describe('the terminal’s memory given back in a quiet spell', () => {
     expect(r.state.collections).toBe(1);
   });
 
+  it('once more after a backlog is sent, counted from its last upload, and not for uploads that leave nothing sent', () => {
+    const r = rig();
+    const sync = (pending: number): TerminalEvent => ({
+      type: 'sync.status',
+      sync: { pending, deadLetter: 0, lastUploadAt: null, lastError: null, online: pending === 0 },
+    });
+    r.emit(RATED);
+    r.clock.advance(IDLE_COLLECTION.quietMs + IDLE_COLLECTION.everyMs);
+    expect(r.state.collections).toBe(1);
+    // The network comes back an hour later: 3,000 ratings kept offline go out over ten minutes.
+    r.clock.advance(3_600_000);
+    for (let left = 3_000; left > 0; left -= 50) {
+      r.emit(sync(left));
+      r.clock.advance(10_000);
+    }
+    expect(r.state.collections).toBe(1);
+    r.emit(sync(0));
+    r.clock.advance(IDLE_COLLECTION.quietMs - IDLE_COLLECTION.everyMs);
+    expect(r.state.collections).toBe(1);
+    r.clock.advance(2 * IDLE_COLLECTION.everyMs);
+    expect(r.state.collections).toBe(2);
+    // Nothing queued, or a queue the province does not take: the uploader's news owe nothing.
+    r.emit(sync(0));
+    r.emit(sync(0));
+    r.emit(sync(7));
+    r.emit(sync(7));
+    r.clock.advance(600_000);
+    expect(r.state.collections).toBe(2);
+  });
+
   it('stops with the terminal', () => {
     const r = rig();
     r.emit(RATED);
